@@ -1,0 +1,74 @@
+# Builds ctrecord and ctquery, runs the tests and the benchmark.
+PREFIX  ?= /usr/local
+DESTDIR ?=
+CC      ?= cc
+PKG_CONFIG ?= pkg-config
+PKGS    := libnetfilter_conntrack libmnl sqlite3
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 -Wall -Wextra -Wshadow -Wstrict-prototypes
+CPPFLAGS += -D_GNU_SOURCE -Ilib -Ibuild $(shell $(PKG_CONFIG) --cflags $(PKGS))
+LDLIBS  += $(shell $(PKG_CONFIG) --libs $(PKGS))
+
+B := build
+LIB_SRC  := $(wildcard lib/*.c)
+REC_SRC  := $(wildcard recorder/*.c)
+QRY_SRC  := $(wildcard query/*.c)
+UNIT_SRC := $(wildcard tests/unit/t_*.c)
+LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o) $(B)/schema_sql.o
+REC_OBJ  := $(REC_SRC:%.c=$(B)/%.o)
+QRY_OBJ  := $(QRY_SRC:%.c=$(B)/%.o)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
+
+all: $(B)/ctrecord $(B)/ctquery $(B)/trafficgen
+
+$(B)/%.o: %.c $(wildcard lib/*.h recorder/*.h query/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# The schema's SQL, embedded as a C string so one module owns it.
+$(B)/schema_sql.c: schema/schema.sql
+	@mkdir -p $(B)
+	{ echo '/* Generated from schema/schema.sql: do not edit. */'; \
+	  echo 'const char ct_schema_sql[] ='; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; \
+	  echo ';'; } > $@
+$(B)/schema_sql.o: $(B)/schema_sql.c
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(B)/libct.a: $(LIB_OBJ)
+	$(AR) rcs $@ $^
+
+$(B)/ctrecord: $(REC_OBJ) $(B)/libct.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(B)/ctquery: $(QRY_OBJ) $(B)/libct.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(B)/trafficgen: tests/tools/trafficgen.c
+	@mkdir -p $(B)
+	$(CC) $(CFLAGS) -o $@ $<
+$(B)/unit/%: tests/unit/%.c tests/unit/unit.h $(B)/libct.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libct.a $(LDLIBS)
+
+test: all $(UNIT_BIN)
+	UNIT_TESTS="$(UNIT_BIN)" BIN=$(CURDIR)/$(B) tests/run.sh
+
+run: deps all
+	./$(B)/ctrecord --db flows.db
+
+# Installs the Debian packages the build and the tests need (root).
+deps:
+	@sh tests/install-deps.sh
+
+install: $(B)/ctrecord $(B)/ctquery
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(B)/ctrecord $(DESTDIR)$(PREFIX)/sbin/ctrecord
+	install -m 0755 $(B)/ctquery $(DESTDIR)$(PREFIX)/bin/ctquery
+
+asan:
+	$(MAKE) clean
+	$(MAKE) test CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" LDFLAGS="-fsanitize=address,undefined"
+
+clean:
+	rm -rf $(B) tests/out
+
+.PHONY: all test run deps install asan clean

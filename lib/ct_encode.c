@@ -1,0 +1,133 @@
+/* Rebuilds the ctnetlink message an event arrived in, from a struct ct_event. */
+#include <arpa/inet.h>
+#include <endian.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <libmnl/libmnl.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
+
+#include "ct_encode.h"
+
+static void put_tuple(struct nlmsghdr *nlh, uint16_t type, const struct ct_tuple *t)
+{
+	struct nlattr *tn, *n;
+	int v6 = t->l3 == AF_INET6;
+	size_t alen = v6 ? 16 : 4;
+
+	tn = mnl_attr_nest_start(nlh, type);
+	n = mnl_attr_nest_start(nlh, CTA_TUPLE_IP);
+	mnl_attr_put(nlh, v6 ? CTA_IP_V6_SRC : CTA_IP_V4_SRC, alen, t->src);
+	mnl_attr_put(nlh, v6 ? CTA_IP_V6_DST : CTA_IP_V4_DST, alen, t->dst);
+	mnl_attr_nest_end(nlh, n);
+
+	n = mnl_attr_nest_start(nlh, CTA_TUPLE_PROTO);
+	mnl_attr_put_u8(nlh, CTA_PROTO_NUM, t->proto);
+	if (t->has_ports) {
+		mnl_attr_put_u16(nlh, CTA_PROTO_SRC_PORT, htons(t->sport));
+		mnl_attr_put_u16(nlh, CTA_PROTO_DST_PORT, htons(t->dport));
+	}
+	if (t->has_icmp) {
+		mnl_attr_put_u16(nlh, v6 ? CTA_PROTO_ICMPV6_ID : CTA_PROTO_ICMP_ID, htons(t->iid));
+		mnl_attr_put_u8(nlh, v6 ? CTA_PROTO_ICMPV6_TYPE : CTA_PROTO_ICMP_TYPE, t->itype);
+		mnl_attr_put_u8(nlh, v6 ? CTA_PROTO_ICMPV6_CODE : CTA_PROTO_ICMP_CODE, t->icode);
+	}
+	mnl_attr_nest_end(nlh, n);
+	if (t->has_zone)
+		mnl_attr_put_u16(nlh, CTA_TUPLE_ZONE, htons(t->zone));
+	mnl_attr_nest_end(nlh, tn);
+}
+
+static void put_counters(struct nlmsghdr *nlh, uint16_t type, uint64_t pkts, uint64_t bytes)
+{
+	struct nlattr *n = mnl_attr_nest_start(nlh, type);
+
+	mnl_attr_put_u64(nlh, CTA_COUNTERS_PACKETS, htobe64(pkts));
+	mnl_attr_put_u64(nlh, CTA_COUNTERS_BYTES, htobe64(bytes));
+	mnl_attr_nest_end(nlh, n);
+}
+
+static void put_tcpinfo(struct nlmsghdr *nlh, const struct ct_event *ev)
+{
+	struct nlattr *pi, *tcp;
+	uint64_t v = ev->tcpinfo;
+	uint8_t f[2];
+
+	pi = mnl_attr_nest_start(nlh, CTA_PROTOINFO);
+	tcp = mnl_attr_nest_start(nlh, CTA_PROTOINFO_TCP);
+	if (v & CT_TCPI_HAS_STATE)
+		mnl_attr_put_u8(nlh, CTA_PROTOINFO_TCP_STATE, ev->state);
+	if (v & CT_TCPI_HAS_WSCALE_O)
+		mnl_attr_put_u8(nlh, CTA_PROTOINFO_TCP_WSCALE_ORIGINAL, CT_TCPI_WSCALE_O(v));
+	if (v & CT_TCPI_HAS_WSCALE_R)
+		mnl_attr_put_u8(nlh, CTA_PROTOINFO_TCP_WSCALE_REPLY, CT_TCPI_WSCALE_R(v));
+	if (v & CT_TCPI_HAS_FLAGS_O) {
+		f[0] = CT_TCPI_FLAGS_O(v) & 0xff;
+		f[1] = CT_TCPI_FLAGS_O(v) >> 8;
+		mnl_attr_put(nlh, CTA_PROTOINFO_TCP_FLAGS_ORIGINAL, 2, f);
+	}
+	if (v & CT_TCPI_HAS_FLAGS_R) {
+		f[0] = CT_TCPI_FLAGS_R(v) & 0xff;
+		f[1] = CT_TCPI_FLAGS_R(v) >> 8;
+		mnl_attr_put(nlh, CTA_PROTOINFO_TCP_FLAGS_REPLY, 2, f);
+	}
+	mnl_attr_nest_end(nlh, tcp);
+	mnl_attr_nest_end(nlh, pi);
+}
+
+static void put_timestamp(struct nlmsghdr *nlh, const struct ct_event *ev)
+{
+	struct nlattr *n = mnl_attr_nest_start(nlh, CTA_TIMESTAMP);
+
+	if (ev->has & CT_HAS_TS_START)
+		mnl_attr_put_u64(nlh, CTA_TIMESTAMP_START, htobe64(ev->ts_start));
+	if (ev->has & CT_HAS_TS_STOP)
+		mnl_attr_put_u64(nlh, CTA_TIMESTAMP_STOP, htobe64(ev->ts_stop));
+	mnl_attr_nest_end(nlh, n);
+}
+
+struct nlmsghdr *ct_encode(const struct ct_event *ev, void *buf)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nfgenmsg *nfg;
+	uint32_t has = ev->has;
+
+	nlh->nlmsg_type = NFNL_SUBSYS_CTNETLINK << 8 |
+		(ev->type == CT_EV_DESTROY ? IPCTNL_MSG_CT_DELETE : IPCTNL_MSG_CT_NEW);
+	nlh->nlmsg_flags = ev->type == CT_EV_NEW ? NLM_F_CREATE | NLM_F_EXCL : 0;
+	nlh->nlmsg_pid = ev->portid;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = ev->family;
+	nfg->version = NFNETLINK_V0;
+	nfg->res_id = 0;
+
+	if (!ct_extra_has(ev, CTA_TUPLE_ORIG))
+		put_tuple(nlh, CTA_TUPLE_ORIG, &ev->orig);
+	if (!ct_extra_has(ev, CTA_TUPLE_REPLY))
+		put_tuple(nlh, CTA_TUPLE_REPLY, &ev->reply);
+	if (has & CT_HAS_ZONE)
+		mnl_attr_put_u16(nlh, CTA_ZONE, htons(ev->zone));
+	if (has & CT_HAS_STATUS)
+		mnl_attr_put_u32(nlh, CTA_STATUS, htonl(ev->status));
+	if (has & CT_HAS_COUNTERS_ORIG)
+		put_counters(nlh, CTA_COUNTERS_ORIG, ev->pkts_orig, ev->bytes_orig);
+	if (has & CT_HAS_COUNTERS_REPLY)
+		put_counters(nlh, CTA_COUNTERS_REPLY, ev->pkts_reply, ev->bytes_reply);
+	if (has & (CT_HAS_TS_START | CT_HAS_TS_STOP))
+		put_timestamp(nlh, ev);
+	if (has & CT_HAS_TIMEOUT)
+		mnl_attr_put_u32(nlh, CTA_TIMEOUT, htonl(ev->timeout));
+	if (has & CT_HAS_TCPINFO)
+		put_tcpinfo(nlh, ev);
+	if (has & CT_HAS_MARK)
+		mnl_attr_put_u32(nlh, CTA_MARK, htonl(ev->mark));
+	if (has & CT_HAS_ID)
+		mnl_attr_put_u32(nlh, CTA_ID, htonl(ev->id));
+	if (has & CT_HAS_KTIME)
+		mnl_attr_put_u64(nlh, CT_CTA_TIMESTAMP_EVENT, htobe64(ev->ktime));
+	if (ev->extra_len) {
+		memcpy((char *)nlh + nlh->nlmsg_len, ev->extra, ev->extra_len);
+		nlh->nlmsg_len += ev->extra_len;
+	}
+	return nlh;
+}

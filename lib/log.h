@@ -1,0 +1,20 @@
+/* Error and warning messages in one format: "prog: message", reported once where they happen. */
+#ifndef CT_LOG_H
+#define CT_LOG_H
+
+/* Sets the program name that prefixes every message. */
+void log_init(const char *progname);
+
+/* Prints "prog: error: msg" to stderr; returns -1 so callers can `return log_error(...)`. */
+int log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Like log_error, with ": strerror(errno)" appended. */
+int log_errno(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Prints "prog: warning: msg" to stderr. */
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Prints "prog: msg" to stderr. */
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,212 @@
+/* The database: opening, schema creation and versioning, transactions, sessions. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sqlite3.h>
+
+#include "log.h"
+#include "store_internal.h"
+
+extern const char ct_schema_sql[];
+
+/* "ctrc": marks a database as ours in its header. */
+#define STORE_APPLICATION_ID 0x63747263
+
+static const char *const stmt_sql[STMT_MAX] = {
+	[STMT_FLOW_INSERT] =
+		"INSERT INTO flows (session, ct_id, family, proto, zone,"
+		" o_l3, o_src, o_dst, o_sport, o_dport, o_itype, o_icode, o_iid, o_zone,"
+		" r_l3, r_src, r_dst, r_sport, r_dport, r_itype, r_icode, r_iid, r_zone,"
+		" origin, first_us) VALUES (?,?,?,?,?, ?,?,?,?,?,?,?,?,?, ?,?,?,?,?,?,?,?,?, ?,?)",
+	[STMT_FLOW_END] =
+		"UPDATE flows SET end_us = ?2, end_kind = ?3, state = coalesce(?4, state),"
+		" o_packets = coalesce(?5, o_packets), o_bytes = coalesce(?6, o_bytes),"
+		" r_packets = coalesce(?7, r_packets), r_bytes = coalesce(?8, r_bytes)"
+		" WHERE id = ?1",
+	[STMT_EVENT_INSERT] =
+		"INSERT INTO events (flow, t_us, type, status, timeout, state, tcpinfo, mark,"
+		" o_packets, o_bytes, r_packets, r_bytes, t_start, t_stop, ktime, portid,"
+		" progname, extra) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	[STMT_GAP_INSERT] =
+		"INSERT INTO gaps (session, t_us, kind, lost) VALUES (?,?,?,?)",
+	[STMT_UNPARSED_INSERT] =
+		"INSERT INTO unparsed (session, t_us, msg) VALUES (?,?,?)",
+};
+
+int store_fail(struct store *st, const char *what)
+{
+	return log_error("%s in '%s': %s", what, st->path, sqlite3_errmsg(st->db));
+}
+
+sqlite3_stmt *store_stmt(struct store *st, int id)
+{
+	if (!st->stmt[id] &&
+	    sqlite3_prepare_v3(st->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+			       &st->stmt[id], NULL) != SQLITE_OK) {
+		store_fail(st, "cannot prepare a statement");
+		return NULL;
+	}
+	return st->stmt[id];
+}
+
+static int exec(struct store *st, const char *sql, const char *what)
+{
+	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return store_fail(st, what);
+	return 0;
+}
+
+static int pragma_int(struct store *st, const char *sql, int *v)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	rc = sqlite3_step(s);
+	*v = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Checks that the file is ours and of a version we read; creates the schema
+ * in an empty database when writable. */
+static int check_schema(struct store *st, enum store_mode mode)
+{
+	int version, appid, tables;
+
+	if (pragma_int(st, "PRAGMA user_version", &version) ||
+	    pragma_int(st, "PRAGMA application_id", &appid) ||
+	    pragma_int(st, "SELECT count(*) FROM sqlite_master", &tables)) {
+		if (sqlite3_errcode(st->db) == SQLITE_NOTADB)
+			return log_error("'%s' is not a ctrecord database", st->path);
+		return store_fail(st, "cannot read the schema");
+	}
+	if (tables == 0 && version == 0) {
+		if (mode == STORE_READ)
+			return log_error("'%s' is an empty database: nothing recorded yet",
+					 st->path);
+		if (exec(st, "BEGIN IMMEDIATE", "cannot create the schema") ||
+		    exec(st, ct_schema_sql, "cannot create the schema") ||
+		    exec(st, "PRAGMA user_version = 1; PRAGMA application_id = 1668575843;"
+			 " COMMIT", "cannot create the schema"))
+			return -1;
+		return 0;
+	}
+	if (appid != STORE_APPLICATION_ID)
+		return log_error("'%s' is not a ctrecord database", st->path);
+	if (version > STORE_SCHEMA_VERSION)
+		return log_error("'%s' has schema version %d, newer than this program's %d;"
+				 " upgrade ctrecord", st->path, version,
+				 STORE_SCHEMA_VERSION);
+	return 0;
+}
+
+struct store *store_open(const char *path, enum store_mode mode)
+{
+	int flags = mode == STORE_WRITE ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+					: SQLITE_OPEN_READONLY;
+	struct store *st;
+
+	if (mode == STORE_READ && access(path, F_OK)) {
+		log_errno("cannot open '%s'", path);
+		return NULL;
+	}
+	st = calloc(1, sizeof(*st));
+	if (!st || !(st->path = strdup(path))) {
+		free(st);
+		log_error("out of memory");
+		return NULL;
+	}
+	if (sqlite3_open_v2(path, &st->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		store_fail(st, "cannot open the database");
+		store_close(st);
+		return NULL;
+	}
+	sqlite3_busy_timeout(st->db, 5000);
+	if (mode == STORE_WRITE &&
+	    (exec(st, "PRAGMA journal_mode = WAL", "cannot switch to WAL") ||
+	     exec(st, "PRAGMA synchronous = NORMAL", "cannot set synchronous"))) {
+		store_close(st);
+		return NULL;
+	}
+	if (check_schema(st, mode) ||
+	    (mode == STORE_READ && exec(st, "PRAGMA query_only = 1", "cannot set query_only"))) {
+		store_close(st);
+		return NULL;
+	}
+	return st;
+}
+
+void store_close(struct store *st)
+{
+	int i;
+
+	if (!st)
+		return;
+	for (i = 0; i < STMT_MAX; i++)
+		sqlite3_finalize(st->stmt[i]);
+	if (st->db && !sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(st->db);
+	free(st->path);
+	free(st);
+}
+
+struct sqlite3 *store_db(struct store *st)
+{
+	return st->db;
+}
+
+int store_begin(struct store *st)
+{
+	return exec(st, "BEGIN", "cannot begin a transaction");
+}
+
+int store_commit(struct store *st)
+{
+	return exec(st, "COMMIT", "cannot commit");
+}
+
+int64_t store_session_start(struct store *st, const char *kind, const char *source,
+			    int64_t t_us)
+{
+	const char *sql = "INSERT INTO sessions (kind, started_us, host, pid, source, version)"
+			  " VALUES (?,?,?,?,?,?)";
+	char host[256] = "";
+	sqlite3_stmt *s;
+	int64_t id = -1;
+
+	gethostname(host, sizeof(host) - 1);
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return store_fail(st, "cannot start a session");
+	sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, t_us);
+	sqlite3_bind_text(s, 3, host, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, getpid());
+	if (source)
+		sqlite3_bind_text(s, 5, source, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, CT_VERSION, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_DONE)
+		id = sqlite3_last_insert_rowid(st->db);
+	else
+		store_fail(st, "cannot start a session");
+	sqlite3_finalize(s);
+	return id;
+}
+
+int store_session_stop(struct store *st, int64_t session, int64_t t_us)
+{
+	const char *sql = "UPDATE sessions SET stopped_us = ? WHERE id = ?";
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return store_fail(st, "cannot stop the session");
+	sqlite3_bind_int64(s, 1, t_us);
+	sqlite3_bind_int64(s, 2, session);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : store_fail(st, "cannot stop the session");
+}

@@ -1,0 +1,160 @@
+/* Reading stored events back into struct ct_event, in the order they were received. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sqlite3.h>
+
+#include "log.h"
+#include "store_internal.h"
+
+struct store_cursor {
+	struct store *st;
+	sqlite3_stmt *s;
+};
+
+/* Column order of the SELECT below; the tuple columns come in blocks of 9. */
+enum {
+	C_FLOW, C_T_US, C_TYPE, C_STATUS, C_TIMEOUT, C_STATE, C_TCPINFO, C_MARK,
+	C_OPKTS, C_OBYTES, C_RPKTS, C_RBYTES, C_TSTART, C_TSTOP, C_KTIME, C_PORTID,
+	C_PROGNAME, C_EXTRA, C_FAMILY, C_CTID, C_ZONE, C_PROTO, C_ORIG, C_REPLY = C_ORIG + 9,
+};
+
+static const char select_sql[] =
+	"SELECT e.flow, e.t_us, e.type, e.status, e.timeout, e.state, e.tcpinfo, e.mark,"
+	" e.o_packets, e.o_bytes, e.r_packets, e.r_bytes, e.t_start, e.t_stop, e.ktime,"
+	" e.portid, e.progname, e.extra, f.family, f.ct_id, f.zone, f.proto,"
+	" f.o_l3, f.o_src, f.o_dst, f.o_sport, f.o_dport, f.o_itype, f.o_icode, f.o_iid, f.o_zone,"
+	" f.r_l3, f.r_src, f.r_dst, f.r_sport, f.r_dport, f.r_itype, f.r_icode, f.r_iid, f.r_zone"
+	" FROM events e JOIN flows f ON f.id = e.flow"
+	" WHERE (1 << e.type) & ?1 ORDER BY e.id";
+
+struct store_cursor *store_events(struct store *st, const struct store_query *q)
+{
+	struct store_cursor *c = calloc(1, sizeof(*c));
+	unsigned mask = q->type_mask;
+
+	if (!c) {
+		log_error("out of memory");
+		return NULL;
+	}
+	c->st = st;
+	if (sqlite3_prepare_v2(st->db, select_sql, -1, &c->s, NULL) != SQLITE_OK) {
+		store_fail(st, "cannot read events");
+		free(c);
+		return NULL;
+	}
+	if (!mask)
+		mask = 1 << CT_EV_NEW | 1 << CT_EV_UPDATE | 1 << CT_EV_DESTROY;
+	sqlite3_bind_int(c->s, 1, mask);
+	return c;
+}
+
+static int is_set(sqlite3_stmt *s, int col)
+{
+	return sqlite3_column_type(s, col) != SQLITE_NULL;
+}
+
+/* Reads a tuple block; -1 when the stored addresses are not 4 or 16 bytes. */
+static int read_tuple(sqlite3_stmt *s, int i, struct ct_tuple *t)
+{
+	int alen = sqlite3_column_bytes(s, i + 1);
+
+	memset(t, 0, sizeof(*t));
+	t->l3 = sqlite3_column_int(s, i);
+	if ((alen != 4 && alen != 16) || sqlite3_column_bytes(s, i + 2) != alen)
+		return -1;
+	memcpy(t->src, sqlite3_column_blob(s, i + 1), alen);
+	memcpy(t->dst, sqlite3_column_blob(s, i + 2), alen);
+	if ((t->has_ports = is_set(s, i + 3))) {
+		t->sport = sqlite3_column_int(s, i + 3);
+		t->dport = sqlite3_column_int(s, i + 4);
+	}
+	if ((t->has_icmp = is_set(s, i + 5))) {
+		t->itype = sqlite3_column_int(s, i + 5);
+		t->icode = sqlite3_column_int(s, i + 6);
+		t->iid = sqlite3_column_int(s, i + 7);
+	}
+	if ((t->has_zone = is_set(s, i + 8)))
+		t->zone = sqlite3_column_int(s, i + 8);
+	return 0;
+}
+
+/* Reads an optional integer column into *v and sets bit in *has. */
+static void opt_u64(sqlite3_stmt *s, int col, uint64_t *v, uint32_t *has, uint32_t bit)
+{
+	if (is_set(s, col)) {
+		*v = (uint64_t)sqlite3_column_int64(s, col);
+		*has |= bit;
+	}
+}
+
+static void opt_u32(sqlite3_stmt *s, int col, uint32_t *v, uint32_t *has, uint32_t bit)
+{
+	if (is_set(s, col)) {
+		*v = (uint32_t)sqlite3_column_int64(s, col);
+		*has |= bit;
+	}
+}
+
+int store_next(struct store_cursor *c, struct ct_event *ev, int64_t *flow)
+{
+	sqlite3_stmt *s = c->s;
+	int rc = sqlite3_step(s);
+	int n;
+
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW)
+		return store_fail(c->st, "cannot read events");
+	memset(ev, 0, offsetof(struct ct_event, extra));
+	*flow = sqlite3_column_int64(s, C_FLOW);
+	ev->t_us = sqlite3_column_int64(s, C_T_US);
+	ev->type = sqlite3_column_int(s, C_TYPE);
+	ev->family = sqlite3_column_int(s, C_FAMILY);
+	if (read_tuple(s, C_ORIG, &ev->orig) || read_tuple(s, C_REPLY, &ev->reply))
+		return log_error("flow %lld has a malformed tuple", (long long)*flow);
+	ev->orig.proto = ev->reply.proto = sqlite3_column_int(s, C_PROTO);
+	opt_u32(s, C_STATUS, &ev->status, &ev->has, CT_HAS_STATUS);
+	opt_u32(s, C_TIMEOUT, &ev->timeout, &ev->has, CT_HAS_TIMEOUT);
+	opt_u32(s, C_MARK, &ev->mark, &ev->has, CT_HAS_MARK);
+	opt_u32(s, C_CTID, &ev->id, &ev->has, CT_HAS_ID);
+	if (is_set(s, C_ZONE)) {
+		ev->zone = sqlite3_column_int(s, C_ZONE);
+		ev->has |= CT_HAS_ZONE;
+	}
+	if (is_set(s, C_STATE)) {
+		ev->state = sqlite3_column_int(s, C_STATE);
+		ev->has |= CT_HAS_STATE;
+	}
+	opt_u64(s, C_TCPINFO, &ev->tcpinfo, &ev->has, CT_HAS_TCPINFO);
+	opt_u64(s, C_OPKTS, &ev->pkts_orig, &ev->has, CT_HAS_COUNTERS_ORIG);
+	opt_u64(s, C_OBYTES, &ev->bytes_orig, &ev->has, 0);
+	opt_u64(s, C_RPKTS, &ev->pkts_reply, &ev->has, CT_HAS_COUNTERS_REPLY);
+	opt_u64(s, C_RBYTES, &ev->bytes_reply, &ev->has, 0);
+	opt_u64(s, C_TSTART, &ev->ts_start, &ev->has, CT_HAS_TS_START);
+	opt_u64(s, C_TSTOP, &ev->ts_stop, &ev->has, CT_HAS_TS_STOP);
+	opt_u64(s, C_KTIME, &ev->ktime, &ev->has, CT_HAS_KTIME);
+	if (is_set(s, C_PORTID))
+		ev->portid = (uint32_t)sqlite3_column_int64(s, C_PORTID);
+	if (is_set(s, C_PROGNAME))
+		snprintf(ev->progname, sizeof(ev->progname), "%s",
+			 (const char *)sqlite3_column_text(s, C_PROGNAME));
+	n = sqlite3_column_bytes(s, C_EXTRA);
+	ev->extra_len = 0;
+	if (n > (int)sizeof(ev->extra))
+		return log_error("an event of flow %lld has too much verbatim data",
+				 (long long)*flow);
+	if (n > 0) {
+		memcpy(ev->extra, sqlite3_column_blob(s, C_EXTRA), n);
+		ev->extra_len = n;
+	}
+	return 1;
+}
+
+void store_cursor_free(struct store_cursor *c)
+{
+	if (!c)
+		return;
+	sqlite3_finalize(c->s);
+	free(c);
+}

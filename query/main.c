@@ -1,0 +1,71 @@
+/* ctquery: reads the history that ctrecord stored; dispatches to one subcommand. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "log.h"
+#include "store.h"
+
+static const struct command *const commands[] = {
+	&cmd_replay,
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *out)
+{
+	size_t i;
+
+	fprintf(out, "usage: ctquery [--db PATH] COMMAND [OPTIONS]\n\n"
+		"Reads the conntrack history that ctrecord(8) stored.\n\n"
+		"  --db PATH      database file (default: ./flows.db)\n"
+		"  -h, --help     show this help; COMMAND --help shows the command's\n"
+		"  -V, --version  show the version\n\ncommands:\n");
+	for (i = 0; i < NCOMMANDS; i++)
+		fprintf(out, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "db", required_argument, NULL, 'D' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 }
+	};
+	struct query_ctx ctx = { .db = "flows.db" };
+	size_t i;
+	int c;
+
+	log_init("ctquery");
+	while ((c = getopt_long(argc, argv, "+hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'D':
+			ctx.db = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("ctquery %s\n", CT_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	for (i = 0; i < NCOMMANDS; i++) {
+		if (!strcmp(argv[optind], commands[i]->name)) {
+			int first = optind;
+
+			optind = 0;	/* the command parses its own options afresh */
+			return commands[i]->exec(&ctx, argc - first, argv + first);
+		}
+	}
+	log_error("unknown command '%s'; see 'ctquery --help'", argv[optind]);
+	return 2;
+}

@@ -1,0 +1,68 @@
+/* Turns decoded events into stored flows and events, keeping track of which flows are open. */
+#include "flowmap.h"
+#include "log.h"
+#include "record.h"
+#include "store.h"
+
+enum { ORIGIN_NEW = 0, ORIGIN_DUMP = 1, ORIGIN_UNSEEN = 2 };
+enum { END_DESTROYED = 1, END_UNKNOWN = 2 };
+
+/* Opens a flow for ev's entry, in the database and in the table of open flows. */
+static struct flowmap_entry *open_flow(struct recorder *r, const struct ct_event *ev,
+				       int origin)
+{
+	int64_t flow = store_flow_insert(r->st, r->session, ev, origin);
+	struct flowmap_entry *e;
+
+	if (flow < 0)
+		return NULL;
+	e = flowmap_add(r->open, ev, flow);
+	if (!e) {
+		log_error("out of memory");
+		return NULL;
+	}
+	e->from_dump = origin == ORIGIN_DUMP;
+	r->flows++;
+	return e;
+}
+
+int record_event(struct recorder *r, struct ct_event *ev)
+{
+	struct flowmap_entry *e = flowmap_find(r->open, ev);
+	int64_t flow;
+
+	if (ev->type == CT_EV_NEW && e && !e->from_dump) {
+		/* The kernel reused the id and tuple: the old entry's DESTROY was lost. */
+		if (store_flow_end(r->st, e->flow, ev->t_us, END_UNKNOWN, NULL))
+			return -1;
+		flowmap_remove(r->open, e);
+		e = NULL;
+	}
+	if (!e) {
+		int origin = ev->type == CT_EV_NEW ? ORIGIN_NEW :
+			     ev->type == CT_EV_DUMP ? ORIGIN_DUMP : ORIGIN_UNSEEN;
+
+		e = open_flow(r, ev, origin);
+		if (!e)
+			return -1;
+	} else if (ev->type != CT_EV_DUMP) {
+		e->from_dump = 0;
+	}
+	flow = e->flow;
+	if (store_event_insert(r->st, flow, ev))
+		return -1;
+	if (ev->type == CT_EV_DESTROY) {
+		flowmap_remove(r->open, e);
+		if (store_flow_end(r->st, flow, ev->t_us, END_DESTROYED, ev))
+			return -1;
+	}
+	if (ev->type != CT_EV_DUMP)
+		r->events++;
+	return 0;
+}
+
+int record_unparsed(struct recorder *r, int64_t t_us, const void *msg, size_t len)
+{
+	r->unparsed++;
+	return store_unparsed_insert(r->st, r->session, t_us, msg, len);
+}
