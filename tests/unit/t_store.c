@@ -1,0 +1,191 @@
+/* Unit tests of the store: schema, versioning, and every event field back as it went in. */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sqlite3.h>
+
+#include "store.h"
+#include "unit.h"
+
+static char dir[] = "/tmp/ct-unit-XXXXXX";
+static char path[64];
+
+static void sample(struct ct_event *ev, int type, int64_t t_us)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->type = type;
+	ev->family = AF_INET6;
+	ev->t_us = t_us;
+	ev->orig.l3 = ev->reply.l3 = AF_INET6;
+	ev->orig.proto = ev->reply.proto = 6;
+	inet_pton(AF_INET6, "2001:db8::1", ev->orig.src);
+	inet_pton(AF_INET6, "2001:db8::2", ev->orig.dst);
+	memcpy(ev->reply.src, ev->orig.dst, 16);
+	memcpy(ev->reply.dst, ev->orig.src, 16);
+	ev->orig.has_ports = ev->reply.has_ports = 1;
+	ev->orig.sport = ev->reply.dport = 40000;
+	ev->orig.dport = ev->reply.sport = 22;
+	ev->has = CT_HAS_STATUS | CT_HAS_ID;
+	ev->status = 0x8;
+	ev->id = 0xfffffff0u;
+}
+
+/* Every field a DESTROY can carry, including verbatim bytes and a progname. */
+static void fill_destroy(struct ct_event *ev)
+{
+	ev->has |= CT_HAS_TIMEOUT | CT_HAS_MARK | CT_HAS_ZONE | CT_HAS_COUNTERS_ORIG |
+		   CT_HAS_COUNTERS_REPLY | CT_HAS_TS_START | CT_HAS_TS_STOP | CT_HAS_KTIME |
+		   CT_HAS_STATE | CT_HAS_TCPINFO;
+	ev->timeout = 0xffffffffu;
+	ev->mark = 0x80000001u;
+	ev->zone = 65535;
+	ev->pkts_orig = 1;
+	ev->bytes_orig = 0x7fffffffffffffffULL;
+	ev->pkts_reply = 0;
+	ev->bytes_reply = 0;
+	ev->ts_start = 1764180000123456789ULL;
+	ev->ts_stop = 1764180001123456789ULL;
+	ev->ktime = 1764180001200000000ULL;
+	ev->state = 7;
+	ev->tcpinfo = CT_TCPI_HAS_STATE | CT_TCPI_HAS_FLAGS_O | CT_TCPI_HAS_FLAGS_R |
+		      0xffffULL << 16 | 0x1234ULL << 32;
+	ev->portid = 3000000000u;
+	strcpy(ev->progname, "conntrack");
+	ev->extra_len = 8;
+	memcpy(ev->extra, "\x08\x00\x0b\x00\x00\x00\x00\x02", 8);
+}
+
+static int same_event(const struct ct_event *a, const struct ct_event *b)
+{
+	return !memcmp(a, b, offsetof(struct ct_event, extra)) &&
+	       a->extra_len == b->extra_len && !memcmp(a->extra, b->extra, a->extra_len);
+}
+
+static void test_roundtrip(void)
+{
+	static struct ct_event in[3], out;
+	struct store_query q = { 0 };
+	struct store_cursor *c;
+	struct store *st;
+	int64_t session, flow, f;
+	int i = 0;
+
+	st = store_open(path, STORE_WRITE);
+	CHECK(st != NULL);
+	if (!st)
+		return;
+	session = store_session_start(st, "record", NULL, 1);
+	CHECK(session > 0);
+	sample(&in[0], CT_EV_NEW, 1000);
+	sample(&in[1], CT_EV_UPDATE, 2000);
+	sample(&in[2], CT_EV_DESTROY, 3000);
+	for (i = 0; i < 3; i++) {
+		in[i].has |= CT_HAS_ZONE;
+		in[i].zone = 65535;
+	}
+	fill_destroy(&in[2]);
+	CHECK(store_begin(st) == 0);
+	flow = store_flow_insert(st, session, &in[0], 0);
+	CHECK(flow > 0);
+	for (i = 0; i < 3; i++)
+		CHECK(store_event_insert(st, flow, &in[i]) == 0);
+	CHECK(store_flow_end(st, flow, 3000, 1, &in[2]) == 0);
+	CHECK(store_commit(st) == 0);
+
+	c = store_events(st, &q);
+	for (i = 0; c && store_next(c, &out, &f) > 0; i++) {
+		CHECK(f == flow);
+		CHECK(i < 3 && same_event(&out, &in[i]));
+	}
+	CHECK(i == 3);
+	store_cursor_free(c);
+
+	q.type_mask = 1 << CT_EV_DESTROY;
+	c = store_events(st, &q);
+	CHECK(c && store_next(c, &out, &f) == 1 && out.type == CT_EV_DESTROY);
+	CHECK(store_next(c, &out, &f) == 0);
+	store_cursor_free(c);
+	store_close(st);
+}
+
+/* The common questions are answered from an index, not a scan. */
+static void test_query_plans(void)
+{
+	static const char *const sql[] = {
+		"SELECT * FROM events WHERE flow = 1",
+		"SELECT * FROM events WHERE t_us BETWEEN 1 AND 2",
+		"SELECT * FROM flows WHERE o_src = x'0a000001'",
+		"SELECT * FROM flows WHERE o_dport = 443",
+		"SELECT * FROM flows WHERE id = 3",
+	};
+	struct store *st = store_open(path, STORE_READ);
+	size_t i;
+
+	CHECK(st != NULL);
+	for (i = 0; st && i < sizeof(sql) / sizeof(sql[0]); i++) {
+		char q[256], plan[512] = "";
+		sqlite3_stmt *s;
+
+		snprintf(q, sizeof(q), "EXPLAIN QUERY PLAN %s", sql[i]);
+		CHECK(sqlite3_prepare_v2(store_db(st), q, -1, &s, NULL) == SQLITE_OK);
+		while (sqlite3_step(s) == SQLITE_ROW)
+			strncat(plan, (const char *)sqlite3_column_text(s, 3),
+				sizeof(plan) - strlen(plan) - 1);
+		sqlite3_finalize(s);
+		CHECK(strstr(plan, "SEARCH") != NULL && strstr(plan, "SCAN") == NULL);
+		if (!strstr(plan, "SEARCH"))
+			fprintf(stderr, "  plan of %s: %s\n", sql[i], plan);
+	}
+	store_close(st);
+}
+
+static void test_refusals(void)
+{
+	char other[96];
+	sqlite3 *db;
+	FILE *f;
+
+	/* Read-only never creates a file. */
+	snprintf(other, sizeof(other), "%s/missing.db", dir);
+	CHECK(store_open(other, STORE_READ) == NULL);
+	CHECK(access(other, F_OK) != 0);
+
+	/* A newer schema is refused. */
+	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+	CHECK(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+	CHECK(store_open(path, STORE_READ) == NULL);
+	CHECK(store_open(path, STORE_WRITE) == NULL);
+
+	/* A file that is not a database, and a database that is not ours. */
+	snprintf(other, sizeof(other), "%s/junk.db", dir);
+	f = fopen(other, "w");
+	fputs("this is not a database, just text long enough to be looked at\n", f);
+	fclose(f);
+	CHECK(store_open(other, STORE_WRITE) == NULL);
+	snprintf(other, sizeof(other), "%s/foreign.db", dir);
+	CHECK(sqlite3_open(other, &db) == SQLITE_OK);
+	CHECK(sqlite3_exec(db, "CREATE TABLE t(x)", NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+	CHECK(store_open(other, STORE_WRITE) == NULL);
+}
+
+int main(void)
+{
+	char cmd[96];
+	int rc;
+
+	if (!mkdtemp(dir))
+		return 1;
+	snprintf(path, sizeof(path), "%s/flows.db", dir);
+	test_roundtrip();
+	test_query_plans();
+	test_refusals();
+	rc = unit_done("t_store");
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd))
+		return 1;
+	return rc;
+}
