@@ -3,7 +3,7 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS    := libnetfilter_conntrack libmnl sqlite3
+PKGS    := libnetfilter_conntrack libmnl sqlite3 libxml-2.0
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Wshadow -Wstrict-prototypes
 CPPFLAGS += -D_GNU_SOURCE -Ilib -Ibuild $(shell $(PKG_CONFIG) --cflags $(PKGS))

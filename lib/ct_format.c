@@ -5,6 +5,7 @@
 
 #include "ct_encode.h"
 #include "ct_format.h"
+#include "ct_pretty.h"
 #include "log.h"
 
 /* conntrack -E formats into a buffer of this size, cutting lines at 1023 bytes. */
@@ -128,8 +129,13 @@ int ct_fmt_event(struct ct_fmt *f, const struct ct_event *ev, FILE *out)
 		return -1;
 	if (f->xml && !f->header_done) {
 		f->header_done = 1;
-		fputs("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<conntrack>\n", out);
+		if (f->pretty)
+			ct_pretty_begin(out);
+		else
+			fputs("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<conntrack>\n", out);
 	}
+	if (f->pretty)	/* the documented layout has no [USERSPACE] suffix */
+		return ct_pretty_flow(line, out);
 	if (f->timestamp && !f->xml) {
 		long sec = ev->t_us / 1000000, usec = ev->t_us % 1000000;
 
@@ -149,7 +155,9 @@ int ct_fmt_event(struct ct_fmt *f, const struct ct_event *ev, FILE *out)
 
 void ct_fmt_close(struct ct_fmt *f, FILE *out)
 {
-	if (f->xml && f->header_done)
+	if (f->xml && f->header_done && f->pretty)
+		ct_pretty_end(out);
+	else if (f->xml && f->header_done)
 		fputs("</conntrack>\n", out);
 	if (f->labelmap)
 		nfct_labelmap_destroy(f->labelmap);

@@ -10,6 +10,7 @@ struct nfct_labelmap;
 /* Output options, as conntrack's -o list. */
 struct ct_fmt {
 	unsigned xml:1, extended:1, id:1, ktimestamp:1, timestamp:1, labels:1;
+	unsigned pretty:1;		/* with xml: the documented, indented layout */
 	struct nfct_labelmap *labelmap;	/* with labels: conntrack's label map */
 	int header_done;		/* XML header printed */
 };

@@ -125,13 +125,10 @@ struct store *store_open(const char *path, enum store_mode mode)
 		return NULL;
 	}
 	sqlite3_busy_timeout(st->db, 5000);
-	if (mode == STORE_WRITE &&
-	    (exec(st, "PRAGMA journal_mode = WAL", "cannot switch to WAL") ||
-	     exec(st, "PRAGMA synchronous = NORMAL", "cannot set synchronous"))) {
-		store_close(st);
-		return NULL;
-	}
 	if (check_schema(st, mode) ||
+	    (mode == STORE_WRITE &&
+	     (exec(st, "PRAGMA journal_mode = WAL", "cannot switch to WAL") ||
+	      exec(st, "PRAGMA synchronous = NORMAL", "cannot set synchronous"))) ||
 	    (mode == STORE_READ && exec(st, "PRAGMA query_only = 1", "cannot set query_only"))) {
 		store_close(st);
 		return NULL;

@@ -9,7 +9,7 @@
 #include "log.h"
 #include "store.h"
 
-static const char replay_usage[] = "replay [-o FORMAT[,...]] [-e EVENTS]";
+static const char replay_usage[] = "replay [-o FORMAT[,...]] [--pretty] [-e EVENTS]";
 
 static void usage(FILE *out)
 {
@@ -17,6 +17,7 @@ static void usage(FILE *out)
 		"Prints the recorded events as conntrack -E printed them.\n\n"
 		"  -o, --output LIST      extended, xml, timestamp, id, ktimestamp, labels,\n"
 		"                         userspace (as conntrack -o)\n"
+		"  --pretty               with -o xml: the documented, indented XML layout\n"
 		"  -e, --event-mask LIST  NEW,UPDATE,DESTROY,ALL (default: ALL)\n"
 		"  -h, --help             show this help\n", replay_usage);
 }
@@ -54,6 +55,7 @@ static int replay_exec(struct query_ctx *ctx, int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "event-mask", required_argument, NULL, 'e' },
+		{ "pretty", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -71,6 +73,9 @@ static int replay_exec(struct query_ctx *ctx, int argc, char **argv)
 			if (evmask_parse(optarg, &q.type_mask))
 				return 2;
 			break;
+		case 'P':
+			fmt.pretty = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -81,6 +86,10 @@ static int replay_exec(struct query_ctx *ctx, int argc, char **argv)
 	}
 	if (optind < argc) {
 		log_error("unexpected argument '%s'", argv[optind]);
+		return 2;
+	}
+	if (fmt.pretty && !fmt.xml) {
+		log_error("--pretty needs -o xml");
 		return 2;
 	}
 	return replay(ctx, &fmt, &q) ? 1 : 0;

@@ -14,6 +14,7 @@
 #include "ct_decode.h"
 #include "evmask.h"
 #include "flowmap.h"
+#include "import.h"
 #include "log.h"
 #include "nlsock.h"
 #include "progname.h"
@@ -31,12 +32,14 @@ struct options {
 	unsigned evmask;
 	int commit_ms;
 	int verbose;
+	struct import_opts import;	/* file set: import it instead of recording */
 };
 
 static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: ctrecord [--db PATH] [-b BYTES] [-e EVENTS] [--commit-interval MS] [-v]\n"
+		"       ctrecord [--db PATH] --import FILE [--force]\n"
 		"\n"
 		"Records every conntrack event (NEW, UPDATE, DESTROY) of this network\n"
 		"namespace into an SQLite database, until SIGINT or SIGTERM.\n"
@@ -45,6 +48,8 @@ static void usage(FILE *out)
 		"  -b, --buffer-size BYTES netlink receive buffer (default: %u)\n"
 		"  -e, --event-mask LIST   events to record: NEW,UPDATE,DESTROY,ALL (default: ALL)\n"
 		"  --commit-interval MS    commit at least this often (default: 100)\n"
+		"  --import FILE           load a conntrack -E log (text or XML; - for stdin)\n"
+		"  --force                 import a log even if it was imported before\n"
 		"  -v, --verbose           say more about what happens\n"
 		"  -h, --help              show this help\n"
 		"  -V, --version           show the version\n"
@@ -88,6 +93,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "event-mask", required_argument, NULL, 'e' },
 		{ "commit-interval", required_argument, NULL, 'C' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "import", required_argument, NULL, 'I' },
+		{ "force", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 }
@@ -119,6 +126,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'v':
 			o->verbose = 1;
+			break;
+		case 'I':
+			o->import.file = optarg;
+			break;
+		case 'F':
+			o->import.force = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -311,6 +324,18 @@ out:
 	return rc;
 }
 
+static int run_import(struct options *o)
+{
+	struct store *st = store_open(o->db, STORE_WRITE);
+	int rc;
+
+	if (!st)
+		return -1;
+	rc = import_log(st, &o->import);
+	store_close(st);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = { .db = "flows.db", .bufsize = DEFAULT_BUFSIZE,
@@ -326,5 +351,7 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	if (o.import.file)
+		return run_import(&o) ? 1 : 0;
 	return run(&o) ? 1 : 0;
 }
