@@ -1,0 +1,159 @@
+# tests/lib.sh: helpers sourced by every tests/tNNNN-*.sh (namespace, background jobs, waits, comparisons).
+#
+# A test is an executable script: exit 0 = pass, 77 = skip, anything else = fail.
+# It sources this file, calls require_root and netns_setup, and then uses in_ns,
+# start_bg/stop_bg, wait_for_line, wait_until and test_cmp.  Files go to $TMP,
+# which is removed on success and kept (path printed) on failure.
+
+TEST_NAME=$(basename "$0" .sh)
+TESTS_DIR=$(cd "$(dirname "$0")" && pwd)
+TOP=$(cd "$TESTS_DIR/.." && pwd)
+BIN=$(cd "${BIN:-$TOP/build}" 2>/dev/null && pwd || echo "${BIN:-$TOP/build}")
+SEED=${SEED:-$(cd "$TOP/../shared/seed" 2>/dev/null && pwd || echo "$TOP/../shared/seed")}
+export BIN SEED
+NS=""
+BG_PIDS=""
+BG_STATUS=0
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/$TEST_NAME.XXXXXX")
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+say()  { echo "# $*"; }
+skip() { echo "skip: $*"; exit 77; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# require_cmd CMD...: skip unless every CMD is on PATH.
+require_cmd() {
+	for c in "$@"; do
+		command -v "$c" >/dev/null 2>&1 || skip "command '$c' not found"
+	done
+}
+
+# require_root: skip unless root and able to create a network namespace.
+require_root() {
+	[ "$(id -u)" = 0 ] || skip "needs root (network namespaces, conntrack)"
+	require_cmd ip nft conntrack
+	local probe
+	probe=ctt-probe-$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n')
+	ip netns add "$probe" 2>/dev/null || skip "cannot create a network namespace (ip netns add failed)"
+	ip netns del "$probe"
+}
+
+# in_ns CMD...: run CMD inside the test namespace.
+in_ns() { ip netns exec "$NS" "$@"; }
+
+# pid_ours PID: true if PID is alive (not a zombie) and a child of this shell.
+pid_ours() {
+	local st
+	st=$(sed -n 's/^[0-9]* (.*) \([A-Za-z]\) \([0-9]*\) .*/\1 \2/p' "/proc/$1/stat" 2>/dev/null) || return 1
+	[ "${st%% *}" != Z ] && [ "${st#* }" = "$$" ]
+}
+
+# start_bg NAME CMD...: start CMD in the namespace in the background; its pid
+# goes to $PID_NAME and to the list cleanup kills.  Redirect at the call site.
+start_bg() {
+	local name=$1; shift
+	ip netns exec "$NS" "$@" &
+	eval "PID_$name=$!"
+	BG_PIDS="$BG_PIDS $!"
+}
+
+# stop_bg NAME [SIGNAL [TIMEOUT]]: send SIGNAL (default TERM) to the job NAME,
+# wait up to TIMEOUT seconds (default 5), then SIGKILL.  Its exit status goes to
+# $BG_STATUS; returns 1 if it had to be killed.
+stop_bg() {
+	local pid rc=0 i=0 max
+	eval "pid=\${PID_$1:?no job $1}"
+	max=$(( ${3:-5} * 10 ))
+	pid_ours "$pid" && kill "-${2:-TERM}" "$pid" 2>/dev/null
+	while pid_ours "$pid" && [ $i -lt $max ]; do sleep 0.1; i=$((i + 1)); done
+	if pid_ours "$pid"; then
+		echo "# $1 (pid $pid) did not stop on SIG${2:-TERM}, killing it" >&2
+		kill -KILL "$pid" 2>/dev/null
+		rc=1
+	fi
+	BG_STATUS=0
+	wait "$pid" || BG_STATUS=$?
+	BG_PIDS=$(echo "$BG_PIDS" | tr ' ' '\n' | grep -vx "$pid" | tr '\n' ' ')
+	return $rc
+}
+
+# wait_bg NAME [TIMEOUT]: wait up to TIMEOUT seconds (default 10) for job NAME
+# to exit by itself; status in $BG_STATUS; returns 1 (and kills it) on timeout.
+wait_bg() {
+	local pid i=0 max
+	eval "pid=\${PID_$1:?no job $1}"
+	max=$(( ${2:-10} * 10 ))
+	while pid_ours "$pid" && [ $i -lt $max ]; do sleep 0.1; i=$((i + 1)); done
+	if pid_ours "$pid"; then
+		stop_bg "$1" KILL 2 || true
+		echo "# $1 (pid $pid) did not exit within ${2:-10}s" >&2
+		return 1
+	fi
+	BG_STATUS=0
+	wait "$pid" || BG_STATUS=$?
+	BG_PIDS=$(echo "$BG_PIDS" | tr ' ' '\n' | grep -vx "$pid" | tr '\n' ' ')
+}
+
+# wait_until TIMEOUT CMD...: poll CMD every 0.1s until it succeeds; 1 on timeout.
+wait_until() {
+	local max=$(( $1 * 10 )) i=0; shift
+	until "$@"; do
+		i=$((i + 1))
+		[ $i -ge $max ] && return 1
+		sleep 0.1
+	done
+	return 0
+}
+
+# wait_for_line FILE REGEX TIMEOUT: wait until FILE has a line matching the ERE.
+wait_for_line() {
+	wait_until "$3" grep -Eq -- "$2" "$1" 2>/dev/null && return 0
+	echo "# timeout after $3s waiting for /$2/ in $1" >&2
+	return 1
+}
+
+# test_cmp EXPECTED ACTUAL: fail unless the files are identical (diff -u shown).
+test_cmp() {
+	diff -u "$1" "$2" || fail "'$2' differs from '$1'"
+}
+
+# netns_setup: create a fresh namespace with lo up, conntrack switched on by an
+# nft rule using ct, accounting and timestamps on, and short timeouts.
+netns_setup() {
+	NS=ctt-$(head -c 3 /dev/urandom | od -An -tx1 | tr -d ' \n')
+	trap cleanup EXIT
+	ip netns add "$NS" || skip "cannot create network namespace '$NS'"
+	in_ns ip link set lo up
+	in_ns nft -f - <<-'EOF' || fail "cannot load the conntrack nft rule"
+	table inet ctt {
+		chain out { type filter hook output priority 0; ct state new counter; }
+	}
+	EOF
+	local s
+	for s in nf_conntrack_acct=1 nf_conntrack_timestamp=1 \
+	    nf_conntrack_udp_timeout=2 nf_conntrack_udp_timeout_stream=2 \
+	    nf_conntrack_tcp_timeout_time_wait=2 nf_conntrack_tcp_timeout_close=2 \
+	    nf_conntrack_icmp_timeout=2 nf_conntrack_icmpv6_timeout=2; do
+		in_ns sysctl -qw "net.netfilter.$s" || fail "sysctl net.netfilter.$s failed"
+	done
+}
+
+# cleanup: kill the jobs we started (only those still our children), delete the
+# namespace, remove $TMP unless the test failed (or KEEP_TMP=1).
+cleanup() {
+	local rc=$? pid
+	set +e
+	for pid in $BG_PIDS; do pid_ours "$pid" && kill -TERM "$pid" 2>/dev/null; done
+	for pid in $BG_PIDS; do
+		wait_until 3 eval "! pid_ours $pid" || kill -KILL "$pid" 2>/dev/null
+	done
+	[ -n "$NS" ] && ip netns del "$NS" 2>/dev/null
+	if [ "${KEEP_TMP:-0}" != 1 ] && { [ "$rc" = 0 ] || [ "$rc" = 77 ]; }; then
+		rm -rf "$TMP"
+	else
+		echo "# files kept in $TMP" >&2
+	fi
+	exit "$rc"
+}
