@@ -7,7 +7,7 @@ PKGS    := libnetfilter_conntrack libmnl sqlite3 libxml-2.0
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Wshadow -Wstrict-prototypes
 CPPFLAGS += -D_GNU_SOURCE -Ilib -Ibuild $(shell $(PKG_CONFIG) --cflags $(PKGS))
-LDLIBS  += $(shell $(PKG_CONFIG) --libs $(PKGS))
+LDLIBS  += $(shell $(PKG_CONFIG) --libs $(PKGS)) -pthread
 
 B := build
 LIB_SRC  := $(wildcard lib/*.c)

@@ -136,6 +136,28 @@ void flowmap_remove(struct flowmap *m, struct flowmap_entry *e)
 	}
 }
 
+void flowmap_walk(struct flowmap *m, int (*fn)(struct flowmap_entry *e, void *data),
+		  void *data)
+{
+	size_t i;
+
+	for (i = 0; i < m->nbuckets; i++) {
+		struct flowmap_entry **p = &m->bucket[i];
+
+		while (*p) {
+			struct flowmap_entry *e = *p;
+
+			if (fn(e, data)) {
+				*p = e->next;
+				m->count--;
+				free(e);
+			} else {
+				p = &e->next;
+			}
+		}
+	}
+}
+
 size_t flowmap_count(const struct flowmap *m)
 {
 	return m->count;

@@ -11,7 +11,9 @@ struct flowmap_entry {
 	uint32_t ct_id;
 	struct ct_tuple orig;
 	int64_t flow;		/* our flow id */
-	int from_dump;		/* known only from the start-up dump, no event yet */
+	uint8_t from_dump;	/* known only from a dump, no event yet */
+	uint8_t seen;		/* during a resync: present in the dump */
+	uint8_t vanished;	/* after a resync: missing from the dump, end pending */
 	struct flowmap_entry *next;
 };
 
@@ -26,6 +28,11 @@ struct flowmap_entry *flowmap_add(struct flowmap *m, const struct ct_event *ev, 
 
 /* Removes e (which must be in m) and frees it. */
 void flowmap_remove(struct flowmap *m, struct flowmap_entry *e);
+
+/* Calls fn for every open flow; an entry for which fn returns 1 is removed
+ * and freed after the call. */
+void flowmap_walk(struct flowmap *m, int (*fn)(struct flowmap_entry *e, void *data),
+		  void *data);
 
 /* Number of open flows. */
 size_t flowmap_count(const struct flowmap *m);

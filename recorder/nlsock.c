@@ -11,8 +11,9 @@
 #include "log.h"
 #include "nlsock.h"
 
-struct mnl_socket *nlsock_events(unsigned groups, size_t bufsize)
+struct mnl_socket *nlsock_events(unsigned groups, size_t bufsize, int reliable)
 {
+	int on = 1;
 	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
 	int size = bufsize > (size_t)0x7fffffff ? 0x7fffffff : (int)bufsize;
 
@@ -30,6 +31,15 @@ struct mnl_socket *nlsock_events(unsigned groups, size_t bufsize)
 	    setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVBUF, &size,
 		       sizeof(size)) < 0)
 		log_warn("cannot set the receive buffer to %zu bytes", bufsize);
+	if (reliable &&
+	    (setsockopt(mnl_socket_get_fd(nl), SOL_NETLINK, NETLINK_BROADCAST_ERROR, &on,
+			sizeof(on)) < 0 ||
+	     setsockopt(mnl_socket_get_fd(nl), SOL_NETLINK, NETLINK_NO_ENOBUFS, &on,
+			sizeof(on)) < 0)) {
+		log_errno("cannot ask for reliable event delivery");
+		mnl_socket_close(nl);
+		return NULL;
+	}
 	return nl;
 }
 
@@ -37,6 +47,7 @@ struct dump_ctx {
 	nlsock_dump_cb cb;
 	void *data;
 	long count;
+	int cb_failed;		/* the callback failed and reported it */
 };
 
 static int dump_one(const struct nlmsghdr *nlh, void *data)
@@ -44,13 +55,17 @@ static int dump_one(const struct nlmsghdr *nlh, void *data)
 	struct dump_ctx *d = data;
 
 	d->count++;
-	return d->cb(nlh, d->data) ? MNL_CB_ERROR : MNL_CB_OK;
+	if (d->cb(nlh, d->data)) {
+		d->cb_failed = 1;
+		return MNL_CB_ERROR;
+	}
+	return MNL_CB_OK;
 }
 
 long nlsock_dump(nlsock_dump_cb cb, void *data)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE * 4] __attribute__((aligned(8)));
-	struct dump_ctx d = { cb, data, 0 };
+	struct dump_ctx d = { cb, data, 0, 0 };
 	struct mnl_socket *nl;
 	struct nlmsghdr *nlh;
 	struct nfgenmsg *nfg;
@@ -89,7 +104,8 @@ long nlsock_dump(nlsock_dump_cb cb, void *data)
 		}
 		ret = mnl_cb_run(buf, n, seq, portid, dump_one, &d);
 		if (ret == MNL_CB_ERROR) {
-			log_errno("cannot read the conntrack table");
+			if (!d.cb_failed)
+				log_errno("cannot read the conntrack table");
 			d.count = -1;
 		}
 	}

@@ -9,8 +9,11 @@ struct mnl_socket;
 
 /* Opens a NETLINK_NETFILTER socket subscribed to the conntrack event groups
  * in groups (NF_NETLINK_CONNTRACK_* bits) with a receive buffer of bufsize
- * bytes, forced past rmem_max when allowed. Returns NULL after reporting. */
-struct mnl_socket *nlsock_events(unsigned groups, size_t bufsize);
+ * bytes, forced past rmem_max when allowed. With reliable, asks the kernel to
+ * report failed deliveries to it (NETLINK_BROADCAST_ERROR), which makes it
+ * keep and re-deliver DESTROY events, as conntrackd's NetlinkEventsReliable.
+ * Returns NULL after reporting. */
+struct mnl_socket *nlsock_events(unsigned groups, size_t bufsize, int reliable);
 
 /* Called for each conntrack entry of a dump; returns 0 to go on, -1 to stop. */
 typedef int (*nlsock_dump_cb)(const struct nlmsghdr *nlh, void *data);

@@ -4,9 +4,6 @@
 #include "record.h"
 #include "store.h"
 
-enum { ORIGIN_NEW = 0, ORIGIN_DUMP = 1, ORIGIN_UNSEEN = 2 };
-enum { END_DESTROYED = 1, END_UNKNOWN = 2 };
-
 /* Opens a flow for ev's entry, in the database and in the table of open flows. */
 static struct flowmap_entry *open_flow(struct recorder *r, const struct ct_event *ev,
 				       int origin)
@@ -26,6 +23,12 @@ static struct flowmap_entry *open_flow(struct recorder *r, const struct ct_event
 	return e;
 }
 
+int record_end_unknown(struct recorder *r, int64_t flow, int64_t t_us)
+{
+	r->ended_unknown++;
+	return store_flow_end(r->st, flow, t_us, END_UNKNOWN, NULL);
+}
+
 int record_event(struct recorder *r, struct ct_event *ev)
 {
 	struct flowmap_entry *e = flowmap_find(r->open, ev);
@@ -33,21 +36,17 @@ int record_event(struct recorder *r, struct ct_event *ev)
 
 	if (ev->type == CT_EV_NEW && e && !e->from_dump) {
 		/* The kernel reused the id and tuple: the old entry's DESTROY was lost. */
-		if (store_flow_end(r->st, e->flow, ev->t_us, END_UNKNOWN, NULL))
+		if (record_end_unknown(r, e->flow, ev->t_us))
 			return -1;
 		flowmap_remove(r->open, e);
 		e = NULL;
 	}
 	if (!e) {
-		int origin = ev->type == CT_EV_NEW ? ORIGIN_NEW :
-			     ev->type == CT_EV_DUMP ? ORIGIN_DUMP : ORIGIN_UNSEEN;
-
-		e = open_flow(r, ev, origin);
+		e = open_flow(r, ev, ev->type == CT_EV_NEW ? ORIGIN_NEW : ORIGIN_UNSEEN);
 		if (!e)
 			return -1;
-	} else if (ev->type != CT_EV_DUMP) {
-		e->from_dump = 0;
 	}
+	e->from_dump = 0;
 	flow = e->flow;
 	if (store_event_insert(r->st, flow, ev))
 		return -1;
@@ -56,8 +55,24 @@ int record_event(struct recorder *r, struct ct_event *ev)
 		if (store_flow_end(r->st, flow, ev->t_us, END_DESTROYED, ev))
 			return -1;
 	}
-	if (ev->type != CT_EV_DUMP)
-		r->events++;
+	r->events++;
+	return 0;
+}
+
+int record_dump_entry(struct recorder *r, struct ct_event *ev, int origin)
+{
+	struct flowmap_entry *e = flowmap_find(r->open, ev);
+
+	if (!e) {
+		e = open_flow(r, ev, origin);
+		if (!e)
+			return -1;
+		e->from_dump = 1;
+		ev->type = CT_EV_DUMP;
+		if (store_event_insert(r->st, e->flow, ev))
+			return -1;
+	}
+	e->seen = 1;
 	return 0;
 }
 

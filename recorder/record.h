@@ -12,15 +12,27 @@ struct recorder {
 	struct store *st;
 	struct flowmap *open;
 	int64_t session;
-	uint64_t events, flows, lost, unparsed;
+	uint64_t events, flows, gaps, unparsed, ended_unknown;
 };
 
-/* Stores ev (an event or, with type CT_EV_DUMP, a start-up dump entry) under
- * its flow: a NEW or an unknown entry opens a flow, a DESTROY ends it.
- * Must run inside a transaction. Returns 0, or -1 on a database error (reported). */
+/* Stores ev (a NEW, UPDATE or DESTROY) under its flow: a NEW or an unknown
+ * entry opens a flow, a DESTROY ends it. Must run inside a transaction.
+ * Returns 0, or -1 on a database error (reported). */
 int record_event(struct recorder *r, struct ct_event *ev);
+
+/* Takes one entry of a table dump: a flow not yet open is opened (origin
+ * given) with a DUMP event holding what the dump showed; an open one is only
+ * marked as seen. Returns 0 or -1 (reported). */
+int record_dump_entry(struct recorder *r, struct ct_event *ev, int origin);
 
 /* Keeps a message that could not be decoded. Returns 0 or -1 (reported). */
 int record_unparsed(struct recorder *r, int64_t t_us, const void *msg, size_t len);
+
+/* Flow origins (flows.origin) and ends (flows.end_kind). */
+enum { ORIGIN_NEW = 0, ORIGIN_DUMP = 1, ORIGIN_UNSEEN = 2 };
+enum { END_DESTROYED = 1, END_UNKNOWN = 2 };
+
+/* Ends flow as "end unknown" at t_us. Returns 0 or -1 (reported). */
+int record_end_unknown(struct recorder *r, int64_t flow, int64_t t_us);
 
 #endif

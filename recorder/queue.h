@@ -1,0 +1,49 @@
+/* A bounded queue of received datagrams between the receiving thread and the writing thread. */
+#ifndef CT_QUEUE_H
+#define CT_QUEUE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ct_event.h"
+
+/* What a queued item is. */
+enum qitem_kind {
+	QITEM_DATA,	/* netlink messages as received */
+	QITEM_GAP,	/* the kernel dropped events here (ENOBUFS) */
+};
+
+struct qitem {
+	uint32_t len;		/* bytes of data[] */
+	uint8_t kind;		/* enum qitem_kind */
+	int64_t t_us;		/* receive time */
+	uint32_t portid;	/* the first non-zero portid among the messages, or 0 */
+	char progname[CT_PROGNAME_MAX];	/* its program, read at receive time */
+	char data[];
+};
+
+struct queue;
+
+/* Creates a queue holding at most capacity bytes of items. NULL when out of memory. */
+struct queue *queue_new(size_t capacity);
+void queue_free(struct queue *q);
+
+/* Appends an item with len bytes of data copied from data; blocks while the
+ * queue is full, unless it is closed. Returns 0, or -1 when closed. */
+int queue_put(struct queue *q, const struct qitem *head, const void *data, size_t len);
+
+/* Waits up to timeout_us for an item. Returns it (valid until queue_pop()),
+ * or NULL on timeout or when the queue is closed and empty. */
+const struct qitem *queue_peek(struct queue *q, int64_t timeout_us);
+
+/* Removes the item queue_peek() returned. */
+void queue_pop(struct queue *q);
+
+/* Wakes everyone; queue_put fails from now on, queue_peek drains what is left. */
+void queue_close(struct queue *q);
+
+/* Bytes in use now, and the most ever used. */
+size_t queue_used(struct queue *q);
+size_t queue_peak(struct queue *q);
+
+#endif

@@ -1,0 +1,261 @@
+/* A recording session: subscribe, dump, then store events until asked to stop. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <libmnl/libmnl.h>
+#include <linux/netfilter/nfnetlink_compat.h>
+
+#include "clock.h"
+#include "ct_decode.h"
+#include "flowmap.h"
+#include "log.h"
+#include "nlsock.h"
+#include "queue.h"
+#include "receiver.h"
+#include "record.h"
+#include "recording.h"
+#include "resync.h"
+#include "store.h"
+
+#define QUIET_HINT_US (5 * 1000000)
+#define STATUS_EVERY_US (5 * 1000000)
+#define RESYNC_MIN_US (1 * 1000000)
+#define COMMIT_EVERY_EVENTS 50000
+
+volatile sig_atomic_t recording_stop;
+
+struct writer {
+	const struct recording_opts *o;
+	struct recorder rec;
+	struct receiver rx;
+	struct queue *q;
+	int in_txn;
+	int64_t commit_at;	/* monotonic µs */
+	uint64_t pending;
+	int resync_due;		/* events were lost: dump when allowed */
+	int64_t last_resync;	/* monotonic µs */
+	int64_t resync_done_us;	/* wall µs the dump ended; vanished flows pending */
+};
+
+static int begin(struct writer *w)
+{
+	if (w->in_txn)
+		return 0;
+	if (store_begin(w->rec.st))
+		return -1;
+	w->in_txn = 1;
+	w->commit_at = clock_mono_us() + (int64_t)w->o->commit_ms * 1000;
+	return 0;
+}
+
+static int commit(struct writer *w)
+{
+	if (!w->in_txn)
+		return 0;
+	w->in_txn = 0;
+	w->pending = 0;
+	return store_commit(w->rec.st);
+}
+
+/* Stores the messages of one received datagram. */
+static int store_datagram(struct writer *w, const struct qitem *it)
+{
+	static struct ct_event ev;
+	const struct nlmsghdr *nlh;
+	int left = it->len;
+
+	for (nlh = (const struct nlmsghdr *)it->data; mnl_nlmsg_ok(nlh, left);
+	     nlh = mnl_nlmsg_next(nlh, &left)) {
+		if (ct_decode(nlh, &ev)) {
+			if (record_unparsed(&w->rec, it->t_us, nlh, nlh->nlmsg_len))
+				return -1;
+			continue;
+		}
+		ev.t_us = it->t_us;
+		if (ev.portid && ev.portid == it->portid)
+			memcpy(ev.progname, it->progname, sizeof(ev.progname));
+		if (record_event(&w->rec, &ev))
+			return -1;
+		w->pending++;
+	}
+	return 0;
+}
+
+static int note_gap(struct writer *w, const struct qitem *it)
+{
+	w->rec.gaps++;
+	if (!w->resync_due)
+		log_warn("the kernel dropped events (ENOBUFS): history has a gap; resyncing"
+			 " from a table dump (raise --buffer-size)");
+	w->resync_due = 1;
+	return store_gap_insert(w->rec.st, w->rec.session, it->t_us, "enobufs", -1);
+}
+
+static int resync(struct writer *w)
+{
+	long vanished;
+
+	w->resync_due = 0;
+	w->last_resync = clock_mono_us();
+	vanished = resync_dump(&w->rec);
+	if (vanished < 0)
+		return -1;
+	w->resync_done_us = clock_now_us();
+	if (w->o->verbose)
+		log_info("resync: %zu open flows, %ld missing from the table",
+			 flowmap_count(w->rec.open), vanished);
+	return 0;
+}
+
+static void status_line(struct writer *w, uint64_t *last_events, int64_t *last_at)
+{
+	int64_t now = clock_mono_us();
+	struct stat sb;
+	double secs = (now - *last_at) / 1e6;
+	long long size = stat(w->o->db, &sb) ? -1 : (long long)sb.st_size;
+
+	log_info("%.0f events/s, %zu open flows, %llu gaps, database %lld bytes, queue %zu bytes",
+		 (w->rec.events - *last_events) / (secs > 0 ? secs : 1),
+		 flowmap_count(w->rec.open), (unsigned long long)w->rec.gaps, size,
+		 queue_used(w->q));
+	*last_events = w->rec.events;
+	*last_at = now;
+}
+
+/* The writing loop: takes datagrams off the queue until it is closed and empty. */
+static int write_loop(struct writer *w, long entries)
+{
+	int64_t started = clock_mono_us(), status_at = started;
+	uint64_t status_events = 0;
+	int hinted = 0, closing = 0;
+
+	for (;;) {
+		int64_t now = clock_mono_us();
+		int64_t wait = w->in_txn ? w->commit_at - now : 1000000;
+		const struct qitem *it;
+
+		if (recording_stop && !closing) {
+			closing = 1;
+			receiver_stop(&w->rx);
+			queue_close(w->q);
+		}
+		it = queue_peek(w->q, wait > 0 ? wait : 0);
+		if (it) {
+			if (begin(w))
+				return -1;
+			if (w->resync_done_us && it->t_us > w->resync_done_us) {
+				if (resync_finish(&w->rec, it->t_us))
+					return -1;
+				w->resync_done_us = 0;
+			}
+			if (it->kind == QITEM_GAP ? note_gap(w, it) : store_datagram(w, it))
+				return -1;
+			queue_pop(w->q);
+		} else if (closing) {
+			break;
+		}
+		if (w->rx.error)
+			return -1;
+		now = clock_mono_us();
+		if (w->resync_due && now - w->last_resync >= RESYNC_MIN_US &&
+		    (begin(w) || resync(w)))
+			return -1;
+		if (w->in_txn && (now >= w->commit_at || w->pending >= COMMIT_EVERY_EVENTS) &&
+		    commit(w))
+			return -1;
+		if (w->o->verbose && now - status_at >= STATUS_EVERY_US)
+			status_line(w, &status_events, &status_at);
+		if (!hinted && entries == 0 && w->rec.events == 0 &&
+		    now - started > QUIET_HINT_US) {
+			hinted = 1;
+			log_warn("no conntrack entries and no events yet: conntrack may be off in"
+				 " this network namespace (no firewall rule uses it). To switch it"
+				 " on: nft add table inet ctrecord; nft add chain inet ctrecord out"
+				 " '{ type filter hook output priority 0; }'; nft add rule inet"
+				 " ctrecord out ct state new counter");
+		}
+	}
+	if (w->resync_done_us && (begin(w) || resync_finish(&w->rec, clock_now_us())))
+		return -1;
+	return 0;
+}
+
+static int dump_cb(const struct nlmsghdr *nlh, void *data)
+{
+	static struct ct_event ev;
+	struct writer *w = data;
+
+	if (ct_decode(nlh, &ev))
+		return record_unparsed(&w->rec, clock_now_us(), nlh, nlh->nlmsg_len);
+	ev.t_us = clock_now_us();
+	return record_dump_entry(&w->rec, &ev, ORIGIN_DUMP);
+}
+
+static unsigned groups_of(unsigned evmask)
+{
+	unsigned groups = 0;
+
+	if (evmask & 1 << CT_EV_NEW)
+		groups |= NF_NETLINK_CONNTRACK_NEW;
+	if (evmask & 1 << CT_EV_UPDATE)
+		groups |= NF_NETLINK_CONNTRACK_UPDATE;
+	if (evmask & 1 << CT_EV_DESTROY)
+		groups |= NF_NETLINK_CONNTRACK_DESTROY;
+	return groups;
+}
+
+int recording_run(const struct recording_opts *o)
+{
+	struct writer w = { .o = o };
+	struct mnl_socket *nl = NULL;
+	long entries = 0;
+	int rc = -1;
+
+	w.rec.st = store_open(o->db, STORE_WRITE);
+	if (!w.rec.st)
+		return -1;
+	w.rec.open = flowmap_new();
+	w.q = queue_new(o->queue_size);
+	if (!w.rec.open || !w.q) {
+		log_error("out of memory");
+		goto out;
+	}
+	/* Subscribe before the dump so that nothing falls between the two. */
+	nl = nlsock_events(groups_of(o->evmask), o->bufsize, o->reliable);
+	if (!nl)
+		goto out;
+	w.rec.session = store_session_start(w.rec.st, "record", NULL, clock_now_us());
+	if (w.rec.session < 0 || begin(&w))
+		goto out;
+	entries = nlsock_dump(dump_cb, &w);
+	if (entries < 0 || commit(&w))
+		goto out;
+	w.rx.fd = mnl_socket_get_fd(nl);
+	w.rx.q = w.q;
+	if (receiver_start(&w.rx))
+		goto out;
+	log_info("listening for conntrack events; %ld entries in the table; recording into '%s'",
+		 entries, o->db);
+	if (write_loop(&w, entries))
+		goto out;
+	if (begin(&w) || store_session_stop(w.rec.st, w.rec.session, clock_now_us()) ||
+	    commit(&w))
+		goto out;
+	rc = 0;
+out:
+	receiver_stop(&w.rx);
+	if (w.q && w.rx.enobufs == 0 && rc == 0 && o->verbose)
+		log_info("queue peak %zu bytes", queue_peak(w.q));
+	log_info("%llu events, %llu flows, %llu lost%s", (unsigned long long)w.rec.events,
+		 (unsigned long long)w.rec.flows, (unsigned long long)w.rx.enobufs,
+		 rc ? " (stopped on an error)" : "");
+	if (nl)
+		mnl_socket_close(nl);
+	queue_free(w.q);
+	flowmap_free(w.rec.open);
+	store_close(w.rec.st);
+	return rc;
+}

@@ -1,0 +1,26 @@
+/* A recording session: subscribe, dump, then store events until asked to stop. */
+#ifndef CT_RECORDING_H
+#define CT_RECORDING_H
+
+#include <signal.h>
+#include <stddef.h>
+
+struct recording_opts {
+	const char *db;
+	size_t bufsize;		/* netlink receive buffer */
+	size_t queue_size;	/* bytes queued between the threads at most */
+	unsigned evmask;	/* 1 << CT_EV_* */
+	int commit_ms;
+	int reliable;		/* ask the kernel to re-deliver DESTROY events */
+	int verbose;		/* status line every few seconds */
+};
+
+/* Set by the signal handlers; the session stops when it turns non-zero. */
+extern volatile sig_atomic_t recording_stop;
+
+/* Records until recording_stop is set, then stores what is still queued and
+ * exits the session cleanly. Prints a one-line summary. Returns 0, or -1 on
+ * a failure (reported). */
+int recording_run(const struct recording_opts *o);
+
+#endif

@@ -1,0 +1,75 @@
+/* After the kernel dropped events: a table dump reconciles the open flows with what really exists. */
+#include "clock.h"
+#include "ct_decode.h"
+#include "flowmap.h"
+#include "nlsock.h"
+#include "record.h"
+#include "resync.h"
+
+static int unmark(struct flowmap_entry *e, void *data)
+{
+	(void)data;
+	e->seen = 0;
+	return 0;
+}
+
+static int dump_entry(const struct nlmsghdr *nlh, void *data)
+{
+	static struct ct_event ev;
+
+	if (ct_decode(nlh, &ev))
+		return record_unparsed(data, clock_now_us(), nlh, nlh->nlmsg_len);
+	ev.t_us = clock_now_us();
+	return record_dump_entry(data, &ev, ORIGIN_UNSEEN);
+}
+
+struct vanish {
+	long count;
+};
+
+static int mark_vanished(struct flowmap_entry *e, void *data)
+{
+	struct vanish *v = data;
+
+	if (!e->seen) {
+		e->vanished = 1;
+		v->count++;
+	}
+	return 0;
+}
+
+long resync_dump(struct recorder *r)
+{
+	struct vanish v = { 0 };
+
+	flowmap_walk(r->open, unmark, NULL);
+	if (nlsock_dump(dump_entry, r) < 0)
+		return -1;
+	flowmap_walk(r->open, mark_vanished, &v);
+	return v.count;
+}
+
+struct finish {
+	struct recorder *r;
+	int64_t t_us;
+	int failed;
+};
+
+static int end_vanished(struct flowmap_entry *e, void *data)
+{
+	struct finish *f = data;
+
+	if (!e->vanished || f->failed)
+		return 0;
+	if (record_end_unknown(f->r, e->flow, f->t_us))
+		f->failed = 1;
+	return 1;
+}
+
+int resync_finish(struct recorder *r, int64_t t_us)
+{
+	struct finish f = { r, t_us, 0 };
+
+	flowmap_walk(r->open, end_vanished, &f);
+	return f.failed ? -1 : 0;
+}
