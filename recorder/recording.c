@@ -178,6 +178,9 @@ static int write_loop(struct writer *w, long entries)
 				 " ctrecord out ct state new counter");
 		}
 	}
+	/* Loss just before the stop: reconcile now rather than leave it to the next run. */
+	if (w->resync_due && (begin(w) || resync(w)))
+		return -1;
 	if (w->resync_done_us && (begin(w) || resync_finish(&w->rec, clock_now_us())))
 		return -1;
 	return 0;
@@ -249,9 +252,13 @@ out:
 	receiver_stop(&w.rx);
 	if (w.q && w.rx.enobufs == 0 && rc == 0 && o->verbose)
 		log_info("queue peak %zu bytes", queue_peak(w.q));
-	log_info("%llu events, %llu flows, %llu lost%s", (unsigned long long)w.rec.events,
-		 (unsigned long long)w.rec.flows, (unsigned long long)w.rx.enobufs,
-		 rc ? " (stopped on an error)" : "");
+	if (w.rx.enobufs)
+		log_info("%llu events, %llu flows, events lost at %llu points (ENOBUFS)%s",
+			 (unsigned long long)w.rec.events, (unsigned long long)w.rec.flows,
+			 (unsigned long long)w.rx.enobufs, rc ? " (stopped on an error)" : "");
+	else
+		log_info("%llu events, %llu flows, 0 lost%s", (unsigned long long)w.rec.events,
+			 (unsigned long long)w.rec.flows, rc ? " (stopped on an error)" : "");
 	if (nl)
 		mnl_socket_close(nl);
 	queue_free(w.q);
