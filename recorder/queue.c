@@ -89,7 +89,8 @@ int queue_put(struct queue *q, const struct qitem *head, const void *data, size_
 	it = (struct qitem *)(q->ring + at);
 	*it = *head;
 	it->len = len;
-	memcpy(it->data, data, len);
+	if (len)
+		memcpy(it->data, data, len);
 	q->tail = at + need;
 	q->used += need;
 	if (q->used > q->peak)
