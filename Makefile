@@ -64,9 +64,10 @@ install: $(B)/ctrecord $(B)/ctquery
 	install -m 0755 $(B)/ctrecord $(DESTDIR)$(PREFIX)/sbin/ctrecord
 	install -m 0755 $(B)/ctquery $(DESTDIR)$(PREFIX)/bin/ctquery
 
+# The whole suite under AddressSanitizer and UBSan, built apart in build/asan.
 asan:
-	$(MAKE) clean
-	$(MAKE) test CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" LDFLAGS="-fsanitize=address,undefined"
+	$(MAKE) B=build/asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
+		LDFLAGS="-fsanitize=address,undefined" test
 
 clean:
 	rm -rf $(B) tests/out
