@@ -69,7 +69,19 @@ asan:
 	$(MAKE) B=build/asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
 		LDFLAGS="-fsanitize=address,undefined" test
 
+# libFuzzer targets for the log parsers (Debian's clang); FUZZ_TIME seconds each.
+FUZZ_TIME ?= 60
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined
+$(B)/fuzz/fuzz_import_%: tests/fuzz/fuzz_import_%.c lib/import_%.c lib/import_%.h lib/import_ev.c lib/import_ev.h
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) $(CPPFLAGS) -o $@ $< lib/import_$*.c lib/import_ev.c $(LDLIBS)
+
+fuzz: $(B)/fuzz/fuzz_import_text $(B)/fuzz/fuzz_import_xml
+	@mkdir -p $(B)/fuzz/corpus/text $(B)/fuzz/corpus/xml
+	$(B)/fuzz/fuzz_import_text -max_total_time=$(FUZZ_TIME) -max_len=4096 $(B)/fuzz/corpus/text tests/fuzz/corpus/text
+	$(B)/fuzz/fuzz_import_xml -max_total_time=$(FUZZ_TIME) -max_len=16384 $(B)/fuzz/corpus/xml tests/fuzz/corpus/xml
+
 clean:
 	rm -rf $(B) tests/out
 
-.PHONY: all test run deps install asan clean
+.PHONY: all test run deps install asan fuzz clean

@@ -70,6 +70,26 @@ static int pragma_int(struct store *st, const char *sql, int *v)
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* Brings a database of an older schema version up to this one, in one transaction. */
+static int migrate(struct store *st, int version)
+{
+	static const char v2[] =
+		"CREATE TABLE imports (id INTEGER PRIMARY KEY,"
+		" session INTEGER NOT NULL REFERENCES sessions(id), digest TEXT NOT NULL,"
+		" bytes INTEGER NOT NULL, format TEXT NOT NULL, events INTEGER NOT NULL,"
+		" untimed INTEGER NOT NULL);"
+		" CREATE INDEX imports_digest ON imports(digest);";
+
+	if (exec(st, "BEGIN IMMEDIATE", "cannot migrate the schema"))
+		return -1;
+	if ((version < 2 && exec(st, v2, "cannot migrate the schema to version 2")) ||
+	    exec(st, "PRAGMA user_version = 2; COMMIT", "cannot migrate the schema")) {
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return 0;
+}
+
 /* Checks that the file is ours and of a version we read; creates the schema
  * in an empty database when writable. */
 static int check_schema(struct store *st, enum store_mode mode)
@@ -89,7 +109,7 @@ static int check_schema(struct store *st, enum store_mode mode)
 					 st->path);
 		if (exec(st, "BEGIN IMMEDIATE", "cannot create the schema") ||
 		    exec(st, ct_schema_sql, "cannot create the schema") ||
-		    exec(st, "PRAGMA user_version = 1; PRAGMA application_id = 1668575843;"
+		    exec(st, "PRAGMA user_version = 2; PRAGMA application_id = 1668575843;"
 			 " COMMIT", "cannot create the schema"))
 			return -1;
 		return 0;
@@ -100,6 +120,8 @@ static int check_schema(struct store *st, enum store_mode mode)
 		return log_error("'%s' has schema version %d, newer than this program's %d;"
 				 " upgrade ctrecord", st->path, version,
 				 STORE_SCHEMA_VERSION);
+	if (version < STORE_SCHEMA_VERSION && mode == STORE_WRITE)
+		return migrate(st, version);
 	return 0;
 }
 
@@ -128,7 +150,10 @@ struct store *store_open(const char *path, enum store_mode mode)
 	if (check_schema(st, mode) ||
 	    (mode == STORE_WRITE &&
 	     (exec(st, "PRAGMA journal_mode = WAL", "cannot switch to WAL") ||
-	      exec(st, "PRAGMA synchronous = NORMAL", "cannot set synchronous"))) ||
+	      exec(st, "PRAGMA synchronous = NORMAL", "cannot set synchronous") ||
+	      /* The writer touches flows all over the file (a DESTROY ends one):
+	       * a 64 MiB page cache keeps that off the disk. */
+	      exec(st, "PRAGMA cache_size = -65536", "cannot set the cache size"))) ||
 	    (mode == STORE_READ && exec(st, "PRAGMA query_only = 1", "cannot set query_only"))) {
 		store_close(st);
 		return NULL;

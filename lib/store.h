@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include "ct_event.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 #define CT_VERSION "0.1"
 
 struct store;
@@ -34,6 +34,15 @@ int64_t store_session_start(struct store *st, const char *kind, const char *sour
 			    int64_t t_us);
 int store_session_stop(struct store *st, int64_t session, int64_t t_us);
 
+/* Imports (schema version 2, table imports). digest identifies a log's
+ * content. store_import_find returns the session that imported that content
+ * first, 0 when none, -1 on error (reported). store_import_insert records
+ * that session imported it: format "text" or "xml", events stored, and how
+ * many of them had no time in the log (their time is the import's). */
+int64_t store_import_find(struct store *st, const char *digest);
+int store_import_insert(struct store *st, int64_t session, const char *digest,
+			int64_t bytes, const char *format, int64_t events, int64_t untimed);
+
 /* Returns the new flow's id, or -1. origin: 0 NEW, 1 start-up dump, 2 first
  * seen after its start. The tuples, ct id and zone come from ev. */
 int64_t store_flow_insert(struct store *st, int64_t session, const struct ct_event *ev,
@@ -58,8 +67,39 @@ int store_unparsed_insert(struct store *st, int64_t session, int64_t t_us,
 /* Reading events in the order received. */
 struct store_cursor;
 
+/* An inclusive range of raw addresses (4 or 16 bytes): a CIDR prefix or one address. */
+struct store_range {
+	int len;		/* 0: no condition; 4 or 16 */
+	uint8_t lo[16], hi[16];
+};
+
+/* Which pre-filters of struct store_query are set (bits of .pf). */
+enum {
+	STORE_PF_FAMILY = 1 << 0,
+	STORE_PF_PROTO = 1 << 1,
+	STORE_PF_SPORT = 1 << 2,
+	STORE_PF_DPORT = 1 << 3,
+	STORE_PF_RSPORT = 1 << 4,
+	STORE_PF_RDPORT = 1 << 5,
+	STORE_PF_SINCE = 1 << 6,
+	STORE_PF_UNTIL = 1 << 7,
+	STORE_PF_AT = 1 << 8,
+	STORE_PF_FLOW = 1 << 9,
+};
+
+/* What to read. A zeroed query reads every NEW, UPDATE and DESTROY event.
+ * The pre-filters only narrow on the flows' columns (indexed where they can
+ * be); exact conntrack semantics per event are the caller's (lib/filter.h). */
 struct store_query {
 	unsigned type_mask;	/* bit (1 << CT_EV_*) per wanted type; 0 = NEW|UPDATE|DESTROY */
+	unsigned pf;		/* STORE_PF_* */
+	int family, proto;
+	int sport, dport, rsport, rdport;	/* ports of the original / reply tuple */
+	struct store_range src, dst, rsrc, rdst;	/* tuple addresses */
+	int64_t since_us, until_us;	/* events (or flows alive) within [since, until] */
+	int64_t at_us;		/* flows alive at that instant (still open counts) */
+	int64_t flow;		/* one flow id */
+	const char *where;	/* SQL expression over the view flows_v, or NULL */
 };
 
 /* Returns a cursor over the matching events, or NULL (reported). */
@@ -69,5 +109,48 @@ struct store_cursor *store_events(struct store *st, const struct store_query *q)
 int store_next(struct store_cursor *c, struct ct_event *ev, int64_t *flow);
 
 void store_cursor_free(struct store_cursor *c);
+
+/* One flow's row, as read by store_flows(). ev holds the tuples, family,
+ * zone, ct id, the last state, status and mark any event carried (has bits
+ * tell which), the final counters, and t_us = first seen. */
+struct store_flow {
+	int64_t id, session;
+	int origin;		/* 0 NEW, 1 start-up dump, 2 first seen mid-life */
+	int64_t first_us, end_us;	/* end_us valid when end_kind != 0 */
+	int end_kind;		/* 0 open, 1 destroyed, 2 end unknown */
+	int64_t last_us;	/* the last event's receive time */
+	int64_t nevents;
+	struct ct_event ev;
+};
+
+/* Returns a cursor over the flows matching q's pre-filters in id order (the
+ * time filters select flows alive in the window), or NULL (reported). */
+struct store_cursor *store_flows(struct store *st, const struct store_query *q);
+
+/* Fills fl with the next flow. Returns 1, 0 at the end, -1 on error (reported). */
+int store_next_flow(struct store_cursor *c, struct store_flow *fl);
+
+/* One recorder run or import, for `ctquery sessions`. */
+struct store_session {
+	int64_t id, started_us, stopped_us;	/* stopped_us 0: running or crashed */
+	char kind[16], host[64], source[256], version[32];
+	int64_t pid, flows, events, gaps, lost;	/* lost: events known lost */
+};
+
+/* Calls fn for each session in id order; stops when fn returns non-zero.
+ * Returns 0 or -1 (reported). */
+int store_sessions(struct store *st, int (*fn)(const struct store_session *s, void *arg),
+		   void *arg);
+
+/* Gaps within [since, until] (pass INT64_MIN/INT64_MAX for all): how many,
+ * and the events known lost. Returns 0 or -1 (reported). */
+int store_gap_totals(struct store *st, int64_t since_us, int64_t until_us,
+		     int64_t *ngaps, int64_t *lost);
+
+/* Writes the query plan of the statement that q would run (events when
+ * flows is 0, else flows), one "detail" line each, to buf. For tests.
+ * Returns 0 or -1 (reported). */
+int store_query_plan(struct store *st, const struct store_query *q, int flows,
+		     char *buf, size_t size);
 
 #endif

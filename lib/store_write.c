@@ -155,3 +155,45 @@ int store_unparsed_insert(struct store *st, int64_t session, int64_t t_us,
 	sqlite3_bind_blob(s, 3, msg, len, SQLITE_STATIC);
 	return run(st, s, "cannot store an undecodable message");
 }
+
+int64_t store_import_find(struct store *st, const char *digest)
+{
+	const char *sql = "SELECT session FROM imports WHERE digest = ? ORDER BY id LIMIT 1";
+	sqlite3_stmt *s;
+	int64_t id = -1;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return store_fail(st, "cannot look up earlier imports");
+	sqlite3_bind_text(s, 1, digest, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		id = sqlite3_column_int64(s, 0);
+	else if (rc == SQLITE_DONE)
+		id = 0;
+	else
+		store_fail(st, "cannot look up earlier imports");
+	sqlite3_finalize(s);
+	return id;
+}
+
+int store_import_insert(struct store *st, int64_t session, const char *digest,
+			int64_t bytes, const char *format, int64_t events, int64_t untimed)
+{
+	const char *sql = "INSERT INTO imports (session, digest, bytes, format, events, untimed)"
+			  " VALUES (?,?,?,?,?,?)";
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return store_fail(st, "cannot record the import");
+	sqlite3_bind_int64(s, 1, session);
+	sqlite3_bind_text(s, 2, digest, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, bytes);
+	sqlite3_bind_text(s, 4, format, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, events);
+	sqlite3_bind_int64(s, 6, untimed);
+	rc = run(st, s, "cannot record the import");
+	sqlite3_finalize(s);
+	return rc;
+}

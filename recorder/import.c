@@ -1,9 +1,297 @@
 /* ctrecord --import: loads existing `conntrack -E` logs (text or XML) into the database. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "flowmap.h"
 #include "import.h"
+#include "import_text.h"
+#include "import_xml.h"
 #include "log.h"
+#include "record.h"
+#include "store.h"
+
+/* The input: read through here so that every byte is hashed and counted. */
+struct src {
+	FILE *f;
+	const char *name;	/* for messages */
+	char peek[4096];
+	size_t peek_len, peek_off;
+	uint64_t h1, h2, bytes;
+	int64_t size;		/* of a regular file, else -1 */
+	int tty, failed;
+	int64_t next_progress;
+	uint64_t events;
+};
+
+/* Reads up to len bytes: the peeked ones first. Returns the count, 0 at the
+ * end, -1 on a read error (reported). */
+static int src_read(struct src *s, char *buf, size_t len)
+{
+	size_t n, i;
+
+	if (s->peek_off < s->peek_len) {
+		n = s->peek_len - s->peek_off;
+		n = n < len ? n : len;
+		memcpy(buf, s->peek + s->peek_off, n);
+		s->peek_off += n;
+	} else {
+		n = fread(buf, 1, len, s->f);
+		if (n == 0 && ferror(s->f)) {
+			s->failed = 1;
+			return log_errno("cannot read '%s'", s->name);
+		}
+	}
+	/* Two 64-bit hashes (FNV-1a and a multiplicative one): duplicate detection, not security. */
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)buf[i];
+
+		s->h1 = (s->h1 ^ c) * 0x100000001b3ULL;
+		s->h2 = (s->h2 + c + 1) * 0x9e3779b97f4a7c15ULL;
+		s->h2 ^= s->h2 >> 29;
+	}
+	s->bytes += n;
+	return (int)n;
+}
+
+static int xml_read(void *ctx, char *buf, int len)
+{
+	return src_read(ctx, buf, (size_t)len);
+}
+
+static void progress(struct src *s, int done)
+{
+	int64_t now;
+
+	if (!s->tty)
+		return;
+	if (done) {
+		fputs("\r\033[K", stderr);
+		return;
+	}
+	now = clock_mono_us();
+	if (now < s->next_progress)
+		return;
+	s->next_progress = now + 200000;
+	if (s->size > 0)
+		fprintf(stderr, "\rctrecord: importing '%s': %3d%%, %llu events", s->name,
+			(int)(100 * (double)s->bytes / (double)s->size),
+			(unsigned long long)s->events);
+	else
+		fprintf(stderr, "\rctrecord: importing '%s': %llu events", s->name,
+			(unsigned long long)s->events);
+}
+
+/* Line reader over src for the text format. */
+struct lines {
+	char buf[1 << 18];
+	size_t pos, len;
+	int eof;
+	long lineno;
+};
+
+/* Returns 1 with the next line (without its newline), 0 at the end, -1 on
+ * a read error or a line that does not fit (reported). */
+static int next_line(struct src *s, struct lines *l, char **line, size_t *len)
+{
+	char *nl;
+	int n;
+
+	for (;;) {
+		nl = memchr(l->buf + l->pos, '\n', l->len - l->pos);
+		if (nl || (l->eof && l->pos < l->len)) {
+			*line = l->buf + l->pos;
+			*len = nl ? (size_t)(nl - *line) : l->len - l->pos;
+			l->pos += *len + (nl ? 1 : 0);
+			l->lineno++;
+			return 1;
+		}
+		if (l->eof)
+			return 0;
+		memmove(l->buf, l->buf + l->pos, l->len - l->pos);
+		l->len -= l->pos;
+		l->pos = 0;
+		if (l->len == sizeof(l->buf))
+			return log_error("%s:%ld: line longer than %d bytes", s->name,
+					 l->lineno + 1, IMPORT_LINE_MAX);
+		n = src_read(s, l->buf + l->len, sizeof(l->buf) - l->len);
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			l->eof = 1;
+		l->len += (size_t)n;
+	}
+}
+
+struct run {
+	struct recorder rec;
+	struct src *src;
+	int64_t now;
+	uint64_t untimed;
+};
+
+static int store_one(struct run *r, struct ct_event *ev, int timed)
+{
+	if (!timed)
+		r->untimed++;
+	r->src->events++;
+	progress(r->src, 0);
+	return record_event(&r->rec, ev);
+}
+
+/* Lines conntrack writes besides events, when stderr went into the log too. */
+static int is_chatter(const char *p, size_t len, struct run *r)
+{
+	static const char enobufs[] = "WARNING: We have hit ENOBUFS! We are losing events.";
+
+	if (len >= sizeof(enobufs) - 1 && !memcmp(p, enobufs, sizeof(enobufs) - 1)) {
+		if (store_gap_insert(r->rec.st, r->rec.session, r->now, "enobufs", -1))
+			return -1;
+		return 1;
+	}
+	if (len > 11 && !memcmp(p, "conntrack v", 11) && memmem(p, len, " flow events have been shown", 28))
+		return 1;
+	return 0;
+}
+
+static int import_text(struct run *r)
+{
+	static struct lines l;
+	static struct ct_event ev;
+	struct import_err e;
+	char *line = NULL;
+	size_t len = 0, i;
+	int rc, timed;
+
+	memset(&l, 0, offsetof(struct lines, buf));
+	l.pos = l.len = 0;
+	l.eof = 0;
+	l.lineno = 0;
+	while ((rc = next_line(r->src, &l, &line, &len)) > 0) {
+		for (i = 0; i < len && (line[i] == ' ' || line[i] == '\r'); i++)
+			;
+		if (i == len)
+			continue;	/* blank */
+		rc = is_chatter(line, len, r);
+		if (rc < 0)
+			return -1;
+		if (rc)
+			continue;
+		if (import_text_line(line, len, r->now, &ev, &timed, &e))
+			return log_error("%s:%ld: %s", r->src->name, l.lineno, e.msg);
+		if (store_one(r, &ev, timed))
+			return -1;
+	}
+	return rc;
+}
+
+static int import_xml(struct run *r)
+{
+	static struct ct_event ev;
+	struct import_xml *x = import_xml_new(xml_read, r->src);
+	struct import_err e;
+	long line = 0;
+	int rc, timed;
+
+	if (!x)
+		return log_error("out of memory");
+	while ((rc = import_xml_next(x, r->now, &ev, &timed, &e, &line)) > 0)
+		if (store_one(r, &ev, timed)) {
+			rc = -1;
+			break;
+		}
+	import_xml_free(x);
+	if (rc < 0 && !r->src->failed && e.msg[0])
+		log_error("%s:%ld: %s", r->src->name, line, e.msg);
+	return rc < 0 ? -1 : 0;
+}
+
+/* Fills the peek buffer and tells XML (1) from text (0) by the first non-blank byte. */
+static int detect(struct src *s)
+{
+	size_t i = 0;
+
+	s->peek_len = fread(s->peek, 1, sizeof(s->peek), s->f);
+	if (s->peek_len == 0 && ferror(s->f))
+		return log_errno("cannot read '%s'", s->name);
+	if (s->peek_len >= 3 && !memcmp(s->peek, "\xef\xbb\xbf", 3))
+		i = 3;
+	while (i < s->peek_len && strchr(" \t\r\n", s->peek[i]))
+		i++;
+	return i < s->peek_len && s->peek[i] == '<';
+}
+
+/* Checks for an earlier import of the same bytes and records this one. */
+static int finish(struct run *r, const struct import_opts *o, int xml)
+{
+	struct src *s = r->src;
+	char digest[64];
+	int64_t prev;
+
+	snprintf(digest, sizeof(digest), "%016llx%016llx-%llu", (unsigned long long)s->h1,
+		 (unsigned long long)s->h2, (unsigned long long)s->bytes);
+	prev = store_import_find(r->rec.st, digest);
+	if (prev < 0)
+		return -1;
+	if (prev > 0 && !o->force)
+		return log_error("%s: this content was imported before (session %lld);"
+				 " nothing imported (use --force to import it again)",
+				 s->name, (long long)prev);
+	if (store_import_insert(r->rec.st, r->rec.session, digest, (int64_t)s->bytes,
+				xml ? "xml" : "text", (int64_t)r->rec.events, (int64_t)r->untimed) ||
+	    store_session_stop(r->rec.st, r->rec.session, clock_now_us()))
+		return -1;
+	return store_commit(r->rec.st);
+}
 
 int import_log(struct store *st, const struct import_opts *o)
 {
-	(void)st;
-	return log_error("%s: importing is not implemented yet", o->file);
+	static struct src s;
+	struct run r = { .rec = { .st = st }, .src = &s };
+	int stdin_ = !strcmp(o->file, "-"), xml, rc = -1;
+	struct stat sb;
+
+	memset(&s, 0, sizeof(s));
+	s.name = stdin_ ? "<stdin>" : o->file;
+	s.h1 = 0xcbf29ce484222325ULL;
+	s.h2 = 0x84222325cbf29ce4ULL;
+	s.size = -1;
+	s.tty = isatty(STDERR_FILENO);
+	s.f = stdin_ ? stdin : fopen(o->file, "r");
+	if (!s.f)
+		return log_errno("cannot open '%s'", o->file);
+	if (!fstat(fileno(s.f), &sb) && S_ISREG(sb.st_mode))
+		s.size = sb.st_size;
+	r.rec.open = flowmap_new();
+	r.now = clock_now_us();
+	if (!r.rec.open) {
+		log_error("out of memory");
+		goto out;
+	}
+	xml = detect(&s);
+	if (xml < 0 || store_begin(st))
+		goto out;
+	r.rec.session = store_session_start(st, "import", s.name, r.now);
+	if (r.rec.session < 0)
+		goto out;
+	if ((xml ? import_xml(&r) : import_text(&r)) || finish(&r, o, xml))
+		goto out;	/* nothing committed: store_close() rolls back */
+	rc = 0;
+out:
+	progress(&s, 1);
+	if (rc == 0) {
+		log_info("imported %llu events, %llu flows from '%s' (%s)",
+			 (unsigned long long)r.rec.events, (unsigned long long)r.rec.flows,
+			 s.name, xml ? "xml" : "text");
+		if (r.untimed)
+			log_warn("%llu events had no time in the log: stored with the import's time",
+				 (unsigned long long)r.untimed);
+	}
+	flowmap_free(r.rec.open);
+	if (!stdin_)
+		fclose(s.f);
+	return rc;
 }

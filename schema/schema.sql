@@ -1,4 +1,4 @@
--- The ctrecord database, schema version 1: sessions, flows, their events, gaps.
+-- The ctrecord database, schema version 2: sessions, flows, their events, gaps.
 -- Owned by lib/store.c; PRAGMA user_version holds the version.
 
 -- One recorder run or one import.
@@ -91,3 +91,15 @@ CREATE TABLE unparsed (
   t_us        INTEGER NOT NULL,
   msg         BLOB NOT NULL
 );
+
+-- Logs loaded by ctrecord --import (version 2): the same content is refused twice.
+CREATE TABLE imports (
+  id          INTEGER PRIMARY KEY,
+  session     INTEGER NOT NULL REFERENCES sessions(id),
+  digest      TEXT NOT NULL,           -- hash of the log's bytes (not cryptographic) and its size
+  bytes       INTEGER NOT NULL,
+  format      TEXT NOT NULL,           -- 'text' or 'xml'
+  events      INTEGER NOT NULL,
+  untimed     INTEGER NOT NULL         -- events without a time in the log: stored at the import's time
+);
+CREATE INDEX imports_digest ON imports(digest);

@@ -1,0 +1,270 @@
+/* Helpers the log parsers share: names, numbers, status bits and verbatim attributes of struct ct_event. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <libmnl/libmnl.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
+#include <libnetfilter_conntrack/libnetfilter_conntrack.h>
+
+#include "import_ev.h"
+
+int import_fail(struct import_err *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int import_num(const char *s, uint64_t max, uint64_t *v)
+{
+	uint64_t n = 0;
+
+	if (!*s)
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		if (n > (UINT64_MAX - 9) / 10)
+			return -1;
+		n = n * 10 + (uint64_t)(*s - '0');
+	}
+	if (n > max)
+		return -1;
+	*v = n;
+	return 0;
+}
+
+int import_addr(const char *s, struct ct_tuple *t, int dst)
+{
+	uint8_t *a = dst ? t->dst : t->src;
+	int l3 = strchr(s, ':') ? AF_INET6 : AF_INET;
+
+	if (inet_pton(l3, s, a) != 1)
+		return -1;
+	if (t->l3 && t->l3 != l3)
+		return -1;	/* src and dst of different families */
+	t->l3 = l3;
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int num;
+} protos[] = {
+	{ "tcp", IPPROTO_TCP }, { "udp", IPPROTO_UDP }, { "udplite", IPPROTO_UDPLITE },
+	{ "icmp", IPPROTO_ICMP }, { "icmpv6", IPPROTO_ICMPV6 }, { "sctp", IPPROTO_SCTP },
+	{ "gre", IPPROTO_GRE }, { "dccp", IPPROTO_DCCP }, { "unknown", 256 },
+};
+
+int import_proto_num(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
+		if (!strcmp(name, protos[i].name))
+			return protos[i].num;
+	return -1;
+}
+
+/* The state names conntrack prints (libnetfilter_conntrack's tables). */
+static const char *const tcp_states[] = {
+	"NONE", "SYN_SENT", "SYN_RECV", "ESTABLISHED", "FIN_WAIT", "CLOSE_WAIT",
+	"LAST_ACK", "TIME_WAIT", "CLOSE", "SYN_SENT2",
+};
+static const char *const sctp_states[] = {
+	"NONE", "CLOSED", "COOKIE_WAIT", "COOKIE_ECHOED", "ESTABLISHED",
+	"SHUTDOWN_SENT", "SHUTDOWN_RECD", "SHUTDOWN_ACK_SENT", "HEARTBEAT_SENT",
+	"HEARTBEAT_ACKED",
+};
+
+int import_state_num(const char *name, int sctp)
+{
+	const char *const *t = sctp ? sctp_states : tcp_states;
+	size_t n = sctp ? sizeof(sctp_states) / sizeof(*t) : sizeof(tcp_states) / sizeof(*t);
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(name, t[i]))
+			return (int)i;
+	return -1;
+}
+
+int import_proto_has_ports(int proto)
+{
+	return proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_UDPLITE ||
+	       proto == IPPROTO_SCTP || proto == IPPROTO_DCCP || proto == IPPROTO_GRE;
+}
+
+void import_set_status(struct ct_event *ev, int unreplied, int assured, int offload,
+		       int hw_offload)
+{
+	size_t alen = ev->orig.l3 == AF_INET6 ? 16 : 4;
+	uint32_t s = IPS_CONFIRMED;	/* the kernel reports confirmed entries only */
+
+	if (!unreplied)
+		s |= IPS_SEEN_REPLY;
+	if (assured)
+		s |= IPS_ASSURED;
+	if (hw_offload)
+		s |= IPS_HW_OFFLOAD | IPS_OFFLOAD;
+	if (offload)
+		s |= IPS_OFFLOAD;
+	if (ev->orig.l3 == ev->reply.l3) {
+		if (memcmp(ev->orig.src, ev->reply.dst, alen))
+			s |= IPS_SRC_NAT | IPS_SRC_NAT_DONE;
+		if (memcmp(ev->orig.dst, ev->reply.src, alen))
+			s |= IPS_DST_NAT | IPS_DST_NAT_DONE;
+	}
+	ev->status = s;
+	ev->has |= CT_HAS_STATUS;
+}
+
+static size_t put_hdr(struct ct_event *ev, uint16_t type, size_t len)
+{
+	struct nlattr a = { .nla_len = (uint16_t)(sizeof(a) + len), .nla_type = type };
+	size_t off = ev->extra_len;
+
+	memcpy(ev->extra + off, &a, sizeof(a));
+	return off;
+}
+
+int import_extra_raw(struct ct_event *ev, uint16_t type, const void *data, size_t len)
+{
+	size_t total = MNL_ALIGN(sizeof(struct nlattr) + len);
+
+	if (ev->extra_len + total > sizeof(ev->extra))
+		return -1;
+	put_hdr(ev, type, len);
+	memset(ev->extra + ev->extra_len + sizeof(struct nlattr), 0, total - sizeof(struct nlattr));
+	memcpy(ev->extra + ev->extra_len + sizeof(struct nlattr), data, len);
+	ev->extra_len += total;
+	return 0;
+}
+
+int import_extra_u32(struct ct_event *ev, uint16_t type, uint32_t v)
+{
+	v = htonl(v);
+	return import_extra_raw(ev, type, &v, sizeof(v));
+}
+
+/* Appends nest { type: payload } as one attribute. */
+static int extra_nest1(struct ct_event *ev, uint16_t nest, uint16_t type, const void *p,
+		       size_t len)
+{
+	char buf[512];
+	struct nlattr a = { .nla_len = (uint16_t)(sizeof(a) + len), .nla_type = type };
+	size_t inner = MNL_ALIGN(sizeof(a) + len);
+
+	if (inner > sizeof(buf))
+		return -1;
+	memset(buf, 0, inner);
+	memcpy(buf, &a, sizeof(a));
+	memcpy(buf + sizeof(a), p, len);
+	return import_extra_raw(ev, nest | NLA_F_NESTED, buf, inner);
+}
+
+int import_extra_str(struct ct_event *ev, uint16_t nest, uint16_t type, const char *s)
+{
+	return extra_nest1(ev, nest, type, s, strlen(s) + 1);
+}
+
+int import_set_state(struct ct_event *ev, uint8_t state)
+{
+	char inner[16] = { 0 };
+	struct nlattr a = { .nla_len = sizeof(a) + 1, .nla_type = 0 };
+	uint16_t sub;
+
+	ev->state = state;
+	ev->has |= CT_HAS_STATE;
+	if (ev->orig.proto == IPPROTO_TCP) {
+		ev->tcpinfo = CT_TCPI_HAS_STATE;
+		ev->has |= CT_HAS_TCPINFO;
+		return 0;
+	}
+	if (ev->orig.proto == IPPROTO_SCTP) {
+		sub = CTA_PROTOINFO_SCTP;
+		a.nla_type = CTA_PROTOINFO_SCTP_STATE;
+	} else {
+		sub = CTA_PROTOINFO_DCCP;
+		a.nla_type = CTA_PROTOINFO_DCCP_STATE;
+	}
+	memcpy(inner, &a, sizeof(a));
+	inner[sizeof(a)] = (char)state;
+	return extra_nest1(ev, CTA_PROTOINFO | NLA_F_NESTED, sub | NLA_F_NESTED, inner, 8);
+}
+
+void import_set_delta(struct ct_event *ev, uint64_t delta)
+{
+	uint64_t stop = ev->t_us > 0 ? (uint64_t)ev->t_us * 1000 : 0;
+
+	if (stop < delta * 1000000000ULL)
+		stop = delta * 1000000000ULL;
+	ev->ts_stop = stop;
+	ev->ts_start = stop - delta * 1000000000ULL;
+	ev->has |= CT_HAS_TS_START | CT_HAS_TS_STOP;
+}
+
+int import_labels(struct ct_event *ev, const char *list, struct import_err *e)
+{
+	static struct nfct_labelmap *map;
+	static int map_tried;
+	uint32_t words[4] = { 0 };
+	char name[128];
+	const char *p = list, *comma;
+	int bit;
+
+	if (!map_tried) {
+		map_tried = 1;
+		map = nfct_labelmap_new(NULL);
+	}
+	while (*p) {
+		comma = strchr(p, ',');
+		size_t n = comma ? (size_t)(comma - p) : strlen(p);
+
+		if (n == 0 || n >= sizeof(name))
+			return import_fail(e, "bad labels '%s'", list);
+		memcpy(name, p, n);
+		name[n] = 0;
+		bit = map ? nfct_labelmap_get_bit(map, name) : -1;
+		if (bit < 0 || bit >= 128)
+			return import_fail(e, "label '%s' is not in the connlabel map", name);
+		words[bit / 32] |= 1u << (bit % 32);
+		p += n + (comma ? 1 : 0);
+	}
+	if (import_extra_raw(ev, CTA_LABELS, words, sizeof(words)))
+		return import_fail(e, "too many attributes");
+	return 0;
+}
+
+int import_userspace(const char *s, struct ct_event *ev, struct import_err *e)
+{
+	const char *p = s + strlen(" [USERSPACE] portid=");
+	char num[16];
+	uint64_t v;
+	size_t n;
+
+	if (strncmp(s, " [USERSPACE] portid=", strlen(" [USERSPACE] portid=")))
+		return import_fail(e, "bad [USERSPACE] suffix");
+	n = strcspn(p, " ");
+	if (n == 0 || n >= sizeof(num))
+		return import_fail(e, "bad [USERSPACE] portid");
+	memcpy(num, p, n);
+	num[n] = 0;
+	if (import_num(num, UINT32_MAX, &v) || v == 0)
+		return import_fail(e, "bad [USERSPACE] portid '%s'", num);
+	ev->portid = (uint32_t)v;
+	p += n;
+	if (!*p)
+		return 0;
+	if (strncmp(p, " progname=", 10) || !p[10] || strlen(p + 10) >= CT_PROGNAME_MAX)
+		return import_fail(e, "bad [USERSPACE] suffix");
+	strcpy(ev->progname, p + 10);
+	return 0;
+}

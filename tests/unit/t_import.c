@@ -1,0 +1,211 @@
+/* Unit tests of the log parsers: every -o variant parses and formats back byte for byte; bad input fails cleanly. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ct_format.h"
+#include "import_text.h"
+#include "import_xml.h"
+#include "unit.h"
+
+static struct ct_event ev;
+
+/* Formats ev with the -o list opts into out. */
+static void format(const char *opts, char *out, size_t size)
+{
+	struct ct_fmt f = { 0 };
+	FILE *m = fmemopen(out, size, "w");
+
+	CHECK(ct_fmt_parse(&f, opts) == 0);
+	f.header_done = 1;
+	CHECK(ct_fmt_event(&f, &ev, m) == 0);
+	fclose(m);
+}
+
+/* A text line must parse and format back identically with its -o options. */
+static void text_ok(const char *opts, const char *line)
+{
+	struct import_err e = { "" };
+	char out[2048];
+	int timed;
+
+	if (import_text_line(line, strlen(line), 1700000000000000, &ev, &timed, &e)) {
+		CHECK(!"parses");
+		fprintf(stderr, "  %s\n  error: %s\n", line, e.msg);
+		return;
+	}
+	format(opts, out, sizeof(out));
+	out[strcspn(out, "\n")] = 0;
+	CHECK(strcmp(out, line) == 0);
+	if (strcmp(out, line))
+		fprintf(stderr, "  in:  %s\n  out: %s\n", line, out);
+}
+
+static void text_bad(const char *line, size_t len, const char *why)
+{
+	struct import_err e = { "" };
+	int timed;
+
+	CHECK(import_text_line(line, len, 0, &ev, &timed, &e) == -1);
+	CHECK(e.msg[0] != 0);
+	if (why && !strstr(e.msg, why))
+		fprintf(stderr, "  '%.60s': error '%s', expected '%s'\n", line, e.msg, why);
+	if (why)
+		CHECK(strstr(e.msg, why) != NULL);
+}
+
+static void test_text(void)
+{
+	char line[2048];
+	FILE *f;
+	int n = 0;
+
+	snprintf(line, sizeof(line), "%s/events.txt",
+		 getenv("SEED") ? getenv("SEED") : "../shared/seed");
+	f = fopen(line, "r");
+
+	if (f) {
+		while (fgets(line, sizeof(line), f)) {
+			line[strcspn(line, "\n")] = 0;
+			text_ok("", line);
+			n++;
+		}
+		fclose(f);
+	}
+	CHECK(n == 24 || !f);
+	text_ok("extended,id", "    [NEW] ipv4     2 tcp      6 120 SYN_SENT src=10.0.0.1 dst=10.0.0.2 sport=40000 dport=80 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=80 dport=40000 mark=42 zone=7 id=123456");
+	text_ok("timestamp", "[1700000001.000042]\t [UPDATE] udp      17 30 src=::1 dst=::1 sport=5003 dport=5003 src=::1 dst=::1 sport=5003 dport=5003");
+	text_ok("extended,timestamp,id", "[1700000001.123456]\t[DESTROY] ipv6     10 udp      17 src=::1 dst=::2 sport=1 dport=2 packets=1 bytes=60 src=::2 dst=::1 sport=2 dport=1 packets=2 bytes=120 [ASSURED] delta-time=3 id=99 [USERSPACE] portid=4242 progname=conntrack");
+	text_ok("", "[DESTROY] tcp      6 src=127.0.0.1 dst=127.0.0.1 sport=1 dport=5006 packets=5 bytes=300 src=127.0.0.1 dst=127.0.0.1 sport=5007 dport=1 packets=4 bytes=250 [ASSURED] mark=1 delta-time=0");
+	text_ok("", "    [NEW] icmp     1 30 src=127.0.0.1 dst=127.0.0.1 type=8 code=0 id=77 [UNREPLIED] src=127.0.0.1 dst=127.0.0.1 type=0 code=0 id=77");
+	text_ok("", "    [NEW] icmpv6   58 30 src=::1 dst=::1 type=128 code=0 id=5 [UNREPLIED] src=::1 dst=::1 type=129 code=0 id=5");
+	text_ok("", "    [NEW] gre      47 30 src=1.2.3.4 dst=5.6.7.8 srckey=0x1 dstkey=0xabc src=5.6.7.8 dst=1.2.3.4 srckey=0xabc dstkey=0x1");
+	text_ok("", " [UPDATE] udp      17 30 src=1.1.1.1 dst=2.2.2.2 sport=1 dport=2 zone-orig=3 src=2.2.2.2 dst=1.1.1.1 sport=2 dport=1 zone-reply=4 [OFFLOAD]");
+	text_ok("", " [UPDATE] sctp     132 3 ESTABLISHED src=1.1.1.1 dst=2.2.2.2 sport=1 dport=2 src=2.2.2.2 dst=1.1.1.1 sport=2 dport=1 [ASSURED]");
+	text_ok("", " [UPDATE] unknown  41 30 src=1.1.1.1 dst=2.2.2.2 src=2.2.2.2 dst=1.1.1.1 helper=ftp use=1");
+	text_ok("", " [UPDATE] udp      17 30 src=1.1.1.1 dst=2.2.2.2 sport=1 dport=2 src=2.2.2.2 dst=1.1.1.1 sport=2 dport=1 secmark=5 secctx=system_u:object_r:x:s0");
+	text_ok("ktimestamp,id", "[DESTROY] tcp      6 src=1.1.1.1 dst=2.2.2.2 sport=1 dport=2 packets=1 bytes=2 src=2.2.2.2 dst=1.1.1.1 sport=2 dport=1 packets=3 bytes=4 [ASSURED] delta-time=61 [start=Tue Nov 14 22:13:20 2023] [stop=Tue Nov 14 22:14:21 2023] id=1");
+	text_ok("", "[DESTROY] udp      17 src=1.1.1.1 dst=2.2.2.2 sport=1 dport=2 [UNREPLIED] src=2.2.2.2 dst=1.1.1.1 sport=2 dport=1 [USERSPACE] portid=77");
+
+	text_bad("", strlen(""), "empty");
+	text_bad("[NEW] tcp 6 120", strlen("[NEW] tcp 6 120"), "reply");
+	text_bad("    [NEW] udp      17 30 src=1.2.3.4 dst=1.2.3.4 sport=1", strlen("    [NEW] udp      17 30 src=1.2.3.4 dst=1.2.3.4 sport=1"), "reply");
+	text_bad("    [NEW] udp      17 30 src=1.2.3.400 dst=1.2.3.4 sport=1 dport=2 src=1.2.3.4 dst=1.2.3.4 sport=2 dport=1", strlen("    [NEW] udp      17 30 src=1.2.3.400 dst=1.2.3.4 sport=1 dport=2 src=1.2.3.4 dst=1.2.3.4 sport=2 dport=1"), "bad address");
+	text_bad("    [NEW] udp      17 30 src=1.2.3.4 dst=1.2.3.4 sport=99999 dport=2 src=1.2.3.4 dst=1.2.3.4 sport=2 dport=1", strlen("    [NEW] udp      17 30 src=1.2.3.4 dst=1.2.3.4 sport=99999 dport=2 src=1.2.3.4 dst=1.2.3.4 sport=2 dport=1"), "bad number");
+	text_bad("    [NEW] udp      17 30 src=1.2.3.4 dst=1.2.3.4 sport=-1 dport=2 src=1.2.3.4 dst=1.2.3.4 sport=2 dport=1", strlen("    [NEW] udp      17 30 src=1.2.3.4 dst=1.2.3.4 sport=-1 dport=2 src=1.2.3.4 dst=1.2.3.4 sport=2 dport=1"), "bad number");
+	text_bad("    [NEW] tcp      6 120 BOGUS src=1.2.3.4 dst=1.2.3.4 sport=1 dport=2 src=1.2.3.4 dst=1.2.3.4 sport=2 dport=1", strlen("    [NEW] tcp      6 120 BOGUS src=1.2.3.4 dst=1.2.3.4 sport=1 dport=2 src=1.2.3.4 dst=1.2.3.4 sport=2 dport=1"), "state");
+	text_bad("    [NEW] udp      17 30 src=1.2.3.4 dst=1.2.3.4 sport=1 dport=2 src=1.2.3.4 dst=1.2.3.4 sport=2 dport=1 frob=1", strlen("    [NEW] udp      17 30 src=1.2.3.4 dst=1.2.3.4 sport=1 dport=2 src=1.2.3.4 dst=1.2.3.4 sport=2 dport=1 frob=1"), "unknown field");
+	text_bad("    [NEW] udp      17 30 src=1.2.3.4 dst=::1 sport=1 dport=2 src=1.2.3.4 dst=1.2.3.4 sport=2 dport=1", strlen("    [NEW] udp      17 30 src=1.2.3.4 dst=::1 sport=1 dport=2 src=1.2.3.4 dst=1.2.3.4 sport=2 dport=1"), "bad address");
+	text_bad("[FOO] udp", strlen("[FOO] udp"), "expected [NEW]");
+	text_bad("    [NEW] udp\0\x01\xff", 16, "binary");
+	{
+		size_t big = 10 << 20;
+		char *p = malloc(big);
+
+		memset(p, 'a', big);
+		text_bad(p, big, "longer than");
+		free(p);
+	}
+}
+
+struct mem { const char *p; size_t left; };
+
+static int mem_read(void *ctx, char *buf, int len)
+{
+	struct mem *m = ctx;
+	size_t n = m->left < (size_t)len ? m->left : (size_t)len;
+
+	memcpy(buf, m->p, n);
+	m->p += n;
+	m->left -= n;
+	return (int)n;
+}
+
+/* Parses doc; returns the number of flows, or -1 (message in e). Each flow
+ * is formatted back with opts and appended to out. */
+static int xml_run(const char *doc, const char *opts, char *out, size_t size,
+		   struct import_err *e)
+{
+	struct mem m = { doc, strlen(doc) };
+	struct import_xml *x = import_xml_new(mem_read, &m);
+	int n = 0, r, timed;
+	long line = 0;
+	size_t used = 0;
+
+	if (!x)
+		return -1;
+	out[0] = 0;
+	while ((r = import_xml_next(x, 1700000000000000, &ev, &timed, e, &line)) > 0) {
+		n++;
+		if (opts && used < size) {
+			format(opts, out + used, size - used);
+			used += strlen(out + used);
+		}
+	}
+	import_xml_free(x);
+	return r < 0 ? -1 : n;
+}
+
+#define HDR "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<conntrack>\n"
+#define F1 "<flow type=\"new\"><meta direction=\"original\"><layer3 protonum=\"2\" protoname=\"ipv4\"><src>127.0.0.1</src><dst>127.0.0.1</dst></layer3><layer4 protonum=\"17\" protoname=\"udp\"><sport>55404</sport><dport>55404</dport></layer4></meta><meta direction=\"reply\"><layer3 protonum=\"2\" protoname=\"ipv4\"><src>127.0.0.1</src><dst>127.0.0.1</dst></layer3><layer4 protonum=\"17\" protoname=\"udp\"><sport>55404</sport><dport>55404</dport></layer4></meta><meta direction=\"independent\"><timeout>30</timeout><id>2975766016</id><unreplied/></meta></flow>"
+#define F2 "<flow type=\"destroy\"><meta direction=\"original\"><layer3 protonum=\"10\" protoname=\"ipv6\"><src>::1</src><dst>::1</dst></layer3><layer4 protonum=\"6\" protoname=\"tcp\"><sport>1</sport><dport>2</dport></layer4><counters><packets>3</packets><bytes>180</bytes></counters></meta><meta direction=\"reply\"><layer3 protonum=\"10\" protoname=\"ipv6\"><src>::1</src><dst>::1</dst></layer3><layer4 protonum=\"6\" protoname=\"tcp\"><sport>2</sport><dport>1</dport></layer4><counters><packets>2</packets><bytes>120</bytes></counters></meta><meta direction=\"independent\"><state>TIME_WAIT</state><mark>42</mark><zone>7</zone><id>1</id><assured/></meta></flow>"
+#define F3 "<flow type=\"update\"><meta direction=\"original\"><layer3 protonum=\"2\" protoname=\"ipv4\"><src>127.0.0.1</src><dst>127.0.0.1</dst></layer3><layer4 protonum=\"1\" protoname=\"icmp\"></layer4></meta><meta direction=\"reply\"><layer3 protonum=\"2\" protoname=\"ipv4\"><src>127.0.0.1</src><dst>127.0.0.1</dst></layer3><layer4 protonum=\"1\" protoname=\"icmp\"></layer4></meta><meta direction=\"independent\"><timeout>30</timeout><id>5</id></meta><when><hour>22</hour><min>13</min><sec>20</sec><wday>3</wday><day>14</day><month>11</month><year>2023</year></when></flow>"
+
+static void xml_ok(const char *opts, const char *flows, const char *expect)
+{
+	static char doc[65536], out[65536];
+	struct import_err e = { "" };
+	int n;
+
+	snprintf(doc, sizeof(doc), HDR "%s", flows);
+	n = xml_run(doc, opts, out, sizeof(out), &e);
+	CHECK(n > 0);
+	CHECK(strcmp(out, expect) == 0);
+	if (n <= 0 || strcmp(out, expect))
+		fprintf(stderr, "  xml: %d flows, error '%s'\n  want: %s\n  got:  %s\n", n, e.msg,
+			expect, out);
+}
+
+static void xml_bad(const char *doc, const char *why)
+{
+	static char out[65536];
+	struct import_err e = { "" };
+
+	CHECK(xml_run(doc, NULL, out, sizeof(out), &e) == -1);
+	CHECK(e.msg[0] != 0);
+	if (why && !strstr(e.msg, why))
+		fprintf(stderr, "  xml error '%s', expected '%s'\n", e.msg, why);
+}
+
+static void test_xml(void)
+{
+	static char big[12 << 20];
+
+	xml_ok("xml", F1 "\n" F2 "\n</conntrack>\n", F1 "\n" F2 "\n");
+	xml_ok("xml", F1 "\n" F2 " [USERSPACE] portid=12 progname=conntrack\n",
+	       F1 "\n" F2 " [USERSPACE] portid=12 progname=conntrack\n");	/* cut off */
+	xml_ok("xml,timestamp", F3 "\n</conntrack>\n", F3 "\n");
+	xml_ok("xml", "   " F1 "\n</conntrack>\n", F1 "\n");
+
+	xml_bad(HDR F1 "\n<flow type=\"new\"><meta direction=\"original\">", "ends");
+	xml_bad(HDR "<flow type=\"new\"><meta direction=\"original\"></flow></meta>", NULL);
+	xml_bad(HDR "<flow type=\"odd\"></flow>", "type");
+	xml_bad(HDR "<bogus/>", "unexpected");
+	xml_bad("<other/>", NULL);
+	xml_bad("\x01\x02\xff\xfe junk", NULL);
+	xml_bad(HDR "<flow type=\"new\"><meta direction=\"original\"><layer3 protonum=\"2\"><src>1.2.3.999</src></layer3></meta></flow>", "bad address");
+	xml_bad(HDR "<flow type=\"new\"><meta direction=\"independent\"><timeout>12x</timeout></meta></flow>", "bad number");
+	memcpy(big, HDR "<flow type=\"new\"><meta direction=\"original\"><layer3 protonum=\"2\"><src>", 80);
+	memset(big + 80, '1', sizeof(big) - 81);
+	big[sizeof(big) - 1] = 0;
+	xml_bad(big, NULL);
+}
+
+int main(void)
+{
+	setenv("TZ", "UTC", 1);
+	tzset();
+	test_text();
+	test_xml();
+	return unit_done("t_import");
+}
