@@ -5,7 +5,7 @@
 #include <sqlite3.h>
 
 #include "log.h"
-#include "store_internal.h"
+#include "store_query.h"
 
 struct store_cursor {
 	struct store *st;
@@ -19,33 +19,27 @@ enum {
 	C_PROGNAME, C_EXTRA, C_FAMILY, C_CTID, C_ZONE, C_PROTO, C_ORIG, C_REPLY = C_ORIG + 9,
 };
 
-static const char select_sql[] =
+static const char select_head[] =
 	"SELECT e.flow, e.t_us, e.type, e.status, e.timeout, e.state, e.tcpinfo, e.mark,"
 	" e.o_packets, e.o_bytes, e.r_packets, e.r_bytes, e.t_start, e.t_stop, e.ktime,"
 	" e.portid, e.progname, e.extra, f.family, f.ct_id, f.zone, f.proto,"
 	" f.o_l3, f.o_src, f.o_dst, f.o_sport, f.o_dport, f.o_itype, f.o_icode, f.o_iid, f.o_zone,"
-	" f.r_l3, f.r_src, f.r_dst, f.r_sport, f.r_dport, f.r_itype, f.r_icode, f.r_iid, f.r_zone"
-	" FROM events e JOIN flows f ON f.id = e.flow"
-	" WHERE (1 << e.type) & ?1 ORDER BY e.id";
+	" f.r_l3, f.r_src, f.r_dst, f.r_sport, f.r_dport, f.r_itype, f.r_icode, f.r_iid, f.r_zone";
 
 struct store_cursor *store_events(struct store *st, const struct store_query *q)
 {
 	struct store_cursor *c = calloc(1, sizeof(*c));
-	unsigned mask = q->type_mask;
 
 	if (!c) {
 		log_error("out of memory");
 		return NULL;
 	}
 	c->st = st;
-	if (sqlite3_prepare_v2(st->db, select_sql, -1, &c->s, NULL) != SQLITE_OK) {
-		store_fail(st, "cannot read events");
+	c->s = store_query_prepare(st, q, 1, select_head, "ORDER BY e.id");
+	if (!c->s) {
 		free(c);
 		return NULL;
 	}
-	if (!mask)
-		mask = 1 << CT_EV_NEW | 1 << CT_EV_UPDATE | 1 << CT_EV_DESTROY;
-	sqlite3_bind_int(c->s, 1, mask);
 	return c;
 }
 
@@ -157,4 +151,152 @@ void store_cursor_free(struct store_cursor *c)
 		return;
 	sqlite3_finalize(c->s);
 	free(c);
+}
+
+/* Column order of the flows SELECT below. */
+enum {
+	F_ID, F_SESSION, F_ORIGIN, F_FIRST, F_END, F_ENDKIND, F_FAMILY, F_CTID, F_ZONE,
+	F_PROTO, F_ORIG, F_REPLY = F_ORIG + 9, F_STATE = F_REPLY + 9, F_OPKTS, F_OBYTES,
+	F_RPKTS, F_RBYTES, F_STATUS, F_MARK, F_LAST, F_NEVENTS,
+};
+
+static const char flows_head[] =
+	"SELECT f.id, f.session, f.origin, f.first_us, f.end_us, f.end_kind, f.family,"
+	" f.ct_id, f.zone, f.proto,"
+	" f.o_l3, f.o_src, f.o_dst, f.o_sport, f.o_dport, f.o_itype, f.o_icode, f.o_iid, f.o_zone,"
+	" f.r_l3, f.r_src, f.r_dst, f.r_sport, f.r_dport, f.r_itype, f.r_icode, f.r_iid, f.r_zone,"
+	" f.state, f.o_packets, f.o_bytes, f.r_packets, f.r_bytes,"
+	" (SELECT status FROM events WHERE flow = f.id AND status IS NOT NULL"
+	"  ORDER BY id DESC LIMIT 1),"
+	" (SELECT mark FROM events WHERE flow = f.id AND mark IS NOT NULL"
+	"  ORDER BY id DESC LIMIT 1),"
+	" (SELECT max(t_us) FROM events WHERE flow = f.id),"
+	" (SELECT count(*) FROM events WHERE flow = f.id)";
+
+struct store_cursor *store_flows(struct store *st, const struct store_query *q)
+{
+	struct store_cursor *c = calloc(1, sizeof(*c));
+
+	if (!c) {
+		log_error("out of memory");
+		return NULL;
+	}
+	c->st = st;
+	c->s = store_query_prepare(st, q, 0, flows_head, "ORDER BY f.id");
+	if (!c->s) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+int store_next_flow(struct store_cursor *c, struct store_flow *fl)
+{
+	sqlite3_stmt *s = c->s;
+	struct ct_event *ev = &fl->ev;
+	int rc = sqlite3_step(s);
+
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW)
+		return store_fail(c->st, "cannot read flows");
+	memset(fl, 0, offsetof(struct store_flow, ev) + offsetof(struct ct_event, extra));
+	fl->id = sqlite3_column_int64(s, F_ID);
+	fl->session = sqlite3_column_int64(s, F_SESSION);
+	fl->origin = sqlite3_column_int(s, F_ORIGIN);
+	fl->first_us = sqlite3_column_int64(s, F_FIRST);
+	fl->end_us = sqlite3_column_int64(s, F_END);
+	fl->end_kind = sqlite3_column_int(s, F_ENDKIND);
+	fl->last_us = sqlite3_column_int64(s, F_LAST);
+	fl->nevents = sqlite3_column_int64(s, F_NEVENTS);
+	ev->extra_len = 0;
+	ev->t_us = fl->first_us;
+	ev->family = sqlite3_column_int(s, F_FAMILY);
+	if (read_tuple(s, F_ORIG, &ev->orig) || read_tuple(s, F_REPLY, &ev->reply))
+		return log_error("flow %lld has a malformed tuple", (long long)fl->id);
+	ev->orig.proto = ev->reply.proto = sqlite3_column_int(s, F_PROTO);
+	opt_u32(s, F_CTID, &ev->id, &ev->has, CT_HAS_ID);
+	opt_u32(s, F_STATUS, &ev->status, &ev->has, CT_HAS_STATUS);
+	opt_u32(s, F_MARK, &ev->mark, &ev->has, CT_HAS_MARK);
+	if (is_set(s, F_ZONE)) {
+		ev->zone = sqlite3_column_int(s, F_ZONE);
+		ev->has |= CT_HAS_ZONE;
+	}
+	if (is_set(s, F_STATE)) {
+		ev->state = sqlite3_column_int(s, F_STATE);
+		ev->has |= CT_HAS_STATE;
+	}
+	opt_u64(s, F_OPKTS, &ev->pkts_orig, &ev->has, CT_HAS_COUNTERS_ORIG);
+	opt_u64(s, F_OBYTES, &ev->bytes_orig, &ev->has, 0);
+	opt_u64(s, F_RPKTS, &ev->pkts_reply, &ev->has, CT_HAS_COUNTERS_REPLY);
+	opt_u64(s, F_RBYTES, &ev->bytes_reply, &ev->has, 0);
+	return 1;
+}
+
+static void text_col(sqlite3_stmt *s, int col, char *buf, size_t size)
+{
+	const unsigned char *t = sqlite3_column_text(s, col);
+
+	snprintf(buf, size, "%s", t ? (const char *)t : "");
+}
+
+int store_sessions(struct store *st, int (*fn)(const struct store_session *s, void *arg),
+		   void *arg)
+{
+	static const char sql[] =
+		"SELECT s.id, s.kind, s.started_us, s.stopped_us, s.host, s.pid, s.source,"
+		" s.version, (SELECT count(*) FROM flows WHERE session = s.id),"
+		" (SELECT count(*) FROM events e JOIN flows f ON f.id = e.flow"
+		"  WHERE f.session = s.id),"
+		" (SELECT count(*) FROM gaps WHERE session = s.id),"
+		" (SELECT coalesce(sum(lost), 0) FROM gaps WHERE session = s.id)"
+		" FROM sessions s ORDER BY s.id";
+	struct store_session ss;
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return store_fail(st, "cannot read sessions");
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(&ss, 0, sizeof(ss));
+		ss.id = sqlite3_column_int64(s, 0);
+		text_col(s, 1, ss.kind, sizeof(ss.kind));
+		ss.started_us = sqlite3_column_int64(s, 2);
+		ss.stopped_us = sqlite3_column_int64(s, 3);
+		text_col(s, 4, ss.host, sizeof(ss.host));
+		ss.pid = sqlite3_column_int64(s, 5);
+		text_col(s, 6, ss.source, sizeof(ss.source));
+		text_col(s, 7, ss.version, sizeof(ss.version));
+		ss.flows = sqlite3_column_int64(s, 8);
+		ss.events = sqlite3_column_int64(s, 9);
+		ss.gaps = sqlite3_column_int64(s, 10);
+		ss.lost = sqlite3_column_int64(s, 11);
+		if (fn(&ss, arg)) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : store_fail(st, "cannot read sessions");
+}
+
+int store_gap_totals(struct store *st, int64_t since_us, int64_t until_us, int64_t *ngaps,
+		     int64_t *lost)
+{
+	static const char sql[] =
+		"SELECT count(*), coalesce(sum(lost), 0) FROM gaps WHERE t_us BETWEEN ?1 AND ?2";
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return store_fail(st, "cannot read gaps");
+	sqlite3_bind_int64(s, 1, since_us);
+	sqlite3_bind_int64(s, 2, until_us);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*ngaps = sqlite3_column_int64(s, 0);
+		*lost = sqlite3_column_int64(s, 1);
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : store_fail(st, "cannot read gaps");
 }

@@ -6,10 +6,11 @@
 #include "commands.h"
 #include "ct_format.h"
 #include "evmask.h"
+#include "filter.h"
 #include "log.h"
 #include "store.h"
 
-static const char replay_usage[] = "replay [-o FORMAT[,...]] [--pretty] [-e EVENTS]";
+static const char replay_usage[] = "replay [-o FORMAT[,...]] [--pretty] [-e EVENTS] [FILTER...]";
 
 static void usage(FILE *out)
 {
@@ -19,11 +20,13 @@ static void usage(FILE *out)
 		"                         userspace (as conntrack -o)\n"
 		"  --pretty               with -o xml: the documented, indented XML layout\n"
 		"  -e, --event-mask LIST  NEW,UPDATE,DESTROY,ALL (default: ALL)\n"
-		"  -h, --help             show this help\n", replay_usage);
+		"  -h, --help             show this help\n%s", replay_usage, filter_usage);
 }
 
-static int replay(struct query_ctx *ctx, struct ct_fmt *fmt, const struct store_query *q)
+static int replay(struct query_ctx *ctx, struct ct_fmt *fmt, const struct store_query *q,
+		  const struct ct_filter *flt)
 {
+	int64_t shown = 0;
 	struct store *st = store_open(ctx->db, STORE_READ);
 	struct store_cursor *c = NULL;
 	static struct ct_event ev;
@@ -36,6 +39,10 @@ static int replay(struct query_ctx *ctx, struct ct_fmt *fmt, const struct store_
 	if (!c || ct_fmt_open(fmt))
 		goto out;
 	while ((r = store_next(c, &ev, &flow)) > 0) {
+		if (!filter_match(flt, &ev))
+			continue;
+		if (flt->limit && shown++ >= flt->limit)
+			break;
 		if (ct_fmt_event(fmt, &ev, stdout)) {
 			r = -1;
 			break;
@@ -57,13 +64,16 @@ static int replay_exec(struct query_ctx *ctx, int argc, char **argv)
 		{ "event-mask", required_argument, NULL, 'e' },
 		{ "pretty", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
+		FILTER_LONGOPTS,
 		{ 0 }
 	};
 	struct ct_fmt fmt = { 0 };
 	struct store_query q = { 0 };
-	int c;
+	struct ct_filter flt = { 0 };
+	int c, r;
 
-	while ((c = getopt_long(argc, argv, "o:e:h", longopts, NULL)) != -1) {
+	opterr = 0;	/* one line of our own per bad option */
+	while ((c = getopt_long(argc, argv, "o:e:h" FILTER_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			if (ct_fmt_parse(&fmt, optarg))
@@ -80,10 +90,18 @@ static int replay_exec(struct query_ctx *ctx, int argc, char **argv)
 			usage(stdout);
 			return 0;
 		default:
-			usage(stderr);
+			r = filter_option(&flt, c, optarg, argc, argv);
+			if (r < 0)
+				return 2;
+			if (r > 0)
+				break;
+			log_error("unknown option '%s'", argv[optind - 1]);
 			return 2;
 		}
 	}
+	if (filter_finish(&flt))
+		return 2;
+	filter_to_query(&flt, &q);
 	if (optind < argc) {
 		log_error("unexpected argument '%s'", argv[optind]);
 		return 2;
@@ -92,7 +110,7 @@ static int replay_exec(struct query_ctx *ctx, int argc, char **argv)
 		log_error("--pretty needs -o xml");
 		return 2;
 	}
-	return replay(ctx, &fmt, &q) ? 1 : 0;
+	return replay(ctx, &fmt, &q, &flt) ? 1 : 0;
 }
 
 const struct command cmd_replay = {

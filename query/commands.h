@@ -16,5 +16,9 @@ struct command {
 };
 
 extern const struct command cmd_replay;
+extern const struct command cmd_list;
+extern const struct command cmd_show;
+extern const struct command cmd_stats;
+extern const struct command cmd_sessions;
 
 #endif

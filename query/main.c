@@ -9,6 +9,10 @@
 
 static const struct command *const commands[] = {
 	&cmd_replay,
+	&cmd_list,
+	&cmd_show,
+	&cmd_stats,
+	&cmd_sessions,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

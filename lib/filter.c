@@ -1,0 +1,348 @@
+/* Parses conntrack's filter options (and ctquery's time, flow and --where options) into a struct ct_filter. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <libnetfilter_conntrack/libnetfilter_conntrack.h>
+
+#include "evmask.h"
+#include "filter.h"
+#include "log.h"
+#include "timeparse.h"
+
+const char filter_usage[] =
+	"filters (as conntrack -E/-L):\n"
+	"  -p, --proto NAME        tcp, udp, udplite, icmp, icmpv6, sctp, dccp, gre or a number\n"
+	"      --sport, --orig-port-src PORT    --dport, --orig-port-dst PORT\n"
+	"      --reply-port-src PORT            --reply-port-dst PORT   (need -p)\n"
+	"      --icmp-type T  --icmp-code C  --icmp-id I                (need -p icmp|icmpv6)\n"
+	"      --state STATE       protocol state (needs -p tcp, sctp or dccp)\n"
+	"  -s, --src, --orig-src ADDR[/N]      -d, --dst, --orig-dst ADDR[/N]\n"
+	"      --mask-src MASK  --mask-dst MASK\n"
+	"  -r, --reply-src ADDR    -q, --reply-dst ADDR\n"
+	"  -u, --status LIST       ASSURED,SEEN_REPLY,FIXED_TIMEOUT,...\n"
+	"  -m, --mark VALUE[/MASK] -w, --zone N  --orig-zone N  --reply-zone N\n"
+	"  -f, --family ipv4|ipv6  -e, --event-mask NEW,UPDATE,DESTROY,ALL\n"
+	"  -n, --src-nat [ADDR[:PORT]]  -g, --dst-nat [...]  -j, --any-nat [...]\n"
+	"  -l, --label LIST        labels of /etc/xtables/connlabel.conf, all required\n"
+	"history:\n"
+	"      --since TIME  --until TIME   ISO 8601 (local, or Z/+HH:MM), epoch seconds\n"
+	"                                   (@N), now, or relative (-1h, -5m, -30s, -2d)\n"
+	"      --at TIME                    flows alive at that instant (open ones too)\n"
+	"      --flow ID  --limit N  --where EXPR (SQL over the view flows_v)\n";
+
+/* Long name of an option, for messages. */
+static const char *opt_name(int opt)
+{
+	static const struct { int opt; const char *name; } names[] = {
+		{ 'p', "--proto" }, { 's', "--src" }, { 'd', "--dst" }, { 'r', "--reply-src" },
+		{ 'q', "--reply-dst" }, { 'u', "--status" }, { 'm', "--mark" }, { 'w', "--zone" },
+		{ 'f', "--family" }, { 'e', "--event-mask" }, { 'n', "--src-nat" },
+		{ 'g', "--dst-nat" }, { 'j', "--any-nat" }, { 'l', "--label" },
+		{ FO_SPORT, "--sport" }, { FO_DPORT, "--dport" }, { FO_RSPORT, "--reply-port-src" },
+		{ FO_RDPORT, "--reply-port-dst" }, { FO_ICMP_TYPE, "--icmp-type" },
+		{ FO_ICMP_CODE, "--icmp-code" }, { FO_ICMP_ID, "--icmp-id" },
+		{ FO_MASK_SRC, "--mask-src" }, { FO_MASK_DST, "--mask-dst" },
+		{ FO_STATE, "--state" }, { FO_ORIG_ZONE, "--orig-zone" },
+		{ FO_REPLY_ZONE, "--reply-zone" }, { FO_SINCE, "--since" }, { FO_UNTIL, "--until" },
+		{ FO_AT, "--at" }, { FO_FLOW, "--flow" }, { FO_LIMIT, "--limit" },
+		{ FO_WHERE, "--where" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].opt == opt)
+			return names[i].name;
+	return "?";
+}
+
+static int bad(int opt, const char *what, const char *arg)
+{
+	return log_error("%s: %s '%s'", opt_name(opt), what, arg);
+}
+
+/* Parses an unsigned number (base 0 when hex is allowed) no larger than max. */
+static int parse_uint(const char *s, int base, unsigned long long max, unsigned long long *v)
+{
+	char *end;
+
+	if (!*s || *s == '-' || *s == '+' || *s == ' ')
+		return -1;
+	*v = strtoull(s, &end, base);
+	return *end || *v > max ? -1 : 0;
+}
+
+static int set_family(struct ct_filter *f, int family, int opt, const char *arg)
+{
+	if (f->family && f->family != family)
+		return bad(opt, "mismatched address family", arg);
+	f->family = family;
+	return 0;
+}
+
+/* Parses ADDR or ADDR/N into a; cidr_ok: a prefix length is allowed. */
+static int parse_addr(struct ct_filter *f, struct filter_addr *a, int opt, const char *arg,
+		      int cidr_ok)
+{
+	char buf[64], *slash;
+	unsigned long long n;
+	int len, i;
+
+	if (strlen(arg) >= sizeof(buf))
+		return bad(opt, "invalid IP address", arg);
+	strcpy(buf, arg);
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash++ = 0;
+	memset(a, 0, sizeof(*a));
+	if (inet_pton(AF_INET, buf, a->addr) == 1)
+		a->family = AF_INET;
+	else if (inet_pton(AF_INET6, buf, a->addr) == 1)
+		a->family = AF_INET6;
+	else
+		return bad(opt, "invalid IP address", arg);
+	len = a->family == AF_INET ? 4 : 16;
+	n = len * 8;
+	if (slash) {
+		if (!cidr_ok)
+			return bad(opt, "CIDR notation unavailable for", arg);
+		if (parse_uint(slash, 10, len * 8, &n))
+			return bad(opt, "invalid netmask", arg);
+		a->cidr = n < (unsigned)len * 8;
+	}
+	for (i = 0; i < len; i++) {
+		int bits = (int)n - i * 8;
+
+		a->mask[i] = bits >= 8 ? 0xff : bits > 0 ? (uint8_t)(0xff << (8 - bits)) : 0;
+	}
+	return set_family(f, a->family, opt, arg);
+}
+
+static int parse_proto(struct ct_filter *f, const char *arg)
+{
+	static const struct { const char *name; int n; } protos[] = {
+		{ "tcp", 6 }, { "udp", 17 }, { "udplite", 136 }, { "icmp", 1 },
+		{ "icmpv6", 58 }, { "sctp", 132 }, { "dccp", 33 }, { "gre", 47 },
+	};
+	unsigned long long n;
+	size_t i;
+
+	for (i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
+		if (!strcmp(arg, protos[i].name)) {
+			f->proto = protos[i].n;
+			return 0;
+		}
+	if (parse_uint(arg, 10, 255, &n))
+		return bad('p', "unsupported protocol", arg);
+	f->proto = (int)n;
+	return 0;
+}
+
+static int parse_status(struct ct_filter *f, const char *arg)
+{
+	static const char *const names[] = {
+		"EXPECTED", "SEEN_REPLY", "ASSURED", "CONFIRMED", "SRC_NAT", "DST_NAT",
+		"SEQ_ADJUST", "SRC_NAT_DONE", "DST_NAT_DONE", "DYING", "FIXED_TIMEOUT",
+		"TEMPLATE", "UNTRACKED", "HELPER", "OFFLOAD", "HW_OFFLOAD",
+	};
+	const char *p = arg;
+
+	f->status = 0;
+	while (*p) {
+		size_t n = strcspn(p, ","), i;
+
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (n == strlen(names[i]) && !strncasecmp(p, names[i], n))
+				break;
+		if (i < sizeof(names) / sizeof(names[0]))
+			f->status |= 1u << i;
+		else if (!(n == 5 && !strncasecmp(p, "UNSET", 5)))
+			return bad('u', "unknown status", arg);
+		p += n + (p[n] == ',');
+	}
+	return 0;
+}
+
+static int parse_mark(struct ct_filter *f, const char *arg)
+{
+	char buf[64], *slash;
+	unsigned long long v, m = 0xffffffff;
+
+	if (strlen(arg) >= sizeof(buf))
+		return bad('m', "invalid mark", arg);
+	strcpy(buf, arg);
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash++ = 0;
+	if (parse_uint(buf, 0, 0xffffffff, &v) || (slash && parse_uint(slash, 0, 0xffffffff, &m)))
+		return bad('m', "invalid mark", arg);
+	f->mark = v;
+	f->mark_mask = m;
+	return 0;
+}
+
+static int parse_labels(struct ct_filter *f, const char *arg)
+{
+	struct nfct_labelmap *map = nfct_labelmap_new(NULL);
+	char buf[256], *w, *save = NULL;
+	int bit, rc = 0;
+
+	if (!map)
+		return bad('l', "cannot read /etc/xtables/connlabel.conf for", arg);
+	snprintf(buf, sizeof(buf), "%s", arg);
+	for (w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		bit = nfct_labelmap_get_bit(map, w);
+		if (bit < 0 || bit >= 128) {
+			rc = bad('l', "unknown label", arg);
+			break;
+		}
+		f->labels[bit / 32] |= 1u << (bit % 32);
+	}
+	nfct_labelmap_destroy(map);
+	return rc;
+}
+
+/* -n/-g/-j [ADDR[:PORT]]: one colon splits a port off; IPv6 has more. */
+static int parse_nat(struct ct_filter *f, int opt, const char *arg)
+{
+	char buf[64], *colon;
+	unsigned long long port;
+	struct filter_addr a;
+
+	if (strlen(arg) >= sizeof(buf))
+		return bad(opt, "invalid IP address", arg);
+	strcpy(buf, arg);
+	colon = strchr(buf, ':');
+	if (colon && !strchr(colon + 1, ':')) {
+		*colon++ = 0;
+		if (parse_uint(colon, 10, 65535, &port))
+			return bad(opt, "invalid port", arg);
+		f->nat_has_port = 1;
+		f->nat_port = port;
+	}
+	if (parse_addr(f, &a, opt, buf, 0))
+		return -1;
+	if (a.family == AF_INET) {
+		f->nat_has_addr = 1;
+		memcpy(f->nat_addr, a.addr, 4);
+	}
+	f->nat_l3 = a.family;
+	return 0;
+}
+
+static int parse_u16(int opt, const char *arg, int base, uint16_t *v)
+{
+	unsigned long long n;
+
+	if (parse_uint(arg, base, 65535, &n))
+		return bad(opt, opt == 'w' || opt > FO_MASK_DST ? "invalid zone" : "invalid port",
+			   arg);
+	*v = n;
+	return 0;
+}
+
+static int parse_time(int opt, const char *arg, int64_t *us)
+{
+	if (time_parse(arg, time_now_us(), us))
+		return bad(opt, "invalid time", arg);
+	return 0;
+}
+
+static int parse_count(int opt, const char *arg, int64_t *v)
+{
+	unsigned long long n;
+
+	if (parse_uint(arg, 10, INT64_MAX, &n) || (opt == FO_FLOW && !n))
+		return bad(opt, opt == FO_FLOW ? "invalid flow id" : "invalid number", arg);
+	*v = n;
+	return 0;
+}
+
+static int filter_value(struct ct_filter *f, int opt, const char *arg)
+{
+	unsigned long long n;
+
+	switch (opt) {
+	case 'p': return parse_proto(f, arg);
+	case 's': return parse_addr(f, &f->src, opt, arg, 1);
+	case 'd': return parse_addr(f, &f->dst, opt, arg, 1);
+	case 'r': return parse_addr(f, &f->rsrc, opt, arg, 0);
+	case 'q': return parse_addr(f, &f->rdst, opt, arg, 0);
+	case FO_MASK_SRC: return parse_addr(f, &f->mask_src, opt, arg, 0);
+	case FO_MASK_DST: return parse_addr(f, &f->mask_dst, opt, arg, 0);
+	case FO_SPORT: return parse_u16(opt, arg, 10, &f->sport);
+	case FO_DPORT: return parse_u16(opt, arg, 10, &f->dport);
+	case FO_RSPORT: return parse_u16(opt, arg, 10, &f->rsport);
+	case FO_RDPORT: return parse_u16(opt, arg, 10, &f->rdport);
+	case FO_ICMP_TYPE:
+	case FO_ICMP_CODE:
+		if (parse_uint(arg, 10, 255, &n))
+			return bad(opt, "invalid value", arg);
+		*(opt == FO_ICMP_TYPE ? &f->itype : &f->icode) = n;
+		return 0;
+	case FO_ICMP_ID:
+		if (parse_uint(arg, 10, 65535, &n))
+			return bad(opt, "invalid value", arg);
+		f->iid = n;
+		return 0;
+	case FO_STATE:
+		snprintf(f->state_name, sizeof(f->state_name), "%s", arg);
+		return 0;
+	case 'u': return parse_status(f, arg);
+	case 'm': return parse_mark(f, arg);
+	case 'w': return parse_u16(opt, arg, 0, &f->zone);
+	case FO_ORIG_ZONE: return parse_u16(opt, arg, 0, &f->ozone);
+	case FO_REPLY_ZONE: return parse_u16(opt, arg, 0, &f->rzone);
+	case 'f':
+		if (!strncmp(arg, "ipv4", 4))
+			return set_family(f, AF_INET, opt, arg);
+		if (!strncmp(arg, "ipv6", 4))
+			return set_family(f, AF_INET6, opt, arg);
+		return bad(opt, "unsupported family", arg);
+	case 'e': return evmask_parse(arg, &f->event_mask);
+	case 'l': return parse_labels(f, arg);
+	case FO_SINCE: return parse_time(opt, arg, &f->since_us);
+	case FO_UNTIL: return parse_time(opt, arg, &f->until_us);
+	case FO_AT: return parse_time(opt, arg, &f->at_us);
+	case FO_FLOW: return parse_count(opt, arg, &f->flow);
+	case FO_LIMIT: return parse_count(opt, arg, &f->limit);
+	case FO_WHERE:
+		if (!*arg)
+			return bad(opt, "empty expression", arg);
+		f->where = arg;
+		return 0;
+	}
+	return 0;
+}
+
+int filter_option(struct ct_filter *f, int opt, const char *arg, int argc, char **argv)
+{
+	static const struct { int opt; unsigned bit; } bits[] = {
+		{ 'p', FF_PROTO }, { 's', FF_SRC }, { 'd', FF_DST }, { 'r', FF_RSRC },
+		{ 'q', FF_RDST }, { 'u', FF_STATUS }, { 'm', FF_MARK }, { 'w', FF_ZONE },
+		{ 'f', FF_FAMILY }, { 'e', FF_EVENTS }, { 'n', FF_SNAT }, { 'g', FF_DNAT },
+		{ 'j', FF_ANYNAT }, { 'l', FF_LABEL }, { FO_SPORT, FF_SPORT },
+		{ FO_DPORT, FF_DPORT }, { FO_RSPORT, FF_RSPORT }, { FO_RDPORT, FF_RDPORT },
+		{ FO_ICMP_TYPE, FF_ITYPE }, { FO_ICMP_CODE, FF_ICODE }, { FO_ICMP_ID, FF_IID },
+		{ FO_MASK_SRC, FF_MASK_SRC }, { FO_MASK_DST, FF_MASK_DST }, { FO_STATE, FF_STATE },
+		{ FO_ORIG_ZONE, FF_OZONE }, { FO_REPLY_ZONE, FF_RZONE }, { FO_SINCE, FF_SINCE },
+		{ FO_UNTIL, FF_UNTIL }, { FO_AT, FF_AT }, { FO_FLOW, FF_FLOW },
+		{ FO_LIMIT, FF_LIMIT }, { FO_WHERE, FF_WHERE },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(bits) / sizeof(bits[0]); i++)
+		if (bits[i].opt == opt)
+			break;
+	if (i == sizeof(bits) / sizeof(bits[0]))
+		return 0;
+	f->opts |= bits[i].bit;
+	if (opt == 'n' || opt == 'g' || opt == 'j') {
+		if (!arg && optind < argc && argv[optind][0] != '-')
+			arg = argv[optind++];
+		return arg ? (parse_nat(f, opt, arg) ? -1 : 1) : 1;
+	}
+	return filter_value(f, opt, arg) ? -1 : 1;
+}

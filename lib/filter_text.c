@@ -1,0 +1,171 @@
+/* Readable text for flows and events in ctquery's list, show and stats: names, tuples, JSON and CSV fields. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <sys/socket.h>
+
+#include "filter_text.h"
+#include "timeparse.h"
+
+const char *ft_proto(int proto, char *buf)
+{
+	switch (proto) {
+	case 1: return "icmp";
+	case 6: return "tcp";
+	case 17: return "udp";
+	case 33: return "dccp";
+	case 47: return "gre";
+	case 58: return "icmpv6";
+	case 132: return "sctp";
+	case 136: return "udplite";
+	}
+	snprintf(buf, 8, "%d", proto);
+	return buf;
+}
+
+const char *ft_state(int proto, int state)
+{
+	static const char *const tcp[] = {
+		"NONE", "SYN_SENT", "SYN_RECV", "ESTABLISHED", "FIN_WAIT", "CLOSE_WAIT",
+		"LAST_ACK", "TIME_WAIT", "CLOSE", "SYN_SENT2",
+	};
+	static const char *const sctp[] = {
+		"NONE", "CLOSED", "COOKIE_WAIT", "COOKIE_ECHOED", "ESTABLISHED",
+		"SHUTDOWN_SENT", "SHUTDOWN_RECD", "SHUTDOWN_ACK_SENT", "HEARTBEAT_SENT",
+	};
+	static const char *const dccp[] = {
+		"NONE", "REQUEST", "RESPOND", "PARTOPEN", "OPEN", "CLOSEREQ", "CLOSING",
+		"TIMEWAIT",
+	};
+
+	if (proto == 6 && state >= 0 && state < 10)
+		return tcp[state];
+	if (proto == 132 && state >= 0 && state < 9)
+		return sctp[state];
+	if (proto == 33 && state >= 0 && state < 8)
+		return dccp[state];
+	return NULL;
+}
+
+void ft_addr(const struct ct_tuple *t, const uint8_t *a, char *buf)
+{
+	if (!inet_ntop(t->l3 == AF_INET6 ? AF_INET6 : AF_INET, a, buf, INET6_ADDRSTRLEN))
+		snprintf(buf, INET6_ADDRSTRLEN, "?");
+}
+
+void ft_tuple(const struct ct_tuple *t, char *buf, size_t size)
+{
+	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
+	int v6 = t->l3 == AF_INET6;
+
+	ft_addr(t, t->src, s);
+	ft_addr(t, t->dst, d);
+	if (t->has_ports)
+		snprintf(buf, size, v6 ? "[%s]:%u->[%s]:%u" : "%s:%u->%s:%u", s, t->sport, d,
+			 t->dport);
+	else if (t->has_icmp)
+		snprintf(buf, size, "%s->%s type=%u code=%u id=%u", s, d, t->itype, t->icode,
+			 t->iid);
+	else
+		snprintf(buf, size, "%s->%s", s, d);
+}
+
+static void json_tuple(const char *pre, const struct ct_tuple *t, FILE *out)
+{
+	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
+
+	ft_addr(t, t->src, s);
+	ft_addr(t, t->dst, d);
+	fprintf(out, ",\"%ssrc\":\"%s\",\"%sdst\":\"%s\"", pre, s, pre, d);
+	if (t->has_ports)
+		fprintf(out, ",\"%ssport\":%u,\"%sdport\":%u", pre, t->sport, pre, t->dport);
+	if (t->has_icmp)
+		fprintf(out, ",\"%sicmp_type\":%u,\"%sicmp_code\":%u,\"%sicmp_id\":%u", pre,
+			t->itype, pre, t->icode, pre, t->iid);
+	if (t->has_zone)
+		fprintf(out, ",\"%szone\":%u", pre, t->zone);
+}
+
+static const char *ended(const struct store_flow *fl)
+{
+	return fl->end_kind == 1 ? "destroyed" : fl->end_kind == 2 ? "unknown" : "open";
+}
+
+void ft_flow_json(const struct store_flow *fl, FILE *out)
+{
+	const struct ct_event *ev = &fl->ev;
+	const char *st = ev->has & CT_HAS_STATE ? ft_state(ev->orig.proto, ev->state) : NULL;
+	char pb[8];
+
+	fprintf(out, "{\"flow\":%lld,\"session\":%lld,\"first_us\":%lld,", (long long)fl->id,
+		(long long)fl->session, (long long)fl->first_us);
+	if (fl->end_kind)
+		fprintf(out, "\"end_us\":%lld,", (long long)fl->end_us);
+	else
+		fputs("\"end_us\":null,", out);
+	fprintf(out, "\"ended\":\"%s\",\"family\":\"%s\",\"proto\":\"%s\"", ended(fl),
+		ev->family == AF_INET6 ? "ipv6" : "ipv4", ft_proto(ev->orig.proto, pb));
+	json_tuple("", &ev->orig, out);
+	json_tuple("reply_", &ev->reply, out);
+	if (ev->has & CT_HAS_ZONE)
+		fprintf(out, ",\"zone\":%u", ev->zone);
+	if (ev->has & CT_HAS_MARK)
+		fprintf(out, ",\"mark\":%u", ev->mark);
+	if (ev->has & CT_HAS_ID)
+		fprintf(out, ",\"ct_id\":%u", ev->id);
+	if (st)
+		fprintf(out, ",\"state\":\"%s\"", st);
+	if (ev->has & CT_HAS_COUNTERS_ORIG)
+		fprintf(out, ",\"packets_orig\":%llu,\"bytes_orig\":%llu",
+			(unsigned long long)ev->pkts_orig, (unsigned long long)ev->bytes_orig);
+	if (ev->has & CT_HAS_COUNTERS_REPLY)
+		fprintf(out, ",\"packets_reply\":%llu,\"bytes_reply\":%llu",
+			(unsigned long long)ev->pkts_reply, (unsigned long long)ev->bytes_reply);
+	fprintf(out, ",\"events\":%lld}\n", (long long)fl->nevents);
+}
+
+void ft_flow_csv_header(FILE *out)
+{
+	fputs("flow,session,first_us,end_us,ended,family,proto,src,dst,sport,dport,"
+	      "reply_src,reply_dst,reply_sport,reply_dport,zone,mark,state,"
+	      "packets_orig,bytes_orig,packets_reply,bytes_reply,events\n", out);
+}
+
+static void csv_opt(FILE *out, int set, unsigned long long v)
+{
+	if (set)
+		fprintf(out, ",%llu", v);
+	else
+		fputc(',', out);
+}
+
+void ft_flow_csv(const struct store_flow *fl, FILE *out)
+{
+	const struct ct_event *ev = &fl->ev;
+	const char *st = ev->has & CT_HAS_STATE ? ft_state(ev->orig.proto, ev->state) : NULL;
+	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN], rs[INET6_ADDRSTRLEN],
+	     rd[INET6_ADDRSTRLEN], pb[8];
+
+	ft_addr(&ev->orig, ev->orig.src, s);
+	ft_addr(&ev->orig, ev->orig.dst, d);
+	ft_addr(&ev->reply, ev->reply.src, rs);
+	ft_addr(&ev->reply, ev->reply.dst, rd);
+	fprintf(out, "%lld,%lld,%lld,", (long long)fl->id, (long long)fl->session,
+		(long long)fl->first_us);
+	if (fl->end_kind)
+		fprintf(out, "%lld", (long long)fl->end_us);
+	fprintf(out, ",%s,%s,%s,%s,%s", ended(fl), ev->family == AF_INET6 ? "ipv6" : "ipv4",
+		ft_proto(ev->orig.proto, pb), s, d);
+	csv_opt(out, ev->orig.has_ports, ev->orig.sport);
+	csv_opt(out, ev->orig.has_ports, ev->orig.dport);
+	fprintf(out, ",%s,%s", rs, rd);
+	csv_opt(out, ev->reply.has_ports, ev->reply.sport);
+	csv_opt(out, ev->reply.has_ports, ev->reply.dport);
+	csv_opt(out, ev->has & CT_HAS_ZONE, ev->zone);
+	csv_opt(out, ev->has & CT_HAS_MARK, ev->mark);
+	fprintf(out, ",%s", st ? st : "");
+	csv_opt(out, ev->has & CT_HAS_COUNTERS_ORIG, ev->pkts_orig);
+	csv_opt(out, ev->has & CT_HAS_COUNTERS_ORIG, ev->bytes_orig);
+	csv_opt(out, ev->has & CT_HAS_COUNTERS_REPLY, ev->pkts_reply);
+	csv_opt(out, ev->has & CT_HAS_COUNTERS_REPLY, ev->bytes_reply);
+	fprintf(out, ",%lld\n", (long long)fl->nevents);
+}

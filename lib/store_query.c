@@ -1,0 +1,336 @@
+/* Builds the store's filtered SELECTs: flow pre-filters as bound parameters, time windows, and --where over a read-only view. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sqlite3.h>
+
+#include "log.h"
+#include "store_query.h"
+
+/* The documented view that --where expressions see: one row per flow. */
+static const char view_sql[] =
+	"(SELECT"
+	" id, session, ct_id, CASE family WHEN 2 THEN 'ipv4' WHEN 10 THEN 'ipv6' END AS family,"
+	" proto, ct_proto_name(proto) AS proto_name,"
+	" ct_addr(o_src) AS src, ct_addr(o_dst) AS dst, o_sport AS sport, o_dport AS dport,"
+	" ct_addr(r_src) AS reply_src, ct_addr(r_dst) AS reply_dst,"
+	" r_sport AS reply_sport, r_dport AS reply_dport,"
+	" o_itype AS icmp_type, o_icode AS icmp_code, o_iid AS icmp_id,"
+	" zone, o_zone AS orig_zone, r_zone AS reply_zone,"
+	" first_us, end_us, first_us / 1000000.0 AS start, end_us / 1000000.0 AS end,"
+	" (end_us - first_us) / 1000000.0 AS duration,"
+	" CASE end_kind WHEN 1 THEN 'destroyed' WHEN 2 THEN 'unknown' ELSE 'open' END AS ended,"
+	" CASE origin WHEN 0 THEN 'new' WHEN 1 THEN 'dump' ELSE 'gap' END AS origin,"
+	" state, ct_state_name(proto, state) AS state_name,"
+	" o_packets AS packets_orig, o_bytes AS bytes_orig,"
+	" r_packets AS packets_reply, r_bytes AS bytes_reply,"
+	" coalesce(o_packets, 0) + coalesce(r_packets, 0) AS packets,"
+	" coalesce(o_bytes, 0) + coalesce(r_bytes, 0) AS bytes,"
+	" (o_src != r_dst OR coalesce(o_sport, -1) != coalesce(r_dport, -1)) AS snat,"
+	" (o_dst != r_src OR coalesce(o_dport, -1) != coalesce(r_sport, -1)) AS dnat"
+	" FROM main.flows) AS flows_v";
+
+static const char *const tcp_states[] = {
+	"NONE", "SYN_SENT", "SYN_RECV", "ESTABLISHED", "FIN_WAIT", "CLOSE_WAIT",
+	"LAST_ACK", "TIME_WAIT", "CLOSE", "SYN_SENT2",
+};
+
+static void fn_addr(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+	char buf[INET6_ADDRSTRLEN];
+	int n = sqlite3_value_bytes(argv[0]);
+	const void *p = sqlite3_value_blob(argv[0]);
+
+	(void)argc;
+	if ((n != 4 && n != 16) || !p ||
+	    !inet_ntop(n == 4 ? AF_INET : AF_INET6, p, buf, sizeof(buf))) {
+		sqlite3_result_null(cx);
+		return;
+	}
+	sqlite3_result_text(cx, buf, -1, SQLITE_TRANSIENT);
+}
+
+static void fn_proto(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+	static const struct { int n; const char *name; } names[] = {
+		{ 1, "icmp" }, { 6, "tcp" }, { 17, "udp" }, { 33, "dccp" }, { 47, "gre" },
+		{ 58, "icmpv6" }, { 132, "sctp" }, { 136, "udplite" },
+	};
+	int p = sqlite3_value_int(argv[0]);
+	size_t i;
+
+	(void)argc;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].n == p) {
+			sqlite3_result_text(cx, names[i].name, -1, SQLITE_STATIC);
+			return;
+		}
+	sqlite3_result_text(cx, "unknown", -1, SQLITE_STATIC);
+}
+
+static void fn_state(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+	int s = sqlite3_value_int(argv[1]);
+
+	(void)argc;
+	if (sqlite3_value_type(argv[1]) == SQLITE_NULL || sqlite3_value_int(argv[0]) != 6 ||
+	    s < 0 || s >= (int)(sizeof(tcp_states) / sizeof(tcp_states[0]))) {
+		sqlite3_result_null(cx);
+		return;
+	}
+	sqlite3_result_text(cx, tcp_states[s], -1, SQLITE_STATIC);
+}
+
+/* Refuses anything a --where expression could do beyond reading. */
+static int authorize(void *arg, int action, const char *a, const char *b, const char *db,
+		     const char *trigger)
+{
+	(void)arg; (void)b; (void)db; (void)trigger;
+	switch (action) {
+	case SQLITE_SELECT:
+	case SQLITE_READ:
+	case SQLITE_RECURSIVE:
+		return SQLITE_OK;
+	case SQLITE_FUNCTION:
+		return a && (!strcmp(a, "load_extension") || !strcmp(a, "readfile") ||
+			     !strcmp(a, "writefile")) ? SQLITE_DENY : SQLITE_OK;
+	default:
+		return SQLITE_DENY;
+	}
+}
+
+/* Registers the view's helper functions (the view itself is inlined as a
+ * subquery: a read-only connection cannot create even a TEMP view). */
+static int setup_view(struct store *st)
+{
+	sqlite3 *db = st->db;
+
+	if (sqlite3_create_function(db, "ct_addr", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+				    fn_addr, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_create_function(db, "ct_proto_name", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+				    NULL, fn_proto, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_create_function(db, "ct_state_name", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+				    NULL, fn_state, NULL, NULL) != SQLITE_OK)
+		return store_fail(st, "cannot register the --where functions");
+	return 0;
+}
+
+/* The statement text being built, and its parameters in order. */
+struct qbuf {
+	char sql[8192];
+	size_t len;
+	int n;
+	struct { int blob; int64_t v; const void *p; int plen; } arg[48];
+	int overflow;
+};
+
+static void add(struct qbuf *b, const char *text)
+{
+	size_t n = strlen(text);
+
+	if (b->len + n >= sizeof(b->sql)) {
+		b->overflow = 1;
+		return;
+	}
+	memcpy(b->sql + b->len, text, n + 1);
+	b->len += n;
+}
+
+/* Appends " AND " cond, where each "?" in cond takes the next value. */
+static void cond_int(struct qbuf *b, const char *cond, int64_t v, int times)
+{
+	add(b, " AND ");
+	add(b, cond);
+	while (times-- > 0 && b->n < 48) {
+		b->arg[b->n].blob = 0;
+		b->arg[b->n++].v = v;
+	}
+}
+
+static void arg_blob(struct qbuf *b, const void *p, int len)
+{
+	if (b->n >= 48) {
+		b->overflow = 1;
+		return;
+	}
+	b->arg[b->n].blob = 1;
+	b->arg[b->n].p = p;
+	b->arg[b->n++].plen = len;
+}
+
+static void cond_range(struct qbuf *b, const char *col, const struct store_range *r)
+{
+	char text[128];
+
+	if (!r->len)
+		return;
+	if (!memcmp(r->lo, r->hi, r->len)) {
+		snprintf(text, sizeof(text), " AND %s = ?", col);
+		add(b, text);
+		arg_blob(b, r->lo, r->len);
+		return;
+	}
+	snprintf(text, sizeof(text), " AND %s BETWEEN ? AND ? AND length(%s) = %d", col, col,
+		 r->len);
+	add(b, text);
+	arg_blob(b, r->lo, r->len);
+	arg_blob(b, r->hi, r->len);
+}
+
+/* Does --where's expression compile alone, as one statement reading only? */
+static int check_where(struct store *st, const char *expr)
+{
+	char *sql = sqlite3_mprintf("SELECT 1 FROM %s WHERE (%s)", view_sql, expr);
+	sqlite3_stmt *s = NULL;
+	const char *tail = NULL;
+	int rc;
+
+	if (!sql)
+		return log_error("out of memory");
+	sqlite3_set_authorizer(st->db, authorize, NULL);
+	rc = sqlite3_prepare_v2(st->db, sql, -1, &s, &tail);
+	if (rc == SQLITE_OK && tail && tail[strspn(tail, " \t\r\n;")]) {
+		sqlite3_finalize(s);
+		sqlite3_free(sql);
+		return log_error("--where '%s': only one expression is allowed", expr);
+	}
+	if (rc != SQLITE_OK)
+		log_error("--where '%s': %s", expr, sqlite3_errmsg(st->db));
+	sqlite3_finalize(s);
+	sqlite3_free(sql);
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
+static void build_where(struct qbuf *b, const struct store_query *q, int events)
+{
+	unsigned pf = q->pf;
+
+	add(b, " WHERE 1");
+	if (events) {
+		unsigned mask = q->type_mask;
+
+		if (!mask)
+			mask = 1 << CT_EV_NEW | 1 << CT_EV_UPDATE | 1 << CT_EV_DESTROY;
+		cond_int(b, "(1 << e.type) & ?", mask, 1);
+	}
+	if (pf & STORE_PF_FLOW)
+		cond_int(b, events ? "e.flow = ?" : "f.id = ?", q->flow, 1);
+	if (pf & STORE_PF_FAMILY)
+		cond_int(b, "f.family = ?", q->family, 1);
+	if (pf & STORE_PF_PROTO)
+		cond_int(b, "f.proto = ?", q->proto, 1);
+	if (pf & STORE_PF_SPORT)
+		cond_int(b, "f.o_sport = ?", q->sport, 1);
+	if (pf & STORE_PF_DPORT)
+		cond_int(b, "f.o_dport = ?", q->dport, 1);
+	if (pf & STORE_PF_RSPORT)
+		cond_int(b, "f.r_sport = ?", q->rsport, 1);
+	if (pf & STORE_PF_RDPORT)
+		cond_int(b, "f.r_dport = ?", q->rdport, 1);
+	cond_range(b, "f.o_src", &q->src);
+	cond_range(b, "f.o_dst", &q->dst);
+	cond_range(b, "f.r_src", &q->rsrc);
+	cond_range(b, "f.r_dst", &q->rdst);
+	if (pf & STORE_PF_AT) {
+		cond_int(b, "f.first_us <= ?", q->at_us, 1);
+		cond_int(b, "(f.end_us IS NULL OR f.end_us >= ?)", q->at_us, 1);
+	}
+	if (events) {
+		if (pf & STORE_PF_SINCE)
+			cond_int(b, "e.t_us >= ?", q->since_us, 1);
+		if (pf & STORE_PF_UNTIL)
+			cond_int(b, "e.t_us <= ?", q->until_us, 1);
+	} else {
+		if (pf & STORE_PF_UNTIL)
+			cond_int(b, "f.first_us <= ?", q->until_us, 1);
+		if (pf & STORE_PF_SINCE)
+			cond_int(b, "(f.end_us IS NULL OR f.end_us >= ?)", q->since_us, 1);
+	}
+	if (q->where) {
+		add(b, " AND f.id IN (SELECT id FROM ");
+		add(b, view_sql);
+		add(b, " WHERE (");
+		add(b, q->where);
+		add(b, "))");
+	}
+}
+
+sqlite3_stmt *store_query_prepare(struct store *st, const struct store_query *q, int events,
+				  const char *head, const char *order)
+{
+	struct qbuf *b = calloc(1, sizeof(*b));
+	sqlite3_stmt *s = NULL;
+	const char *tail = NULL;
+	int i, by_flow;
+
+	if (!b) {
+		log_error("out of memory");
+		return NULL;
+	}
+	if (q->where && (setup_view(st) || check_where(st, q->where)))
+		goto out;
+	/* Drive the join from flows when a flow column narrows it (its indexes),
+	 * from events otherwise (in order, or by the time index). */
+	by_flow = q->src.len || q->dst.len || (q->pf & (STORE_PF_FLOW | STORE_PF_DPORT)) ||
+		  ((q->pf & STORE_PF_AT) && !(q->pf & (STORE_PF_SINCE | STORE_PF_UNTIL)));
+	add(b, head);
+	if (!events)
+		add(b, " FROM flows f");
+	else if (by_flow && !(q->pf & STORE_PF_FLOW))
+		add(b, " FROM flows f CROSS JOIN events e ON e.flow = f.id");
+	else
+		add(b, " FROM events e JOIN flows f ON f.id = e.flow");
+	build_where(b, q, events);
+	add(b, " ");
+	add(b, order);
+	if (b->overflow) {
+		log_error("the query is too long");
+		goto out;
+	}
+	sqlite3_set_authorizer(st->db, q->where ? authorize : NULL, NULL);
+	if (sqlite3_prepare_v2(st->db, b->sql, -1, &s, &tail) != SQLITE_OK) {
+		store_fail(st, "cannot prepare the query");
+		s = NULL;
+		goto out;
+	}
+	for (i = 0; i < b->n; i++) {
+		if (b->arg[i].blob)
+			sqlite3_bind_blob(s, i + 1, b->arg[i].p, b->arg[i].plen, SQLITE_TRANSIENT);
+		else
+			sqlite3_bind_int64(s, i + 1, b->arg[i].v);
+	}
+out:
+	free(b);
+	return s;
+}
+
+int store_query_plan(struct store *st, const struct store_query *q, int flows, char *buf,
+		     size_t size)
+{
+	sqlite3_stmt *s = store_query_prepare(st, q, !flows, "SELECT f.id", "");
+	sqlite3_stmt *p = NULL;
+	size_t len = 0;
+	char *sql;
+	int rc, i;
+
+	if (!s)
+		return -1;
+	sql = sqlite3_mprintf("EXPLAIN QUERY PLAN %s", sqlite3_sql(s));
+	sqlite3_set_authorizer(st->db, NULL, NULL);
+	rc = sql ? sqlite3_prepare_v2(st->db, sql, -1, &p, NULL) : SQLITE_NOMEM;
+	sqlite3_free(sql);
+	if (rc != SQLITE_OK) {
+		sqlite3_finalize(s);
+		return store_fail(st, "cannot explain the query");
+	}
+	for (i = 1; i <= sqlite3_bind_parameter_count(s); i++)
+		sqlite3_bind_int(p, i, 0);
+	buf[0] = 0;
+	while (sqlite3_step(p) == SQLITE_ROW && len < size)
+		len += snprintf(buf + len, size - len, "%s\n",
+				(const char *)sqlite3_column_text(p, 3));
+	sqlite3_finalize(p);
+	sqlite3_finalize(s);
+	return 0;
+}

@@ -1,0 +1,20 @@
+/* Parses the times ctquery accepts: ISO 8601 (local or UTC), epoch seconds, or relative to now. */
+#ifndef CT_TIMEPARSE_H
+#define CT_TIMEPARSE_H
+
+#include <stdint.h>
+
+/* Parses s into µs since the epoch. Accepted: "YYYY-MM-DD[( |T)HH:MM[:SS[.frac]]]"
+ * in local time, or UTC with a trailing "Z", or with an offset "+HH:MM"/"-HHMM";
+ * "@N" or "N" (epoch seconds, optionally with a fraction); "now"; and
+ * "-N[smhdw]" or "+N[smhdw]" relative to now_us. Returns 0, or -1 without
+ * reporting (the caller names the option). */
+int time_parse(const char *s, int64_t now_us, int64_t *us);
+
+/* The current time in µs since the epoch. */
+int64_t time_now_us(void);
+
+/* Formats t_us as "YYYY-MM-DD HH:MM:SS" local time, with ".uuuuuu" when frac. */
+void time_format(char *buf, unsigned size, int64_t t_us, int frac);
+
+#endif

@@ -1,0 +1,57 @@
+/* ctquery sessions: the recorder runs and imports in the database, with their flows, events and gaps. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "log.h"
+#include "store.h"
+#include "timeparse.h"
+
+static const char sessions_usage[] = "sessions";
+
+static int print_session(const struct store_session *s, void *arg)
+{
+	char start[40], stop[40];
+
+	(void)arg;
+	time_format(start, sizeof(start), s->started_us, 0);
+	if (s->stopped_us)
+		time_format(stop, sizeof(stop), s->stopped_us, 0);
+	printf("%-4lld %-7s %-19s %-19s %8lld %9lld %5lld %6lld %s%s%s\n", (long long)s->id,
+	       s->kind, start, s->stopped_us ? stop : "(running or crashed)",
+	       (long long)s->flows, (long long)s->events, (long long)s->gaps,
+	       (long long)s->lost, s->host, s->source[0] ? " " : "", s->source);
+	return 0;
+}
+
+static int sessions_exec(struct query_ctx *ctx, int argc, char **argv)
+{
+	struct store *st;
+	int r;
+
+	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		printf("usage: ctquery [--db PATH] %s\n\nLists the recorder runs and imports.\n",
+		       sessions_usage);
+		return 0;
+	}
+	if (argc > 1) {
+		log_error("unexpected argument '%s'", argv[1]);
+		return 2;
+	}
+	st = store_open(ctx->db, STORE_READ);
+	if (!st)
+		return 1;
+	printf("%-4s %-7s %-19s %-19s %8s %9s %5s %6s %s\n", "ID", "KIND", "STARTED", "STOPPED",
+	       "FLOWS", "EVENTS", "GAPS", "LOST", "HOST/SOURCE");
+	r = store_sessions(st, print_session, NULL);
+	store_close(st);
+	return r ? 1 : 0;
+}
+
+const struct command cmd_sessions = {
+	.name = "sessions",
+	.usage = sessions_usage,
+	.summary = "list recorder runs and imports",
+	.exec = sessions_exec,
+};

@@ -1,0 +1,164 @@
+/* ctquery show: one flow's life, its tuples and NAT, then event by event, and how it ended. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+
+#include "commands.h"
+#include "filter_text.h"
+#include "log.h"
+#include "store.h"
+#include "timeparse.h"
+
+static const char show_usage[] = "show FLOW";
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: ctquery [--db PATH] %s\n\n"
+		"Shows one recorded flow (FLOW is the id in the last column of `ctquery list`):\n"
+		"its tuples and NAT, each event with time, state, timeout, flags and counters,\n"
+		"and how and when it ended, or that it is still open or its end unknown.\n",
+		show_usage);
+}
+
+static void print_header(const struct store_flow *fl)
+{
+	static const char *const origins[] = { "its NEW event", "the start-up dump",
+					       "mid-life (after a gap)" };
+	const struct ct_event *ev = &fl->ev;
+	char o[128], r[128], pb[8], t[40];
+	int snat = memcmp(ev->reply.dst, ev->orig.src, 16) || ev->reply.dport != ev->orig.sport;
+	int dnat = memcmp(ev->reply.src, ev->orig.dst, 16) || ev->reply.sport != ev->orig.dport;
+
+	ft_tuple(&ev->orig, o, sizeof(o));
+	ft_tuple(&ev->reply, r, sizeof(r));
+	printf("flow %lld (session %lld", (long long)fl->id, (long long)fl->session);
+	if (ev->has & CT_HAS_ID)
+		printf(", kernel id %u", ev->id);
+	printf("): %s %s", ev->family == AF_INET6 ? "ipv6" : "ipv4", ft_proto(ev->orig.proto, pb));
+	if (ev->has & CT_HAS_ZONE)
+		printf(" zone %u", ev->zone);
+	printf("\n  original %s\n  reply    %s\n", o, r);
+	printf("  nat      %s%s%s\n", snat ? "source" : "", snat && dnat ? " and " : "",
+	       dnat ? "destination" : snat ? "" : "none");
+	time_format(t, sizeof(t), fl->first_us, 1);
+	printf("  first seen %s, from %s\n", t, origins[fl->origin > 2 ? 2 : fl->origin]);
+}
+
+static void print_event(const struct ct_event *ev)
+{
+	char t[40], flags[96] = "";
+	const char *st = ev->has & CT_HAS_STATE ? ft_state(ev->orig.proto, ev->state) : NULL;
+
+	time_format(t, sizeof(t), ev->t_us, 1);
+	if (ev->has & CT_HAS_STATUS) {
+		if (!(ev->status & IPS_SEEN_REPLY))
+			strcat(flags, "UNREPLIED ");
+		if (ev->status & IPS_ASSURED)
+			strcat(flags, "ASSURED ");
+		if (ev->status & IPS_DYING)
+			strcat(flags, "DYING ");
+	}
+	printf("  %s %-8s %-12s", t, ct_ev_type_name(ev->type), st ? st : "-");
+	if (ev->has & CT_HAS_TIMEOUT)
+		printf(" timeout=%u", ev->timeout);
+	if (flags[0])
+		printf(" %.*s", (int)strlen(flags) - 1, flags);
+	if (ev->has & CT_HAS_MARK)
+		printf(" mark=%u", ev->mark);
+	if (ev->has & CT_HAS_COUNTERS_ORIG)
+		printf(" orig=%llu/%lluB", (unsigned long long)ev->pkts_orig,
+		       (unsigned long long)ev->bytes_orig);
+	if (ev->has & CT_HAS_COUNTERS_REPLY)
+		printf(" reply=%llu/%lluB", (unsigned long long)ev->pkts_reply,
+		       (unsigned long long)ev->bytes_reply);
+	if (ev->portid)
+		printf(" by portid=%u%s%s", ev->portid, ev->progname[0] ? " " : "", ev->progname);
+	putchar('\n');
+}
+
+static int show(struct query_ctx *ctx, int64_t id)
+{
+	struct store_query q = { .pf = STORE_PF_FLOW, .flow = id,
+				 .type_mask = 1 << CT_EV_NEW | 1 << CT_EV_UPDATE |
+					      1 << CT_EV_DESTROY | 1 << CT_EV_DUMP };
+	struct store *st = store_open(ctx->db, STORE_READ);
+	struct store_cursor *c = NULL;
+	static struct store_flow fl;
+	static struct ct_event ev;
+	int64_t flow;
+	char t[40];
+	int r = -1;
+
+	if (!st)
+		return 1;
+	c = store_flows(st, &q);
+	if (!c || (r = store_next_flow(c, &fl)) < 0)
+		goto out;
+	if (r == 0) {
+		log_error("no flow %lld in '%s'", (long long)id, ctx->db);
+		r = -1;
+		goto out;
+	}
+	print_header(&fl);
+	store_cursor_free(c);
+	c = store_events(st, &q);
+	if (!c)
+		goto out;
+	while ((r = store_next(c, &ev, &flow)) > 0)
+		print_event(&ev);
+	if (r < 0)
+		goto out;
+	time_format(t, sizeof(t), fl.end_us, 1);
+	if (fl.end_kind == 1)
+		printf("  ended: destroyed at %s, after %.3fs\n", t,
+		       (fl.end_us - fl.first_us) / 1e6);
+	else if (fl.end_kind == 2)
+		printf("  ended: end unknown (noticed at %s; history has a gap)\n", t);
+	else
+		printf("  still open (as far as the recording goes)\n");
+out:
+	store_cursor_free(c);
+	store_close(st);
+	return r < 0 ? 1 : 0;
+}
+
+static int show_exec(struct query_ctx *ctx, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	char *end;
+	long long id;
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (c == 'h') {
+			usage(stdout);
+			return 0;
+		}
+		log_error("unknown option '%s'", argv[optind - 1]);
+		return 2;
+	}
+	if (optind != argc - 1) {
+		log_error("show needs one FLOW id; see 'ctquery show --help'");
+		return 2;
+	}
+	id = strtoll(argv[optind], &end, 10);
+	if (*end || id <= 0 || !*argv[optind]) {
+		log_error("show: invalid flow id '%s'", argv[optind]);
+		return 2;
+	}
+	return show(ctx, id);
+}
+
+const struct command cmd_show = {
+	.name = "show",
+	.usage = show_usage,
+	.summary = "show one flow's life, event by event",
+	.exec = show_exec,
+};

@@ -1,0 +1,275 @@
+/* ctquery stats: totals by event type, protocol and state, the time span, gaps and losses, and top talkers. */
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "commands.h"
+#include "filter.h"
+#include "filter_text.h"
+#include "log.h"
+#include "store.h"
+#include "timeparse.h"
+
+static const char stats_usage[] =
+	"stats [--top N] [--by src|dst|sport|dport|proto|pair] [--sort flows|packets|bytes] [FILTER...]";
+
+enum { BY_SRC, BY_DST, BY_SPORT, BY_DPORT, BY_PROTO, BY_PAIR };
+enum { SORT_FLOWS, SORT_PACKETS, SORT_BYTES };
+
+/* One group of flows for --top. */
+struct group {
+	char key[160];
+	uint64_t flows, packets, bytes;
+};
+
+struct stats {
+	uint64_t types[5], protos[256], states[256][16], nostate[256], flows;
+	int64_t first_us, last_us;
+	struct group *groups;
+	size_t ngroups, cap;
+	int by, sort;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: ctquery [--db PATH] %s\n\n"
+		"Totals of the (filtered) history: events by type, flows by protocol and\n"
+		"final state, the time span, gaps and events lost; --top N groups flows.\n\n"
+		"  --top N      the N largest groups (default 10 when --by is given)\n"
+		"  --by KEY     src, dst, sport, dport, proto or pair (src -> dst)\n"
+		"  --sort WHAT  flows (default), packets or bytes\n%s", stats_usage, filter_usage);
+}
+
+static void group_key(const struct stats *s, const struct ct_event *ev, char *k, size_t n)
+{
+	char a[64], b[64], pb[8];
+
+	ft_addr(&ev->orig, ev->orig.src, a);
+	ft_addr(&ev->orig, ev->orig.dst, b);
+	switch (s->by) {
+	case BY_SRC: snprintf(k, n, "%s", a); break;
+	case BY_DST: snprintf(k, n, "%s", b); break;
+	case BY_SPORT: snprintf(k, n, "%s/%u", ft_proto(ev->orig.proto, pb), ev->orig.sport); break;
+	case BY_DPORT: snprintf(k, n, "%s/%u", ft_proto(ev->orig.proto, pb), ev->orig.dport); break;
+	case BY_PROTO: snprintf(k, n, "%s", ft_proto(ev->orig.proto, pb)); break;
+	default: snprintf(k, n, "%s -> %s", a, b); break;
+	}
+}
+
+static int add_group(struct stats *s, const struct ct_event *ev)
+{
+	char key[160];
+	size_t i;
+
+	group_key(s, ev, key, sizeof(key));
+	for (i = 0; i < s->ngroups && strcmp(s->groups[i].key, key); i++)
+		;
+	if (i == s->ngroups) {
+		if (s->ngroups == s->cap) {
+			size_t cap = s->cap ? 2 * s->cap : 64;
+			struct group *g = realloc(s->groups, cap * sizeof(*g));
+
+			if (!g)
+				return log_error("out of memory");
+			s->groups = g;
+			s->cap = cap;
+		}
+		memset(&s->groups[i], 0, sizeof(s->groups[i]));
+		strcpy(s->groups[i].key, key);
+		s->ngroups++;
+	}
+	s->groups[i].flows++;
+	s->groups[i].packets += ev->pkts_orig + ev->pkts_reply;
+	s->groups[i].bytes += ev->bytes_orig + ev->bytes_reply;
+	return 0;
+}
+
+static int sort_mode;
+
+static int cmp_group(const void *a, const void *b)
+{
+	const struct group *x = a, *y = b;
+	uint64_t vx = sort_mode == SORT_BYTES ? x->bytes : sort_mode == SORT_PACKETS ? x->packets : x->flows;
+	uint64_t vy = sort_mode == SORT_BYTES ? y->bytes : sort_mode == SORT_PACKETS ? y->packets : y->flows;
+
+	return vx < vy ? 1 : vx > vy ? -1 : strcmp(x->key, y->key);
+}
+
+static void report(struct stats *s, int64_t top, int64_t gaps, int64_t lost)
+{
+	char a[40], b[40], pb[8];
+	int p, i;
+
+	printf("events:\n");
+	for (i = CT_EV_NEW; i <= CT_EV_DUMP; i++)
+		printf("  %-8s %llu\n", ct_ev_type_name(i), (unsigned long long)s->types[i]);
+	printf("flows: %llu\n", (unsigned long long)s->flows);
+	for (p = 0; p < 256; p++) {
+		if (!s->protos[p])
+			continue;
+		printf("  %-8s %llu", ft_proto(p, pb), (unsigned long long)s->protos[p]);
+		for (i = 0; i < 16; i++)
+			if (s->states[p][i])
+				printf(" %s=%llu", ft_state(p, i) ? ft_state(p, i) : "?",
+				       (unsigned long long)s->states[p][i]);
+		if (s->nostate[p] && s->nostate[p] != s->protos[p])
+			printf(" no-state=%llu", (unsigned long long)s->nostate[p]);
+		putchar('\n');
+	}
+	if (s->flows) {
+		time_format(a, sizeof(a), s->first_us, 0);
+		time_format(b, sizeof(b), s->last_us, 0);
+		printf("span: %s .. %s (%.0fs)\n", a, b, (s->last_us - s->first_us) / 1e6);
+	}
+	printf("gaps: %lld, events lost: %lld\n", (long long)gaps, (long long)lost);
+	if (!top)
+		return;
+	sort_mode = s->sort;
+	qsort(s->groups, s->ngroups, sizeof(*s->groups), cmp_group);
+	printf("top %lld:\n  %-44s %8s %10s %14s\n", (long long)top, "KEY", "FLOWS", "PACKETS",
+	       "BYTES");
+	for (i = 0; i < (int)s->ngroups && i < top; i++)
+		printf("  %-44s %8llu %10llu %14llu\n", s->groups[i].key,
+		       (unsigned long long)s->groups[i].flows,
+		       (unsigned long long)s->groups[i].packets,
+		       (unsigned long long)s->groups[i].bytes);
+}
+
+static int stats(struct query_ctx *ctx, const struct ct_filter *flt, struct store_query *q,
+		 struct stats *s, int64_t top)
+{
+	struct store *st = store_open(ctx->db, STORE_READ);
+	struct store_cursor *c = NULL;
+	static struct store_flow fl;
+	static struct ct_event ev;
+	int64_t flow, gaps = 0, lost = 0;
+	int r = -1;
+
+	if (!st)
+		return 1;
+	q->type_mask = flt->event_mask ? flt->event_mask :
+		       1 << CT_EV_NEW | 1 << CT_EV_UPDATE | 1 << CT_EV_DESTROY | 1 << CT_EV_DUMP;
+	c = store_events(st, q);
+	if (!c)
+		goto out;
+	while ((r = store_next(c, &ev, &flow)) > 0)
+		if (filter_match(flt, &ev))
+			s->types[ev.type]++;
+	store_cursor_free(c);
+	c = r < 0 ? NULL : store_flows(st, q);
+	if (!c)
+		goto out;
+	while ((r = store_next_flow(c, &fl)) > 0) {
+		if (!filter_match(flt, &fl.ev))
+			continue;
+		if (!s->flows++ || fl.first_us < s->first_us)
+			s->first_us = fl.first_us;
+		if (fl.last_us > s->last_us)
+			s->last_us = fl.last_us;
+		s->protos[fl.ev.orig.proto]++;
+		if ((fl.ev.has & CT_HAS_STATE) && fl.ev.state < 16)
+			s->states[fl.ev.orig.proto][fl.ev.state]++;
+		else
+			s->nostate[fl.ev.orig.proto]++;
+		if (top && add_group(s, &fl.ev)) {
+			r = -1;
+			break;
+		}
+	}
+	if (r == 0)
+		r = store_gap_totals(st, s->flows ? s->first_us : INT64_MIN,
+				     s->flows ? s->last_us : INT64_MAX, &gaps, &lost);
+	if (r == 0)
+		report(s, top, gaps, lost);
+out:
+	store_cursor_free(c);
+	store_close(st);
+	free(s->groups);
+	return r < 0 ? 1 : 0;
+}
+
+static int pick(const char *opt, const char *arg, const char *const *words, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(arg, words[i]))
+			return i;
+	return log_error("%s: unknown value '%s'", opt, arg);
+}
+
+static int stats_exec(struct query_ctx *ctx, int argc, char **argv)
+{
+	enum { O_TOP = 0x300, O_BY, O_SORT };
+	static const struct option longopts[] = {
+		{ "top", required_argument, NULL, O_TOP },
+		{ "by", required_argument, NULL, O_BY },
+		{ "sort", required_argument, NULL, O_SORT },
+		{ "help", no_argument, NULL, 'h' },
+		FILTER_LONGOPTS,
+		{ 0 }
+	};
+	static const char *const bys[] = { "src", "dst", "sport", "dport", "proto", "pair" };
+	static const char *const sorts[] = { "flows", "packets", "bytes" };
+	static struct stats s;
+	struct store_query q = { 0 };
+	struct ct_filter flt = { 0 };
+	int64_t top = 0;
+	int c, r, by_given = 0;
+	char *end;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h" FILTER_SHORTOPTS, longopts, NULL)) != -1) {
+		switch (c) {
+		case O_TOP:
+			top = strtoll(optarg, &end, 10);
+			if (*end || top <= 0 || !*optarg) {
+				log_error("--top: invalid number '%s'", optarg);
+				return 2;
+			}
+			break;
+		case O_BY:
+			if ((s.by = pick("--by", optarg, bys, 6)) < 0)
+				return 2;
+			by_given = 1;
+			break;
+		case O_SORT:
+			if ((s.sort = pick("--sort", optarg, sorts, 3)) < 0)
+				return 2;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			r = filter_option(&flt, c, optarg, argc, argv);
+			if (r < 0)
+				return 2;
+			if (r == 0) {
+				log_error("unknown option '%s'", argv[optind - 1]);
+				return 2;
+			}
+		}
+	}
+	if (optind < argc) {
+		log_error("unexpected argument '%s'", argv[optind]);
+		return 2;
+	}
+	if (filter_finish(&flt))
+		return 2;
+	if (by_given && !top)
+		top = 10;
+	if (top && !by_given)
+		s.by = BY_PAIR;
+	filter_to_query(&flt, &q);
+	return stats(ctx, &flt, &q, &s, top);
+}
+
+const struct command cmd_stats = {
+	.name = "stats",
+	.usage = stats_usage,
+	.summary = "totals by event type, protocol and state; top talkers",
+	.exec = stats_exec,
+};

@@ -1,0 +1,174 @@
+#!/bin/bash
+# t3000: `ctquery replay FILTER` prints exactly what `conntrack -E FILTER` printed, for each filter; list/show/stats/--at/--since and bad input.
+#
+# One namespace; ctrecord and one `conntrack -E` listener per filter (plus one
+# without) see the same traffic: TCP/UDP over IPv4 and IPv6, ICMP, ICMPv6, a
+# marked, a zoned and a DNAT'ed flow, all expiring by themselves (no
+# conntrack -D/-F, whose [USERSPACE] suffix races with /proc).
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+require_root
+require_cmd ping
+for b in ctrecord ctquery trafficgen; do
+	[ -x "$BIN/$b" ] || fail "'$BIN/$b' not built (run make, or set BIN)"
+done
+TG=$BIN/trafficgen
+Q() { "$BIN/ctquery" --db "$TMP/flows.db" "$@"; }
+
+netns_setup
+in_ns nft -f - <<-'EOF2' || fail "cannot load mark/zone/nat rules"
+table inet t3000 {
+	chain raw_out { type filter hook output priority raw; udp dport 5005 ct zone set 7; udp sport 5005 ct zone set 7; }
+	chain mark_out { type filter hook output priority 0; tcp dport 5004 ct mark set 42; }
+}
+table ip t3000nat {
+	chain nat_out { type nat hook output priority -100; tcp dport 5006 dnat to 127.0.0.1:5007; }
+}
+EOF2
+
+# name|filter options (the same words for conntrack -E and ctquery replay)
+FILTERS='all|
+tcp|-p tcp
+udp6dport|-p udp --dport 5003
+tcpdport|-p tcp --dport 5000
+rsport5|-p udp --reply-port-src 5005
+rsport|-p tcp --reply-port-src 5007
+tcp6|-p tcp -s ::1
+src4|-s 127.0.0.1
+dst6|-d ::1
+cidr|-s 127.0.0.0/8
+cidr6|-d ::/1
+rsrc|-r 127.0.0.1
+rdst6|-q ::1
+mark|-m 42
+mark0|-m 0
+markmask|-m 40/0xf8
+zone|-w 7
+zone0|-w 0
+ozone|--orig-zone 0
+rzone|--reply-zone 0
+dnat|-g
+dnatip|-g 127.0.0.1
+snat|-n
+anynat|-j
+state|-p tcp --state ESTABLISHED
+state2|-p tcp --state TIME_WAIT
+fam6|-f ipv6
+icmp|-p icmp
+icmptype|-p icmp --icmp-type 8
+icmp6|-p icmpv6
+evnew|-e NEW
+evdestroy|-e DESTROY -p udp'
+names=$(echo "$FILTERS" | cut -d'|' -f1)
+opts_of() { echo "$FILTERS" | awk -F'|' -v n="$1" '$1 == n { print $2 }'; }
+
+nsubscribed() { in_ns awk '$2 == 12 && $4 != "00000000"' /proc/net/netlink | wc -l; }
+start_bg rec "$BIN/ctrecord" --db "$TMP/flows.db" >"$TMP/rec.out" 2>"$TMP/rec.err"
+wait_for_line "$TMP/rec.err" '^ctrecord: listening' 10 || fail "ctrecord did not start: $(cat "$TMP/rec.err")"
+nsub=$(nsubscribed)
+for n in $names; do
+	# shellcheck disable=SC2046
+	start_bg "ct_$n" conntrack -E $(opts_of "$n") >"$TMP/$n.ct" 2>"$TMP/$n.ct.err"
+	nsub=$((nsub + 1))
+done
+subscribed() { [ "$(nsubscribed)" -ge "$nsub" ]; }
+wait_until 10 subscribed || fail "conntrack -E listeners did not subscribe: $(cat "$TMP"/*.ct.err)"
+
+T0=$(date +%s)
+say "generating traffic"
+in_ns "$TG" tcp 127.0.0.1 5000 2
+in_ns "$TG" tcp ::1 5001 2
+in_ns "$TG" udp 127.0.0.1 5002 2
+in_ns "$TG" udp ::1 5003 2
+in_ns "$TG" tcp 127.0.0.1 5004 1
+in_ns "$TG" udp 127.0.0.1 5005 1
+in_ns "$TG" tcp 127.0.0.1 5007 1 5006 || fail "DNAT'ed connection 5006 -> 5007 failed"
+in_ns ping -c1 -W2 127.0.0.1 >/dev/null || fail "ping 127.0.0.1 failed"
+in_ns ping -6 -c1 -W2 ::1 >/dev/null || fail "ping ::1 failed"
+sleep 2.5
+in_ns conntrack -L >/dev/null 2>&1 || true
+
+count() { grep -c -- "$1" "$2" || true; }
+complete() {
+	local n
+	n=$(count '^ *\[NEW\]' "$TMP/all.ct")
+	[ "$n" -gt 0 ] && [ "$(count '^\[DESTROY\]' "$TMP/all.ct")" = "$n" ]
+}
+wait_until 20 complete || fail "DESTROY events missing"
+sleep 1
+stop_bg rec TERM 10 || fail "ctrecord ignored SIGTERM"
+[ "$BG_STATUS" = 0 ] || fail "ctrecord exited with $BG_STATUS"
+for n in $names; do
+	stop_bg "ct_$n" INT 5 || fail "conntrack -E ($n) ignored SIGINT"
+done
+T1=$(date +%s)
+
+total=0
+for n in $names; do
+	o=$(opts_of "$n")
+	# shellcheck disable=SC2086
+	Q replay $o >"$TMP/$n.replay" 2>"$TMP/$n.replay.err" ||
+		fail "ctquery replay $o failed: $(cat "$TMP/$n.replay.err")"
+	test_cmp "$TMP/$n.ct" "$TMP/$n.replay"
+	k=$(wc -l <"$TMP/$n.ct")
+	total=$((total + k))
+	say "replay ${o:-(no filter)}: $k events identical"
+done
+[ "$(wc -l <"$TMP/mark.ct")" -gt 0 ] || fail "no marked events"
+[ "$(wc -l <"$TMP/zone.ct")" -gt 0 ] || fail "no zoned events"
+[ "$(wc -l <"$TMP/dnat.ct")" -gt 0 ] || fail "no DNAT events"
+[ "$(wc -l <"$TMP/state.ct")" -gt 0 ] || fail "no ESTABLISHED events"
+say "compared $total filtered events in all"
+
+# list: one line per flow; flows = NEW events.
+nflows=$(count '^ *\[NEW\]' "$TMP/all.ct")
+Q list >"$TMP/list" || fail "ctquery list failed"
+[ "$(($(wc -l <"$TMP/list") - 1))" = "$nflows" ] || fail "list shows $(wc -l <"$TMP/list") lines for $nflows flows"
+Q list -o json >"$TMP/list.json" || fail "list -o json failed"
+[ "$(wc -l <"$TMP/list.json")" = "$nflows" ] || fail "list -o json: wrong count"
+[ "$(Q list -p tcp --dport 5004 -o csv | tail -n +2 | wc -l)" = 1 ] || fail "list -p tcp --dport 5004"
+Q list -o conntrack -p tcp --dport 5004 | grep -q 'mark=42' || fail "list -o conntrack lacks mark=42"
+Q list --any-nat | grep -q 5006 || fail "list --any-nat lacks the DNAT'ed flow"
+Q list --where 'dport = 5004 AND bytes_orig > 0' -o csv | grep -q 5004 || fail "--where failed"
+# --at: the instant after the traffic, nothing was alive any more; at its start, something was.
+[ "$(Q list --at "@$((T1 + 5))" -o csv | tail -n +2 | wc -l)" = 0 ] || fail "--at after the end shows flows"
+first=$(Q list -o json --limit 1 | sed -n 's/.*"first_us":\([0-9]*\).*/\1/p')
+[ -n "$first" ] || fail "no first_us in list -o json"
+[ "$(Q list --at "@$((first / 1000000)).$(printf %06d $((first % 1000000)))" -o csv | tail -n +2 | wc -l)" -ge 1 ] ||
+	fail "--at the first flow's start shows nothing"
+[ "$(Q replay --since "@$((T1 + 60))" | wc -l)" = 0 ] || fail "--since in the future shows events"
+[ "$(Q replay --since "@$((T0 - 1))" | wc -l)" = "$(wc -l <"$TMP/all.ct")" ] || fail "--since before the start misses events"
+# show: one flow's life.
+Q show 1 >"$TMP/show" || fail "show 1 failed"
+grep -q 'NEW' "$TMP/show" && grep -q 'DESTROY' "$TMP/show" || fail "show 1 lacks NEW/DESTROY: $(cat "$TMP/show")"
+# stats
+Q stats >"$TMP/stats" || fail "stats failed"
+grep -Eq "^ *NEW +$nflows\$" "$TMP/stats" || fail "stats: NEW count is not $nflows: $(cat "$TMP/stats")"
+Q stats --top 3 --by dport --sort bytes >/dev/null || fail "stats --top failed"
+Q sessions | grep -q record || fail "sessions lists no recording"
+
+# Bad input: exit 2 and one line naming the option.
+bad() {
+	local rc=0 err
+	err=$(Q "$@" 2>&1 >/dev/null) || rc=$?
+	[ "$rc" = 2 ] || fail "ctquery $* exited $rc, not 2"
+	[ "$(echo "$err" | wc -l)" = 1 ] || fail "ctquery $*: not one line: $err"
+}
+bad replay -s 1.2.3.400
+bad replay -s 10.0.0.0/33
+bad replay -r 10.0.0.0/8
+bad replay -p tcp --dport 70000
+bad replay -p tcp --dport http
+bad replay --dport 80
+bad replay -m 0xzz
+bad replay --since 'yesterday'
+bad replay --until '2026-13-01'
+bad replay --bogus
+bad list -w 65536
+bad list -p tcp --state NOPE
+bad list --where 'id = 1; DROP TABLE flows'
+bad list --where "id IN (SELECT 1) OR writefile('x', 'y')"
+bad show notanumber
+say "bad input checks passed"
+exit 0
