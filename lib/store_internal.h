@@ -26,4 +26,9 @@ int store_fail(struct store *st, const char *what);
 /* Returns the cached statement for id, preparing it on first use; NULL on error. */
 sqlite3_stmt *store_stmt(struct store *st, int id);
 
+/* Reads the 9 tuple columns starting at col (l3, src, dst, sport, dport,
+ * itype, icode, iid, zone) into t; proto is left 0. Returns -1 when the
+ * stored addresses are not 4 or 16 bytes. */
+int store_read_tuple(sqlite3_stmt *s, int col, struct ct_tuple *t);
+
 #endif

@@ -3,10 +3,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/netlink.h>
 
 #include "progname.h"
+
+#define CACHE_NS 1000000000LL
 
 /* The command name in /proc/PID/stat (between the first '(' and the next ')'). */
 static int comm_of_pid(unsigned long pid, char *name, size_t size)
@@ -112,9 +115,21 @@ int progname_of_portid(uint32_t portid, char *name, size_t size)
 	static uint32_t last_portid;
 	static unsigned long last_inode;
 	static char last_name[64];
-	unsigned long inode = inode_of_portid(portid);
+	static struct timespec last_at;
+	struct timespec now;
+	unsigned long inode;
 
+	/* A flush sends thousands of events from one port: reading /proc for
+	 * each would make the receiver the bottleneck, so an answer is reused
+	 * for the same port within CACHE_NS. */
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (portid && portid == last_portid &&
+	    (now.tv_sec - last_at.tv_sec) * 1000000000LL + now.tv_nsec - last_at.tv_nsec < CACHE_NS) {
+		snprintf(name, size, "%s", last_name);
+		return name[0] ? 0 : -1;
+	}
 	name[0] = 0;
+	inode = inode_of_portid(portid);
 	if (!inode)
 		return -1;
 	if (portid != last_portid || inode != last_inode) {
@@ -123,6 +138,7 @@ int progname_of_portid(uint32_t portid, char *name, size_t size)
 		if (name_of_socket(portid, inode, last_name, sizeof(last_name)))
 			last_name[0] = 0;
 	}
+	last_at = now;
 	snprintf(name, size, "%s", last_name);
 	return name[0] ? 0 : -1;
 }

@@ -19,6 +19,7 @@
 #include "recording.h"
 #include "resync.h"
 #include "store.h"
+#include "store_flows.h"
 
 #define QUIET_HINT_US (5 * 1000000)
 #define STATUS_EVERY_US (5 * 1000000)
@@ -96,12 +97,11 @@ static int note_gap(struct writer *w, const struct qitem *it)
 
 static int resync(struct writer *w)
 {
-	long vanished;
+	long entries, vanished;
 
 	w->resync_due = 0;
 	w->last_resync = clock_mono_us();
-	vanished = resync_dump(&w->rec);
-	if (vanished < 0)
+	if (resync_dump(&w->rec, ORIGIN_UNSEEN, &entries, &vanished))
 		return -1;
 	w->resync_done_us = clock_now_us();
 	if (w->o->verbose)
@@ -186,15 +186,39 @@ static int write_loop(struct writer *w, long entries)
 	return 0;
 }
 
-static int dump_cb(const struct nlmsghdr *nlh, void *data)
+static int continue_flow(int64_t flow, const struct ct_event *ev, void *data)
 {
-	static struct ct_event ev;
-	struct writer *w = data;
+	struct flowmap_entry *e = flowmap_add(data, ev, flow);
 
-	if (ct_decode(nlh, &ev))
-		return record_unparsed(&w->rec, clock_now_us(), nlh, nlh->nlmsg_len);
-	ev.t_us = clock_now_us();
-	return record_dump_entry(&w->rec, &ev, ORIGIN_DUMP);
+	return e ? 0 : log_error("out of memory");
+}
+
+/* Starts the session where the last one left off: notes the time nothing was
+ * recorded as a gap, reopens the flows it left open, and reconciles them
+ * with the table (alive: continued under the same flow id; vanished: ended
+ * "end unknown"; unknown: added). Sets *entries to the table's size. */
+static int start_session(struct writer *w, long *entries)
+{
+	long vanished;
+	int64_t t_us;
+	int clean, prev;
+
+	w->rec.session = store_session_start(w->rec.st, "record", NULL, clock_now_us());
+	if (w->rec.session < 0 || begin(w))
+		return -1;
+	prev = store_last_stop(w->rec.st, w->rec.session, &t_us, &clean);
+	if (prev < 0 ||
+	    (prev && store_gap_insert(w->rec.st, w->rec.session, t_us,
+				      clean ? "outage" : "crash", -1)) ||
+	    store_each_open_flow(w->rec.st, continue_flow, w->rec.open) ||
+	    resync_dump(&w->rec, ORIGIN_DUMP, entries, &vanished))
+		return -1;
+	if (prev && !clean)
+		log_warn("the last recording did not stop cleanly; history has a gap since"
+			 " its last stored event");
+	if (vanished)
+		w->resync_done_us = clock_now_us();
+	return commit(w);
 }
 
 static unsigned groups_of(unsigned evmask)
@@ -230,11 +254,7 @@ int recording_run(const struct recording_opts *o)
 	nl = nlsock_events(groups_of(o->evmask), o->bufsize, o->reliable);
 	if (!nl)
 		goto out;
-	w.rec.session = store_session_start(w.rec.st, "record", NULL, clock_now_us());
-	if (w.rec.session < 0 || begin(&w))
-		goto out;
-	entries = nlsock_dump(dump_cb, &w);
-	if (entries < 0 || commit(&w))
+	if (start_session(&w, &entries))
 		goto out;
 	w.rx.fd = mnl_socket_get_fd(nl);
 	w.rx.q = w.q;

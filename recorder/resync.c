@@ -13,40 +13,44 @@ static int unmark(struct flowmap_entry *e, void *data)
 	return 0;
 }
 
+struct dump {
+	struct recorder *r;
+	int origin;
+};
+
 static int dump_entry(const struct nlmsghdr *nlh, void *data)
 {
 	static struct ct_event ev;
+	struct dump *d = data;
 
 	if (ct_decode(nlh, &ev))
-		return record_unparsed(data, clock_now_us(), nlh, nlh->nlmsg_len);
+		return record_unparsed(d->r, clock_now_us(), nlh, nlh->nlmsg_len);
 	ev.t_us = clock_now_us();
-	return record_dump_entry(data, &ev, ORIGIN_UNSEEN);
+	return record_dump_entry(d->r, &ev, d->origin);
 }
-
-struct vanish {
-	long count;
-};
 
 static int mark_vanished(struct flowmap_entry *e, void *data)
 {
-	struct vanish *v = data;
+	long *count = data;
 
 	if (!e->seen) {
 		e->vanished = 1;
-		v->count++;
+		(*count)++;
 	}
 	return 0;
 }
 
-long resync_dump(struct recorder *r)
+int resync_dump(struct recorder *r, int origin, long *entries, long *vanished)
 {
-	struct vanish v = { 0 };
+	struct dump d = { r, origin };
 
 	flowmap_walk(r->open, unmark, NULL);
-	if (nlsock_dump(dump_entry, r) < 0)
+	*entries = nlsock_dump(dump_entry, &d);
+	if (*entries < 0)
 		return -1;
-	flowmap_walk(r->open, mark_vanished, &v);
-	return v.count;
+	*vanished = 0;
+	flowmap_walk(r->open, mark_vanished, vanished);
+	return 0;
 }
 
 struct finish {

@@ -6,10 +6,11 @@
 
 struct recorder;
 
-/* Dumps the table: unknown entries become flows (first seen mid-life), open
- * flows missing from the dump are marked vanished. Returns the number of
- * vanished flows, or -1 (reported). Runs inside a transaction. */
-long resync_dump(struct recorder *r);
+/* Dumps the table: entries without an open flow become flows of the given
+ * origin (ORIGIN_DUMP at start, ORIGIN_UNSEEN after a loss), open flows
+ * missing from the dump are marked vanished. Sets *entries (the table's size)
+ * and *vanished. Returns 0 or -1 (reported). Runs inside a transaction. */
+int resync_dump(struct recorder *r, int origin, long *entries, long *vanished);
 
 /* Ends every flow still marked vanished as "end unknown" at t_us: called once
  * the events queued before the dump have been stored (a DESTROY among them

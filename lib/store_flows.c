@@ -1,0 +1,91 @@
+/* What a restarted recorder needs from earlier sessions: their open flows and where they stopped. */
+#include <string.h>
+#include <sqlite3.h>
+
+#include "store_flows.h"
+#include "store_internal.h"
+
+int store_read_tuple(sqlite3_stmt *s, int i, struct ct_tuple *t)
+{
+	int alen = sqlite3_column_bytes(s, i + 1);
+
+	memset(t, 0, sizeof(*t));
+	t->l3 = sqlite3_column_int(s, i);
+	if ((alen != 4 && alen != 16) || sqlite3_column_bytes(s, i + 2) != alen)
+		return -1;
+	memcpy(t->src, sqlite3_column_blob(s, i + 1), alen);
+	memcpy(t->dst, sqlite3_column_blob(s, i + 2), alen);
+	if ((t->has_ports = sqlite3_column_type(s, i + 3) != SQLITE_NULL)) {
+		t->sport = sqlite3_column_int(s, i + 3);
+		t->dport = sqlite3_column_int(s, i + 4);
+	}
+	if ((t->has_icmp = sqlite3_column_type(s, i + 5) != SQLITE_NULL)) {
+		t->itype = sqlite3_column_int(s, i + 5);
+		t->icode = sqlite3_column_int(s, i + 6);
+		t->iid = sqlite3_column_int(s, i + 7);
+	}
+	if ((t->has_zone = sqlite3_column_type(s, i + 8) != SQLITE_NULL))
+		t->zone = sqlite3_column_int(s, i + 8);
+	return 0;
+}
+
+int store_each_open_flow(struct store *st, store_open_flow_cb cb, void *data)
+{
+	static const char sql[] =
+		"SELECT id, family, proto, ct_id, zone,"
+		" o_l3, o_src, o_dst, o_sport, o_dport, o_itype, o_icode, o_iid, o_zone,"
+		" r_l3, r_src, r_dst, r_sport, r_dport, r_itype, r_icode, r_iid, r_zone"
+		" FROM flows WHERE end_us IS NULL";
+	static struct ct_event ev;
+	sqlite3_stmt *s;
+	int rc, failed = 0;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return store_fail(st, "cannot read the open flows");
+	while (!failed && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(&ev, 0, offsetof(struct ct_event, extra));
+		ev.extra_len = 0;
+		ev.family = sqlite3_column_int(s, 1);
+		if (store_read_tuple(s, 5, &ev.orig) || store_read_tuple(s, 14, &ev.reply))
+			continue;	/* cannot be matched anyway */
+		ev.orig.proto = ev.reply.proto = sqlite3_column_int(s, 2);
+		if (sqlite3_column_type(s, 3) != SQLITE_NULL) {
+			ev.id = (uint32_t)sqlite3_column_int64(s, 3);
+			ev.has |= CT_HAS_ID;
+		}
+		if (sqlite3_column_type(s, 4) != SQLITE_NULL) {
+			ev.zone = sqlite3_column_int(s, 4);
+			ev.has |= CT_HAS_ZONE;
+		}
+		failed = cb(sqlite3_column_int64(s, 0), &ev, data) != 0;
+	}
+	if (!failed && rc != SQLITE_DONE)
+		store_fail(st, "cannot read the open flows");
+	sqlite3_finalize(s);
+	return failed || rc != SQLITE_DONE ? -1 : 0;
+}
+
+int store_last_stop(struct store *st, int64_t current, int64_t *t_us, int *clean)
+{
+	static const char sql[] =
+		"SELECT s.stopped_us, max(s.started_us,"
+		"  coalesce((SELECT t_us FROM events ORDER BY id DESC LIMIT 1), 0))"
+		" FROM sessions s WHERE s.kind = 'record' AND s.id < ?1"
+		" ORDER BY s.id DESC LIMIT 1";
+	sqlite3_stmt *s;
+	int rc, found = 0;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return store_fail(st, "cannot read the previous session");
+	sqlite3_bind_int64(s, 1, current);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		found = 1;
+		*clean = sqlite3_column_type(s, 0) != SQLITE_NULL;
+		*t_us = sqlite3_column_int64(s, *clean ? 0 : 1);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(st, "cannot read the previous session");
+	return found;
+}
