@@ -8,6 +8,7 @@
 #include <libnetfilter_conntrack/libnetfilter_conntrack.h>
 
 #include "evmask.h"
+#include "ct_names.h"
 #include "filter.h"
 #include "log.h"
 #include "timeparse.h"
@@ -122,18 +123,11 @@ static int parse_addr(struct ct_filter *f, struct filter_addr *a, int opt, const
 
 static int parse_proto(struct ct_filter *f, const char *arg)
 {
-	static const struct { const char *name; int n; } protos[] = {
-		{ "tcp", 6 }, { "udp", 17 }, { "udplite", 136 }, { "icmp", 1 },
-		{ "icmpv6", 58 }, { "sctp", 132 }, { "dccp", 33 }, { "gre", 47 },
-	};
 	unsigned long long n;
-	size_t i;
 
-	for (i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
-		if (!strcmp(arg, protos[i].name)) {
-			f->proto = protos[i].n;
-			return 0;
-		}
+	f->proto = ct_proto_num(arg);
+	if (f->proto >= 0)
+		return 0;
 	if (parse_uint(arg, 10, 255, &n))
 		return bad('p', "unsupported protocol", arg);
 	f->proto = (int)n;

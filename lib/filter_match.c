@@ -1,9 +1,11 @@
 /* Decides per event what `conntrack -E` with the same filter options would have printed (conntrack-tools 1.4.7 semantics). */
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 
+#include "ct_names.h"
 #include "filter.h"
 #include "log.h"
 
@@ -261,29 +263,12 @@ int filter_match(const struct ct_filter *f, const struct ct_event *ev)
 
 static int resolve_state(struct ct_filter *f)
 {
-	static const char *const tcp[] = {
-		"NONE", "SYN_SENT", "SYN_RECV", "ESTABLISHED", "FIN_WAIT", "CLOSE_WAIT",
-		"LAST_ACK", "TIME_WAIT", "CLOSE", "SYN_SENT2",
-	};
-	static const char *const sctp[] = {
-		"NONE", "CLOSED", "COOKIE_WAIT", "COOKIE_ECHOED", "ESTABLISHED",
-		"SHUTDOWN_SENT", "SHUTDOWN_RECD", "SHUTDOWN_ACK_SENT", "HEARTBEAT_SENT",
-	};
-	static const char *const dccp[] = {
-		"NONE", "REQUEST", "RESPOND", "PARTOPEN", "OPEN", "CLOSEREQ", "CLOSING",
-		"TIMEWAIT",
-	};
-	const char *const *names = f->proto == 6 ? tcp : f->proto == 132 ? sctp : dccp;
-	int n = f->proto == 6 ? 10 : f->proto == 132 ? 9 : 8, i;
-
-	if (f->proto != 6 && f->proto != 132 && f->proto != 33)
+	if (f->proto != IPPROTO_TCP && f->proto != IPPROTO_SCTP && f->proto != IPPROTO_DCCP)
 		return log_error("--state: needs -p tcp, sctp or dccp for '%s'", f->state_name);
-	for (i = 0; i < n; i++)
-		if (!strcasecmp(names[i], f->state_name)) {
-			f->state = i;
-			return 0;
-		}
-	return log_error("--state: unknown state '%s'", f->state_name);
+	f->state = ct_state_num(f->proto, f->state_name, 1);
+	if (f->state < 0)
+		return log_error("--state: unknown state '%s'", f->state_name);
+	return 0;
 }
 
 /* Applies --mask-src/--mask-dst to the address they mask. */

@@ -3,47 +3,18 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
+#include "ct_names.h"
 #include "filter_text.h"
 #include "timeparse.h"
 
 const char *ft_proto(int proto, char *buf)
 {
-	switch (proto) {
-	case 1: return "icmp";
-	case 6: return "tcp";
-	case 17: return "udp";
-	case 33: return "dccp";
-	case 47: return "gre";
-	case 58: return "icmpv6";
-	case 132: return "sctp";
-	case 136: return "udplite";
-	}
+	const char *name = ct_proto_name(proto);
+
+	if (name)
+		return name;
 	snprintf(buf, 8, "%d", proto);
 	return buf;
-}
-
-const char *ft_state(int proto, int state)
-{
-	static const char *const tcp[] = {
-		"NONE", "SYN_SENT", "SYN_RECV", "ESTABLISHED", "FIN_WAIT", "CLOSE_WAIT",
-		"LAST_ACK", "TIME_WAIT", "CLOSE", "SYN_SENT2",
-	};
-	static const char *const sctp[] = {
-		"NONE", "CLOSED", "COOKIE_WAIT", "COOKIE_ECHOED", "ESTABLISHED",
-		"SHUTDOWN_SENT", "SHUTDOWN_RECD", "SHUTDOWN_ACK_SENT", "HEARTBEAT_SENT",
-	};
-	static const char *const dccp[] = {
-		"NONE", "REQUEST", "RESPOND", "PARTOPEN", "OPEN", "CLOSEREQ", "CLOSING",
-		"TIMEWAIT",
-	};
-
-	if (proto == 6 && state >= 0 && state < 10)
-		return tcp[state];
-	if (proto == 132 && state >= 0 && state < 9)
-		return sctp[state];
-	if (proto == 33 && state >= 0 && state < 8)
-		return dccp[state];
-	return NULL;
 }
 
 void ft_addr(const struct ct_tuple *t, const uint8_t *a, char *buf)
@@ -93,7 +64,7 @@ static const char *ended(const struct store_flow *fl)
 void ft_flow_json(const struct store_flow *fl, FILE *out)
 {
 	const struct ct_event *ev = &fl->ev;
-	const char *st = ev->has & CT_HAS_STATE ? ft_state(ev->orig.proto, ev->state) : NULL;
+	const char *st = ev->has & CT_HAS_STATE ? ct_state_name(ev->orig.proto, ev->state) : NULL;
 	char pb[8];
 
 	fprintf(out, "{\"flow\":%lld,\"session\":%lld,\"first_us\":%lld,", (long long)fl->id,
@@ -141,7 +112,7 @@ static void csv_opt(FILE *out, int set, unsigned long long v)
 void ft_flow_csv(const struct store_flow *fl, FILE *out)
 {
 	const struct ct_event *ev = &fl->ev;
-	const char *st = ev->has & CT_HAS_STATE ? ft_state(ev->orig.proto, ev->state) : NULL;
+	const char *st = ev->has & CT_HAS_STATE ? ct_state_name(ev->orig.proto, ev->state) : NULL;
 	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN], rs[INET6_ADDRSTRLEN],
 	     rd[INET6_ADDRSTRLEN], pb[8];
 

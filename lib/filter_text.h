@@ -9,9 +9,6 @@
 /* "tcp", "udp", ..., or the number. buf must hold 8 bytes. */
 const char *ft_proto(int proto, char *buf);
 
-/* The protocol state's name (TCP, SCTP, DCCP), or NULL. */
-const char *ft_state(int proto, int state);
-
 /* "SRC:SPORT -> DST:DPORT" (ICMP: "type=T code=C id=I"), into buf. */
 void ft_tuple(const struct ct_tuple *t, char *buf, size_t size);
 

@@ -54,48 +54,6 @@ int import_addr(const char *s, struct ct_tuple *t, int dst)
 	return 0;
 }
 
-static const struct {
-	const char *name;
-	int num;
-} protos[] = {
-	{ "tcp", IPPROTO_TCP }, { "udp", IPPROTO_UDP }, { "udplite", IPPROTO_UDPLITE },
-	{ "icmp", IPPROTO_ICMP }, { "icmpv6", IPPROTO_ICMPV6 }, { "sctp", IPPROTO_SCTP },
-	{ "gre", IPPROTO_GRE }, { "dccp", IPPROTO_DCCP }, { "unknown", 256 },
-};
-
-int import_proto_num(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
-		if (!strcmp(name, protos[i].name))
-			return protos[i].num;
-	return -1;
-}
-
-/* The state names conntrack prints (libnetfilter_conntrack's tables). */
-static const char *const tcp_states[] = {
-	"NONE", "SYN_SENT", "SYN_RECV", "ESTABLISHED", "FIN_WAIT", "CLOSE_WAIT",
-	"LAST_ACK", "TIME_WAIT", "CLOSE", "SYN_SENT2",
-};
-static const char *const sctp_states[] = {
-	"NONE", "CLOSED", "COOKIE_WAIT", "COOKIE_ECHOED", "ESTABLISHED",
-	"SHUTDOWN_SENT", "SHUTDOWN_RECD", "SHUTDOWN_ACK_SENT", "HEARTBEAT_SENT",
-	"HEARTBEAT_ACKED",
-};
-
-int import_state_num(const char *name, int sctp)
-{
-	const char *const *t = sctp ? sctp_states : tcp_states;
-	size_t n = sctp ? sizeof(sctp_states) / sizeof(*t) : sizeof(tcp_states) / sizeof(*t);
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!strcmp(name, t[i]))
-			return (int)i;
-	return -1;
-}
-
 int import_proto_has_ports(int proto)
 {
 	return proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_UDPLITE ||

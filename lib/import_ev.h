@@ -25,13 +25,6 @@ int import_num(const char *s, uint64_t max, uint64_t *v);
 /* Parses an address: fills t->l3 (AF_INET or AF_INET6) and src or dst. Returns 0 or -1. */
 int import_addr(const char *s, struct ct_tuple *t, int dst);
 
-/* Protocol number of conntrack's layer-4 name ("tcp", "unknown", ...), or -1. */
-int import_proto_num(const char *name);
-
-/* State number of a name in conntrack's TCP table (sctp = 0) or the SCTP
- * table that conntrack's text uses for SCTP and DCCP (sctp = 1); -1 if unknown. */
-int import_state_num(const char *name, int sctp);
-
 /* Non-zero when the protocol's tuples carry ports (or GRE keys). */
 int import_proto_has_ports(int proto);
 

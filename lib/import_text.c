@@ -6,6 +6,7 @@
 #include <time.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 
+#include "ct_names.h"
 #include "import_text.h"
 
 #define MAX_TOKENS 128
@@ -207,6 +208,13 @@ static int flag_word(const char *w, struct tail *tl, int after_reply)
 }
 
 /* Parses the tokens after the event word. */
+/* A protocol's number; conntrack prints "unknown" (256 here) for protocols
+ * without a name, then the real number. -1 for anything else. */
+static int proto_num(const char *name)
+{
+	return strcmp(name, "unknown") ? ct_proto_num(name) : 256;
+}
+
 static int parse_tokens(char **tok, int ntok, struct ct_event *ev, struct import_err *e)
 {
 	struct dir d[2] = { 0 };
@@ -216,14 +224,14 @@ static int parse_tokens(char **tok, int ntok, struct ct_event *ev, struct import
 	char *eq;
 
 	/* [l3name l3num] protoname protonum */
-	if (ntok >= 4 && import_proto_num(tok[2]) >= 0 && !import_num(tok[3], 255, &n) &&
+	if (ntok >= 4 && proto_num(tok[2]) >= 0 && !import_num(tok[3], 255, &n) &&
 	    (!strcmp(tok[0], "ipv4") || !strcmp(tok[0], "ipv6") || !strcmp(tok[0], "unknown"))) {
 		if (import_num(tok[1], 255, &n))
 			return import_fail(e, "bad layer 3 number '%s'", tok[1]);
 		ev->family = (uint8_t)n;
 		i = 2;
 	}
-	if (ntok < i + 2 || (proto = import_proto_num(tok[i])) < 0)
+	if (ntok < i + 2 || (proto = proto_num(tok[i])) < 0)
 		return import_fail(e, "expected a protocol name, got '%s'", ntok > i ? tok[i] : "");
 	if (import_num(tok[i + 1], 255, &n) || (proto != 256 && (uint64_t)proto != n))
 		return import_fail(e, "bad protocol number '%s'", tok[i + 1]);
@@ -235,10 +243,9 @@ static int parse_tokens(char **tok, int ntok, struct ct_event *ev, struct import
 		i++;
 	}
 	if (i < ntok && !strchr(tok[i], '=') && tok[i][0] != '[') {
-		int sctp = ev->orig.proto == IPPROTO_SCTP || ev->orig.proto == IPPROTO_DCCP;
-		int st = import_state_num(tok[i], sctp);
+		int st = ct_state_num(ev->orig.proto, tok[i], 0);
 
-		if (st < 0 || (!sctp && ev->orig.proto != IPPROTO_TCP))
+		if (st < 0)
 			return import_fail(e, "unknown state '%s'", tok[i]);
 		if (import_set_state(ev, (uint8_t)st))
 			return import_fail(e, "too many attributes");

@@ -8,6 +8,7 @@
 #include <libxml/xmlreader.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 
+#include "ct_names.h"
 #include "import_xml.h"
 
 #define DEPTH_MAX 8
@@ -269,7 +270,8 @@ static int independent_leaf(struct flow *f, struct ct_event *ev, const char *par
 		return 0;
 	}
 	if (!strcmp(name, "state")) {
-		int st = import_state_num(v, 0);
+		/* the library prints every protocol's state from the TCP table in XML */
+		int st = ct_state_num(IPPROTO_TCP, v, 0);
 
 		if (st < 0)
 			return import_fail(e, "unknown state '%.40s'", v);

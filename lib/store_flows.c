@@ -5,30 +5,6 @@
 #include "store_flows.h"
 #include "store_internal.h"
 
-int store_read_tuple(sqlite3_stmt *s, int i, struct ct_tuple *t)
-{
-	int alen = sqlite3_column_bytes(s, i + 1);
-
-	memset(t, 0, sizeof(*t));
-	t->l3 = sqlite3_column_int(s, i);
-	if ((alen != 4 && alen != 16) || sqlite3_column_bytes(s, i + 2) != alen)
-		return -1;
-	memcpy(t->src, sqlite3_column_blob(s, i + 1), alen);
-	memcpy(t->dst, sqlite3_column_blob(s, i + 2), alen);
-	if ((t->has_ports = sqlite3_column_type(s, i + 3) != SQLITE_NULL)) {
-		t->sport = sqlite3_column_int(s, i + 3);
-		t->dport = sqlite3_column_int(s, i + 4);
-	}
-	if ((t->has_icmp = sqlite3_column_type(s, i + 5) != SQLITE_NULL)) {
-		t->itype = sqlite3_column_int(s, i + 5);
-		t->icode = sqlite3_column_int(s, i + 6);
-		t->iid = sqlite3_column_int(s, i + 7);
-	}
-	if ((t->has_zone = sqlite3_column_type(s, i + 8) != SQLITE_NULL))
-		t->zone = sqlite3_column_int(s, i + 8);
-	return 0;
-}
-
 int store_each_open_flow(struct store *st, store_open_flow_cb cb, void *data)
 {
 	static const char sql[] =

@@ -48,8 +48,7 @@ static int is_set(sqlite3_stmt *s, int col)
 	return sqlite3_column_type(s, col) != SQLITE_NULL;
 }
 
-/* Reads a tuple block; -1 when the stored addresses are not 4 or 16 bytes. */
-static int read_tuple(sqlite3_stmt *s, int i, struct ct_tuple *t)
+int store_read_tuple(sqlite3_stmt *s, int i, struct ct_tuple *t)
 {
 	int alen = sqlite3_column_bytes(s, i + 1);
 
@@ -105,7 +104,7 @@ int store_next(struct store_cursor *c, struct ct_event *ev, int64_t *flow)
 	ev->t_us = sqlite3_column_int64(s, C_T_US);
 	ev->type = sqlite3_column_int(s, C_TYPE);
 	ev->family = sqlite3_column_int(s, C_FAMILY);
-	if (read_tuple(s, C_ORIG, &ev->orig) || read_tuple(s, C_REPLY, &ev->reply))
+	if (store_read_tuple(s, C_ORIG, &ev->orig) || store_read_tuple(s, C_REPLY, &ev->reply))
 		return log_error("flow %lld has a malformed tuple", (long long)*flow);
 	ev->orig.proto = ev->reply.proto = sqlite3_column_int(s, C_PROTO);
 	opt_u32(s, C_STATUS, &ev->status, &ev->has, CT_HAS_STATUS);
@@ -212,7 +211,7 @@ int store_next_flow(struct store_cursor *c, struct store_flow *fl)
 	ev->extra_len = 0;
 	ev->t_us = fl->first_us;
 	ev->family = sqlite3_column_int(s, F_FAMILY);
-	if (read_tuple(s, F_ORIG, &ev->orig) || read_tuple(s, F_REPLY, &ev->reply))
+	if (store_read_tuple(s, F_ORIG, &ev->orig) || store_read_tuple(s, F_REPLY, &ev->reply))
 		return log_error("flow %lld has a malformed tuple", (long long)fl->id);
 	ev->orig.proto = ev->reply.proto = sqlite3_column_int(s, F_PROTO);
 	opt_u32(s, F_CTID, &ev->id, &ev->has, CT_HAS_ID);

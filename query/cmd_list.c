@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "ct_format.h"
 #include "filter.h"
+#include "ct_names.h"
 #include "filter_text.h"
 #include "log.h"
 #include "store.h"
@@ -28,7 +29,7 @@ static void usage(FILE *out)
 static void print_table_row(const struct store_flow *fl, FILE *out)
 {
 	const struct ct_event *ev = &fl->ev;
-	const char *st = ev->has & CT_HAS_STATE ? ft_state(ev->orig.proto, ev->state) : NULL;
+	const char *st = ev->has & CT_HAS_STATE ? ct_state_name(ev->orig.proto, ev->state) : NULL;
 	char start[32], dur[24], o[128], r[128], pb[8];
 
 	time_format(start, sizeof(start), fl->first_us, 0);

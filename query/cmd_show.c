@@ -7,6 +7,7 @@
 #include <linux/netfilter/nf_conntrack_common.h>
 
 #include "commands.h"
+#include "ct_names.h"
 #include "filter_text.h"
 #include "log.h"
 #include "store.h"
@@ -50,7 +51,7 @@ static void print_header(const struct store_flow *fl)
 static void print_event(const struct ct_event *ev)
 {
 	char t[40], flags[96] = "";
-	const char *st = ev->has & CT_HAS_STATE ? ft_state(ev->orig.proto, ev->state) : NULL;
+	const char *st = ev->has & CT_HAS_STATE ? ct_state_name(ev->orig.proto, ev->state) : NULL;
 
 	time_format(t, sizeof(t), ev->t_us, 1);
 	if (ev->has & CT_HAS_STATUS) {

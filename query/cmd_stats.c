@@ -8,6 +8,7 @@
 
 #include "commands.h"
 #include "filter.h"
+#include "ct_names.h"
 #include "filter_text.h"
 #include "log.h"
 #include "store.h"
@@ -113,7 +114,7 @@ static void report(struct stats *s, int64_t top, int64_t gaps, int64_t lost)
 		printf("  %-8s %llu", ft_proto(p, pb), (unsigned long long)s->protos[p]);
 		for (i = 0; i < 16; i++)
 			if (s->states[p][i])
-				printf(" %s=%llu", ft_state(p, i) ? ft_state(p, i) : "?",
+				printf(" %s=%llu", ct_state_name(p, i) ? ct_state_name(p, i) : "?",
 				       (unsigned long long)s->states[p][i]);
 		if (s->nostate[p] && s->nostate[p] != s->protos[p])
 			printf(" no-state=%llu", (unsigned long long)s->nostate[p]);
