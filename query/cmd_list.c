@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "args.h"
 #include "commands.h"
 #include "ct_format.h"
 #include "filter.h"
@@ -126,21 +127,12 @@ static int list_exec(struct query_ctx *ctx, int argc, char **argv)
 			usage(stdout);
 			return 0;
 		default:
-			r = filter_option(&flt, c, optarg, argc, argv);
-			if (r < 0)
-				return 2;
-			if (r == 0) {
-				log_error("unknown option '%s'", argv[optind - 1]);
-				return 2;
-			}
+			if ((r = args_filter(&flt, c, argc, argv)))
+				return r;
 		}
 	}
-	if (optind < argc) {
-		log_error("unexpected argument '%s'", argv[optind]);
-		return 2;
-	}
-	if (filter_finish(&flt))
-		return 2;
+	if ((r = args_end(&flt, argc, argv)))
+		return r;
 	filter_to_query(&flt, &q);
 	return list(ctx, &flt, &q, fmt);
 }

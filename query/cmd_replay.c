@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "args.h"
 #include "commands.h"
 #include "ct_format.h"
 #include "evmask.h"
@@ -90,22 +91,13 @@ static int replay_exec(struct query_ctx *ctx, int argc, char **argv)
 			usage(stdout);
 			return 0;
 		default:
-			r = filter_option(&flt, c, optarg, argc, argv);
-			if (r < 0)
-				return 2;
-			if (r > 0)
-				break;
-			log_error("unknown option '%s'", argv[optind - 1]);
-			return 2;
+			if ((r = args_filter(&flt, c, argc, argv)))
+				return r;
 		}
 	}
-	if (filter_finish(&flt))
-		return 2;
+	if ((r = args_end(&flt, argc, argv)))
+		return r;
 	filter_to_query(&flt, &q);
-	if (optind < argc) {
-		log_error("unexpected argument '%s'", argv[optind]);
-		return 2;
-	}
 	if (fmt.pretty && !fmt.xml) {
 		log_error("--pretty needs -o xml");
 		return 2;

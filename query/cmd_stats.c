@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "args.h"
 #include "commands.h"
 #include "filter.h"
 #include "ct_names.h"
@@ -245,21 +246,12 @@ static int stats_exec(struct query_ctx *ctx, int argc, char **argv)
 			usage(stdout);
 			return 0;
 		default:
-			r = filter_option(&flt, c, optarg, argc, argv);
-			if (r < 0)
-				return 2;
-			if (r == 0) {
-				log_error("unknown option '%s'", argv[optind - 1]);
-				return 2;
-			}
+			if ((r = args_filter(&flt, c, argc, argv)))
+				return r;
 		}
 	}
-	if (optind < argc) {
-		log_error("unexpected argument '%s'", argv[optind]);
-		return 2;
-	}
-	if (filter_finish(&flt))
-		return 2;
+	if ((r = args_end(&flt, argc, argv)))
+		return r;
 	if (by_given && !top)
 		top = 10;
 	if (top && !by_given)
