@@ -140,6 +140,21 @@ netns_setup() {
 	done
 }
 
+# netns_mark_zone_nat: rules for the special flows the oracle tests make:
+# ct mark 42 on tcp dport 5004, ct zone 7 on udp port 5005, and tcp dport
+# 5006 DNAT'ed to 127.0.0.1:5007.
+netns_mark_zone_nat() {
+	in_ns nft -f - <<-'EOF' || fail "cannot load mark/zone/nat rules"
+	table inet ctt_special {
+		chain raw_out { type filter hook output priority raw; udp dport 5005 ct zone set 7; udp sport 5005 ct zone set 7; }
+		chain mark_out { type filter hook output priority 0; tcp dport 5004 ct mark set 42; }
+	}
+	table ip ctt_nat {
+		chain nat_out { type nat hook output priority -100; tcp dport 5006 dnat to 127.0.0.1:5007; }
+	}
+	EOF
+}
+
 # cleanup: kill the jobs we started (only those still our children), delete the
 # namespace, remove $TMP unless the test failed (or KEEP_TMP=1).
 cleanup() {

@@ -28,15 +28,7 @@ netns_setup
 # Ports: tcp4 5000, tcp6 5001, udp4 5002, udp6 5003, mark 5004 (tcp),
 # zone 5005 (udp), DNAT 5006 -> 5007 (tcp); conntrack -D: 6001 (udp);
 # conntrack -F: 6002 (udp), 6003 (tcp).
-in_ns nft -f - <<-'EOF' || fail "cannot load mark/zone/nat rules"
-table inet t1000 {
-	chain raw_out { type filter hook output priority raw; udp dport 5005 ct zone set 7; udp sport 5005 ct zone set 7; }
-	chain mark_out { type filter hook output priority 0; tcp dport 5004 ct mark set 42; }
-}
-table ip t1000nat {
-	chain nat_out { type nat hook output priority -100; tcp dport 5006 dnat to 127.0.0.1:5007; }
-}
-EOF
+netns_mark_zone_nat
 
 OPTS_default=""
 OPTS_ext="-o extended,id,ktimestamp"

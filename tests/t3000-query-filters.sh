@@ -17,15 +17,7 @@ TG=$BIN/trafficgen
 Q() { "$BIN/ctquery" --db "$TMP/flows.db" "$@"; }
 
 netns_setup
-in_ns nft -f - <<-'EOF2' || fail "cannot load mark/zone/nat rules"
-table inet t3000 {
-	chain raw_out { type filter hook output priority raw; udp dport 5005 ct zone set 7; udp sport 5005 ct zone set 7; }
-	chain mark_out { type filter hook output priority 0; tcp dport 5004 ct mark set 42; }
-}
-table ip t3000nat {
-	chain nat_out { type nat hook output priority -100; tcp dport 5006 dnat to 127.0.0.1:5007; }
-}
-EOF2
+netns_mark_zone_nat
 
 # name|filter options (the same words for conntrack -E and ctquery replay)
 FILTERS='all|
