@@ -1,8 +1,12 @@
 #!/bin/sh
-# Installs the Debian 12 packages that building, running and testing need (as root).
+# Installs the Debian 12 packages that building, running and testing need (as root); "bench" adds the benchmark's peers, "fuzz" clang.
 set -eu
 pkgs="build-essential pkg-config libnetfilter-conntrack-dev libmnl-dev libsqlite3-dev
 libxml2-dev sqlite3 conntrack nftables iproute2 iputils-ping"
+case "${1:-}" in
+bench) pkgs="$pkgs ulogd2 ulogd2-sqlite3" ;;
+fuzz) pkgs="$pkgs clang" ;;
+esac
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

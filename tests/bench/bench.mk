@@ -1,0 +1,20 @@
+# bench.mk: build rules for the benchmark's tools and the `make bench` target (include from the top-level Makefile).
+BENCH_TOOLS := $(B)/stormgen $(B)/nlcount $(B)/ingest $(B)/qtime
+
+$(B)/stormgen: tests/tools/stormgen.c
+	@mkdir -p $(B)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $<
+$(B)/nlcount: tests/tools/nlcount.c
+	@mkdir -p $(B)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $<
+$(B)/ingest: tests/bench/ingest.c $(B)/recorder/record.o $(B)/recorder/flowmap.o $(B)/libct.a
+	$(CC) $(CPPFLAGS) -Irecorder $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(B)/qtime: tests/bench/qtime.c $(B)/libct.a
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The storm benchmark of issue 5 (root; about 6 minutes); results in tests/out/bench.txt.
+bench: all $(BENCH_TOOLS)
+	sh tests/install-deps.sh bench
+	BIN=$(CURDIR)/$(B) tests/bench/bench.sh
+
+.PHONY: bench
