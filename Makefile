@@ -76,8 +76,9 @@ $(B)/fuzz/fuzz_import_%: tests/fuzz/fuzz_import_%.c lib/import_%.c lib/import_%.
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) $(CPPFLAGS) -o $@ $< lib/import_$*.c lib/import_ev.c $(LDLIBS)
 
-fuzz: $(B)/fuzz/fuzz_import_text $(B)/fuzz/fuzz_import_xml
+fuzz:
 	sh tests/install-deps.sh fuzz
+	$(MAKE) $(B)/fuzz/fuzz_import_text $(B)/fuzz/fuzz_import_xml
 	@mkdir -p $(B)/fuzz/corpus/text $(B)/fuzz/corpus/xml
 	$(B)/fuzz/fuzz_import_text -max_total_time=$(FUZZ_TIME) -max_len=4096 $(B)/fuzz/corpus/text tests/fuzz/corpus/text
 	$(B)/fuzz/fuzz_import_xml -max_total_time=$(FUZZ_TIME) -max_len=16384 $(B)/fuzz/corpus/xml tests/fuzz/corpus/xml
