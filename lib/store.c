@@ -147,6 +147,14 @@ struct store *store_open(const char *path, enum store_mode mode)
 		return NULL;
 	}
 	sqlite3_busy_timeout(st->db, 5000);
+	if (mode == STORE_WRITE) {
+		/* Keep the -wal and -shm files after closing: a reader that may only
+		 * read (no write access to the directory) can then still open the
+		 * database, which it could not if it had to create them. */
+		int on = 1;
+
+		sqlite3_file_control(st->db, "main", SQLITE_FCNTL_PERSIST_WAL, &on);
+	}
 	if (check_schema(st, mode) ||
 	    (mode == STORE_WRITE &&
 	     (exec(st, "PRAGMA journal_mode = WAL", "cannot switch to WAL") ||

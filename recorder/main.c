@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include "ct_event.h"
 #include "evmask.h"
@@ -24,7 +25,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: ctrecord [--db PATH] [-b BYTES] [-e EVENTS] [--commit-interval MS]\n"
-		"                [--queue-size BYTES] [--reliable] [-v]\n"
+		"                [--queue-size BYTES] [--reliable] [--user NAME] [-v]\n"
 		"       ctrecord [--db PATH] --import FILE [--force]\n"
 		"\n"
 		"Records every conntrack event (NEW, UPDATE, DESTROY) of this network\n"
@@ -37,6 +38,7 @@ static void usage(FILE *out)
 		"  --commit-interval MS    commit at least this often (default: 100)\n"
 		"  --reliable              ask the kernel to re-deliver DESTROY events it could\n"
 		"                          not deliver (may delay entry removal under load)\n"
+		"  --user NAME             run as NAME once the netlink sockets are open\n"
 		"  -v, --verbose           a status line every 5 seconds\n"
 		"  --import FILE           load a conntrack -E log (text or XML; - for stdin)\n"
 		"  --force                 import a log even if it was imported before\n"
@@ -85,6 +87,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "event-mask", required_argument, NULL, 'e' },
 		{ "commit-interval", required_argument, NULL, 'C' },
 		{ "reliable", no_argument, NULL, 'R' },
+		{ "user", required_argument, NULL, 'U' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "import", required_argument, NULL, 'I' },
 		{ "force", no_argument, NULL, 'F' },
@@ -123,6 +126,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'R':
 			o->rec.reliable = 1;
+			break;
+		case 'U':
+			o->rec.user = optarg;
 			break;
 		case 'v':
 			o->rec.verbose = 1;
@@ -181,6 +187,7 @@ int main(int argc, char **argv)
 	r = parse_options(argc, argv, &o);
 	if (r)
 		return r == 1 ? 0 : 2;
+	umask(027);	/* the database and its WAL: 0640 */
 	if (o.import.file)
 		return run_import(&o) ? 1 : 0;
 	sigaction(SIGINT, &sa, NULL);

@@ -1,4 +1,4 @@
-/* The recorder's netlink sockets: the event subscription and table dumps. */
+/* The recorder's netlink event subscription. */
 #ifndef CT_NLSOCK_H
 #define CT_NLSOCK_H
 
@@ -14,12 +14,5 @@ struct mnl_socket;
  * keep and re-deliver DESTROY events, as conntrackd's NetlinkEventsReliable.
  * Returns NULL after reporting. */
 struct mnl_socket *nlsock_events(unsigned groups, size_t bufsize, int reliable);
-
-/* Called for each conntrack entry of a dump; returns 0 to go on, -1 to stop. */
-typedef int (*nlsock_dump_cb)(const struct nlmsghdr *nlh, void *data);
-
-/* Dumps the conntrack table (both families) on a socket of its own, calling
- * cb for each entry. Returns the number of entries, or -1 (reported). */
-long nlsock_dump(nlsock_dump_cb cb, void *data);
 
 #endif

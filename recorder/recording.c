@@ -1,5 +1,6 @@
 /* A recording session: subscribe, dump, then store events until asked to stop. */
 #include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -10,9 +11,12 @@
 
 #include "clock.h"
 #include "ct_decode.h"
+#include "dump.h"
+#include "dumper.h"
 #include "flowmap.h"
 #include "log.h"
 #include "nlsock.h"
+#include "privdrop.h"
 #include "queue.h"
 #include "receiver.h"
 #include "record.h"
@@ -221,6 +225,23 @@ static int start_session(struct writer *w, long *entries)
 	return commit(w);
 }
 
+/* Becomes user, leaving CAP_NET_ADMIN to a dumper process for the resyncs:
+ * the kernel checks it on every dump request, not only at socket creation. */
+static int drop_privileges(const char *user, int event_fd)
+{
+	struct passwd *pw = privdrop_user(user);
+	pid_t pid;
+	int fd;
+
+	if (!pw)
+		return -1;
+	fd = dumper_start(pw, event_fd, &pid);
+	if (fd < 0)
+		return -1;
+	dump_use_dumper(fd);
+	return privdrop(pw, 0);
+}
+
 static unsigned groups_of(unsigned evmask)
 {
 	unsigned groups = 0;
@@ -241,19 +262,19 @@ int recording_run(const struct recording_opts *o)
 	long entries = 0;
 	int rc = -1;
 
+	/* Subscribe before the dump so that nothing falls between the two. */
+	nl = nlsock_events(groups_of(o->evmask), o->bufsize, o->reliable);
+	if (!nl || (o->user && drop_privileges(o->user, mnl_socket_get_fd(nl))))
+		goto out;
 	w.rec.st = store_open(o->db, STORE_WRITE);
 	if (!w.rec.st)
-		return -1;
+		goto out;
 	w.rec.open = flowmap_new();
 	w.q = queue_new(o->queue_size);
 	if (!w.rec.open || !w.q) {
 		log_error("out of memory");
 		goto out;
 	}
-	/* Subscribe before the dump so that nothing falls between the two. */
-	nl = nlsock_events(groups_of(o->evmask), o->bufsize, o->reliable);
-	if (!nl)
-		goto out;
 	if (start_session(&w, &entries))
 		goto out;
 	w.rx.fd = mnl_socket_get_fd(nl);

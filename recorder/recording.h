@@ -13,6 +13,7 @@ struct recording_opts {
 	int commit_ms;
 	int reliable;		/* ask the kernel to re-deliver DESTROY events */
 	int verbose;		/* status line every few seconds */
+	const char *user;	/* run as this user once the sockets are open */
 };
 
 /* Set by the signal handlers; the session stops when it turns non-zero. */

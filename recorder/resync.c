@@ -2,7 +2,7 @@
 #include "clock.h"
 #include "ct_decode.h"
 #include "flowmap.h"
-#include "nlsock.h"
+#include "dump.h"
 #include "record.h"
 #include "resync.h"
 
@@ -45,7 +45,7 @@ int resync_dump(struct recorder *r, int origin, long *entries, long *vanished)
 	struct dump d = { r, origin };
 
 	flowmap_walk(r->open, unmark, NULL);
-	*entries = nlsock_dump(dump_entry, &d);
+	*entries = dump_table(dump_entry, &d);
 	if (*entries < 0)
 		return -1;
 	*vanished = 0;

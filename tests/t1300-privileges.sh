@@ -1,0 +1,64 @@
+#!/bin/bash
+# t1300: ctrecord --user gives up root (no capability left, a dumper keeps CAP_NET_ADMIN for resyncs), files are 0640, and a read-only user can query.
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+require_root
+require_cmd sqlite3 su
+[ -x "$BIN/ctrecord" ] && [ -x "$BIN/trafficgen" ] || fail "ctrecord/trafficgen not built"
+id nobody >/dev/null 2>&1 || skip "no user 'nobody'"
+id daemon >/dev/null 2>&1 || skip "no user 'daemon'"
+netns_setup
+in_ns sysctl -qw net.netfilter.nf_conntrack_udp_timeout=120 \
+	net.netfilter.nf_conntrack_udp_timeout_stream=120
+
+DIR=$TMP/state
+mkdir "$DIR"
+chown nobody "$DIR"
+chmod 0755 "$TMP"
+DB=$DIR/flows.db
+start_bg rec "$BIN/ctrecord" --db "$DB" --user nobody -b 4K -v 2>"$TMP/rec.err"
+wait_for_line "$TMP/rec.err" '^ctrecord: listening' 10 || { cat "$TMP/rec.err"; fail "ctrecord did not start"; }
+
+pid=$PID_rec
+status() { sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status"; }
+[ "$(status "$pid" Uid | cut -f1)" = "$(id -u nobody)" ] || fail "the recorder still runs as uid $(status "$pid" Uid)"
+[ "$(status "$pid" CapEff)" = 0000000000000000 ] || fail "the recorder kept capabilities: $(status "$pid" CapEff)"
+[ "$(status "$pid" CapPrm)" = 0000000000000000 ] || fail "the recorder kept permitted capabilities"
+dumper=$(cat /proc/"$pid"/task/*/children | tr " " "\n" | grep -m1 .)
+[ -n "$dumper" ] || fail "no dumper process"
+[ "$(status "$dumper" Uid | cut -f1)" = "$(id -u nobody)" ] || fail "the dumper runs as root"
+[ "$(status "$dumper" CapEff)" = 0000000000001000 ] || fail "the dumper has $(status "$dumper" CapEff), not CAP_NET_ADMIN only"
+say "recorder: uid nobody, no capabilities; dumper: uid nobody, CAP_NET_ADMIN only"
+
+# A burst through a 4 KiB buffer forces ENOBUFS: the resync must still work.
+in_ns "$BIN/trafficgen" -S udp 127.0.0.1 7300 3000 >/dev/null
+sleep 3
+# A user who may only read the files queries while the recorder writes.
+chmod 0644 "$DB" "$DB-wal" "$DB-shm"
+su -s /bin/sh daemon -c "'$BIN/ctquery' --db '$DB' stats" >"$TMP/stats.live" 2>&1 ||
+	{ cat "$TMP/stats.live"; fail "a read-only user cannot query while recording"; }
+in_ns conntrack -L -p udp 2>/dev/null | wc -l >"$TMP/ct.count"
+stop_bg rec TERM 20 || fail "ctrecord did not stop"
+[ "$BG_STATUS" = 0 ] || { cat "$TMP/rec.err"; fail "ctrecord exited $BG_STATUS"; }
+grep -q 'resync: 3000 open flows' "$TMP/rec.err" || { cat "$TMP/rec.err"; fail "no resync as nobody"; }
+open=$(sqlite3 -readonly "$DB" "SELECT count(*) FROM flows WHERE end_us IS NULL AND proto = 17")
+[ "$open" = "$(cat "$TMP/ct.count")" ] || fail "open flows $open, conntrack -L $(cat "$TMP/ct.count")"
+say "resync through the dumper: $open open flows equal conntrack -L"
+
+for f in "$DB" "$DB-wal" "$DB-shm"; do
+	[ -e "$f" ] || fail "'$f' is gone: readers without write access need it"
+done
+# Files were created 0640 by the recorder (we widened them above for the reader).
+rm -rf "$TMP/fresh"; mkdir "$TMP/fresh"; chown nobody "$TMP/fresh"
+start_bg rec2 "$BIN/ctrecord" --db "$TMP/fresh/f.db" --user nobody 2>"$TMP/rec2.err"
+wait_for_line "$TMP/rec2.err" '^ctrecord: listening' 10 || fail "second ctrecord did not start"
+stop_bg rec2 TERM 10
+for f in f.db f.db-wal f.db-shm; do
+	m=$(stat -c %a:%U "$TMP/fresh/$f")
+	[ "$m" = 640:nobody ] || fail "$f is $m, not 640:nobody"
+done
+chmod 0644 "$TMP"/fresh/f.db*
+su -s /bin/sh daemon -c "'$BIN/ctquery' --db '$TMP/fresh/f.db' sessions" >"$TMP/sessions" 2>&1 ||
+	{ cat "$TMP/sessions"; fail "a read-only user cannot query a stopped recording"; }
+say "files 0640 owned by the recorder's user; read-only users query live and stopped databases"
