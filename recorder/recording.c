@@ -242,6 +242,29 @@ static int drop_privileges(const char *user, int event_fd)
 	return privdrop(pw, 0);
 }
 
+/* With net.netfilter.nf_conntrack_events=2 ("auto", the default of recent
+ * kernels) an entry created while nobody listens never sends an event, not
+ * even its DESTROY: after a restart the recorder would only see such flows
+ * end at its next resync. */
+static void check_events_sysctl(void)
+{
+	FILE *f = fopen("/proc/sys/net/netfilter/nf_conntrack_events", "r");
+	int v = -1;
+
+	if (!f)
+		return;
+	if (fscanf(f, "%d", &v) != 1)
+		v = -1;
+	fclose(f);
+	if (v == 0)
+		log_warn("net.netfilter.nf_conntrack_events=0: the kernel sends no events;"
+			 " set it to 1");
+	else if (v == 2)
+		log_warn("net.netfilter.nf_conntrack_events=2: connections made while no"
+			 " recorder runs will send no events, not even their end; set it to 1"
+			 " to record them across restarts");
+}
+
 static unsigned groups_of(unsigned evmask)
 {
 	unsigned groups = 0;
@@ -262,6 +285,7 @@ int recording_run(const struct recording_opts *o)
 	long entries = 0;
 	int rc = -1;
 
+	check_events_sysctl();
 	/* Subscribe before the dump so that nothing falls between the two. */
 	nl = nlsock_events(groups_of(o->evmask), o->bufsize, o->reliable);
 	if (!nl || (o->user && drop_privileges(o->user, mnl_socket_get_fd(nl))))
