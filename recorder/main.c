@@ -50,8 +50,10 @@ static void usage(FILE *out)
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	recording_stop = 1;
+	if (sig == SIGHUP)
+		recording_reopen = 1;
+	else
+		recording_stop = 1;
 }
 
 /* Parses a positive size with an optional K, M or G suffix. */
@@ -192,6 +194,7 @@ int main(int argc, char **argv)
 		return run_import(&o) ? 1 : 0;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	return recording_run(&o.rec) ? 1 : 0;
 }

@@ -30,7 +30,7 @@
 #define RESYNC_MIN_US (1 * 1000000)
 #define COMMIT_EVERY_EVENTS 50000
 
-volatile sig_atomic_t recording_stop;
+volatile sig_atomic_t recording_stop, recording_reopen;
 
 struct writer {
 	const struct recording_opts *o;
@@ -129,6 +129,32 @@ static void status_line(struct writer *w, uint64_t *last_events, int64_t *last_a
 	*last_at = now;
 }
 
+static int start_session(struct writer *w, long *entries, int reopening);
+
+/* SIGHUP: ends the session in the database file we have, and starts one in
+ * whatever file is at the path now (moved or rotated away: a new one). The
+ * open flows continue there when it is the same file, else they are entered
+ * anew from a dump. Events keep queuing meanwhile: nothing is lost. */
+static int reopen(struct writer *w)
+{
+	long entries;
+
+	if (begin(w) || store_session_stop(w->rec.st, w->rec.session, clock_now_us()) ||
+	    commit(w))
+		return -1;
+	store_close(w->rec.st);
+	flowmap_free(w->rec.open);
+	w->resync_done_us = 0;
+	w->rec.open = flowmap_new();
+	if (!w->rec.open)
+		return log_error("out of memory");
+	w->rec.st = store_open(w->o->db, STORE_WRITE);
+	if (!w->rec.st || start_session(w, &entries, 1))
+		return -1;
+	log_info("reopened '%s' (SIGHUP); %ld entries in the table", w->o->db, entries);
+	return 0;
+}
+
 /* The writing loop: takes datagrams off the queue until it is closed and empty. */
 static int write_loop(struct writer *w, long entries)
 {
@@ -141,6 +167,11 @@ static int write_loop(struct writer *w, long entries)
 		int64_t wait = w->in_txn ? w->commit_at - now : 1000000;
 		const struct qitem *it;
 
+		if (recording_reopen && !closing) {
+			recording_reopen = 0;
+			if (reopen(w))
+				return -1;
+		}
 		if (recording_stop && !closing) {
 			closing = 1;
 			receiver_stop(&w->rx);
@@ -198,10 +229,11 @@ static int continue_flow(int64_t flow, const struct ct_event *ev, void *data)
 }
 
 /* Starts the session where the last one left off: notes the time nothing was
- * recorded as a gap, reopens the flows it left open, and reconciles them
- * with the table (alive: continued under the same flow id; vanished: ended
- * "end unknown"; unknown: added). Sets *entries to the table's size. */
-static int start_session(struct writer *w, long *entries)
+ * recorded as a gap (not after a reopen, which loses nothing), reopens the
+ * flows it left open, and reconciles them with the table (alive: continued
+ * under the same flow id; vanished: ended "end unknown"; unknown: added).
+ * Sets *entries to the table's size. */
+static int start_session(struct writer *w, long *entries, int reopening)
 {
 	long vanished;
 	int64_t t_us;
@@ -210,7 +242,7 @@ static int start_session(struct writer *w, long *entries)
 	w->rec.session = store_session_start(w->rec.st, "record", NULL, clock_now_us());
 	if (w->rec.session < 0 || begin(w))
 		return -1;
-	prev = store_last_stop(w->rec.st, w->rec.session, &t_us, &clean);
+	prev = reopening ? 0 : store_last_stop(w->rec.st, w->rec.session, &t_us, &clean);
 	if (prev < 0 ||
 	    (prev && store_gap_insert(w->rec.st, w->rec.session, t_us,
 				      clean ? "outage" : "crash", -1)) ||
@@ -299,7 +331,7 @@ int recording_run(const struct recording_opts *o)
 		log_error("out of memory");
 		goto out;
 	}
-	if (start_session(&w, &entries))
+	if (start_session(&w, &entries, 0))
 		goto out;
 	w.rx.fd = mnl_socket_get_fd(nl);
 	w.rx.q = w.q;

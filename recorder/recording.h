@@ -16,8 +16,9 @@ struct recording_opts {
 	const char *user;	/* run as this user once the sockets are open */
 };
 
-/* Set by the signal handlers; the session stops when it turns non-zero. */
-extern volatile sig_atomic_t recording_stop;
+/* Set by the signal handlers: stop the session (SIGINT, SIGTERM); reopen the
+ * database at its path, for moves and rotation (SIGHUP). */
+extern volatile sig_atomic_t recording_stop, recording_reopen;
 
 /* Records until recording_stop is set, then stores what is still queued and
  * exits the session cleanly. Prints a one-line summary. Returns 0, or -1 on
