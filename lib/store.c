@@ -36,7 +36,10 @@ static const char *const stmt_sql[STMT_MAX] = {
 
 int store_fail(struct store *st, const char *what)
 {
-	return log_error("%s in '%s': %s", what, st->path, sqlite3_errmsg(st->db));
+	int busy = sqlite3_errcode(st->db) == SQLITE_BUSY;
+
+	return log_error("%s in '%s': %s%s", what, st->path, sqlite3_errmsg(st->db),
+			 busy ? " (another process holds a write lock on it)" : "");
 }
 
 sqlite3_stmt *store_stmt(struct store *st, int id)
@@ -125,6 +128,24 @@ static int check_schema(struct store *st, enum store_mode mode)
 	return 0;
 }
 
+/* Before creating a database: is its directory there and writable? */
+static int check_dir(const char *path)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	size_t n = slash ? (size_t)(slash - path) : 1;
+
+	if (n >= sizeof(dir))
+		return log_error("path too long: '%s'", path);
+	memcpy(dir, slash ? path : ".", n);
+	dir[n ? n : 1] = 0;
+	if (slash == path)
+		strcpy(dir, "/");
+	if (access(dir, W_OK | X_OK))
+		return log_errno("cannot create '%s' in '%s'", path, dir);
+	return 0;
+}
+
 struct store *store_open(const char *path, enum store_mode mode)
 {
 	int flags = mode == STORE_WRITE ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
@@ -135,6 +156,8 @@ struct store *store_open(const char *path, enum store_mode mode)
 		log_errno("cannot open '%s'", path);
 		return NULL;
 	}
+	if (mode == STORE_WRITE && access(path, F_OK) && check_dir(path))
+		return NULL;
 	st = calloc(1, sizeof(*st));
 	if (!st || !(st->path = strdup(path))) {
 		free(st);

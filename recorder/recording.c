@@ -349,7 +349,9 @@ out:
 	receiver_stop(&w.rx);
 	if (w.q && w.rx.enobufs == 0 && rc == 0 && o->verbose)
 		log_info("queue peak %zu bytes", queue_peak(w.q));
-	if (w.rx.enobufs)
+	if (w.rec.session <= 0)
+		;	/* it never started: the error said it all */
+	else if (w.rx.enobufs)
 		log_info("%llu events, %llu flows, events lost at %llu points (ENOBUFS)%s",
 			 (unsigned long long)w.rec.events, (unsigned long long)w.rec.flows,
 			 (unsigned long long)w.rx.enobufs, rc ? " (stopped on an error)" : "");

@@ -1,0 +1,64 @@
+#!/bin/bash
+# t1500: a missing directory, a file that is not a database, a newer schema, a read-only file and a locked database each give one clear error and exit 1, and change nothing.
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+require_cmd sqlite3 md5sum
+[ -x "$BIN/ctrecord" ] && [ -x "$BIN/ctquery" ] || fail "ctrecord/ctquery not built"
+cd "$TMP"
+LOG=$SEED/events.txt
+[ -r "$LOG" ] || fail "no seed log '$LOG'"
+
+# expect_error WHAT REGEX CMD...: exit status 1, and exactly one "error:" line matching REGEX.
+expect_error() {
+	local what=$1 re=$2 rc=0; shift 2
+	"$@" >out 2>err </dev/null || rc=$?
+	[ "$rc" = 1 ] || { cat err; fail "$what: exit status $rc, not 1"; }
+	[ "$(grep -c 'error:' err)" = 1 ] || { cat err; fail "$what: not exactly one error line"; }
+	grep -Eq "$re" err || { cat err; fail "$what: the error does not say /$re/"; }
+	! grep -q 'events, .* flows' err || { cat err; fail "$what: a summary after a failed start"; }
+	say "$what: $(grep 'error:' err)"
+}
+fingerprint() { cat "$@" 2>/dev/null | md5sum; }
+
+expect_error "missing directory" "cannot create '.*/nope/f.db'.*No such file" \
+	"$BIN/ctrecord" --db "$TMP/nope/f.db" --import "$LOG"
+[ ! -e "$TMP/nope" ] || fail "a directory was created"
+
+echo "just some text, not a database at all, long enough for sqlite to look" >junk.db
+before=$(fingerprint junk.db)
+expect_error "not a database" "'junk.db' is not a ctrecord database" "$BIN/ctrecord" --db junk.db --import "$LOG"
+expect_error "not a database (ctquery)" "'junk.db' is not a ctrecord database" "$BIN/ctquery" --db junk.db replay
+[ "$(fingerprint junk.db)" = "$before" ] || fail "junk.db changed"
+
+"$BIN/ctrecord" --db new.db --import "$LOG" 2>/dev/null
+sqlite3 new.db "PRAGMA user_version = 99"
+before=$(fingerprint new.db new.db-wal)
+expect_error "newer schema" "schema version 99, newer" "$BIN/ctrecord" --db new.db --import "$SEED/events.xml"
+expect_error "newer schema (ctquery)" "schema version 99, newer" "$BIN/ctquery" --db new.db list
+[ "$(fingerprint new.db new.db-wal)" = "$before" ] || fail "new.db changed"
+
+expect_error "missing database (ctquery)" "cannot open 'none.db'" "$BIN/ctquery" --db none.db replay
+[ ! -e none.db ] || fail "ctquery created a database"
+
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+	"$BIN/ctrecord" --db ro.db --import "$LOG" 2>/dev/null
+	chmod 0644 ro.db*
+	chmod 0755 "$TMP"
+	before=$(fingerprint ro.db ro.db-wal)
+	expect_error "read-only file" "readonly database" \
+		su -s /bin/sh nobody -c "'$BIN/ctrecord' --db '$TMP/ro.db' --import '$SEED/events.xml'"
+	[ "$(fingerprint ro.db ro.db-wal)" = "$before" ] || fail "ro.db changed"
+fi
+
+"$BIN/ctrecord" --db locked.db --import "$LOG" 2>/dev/null
+# A sqlite3 shell holds the write lock for longer than ctrecord waits (5 s).
+{ echo "BEGIN IMMEDIATE;"; echo "SELECT 'locked';"; sleep 8; echo "COMMIT;"; } |
+	sqlite3 locked.db >holder.out &
+holder=$!
+wait_until 5 grep -q locked holder.out || fail "the lock holder did not start"
+before=$(sqlite3 -readonly locked.db "SELECT count(*) FROM events")
+expect_error "locked database" "database is locked \(another process holds a write lock" \
+	"$BIN/ctrecord" --db locked.db --import "$SEED/events.xml"
+wait "$holder"
+[ "$(sqlite3 -readonly locked.db "SELECT count(*) FROM events")" = "$before" ] || fail "locked.db changed"
