@@ -25,13 +25,15 @@ $(B)/%.o: %.c $(wildcard lib/*.h recorder/*.h query/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-# The schema's SQL, embedded as a C string so one module owns it.
-$(B)/schema_sql.c: schema/schema.sql
+# The schema's SQL (schema/NAME.sql as ct_sql_NAME), embedded so one module owns it.
+$(B)/schema_sql.c: $(wildcard schema/*.sql)
 	@mkdir -p $(B)
-	{ echo '/* Generated from schema/schema.sql: do not edit. */'; \
-	  echo 'const char ct_schema_sql[] ='; \
-	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; \
-	  echo ';'; } > $@
+	{ echo '/* Generated from the files in schema/: do not edit. */'; \
+	  for f in $^; do \
+	    echo "const char ct_sql_$$(basename $$f .sql | tr - _)[] ="; \
+	    sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $$f; \
+	    echo ';'; \
+	  done; } > $@
 $(B)/schema_sql.o: $(B)/schema_sql.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 

@@ -1,5 +1,6 @@
 /* The database: opening, schema creation and versioning, transactions, sessions. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -8,7 +9,7 @@
 #include "log.h"
 #include "store_internal.h"
 
-extern const char ct_schema_sql[];
+extern const char ct_sql_schema[], ct_sql_migrate_2[], ct_sql_migrate_3[];
 
 /* "ctrc": marks a database as ours in its header. */
 #define STORE_APPLICATION_ID 0x63747263
@@ -73,24 +74,41 @@ static int pragma_int(struct store *st, const char *sql, int *v)
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* The steps from each older version (schema/migrate-N.sql). */
+static const struct {
+	int to;
+	const char *sql;
+} migrations[] = {
+	{ 2, ct_sql_migrate_2 },
+	{ 3, ct_sql_migrate_3 },
+};
+
+/* Sets user_version (PRAGMA takes no bound parameter). */
+static int set_version(struct store *st, int version)
+{
+	char sql[64];
+
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", version);
+	return exec(st, sql, "cannot set the schema version");
+}
+
 /* Brings a database of an older schema version up to this one, in one transaction. */
 static int migrate(struct store *st, int version)
 {
-	static const char v2[] =
-		"CREATE TABLE imports (id INTEGER PRIMARY KEY,"
-		" session INTEGER NOT NULL REFERENCES sessions(id), digest TEXT NOT NULL,"
-		" bytes INTEGER NOT NULL, format TEXT NOT NULL, events INTEGER NOT NULL,"
-		" untimed INTEGER NOT NULL);"
-		" CREATE INDEX imports_digest ON imports(digest);";
+	size_t i;
 
 	if (exec(st, "BEGIN IMMEDIATE", "cannot migrate the schema"))
 		return -1;
-	if ((version < 2 && exec(st, v2, "cannot migrate the schema to version 2")) ||
-	    exec(st, "PRAGMA user_version = 2; COMMIT", "cannot migrate the schema")) {
-		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-		return -1;
+	for (i = 0; i < sizeof(migrations) / sizeof(migrations[0]); i++) {
+		if (migrations[i].to <= version)
+			continue;
+		if (exec(st, migrations[i].sql, "cannot migrate the schema") ||
+		    set_version(st, migrations[i].to)) {
+			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+			return -1;
+		}
 	}
-	return 0;
+	return exec(st, "COMMIT", "cannot migrate the schema");
 }
 
 /* Checks that the file is ours and of a version we read; creates the schema
@@ -111,9 +129,10 @@ static int check_schema(struct store *st, enum store_mode mode)
 			return log_error("'%s' is an empty database: nothing recorded yet",
 					 st->path);
 		if (exec(st, "BEGIN IMMEDIATE", "cannot create the schema") ||
-		    exec(st, ct_schema_sql, "cannot create the schema") ||
-		    exec(st, "PRAGMA user_version = 2; PRAGMA application_id = 1668575843;"
-			 " COMMIT", "cannot create the schema"))
+		    exec(st, ct_sql_schema, "cannot create the schema") ||
+		    set_version(st, STORE_SCHEMA_VERSION) ||
+		    exec(st, "PRAGMA application_id = 1668575843; COMMIT",
+			 "cannot create the schema"))
 			return -1;
 		return 0;
 	}

@@ -1,4 +1,4 @@
--- The ctrecord database, schema version 2: sessions, flows, their events, gaps.
+-- The ctrecord database, schema version 3: sessions, flows, their events, gaps.
 -- Owned by lib/store.c; PRAGMA user_version holds the version.
 
 -- One recorder run or one import.
@@ -52,6 +52,7 @@ CREATE INDEX flows_o_src ON flows(o_src);
 CREATE INDEX flows_o_dst ON flows(o_dst);
 CREATE INDEX flows_o_dport ON flows(o_dport);
 CREATE INDEX flows_first ON flows(first_us);
+CREATE INDEX flows_end ON flows(end_us);
 
 -- One event as the kernel sent it: NULL means the attribute was not sent.
 CREATE TABLE events (
@@ -103,3 +104,12 @@ CREATE TABLE imports (
   untimed     INTEGER NOT NULL         -- events without a time in the log: stored at the import's time
 );
 CREATE INDEX imports_digest ON imports(digest);
+
+-- What retention removed (version 3): history before before_us is gone.
+CREATE TABLE prunes (
+  id          INTEGER PRIMARY KEY,
+  t_us        INTEGER NOT NULL,        -- when the pruning step ran
+  before_us   INTEGER NOT NULL,        -- flows ended before this were removed
+  flows       INTEGER NOT NULL,
+  events      INTEGER NOT NULL
+);

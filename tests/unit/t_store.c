@@ -141,6 +141,43 @@ static void test_query_plans(void)
 	store_close(st);
 }
 
+/* A version-1 database (what the first release wrote) is brought up to date. */
+static void test_migration(void)
+{
+	char old[96], *names = NULL;
+	struct store *st;
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	int version = 0;
+
+	snprintf(old, sizeof(old), "%s/v1.db", dir);
+	st = store_open(old, STORE_WRITE);
+	CHECK(st != NULL);
+	store_close(st);
+	CHECK(sqlite3_open(old, &db) == SQLITE_OK);
+	CHECK(sqlite3_exec(db, "DROP TABLE imports; DROP TABLE prunes; DROP INDEX flows_end;"
+			   " PRAGMA user_version = 1", NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+
+	st = store_open(old, STORE_WRITE);
+	CHECK(st != NULL);
+	if (!st)
+		return;
+	CHECK(sqlite3_prepare_v2(store_db(st), "SELECT (SELECT user_version FROM pragma_user_version),"
+				 " group_concat(name) FROM sqlite_master WHERE name IN"
+				 " ('imports', 'prunes', 'flows_end')", -1, &s, NULL) == SQLITE_OK);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		version = sqlite3_column_int(s, 0);
+		names = sqlite3_mprintf("%s", sqlite3_column_text(s, 1));
+	}
+	sqlite3_finalize(s);
+	CHECK(version == STORE_SCHEMA_VERSION);
+	CHECK(names && strstr(names, "imports") && strstr(names, "prunes") &&
+	      strstr(names, "flows_end"));
+	sqlite3_free(names);
+	store_close(st);
+}
+
 static void test_refusals(void)
 {
 	char other[96];
@@ -182,6 +219,7 @@ int main(void)
 	snprintf(path, sizeof(path), "%s/flows.db", dir);
 	test_roundtrip();
 	test_query_plans();
+	test_migration();
 	test_refusals();
 	rc = unit_done("t_store");
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
