@@ -61,10 +61,22 @@ run: deps all
 deps:
 	@sh tests/install-deps.sh
 
+MANDIR      ?= $(PREFIX)/share/man
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+
 install: $(B)/ctrecord $(B)/ctquery
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR)
 	install -m 0755 $(B)/ctrecord $(DESTDIR)$(PREFIX)/sbin/ctrecord
 	install -m 0755 $(B)/ctquery $(DESTDIR)$(PREFIX)/bin/ctquery
+	install -m 0644 man/ctrecord.8 $(DESTDIR)$(MANDIR)/man8/ctrecord.8
+	install -m 0644 man/ctquery.1 $(DESTDIR)$(MANDIR)/man1/ctquery.1
+	sed 's|/usr/sbin/ctrecord|$(PREFIX)/sbin/ctrecord|' contrib/ctrecord.service \
+		> $(DESTDIR)$(UNITDIR)/ctrecord.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/ctrecord.service
+	install -m 0644 contrib/ctrecord.sysusers $(DESTDIR)$(SYSUSERSDIR)/ctrecord.conf
 
 # The whole suite under AddressSanitizer and UBSan, built apart in build/asan.
 asan:
