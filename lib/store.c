@@ -183,6 +183,7 @@ struct store *store_open(const char *path, enum store_mode mode)
 		log_error("out of memory");
 		return NULL;
 	}
+	st->writable = mode == STORE_WRITE;
 	if (sqlite3_open_v2(path, &st->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		store_fail(st, "cannot open the database");
 		store_close(st);
@@ -221,6 +222,10 @@ void store_close(struct store *st)
 		sqlite3_finalize(st->stmt[i]);
 	if (st->db && !sqlite3_get_autocommit(st->db))
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	/* The -wal file stays (see store_open) but empty: a file moved away
+	 * without it, or found beside a new one, then holds nothing to replay. */
+	if (st->db && st->writable)
+		sqlite3_exec(st->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
 	sqlite3_close(st->db);
 	free(st->path);
 	free(st);

@@ -17,6 +17,7 @@ enum {
 struct store {
 	sqlite3 *db;
 	char *path;
+	int writable;
 	sqlite3_stmt *stmt[STMT_MAX];
 };
 

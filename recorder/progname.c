@@ -1,5 +1,6 @@
 /* Finds the program that owns a netlink port, as conntrack -E does for [USERSPACE] events. */
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +35,8 @@ static int comm_of_pid(unsigned long pid, char *name, size_t size)
 	return 0;
 }
 
-/* Does process pid hold the socket with this inode? */
+/* Does process pid hold the socket with this inode? 1 yes, 0 no, -1 when
+ * its descriptors may not be read (another user's process, after --user). */
 static int pid_has_socket(unsigned long pid, unsigned long inode)
 {
 	char path[64], link[128], want[64];
@@ -46,7 +48,7 @@ static int pid_has_socket(unsigned long pid, unsigned long inode)
 	snprintf(want, sizeof(want), "socket:[%lu]", inode);
 	dir = opendir(path);
 	if (!dir)
-		return 0;
+		return errno == EACCES || errno == EPERM ? -1 : 0;
 	while (!found && (ent = readdir(dir))) {
 		char fdpath[320];
 		ssize_t n;
@@ -71,7 +73,10 @@ static int name_of_socket(uint32_t portid, unsigned long inode, char *name, size
 	DIR *dir;
 	int rc = -1;
 
-	if (pid_has_socket(portid, inode))
+	/* When its descriptors may not be read (-1: we run unprivileged), the
+	 * process whose pid is the portid is the best answer we have: the kernel
+	 * gives a process's first netlink socket its pid as portid. */
+	if (pid_has_socket(portid, inode) != 0)
 		return comm_of_pid(portid, name, size);
 	dir = opendir("/proc");
 	if (!dir)
@@ -82,7 +87,7 @@ static int name_of_socket(uint32_t portid, unsigned long inode, char *name, size
 
 		if (ent->d_type != DT_DIR || *end || pid <= 1 || pid == portid)
 			continue;
-		if (pid_has_socket(pid, inode))
+		if (pid_has_socket(pid, inode) == 1)
 			rc = comm_of_pid(pid, name, size);
 	}
 	closedir(dir);
