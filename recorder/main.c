@@ -11,6 +11,7 @@
 #include "import.h"
 #include "log.h"
 #include "recording.h"
+#include "retention.h"
 #include "store.h"
 
 #define DEFAULT_BUFSIZE (256u << 20)
@@ -18,6 +19,8 @@
 
 struct options {
 	struct recording_opts rec;
+	struct retention retention;
+	int prune;			/* --prune: prune once and exit */
 	struct import_opts import;	/* file set: import it instead of recording */
 };
 
@@ -25,8 +28,10 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: ctrecord [--db PATH] [-b BYTES] [-e EVENTS] [--commit-interval MS]\n"
-		"                [--queue-size BYTES] [--reliable] [--user NAME] [-v]\n"
+		"                [--queue-size BYTES] [--reliable] [--user NAME]\n"
+		"                [--retain AGE] [--max-size BYTES] [-v]\n"
 		"       ctrecord [--db PATH] --import FILE [--force]\n"
+		"       ctrecord [--db PATH] --prune [--retain AGE] [--max-size BYTES]\n"
 		"\n"
 		"Records every conntrack event (NEW, UPDATE, DESTROY) of this network\n"
 		"namespace into an SQLite database, until SIGINT or SIGTERM.\n"
@@ -40,6 +45,10 @@ static void usage(FILE *out)
 		"                          not deliver (may delay entry removal under load)\n"
 		"  --user NAME             run as NAME once the netlink sockets are open\n"
 		"  -v, --verbose           a status line every 5 seconds\n"
+		"  --retain AGE            remove flows that ended longer ago than AGE\n"
+		"                          (s, m, h or d: 30d), in small steps while recording\n"
+		"  --max-size BYTES        remove the oldest flows while the history is larger\n"
+		"  --prune                 apply --retain and --max-size once, then exit\n"
 		"  --import FILE           load a conntrack -E log (text or XML; - for stdin)\n"
 		"  --force                 import a log even if it was imported before\n"
 		"  -h, --help              show this help\n"
@@ -79,6 +88,28 @@ bad:
 	return log_error("invalid %s '%s' (a size from 4K, with K, M or G)", opt, s);
 }
 
+/* Parses an age: a positive number with s, m, h or d (seconds without). */
+static int parse_age(const char *s, int64_t *us)
+{
+	char *end;
+	long long v;
+	int64_t unit = 1;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	switch (*end) {
+	case 's': end++; break;
+	case 'm': unit = 60; end++; break;
+	case 'h': unit = 3600; end++; break;
+	case 'd': unit = 86400; end++; break;
+	}
+	if (errno || end == s || *end || v <= 0 || v > 100LL * 365 * 86400 / unit)
+		return log_error("invalid --retain '%s' (a positive age such as 3600s, 90m, 12h, 30d)",
+				 s);
+	*us = (int64_t)v * unit * 1000000;
+	return 0;
+}
+
 /* Returns 0 to run, 1 to exit 0 (help, version), 2 on a usage error. */
 static int parse_options(int argc, char **argv, struct options *o)
 {
@@ -92,6 +123,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "user", required_argument, NULL, 'U' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "import", required_argument, NULL, 'I' },
+		{ "retain", required_argument, NULL, 'A' },
+		{ "max-size", required_argument, NULL, 'M' },
+		{ "prune", no_argument, NULL, 'P' },
 		{ "force", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -138,6 +172,21 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'I':
 			o->import.file = optarg;
 			break;
+		case 'A':
+			if (parse_age(optarg, &o->retention.keep_us))
+				return 2;
+			break;
+		case 'M': {
+			size_t max;
+
+			if (parse_size("--max-size", optarg, &max))
+				return 2;
+			o->retention.max_bytes = (int64_t)max;
+			break;
+		}
+		case 'P':
+			o->prune = 1;
+			break;
 		case 'F':
 			o->import.force = 1;
 			break;
@@ -160,7 +209,29 @@ static int parse_options(int argc, char **argv, struct options *o)
 		log_error("--force goes with --import");
 		return 2;
 	}
+	if (o->prune && !retention_enabled(&o->retention)) {
+		log_error("--prune needs --retain or --max-size");
+		return 2;
+	}
+	if (o->prune && o->import.file) {
+		log_error("--prune and --import do not go together");
+		return 2;
+	}
+	if (retention_enabled(&o->retention))
+		o->rec.retention = &o->retention;
 	return 0;
+}
+
+static int run_prune(struct options *o)
+{
+	struct store *st = store_open(o->rec.db, STORE_WRITE);
+	int rc;
+
+	if (!st)
+		return -1;
+	rc = retention_run(&o->retention, st);
+	store_close(st);
+	return rc;
 }
 
 static int run_import(const struct options *o)
@@ -192,6 +263,8 @@ int main(int argc, char **argv)
 	umask(027);	/* the database and its WAL: 0640 */
 	if (o.import.file)
 		return run_import(&o) ? 1 : 0;
+	if (o.prune)
+		return run_prune(&o) ? 1 : 0;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);

@@ -22,6 +22,7 @@
 #include "record.h"
 #include "recording.h"
 #include "resync.h"
+#include "retention.h"
 #include "store.h"
 #include "store_flows.h"
 
@@ -200,6 +201,8 @@ static int write_loop(struct writer *w, long entries)
 			return -1;
 		if (w->in_txn && (now >= w->commit_at || w->pending >= COMMIT_EVERY_EVENTS) &&
 		    commit(w))
+			return -1;
+		if (!w->in_txn && w->o->retention && retention_step(w->o->retention, w->rec.st))
 			return -1;
 		if (w->o->verbose && now - status_at >= STATUS_EVERY_US)
 			status_line(w, &status_events, &status_at);

@@ -5,6 +5,8 @@
 #include <signal.h>
 #include <stddef.h>
 
+struct retention;
+
 struct recording_opts {
 	const char *db;
 	size_t bufsize;		/* netlink receive buffer */
@@ -14,6 +16,7 @@ struct recording_opts {
 	int reliable;		/* ask the kernel to re-deliver DESTROY events */
 	int verbose;		/* status line every few seconds */
 	const char *user;	/* run as this user once the sockets are open */
+	struct retention *retention;	/* pruning while recording, or NULL */
 };
 
 /* Set by the signal handlers: stop the session (SIGINT, SIGTERM); reopen the

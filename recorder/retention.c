@@ -1,0 +1,75 @@
+/* Retention while recording: prunes the oldest history in small steps, by age and by size. */
+#include "clock.h"
+#include "log.h"
+#include "retention.h"
+#include "store_prune.h"
+
+/* Flows per step: small enough that the writer's queue barely notices. */
+#define STEP_FLOWS 2000
+#define IDLE_US (5 * 1000000)
+#define BUSY_US (20 * 1000)
+
+int retention_enabled(const struct retention *r)
+{
+	return r->keep_us > 0 || r->max_bytes > 0;
+}
+
+/* One step; *more says whether there is work left. */
+static int step(struct retention *r, struct store *st, int *more)
+{
+	struct prune_result res;
+	int64_t now = clock_now_us(), used;
+
+	*more = 0;
+	if (r->keep_us > 0) {
+		if (store_prune_step(st, now - r->keep_us, STEP_FLOWS, now, &res))
+			return -1;
+		r->flows += res.flows;
+		r->events += res.events;
+		if (res.flows + res.events) {
+			*more = 1;
+			return 0;
+		}
+	}
+	if (r->max_bytes > 0) {
+		used = store_used_bytes(st);
+		if (used < 0)
+			return -1;
+		if (used > r->max_bytes) {
+			if (store_prune_step(st, INT64_MAX, STEP_FLOWS, now, &res))
+				return -1;
+			r->flows += res.flows;
+			r->events += res.events;
+			*more = res.flows > 0;
+			if (!res.flows)
+				log_warn("the database is over --max-size but holds no ended flow"
+					 " to remove");
+		}
+	}
+	return 0;
+}
+
+int retention_step(struct retention *r, struct store *st)
+{
+	int64_t now = clock_mono_us();
+	int more;
+
+	if (!retention_enabled(r) || now < r->next_us)
+		return 0;
+	if (step(r, st, &more))
+		return -1;
+	r->next_us = now + (more ? BUSY_US : IDLE_US);
+	return 0;
+}
+
+int retention_run(struct retention *r, struct store *st)
+{
+	int more = 1;
+
+	while (more)
+		if (step(r, st, &more))
+			return -1;
+	log_info("pruned %llu flows and %llu events", (unsigned long long)r->flows,
+		 (unsigned long long)r->events);
+	return 0;
+}
