@@ -236,9 +236,22 @@ struct sqlite3 *store_db(struct store *st)
 	return st->db;
 }
 
+int store_error_transient(struct store *st)
+{
+	int rc = sqlite3_errcode(st->db) & 0xff;
+
+	return rc == SQLITE_FULL || rc == SQLITE_IOERR;
+}
+
 int store_begin(struct store *st)
 {
 	return exec(st, "BEGIN", "cannot begin a transaction");
+}
+
+void store_rollback(struct store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
 int store_commit(struct store *st)

@@ -25,9 +25,16 @@ void store_close(struct store *st);
 /* The underlying handle, for modules that read with their own SQL views. */
 struct sqlite3 *store_db(struct store *st);
 
+/* Non-zero when the last failure may pass by itself: the disk or the
+ * database is full (SQLITE_FULL) or an I/O error (SQLITE_IOERR). */
+int store_error_transient(struct store *st);
+
 /* Transactions. Return 0 or -1 (reported). */
 int store_begin(struct store *st);
 int store_commit(struct store *st);
+
+/* Abandons the open transaction, if any (SQLite may have already). */
+void store_rollback(struct store *st);
 
 /* Returns the new session id, or -1. kind is "record" or "import". */
 int64_t store_session_start(struct store *st, const char *kind, const char *source,
@@ -146,6 +153,13 @@ int store_sessions(struct store *st, int (*fn)(const struct store_session *s, vo
  * and the events known lost. Returns 0 or -1 (reported). */
 int store_gap_totals(struct store *st, int64_t since_us, int64_t until_us,
 		     int64_t *ngaps, int64_t *lost);
+
+/* What retention removed (table prunes, schema version 3): how many pruning
+ * steps, the latest "history before" bound (µs), and the flows and events
+ * removed in all. *steps is 0 (the rest untouched) when nothing was pruned,
+ * also in a database older than version 3. Returns 0 or -1 (reported). */
+int store_prune_totals(struct store *st, int64_t *steps, int64_t *before_us, int64_t *flows,
+		       int64_t *events);
 
 /* Writes the query plan of the statement that q would run (events when
  * flows is 0, else flows), one "detail" line each, to buf. For tests.

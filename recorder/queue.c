@@ -17,6 +17,8 @@ struct queue {
 	pthread_cond_t nonempty, nonfull;
 	char *ring;
 	size_t size, head, tail, used, peak;
+	size_t cursor;		/* the next item to read; head..cursor is read, not released */
+	size_t consumed;	/* bytes between head and cursor */
 	int closed;
 };
 
@@ -53,7 +55,7 @@ void queue_free(struct queue *q)
 static long place(struct queue *q, size_t need)
 {
 	if (q->used == 0) {
-		q->head = q->tail = 0;
+		q->head = q->tail = q->cursor = 0;
 		return need <= q->size ? 0 : -1;
 	}
 	if (q->tail > q->head) {	/* data in [head, tail) */
@@ -113,16 +115,16 @@ const struct qitem *queue_peek(struct queue *q, int64_t timeout_us)
 		until.tv_nsec -= 1000000000;
 	}
 	pthread_mutex_lock(&q->lock);
-	while (!q->used && !q->closed)
+	while (q->used == q->consumed && !q->closed)
 		if (pthread_cond_timedwait(&q->nonempty, &q->lock, &until) == ETIMEDOUT)
 			break;
-	if (q->used) {
-		if (q->head + sizeof(uint32_t) > q->size ||
-		    ((struct qitem *)(q->ring + q->head))->len == SKIP) {
-			q->used -= q->size - q->head;
-			q->head = 0;
+	if (q->used > q->consumed) {
+		if (q->cursor + sizeof(uint32_t) > q->size ||
+		    ((struct qitem *)(q->ring + q->cursor))->len == SKIP) {
+			q->consumed += q->size - q->cursor;
+			q->cursor = 0;
 		}
-		it = (const struct qitem *)(q->ring + q->head);
+		it = (const struct qitem *)(q->ring + q->cursor);
 	}
 	pthread_mutex_unlock(&q->lock);
 	return it;
@@ -131,15 +133,38 @@ const struct qitem *queue_peek(struct queue *q, int64_t timeout_us)
 void queue_pop(struct queue *q)
 {
 	struct qitem *it;
+	size_t n;
 
 	pthread_mutex_lock(&q->lock);
-	it = (struct qitem *)(q->ring + q->head);
-	q->head += ALIGN8(sizeof(struct qitem) + it->len);
-	q->used -= ALIGN8(sizeof(struct qitem) + it->len);
-	if (q->head >= q->size)
-		q->head = 0;
+	it = (struct qitem *)(q->ring + q->cursor);
+	n = ALIGN8(sizeof(struct qitem) + it->len);
+	q->cursor += n;
+	q->consumed += n;
+	if (q->cursor >= q->size)
+		q->cursor = 0;
+	pthread_mutex_unlock(&q->lock);
+}
+
+void queue_release(struct queue *q)
+{
+	pthread_mutex_lock(&q->lock);
+	q->used -= q->consumed;
+	q->head = q->cursor;
+	q->consumed = 0;
 	pthread_cond_signal(&q->nonfull);
 	pthread_mutex_unlock(&q->lock);
+}
+
+size_t queue_rewind(struct queue *q)
+{
+	size_t n;
+
+	pthread_mutex_lock(&q->lock);
+	n = q->consumed;
+	q->cursor = q->head;
+	q->consumed = 0;
+	pthread_mutex_unlock(&q->lock);
+	return n;
 }
 
 void queue_close(struct queue *q)

@@ -32,12 +32,21 @@ void queue_free(struct queue *q);
  * queue is full, unless it is closed. Returns 0, or -1 when closed. */
 int queue_put(struct queue *q, const struct qitem *head, const void *data, size_t len);
 
-/* Waits up to timeout_us for an item. Returns it (valid until queue_pop()),
- * or NULL on timeout or when the queue is closed and empty. */
+/* Waits up to timeout_us for an item not read yet. Returns it (valid until
+ * queue_release()), or NULL on timeout or when the queue is closed and has
+ * nothing unread. */
 const struct qitem *queue_peek(struct queue *q, int64_t timeout_us);
 
-/* Removes the item queue_peek() returned. */
+/* Marks the item queue_peek() returned as read; it keeps its room until
+ * queue_release(), so that a failed transaction can read it again. */
 void queue_pop(struct queue *q);
+
+/* Frees the room of every item read so far (their transaction committed). */
+void queue_release(struct queue *q);
+
+/* Makes every read but unreleased item unread again (their transaction was
+ * rolled back). Returns the bytes they take. */
+size_t queue_rewind(struct queue *q);
 
 /* Wakes everyone; queue_put fails from now on, queue_peek drains what is left. */
 void queue_close(struct queue *q);

@@ -44,6 +44,9 @@ struct writer {
 	int resync_due;		/* events were lost: dump when allowed */
 	int64_t last_resync;	/* monotonic µs */
 	int64_t resync_done_us;	/* wall µs the dump ended; vanished flows pending */
+	struct recorder saved;	/* the counters at begin(), for a rollback */
+	int64_t stalled_until;	/* monotonic µs: the disk was full, retry then */
+	int64_t stalled_since;
 };
 
 static int begin(struct writer *w)
@@ -52,6 +55,7 @@ static int begin(struct writer *w)
 		return 0;
 	if (store_begin(w->rec.st))
 		return -1;
+	w->saved = w->rec;
 	w->in_txn = 1;
 	w->commit_at = clock_mono_us() + (int64_t)w->o->commit_ms * 1000;
 	return 0;
@@ -63,7 +67,14 @@ static int commit(struct writer *w)
 		return 0;
 	w->in_txn = 0;
 	w->pending = 0;
-	return store_commit(w->rec.st);
+	if (store_commit(w->rec.st))
+		return -1;
+	queue_release(w->q);
+	if (w->stalled_since) {
+		log_info("writing again after %.1f s", (clock_mono_us() - w->stalled_since) / 1e6);
+		w->stalled_since = 0;
+	}
+	return 0;
 }
 
 /* Stores the messages of one received datagram. */
@@ -131,6 +142,7 @@ static void status_line(struct writer *w, uint64_t *last_events, int64_t *last_a
 }
 
 static int start_session(struct writer *w, long *entries, int reopening);
+static int continue_flow(int64_t flow, const struct ct_event *ev, void *data);
 
 /* SIGHUP: ends the session in the database file we have, and starts one in
  * whatever file is at the path now (moved or rotated away: a new one). The
@@ -156,17 +168,83 @@ static int reopen(struct writer *w)
 	return 0;
 }
 
+/* After a write failed for want of space (or an I/O error): roll back, make
+ * the batch unread again and the open flows what the database says, and
+ * retry in a second. The receiving thread keeps queuing meanwhile; when the
+ * queue is full the kernel drops events, which become gaps as usual. */
+static int stall(struct writer *w)
+{
+	size_t held;
+
+	if (w->in_txn)
+		store_rollback(w->rec.st);
+	w->in_txn = 0;
+	w->pending = 0;
+	held = queue_rewind(w->q);
+	w->rec.events = w->saved.events;
+	w->rec.flows = w->saved.flows;
+	w->rec.gaps = w->saved.gaps;
+	w->rec.unparsed = w->saved.unparsed;
+	w->rec.ended_unknown = w->saved.ended_unknown;
+	w->resync_done_us = 0;
+	flowmap_free(w->rec.open);
+	w->rec.open = flowmap_new();
+	if (!w->rec.open)
+		return log_error("out of memory");
+	if (store_each_open_flow(w->rec.st, continue_flow, w->rec.open))
+		return -1;
+	if (!w->stalled_since) {
+		w->stalled_since = clock_mono_us();
+		log_warn("cannot write to '%s'; holding events in memory (%zu bytes now, at most"
+			 " %zu) and retrying every second", w->o->db, held, w->o->queue_size);
+	}
+	w->stalled_until = clock_mono_us() + 1000000;
+	return 0;
+}
+
+/* One turn of the writing loop: stores what is queued, commits when due,
+ * resyncs after a loss, prunes. Sets *done when the queue is closed and
+ * empty. Returns 0, or -1 on a failure (reported). */
+static int turn(struct writer *w, int closing, int *done)
+{
+	int64_t now = clock_mono_us();
+	int64_t wait = w->in_txn ? w->commit_at - now : 1000000;
+	const struct qitem *it = queue_peek(w->q, wait > 0 ? wait : 0);
+
+	if (it) {
+		if (begin(w))
+			return -1;
+		if (w->resync_done_us && it->t_us > w->resync_done_us) {
+			if (resync_finish(&w->rec, it->t_us))
+				return -1;
+			w->resync_done_us = 0;
+		}
+		if (it->kind == QITEM_GAP ? note_gap(w, it) : store_datagram(w, it))
+			return -1;
+		queue_pop(w->q);
+	} else if (closing) {
+		*done = 1;
+	}
+	now = clock_mono_us();
+	if (w->resync_due && now - w->last_resync >= RESYNC_MIN_US && (begin(w) || resync(w)))
+		return -1;
+	if (w->in_txn && (*done || now >= w->commit_at || w->pending >= COMMIT_EVERY_EVENTS) &&
+	    commit(w))
+		return -1;
+	if (!w->in_txn && w->o->retention && retention_step(w->o->retention, w->rec.st))
+		return -1;
+	return 0;
+}
+
 /* The writing loop: takes datagrams off the queue until it is closed and empty. */
 static int write_loop(struct writer *w, long entries)
 {
-	int64_t started = clock_mono_us(), status_at = started;
+	int64_t started = clock_mono_us(), status_at = started, stop_at = 0;
 	uint64_t status_events = 0;
-	int hinted = 0, closing = 0;
+	int hinted = 0, closing = 0, done = 0;
 
-	for (;;) {
+	while (!done) {
 		int64_t now = clock_mono_us();
-		int64_t wait = w->in_txn ? w->commit_at - now : 1000000;
-		const struct qitem *it;
 
 		if (recording_reopen && !closing) {
 			recording_reopen = 0;
@@ -175,34 +253,21 @@ static int write_loop(struct writer *w, long entries)
 		}
 		if (recording_stop && !closing) {
 			closing = 1;
+			stop_at = now;
 			receiver_stop(&w->rx);
 			queue_close(w->q);
 		}
-		it = queue_peek(w->q, wait > 0 ? wait : 0);
-		if (it) {
-			if (begin(w))
-				return -1;
-			if (w->resync_done_us && it->t_us > w->resync_done_us) {
-				if (resync_finish(&w->rec, it->t_us))
-					return -1;
-				w->resync_done_us = 0;
-			}
-			if (it->kind == QITEM_GAP ? note_gap(w, it) : store_datagram(w, it))
-				return -1;
-			queue_pop(w->q);
-		} else if (closing) {
-			break;
-		}
 		if (w->rx.error)
 			return -1;
-		now = clock_mono_us();
-		if (w->resync_due && now - w->last_resync >= RESYNC_MIN_US &&
-		    (begin(w) || resync(w)))
-			return -1;
-		if (w->in_txn && (now >= w->commit_at || w->pending >= COMMIT_EVERY_EVENTS) &&
-		    commit(w))
-			return -1;
-		if (!w->in_txn && w->o->retention && retention_step(w->o->retention, w->rec.st))
+		if (now < w->stalled_until) {
+			if (closing && now - stop_at > 10 * 1000000)
+				return log_error("stopping with %zu bytes of events not written",
+						 queue_used(w->q));
+			usleep(100000);
+			continue;
+		}
+		if (turn(w, closing, &done) &&
+		    (!store_error_transient(w->rec.st) || stall(w)))
 			return -1;
 		if (w->o->verbose && now - status_at >= STATUS_EVERY_US)
 			status_line(w, &status_events, &status_at);
