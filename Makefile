@@ -83,6 +83,13 @@ asan:
 	$(MAKE) B=build/asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
 		LDFLAGS="-fsanitize=address,undefined" test
 
+# The unit tests under valgrind: no invalid access, no definite leak.
+valgrind: $(UNIT_BIN)
+	@for t in $(UNIT_BIN); do \
+		SEED=$(CURDIR)/../shared/seed valgrind -q --error-exitcode=1 --leak-check=full \
+			--errors-for-leak-kinds=definite $$t || exit 1; \
+	done
+
 # libFuzzer targets for the log parsers (Debian's clang); FUZZ_TIME seconds each.
 FUZZ_TIME ?= 60
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined
@@ -100,5 +107,5 @@ fuzz:
 clean:
 	rm -rf $(B) tests/out
 
-.PHONY: all test run deps install asan fuzz clean
+.PHONY: all test run deps install asan valgrind fuzz clean
 include tests/bench/bench.mk
