@@ -1,6 +1,8 @@
-/* Readable text for flows and events in ctquery's list, show and stats: names, tuples, JSON and CSV fields. */
+/* Readable text for flows and events in ctquery's list, replay, show and stats: names, tuples, JSON and CSV fields. */
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 
 #include "ct_names.h"
@@ -52,28 +54,37 @@ static void json_tuple(const char *pre, const struct ct_tuple *t, FILE *out)
 	if (t->has_icmp)
 		fprintf(out, ",\"%sicmp_type\":%u,\"%sicmp_code\":%u,\"%sicmp_id\":%u", pre,
 			t->itype, pre, t->icode, pre, t->iid);
-	if (t->has_zone)
-		fprintf(out, ",\"%szone\":%u", pre, t->zone);
+	if (t->has_zone)	/* "zone" alone is CTA_ZONE's: orig_zone, as the --where view */
+		fprintf(out, ",\"%szone\":%u", *pre ? pre : "orig_", t->zone);
 }
 
-static const char *ended(const struct store_flow *fl)
+/* A JSON string: quoted, with '"', '\\' and control characters escaped
+ * (other bytes pass as they are). */
+static void json_str(const char *s, FILE *out)
 {
-	return fl->end_kind == 1 ? "destroyed" : fl->end_kind == 2 ? "unknown" : "open";
+	const unsigned char *p;
+
+	fputc('"', out);
+	for (p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(out, "\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(out, "\\u%04x", *p);
+		else
+			fputc(*p, out);
+	}
+	fputc('"', out);
 }
 
-void ft_flow_json(const struct store_flow *fl, FILE *out)
+/* The fields flows and events share, each with a leading comma: family,
+ * protocol, both tuples, then zone, mark, kernel id, state and counters when
+ * ev has them. */
+static void json_common(const struct ct_event *ev, FILE *out)
 {
-	const struct ct_event *ev = &fl->ev;
 	const char *st = ev->has & CT_HAS_STATE ? ct_state_name(ev->orig.proto, ev->state) : NULL;
 	char pb[8];
 
-	fprintf(out, "{\"flow\":%lld,\"session\":%lld,\"first_us\":%lld,", (long long)fl->id,
-		(long long)fl->session, (long long)fl->first_us);
-	if (fl->end_kind)
-		fprintf(out, "\"end_us\":%lld,", (long long)fl->end_us);
-	else
-		fputs("\"end_us\":null,", out);
-	fprintf(out, "\"ended\":\"%s\",\"family\":\"%s\",\"proto\":\"%s\"", ended(fl),
+	fprintf(out, ",\"family\":\"%s\",\"proto\":\"%s\"",
 		ev->family == AF_INET6 ? "ipv6" : "ipv4", ft_proto(ev->orig.proto, pb));
 	json_tuple("", &ev->orig, out);
 	json_tuple("reply_", &ev->reply, out);
@@ -91,7 +102,93 @@ void ft_flow_json(const struct store_flow *fl, FILE *out)
 	if (ev->has & CT_HAS_COUNTERS_REPLY)
 		fprintf(out, ",\"packets_reply\":%llu,\"bytes_reply\":%llu",
 			(unsigned long long)ev->pkts_reply, (unsigned long long)ev->bytes_reply);
+}
+
+static const char *ended(const struct store_flow *fl)
+{
+	return fl->end_kind == 1 ? "destroyed" : fl->end_kind == 2 ? "unknown" : "open";
+}
+
+void ft_flow_json(const struct store_flow *fl, FILE *out)
+{
+	fprintf(out, "{\"flow\":%lld,\"session\":%lld,\"first_us\":%lld,", (long long)fl->id,
+		(long long)fl->session, (long long)fl->first_us);
+	if (fl->end_kind)
+		fprintf(out, "\"end_us\":%lld,", (long long)fl->end_us);
+	else
+		fputs("\"end_us\":null,", out);
+	fprintf(out, "\"ended\":\"%s\"", ended(fl));
+	json_common(&fl->ev, out);
 	fprintf(out, ",\"events\":%lld}\n", (long long)fl->nevents);
+}
+
+/* The names of the status bits (enum ip_conntrack_status), as conntrack's --status takes them. */
+static const char *const status_names[] = {
+	"EXPECTED", "SEEN_REPLY", "ASSURED", "CONFIRMED", "SRC_NAT", "DST_NAT",
+	"SEQ_ADJUST", "SRC_NAT_DONE", "DST_NAT_DONE", "DYING", "FIXED_TIMEOUT",
+	"TEMPLATE", "UNTRACKED", "HELPER", "OFFLOAD", "HW_OFFLOAD",
+};
+
+const char *ft_status_name(int bit)
+{
+	return bit >= 0 && bit < (int)(sizeof(status_names) / sizeof(status_names[0])) ?
+	       status_names[bit] : NULL;
+}
+
+void ft_iso_time(char *buf, size_t size, int64_t t_us)
+{
+	time_t t = (time_t)(t_us / 1000000);
+	int64_t frac = t_us % 1000000;
+	struct tm tm;
+
+	if (frac < 0) {
+		frac += 1000000;
+		t--;
+	}
+	if (!gmtime_r(&t, &tm) || !strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm)) {
+		snprintf(buf, size, "?");
+		return;
+	}
+	snprintf(buf + strlen(buf), size - strlen(buf), ".%06lldZ", (long long)frac);
+}
+
+void ft_event_json(const struct ct_event *ev, int64_t flow, FILE *out)
+{
+	char when[48];
+	int bit, n = 0;
+
+	ft_iso_time(when, sizeof(when), ev->t_us);
+	fprintf(out, "{\"flow\":%lld,\"t_us\":%lld,\"time\":\"%s\",\"type\":\"%s\"",
+		(long long)flow, (long long)ev->t_us, when, ct_ev_type_name(ev->type));
+	json_common(ev, out);
+	if (ev->has & CT_HAS_STATUS) {
+		fputs(",\"status\":[", out);
+		for (bit = 0; bit < 32; bit++) {
+			if (!(ev->status & (1u << bit)))
+				continue;
+			if (ft_status_name(bit))
+				fprintf(out, "%s\"%s\"", n++ ? "," : "", ft_status_name(bit));
+			else
+				fprintf(out, "%s\"BIT%d\"", n++ ? "," : "", bit);
+		}
+		fputc(']', out);
+	}
+	if (ev->has & CT_HAS_TIMEOUT)
+		fprintf(out, ",\"timeout\":%u", ev->timeout);
+	if (ev->has & CT_HAS_TS_START)
+		fprintf(out, ",\"start_ns\":%llu", (unsigned long long)ev->ts_start);
+	if (ev->has & CT_HAS_TS_STOP)
+		fprintf(out, ",\"stop_ns\":%llu", (unsigned long long)ev->ts_stop);
+	if (ev->has & CT_HAS_KTIME)
+		fprintf(out, ",\"ktime_ns\":%llu", (unsigned long long)ev->ktime);
+	if (ev->portid) {
+		fprintf(out, ",\"portid\":%u", ev->portid);
+		if (ev->progname[0]) {
+			fputs(",\"progname\":", out);
+			json_str(ev->progname, out);
+		}
+	}
+	fputs("}\n", out);
 }
 
 void ft_flow_csv_header(FILE *out)

@@ -1,5 +1,6 @@
 /* Builds the store's filtered SELECTs: flow pre-filters as bound parameters, time windows, and --where over a read-only view. */
 #include <arpa/inet.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,6 +149,18 @@ static void cond_int(struct qbuf *b, const char *cond, int64_t v, int times)
 	}
 }
 
+/* Appends text, then takes v as the value of its next "?". */
+static void add_int(struct qbuf *b, const char *text, int64_t v)
+{
+	add(b, text);
+	if (b->n >= 48) {
+		b->overflow = 1;
+		return;
+	}
+	b->arg[b->n].blob = 0;
+	b->arg[b->n++].v = v;
+}
+
 static void arg_blob(struct qbuf *b, const void *p, int len)
 {
 	if (b->n >= 48) {
@@ -202,7 +215,68 @@ static int check_where(struct store *st, const char *expr)
 	return rc == SQLITE_OK ? 0 : -1;
 }
 
-static void build_where(struct qbuf *b, const struct store_query *q, int events)
+/* Which index should drive "flows alive at some instant of [lo, hi]"
+ * (first_us <= hi AND (end_us >= lo OR end_us IS NULL))? Either one alone
+ * is correct; the candidates are the flows started by hi (flows_first) or
+ * those ending from lo on plus the open ones (flows_end), and every flow is
+ * in one of the two sets, so the smaller is at most about half the table.
+ * Their sizes are estimated by interpolating lo and hi between the columns'
+ * extremes (four index probes): exact for evenly spread history, a guess
+ * otherwise. Returns 1 for flows_end, 0 for flows_first (also when the
+ * table is empty or the database predates flows_end). */
+static int alive_by_end(struct store *st, int64_t lo, int64_t hi)
+{
+	static const char sql[] =
+		"SELECT (SELECT min(first_us) FROM flows), (SELECT max(first_us) FROM flows),"
+		" (SELECT min(end_us) FROM flows), (SELECT max(end_us) FROM flows),"
+		" EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'flows_end')";
+	sqlite3_stmt *s = NULL;
+	double f_lo, f_hi, e_lo, e_hi, by_first, by_end;
+	int end = 0, i;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK ||
+	    sqlite3_step(s) != SQLITE_ROW)
+		goto out;	/* the query itself will report the trouble */
+	for (i = 0; i < 4; i++)
+		if (sqlite3_column_type(s, i) == SQLITE_NULL)
+			goto out;
+	if (!sqlite3_column_int(s, 4))
+		goto out;
+	f_lo = (double)sqlite3_column_int64(s, 0);
+	f_hi = (double)sqlite3_column_int64(s, 1);
+	e_lo = (double)sqlite3_column_int64(s, 2);
+	e_hi = (double)sqlite3_column_int64(s, 3);
+	/* the fractions of flows started by hi, and of flows ended from lo on */
+	by_first = hi >= f_hi ? 1 : hi < f_lo ? 0 : (hi - f_lo + 1) / (f_hi - f_lo + 1);
+	by_end = lo <= e_lo ? 1 : lo > e_hi ? 0 : (e_hi - lo + 1) / (e_hi - e_lo + 1);
+	end = by_end < by_first;
+out:
+	sqlite3_finalize(s);
+	return end;
+}
+
+/* Flows alive at some instant of [lo, hi]. probe: as a list of flow ids
+ * from one index (alive_by_end picks which; "+" keeps the planner off the
+ * other), for when the flows drive the query; else as plain conditions, for
+ * when events drive it and each row is checked anyway. */
+static void cond_alive(struct store *st, struct qbuf *b, int64_t lo, int64_t hi, int probe)
+{
+	if (!probe) {
+		add_int(b, " AND f.first_us <= ?", hi);
+		add_int(b, " AND (f.end_us IS NULL OR f.end_us >= ?)", lo);
+	} else if (alive_by_end(st, lo, hi)) {
+		add_int(b, " AND f.id IN (SELECT id FROM flows WHERE end_us >= ?", lo);
+		add_int(b, " AND +first_us <= ? UNION ALL", hi);
+		add_int(b, " SELECT id FROM flows WHERE end_us IS NULL AND +first_us <= ?)", hi);
+	} else {
+		add_int(b, " AND f.id IN (SELECT id FROM flows WHERE first_us <= ?", hi);
+		add_int(b, " AND (+end_us IS NULL OR +end_us >= ?))", lo);
+	}
+}
+
+/* probe: the flows drive the query, and no single flow is asked for. */
+static void build_where(struct store *st, struct qbuf *b, const struct store_query *q,
+			int events, int probe)
 {
 	unsigned pf = q->pf;
 
@@ -232,20 +306,16 @@ static void build_where(struct qbuf *b, const struct store_query *q, int events)
 	cond_range(b, "f.o_dst", &q->dst);
 	cond_range(b, "f.r_src", &q->rsrc);
 	cond_range(b, "f.r_dst", &q->rdst);
-	if (pf & STORE_PF_AT) {
-		cond_int(b, "f.first_us <= ?", q->at_us, 1);
-		cond_int(b, "(f.end_us IS NULL OR f.end_us >= ?)", q->at_us, 1);
-	}
+	if (pf & STORE_PF_AT)
+		cond_alive(st, b, q->at_us, q->at_us, probe);
 	if (events) {
 		if (pf & STORE_PF_SINCE)
 			cond_int(b, "e.t_us >= ?", q->since_us, 1);
 		if (pf & STORE_PF_UNTIL)
 			cond_int(b, "e.t_us <= ?", q->until_us, 1);
-	} else {
-		if (pf & STORE_PF_UNTIL)
-			cond_int(b, "f.first_us <= ?", q->until_us, 1);
-		if (pf & STORE_PF_SINCE)
-			cond_int(b, "(f.end_us IS NULL OR f.end_us >= ?)", q->since_us, 1);
+	} else if (pf & (STORE_PF_SINCE | STORE_PF_UNTIL)) {
+		cond_alive(st, b, pf & STORE_PF_SINCE ? q->since_us : INT64_MIN,
+			   pf & STORE_PF_UNTIL ? q->until_us : INT64_MAX, probe);
 	}
 	if (q->where) {
 		add(b, " AND f.id IN (SELECT id FROM ");
@@ -281,7 +351,7 @@ sqlite3_stmt *store_query_prepare(struct store *st, const struct store_query *q,
 		add(b, " FROM flows f CROSS JOIN events e ON e.flow = f.id");
 	else
 		add(b, " FROM events e JOIN flows f ON f.id = e.flow");
-	build_where(b, q, events);
+	build_where(st, b, q, events, (by_flow || !events) && !(q->pf & STORE_PF_FLOW));
 	add(b, " ");
 	add(b, order);
 	if (b->overflow) {

@@ -299,3 +299,36 @@ int store_gap_totals(struct store *st, int64_t since_us, int64_t until_us, int64
 	sqlite3_finalize(s);
 	return rc == SQLITE_ROW ? 0 : store_fail(st, "cannot read gaps");
 }
+
+int store_prune_totals(struct store *st, int64_t *steps, int64_t *before_us, int64_t *flows,
+		       int64_t *events)
+{
+	static const char sql[] =
+		"SELECT count(*), max(before_us), coalesce(sum(flows), 0),"
+		" coalesce(sum(events), 0) FROM prunes";
+	static const char has_table[] =
+		"SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'prunes'";
+	sqlite3_stmt *s;
+	int rc;
+
+	*steps = 0;
+	if (sqlite3_prepare_v2(st->db, has_table, -1, &s, NULL) != SQLITE_OK)
+		return store_fail(st, "cannot read the pruning record");
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc == SQLITE_DONE)
+		return 0;	/* a database from before version 3 */
+	if (rc != SQLITE_ROW || sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return store_fail(st, "cannot read the pruning record");
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*steps = sqlite3_column_int64(s, 0);
+		if (*steps) {
+			*before_us = sqlite3_column_int64(s, 1);
+			*flows = sqlite3_column_int64(s, 2);
+			*events = sqlite3_column_int64(s, 3);
+		}
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : store_fail(st, "cannot read the pruning record");
+}

@@ -1,4 +1,4 @@
-/* ctquery stats: totals by event type, protocol and state, the time span, gaps and losses, and top talkers. */
+/* ctquery stats: totals by event type, protocol and state, the time span, gaps and losses, pruned history, and top talkers. */
 #include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -39,7 +39,8 @@ static void usage(FILE *out)
 {
 	fprintf(out, "usage: ctquery [--db PATH] %s\n\n"
 		"Totals of the (filtered) history: events by type, flows by protocol and\n"
-		"final state, the time span, gaps and events lost; --top N groups flows.\n\n"
+		"final state, the time span, gaps and events lost, and what retention\n"
+		"pruned (for the whole database, whatever the filters); --top N groups flows.\n\n"
 		"  --top N      the N largest groups (default 10 when --by is given)\n"
 		"  --by KEY     src, dst, sport, dport, proto or pair (src -> dst)\n"
 		"  --sort WHAT  flows (default), packets or bytes\n%s", stats_usage, filter_usage);
@@ -100,7 +101,13 @@ static int cmp_group(const void *a, const void *b)
 	return vx < vy ? 1 : vx > vy ? -1 : strcmp(x->key, y->key);
 }
 
-static void report(struct stats *s, int64_t top, int64_t gaps, int64_t lost)
+/* What retention removed, when any: the steps taken and their totals. */
+struct pruned {
+	int64_t steps, before_us, flows, events;
+};
+
+static void report(struct stats *s, int64_t top, int64_t gaps, int64_t lost,
+		   const struct pruned *pr)
 {
 	char a[40], b[40], pb[8];
 	int p, i;
@@ -127,6 +134,11 @@ static void report(struct stats *s, int64_t top, int64_t gaps, int64_t lost)
 		printf("span: %s .. %s (%.0fs)\n", a, b, (s->last_us - s->first_us) / 1e6);
 	}
 	printf("gaps: %lld, events lost: %lld\n", (long long)gaps, (long long)lost);
+	if (pr->steps) {
+		time_format(a, sizeof(a), pr->before_us, 0);
+		printf("pruned: history before %s removed (%lld flows, %lld events)\n", a,
+		       (long long)pr->flows, (long long)pr->events);
+	}
 	if (!top)
 		return;
 	sort_mode = s->sort;
@@ -148,6 +160,7 @@ static int stats(struct query_ctx *ctx, const struct ct_filter *flt, struct stor
 	static struct store_flow fl;
 	static struct ct_event ev;
 	int64_t flow, gaps = 0, lost = 0;
+	struct pruned pr = { 0 };
 	int r = -1;
 
 	if (!st)
@@ -185,7 +198,9 @@ static int stats(struct query_ctx *ctx, const struct ct_filter *flt, struct stor
 		r = store_gap_totals(st, s->flows ? s->first_us : INT64_MIN,
 				     s->flows ? s->last_us : INT64_MAX, &gaps, &lost);
 	if (r == 0)
-		report(s, top, gaps, lost);
+		r = store_prune_totals(st, &pr.steps, &pr.before_us, &pr.flows, &pr.events);
+	if (r == 0)
+		report(s, top, gaps, lost, &pr);
 out:
 	store_cursor_free(c);
 	store_close(st);

@@ -1,11 +1,13 @@
-/* Unit tests of filter parsing (good and bad values), time parsing, and that selective filters use an index. */
+/* Unit tests of filter parsing (good and bad values), time parsing, replay's JSON, and that selective filters use an index. */
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <sqlite3.h>
 
 #include "filter.h"
+#include "filter_text.h"
 #include "log.h"
 #include "store.h"
 #include "timeparse.h"
@@ -140,9 +142,96 @@ static int uses_index(struct store *st, const struct store_query *q, int flows, 
 	return strstr(plan, idx) != NULL;
 }
 
+/* ... and never scan the whole flows table. */
+static int no_flow_scan(struct store *st, const struct store_query *q, int flows)
+{
+	char plan[2048];
+
+	if (store_query_plan(st, q, flows, plan, sizeof(plan)))
+		return 0;
+	if (strstr(plan, "SCAN f\n") || strstr(plan, "SCAN flows\n") ||
+	    strstr(plan, "SCAN f USING") || strstr(plan, "SCAN flows USING")) {
+		fprintf(stderr, "plan scans flows:\n%s", plan);
+		return 0;
+	}
+	return 1;
+}
+
+/* Flows one second apart from t = 1000 s, each 10 s long; the last 5 open. */
+static int add_flows(struct store *st, int n)
+{
+	char *sql = sqlite3_mprintf(
+		"INSERT INTO sessions(id, kind, started_us, version) VALUES (1, 'record', 0, 't');"
+		"WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < %d)"
+		" INSERT INTO flows(session, family, proto, o_l3, o_src, o_dst, r_l3, r_src, r_dst,"
+		" origin, first_us, end_us, end_kind)"
+		" SELECT 1, 2, 17, 2, x'7f000001', x'7f000001', 2, x'7f000001', x'7f000001', 0,"
+		" (1000 + i) * 1000000, CASE WHEN i > %d THEN NULL ELSE (1010 + i) * 1000000 END,"
+		" CASE WHEN i > %d THEN NULL ELSE 1 END FROM k", n, n - 5, n - 5);
+	int rc = sql ? sqlite3_exec(store_db(st), sql, NULL, NULL, NULL) : SQLITE_NOMEM;
+
+	sqlite3_free(sql);
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
+/* Counts the flows store_flows returns for q. */
+static int64_t nflows(struct store *st, const struct store_query *q)
+{
+	static struct store_flow fl;
+	struct store_cursor *c = store_flows(st, q);
+	int64_t n = 0;
+
+	while (c && store_next_flow(c, &fl) > 0)
+		n++;
+	store_cursor_free(c);
+	return c ? n : -1;
+}
+
+/* --at and --since/--until on flows: served by flows_first early in the
+ * history, by flows_end late in it, with the same answers either way. */
+static void test_time_plans(const char *path)
+{
+	struct store *st = store_open(path, STORE_WRITE);
+	struct store_query q;
+
+	CHECK(st && !add_flows(st, 1000));
+	store_close(st);
+	st = store_open(path, STORE_READ);
+	if (!st)
+		return;
+	memset(&q, 0, sizeof(q));
+	q.pf = STORE_PF_AT;
+	q.at_us = 1100 * 1000000LL;		/* early: few flows started before */
+	CHECK(uses_index(st, &q, 1, "flows_first") && no_flow_scan(st, &q, 1));
+	CHECK(uses_index(st, &q, 0, "flows_first") && no_flow_scan(st, &q, 0));
+	CHECK(nflows(st, &q) == 11);		/* flows 90..100 */
+	q.at_us = 1990 * 1000000LL;		/* late: few flows end after */
+	CHECK(uses_index(st, &q, 1, "flows_end") && no_flow_scan(st, &q, 1));
+	CHECK(uses_index(st, &q, 0, "flows_end") && no_flow_scan(st, &q, 0));
+	CHECK(nflows(st, &q) == 11);		/* 980..990 */
+	q.at_us = 2500 * 1000000LL;		/* after everything: the open ones */
+	CHECK(nflows(st, &q) == 5);
+	memset(&q, 0, sizeof(q));
+	q.pf = STORE_PF_SINCE | STORE_PF_UNTIL;
+	q.since_us = 1980 * 1000000LL;
+	q.until_us = 1985 * 1000000LL;
+	CHECK(uses_index(st, &q, 1, "flows_end") && no_flow_scan(st, &q, 1));
+	CHECK(nflows(st, &q) == 16);		/* 970..985 */
+	q.since_us = 1100 * 1000000LL;
+	q.until_us = 1105 * 1000000LL;
+	CHECK(uses_index(st, &q, 1, "flows_first") && no_flow_scan(st, &q, 1));
+	CHECK(nflows(st, &q) == 16);		/* 90..105 */
+	q.pf = STORE_PF_SINCE;			/* since alone: what ended after, or is open */
+	q.since_us = 1995 * 1000000LL;
+	CHECK(uses_index(st, &q, 1, "flows_end") && no_flow_scan(st, &q, 1));
+	CHECK(nflows(st, &q) == 16);		/* 985..995 ended at >= 1995, 996..1000 open */
+	store_close(st);
+}
+
 static void test_plans(void)
 {
 	char dir[] = "/tmp/ct-unit-XXXXXX", path[64];
+	struct store_cursor *c;
 	struct store *st;
 	struct store_query q;
 
@@ -185,14 +274,54 @@ static void test_plans(void)
 	/* --where: read-only, one expression */
 	memset(&q, 0, sizeof(q));
 	q.where = "bytes_orig > 1e6 AND dport = 22";
-	CHECK(store_flows(st, &q) != NULL);
+	CHECK((c = store_flows(st, &q)) != NULL);
+	store_cursor_free(c);
 	q.where = "1); DELETE FROM flows; SELECT (1";
 	CHECK(store_flows(st, &q) == NULL);
 	q.where = "id IN (SELECT id FROM sessions)";
-	CHECK(store_flows(st, &q) != NULL);
+	CHECK((c = store_flows(st, &q)) != NULL);
+	store_cursor_free(c);
 	store_close(st);
+	test_time_plans(path);
 	unlink(path);
 	rmdir(dir);
+}
+
+/* replay -o json: only what the event carried, status as names, strings escaped. */
+static void test_event_json(void)
+{
+	static struct ct_event ev;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+
+	if (!out)
+		return;
+	ev.type = CT_EV_DESTROY;
+	ev.t_us = 1764151200000001LL;
+	ev.family = ev.orig.l3 = ev.reply.l3 = AF_INET;
+	ev.orig.proto = ev.reply.proto = 1;
+	ev.orig.has_icmp = ev.reply.has_icmp = 1;
+	ev.orig.itype = 8;
+	ev.orig.has_zone = 1;
+	ev.orig.zone = 3;
+	ev.has = CT_HAS_STATUS | CT_HAS_ZONE;
+	ev.zone = 7;
+	ev.status = 1 << 1 | 1 << 2 | 1 << 20;
+	ev.portid = 42;
+	snprintf(ev.progname, sizeof(ev.progname), "a\"b\\c\n");
+	ft_event_json(&ev, 9, out);
+	fclose(out);
+	CHECK(buf && !strcmp(buf, "{\"flow\":9,\"t_us\":1764151200000001,"
+		"\"time\":\"2025-11-26T10:00:00.000001Z\",\"type\":\"DESTROY\",\"family\":\"ipv4\","
+		"\"proto\":\"icmp\",\"src\":\"0.0.0.0\",\"dst\":\"0.0.0.0\",\"icmp_type\":8,"
+		"\"icmp_code\":0,\"icmp_id\":0,\"orig_zone\":3,\"reply_src\":\"0.0.0.0\","
+		"\"reply_dst\":\"0.0.0.0\",\"reply_icmp_type\":0,\"reply_icmp_code\":0,"
+		"\"reply_icmp_id\":0,\"zone\":7,\"status\":[\"SEEN_REPLY\",\"ASSURED\",\"BIT20\"],"
+		"\"portid\":42,\"progname\":\"a\\\"b\\\\c\\u000a\"}\n"));
+	if (unit_failures)
+		fprintf(stderr, "json: %s", buf ? buf : "(none)\n");
+	free(buf);
 }
 
 int main(void)
@@ -201,6 +330,7 @@ int main(void)
 	test_parse();
 	test_match();
 	test_time();
+	test_event_json();
 	test_plans();
 	return unit_done("t_filter");
 }
