@@ -332,7 +332,7 @@ sqlite3_stmt *store_query_prepare(struct store *st, const struct store_query *q,
 	struct qbuf *b = calloc(1, sizeof(*b));
 	sqlite3_stmt *s = NULL;
 	const char *tail = NULL;
-	int i, by_flow;
+	int i, by_flow, selective;
 
 	if (!b) {
 		log_error("out of memory");
@@ -342,7 +342,11 @@ sqlite3_stmt *store_query_prepare(struct store *st, const struct store_query *q,
 		goto out;
 	/* Drive the join from flows when a flow column narrows it (its indexes),
 	 * from events otherwise (in order, or by the time index). */
-	by_flow = q->src.len || q->dst.len || (q->pf & (STORE_PF_FLOW | STORE_PF_DPORT)) ||
+	/* An address, a port or a flow id picks few flows through its own index;
+	 * a time condition then only checks them, instead of listing ids from
+	 * the time indexes (half the table at worst). */
+	selective = q->src.len || q->dst.len || (q->pf & (STORE_PF_FLOW | STORE_PF_DPORT));
+	by_flow = selective ||
 		  ((q->pf & STORE_PF_AT) && !(q->pf & (STORE_PF_SINCE | STORE_PF_UNTIL)));
 	add(b, head);
 	if (!events)
@@ -351,7 +355,7 @@ sqlite3_stmt *store_query_prepare(struct store *st, const struct store_query *q,
 		add(b, " FROM flows f CROSS JOIN events e ON e.flow = f.id");
 	else
 		add(b, " FROM events e JOIN flows f ON f.id = e.flow");
-	build_where(st, b, q, events, (by_flow || !events) && !(q->pf & STORE_PF_FLOW));
+	build_where(st, b, q, events, (by_flow || !events) && !selective);
 	add(b, " ");
 	add(b, order);
 	if (b->overflow) {
