@@ -32,7 +32,8 @@ const char filter_usage[] =
 	"      --since TIME  --until TIME   ISO 8601 (local, or Z/+HH:MM), epoch seconds\n"
 	"                                   (@N), now, or relative (-1h, -5m, -30s, -2d)\n"
 	"      --at TIME                    flows alive at that instant (open ones too)\n"
-	"      --flow ID  --limit N  --where EXPR (SQL over the view flows_v)\n";
+	"      --flow ID  --limit N  --where EXPR (SQL over the view flows_v)\n"
+	"      --session N                  one recorder run or import (ctquery sessions)\n";
 
 /* Long name of an option, for messages. */
 static const char *opt_name(int opt)
@@ -49,7 +50,7 @@ static const char *opt_name(int opt)
 		{ FO_STATE, "--state" }, { FO_ORIG_ZONE, "--orig-zone" },
 		{ FO_REPLY_ZONE, "--reply-zone" }, { FO_SINCE, "--since" }, { FO_UNTIL, "--until" },
 		{ FO_AT, "--at" }, { FO_FLOW, "--flow" }, { FO_LIMIT, "--limit" },
-		{ FO_WHERE, "--where" },
+		{ FO_WHERE, "--where" }, { FO_SESSION, "--session" },
 	};
 	size_t i;
 
@@ -248,8 +249,9 @@ static int parse_count(int opt, const char *arg, int64_t *v)
 {
 	unsigned long long n;
 
-	if (parse_uint(arg, 10, INT64_MAX, &n) || (opt == FO_FLOW && !n))
-		return bad(opt, opt == FO_FLOW ? "invalid flow id" : "invalid number", arg);
+	if (parse_uint(arg, 10, INT64_MAX, &n) || ((opt == FO_FLOW || opt == FO_SESSION) && !n))
+		return bad(opt, opt == FO_FLOW ? "invalid flow id" :
+			   opt == FO_SESSION ? "invalid session" : "invalid number", arg);
 	*v = n;
 	return 0;
 }
@@ -327,6 +329,8 @@ int filter_option(struct ct_filter *f, int opt, const char *arg, int argc, char 
 	};
 	size_t i;
 
+	if (opt == FO_SESSION)	/* no room left in opts: 0 means not given */
+		return parse_count(opt, arg, &f->session) ? -1 : 1;
 	for (i = 0; i < sizeof(bits) / sizeof(bits[0]); i++)
 		if (bits[i].opt == opt)
 			break;

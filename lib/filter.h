@@ -11,7 +11,7 @@
 enum {
 	FO_SPORT = 0x200, FO_DPORT, FO_RSPORT, FO_RDPORT, FO_ICMP_TYPE, FO_ICMP_CODE,
 	FO_ICMP_ID, FO_MASK_SRC, FO_MASK_DST, FO_STATE, FO_ORIG_ZONE, FO_REPLY_ZONE,
-	FO_SINCE, FO_UNTIL, FO_AT, FO_FLOW, FO_LIMIT, FO_WHERE,
+	FO_SINCE, FO_UNTIL, FO_AT, FO_FLOW, FO_LIMIT, FO_WHERE, FO_SESSION,
 };
 
 #define FILTER_SHORTOPTS "p:s:d:r:q:u:m:w:f:e:n::g::j::l:"
@@ -53,6 +53,7 @@ enum {
 	{ "until", required_argument, NULL, FO_UNTIL }, \
 	{ "at", required_argument, NULL, FO_AT }, \
 	{ "flow", required_argument, NULL, FO_FLOW }, \
+	{ "session", required_argument, NULL, FO_SESSION }, \
 	{ "limit", required_argument, NULL, FO_LIMIT }, \
 	{ "where", required_argument, NULL, FO_WHERE }
 
@@ -86,6 +87,7 @@ struct ct_filter {
 	int nat_l3;			/* family of a NAT address given (sets the orig l3 to compare) */
 	uint32_t labels[4];		/* -l: label bits that must all be set */
 	int64_t since_us, until_us, at_us, flow, limit;
+	int64_t session;		/* --session: 0 when not given (ids start at 1) */
 	const char *where;
 };
 

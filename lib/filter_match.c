@@ -352,5 +352,7 @@ void filter_to_query(const struct ct_filter *f, struct store_query *q)
 		q->pf |= STORE_PF_AT, q->at_us = f->at_us;
 	if (o & FF_FLOW)
 		q->pf |= STORE_PF_FLOW, q->flow = f->flow;
+	if (f->session)
+		q->pf |= STORE_PF_SESSION, q->session = f->session;
 	q->where = f->where;
 }

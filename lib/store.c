@@ -9,7 +9,7 @@
 #include "log.h"
 #include "store_internal.h"
 
-extern const char ct_sql_schema[], ct_sql_migrate_2[], ct_sql_migrate_3[];
+extern const char ct_sql_schema[], ct_sql_migrate_2[], ct_sql_migrate_3[], ct_sql_migrate_4[];
 
 /* "ctrc": marks a database as ours in its header. */
 #define STORE_APPLICATION_ID 0x63747263
@@ -28,7 +28,7 @@ static const char *const stmt_sql[STMT_MAX] = {
 	[STMT_EVENT_INSERT] =
 		"INSERT INTO events (flow, t_us, type, status, timeout, state, tcpinfo, mark,"
 		" o_packets, o_bytes, r_packets, r_bytes, t_start, t_stop, ktime, portid,"
-		" progname, extra) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		" progname, extra, session) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[STMT_GAP_INSERT] =
 		"INSERT INTO gaps (session, t_us, kind, lost) VALUES (?,?,?,?)",
 	[STMT_UNPARSED_INSERT] =
@@ -81,6 +81,7 @@ static const struct {
 } migrations[] = {
 	{ 2, ct_sql_migrate_2 },
 	{ 3, ct_sql_migrate_3 },
+	{ 4, ct_sql_migrate_4 },
 };
 
 /* Sets user_version (PRAGMA takes no bound parameter). */
@@ -281,7 +282,7 @@ int64_t store_session_start(struct store *st, const char *kind, const char *sour
 		sqlite3_bind_text(s, 5, source, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 6, CT_VERSION, -1, SQLITE_STATIC);
 	if (sqlite3_step(s) == SQLITE_DONE)
-		id = sqlite3_last_insert_rowid(st->db);
+		st->session = id = sqlite3_last_insert_rowid(st->db);
 	else
 		store_fail(st, "cannot start a session");
 	sqlite3_finalize(s);

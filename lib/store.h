@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include "ct_event.h"
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 #define CT_VERSION "0.1"
 
 struct store;
@@ -60,7 +60,8 @@ int64_t store_flow_insert(struct store *st, int64_t session, const struct ct_eve
 int store_flow_end(struct store *st, int64_t flow, int64_t t_us, int end_kind,
 		   const struct ct_event *ev);
 
-/* Stores one event of flow: what ev carries beyond the flow's tuples. */
+/* Stores one event of flow: what ev carries beyond the flow's tuples, with
+ * the session that store_session_start() last started on st. */
 int store_event_insert(struct store *st, int64_t flow, const struct ct_event *ev);
 
 /* A place where history may be incomplete; lost < 0 when unknown. */
@@ -92,6 +93,8 @@ enum {
 	STORE_PF_UNTIL = 1 << 7,
 	STORE_PF_AT = 1 << 8,
 	STORE_PF_FLOW = 1 << 9,
+	STORE_PF_SESSION = 1 << 10,
+	STORE_PF_AFTER = 1 << 11,
 };
 
 /* What to read. A zeroed query reads every NEW, UPDATE and DESTROY event.
@@ -106,11 +109,17 @@ struct store_query {
 	int64_t since_us, until_us;	/* events (or flows alive) within [since, until] */
 	int64_t at_us;		/* flows alive at that instant (still open counts) */
 	int64_t flow;		/* one flow id */
+	int64_t session;	/* events stored by that session; flows it started */
+	int64_t after_id;	/* events after this event id (replay --follow) */
 	const char *where;	/* SQL expression over the view flows_v, or NULL */
 };
 
 /* Returns a cursor over the matching events, or NULL (reported). */
 struct store_cursor *store_events(struct store *st, const struct store_query *q);
+
+/* The id of the event store_next() returned last (increasing in the order
+ * events were stored). */
+int64_t store_cursor_event_id(const struct store_cursor *c);
 
 /* Fills ev (and *flow) with the next event. Returns 1, 0 at the end, -1 on error. */
 int store_next(struct store_cursor *c, struct ct_event *ev, int64_t *flow);

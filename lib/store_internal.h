@@ -18,6 +18,7 @@ struct store {
 	sqlite3 *db;
 	char *path;
 	int writable;
+	int64_t session;	/* the session this connection stores events for */
 	sqlite3_stmt *stmt[STMT_MAX];
 };
 

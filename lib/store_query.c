@@ -290,6 +290,11 @@ static void build_where(struct store *st, struct qbuf *b, const struct store_que
 	}
 	if (pf & STORE_PF_FLOW)
 		cond_int(b, events ? "e.flow = ?" : "f.id = ?", q->flow, 1);
+	if (pf & STORE_PF_SESSION)	/* events stored before version 4 have none */
+		cond_int(b, events ? "coalesce(e.session, f.session) = ?" : "f.session = ?",
+			 q->session, 1);
+	if (events && (pf & STORE_PF_AFTER))
+		cond_int(b, "e.id > ?", q->after_id, 1);
 	if (pf & STORE_PF_FAMILY)
 		cond_int(b, "f.family = ?", q->family, 1);
 	if (pf & STORE_PF_PROTO)

@@ -10,6 +10,7 @@
 struct store_cursor {
 	struct store *st;
 	sqlite3_stmt *s;
+	int64_t event_id;	/* of the last event read */
 };
 
 /* Column order of the SELECT below; the tuple columns come in blocks of 9. */
@@ -17,6 +18,7 @@ enum {
 	C_FLOW, C_T_US, C_TYPE, C_STATUS, C_TIMEOUT, C_STATE, C_TCPINFO, C_MARK,
 	C_OPKTS, C_OBYTES, C_RPKTS, C_RBYTES, C_TSTART, C_TSTOP, C_KTIME, C_PORTID,
 	C_PROGNAME, C_EXTRA, C_FAMILY, C_CTID, C_ZONE, C_PROTO, C_ORIG, C_REPLY = C_ORIG + 9,
+	C_ID = C_REPLY + 9,
 };
 
 static const char select_head[] =
@@ -24,7 +26,8 @@ static const char select_head[] =
 	" e.o_packets, e.o_bytes, e.r_packets, e.r_bytes, e.t_start, e.t_stop, e.ktime,"
 	" e.portid, e.progname, e.extra, f.family, f.ct_id, f.zone, f.proto,"
 	" f.o_l3, f.o_src, f.o_dst, f.o_sport, f.o_dport, f.o_itype, f.o_icode, f.o_iid, f.o_zone,"
-	" f.r_l3, f.r_src, f.r_dst, f.r_sport, f.r_dport, f.r_itype, f.r_icode, f.r_iid, f.r_zone";
+	" f.r_l3, f.r_src, f.r_dst, f.r_sport, f.r_dport, f.r_itype, f.r_icode, f.r_iid, f.r_zone,"
+	" e.id";
 
 struct store_cursor *store_events(struct store *st, const struct store_query *q)
 {
@@ -89,6 +92,11 @@ static void opt_u32(sqlite3_stmt *s, int col, uint32_t *v, uint32_t *has, uint32
 	}
 }
 
+int64_t store_cursor_event_id(const struct store_cursor *c)
+{
+	return c->event_id;
+}
+
 int store_next(struct store_cursor *c, struct ct_event *ev, int64_t *flow)
 {
 	sqlite3_stmt *s = c->s;
@@ -100,6 +108,7 @@ int store_next(struct store_cursor *c, struct ct_event *ev, int64_t *flow)
 	if (rc != SQLITE_ROW)
 		return store_fail(c->st, "cannot read events");
 	memset(ev, 0, offsetof(struct ct_event, extra));
+	c->event_id = sqlite3_column_int64(s, C_ID);
 	*flow = sqlite3_column_int64(s, C_FLOW);
 	ev->t_us = sqlite3_column_int64(s, C_T_US);
 	ev->type = sqlite3_column_int(s, C_TYPE);

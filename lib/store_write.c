@@ -125,6 +125,8 @@ int store_event_insert(struct store *st, int64_t flow, const struct ct_event *ev
 	}
 	if (ev->extra_len)
 		sqlite3_bind_blob(s, 18, ev->extra, ev->extra_len, SQLITE_STATIC);
+	if (st->session)
+		sqlite3_bind_int64(s, 19, st->session);
 	return run(st, s, "cannot store an event");
 }
 

@@ -1,8 +1,10 @@
 /* ctquery replay: prints recorded events exactly as `conntrack -E` printed them live. */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "args.h"
 #include "commands.h"
@@ -13,7 +15,8 @@
 #include "log.h"
 #include "store.h"
 
-static const char replay_usage[] = "replay [-o FORMAT[,...]] [--pretty] [-e EVENTS] [FILTER...]";
+static const char replay_usage[] =
+	"replay [-o FORMAT[,...]] [--pretty] [-e EVENTS] [--speed X] [--follow] [FILTER...]";
 
 static void usage(FILE *out)
 {
@@ -33,6 +36,10 @@ static void usage(FILE *out)
 		"                         timeout, start_ns, stop_ns, ktime_ns, portid,\n"
 		"                         progname\n"
 		"  --pretty               with -o xml: the documented, indented XML layout\n"
+		"  --speed X              re-enact the recorded pacing, X times as fast\n"
+		"                         (1 = as it happened)\n"
+		"  --follow               then keep printing new events as ctrecord stores\n"
+		"                         them, until SIGINT (like tail -f)\n"
 		"  -e, --event-mask LIST  NEW,UPDATE,DESTROY,ALL (default: ALL)\n"
 		"  -h, --help             show this help\n%s", replay_usage, filter_usage);
 }
@@ -58,40 +65,114 @@ static int parse_output(struct ct_fmt *fmt, int *json, const char *list)
 	return rest[0] ? ct_fmt_parse(fmt, rest) : 0;
 }
 
-static int replay(struct query_ctx *ctx, struct ct_fmt *fmt, int json,
-		  const struct store_query *q, const struct ct_filter *flt)
+/* How to go through the events: as fast as possible, at a pace, or on and on. */
+struct run {
+	struct ct_fmt *fmt;
+	int json;
+	const struct ct_filter *flt;
+	double speed;		/* --speed: 1 = as it happened; 0 = no pacing */
+	int follow;		/* --follow: wait for new events until a signal */
+	int64_t shown, prev_us;
+	int64_t last_id;	/* the last event read */
+};
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
 {
-	int64_t shown = 0;
-	struct store *st = store_open(ctx->db, STORE_READ);
-	struct store_cursor *c = NULL;
+	(void)sig;
+	stop_requested = 1;
+}
+
+/* Sleeps us microseconds, or less when a signal asks to stop. */
+static void nap(int64_t us)
+{
+	while (us > 0 && !stop_requested) {
+		int64_t step = us < 100000 ? us : 100000;
+
+		usleep((useconds_t)step);
+		us -= step;
+	}
+}
+
+/* Waits as long as the gap to the previous event, divided by the speed. */
+static void pace(struct run *r, int64_t t_us)
+{
+	if (r->speed > 0 && r->prev_us && t_us > r->prev_us) {
+		fflush(stdout);
+		nap((int64_t)((t_us - r->prev_us) / r->speed));
+	}
+	r->prev_us = t_us;
+}
+
+/* Prints the events q selects. Returns 1 when --limit is reached, 0 when
+ * they ran out, -1 on an error (reported). */
+static int pass(struct store *st, struct run *r, const struct store_query *q)
+{
+	struct store_cursor *c = store_events(st, q);
 	static struct ct_event ev;
 	int64_t flow;
-	int r = -1;
+	int rc = 0;
+
+	if (!c)
+		return -1;
+	while (!stop_requested && (rc = store_next(c, &ev, &flow)) > 0) {
+		r->last_id = store_cursor_event_id(c);
+		if (!filter_match(r->flt, &ev))
+			continue;
+		if (r->flt->limit && r->shown >= r->flt->limit) {
+			rc = 1;
+			break;
+		}
+		r->shown++;
+		pace(r, ev.t_us);
+		if (r->json) {
+			ft_event_json(&ev, flow, stdout);
+		} else if (ct_fmt_event(r->fmt, &ev, stdout)) {
+			rc = -1;
+			break;
+		}
+		if (r->speed > 0 || r->follow)
+			fflush(stdout);
+	}
+	store_cursor_free(c);
+	return stop_requested ? 1 : rc;
+}
+
+static int replay(struct query_ctx *ctx, struct run *r, struct store_query *q)
+{
+	struct store *st = store_open(ctx->db, STORE_READ);
+	int rc = -1;
 
 	if (!st)
 		return -1;
-	c = store_events(st, q);
-	if (!c || (!json && ct_fmt_open(fmt)))
-		goto out;
-	while ((r = store_next(c, &ev, &flow)) > 0) {
-		if (!filter_match(flt, &ev))
-			continue;
-		if (flt->limit && shown++ >= flt->limit)
-			break;
-		if (json) {
-			ft_event_json(&ev, flow, stdout);
-		} else if (ct_fmt_event(fmt, &ev, stdout)) {
-			r = -1;
-			break;
+	if (r->json || !ct_fmt_open(r->fmt)) {
+		/* --follow: each pass starts a read of its own, so it sees what
+		 * ctrecord committed since the last one; like tail -f. */
+		while ((rc = pass(st, r, q)) == 0 && r->follow) {
+			fflush(stdout);
+			nap(200000);
+			q->pf |= STORE_PF_AFTER;
+			q->after_id = r->last_id;
 		}
 	}
-	ct_fmt_close(fmt, stdout);
+	ct_fmt_close(r->fmt, stdout);	/* as conntrack -E on SIGINT */
 	if (fflush(stdout) || ferror(stdout))
-		r = log_errno("cannot write the output");
-out:
-	store_cursor_free(c);
+		rc = log_errno("cannot write the output");
 	store_close(st);
-	return r < 0 ? -1 : 0;
+	return rc < 0 ? -1 : 0;
+}
+
+/* Parses --speed: a positive factor. */
+static int parse_speed(const char *arg, double *speed)
+{
+	char *end;
+
+	*speed = strtod(arg, &end);
+	if (end == arg || *end || !(*speed > 0) || *speed > 1e6)
+		return log_error("--speed: invalid factor '%s' (1 = as it happened, 10 = ten"
+				 " times faster)", arg);
+	return 0;
 }
 
 static int replay_exec(struct query_ctx *ctx, int argc, char **argv)
@@ -100,6 +181,8 @@ static int replay_exec(struct query_ctx *ctx, int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "event-mask", required_argument, NULL, 'e' },
 		{ "pretty", no_argument, NULL, 'P' },
+		{ "speed", required_argument, NULL, 'S' },
+		{ "follow", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		FILTER_LONGOPTS,
 		{ 0 }
@@ -107,6 +190,8 @@ static int replay_exec(struct query_ctx *ctx, int argc, char **argv)
 	struct ct_fmt fmt = { 0 };
 	struct store_query q = { 0 };
 	struct ct_filter flt = { 0 };
+	struct run run = { .fmt = &fmt, .flt = &flt };
+	struct sigaction sa = { .sa_handler = on_signal };
 	int c, r, json = 0;
 
 	opterr = 0;	/* one line of our own per bad option */
@@ -122,6 +207,13 @@ static int replay_exec(struct query_ctx *ctx, int argc, char **argv)
 			break;
 		case 'P':
 			fmt.pretty = 1;
+			break;
+		case 'S':
+			if (parse_speed(optarg, &run.speed))
+				return 2;
+			break;
+		case 'F':
+			run.follow = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -142,7 +234,10 @@ static int replay_exec(struct query_ctx *ctx, int argc, char **argv)
 		log_error("--pretty needs -o xml");
 		return 2;
 	}
-	return replay(ctx, &fmt, json, &q, &flt) ? 1 : 0;
+	run.json = json;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	return replay(ctx, &run, &q) ? 1 : 0;
 }
 
 const struct command cmd_replay = {

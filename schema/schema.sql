@@ -1,4 +1,4 @@
--- The ctrecord database, schema version 3: sessions, flows, their events, gaps.
+-- The ctrecord database, schema version 4: sessions, flows, their events, gaps.
 -- Owned by lib/store.c; PRAGMA user_version holds the version.
 
 -- One recorder run or one import.
@@ -71,7 +71,9 @@ CREATE TABLE events (
   ktime       INTEGER,                 -- CTA_TIMESTAMP_EVENT, ns (kernel >= 6.14)
   portid      INTEGER,                 -- netlink portid of the process that caused it
   progname    TEXT,                    -- its name, read at receive time
-  extra       BLOB                     -- attributes with no column, verbatim netlink TLVs
+  extra       BLOB,                    -- attributes with no column: verbatim netlink TLVs
+  -- the session that stored it (version 4; NULL in older rows)
+  session     INTEGER
 );
 CREATE INDEX events_flow ON events(flow);
 CREATE INDEX events_time ON events(t_us);

@@ -156,6 +156,7 @@ static void test_migration(void)
 	store_close(st);
 	CHECK(sqlite3_open(old, &db) == SQLITE_OK);
 	CHECK(sqlite3_exec(db, "DROP TABLE imports; DROP TABLE prunes; DROP INDEX flows_end;"
+			   " ALTER TABLE events DROP COLUMN session;"
 			   " PRAGMA user_version = 1", NULL, NULL, NULL) == SQLITE_OK);
 	sqlite3_close(db);
 
@@ -175,6 +176,9 @@ static void test_migration(void)
 	CHECK(names && strstr(names, "imports") && strstr(names, "prunes") &&
 	      strstr(names, "flows_end"));
 	sqlite3_free(names);
+	CHECK(sqlite3_prepare_v2(store_db(st), "SELECT session FROM events", -1, &s, NULL) ==
+	      SQLITE_OK);
+	sqlite3_finalize(s);
 	store_close(st);
 }
 
