@@ -19,6 +19,8 @@ const char filter_usage[] =
 	"      --sport, --orig-port-src PORT    --dport, --orig-port-dst PORT\n"
 	"      --reply-port-src PORT            --reply-port-dst PORT   (need -p)\n"
 	"      --icmp-type T  --icmp-code C  --icmp-id I                (need -p icmp|icmpv6)\n"
+	"      --icmpv6-type T  --icmpv6-code C  --icmpv6-id I          (the same, conntrack's\n"
+	"                                                              names for -p icmpv6)\n"
 	"      --state STATE       protocol state (needs -p tcp, sctp or dccp)\n"
 	"  -s, --src, --orig-src ADDR[/N]      -d, --dst, --orig-dst ADDR[/N]\n"
 	"      --mask-src MASK  --mask-dst MASK\n"

@@ -19,7 +19,6 @@ enum {
 /* struct option entries for every filter option; put them in a command's table. */
 #define FILTER_LONGOPTS \
 	{ "proto", required_argument, NULL, 'p' }, \
-	{ "protonum", required_argument, NULL, 'p' }, \
 	{ "src", required_argument, NULL, 's' }, \
 	{ "orig-src", required_argument, NULL, 's' }, \
 	{ "dst", required_argument, NULL, 'd' }, \
@@ -37,6 +36,9 @@ enum {
 	{ "icmp-type", required_argument, NULL, FO_ICMP_TYPE }, \
 	{ "icmp-code", required_argument, NULL, FO_ICMP_CODE }, \
 	{ "icmp-id", required_argument, NULL, FO_ICMP_ID }, \
+	{ "icmpv6-type", required_argument, NULL, FO_ICMP_TYPE }, \
+	{ "icmpv6-code", required_argument, NULL, FO_ICMP_CODE }, \
+	{ "icmpv6-id", required_argument, NULL, FO_ICMP_ID }, \
 	{ "state", required_argument, NULL, FO_STATE }, \
 	{ "status", required_argument, NULL, 'u' }, \
 	{ "mark", required_argument, NULL, 'm' }, \

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sqlite3.h>
 
+#include "ct_names.h"
 #include "log.h"
 #include "store_query.h"
 
@@ -32,11 +33,6 @@ static const char view_sql[] =
 	" (o_dst != r_src OR coalesce(o_dport, -1) != coalesce(r_sport, -1)) AS dnat"
 	" FROM main.flows) AS flows_v";
 
-static const char *const tcp_states[] = {
-	"NONE", "SYN_SENT", "SYN_RECV", "ESTABLISHED", "FIN_WAIT", "CLOSE_WAIT",
-	"LAST_ACK", "TIME_WAIT", "CLOSE", "SYN_SENT2",
-};
-
 static void fn_addr(sqlite3_context *cx, int argc, sqlite3_value **argv)
 {
 	char buf[INET6_ADDRSTRLEN];
@@ -52,35 +48,30 @@ static void fn_addr(sqlite3_context *cx, int argc, sqlite3_value **argv)
 	sqlite3_result_text(cx, buf, -1, SQLITE_TRANSIENT);
 }
 
+/* ct_proto_name(proto): the name conntrack prints, or the number as text. */
 static void fn_proto(sqlite3_context *cx, int argc, sqlite3_value **argv)
 {
-	static const struct { int n; const char *name; } names[] = {
-		{ 1, "icmp" }, { 6, "tcp" }, { 17, "udp" }, { 33, "dccp" }, { 47, "gre" },
-		{ 58, "icmpv6" }, { 132, "sctp" }, { 136, "udplite" },
-	};
-	int p = sqlite3_value_int(argv[0]);
-	size_t i;
+	const char *name = ct_proto_name(sqlite3_value_int(argv[0]));
 
 	(void)argc;
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (names[i].n == p) {
-			sqlite3_result_text(cx, names[i].name, -1, SQLITE_STATIC);
-			return;
-		}
-	sqlite3_result_text(cx, "unknown", -1, SQLITE_STATIC);
+	if (name)
+		sqlite3_result_text(cx, name, -1, SQLITE_STATIC);
+	else
+		sqlite3_result_text(cx, (const char *)sqlite3_value_text(argv[0]), -1,
+				    SQLITE_TRANSIENT);
 }
 
+/* ct_state_name(proto, state): TCP, SCTP or DCCP state names, else NULL. */
 static void fn_state(sqlite3_context *cx, int argc, sqlite3_value **argv)
 {
-	int s = sqlite3_value_int(argv[1]);
+	const char *name = sqlite3_value_type(argv[1]) == SQLITE_NULL ? NULL :
+		ct_state_name(sqlite3_value_int(argv[0]), sqlite3_value_int(argv[1]));
 
 	(void)argc;
-	if (sqlite3_value_type(argv[1]) == SQLITE_NULL || sqlite3_value_int(argv[0]) != 6 ||
-	    s < 0 || s >= (int)(sizeof(tcp_states) / sizeof(tcp_states[0]))) {
+	if (name)
+		sqlite3_result_text(cx, name, -1, SQLITE_STATIC);
+	else
 		sqlite3_result_null(cx);
-		return;
-	}
-	sqlite3_result_text(cx, tcp_states[s], -1, SQLITE_STATIC);
 }
 
 /* Refuses anything a --where expression could do beyond reading. */

@@ -51,6 +51,19 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
 	[ "$(fingerprint ro.db ro.db-wal)" = "$before" ] || fail "ro.db changed"
 fi
 
+# A reader in a long read transaction (a sqlite3 shell left open) does not
+# stop the writer: WAL lets both go on.
+"$BIN/ctrecord" --db reader.db --import "$LOG" 2>/dev/null
+{ echo "BEGIN;"; echo "SELECT 'reading', count(*) FROM events;"; sleep 6; echo "COMMIT;"; } |
+	sqlite3 reader.db >reader.out &
+reader=$!
+wait_until 5 grep -q reading reader.out || fail "the reader did not start"
+"$BIN/ctrecord" --db reader.db --import "$SEED/events.xml" 2>err ||
+	{ cat err; fail "a long reader blocked the writer"; }
+kill "$reader" 2>/dev/null || true
+wait "$reader" 2>/dev/null || true
+say "a long read transaction: the writer went on"
+
 "$BIN/ctrecord" --db locked.db --import "$LOG" 2>/dev/null
 # A sqlite3 shell holds the write lock for longer than ctrecord waits (5 s).
 { echo "BEGIN IMMEDIATE;"; echo "SELECT 'locked';"; sleep 8; echo "COMMIT;"; } |
