@@ -211,35 +211,36 @@ static int check_where(struct store *st, const char *expr)
  * is correct; the candidates are the flows started by hi (flows_first) or
  * those ending from lo on plus the open ones (flows_end), and every flow is
  * in one of the two sets, so the smaller is at most about half the table.
- * Their sizes are estimated by interpolating lo and hi between the columns'
- * extremes (four index probes): exact for evenly spread history, a guess
- * otherwise. Returns 1 for flows_end, 0 for flows_first (also when the
- * table is empty or the database predates flows_end). */
+ * Flow ids grow in the order flows were first seen, so the id of the last
+ * flow started by hi estimates the first set, and the id of the first flow
+ * ending from lo on the second (plus the open flows): two index probes and a
+ * count, right for bursty history too. Returns 1 for flows_end, 0 for
+ * flows_first (also when the database predates flows_end). */
 static int alive_by_end(struct store *st, int64_t lo, int64_t hi)
 {
 	static const char sql[] =
-		"SELECT (SELECT min(first_us) FROM flows), (SELECT max(first_us) FROM flows),"
-		" (SELECT min(end_us) FROM flows), (SELECT max(end_us) FROM flows),"
+		"SELECT (SELECT min(id) FROM flows), (SELECT max(id) FROM flows),"
+		" (SELECT id FROM flows WHERE first_us <= ?2 ORDER BY first_us DESC LIMIT 1),"
+		" (SELECT id FROM flows WHERE end_us >= ?1 ORDER BY end_us LIMIT 1),"
+		" (SELECT count(*) FROM flows WHERE end_us IS NULL),"
 		" EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'flows_end')";
 	sqlite3_stmt *s = NULL;
-	double f_lo, f_hi, e_lo, e_hi, by_first, by_end;
-	int end = 0, i;
+	int64_t min_id, max_id, by_first, by_end;
+	int end = 0;
 
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK ||
-	    sqlite3_step(s) != SQLITE_ROW)
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
 		goto out;	/* the query itself will report the trouble */
-	for (i = 0; i < 4; i++)
-		if (sqlite3_column_type(s, i) == SQLITE_NULL)
-			goto out;
-	if (!sqlite3_column_int(s, 4))
+	sqlite3_bind_int64(s, 1, lo);
+	sqlite3_bind_int64(s, 2, hi);
+	if (sqlite3_step(s) != SQLITE_ROW || sqlite3_column_type(s, 0) == SQLITE_NULL ||
+	    !sqlite3_column_int(s, 5))
 		goto out;
-	f_lo = (double)sqlite3_column_int64(s, 0);
-	f_hi = (double)sqlite3_column_int64(s, 1);
-	e_lo = (double)sqlite3_column_int64(s, 2);
-	e_hi = (double)sqlite3_column_int64(s, 3);
-	/* the fractions of flows started by hi, and of flows ended from lo on */
-	by_first = hi >= f_hi ? 1 : hi < f_lo ? 0 : (hi - f_lo + 1) / (f_hi - f_lo + 1);
-	by_end = lo <= e_lo ? 1 : lo > e_hi ? 0 : (e_hi - lo + 1) / (e_hi - e_lo + 1);
+	min_id = sqlite3_column_int64(s, 0);
+	max_id = sqlite3_column_int64(s, 1);
+	by_first = sqlite3_column_type(s, 2) == SQLITE_NULL ? 0 :
+		   sqlite3_column_int64(s, 2) - min_id + 1;
+	by_end = sqlite3_column_int64(s, 4) + (sqlite3_column_type(s, 3) == SQLITE_NULL ? 0 :
+						  max_id - sqlite3_column_int64(s, 3) + 1);
 	end = by_end < by_first;
 out:
 	sqlite3_finalize(s);
