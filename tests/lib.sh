@@ -155,6 +155,26 @@ netns_mark_zone_nat() {
 	EOF
 }
 
+# nsubscribed: netlink sockets in the namespace subscribed to conntrack events.
+nsubscribed() { in_ns awk '$2 == 12 && $4 != "00000000"' /proc/net/netlink | wc -l; }
+
+# mixed_traffic [PINGS]: the oracle tests' traffic, with the rules of
+# netns_mark_zone_nat: TCP and UDP over IPv4 and IPv6 (ports 5000-5003), a
+# marked (5004), a zoned (5005) and a DNAT'ed flow (5006 -> 5007), and PINGS
+# (default 1) ICMP and ICMPv6 echo requests.
+mixed_traffic() {
+	local tg=${TG:-$BIN/trafficgen} n=${1:-1}
+	in_ns "$tg" tcp 127.0.0.1 5000 2
+	in_ns "$tg" tcp ::1 5001 2
+	in_ns "$tg" udp 127.0.0.1 5002 2
+	in_ns "$tg" udp ::1 5003 2
+	in_ns "$tg" tcp 127.0.0.1 5004 1
+	in_ns "$tg" udp 127.0.0.1 5005 1
+	in_ns "$tg" tcp 127.0.0.1 5007 1 5006 || fail "DNAT'ed connection 5006 -> 5007 failed"
+	in_ns ping -c"$n" -i0.2 -W2 127.0.0.1 >/dev/null || fail "ping 127.0.0.1 failed"
+	in_ns ping -6 -c"$n" -i0.2 -W2 ::1 >/dev/null || fail "ping ::1 failed"
+}
+
 # cleanup: kill the jobs we started (only those still our children), delete the
 # namespace, remove $TMP unless the test failed (or KEEP_TMP=1).
 cleanup() {

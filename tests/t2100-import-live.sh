@@ -43,7 +43,6 @@ Q() { db=$1; shift; "$BIN/ctquery" --db "$TMP/$db" "$@"; }
 netns_setup
 netns_mark_zone_nat
 
-nsubscribed() { in_ns awk '$2 == 12 && $4 != "00000000"' /proc/net/netlink | wc -l; }
 start_bg rec "$BIN/ctrecord" --db "$TMP/live.db" >"$TMP/rec.out" 2>"$TMP/rec.err"
 wait_for_line "$TMP/rec.err" '^ctrecord: listening' 10 || fail "ctrecord did not start: $(cat "$TMP/rec.err")"
 nsub=$(( $(nsubscribed) + 2 ))
@@ -53,15 +52,7 @@ subscribed() { [ "$(nsubscribed)" -ge "$nsub" ]; }
 wait_until 10 subscribed || fail "conntrack -E listeners did not subscribe"
 
 say "generating traffic"
-in_ns "$TG" tcp 127.0.0.1 5000 2
-in_ns "$TG" tcp ::1 5001 2
-in_ns "$TG" udp 127.0.0.1 5002 2
-in_ns "$TG" udp ::1 5003 2
-in_ns "$TG" tcp 127.0.0.1 5004 1
-in_ns "$TG" udp 127.0.0.1 5005 1
-in_ns "$TG" tcp 127.0.0.1 5007 1 5006 || fail "DNAT'ed connection 5006 -> 5007 failed"
-in_ns ping -c2 -i0.2 -W2 127.0.0.1 >/dev/null || fail "ping 127.0.0.1 failed"
-in_ns ping -6 -c2 -i0.2 -W2 ::1 >/dev/null || fail "ping ::1 failed"
+mixed_traffic 2
 sleep 2.5
 # Expired entries go lazily; a table dump evicts them (a dump makes no events).
 in_ns conntrack -L >/dev/null 2>&1 || true

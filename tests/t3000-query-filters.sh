@@ -55,7 +55,6 @@ evdestroy|-e DESTROY -p udp'
 names=$(echo "$FILTERS" | cut -d'|' -f1)
 opts_of() { echo "$FILTERS" | awk -F'|' -v n="$1" '$1 == n { print $2 }'; }
 
-nsubscribed() { in_ns awk '$2 == 12 && $4 != "00000000"' /proc/net/netlink | wc -l; }
 start_bg rec "$BIN/ctrecord" --db "$TMP/flows.db" >"$TMP/rec.out" 2>"$TMP/rec.err"
 wait_for_line "$TMP/rec.err" '^ctrecord: listening' 10 || fail "ctrecord did not start: $(cat "$TMP/rec.err")"
 nsub=$(nsubscribed)
@@ -69,15 +68,7 @@ wait_until 10 subscribed || fail "conntrack -E listeners did not subscribe: $(ca
 
 T0=$(date +%s)
 say "generating traffic"
-in_ns "$TG" tcp 127.0.0.1 5000 2
-in_ns "$TG" tcp ::1 5001 2
-in_ns "$TG" udp 127.0.0.1 5002 2
-in_ns "$TG" udp ::1 5003 2
-in_ns "$TG" tcp 127.0.0.1 5004 1
-in_ns "$TG" udp 127.0.0.1 5005 1
-in_ns "$TG" tcp 127.0.0.1 5007 1 5006 || fail "DNAT'ed connection 5006 -> 5007 failed"
-in_ns ping -c1 -W2 127.0.0.1 >/dev/null || fail "ping 127.0.0.1 failed"
-in_ns ping -6 -c1 -W2 ::1 >/dev/null || fail "ping ::1 failed"
+mixed_traffic
 sleep 2.5
 in_ns conntrack -L >/dev/null 2>&1 || true
 
