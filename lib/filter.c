@@ -13,29 +13,34 @@
 #include "log.h"
 #include "timeparse.h"
 
-const char filter_usage[] =
-	"filters (as conntrack -E/-L):\n"
-	"  -p, --proto NAME        tcp, udp, udplite, icmp, icmpv6, sctp, dccp, gre or a number\n"
-	"      --sport, --orig-port-src PORT    --dport, --orig-port-dst PORT\n"
-	"      --reply-port-src PORT            --reply-port-dst PORT   (need -p)\n"
-	"      --icmp-type T  --icmp-code C  --icmp-id I                (need -p icmp|icmpv6)\n"
-	"      --icmpv6-type T  --icmpv6-code C  --icmpv6-id I          (the same, conntrack's\n"
-	"                                                              names for -p icmpv6)\n"
-	"      --state STATE       protocol state (needs -p tcp, sctp or dccp)\n"
-	"  -s, --src, --orig-src ADDR[/N]      -d, --dst, --orig-dst ADDR[/N]\n"
-	"      --mask-src MASK  --mask-dst MASK\n"
-	"  -r, --reply-src ADDR    -q, --reply-dst ADDR\n"
-	"  -u, --status LIST       ASSURED,SEEN_REPLY,FIXED_TIMEOUT,...\n"
-	"  -m, --mark VALUE[/MASK] -w, --zone N  --orig-zone N  --reply-zone N\n"
-	"  -f, --family ipv4|ipv6  -e, --event-mask NEW,UPDATE,DESTROY,ALL\n"
-	"  -n, --src-nat [ADDR[:PORT]]  -g, --dst-nat [...]  -j, --any-nat [...]\n"
+#define FILTER_USAGE_MATCH \
+	"filters (as conntrack -E/-L):\n" \
+	"  -p, --proto NAME        tcp, udp, udplite, icmp, icmpv6, sctp, dccp, gre or a number\n" \
+	"      --sport, --orig-port-src PORT    --dport, --orig-port-dst PORT\n" \
+	"      --reply-port-src PORT            --reply-port-dst PORT   (need -p)\n" \
+	"      --icmp-type T  --icmp-code C  --icmp-id I                (need -p icmp|icmpv6)\n" \
+	"      --icmpv6-type T  --icmpv6-code C  --icmpv6-id I          (the same, conntrack's\n" \
+	"                                                              names for -p icmpv6)\n" \
+	"      --state STATE       protocol state (needs -p tcp, sctp or dccp)\n" \
+	"  -s, --src, --orig-src ADDR[/N]      -d, --dst, --orig-dst ADDR[/N]\n" \
+	"      --mask-src MASK  --mask-dst MASK\n" \
+	"  -r, --reply-src ADDR    -q, --reply-dst ADDR\n" \
+	"  -u, --status LIST       ASSURED,SEEN_REPLY,FIXED_TIMEOUT,...\n" \
+	"  -m, --mark VALUE[/MASK] -w, --zone N  --orig-zone N  --reply-zone N\n" \
+	"  -f, --family ipv4|ipv6  -e, --event-mask NEW,UPDATE,DESTROY,ALL\n" \
+	"  -n, --src-nat [ADDR[:PORT]]  -g, --dst-nat [...]  -j, --any-nat [...]\n" \
 	"  -l, --label LIST        labels of /etc/xtables/connlabel.conf, all required\n"
-	"history:\n"
-	"      --since TIME  --until TIME   ISO 8601 (local, or Z/+HH:MM), epoch seconds\n"
-	"                                   (@N), now, or relative (-1h, -5m, -30s, -2d)\n"
-	"      --at TIME                    flows alive at that instant (open ones too)\n"
-	"      --flow ID  --limit N  --where EXPR (SQL over the view flows_v)\n"
-	"      --session N                  one recorder run or import (ctquery sessions)\n";
+
+#define FILTER_USAGE_HISTORY \
+	"history:\n" \
+	"      --since TIME  --until TIME   ISO 8601 (local, or Z/+HH:MM), epoch seconds\n" \
+	"                                   (@N), now, or relative (-1h, -5m, -30s, -2d)\n" \
+	"      --at TIME                    flows alive at that instant (open ones too)\n" \
+	"      --flow ID  --limit N  --where EXPR (SQL over the view flows_v)\n" \
+	"      --session N                  one recorder run or import (ctquery sessions)\n"
+
+const char filter_usage[] = FILTER_USAGE_MATCH FILTER_USAGE_HISTORY;
+const char filter_match_usage[] = FILTER_USAGE_MATCH;
 
 /* Long name of an option, for messages. */
 static const char *opt_name(int opt)

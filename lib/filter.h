@@ -59,8 +59,9 @@ enum {
 	{ "limit", required_argument, NULL, FO_LIMIT }, \
 	{ "where", required_argument, NULL, FO_WHERE }
 
-/* The usage text of the filter options. */
-extern const char filter_usage[];
+/* The usage text of the filter options: all of them, and without the
+ * history options (for ctrecord, which filters what it records). */
+extern const char filter_usage[], filter_match_usage[];
 
 /* An address option: the address, and the prefix mask (all ones when exact). */
 struct filter_addr {

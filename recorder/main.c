@@ -8,6 +8,7 @@
 
 #include "ct_event.h"
 #include "evmask.h"
+#include "filter.h"
 #include "import.h"
 #include "log.h"
 #include "recording.h"
@@ -19,6 +20,7 @@
 
 struct options {
 	struct recording_opts rec;
+	struct ct_filter filter;	/* what to record (conntrack's filter options) */
 	struct retention retention;
 	int prune;			/* --prune: prune once and exit */
 	struct import_opts import;	/* file set: import it instead of recording */
@@ -54,7 +56,9 @@ static void usage(FILE *out)
 		"  -h, --help              show this help\n"
 		"  -V, --version           show the version\n"
 		"\n"
-		"Sizes take a K, M or G suffix. Read the history with ctquery(1).\n");
+		"Sizes take a K, M or G suffix. Read the history with ctquery(1).\n"
+		"\nRecord only what matches (-p and IPv4 -s/-d are also applied in the kernel):\n"
+		"%s", filter_match_usage);
 }
 
 static void on_signal(int sig)
@@ -129,12 +133,14 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "force", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		FILTER_LONGOPTS,
 		{ 0 }
 	};
 	char *end;
-	int c;
+	int c, r;
 
-	while ((c = getopt_long(argc, argv, "b:e:vhV", longopts, NULL)) != -1) {
+	opterr = 0;	/* one line of our own per bad option */
+	while ((c = getopt_long(argc, argv, "b:e:vhV" FILTER_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'D':
 			o->rec.db = optarg;
@@ -196,9 +202,18 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'V':
 			printf("ctrecord %s\n", CT_VERSION);
 			return 1;
-		default:
-			usage(stderr);
+		case FO_SINCE: case FO_UNTIL: case FO_AT: case FO_FLOW: case FO_LIMIT:
+		case FO_WHERE: case FO_SESSION:
+			log_error("--since, --until, --at, --flow, --limit, --where and --session"
+				  " select history: they are ctquery's options, not ctrecord's");
 			return 2;
+		default:
+			r = filter_option(&o->filter, c, optarg, argc, argv);
+			if (r == 0)
+				log_error("unknown option '%s'; see 'ctrecord --help'",
+					  argv[optind - 1]);
+			if (r <= 0)
+				return 2;
 		}
 	}
 	if (optind < argc) {
@@ -219,6 +234,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 	}
 	if (retention_enabled(&o->retention))
 		o->rec.retention = &o->retention;
+	if (filter_finish(&o->filter))
+		return 2;
+	if (o->filter.opts)
+		o->rec.filter = &o->filter;
 	return 0;
 }
 

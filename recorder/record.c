@@ -1,4 +1,5 @@
 /* Turns decoded events into stored flows and events, keeping track of which flows are open. */
+#include "filter.h"
 #include "flowmap.h"
 #include "log.h"
 #include "record.h"
@@ -29,10 +30,23 @@ int record_end_unknown(struct recorder *r, int64_t flow, int64_t t_us)
 	return store_flow_end(r->st, flow, t_us, END_UNKNOWN, NULL);
 }
 
+/* Does the recorder's filter refuse ev? Counts what it refuses. */
+static int refused(struct recorder *r, const struct ct_event *ev)
+{
+	if (!r->filter || filter_match(r->filter, ev))
+		return 0;
+	r->filtered++;
+	return 1;
+}
+
 int record_event(struct recorder *r, struct ct_event *ev)
 {
-	struct flowmap_entry *e = flowmap_find(r->open, ev);
+	struct flowmap_entry *e;
 	int64_t flow;
+
+	if (refused(r, ev))
+		return 0;
+	e = flowmap_find(r->open, ev);
 
 	if (ev->type == CT_EV_NEW && e && !e->from_dump) {
 		/* The kernel reused the id and tuple: the old entry's DESTROY was lost. */
@@ -61,8 +75,11 @@ int record_event(struct recorder *r, struct ct_event *ev)
 
 int record_dump_entry(struct recorder *r, struct ct_event *ev, int origin)
 {
-	struct flowmap_entry *e = flowmap_find(r->open, ev);
+	struct flowmap_entry *e;
 
+	if (refused(r, ev))
+		return 0;
+	e = flowmap_find(r->open, ev);
 	if (!e) {
 		e = open_flow(r, ev, origin);
 		if (!e)

@@ -7,12 +7,15 @@
 
 struct store;
 struct flowmap;
+struct ct_filter;
 
 struct recorder {
 	struct store *st;
 	struct flowmap *open;
 	int64_t session;
 	uint64_t events, flows, gaps, unparsed, ended_unknown;
+	const struct ct_filter *filter;	/* store only the events it matches, or NULL */
+	uint64_t filtered;		/* events and dump entries it refused */
 };
 
 /* Stores ev (a NEW, UPDATE or DESTROY) under its flow: a NEW or an unknown

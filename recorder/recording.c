@@ -14,6 +14,7 @@
 #include "dump.h"
 #include "dumper.h"
 #include "flowmap.h"
+#include "kfilter.h"
 #include "log.h"
 #include "nlsock.h"
 #include "privdrop.h"
@@ -388,12 +389,14 @@ int recording_run(const struct recording_opts *o)
 	check_events_sysctl();
 	/* Subscribe before the dump so that nothing falls between the two. */
 	nl = nlsock_events(groups_of(o->evmask), o->bufsize, o->reliable);
-	if (!nl || (o->user && drop_privileges(o->user, mnl_socket_get_fd(nl))))
+	if (!nl || (o->filter && kfilter_attach(mnl_socket_get_fd(nl), o->filter) < 0) ||
+	    (o->user && drop_privileges(o->user, mnl_socket_get_fd(nl))))
 		goto out;
 	w.rec.st = store_open(o->db, STORE_WRITE);
 	if (!w.rec.st)
 		goto out;
 	w.rec.open = flowmap_new();
+	w.rec.filter = o->filter;
 	w.q = queue_new(o->queue_size);
 	if (!w.rec.open || !w.q) {
 		log_error("out of memory");

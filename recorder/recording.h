@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 struct retention;
+struct ct_filter;
 
 struct recording_opts {
 	const char *db;
@@ -17,6 +18,7 @@ struct recording_opts {
 	int verbose;		/* status line every few seconds */
 	const char *user;	/* run as this user once the sockets are open */
 	struct retention *retention;	/* pruning while recording, or NULL */
+	const struct ct_filter *filter;	/* record only what matches, or NULL */
 };
 
 /* Set by the signal handlers: stop the session (SIGINT, SIGTERM); reopen the
