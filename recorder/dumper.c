@@ -1,4 +1,5 @@
 /* The dumper process: after the recorder gives up root, it alone keeps CAP_NET_ADMIN, to answer table dumps. */
+#include <pwd.h>
 #include <signal.h>
 #include <unistd.h>
 #include <sys/prctl.h>
@@ -36,4 +37,19 @@ int dumper_start(const struct passwd *pw, int close_fd, pid_t *pid)
 	}
 	close(sv[1]);
 	return sv[0];
+}
+
+int dumper_become(const char *user, int event_fd)
+{
+	struct passwd *pw = privdrop_user(user);
+	pid_t pid;
+	int fd;
+
+	if (!pw)
+		return -1;
+	fd = dumper_start(pw, event_fd, &pid);
+	if (fd < 0)
+		return -1;
+	dump_use_dumper(fd);
+	return privdrop(pw, 0);
 }

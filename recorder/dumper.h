@@ -12,4 +12,10 @@ struct passwd;
  * *pid gets the dumper's pid. */
 int dumper_start(const struct passwd *pw, int keep_fd, pid_t *pid);
 
+/* Becomes user (after the event socket event_fd is open), leaving
+ * CAP_NET_ADMIN to a dumper process for the dumps of resyncs and reopens:
+ * the kernel checks it on every dump request, not only at socket creation.
+ * Returns 0 or -1 (reported). */
+int dumper_become(const char *user, int event_fd);
+
 #endif

@@ -1,5 +1,6 @@
-/* The recorder's netlink event subscription. */
+/* The recorder's netlink event subscription, and the kernel setting it depends on. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -40,4 +41,23 @@ struct mnl_socket *nlsock_events(unsigned groups, size_t bufsize, int reliable)
 		return NULL;
 	}
 	return nl;
+}
+
+void nlsock_check_events_sysctl(void)
+{
+	FILE *f = fopen("/proc/sys/net/netfilter/nf_conntrack_events", "r");
+	int v = -1;
+
+	if (!f)
+		return;
+	if (fscanf(f, "%d", &v) != 1)
+		v = -1;
+	fclose(f);
+	if (v == 0)
+		log_warn("net.netfilter.nf_conntrack_events=0: the kernel sends no events;"
+			 " set it to 1");
+	else if (v == 2)
+		log_warn("net.netfilter.nf_conntrack_events=2: connections made while no"
+			 " recorder runs will send no events, not even their end; set it to 1"
+			 " to record them across restarts");
 }

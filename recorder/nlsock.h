@@ -1,4 +1,4 @@
-/* The recorder's netlink event subscription. */
+/* The recorder's netlink event subscription, and the kernel setting it depends on. */
 #ifndef CT_NLSOCK_H
 #define CT_NLSOCK_H
 
@@ -14,5 +14,10 @@ struct mnl_socket;
  * keep and re-deliver DESTROY events, as conntrackd's NetlinkEventsReliable.
  * Returns NULL after reporting. */
 struct mnl_socket *nlsock_events(unsigned groups, size_t bufsize, int reliable);
+
+/* Warns when net.netfilter.nf_conntrack_events is not 1: with 0 the kernel
+ * sends nothing, with 2 ("auto") nothing for entries made while no listener
+ * runs, not even their end. */
+void nlsock_check_events_sysctl(void);
 
 #endif

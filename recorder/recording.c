@@ -1,6 +1,5 @@
 /* A recording session: subscribe, dump, then store events until asked to stop. */
 #include <errno.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -17,7 +16,6 @@
 #include "kfilter.h"
 #include "log.h"
 #include "nlsock.h"
-#include "privdrop.h"
 #include "queue.h"
 #include "receiver.h"
 #include "record.h"
@@ -326,46 +324,6 @@ static int start_session(struct writer *w, long *entries, int reopening)
 	return commit(w);
 }
 
-/* Becomes user, leaving CAP_NET_ADMIN to a dumper process for the resyncs:
- * the kernel checks it on every dump request, not only at socket creation. */
-static int drop_privileges(const char *user, int event_fd)
-{
-	struct passwd *pw = privdrop_user(user);
-	pid_t pid;
-	int fd;
-
-	if (!pw)
-		return -1;
-	fd = dumper_start(pw, event_fd, &pid);
-	if (fd < 0)
-		return -1;
-	dump_use_dumper(fd);
-	return privdrop(pw, 0);
-}
-
-/* With net.netfilter.nf_conntrack_events=2 ("auto", the default of recent
- * kernels) an entry created while nobody listens never sends an event, not
- * even its DESTROY: after a restart the recorder would only see such flows
- * end at its next resync. */
-static void check_events_sysctl(void)
-{
-	FILE *f = fopen("/proc/sys/net/netfilter/nf_conntrack_events", "r");
-	int v = -1;
-
-	if (!f)
-		return;
-	if (fscanf(f, "%d", &v) != 1)
-		v = -1;
-	fclose(f);
-	if (v == 0)
-		log_warn("net.netfilter.nf_conntrack_events=0: the kernel sends no events;"
-			 " set it to 1");
-	else if (v == 2)
-		log_warn("net.netfilter.nf_conntrack_events=2: connections made while no"
-			 " recorder runs will send no events, not even their end; set it to 1"
-			 " to record them across restarts");
-}
-
 static unsigned groups_of(unsigned evmask)
 {
 	unsigned groups = 0;
@@ -386,11 +344,11 @@ int recording_run(const struct recording_opts *o)
 	long entries = 0;
 	int rc = -1;
 
-	check_events_sysctl();
+	nlsock_check_events_sysctl();
 	/* Subscribe before the dump so that nothing falls between the two. */
 	nl = nlsock_events(groups_of(o->evmask), o->bufsize, o->reliable);
 	if (!nl || (o->filter && kfilter_attach(mnl_socket_get_fd(nl), o->filter) < 0) ||
-	    (o->user && drop_privileges(o->user, mnl_socket_get_fd(nl))))
+	    (o->user && dumper_become(o->user, mnl_socket_get_fd(nl))))
 		goto out;
 	w.rec.st = store_open(o->db, STORE_WRITE);
 	if (!w.rec.st)
