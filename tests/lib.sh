@@ -175,6 +175,22 @@ mixed_traffic() {
 	in_ns ping -6 -c"$n" -i0.2 -W2 ::1 >/dev/null || fail "ping ::1 failed"
 }
 
+# expire_all FILE: after mixed_traffic, lets its flows expire (the test
+# timeouts are 2 s), makes the kernel evict them (a table dump does; it sends
+# DESTROY events without [USERSPACE]) and waits until FILE, the text of an
+# unfiltered conntrack -E, has a DESTROY for every NEW.
+expire_all() {
+	sleep 2.5
+	in_ns conntrack -L >/dev/null 2>&1 || true
+	wait_until 20 all_destroyed "$1" || fail "DESTROY events missing in $1"
+	sleep 1
+}
+all_destroyed() {
+	local n
+	n=$(grep -c '\[NEW\]' "$1" || true)
+	[ "$n" -gt 0 ] && [ "$(grep -c '\[DESTROY\]' "$1" || true)" = "$n" ]
+}
+
 # cleanup: kill the jobs we started (only those still our children), delete the
 # namespace, remove $TMP unless the test failed (or KEEP_TMP=1).
 cleanup() {

@@ -40,16 +40,7 @@ done
 
 say "generating traffic"
 mixed_traffic
-sleep 2.5
-in_ns conntrack -L >/dev/null 2>&1 || true
-count() { grep -c -- "$1" "$2" || true; }
-complete() {
-	local n
-	n=$(count '^ *\[NEW\]' "$TMP/all.ct")
-	[ "$n" -gt 0 ] && [ "$(count '^\[DESTROY\]' "$TMP/all.ct")" = "$n" ]
-}
-wait_until 20 complete || fail "DESTROY events missing"
-sleep 1
+expire_all "$TMP/all.ct"
 for n in $names; do
 	stop_bg "rec_$n" TERM 10 || fail "ctrecord ($n) ignored SIGTERM"
 	[ "$BG_STATUS" = 0 ] || fail "ctrecord ($n) exited with $BG_STATUS"

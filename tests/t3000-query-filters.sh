@@ -69,17 +69,7 @@ wait_until 10 subscribed || fail "conntrack -E listeners did not subscribe: $(ca
 T0=$(date +%s)
 say "generating traffic"
 mixed_traffic
-sleep 2.5
-in_ns conntrack -L >/dev/null 2>&1 || true
-
-count() { grep -c -- "$1" "$2" || true; }
-complete() {
-	local n
-	n=$(count '^ *\[NEW\]' "$TMP/all.ct")
-	[ "$n" -gt 0 ] && [ "$(count '^\[DESTROY\]' "$TMP/all.ct")" = "$n" ]
-}
-wait_until 20 complete || fail "DESTROY events missing"
-sleep 1
+expire_all "$TMP/all.ct"
 stop_bg rec TERM 10 || fail "ctrecord ignored SIGTERM"
 [ "$BG_STATUS" = 0 ] || fail "ctrecord exited with $BG_STATUS"
 for n in $names; do
@@ -105,7 +95,7 @@ done
 say "compared $total filtered events in all"
 
 # list: one line per flow; flows = NEW events.
-nflows=$(count '^ *\[NEW\]' "$TMP/all.ct")
+nflows=$(grep -c '^ *\[NEW\]' "$TMP/all.ct" || true)
 Q list >"$TMP/list" || fail "ctquery list failed"
 [ "$(($(wc -l <"$TMP/list") - 1))" = "$nflows" ] || fail "list shows $(wc -l <"$TMP/list") lines for $nflows flows"
 Q list -o json >"$TMP/list.json" || fail "list -o json failed"
