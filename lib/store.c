@@ -243,7 +243,8 @@ int store_error_transient(struct store *st)
 {
 	int rc = sqlite3_errcode(st->db) & 0xff;
 
-	return rc == SQLITE_FULL || rc == SQLITE_IOERR;
+	return rc == SQLITE_FULL || rc == SQLITE_IOERR || rc == SQLITE_BUSY ||
+	       rc == SQLITE_LOCKED;
 }
 
 int store_begin(struct store *st)

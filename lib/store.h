@@ -26,7 +26,9 @@ void store_close(struct store *st);
 struct sqlite3 *store_db(struct store *st);
 
 /* Non-zero when the last failure may pass by itself: the disk or the
- * database is full (SQLITE_FULL) or an I/O error (SQLITE_IOERR). */
+ * database is full (SQLITE_FULL), an I/O error (SQLITE_IOERR), or another
+ * writer held the lock past the busy timeout (SQLITE_BUSY, e.g. an import
+ * into the live database). */
 int store_error_transient(struct store *st);
 
 /* Transactions. Return 0 or -1 (reported). */
