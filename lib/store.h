@@ -103,7 +103,8 @@ enum {
  * The pre-filters only narrow on the flows' columns (indexed where they can
  * be); exact conntrack semantics per event are the caller's (lib/filter.h). */
 struct store_query {
-	unsigned type_mask;	/* bit (1 << CT_EV_*) per wanted type; 0 = NEW|UPDATE|DESTROY */
+	unsigned type_mask;	/* bit (1 << CT_EV_*) per wanted type; 0 = NEW|UPDATE|DESTROY;
+				 * for flows: those with an event of these types, 0 = all */
 	unsigned pf;		/* STORE_PF_* */
 	int family, proto;
 	int sport, dport, rsport, rdport;	/* ports of the original / reply tuple */

@@ -279,6 +279,9 @@ static void build_where(struct store *st, struct qbuf *b, const struct store_que
 		if (!mask)
 			mask = 1 << CT_EV_NEW | 1 << CT_EV_UPDATE | 1 << CT_EV_DESTROY;
 		cond_int(b, "(1 << e.type) & ?", mask, 1);
+	} else if (q->type_mask) {	/* flows with an event of those types */
+		cond_int(b, "EXISTS (SELECT 1 FROM events e2 WHERE e2.flow = f.id"
+			 " AND (1 << e2.type) & ?)", q->type_mask, 1);
 	}
 	if (pf & STORE_PF_FLOW)
 		cond_int(b, events ? "e.flow = ?" : "f.id = ?", q->flow, 1);

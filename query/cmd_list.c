@@ -134,6 +134,7 @@ static int list_exec(struct query_ctx *ctx, int argc, char **argv)
 	if ((r = args_end(&flt, argc, argv)))
 		return r;
 	filter_to_query(&flt, &q);
+	q.type_mask = flt.event_mask;	/* -e: flows that had such an event */
 	return list(ctx, &flt, &q, fmt);
 }
 

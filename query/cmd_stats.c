@@ -174,6 +174,7 @@ static int stats(struct query_ctx *ctx, const struct ct_filter *flt, struct stor
 		if (filter_match(flt, &ev))
 			s->types[ev.type]++;
 	store_cursor_free(c);
+	q->type_mask = flt->event_mask;	/* flows: with -e, those that had such events */
 	c = r < 0 ? NULL : store_flows(st, q);
 	if (!c)
 		goto out;

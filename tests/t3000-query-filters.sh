@@ -103,6 +103,13 @@ Q list -o json >"$TMP/list.json" || fail "list -o json failed"
 [ "$(Q list -p tcp --dport 5004 -o csv | tail -n +2 | wc -l)" = 1 ] || fail "list -p tcp --dport 5004"
 Q list -o conntrack -p tcp --dport 5004 | grep -q 'mark=42' || fail "list -o conntrack lacks mark=42"
 Q list --any-nat | grep -q 5006 || fail "list --any-nat lacks the DNAT'ed flow"
+# list -e: the flows that had such an event; conntrack's UPDATE lines, keyed
+# by their original tuple, say how many flows had one.
+[ "$(Q list -e DESTROY -o csv | tail -n +2 | wc -l)" = "$nflows" ] || fail "list -e DESTROY"
+nupd=$(awk '/^ *\[UPDATE\]/ { k = ""; for (i = 1; i <= NF; i++)
+	if ($i ~ /^(src|dst|sport|dport|id)=/) k = k " " $i; keys[k] = 1 }
+	END { print length(keys) }' "$TMP/all.ct")
+[ "$(Q list -e UPDATE -o csv | tail -n +2 | wc -l)" = "$nupd" ] || fail "list -e UPDATE: not the $nupd flows with an UPDATE"
 Q list --where 'dport = 5004 AND bytes_orig > 0' -o csv | grep -q 5004 || fail "--where failed"
 # --at: the instant after the traffic, nothing was alive any more; at its start, something was.
 [ "$(Q list --at "@$((T1 + 5))" -o csv | tail -n +2 | wc -l)" = 0 ] || fail "--at after the end shows flows"
