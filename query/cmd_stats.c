@@ -268,6 +268,10 @@ static int stats_exec(struct query_ctx *ctx, int argc, char **argv)
 	}
 	if ((r = args_end(&flt, argc, argv)))
 		return r;
+	if (flt.opts & FF_LIMIT) {
+		log_error("--limit does not apply to stats; --top N limits the groups");
+		return 2;
+	}
 	if (by_given && !top)
 		top = 10;
 	if (top && !by_given)
