@@ -9,7 +9,8 @@
 #include "log.h"
 #include "store_internal.h"
 
-extern const char ct_sql_schema[], ct_sql_migrate_2[], ct_sql_migrate_3[], ct_sql_migrate_4[];
+extern const char ct_sql_schema[], ct_sql_migrate_2[], ct_sql_migrate_3[], ct_sql_migrate_4[],
+	ct_sql_migrate_5[];
 
 /* "ctrc": marks a database as ours in its header. */
 #define STORE_APPLICATION_ID 0x63747263
@@ -82,6 +83,7 @@ static const struct {
 	{ 2, ct_sql_migrate_2 },
 	{ 3, ct_sql_migrate_3 },
 	{ 4, ct_sql_migrate_4 },
+	{ 5, ct_sql_migrate_5 },
 };
 
 /* Sets user_version (PRAGMA takes no bound parameter). */

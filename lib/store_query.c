@@ -109,11 +109,12 @@ static int setup_view(struct store *st)
 }
 
 /* The statement text being built, and its parameters in order. */
+#define STORE_QUERY_MAX_ARGS 128
 struct qbuf {
 	char sql[8192];
 	size_t len;
 	int n;
-	struct { int blob; int64_t v; const void *p; int plen; } arg[48];
+	struct { int blob; int64_t v; const void *p; int plen; } arg[STORE_QUERY_MAX_ARGS];
 	int overflow;
 };
 
@@ -134,7 +135,7 @@ static void cond_int(struct qbuf *b, const char *cond, int64_t v, int times)
 {
 	add(b, " AND ");
 	add(b, cond);
-	while (times-- > 0 && b->n < 48) {
+	while (times-- > 0 && b->n < STORE_QUERY_MAX_ARGS) {
 		b->arg[b->n].blob = 0;
 		b->arg[b->n++].v = v;
 	}
@@ -144,7 +145,7 @@ static void cond_int(struct qbuf *b, const char *cond, int64_t v, int times)
 static void add_int(struct qbuf *b, const char *text, int64_t v)
 {
 	add(b, text);
-	if (b->n >= 48) {
+	if (b->n >= STORE_QUERY_MAX_ARGS) {
 		b->overflow = 1;
 		return;
 	}
@@ -154,7 +155,7 @@ static void add_int(struct qbuf *b, const char *text, int64_t v)
 
 static void arg_blob(struct qbuf *b, const void *p, int len)
 {
-	if (b->n >= 48) {
+	if (b->n >= STORE_QUERY_MAX_ARGS) {
 		b->overflow = 1;
 		return;
 	}
@@ -247,15 +248,55 @@ out:
 	return end;
 }
 
+/* Is there an index of that name (databases of older versions lack some)? */
+static int has_index(struct store *st, const char *name)
+{
+	sqlite3_stmt *s;
+	int found = 0;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM sqlite_master WHERE type = 'index'"
+			       " AND name = ?", -1, &s, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	found = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_finalize(s);
+	return found;
+}
+
+/* Flows alive in [lo, hi] through flows_span: the open ones, and for each
+ * duration class d (a duration of d digits, under 10^d µs) those started in
+ * [lo - 10^d, hi] that ended from lo on: one index range per class, so the
+ * rows read stay near the answer even in the middle of a long history. */
+static void alive_by_span(struct qbuf *b, int64_t lo, int64_t hi)
+{
+	int64_t p = 1;
+	int d;
+
+	add_int(b, " AND f.id IN (SELECT id FROM flows WHERE end_us IS NULL AND +first_us <= ?", hi);
+	for (d = 1; d <= 20; d++) {
+		/* 10^d; from 10^19 on, no lower bound (int64 ends there) */
+		p = d <= 18 ? p * 10 : INT64_MAX;
+		add_int(b, " UNION ALL SELECT id FROM flows WHERE length(end_us - first_us) = ?", d);
+		add_int(b, " AND first_us BETWEEN ?", p == INT64_MAX || lo < INT64_MIN + p ?
+			INT64_MIN : lo - p);
+		add_int(b, " AND ?", hi);
+		add_int(b, " AND +end_us >= ?", lo);
+	}
+	add(b, ")");
+}
+
 /* Flows alive at some instant of [lo, hi]. probe: as a list of flow ids
- * from one index (alive_by_end picks which; "+" keeps the planner off the
- * other), for when the flows drive the query; else as plain conditions, for
- * when events drive it and each row is checked anyway. */
+ * from indexes (flows_span for a bounded window, else the smaller side that
+ * alive_by_end picks; "+" keeps the planner off the other), for when the
+ * flows drive the query; else as plain conditions, for when events drive it
+ * and each row is checked anyway. */
 static void cond_alive(struct store *st, struct qbuf *b, int64_t lo, int64_t hi, int probe)
 {
 	if (!probe) {
 		add_int(b, " AND f.first_us <= ?", hi);
 		add_int(b, " AND (f.end_us IS NULL OR f.end_us >= ?)", lo);
+	} else if (lo != INT64_MIN && hi != INT64_MAX && has_index(st, "flows_span")) {
+		alive_by_span(b, lo, hi);
 	} else if (alive_by_end(st, lo, hi)) {
 		add_int(b, " AND f.id IN (SELECT id FROM flows WHERE end_us >= ?", lo);
 		add_int(b, " AND +first_us <= ? UNION ALL", hi);

@@ -1,4 +1,4 @@
--- The ctrecord database, schema version 4: sessions, flows, their events, gaps.
+-- The ctrecord database, schema version 5: sessions, flows, their events, gaps.
 -- Owned by lib/store.c; PRAGMA user_version holds the version.
 
 -- One recorder run or one import.
@@ -53,6 +53,9 @@ CREATE INDEX flows_o_dst ON flows(o_dst);
 CREATE INDEX flows_o_dport ON flows(o_dport);
 CREATE INDEX flows_first ON flows(first_us);
 CREATE INDEX flows_end ON flows(end_us);
+-- Flows alive at T (version 5): a flow of duration class d (its duration in µs
+-- has d digits) that is alive at T started after T - 10^d; one range per class.
+CREATE INDEX flows_span ON flows(length(end_us - first_us), first_us);
 
 -- One event as the kernel sent it: NULL means the attribute was not sent.
 CREATE TABLE events (

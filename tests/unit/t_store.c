@@ -156,6 +156,7 @@ static void test_migration(void)
 	store_close(st);
 	CHECK(sqlite3_open(old, &db) == SQLITE_OK);
 	CHECK(sqlite3_exec(db, "DROP TABLE imports; DROP TABLE prunes; DROP INDEX flows_end;"
+			   " DROP INDEX flows_span;"
 			   " ALTER TABLE events DROP COLUMN session;"
 			   " PRAGMA user_version = 1", NULL, NULL, NULL) == SQLITE_OK);
 	sqlite3_close(db);
@@ -166,7 +167,7 @@ static void test_migration(void)
 		return;
 	CHECK(sqlite3_prepare_v2(store_db(st), "SELECT (SELECT user_version FROM pragma_user_version),"
 				 " group_concat(name) FROM sqlite_master WHERE name IN"
-				 " ('imports', 'prunes', 'flows_end')", -1, &s, NULL) == SQLITE_OK);
+				 " ('imports', 'prunes', 'flows_end', 'flows_span')", -1, &s, NULL) == SQLITE_OK);
 	if (sqlite3_step(s) == SQLITE_ROW) {
 		version = sqlite3_column_int(s, 0);
 		names = sqlite3_mprintf("%s", sqlite3_column_text(s, 1));
@@ -174,7 +175,7 @@ static void test_migration(void)
 	sqlite3_finalize(s);
 	CHECK(version == STORE_SCHEMA_VERSION);
 	CHECK(names && strstr(names, "imports") && strstr(names, "prunes") &&
-	      strstr(names, "flows_end"));
+	      strstr(names, "flows_end") && strstr(names, "flows_span"));
 	sqlite3_free(names);
 	CHECK(sqlite3_prepare_v2(store_db(st), "SELECT session FROM events", -1, &s, NULL) ==
 	      SQLITE_OK);
