@@ -207,47 +207,6 @@ static int check_where(struct store *st, const char *expr)
 	return rc == SQLITE_OK ? 0 : -1;
 }
 
-/* Which index should drive "flows alive at some instant of [lo, hi]"
- * (first_us <= hi AND (end_us >= lo OR end_us IS NULL))? Either one alone
- * is correct; the candidates are the flows started by hi (flows_first) or
- * those ending from lo on plus the open ones (flows_end), and every flow is
- * in one of the two sets, so the smaller is at most about half the table.
- * Flow ids grow in the order flows were first seen, so the id of the last
- * flow started by hi estimates the first set, and the id of the first flow
- * ending from lo on the second (plus the open flows): two index probes and a
- * count, right for bursty history too. Returns 1 for flows_end, 0 for
- * flows_first (also when the database predates flows_end). */
-static int alive_by_end(struct store *st, int64_t lo, int64_t hi)
-{
-	static const char sql[] =
-		"SELECT (SELECT min(id) FROM flows), (SELECT max(id) FROM flows),"
-		" (SELECT id FROM flows WHERE first_us <= ?2 ORDER BY first_us DESC LIMIT 1),"
-		" (SELECT id FROM flows WHERE end_us >= ?1 ORDER BY end_us LIMIT 1),"
-		" (SELECT count(*) FROM flows WHERE end_us IS NULL),"
-		" EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'flows_end')";
-	sqlite3_stmt *s = NULL;
-	int64_t min_id, max_id, by_first, by_end;
-	int end = 0;
-
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
-		goto out;	/* the query itself will report the trouble */
-	sqlite3_bind_int64(s, 1, lo);
-	sqlite3_bind_int64(s, 2, hi);
-	if (sqlite3_step(s) != SQLITE_ROW || sqlite3_column_type(s, 0) == SQLITE_NULL ||
-	    !sqlite3_column_int(s, 5))
-		goto out;
-	min_id = sqlite3_column_int64(s, 0);
-	max_id = sqlite3_column_int64(s, 1);
-	by_first = sqlite3_column_type(s, 2) == SQLITE_NULL ? 0 :
-		   sqlite3_column_int64(s, 2) - min_id + 1;
-	by_end = sqlite3_column_int64(s, 4) + (sqlite3_column_type(s, 3) == SQLITE_NULL ? 0 :
-						  max_id - sqlite3_column_int64(s, 3) + 1);
-	end = by_end < by_first;
-out:
-	sqlite3_finalize(s);
-	return end;
-}
-
 /* Is there an index of that name (databases of older versions lack some)? */
 static int has_index(struct store *st, const char *name)
 {
@@ -263,10 +222,11 @@ static int has_index(struct store *st, const char *name)
 	return found;
 }
 
-/* Flows alive in [lo, hi] through flows_span: the open ones, and for each
- * duration class d (a duration of d digits, under 10^d µs) those started in
- * [lo - 10^d, hi] that ended from lo on: one index range per class, so the
- * rows read stay near the answer even in the middle of a long history. */
+/* Flows alive in [lo, hi] through flows_span: the open ones started by hi,
+ * and for each duration class d (a duration of d digits, under 10^d µs) those
+ * started in [lo - 10^d, hi] that ended from lo on: one index range per
+ * class, so the rows read stay near the answer even in the middle of a long
+ * history. An open bound (INT64_MIN, INT64_MAX) makes the ranges open. */
 static void alive_by_span(struct qbuf *b, int64_t lo, int64_t hi)
 {
 	int64_t p = 1;
@@ -285,26 +245,18 @@ static void alive_by_span(struct qbuf *b, int64_t lo, int64_t hi)
 	add(b, ")");
 }
 
-/* Flows alive at some instant of [lo, hi]. probe: as a list of flow ids
- * from indexes (flows_span for a bounded window, else the smaller side that
- * alive_by_end picks; "+" keeps the planner off the other), for when the
- * flows drive the query; else as plain conditions, for when events drive it
- * and each row is checked anyway. */
+/* Flows alive at some instant of [lo, hi] (either bound may be open).
+ * probe: as a list of flow ids from flows_span, for when the flows drive
+ * the query; else (or in a database older than flows_span, read as it is) as
+ * plain conditions. */
 static void cond_alive(struct store *st, struct qbuf *b, int64_t lo, int64_t hi, int probe)
 {
-	if (!probe) {
-		add_int(b, " AND f.first_us <= ?", hi);
-		add_int(b, " AND (f.end_us IS NULL OR f.end_us >= ?)", lo);
-	} else if (lo != INT64_MIN && hi != INT64_MAX && has_index(st, "flows_span")) {
+	if (probe && has_index(st, "flows_span")) {
 		alive_by_span(b, lo, hi);
-	} else if (alive_by_end(st, lo, hi)) {
-		add_int(b, " AND f.id IN (SELECT id FROM flows WHERE end_us >= ?", lo);
-		add_int(b, " AND +first_us <= ? UNION ALL", hi);
-		add_int(b, " SELECT id FROM flows WHERE end_us IS NULL AND +first_us <= ?)", hi);
-	} else {
-		add_int(b, " AND f.id IN (SELECT id FROM flows WHERE first_us <= ?", hi);
-		add_int(b, " AND (+end_us IS NULL OR +end_us >= ?))", lo);
+		return;
 	}
+	add_int(b, " AND f.first_us <= ?", hi);
+	add_int(b, " AND (f.end_us IS NULL OR f.end_us >= ?)", lo);
 }
 
 /* probe: the flows drive the query, and no single flow is asked for. */

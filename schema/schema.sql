@@ -51,7 +51,6 @@ CREATE TABLE flows (
 CREATE INDEX flows_o_src ON flows(o_src);
 CREATE INDEX flows_o_dst ON flows(o_dst);
 CREATE INDEX flows_o_dport ON flows(o_dport);
-CREATE INDEX flows_first ON flows(first_us);
 CREATE INDEX flows_end ON flows(end_us);
 -- Flows alive at T (version 5): a flow of duration class d (its duration in µs
 -- has d digits) that is alive at T started after T - 10^d; one range per class.
