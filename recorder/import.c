@@ -241,7 +241,7 @@ static int finish(struct run *r, const struct import_opts *o, int xml)
 				 " nothing imported (use --force to import it again)",
 				 s->name, (long long)prev);
 	if (store_import_insert(r->rec.st, r->rec.session, digest, (int64_t)s->bytes,
-				xml ? "xml" : "text", (int64_t)r->rec.events, (int64_t)r->untimed) ||
+				xml ? "xml" : "text", (int64_t)r->rec.n.events, (int64_t)r->untimed) ||
 	    store_session_stop(r->rec.st, r->rec.session, clock_now_us()))
 		return -1;
 	return store_commit(r->rec.st);
@@ -284,7 +284,7 @@ out:
 	progress(&s, 1);
 	if (rc == 0) {
 		log_info("imported %llu events, %llu flows from '%s' (%s)",
-			 (unsigned long long)r.rec.events, (unsigned long long)r.rec.flows,
+			 (unsigned long long)r.rec.n.events, (unsigned long long)r.rec.n.flows,
 			 s.name, xml ? "xml" : "text");
 		if (r.untimed)
 			log_warn("%llu events had no time in the log: stored with the import's time",

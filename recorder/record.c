@@ -20,13 +20,13 @@ static struct flowmap_entry *open_flow(struct recorder *r, const struct ct_event
 		return NULL;
 	}
 	e->from_dump = origin == ORIGIN_DUMP;
-	r->flows++;
+	r->n.flows++;
 	return e;
 }
 
 int record_end_unknown(struct recorder *r, int64_t flow, int64_t t_us)
 {
-	r->ended_unknown++;
+	r->n.ended_unknown++;
 	return store_flow_end(r->st, flow, t_us, END_UNKNOWN, NULL);
 }
 
@@ -35,7 +35,7 @@ static int refused(struct recorder *r, const struct ct_event *ev)
 {
 	if (!r->filter || filter_match(r->filter, ev))
 		return 0;
-	r->filtered++;
+	r->n.filtered++;
 	return 1;
 }
 
@@ -69,7 +69,7 @@ int record_event(struct recorder *r, struct ct_event *ev)
 		if (store_flow_end(r->st, flow, ev->t_us, END_DESTROYED, ev))
 			return -1;
 	}
-	r->events++;
+	r->n.events++;
 	return 0;
 }
 
@@ -95,6 +95,6 @@ int record_dump_entry(struct recorder *r, struct ct_event *ev, int origin)
 
 int record_unparsed(struct recorder *r, int64_t t_us, const void *msg, size_t len)
 {
-	r->unparsed++;
+	r->n.unparsed++;
 	return store_unparsed_insert(r->st, r->session, t_us, msg, len);
 }

@@ -9,13 +9,18 @@ struct store;
 struct flowmap;
 struct ct_filter;
 
+/* What a recorder stored and skipped, as one block (a rollback restores it). */
+struct record_counts {
+	uint64_t events, flows, gaps, unparsed, ended_unknown;
+	uint64_t filtered;		/* events and dump entries the filter refused */
+};
+
 struct recorder {
 	struct store *st;
 	struct flowmap *open;
 	int64_t session;
-	uint64_t events, flows, gaps, unparsed, ended_unknown;
 	const struct ct_filter *filter;	/* store only the events it matches, or NULL */
-	uint64_t filtered;		/* events and dump entries it refused */
+	struct record_counts n;
 };
 
 /* Stores ev (a NEW, UPDATE or DESTROY) under its flow: a NEW or an unknown

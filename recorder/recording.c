@@ -43,7 +43,7 @@ struct writer {
 	int resync_due;		/* events were lost: dump when allowed */
 	int64_t last_resync;	/* monotonic µs */
 	int64_t resync_done_us;	/* wall µs the dump ended; vanished flows pending */
-	struct recorder saved;	/* the counters at begin(), for a rollback */
+	struct record_counts saved;	/* the counts at begin(), for a rollback */
 	int64_t stalled_until;	/* monotonic µs: the disk was full, retry then */
 	int64_t stalled_since;
 };
@@ -54,7 +54,7 @@ static int begin(struct writer *w)
 		return 0;
 	if (store_begin(w->rec.st))
 		return -1;
-	w->saved = w->rec;
+	w->saved = w->rec.n;
 	w->in_txn = 1;
 	w->commit_at = clock_mono_us() + (int64_t)w->o->commit_ms * 1000;
 	return 0;
@@ -102,7 +102,7 @@ static int store_datagram(struct writer *w, const struct qitem *it)
 
 static int note_gap(struct writer *w, const struct qitem *it)
 {
-	w->rec.gaps++;
+	w->rec.n.gaps++;
 	if (!w->resync_due)
 		log_warn("the kernel dropped events (ENOBUFS): history has a gap; resyncing"
 			 " from a table dump (raise --buffer-size)");
@@ -133,10 +133,10 @@ static void status_line(struct writer *w, uint64_t *last_events, int64_t *last_a
 	long long size = stat(w->o->db, &sb) ? -1 : (long long)sb.st_size;
 
 	log_info("%.0f events/s, %zu open flows, %llu gaps, database %lld bytes, queue %zu bytes",
-		 (w->rec.events - *last_events) / (secs > 0 ? secs : 1),
-		 flowmap_count(w->rec.open), (unsigned long long)w->rec.gaps, size,
+		 (w->rec.n.events - *last_events) / (secs > 0 ? secs : 1),
+		 flowmap_count(w->rec.open), (unsigned long long)w->rec.n.gaps, size,
 		 queue_used(w->q));
-	*last_events = w->rec.events;
+	*last_events = w->rec.n.events;
 	*last_at = now;
 }
 
@@ -180,11 +180,7 @@ static int stall(struct writer *w)
 	w->in_txn = 0;
 	w->pending = 0;
 	held = queue_rewind(w->q);
-	w->rec.events = w->saved.events;
-	w->rec.flows = w->saved.flows;
-	w->rec.gaps = w->saved.gaps;
-	w->rec.unparsed = w->saved.unparsed;
-	w->rec.ended_unknown = w->saved.ended_unknown;
+	w->rec.n = w->saved;
 	w->resync_done_us = 0;
 	flowmap_free(w->rec.open);
 	w->rec.open = flowmap_new();
@@ -270,7 +266,7 @@ static int write_loop(struct writer *w, long entries)
 			return -1;
 		if (w->o->verbose && now - status_at >= STATUS_EVERY_US)
 			status_line(w, &status_events, &status_at);
-		if (!hinted && entries == 0 && w->rec.events == 0 &&
+		if (!hinted && entries == 0 && w->rec.n.events == 0 &&
 		    now - started > QUIET_HINT_US) {
 			hinted = 1;
 			log_warn("no conntrack entries and no events yet: conntrack may be off in"
@@ -337,6 +333,22 @@ static unsigned groups_of(unsigned evmask)
 	return groups;
 }
 
+/* The one-line summary at the end: events, flows, loss, what was skipped. */
+static void summary(const struct writer *w, int rc)
+{
+	const struct record_counts *n = &w->rec.n;
+	char lost[64] = "0 lost", skipped[96] = "";
+
+	if (w->rx.enobufs)
+		snprintf(lost, sizeof(lost), "events lost at %llu points (ENOBUFS)",
+			 (unsigned long long)w->rx.enobufs);
+	if (n->filtered || n->unparsed)
+		snprintf(skipped, sizeof(skipped), ", %llu filtered out, %llu undecodable",
+			 (unsigned long long)n->filtered, (unsigned long long)n->unparsed);
+	log_info("%llu events, %llu flows, %s%s%s", (unsigned long long)n->events,
+		 (unsigned long long)n->flows, lost, skipped, rc ? " (stopped on an error)" : "");
+}
+
 int recording_run(const struct recording_opts *o)
 {
 	struct writer w = { .o = o };
@@ -378,15 +390,8 @@ out:
 	receiver_stop(&w.rx);
 	if (w.q && w.rx.enobufs == 0 && rc == 0 && o->verbose)
 		log_info("queue peak %zu bytes", queue_peak(w.q));
-	if (w.rec.session <= 0)
-		;	/* it never started: the error said it all */
-	else if (w.rx.enobufs)
-		log_info("%llu events, %llu flows, events lost at %llu points (ENOBUFS)%s",
-			 (unsigned long long)w.rec.events, (unsigned long long)w.rec.flows,
-			 (unsigned long long)w.rx.enobufs, rc ? " (stopped on an error)" : "");
-	else
-		log_info("%llu events, %llu flows, 0 lost%s", (unsigned long long)w.rec.events,
-			 (unsigned long long)w.rec.flows, rc ? " (stopped on an error)" : "");
+	if (w.rec.session > 0)	/* else it never started: the error said it all */
+		summary(&w, rc);
 	if (nl)
 		mnl_socket_close(nl);
 	queue_free(w.q);

@@ -58,3 +58,7 @@ for n in $names; do
 	say "ctrecord $(opts_of "$n"): $k events as conntrack -E showed them, $flows flows stored"
 done
 say "compared $total events recorded through filters"
+# -m is matched in userspace (only -p and IPv4 addresses go into the kernel):
+# the summary counts what it refused.
+grep -Eq 'flows, 0 lost, [1-9][0-9]* filtered out, 0 undecodable$' "$TMP/mark.rec.err" ||
+	fail "the summary does not count the filtered events: $(tail -1 "$TMP/mark.rec.err")"

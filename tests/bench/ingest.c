@@ -134,7 +134,7 @@ int main(int argc, char **argv)
 	c = clock_mono_us();
 	printf("ingest: %llu events %llu flows %llu undecodable in %.2f s: %.0f events/s"
 	       " (decode %.2f s, record_event %.2f s, commits+close %.2f s)\n",
-	       (unsigned long long)events, (unsigned long long)rec.flows,
+	       (unsigned long long)events, (unsigned long long)rec.n.flows,
 	       (unsigned long long)bad, (c - t0) / 1e6, events / ((c - t0) / 1e6),
 	       t_dec / 1e6, t_rec / 1e6, (c - t0 - t_dec - t_rec) / 1e6);
 	flowmap_free(rec.open);
