@@ -155,6 +155,25 @@ netns_mark_zone_nat() {
 	EOF
 }
 
+# netns_long_udp [SECONDS]: UDP flows live SECONDS (default 120) instead of
+# 2 s, for tests whose flows must still be open when they look.
+netns_long_udp() {
+	in_ns sysctl -qw net.netfilter.nf_conntrack_udp_timeout="${1:-120}" \
+		net.netfilter.nf_conntrack_udp_timeout_stream="${1:-120}" ||
+		fail "cannot set the UDP timeouts"
+}
+
+# start_recorder NAME ERRFILE ARGS...: starts ctrecord ARGS in the namespace
+# as job NAME, its stderr appended to ERRFILE, and waits until it says it is
+# listening (a restart waits for its own line, not an earlier run's).
+start_recorder() {
+	local name=$1 err=$2 before; shift 2
+	before=$(grep -c '^ctrecord: listening' "$err" 2>/dev/null || true)
+	start_bg "$name" "$BIN/ctrecord" "$@" 2>>"$err"
+	wait_until 10 eval "[ \$(grep -c '^ctrecord: listening' '$err') -gt ${before:-0} ]" ||
+		fail "ctrecord $* did not start: $(cat "$err")"
+}
+
 # nsubscribed: netlink sockets in the namespace subscribed to conntrack events.
 nsubscribed() { in_ns awk '$2 == 12 && $4 != "00000000"' /proc/net/netlink | wc -l; }
 

@@ -40,8 +40,7 @@ KINDS="default ext xml ts"
 # writing $TMP/KIND.ct; in selftest mode a second set writing $TMP/KIND.ct2
 # stands in for ctrecord.  Traffic starts once all of them have subscribed.
 if [ "$SELFTEST" != 1 ]; then
-	start_bg rec "$BIN/ctrecord" --db "$TMP/flows.db" >"$TMP/rec.out" 2>"$TMP/rec.err"
-	wait_for_line "$TMP/rec.err" '^ctrecord: listening' 10 || fail "ctrecord did not start: $(cat "$TMP/rec.err")"
+	start_recorder rec "$TMP/rec.err" --db "$TMP/flows.db"
 fi
 nsub=$(( $(nsubscribed) + 4 ))
 for k in $KINDS; do
@@ -66,7 +65,7 @@ in_ns conntrack -L >/dev/null 2>&1
 # process must still exist when the listeners read its events (they look up
 # progname in /proc), so its last write blocks on a full pipe until every
 # subscribed socket's receive queue is empty (Rmem 0 in /proc/net/netlink).
-in_ns sysctl -qw net.netfilter.nf_conntrack_udp_timeout=30 net.netfilter.nf_conntrack_udp_timeout_stream=30
+netns_long_udp 30
 in_ns "$TG" udp 127.0.0.1 6001 1
 in_ns "$TG" udp 127.0.0.1 6002 1
 in_ns "$TG" tcp 127.0.0.1 6003 1

@@ -8,14 +8,12 @@ require_root
 require_cmd sqlite3
 netns_setup
 # Flows must outlive the test so that conntrack -L still shows them at the end.
-in_ns sysctl -qw net.netfilter.nf_conntrack_udp_timeout=120 \
-	net.netfilter.nf_conntrack_udp_timeout_stream=120
+netns_long_udp
 
 DB=$TMP/flows.db
 # 4 KiB holds a handful of events; the receiving thread cannot keep up with
 # a burst of thousands of flows, so the kernel drops some (ENOBUFS).
-start_bg rec "$BIN/ctrecord" --db "$DB" -b 4K -v 2>"$TMP/rec.err"
-wait_for_line "$TMP/rec.err" '^ctrecord: listening' 10 || fail "ctrecord did not start"
+start_recorder rec "$TMP/rec.err" --db "$DB" -b 4K -v
 
 for round in 1 2 3; do
 	in_ns "$BIN/trafficgen" -S udp 127.0.0.1 $((7000 + round)) 3000 >/dev/null

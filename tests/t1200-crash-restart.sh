@@ -9,18 +9,14 @@ require_cmd sqlite3
 netns_setup
 # Events for every entry, also those made while no recorder listens: with the
 # default "auto" (2) they would never send their DESTROY (see ctrecord's warning).
-in_ns sysctl -qw net.netfilter.nf_conntrack_udp_timeout=300 \
-	net.netfilter.nf_conntrack_udp_timeout_stream=300 net.netfilter.nf_conntrack_events=1
+netns_long_udp 300
+in_ns sysctl -qw net.netfilter.nf_conntrack_events=1
 
 DB=$TMP/flows.db
 KILLS=3
 STORM=30000	# flows per storm: long enough (about 1 s) to be killed in its middle
-start_rec() {
-	start_bg rec "$BIN/ctrecord" --db "$DB" 2>>"$TMP/rec.err"
-	wait_until 10 eval "[ \$(grep -c '^ctrecord: listening' '$TMP/rec.err') -ge $1 ]" ||
-		fail "ctrecord did not start (run $1)"
-}
-start_rec 1
+start_rec() { start_recorder rec "$TMP/rec.err" --db "$DB"; }
+start_rec
 
 # Long-lived flows that must survive every restart under their first flow id.
 in_ns "$BIN/trafficgen" -S udp 127.0.0.1 7100 50 >/dev/null
@@ -46,7 +42,7 @@ for k in $(seq 1 $KILLS); do
 	lag=$(( (kill_us - $(sqlite3 -readonly "$DB" "SELECT max(t_us) FROM events")) / 1000 ))
 	say "kill $k: $(cut -d'|' -f1 "$TMP/committed.$k") events committed, the last one received $lag ms before the kill"
 	[ "$lag" -lt 1000 ] || fail "the last committed event is $lag ms older than the kill"
-	start_rec $((k + 1))
+	start_rec
 done
 in_ns conntrack -F 2>/dev/null
 wait_until 10 eval "[ \$(sqlite3 '$DB' 'SELECT count(*) FROM flows WHERE o_dport = 7100 AND end_kind = 1') = 50 ]" ||

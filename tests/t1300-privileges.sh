@@ -9,16 +9,14 @@ require_cmd sqlite3 su
 id nobody >/dev/null 2>&1 || skip "no user 'nobody'"
 id daemon >/dev/null 2>&1 || skip "no user 'daemon'"
 netns_setup
-in_ns sysctl -qw net.netfilter.nf_conntrack_udp_timeout=120 \
-	net.netfilter.nf_conntrack_udp_timeout_stream=120
+netns_long_udp
 
 DIR=$TMP/state
 mkdir "$DIR"
 chown nobody "$DIR"
 chmod 0755 "$TMP"
 DB=$DIR/flows.db
-start_bg rec "$BIN/ctrecord" --db "$DB" --user nobody -b 4K -v 2>"$TMP/rec.err"
-wait_for_line "$TMP/rec.err" '^ctrecord: listening' 10 || { cat "$TMP/rec.err"; fail "ctrecord did not start"; }
+start_recorder rec "$TMP/rec.err" --db "$DB" --user nobody -b 4K -v
 
 pid=$PID_rec
 status() { sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status"; }
@@ -51,8 +49,7 @@ for f in "$DB" "$DB-wal" "$DB-shm"; do
 done
 # Files were created 0640 by the recorder (we widened them above for the reader).
 rm -rf "$TMP/fresh"; mkdir "$TMP/fresh"; chown nobody "$TMP/fresh"
-start_bg rec2 "$BIN/ctrecord" --db "$TMP/fresh/f.db" --user nobody 2>"$TMP/rec2.err"
-wait_for_line "$TMP/rec2.err" '^ctrecord: listening' 10 || fail "second ctrecord did not start"
+start_recorder rec2 "$TMP/rec2.err" --db "$TMP/fresh/f.db" --user nobody
 stop_bg rec2 TERM 10
 for f in f.db f.db-wal f.db-shm; do
 	m=$(stat -c %a:%U "$TMP/fresh/$f")

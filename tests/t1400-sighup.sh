@@ -7,13 +7,11 @@ require_root
 require_cmd sqlite3
 [ -x "$BIN/ctrecord" ] && [ -x "$BIN/trafficgen" ] || fail "ctrecord/trafficgen not built"
 netns_setup
-in_ns sysctl -qw net.netfilter.nf_conntrack_udp_timeout=120 \
-	net.netfilter.nf_conntrack_udp_timeout_stream=120
+netns_long_udp
 
 DB=$TMP/flows.db
 q() { sqlite3 -readonly "$1" "$2"; }
-start_bg rec "$BIN/ctrecord" --db "$DB" 2>"$TMP/rec.err"
-wait_for_line "$TMP/rec.err" '^ctrecord: listening' 10 || fail "ctrecord did not start"
+start_recorder rec "$TMP/rec.err" --db "$DB"
 
 in_ns "$BIN/trafficgen" -S udp 127.0.0.1 7401 20 >/dev/null
 wait_until 10 eval "[ \$(q '$DB' 'SELECT count(*) FROM events WHERE type = 2') = 20 ]" ||

@@ -51,11 +51,9 @@ say "--max-size $max (of $before): $left flows left, the newest, $used bytes in 
 require_root
 [ -x "$BIN/trafficgen" ] || fail "trafficgen not built"
 netns_setup
-in_ns sysctl -qw net.netfilter.nf_conntrack_udp_timeout=120 \
-	net.netfilter.nf_conntrack_udp_timeout_stream=120
+netns_long_udp
 DB=$TMP/live.db
-start_bg rec "$BIN/ctrecord" --db "$DB" --retain 2s 2>rec.err
-wait_for_line rec.err '^ctrecord: listening' 10 || fail "ctrecord did not start"
+start_recorder rec "rec.err" --db "$DB" --retain 2s
 in_ns "$BIN/trafficgen" -S udp 127.0.0.1 7601 500 >/dev/null
 in_ns conntrack -F 2>/dev/null
 in_ns "$BIN/trafficgen" -S udp 127.0.0.1 7602 500 >/dev/null

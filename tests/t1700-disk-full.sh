@@ -7,8 +7,7 @@ require_root
 require_cmd sqlite3 mount umount
 [ -x "$BIN/ctrecord" ] && [ -x "$BIN/trafficgen" ] || fail "ctrecord/trafficgen not built"
 netns_setup
-in_ns sysctl -qw net.netfilter.nf_conntrack_udp_timeout=120 \
-	net.netfilter.nf_conntrack_udp_timeout_stream=120
+netns_long_udp
 
 SMALL=$TMP/small
 mkdir "$SMALL"
@@ -18,8 +17,7 @@ trap 'umount_small; cleanup' EXIT
 DB=$SMALL/flows.db
 q() { sqlite3 -readonly "$DB" "$1"; }
 
-start_bg rec "$BIN/ctrecord" --db "$DB" 2>"$TMP/rec.err"
-wait_for_line "$TMP/rec.err" '^ctrecord: listening' 10 || fail "ctrecord did not start"
+start_recorder rec "$TMP/rec.err" --db "$DB"
 in_ns "$BIN/trafficgen" -S udp 127.0.0.1 7701 200 >/dev/null
 wait_until 10 eval "[ \$(q 'SELECT count(*) FROM events WHERE type = 2') = 200 ]" ||
 	fail "the first flows were not recorded"

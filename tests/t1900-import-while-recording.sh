@@ -7,8 +7,7 @@ require_root
 require_cmd sqlite3 awk
 for b in ctrecord trafficgen; do [ -x "$BIN/$b" ] || fail "$b not built"; done
 netns_setup
-in_ns sysctl -qw net.netfilter.nf_conntrack_udp_timeout=120 \
-	net.netfilter.nf_conntrack_udp_timeout_stream=120
+netns_long_udp
 
 # A log big enough that importing it takes longer than ctrecord's 5 s busy timeout.
 awk -v t=$(( $(date +%s) - 86400 )) 'BEGIN {
@@ -19,8 +18,7 @@ awk -v t=$(( $(date +%s) - 86400 )) 'BEGIN {
 	} }' >"$TMP/big.log"
 
 DB=$TMP/flows.db
-start_bg rec "$BIN/ctrecord" --db "$DB" 2>"$TMP/rec.err"
-wait_for_line "$TMP/rec.err" '^ctrecord: listening' 10 || fail "ctrecord did not start"
+start_recorder rec "$TMP/rec.err" --db "$DB"
 # Traffic all along: 100 flows a second from 14 ports.
 ( for i in $(seq 1 14); do in_ns "$BIN/trafficgen" -S udp 127.0.0.1 $((7900 + i)) 100 >/dev/null; sleep 1; done ) &
 traffic=$!

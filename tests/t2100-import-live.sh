@@ -43,8 +43,7 @@ Q() { db=$1; shift; "$BIN/ctquery" --db "$TMP/$db" "$@"; }
 netns_setup
 netns_mark_zone_nat
 
-start_bg rec "$BIN/ctrecord" --db "$TMP/live.db" >"$TMP/rec.out" 2>"$TMP/rec.err"
-wait_for_line "$TMP/rec.err" '^ctrecord: listening' 10 || fail "ctrecord did not start: $(cat "$TMP/rec.err")"
+start_recorder rec "$TMP/rec.err" --db "$TMP/live.db"
 nsub=$(( $(nsubscribed) + 2 ))
 start_bg xml conntrack -E -o xml,id >"$TMP/a.xml" 2>"$TMP/a.err"
 start_bg txt conntrack -E -o extended,timestamp,id >"$TMP/b.log" 2>"$TMP/b.err"

@@ -55,8 +55,7 @@ evdestroy|-e DESTROY -p udp'
 names=$(echo "$FILTERS" | cut -d'|' -f1)
 opts_of() { echo "$FILTERS" | awk -F'|' -v n="$1" '$1 == n { print $2 }'; }
 
-start_bg rec "$BIN/ctrecord" --db "$TMP/flows.db" >"$TMP/rec.out" 2>"$TMP/rec.err"
-wait_for_line "$TMP/rec.err" '^ctrecord: listening' 10 || fail "ctrecord did not start: $(cat "$TMP/rec.err")"
+start_recorder rec "$TMP/rec.err" --db "$TMP/flows.db"
 nsub=$(nsubscribed)
 for n in $names; do
 	# shellcheck disable=SC2046

@@ -9,13 +9,8 @@ for b in ctrecord ctquery trafficgen; do [ -x "$BIN/$b" ] || fail "$b not built"
 netns_setup
 DB=$TMP/flows.db
 Q() { "$BIN/ctquery" --db "$DB" "$@"; }
-rec_run() {	# rec_run N: start ctrecord and wait for its Nth "listening"
-	start_bg rec "$BIN/ctrecord" --db "$DB" 2>>"$TMP/rec.err"
-	wait_until 10 eval "[ \$(grep -c '^ctrecord: listening' '$TMP/rec.err') -ge $1 ]" ||
-		fail "ctrecord did not start (run $1)"
-}
 
-rec_run 1
+start_recorder rec "$TMP/rec.err" --db "$DB"
 # Two followers, started before any traffic: the text and the XML stream.
 start_bg ftxt "$BIN/ctquery" --db "$DB" replay --follow >"$TMP/follow.txt" 2>"$TMP/ftxt.err"
 start_bg fxml "$BIN/ctquery" --db "$DB" replay --follow -o xml >"$TMP/follow.xml" 2>"$TMP/fxml.err"
@@ -29,7 +24,7 @@ sleep 0.5
 stop_bg rec TERM 10 || fail "ctrecord did not stop"
 
 # Session 2: two bursts of UDP two seconds apart, ended by a flush.
-rec_run 2
+start_recorder rec "$TMP/rec.err" --db "$DB"
 in_ns "$BIN/trafficgen" -S udp 127.0.0.1 7803 5 >/dev/null
 sleep 2
 in_ns "$BIN/trafficgen" -S udp 127.0.0.1 7804 5 >/dev/null
