@@ -60,11 +60,13 @@ $(B)/ctquery: $(QRY_OBJ) $(B)/libct.a
 $(B)/trafficgen: tests/tools/trafficgen.c
 	@mkdir -p $(B)
 	$(CC) $(CFLAGS) -o $@ $<
+$(B)/evdump: tests/tools/evdump.c $(B)/libct.a
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(B)/unit/%: tests/unit/%.c tests/unit/unit.h $(B)/libct.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libct.a $(LDLIBS)
 
-test: all $(UNIT_BIN)
+test: all $(B)/evdump $(UNIT_BIN)
 	UNIT_TESTS="$(UNIT_BIN)" BIN=$(CURDIR)/$(B) tests/run.sh
 
 run: deps all

@@ -48,3 +48,12 @@ int ct_tuple_equal(const struct ct_tuple *a, const struct ct_tuple *b)
 		return 0;
 	return !a->has_zone || a->zone == b->zone;
 }
+
+void ct_tuple_mirror(const struct ct_tuple *t, struct ct_tuple *m)
+{
+	*m = *t;
+	memcpy(m->src, t->dst, sizeof(m->src));
+	memcpy(m->dst, t->src, sizeof(m->dst));
+	m->sport = t->dport;
+	m->dport = t->sport;
+}

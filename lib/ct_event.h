@@ -90,4 +90,9 @@ const char *ct_ev_type_name(int type);
 /* Returns non-zero when the tuples are the same (addresses, protocol, ports/ICMP, zone). */
 int ct_tuple_equal(const struct ct_tuple *a, const struct ct_tuple *b);
 
+/* Sets *m to t seen from the other side: addresses and ports swapped, the
+ * rest (ICMP fields, zone) as they are. Without NAT the reply tuple of an
+ * entry is usually its original's mirror. */
+void ct_tuple_mirror(const struct ct_tuple *t, struct ct_tuple *m);
+
 #endif

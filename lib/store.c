@@ -10,26 +10,36 @@
 #include "store_internal.h"
 
 extern const char ct_sql_schema[], ct_sql_migrate_2[], ct_sql_migrate_3[], ct_sql_migrate_4[],
-	ct_sql_migrate_5[];
+	ct_sql_migrate_5[], ct_sql_migrate_6[];
 
 /* "ctrc": marks a database as ours in its header. */
 #define STORE_APPLICATION_ID 0x63747263
 
 static const char *const stmt_sql[STMT_MAX] = {
 	[STMT_FLOW_INSERT] =
-		"INSERT INTO flows (session, ct_id, family, proto, zone,"
+		"INSERT INTO flows (id, session, ct_id, family, proto, zone,"
 		" o_l3, o_src, o_dst, o_sport, o_dport, o_itype, o_icode, o_iid, o_zone,"
 		" r_l3, r_src, r_dst, r_sport, r_dport, r_itype, r_icode, r_iid, r_zone,"
-		" origin, first_us) VALUES (?,?,?,?,?, ?,?,?,?,?,?,?,?,?, ?,?,?,?,?,?,?,?,?, ?,?)",
-	[STMT_FLOW_END] =
-		"UPDATE flows SET end_us = ?2, end_kind = ?3, state = coalesce(?4, state),"
-		" o_packets = coalesce(?5, o_packets), o_bytes = coalesce(?6, o_bytes),"
-		" r_packets = coalesce(?7, r_packets), r_bytes = coalesce(?8, r_bytes)"
+		" origin, first_us, end_us, end_kind, state, o_packets, o_bytes, r_packets, r_bytes,"
+		" last_us, nevents, status, mark)"
+		" VALUES (?,?,?,?,?,?, ?,?,?,?,?,?,?,?,?, ?,?,?,?,?,?,?,?,?,"
+		" ?,?,?,?,?,?,?,?,?, ?,?,?,?)",
+	[STMT_FLOW_UPDATE] =
+		"UPDATE flows SET last_us = max(coalesce(last_us, ?2), ?2), nevents = nevents + ?3,"
+		" status = coalesce(?4, status), mark = coalesce(?5, mark),"
+		" end_us = coalesce(?6, end_us), end_kind = coalesce(?7, end_kind),"
+		" state = coalesce(?8, state),"
+		" o_packets = coalesce(?9, o_packets), o_bytes = coalesce(?10, o_bytes),"
+		" r_packets = coalesce(?11, r_packets), r_bytes = coalesce(?12, r_bytes)"
 		" WHERE id = ?1",
-	[STMT_EVENT_INSERT] =
-		"INSERT INTO events (flow, t_us, type, status, timeout, state, tcpinfo, mark,"
-		" o_packets, o_bytes, r_packets, r_bytes, t_start, t_stop, ktime, portid,"
-		" progname, extra, session) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	[STMT_BLOCK_INSERT] =
+		"INSERT INTO event_blocks (session, first_event, n, first_us, last_us, min_flow,"
+		" max_flow, bloom, data) VALUES (?2, (SELECT coalesce(max(first_event + n), 1) FROM"
+		" (SELECT first_event, n FROM event_blocks ORDER BY id DESC LIMIT 1)),"
+		" ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	[STMT_BLOCK_UPDATE] =
+		"UPDATE event_blocks SET n = ?3, first_us = ?4, last_us = ?5, min_flow = ?6,"
+		" max_flow = ?7, bloom = ?8, data = ?9 WHERE id = ?1 AND session = ?2",
 	[STMT_GAP_INSERT] =
 		"INSERT INTO gaps (session, t_us, kind, lost) VALUES (?,?,?,?)",
 	[STMT_UNPARSED_INSERT] =
@@ -75,15 +85,18 @@ static int pragma_int(struct store *st, const char *sql, int *v)
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* The steps from each older version (schema/migrate-N.sql). */
+/* The steps from each older version (schema/migrate-N.sql), and what must
+ * be done in C after the SQL (lib/store_migrate.c). */
 static const struct {
 	int to;
 	const char *sql;
+	int (*then)(struct store *st);
 } migrations[] = {
-	{ 2, ct_sql_migrate_2 },
-	{ 3, ct_sql_migrate_3 },
-	{ 4, ct_sql_migrate_4 },
-	{ 5, ct_sql_migrate_5 },
+	{ 2, ct_sql_migrate_2, NULL },
+	{ 3, ct_sql_migrate_3, NULL },
+	{ 4, ct_sql_migrate_4, NULL },
+	{ 5, ct_sql_migrate_5, NULL },
+	{ 6, ct_sql_migrate_6, store_migrate_events_to_blocks },
 };
 
 /* Sets user_version (PRAGMA takes no bound parameter). */
@@ -106,6 +119,7 @@ static int migrate(struct store *st, int version)
 		if (migrations[i].to <= version)
 			continue;
 		if (exec(st, migrations[i].sql, "cannot migrate the schema") ||
+		    (migrations[i].then && migrations[i].then(st)) ||
 		    set_version(st, migrations[i].to)) {
 			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 			return -1;
@@ -147,6 +161,10 @@ static int check_schema(struct store *st, enum store_mode mode)
 				 STORE_SCHEMA_VERSION);
 	if (version < STORE_SCHEMA_VERSION && mode == STORE_WRITE)
 		return migrate(st, version);
+	if (version < 6)	/* events were rows then: only the writer converts them */
+		return log_error("'%s' has schema version %d; open it once with this version of"
+				 " ctrecord (ctrecord --db FILE --prune) to bring it up to date",
+				 st->path, version);
 	return 0;
 }
 
@@ -227,6 +245,8 @@ void store_close(struct store *st)
 		sqlite3_finalize(st->stmt[i]);
 	if (st->db && !sqlite3_get_autocommit(st->db))
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	store_drop_flows(st, 1);
+	evblock_free(&st->blk);
 	/* The -wal file stays (see store_open) but empty: a file moved away
 	 * without it, or found beside a new one, then holds nothing to replay. */
 	if (st->db && st->writable)
@@ -249,20 +269,40 @@ int store_error_transient(struct store *st)
 	       rc == SQLITE_LOCKED;
 }
 
+/* IMMEDIATE: the write lock from the start, so that the flow ids and the
+ * event ids handed out in the transaction stay ours. */
 int store_begin(struct store *st)
 {
-	return exec(st, "BEGIN", "cannot begin a transaction");
+	if (exec(st, "BEGIN IMMEDIATE", "cannot begin a transaction"))
+		return -1;
+	st->in_txn = 1;
+	if (store_blocks_begin(st)) {
+		store_rollback(st);
+		return -1;
+	}
+	return 0;
 }
 
 void store_rollback(struct store *st)
 {
 	if (!sqlite3_get_autocommit(st->db))
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	st->in_txn = 0;
+	store_drop_flows(st, 0);
+	store_close_block(st);
 }
 
 int store_commit(struct store *st)
 {
-	return exec(st, "COMMIT", "cannot commit");
+	if (store_flush_flows(st) || store_flush_block(st) ||
+	    exec(st, "COMMIT", "cannot commit"))
+		return -1;
+	st->in_txn = 0;
+	/* A block grows across commits while small: on a quiet system each
+	 * commit then rewrites a few KiB rather than starting a row per event. */
+	if (st->blk.len >= 4096 || evblock_full(&st->blk))
+		store_close_block(st);
+	return 0;
 }
 
 int64_t store_session_start(struct store *st, const char *kind, const char *source,
@@ -274,6 +314,10 @@ int64_t store_session_start(struct store *st, const char *kind, const char *sour
 	sqlite3_stmt *s;
 	int64_t id = -1;
 
+	/* a block holds one session's events */
+	if (st->blk.n && st->in_txn && store_flush_block(st))
+		return -1;
+	store_close_block(st);
 	gethostname(host, sizeof(host) - 1);
 	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
 		return store_fail(st, "cannot start a session");

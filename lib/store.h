@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include "ct_event.h"
 
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 #define CT_VERSION "0.1"
 
 struct store;
@@ -31,7 +31,9 @@ struct sqlite3 *store_db(struct store *st);
  * into the live database). */
 int store_error_transient(struct store *st);
 
-/* Transactions. Return 0 or -1 (reported). */
+/* Transactions. Return 0 or -1 (reported). Flows and events are written
+ * in a transaction only: they are held in memory and written at commit
+ * (or when many are held), so reads through other handles see them then. */
 int store_begin(struct store *st);
 int store_commit(struct store *st);
 
@@ -173,10 +175,9 @@ int store_gap_totals(struct store *st, int64_t since_us, int64_t until_us,
 int store_prune_totals(struct store *st, int64_t *steps, int64_t *before_us, int64_t *flows,
 		       int64_t *events);
 
-/* Writes the query plan of the statement that q would run (events when
- * flows is 0, else flows), one "detail" line each, to buf. For tests.
- * Returns 0 or -1 (reported). */
-int store_query_plan(struct store *st, const struct store_query *q, int flows,
-		     char *buf, size_t size);
+/* Writes the query plan of the flows statement that q would run (store_flows,
+ * and the flows that store_events joins), one "detail" line each, to buf.
+ * For tests. Returns 0 or -1 (reported). */
+int store_query_plan(struct store *st, const struct store_query *q, char *buf, size_t size);
 
 #endif

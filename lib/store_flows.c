@@ -16,13 +16,15 @@ int store_each_open_flow(struct store *st, store_open_flow_cb cb, void *data)
 	sqlite3_stmt *s;
 	int rc, failed = 0;
 
+	if (st->in_txn && store_flush_flows(st))
+		return -1;
 	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
 		return store_fail(st, "cannot read the open flows");
 	while (!failed && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		memset(&ev, 0, offsetof(struct ct_event, extra));
 		ev.extra_len = 0;
 		ev.family = sqlite3_column_int(s, 1);
-		if (store_read_tuple(s, 5, &ev.orig) || store_read_tuple(s, 14, &ev.reply))
+		if (store_read_tuple(s, 5, &ev.orig) || store_read_reply(s, 14, &ev.orig, &ev.reply))
 			continue;	/* cannot be matched anyway */
 		ev.orig.proto = ev.reply.proto = sqlite3_column_int(s, 2);
 		if (sqlite3_column_type(s, 3) != SQLITE_NULL) {
@@ -45,7 +47,7 @@ int store_last_stop(struct store *st, int64_t current, int64_t *t_us, int *clean
 {
 	static const char sql[] =
 		"SELECT s.stopped_us, max(s.started_us,"
-		"  coalesce((SELECT t_us FROM events ORDER BY id DESC LIMIT 1), 0))"
+		"  coalesce((SELECT last_us FROM event_blocks ORDER BY id DESC LIMIT 1), 0))"
 		" FROM sessions s WHERE s.kind = 'record' AND s.id < ?1"
 		" ORDER BY s.id DESC LIMIT 1";
 	sqlite3_stmt *s;

@@ -1,25 +1,57 @@
-/* What the store's files share: the handle and its prepared statements. */
+/* What the store's files share: the handle, its prepared statements, and the writes held until commit. */
 #ifndef CT_STORE_INTERNAL_H
 #define CT_STORE_INTERNAL_H
 
 #include <sqlite3.h>
+#include "evblock.h"
 #include "store.h"
 
 enum {
 	STMT_FLOW_INSERT,
-	STMT_FLOW_END,
-	STMT_EVENT_INSERT,
+	STMT_FLOW_UPDATE,
+	STMT_BLOCK_INSERT,
+	STMT_BLOCK_UPDATE,
 	STMT_GAP_INSERT,
 	STMT_UNPARSED_INSERT,
 	STMT_MAX
+};
+
+/* A flow written in this transaction, held until the next flush: a new one
+ * (its whole row) or what changed on an older one. */
+struct pflow {
+	int64_t id;
+	uint8_t is_new, origin, end_kind;
+	uint32_t has;			/* CT_HAS_* of what follows */
+	int64_t session, first_us, last_us, end_us;
+	int64_t nevents;		/* events added in this transaction */
+	uint8_t family;
+	struct ct_tuple orig, reply;
+	uint32_t ct_id, status, mark;
+	uint16_t zone;
+	uint8_t state;
+	uint64_t pkts_orig, bytes_orig, pkts_reply, bytes_reply;
 };
 
 struct store {
 	sqlite3 *db;
 	char *path;
 	int writable;
+	int in_txn;
 	int64_t session;	/* the session this connection stores events for */
 	sqlite3_stmt *stmt[STMT_MAX];
+
+	/* flows of the open transaction (lib/store_write.c) */
+	int64_t next_flow;	/* the id the next new flow gets */
+	struct pflow *pf;
+	size_t npf, pf_cap;
+	int64_t *slot;		/* open addressing: index + 1 into pf, 0 empty */
+	size_t nslots;
+
+	/* the block being filled (lib/store_blocks.c) */
+	struct evblock blk;
+	int64_t blk_row;	/* its row once written, 0 before */
+	int64_t blk_session;
+	uint32_t blk_written;	/* records in the row as last written */
 };
 
 /* Reports the database's last error about what, once; returns -1. */
@@ -32,5 +64,33 @@ sqlite3_stmt *store_stmt(struct store *st, int id);
  * itype, icode, iid, zone) into t; proto is left 0. Returns -1 when the
  * stored addresses are not 4 or 16 bytes. */
 int store_read_tuple(sqlite3_stmt *s, int col, struct ct_tuple *t);
+
+/* Reads a flow's reply tuple columns at col: NULL l3 means the mirror of orig. */
+int store_read_reply(sqlite3_stmt *s, int col, const struct ct_tuple *orig,
+		     struct ct_tuple *t);
+
+/* Writes the flows held for the open transaction. Returns 0 or -1 (reported). */
+int store_flush_flows(struct store *st);
+
+/* Forgets the flows held (after a rollback) and frees their memory at close. */
+void store_drop_flows(struct store *st, int free_all);
+
+/* Writes the block being filled (a new row, or its row again with the
+ * records added since). Returns 0 or -1 (reported). */
+int store_flush_block(struct store *st);
+
+/* Appends ev (of flow) to the block being filled, writing the block when
+ * it is full. Returns 0 or -1 (reported). */
+int store_block_add(struct store *st, int64_t flow, const struct ct_event *ev);
+
+/* Starts a new block: the current one, written or not, is left as it is. */
+void store_close_block(struct store *st);
+
+/* At the start of a transaction: the next flow id, and whether the block
+ * being filled is still the last one (else a new one starts). Returns 0 or -1. */
+int store_blocks_begin(struct store *st);
+
+/* Version 5 to 6: packs table events into event_blocks, then drops it. */
+int store_migrate_events_to_blocks(struct store *st);
 
 #endif

@@ -48,13 +48,20 @@ int store_prune_step(struct store *st, int64_t before_us, int limit, int64_t now
 	static const char fill[] =
 		"INSERT INTO prune_pick SELECT id, end_us FROM flows"
 		" WHERE end_us < ?1 ORDER BY end_us LIMIT ?2";
-	static const char del_events[] =
-		"DELETE FROM events WHERE flow IN (SELECT id FROM prune_pick)";
 	static const char del_flows[] =
 		"DELETE FROM flows WHERE id IN (SELECT id FROM prune_pick)";
-	static const char del_old[] =
-		"DELETE FROM events WHERE id IN (SELECT id FROM events WHERE t_us < ?1"
-		" ORDER BY t_us LIMIT ?2)";
+	/* Whole blocks go, those whose every event is older than the bound
+	 * (at most limit / 100 blocks of up to 4096 events a step): events of
+	 * flows still open go with them; events of removed flows in blocks that
+	 * stay are left, and never read again. */
+	static const char pick_blocks[] =
+		"CREATE TEMP TABLE IF NOT EXISTS prune_blocks (id INTEGER PRIMARY KEY, n INTEGER);"
+		" DELETE FROM prune_blocks;";
+	static const char fill_blocks[] =
+		"INSERT INTO prune_blocks SELECT id, n FROM event_blocks WHERE last_us < ?1"
+		" ORDER BY last_us LIMIT ?2";
+	static const char del_blocks[] =
+		"DELETE FROM event_blocks WHERE id IN (SELECT id FROM prune_blocks)";
 	int64_t n, before = 0;
 
 	r->flows = r->events = r->before_us = 0;
@@ -66,20 +73,23 @@ int store_prune_step(struct store *st, int64_t before_us, int limit, int64_t now
 	}
 	if (change(st, fill, before_us, limit) < 0 ||
 	    (before = one_value(st, "SELECT coalesce(max(end_us), 0) FROM prune_pick")) < 0 ||
-	    (n = change(st, del_events, 0, 0)) < 0)
-		goto fail;
-	r->events = n;
-	if ((n = change(st, del_flows, 0, 0)) < 0)
+	    (n = change(st, del_flows, 0, 0)) < 0)
 		goto fail;
 	r->flows = n;
-	/* Events older than the limit of flows still open (a size limit keeps them). */
-	if (before_us != INT64_MAX) {
-		if ((n = change(st, del_old, before_us, limit)) < 0)
-			goto fail;
-		r->events += n;
-		if (n)
-			before = before_us;
+	/* A time limit removes every event before it; a size limit (no time)
+	 * the events up to the flows just removed. */
+	if (sqlite3_exec(st->db, pick_blocks, NULL, NULL, NULL) != SQLITE_OK) {
+		store_fail(st, "cannot prune");
+		goto fail;
 	}
+	if (change(st, fill_blocks, before_us != INT64_MAX ? before_us : before,
+		   limit / 100 > 0 ? limit / 100 : 1) < 0 ||
+	    (n = one_value(st, "SELECT coalesce(sum(n), 0) FROM prune_blocks")) < 0 ||
+	    change(st, del_blocks, 0, 0) < 0)
+		goto fail;
+	r->events = n;
+	if (n && before_us != INT64_MAX)
+		before = before_us;
 	r->before_us = before;
 	if (r->flows + r->events) {
 		sqlite3_stmt *s;

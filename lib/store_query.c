@@ -16,10 +16,11 @@ static const char view_sql[] =
 	" id, session, ct_id, CASE family WHEN 2 THEN 'ipv4' WHEN 10 THEN 'ipv6' END AS family,"
 	" proto, ct_proto_name(proto) AS proto_name,"
 	" ct_addr(o_src) AS src, ct_addr(o_dst) AS dst, o_sport AS sport, o_dport AS dport,"
-	" ct_addr(r_src) AS reply_src, ct_addr(r_dst) AS reply_dst,"
-	" r_sport AS reply_sport, r_dport AS reply_dport,"
+	" ct_addr(coalesce(r_src, o_dst)) AS reply_src, ct_addr(coalesce(r_dst, o_src)) AS reply_dst,"
+	" CASE WHEN r_l3 IS NULL THEN o_dport ELSE r_sport END AS reply_sport,"
+	" CASE WHEN r_l3 IS NULL THEN o_sport ELSE r_dport END AS reply_dport,"
 	" o_itype AS icmp_type, o_icode AS icmp_code, o_iid AS icmp_id,"
-	" zone, o_zone AS orig_zone, r_zone AS reply_zone,"
+	" zone, o_zone AS orig_zone, CASE WHEN r_l3 IS NULL THEN o_zone ELSE r_zone END AS reply_zone,"
 	" first_us, end_us, first_us / 1000000.0 AS start, end_us / 1000000.0 AS end,"
 	" (end_us - first_us) / 1000000.0 AS duration,"
 	" CASE end_kind WHEN 1 THEN 'destroyed' WHEN 2 THEN 'unknown' ELSE 'open' END AS ended,"
@@ -29,8 +30,11 @@ static const char view_sql[] =
 	" r_packets AS packets_reply, r_bytes AS bytes_reply,"
 	" coalesce(o_packets, 0) + coalesce(r_packets, 0) AS packets,"
 	" coalesce(o_bytes, 0) + coalesce(r_bytes, 0) AS bytes,"
-	" (o_src != r_dst OR coalesce(o_sport, -1) != coalesce(r_dport, -1)) AS snat,"
-	" (o_dst != r_src OR coalesce(o_dport, -1) != coalesce(r_sport, -1)) AS dnat"
+	" (r_l3 IS NOT NULL AND (o_src != r_dst OR coalesce(o_sport, -1) != coalesce(r_dport, -1)))"
+	" AS snat,"
+	" (r_l3 IS NOT NULL AND (o_dst != r_src OR coalesce(o_dport, -1) != coalesce(r_sport, -1)))"
+	" AS dnat,"
+	" last_us, last_us / 1000000.0 AS last, nevents AS events"
 	" FROM main.flows) AS flows_v";
 
 static void fn_addr(sqlite3_context *cx, int argc, sqlite3_value **argv)
@@ -259,30 +263,18 @@ static void cond_alive(struct store *st, struct qbuf *b, int64_t lo, int64_t hi,
 	add_int(b, " AND (f.end_us IS NULL OR f.end_us >= ?)", lo);
 }
 
-/* probe: the flows drive the query, and no single flow is asked for. */
+/* probe: no single flow is asked for. The events' own conditions (types,
+ * times of events, session, after) are lib/store_events.c's. */
 static void build_where(struct store *st, struct qbuf *b, const struct store_query *q,
-			int events, int probe)
+			int probe)
 {
 	unsigned pf = q->pf;
 
 	add(b, " WHERE 1");
-	if (events) {
-		unsigned mask = q->type_mask;
-
-		if (!mask)
-			mask = 1 << CT_EV_NEW | 1 << CT_EV_UPDATE | 1 << CT_EV_DESTROY;
-		cond_int(b, "(1 << e.type) & ?", mask, 1);
-	} else if (q->type_mask) {	/* flows with an event of those types */
-		cond_int(b, "EXISTS (SELECT 1 FROM events e2 WHERE e2.flow = f.id"
-			 " AND (1 << e2.type) & ?)", q->type_mask, 1);
-	}
 	if (pf & STORE_PF_FLOW)
-		cond_int(b, events ? "e.flow = ?" : "f.id = ?", q->flow, 1);
-	if (pf & STORE_PF_SESSION)	/* events stored before version 4 have none */
-		cond_int(b, events ? "coalesce(e.session, f.session) = ?" : "f.session = ?",
-			 q->session, 1);
-	if (events && (pf & STORE_PF_AFTER))
-		cond_int(b, "e.id > ?", q->after_id, 1);
+		cond_int(b, "f.id = ?", q->flow, 1);
+	if (pf & STORE_PF_SESSION)
+		cond_int(b, "f.session = ?", q->session, 1);
 	if (pf & STORE_PF_FAMILY)
 		cond_int(b, "f.family = ?", q->family, 1);
 	if (pf & STORE_PF_PROTO)
@@ -291,22 +283,20 @@ static void build_where(struct store *st, struct qbuf *b, const struct store_que
 		cond_int(b, "f.o_sport = ?", q->sport, 1);
 	if (pf & STORE_PF_DPORT)
 		cond_int(b, "f.o_dport = ?", q->dport, 1);
+	/* a NULL reply tuple is the original's mirror */
 	if (pf & STORE_PF_RSPORT)
-		cond_int(b, "f.r_sport = ?", q->rsport, 1);
+		cond_int(b, "(CASE WHEN f.r_l3 IS NULL THEN f.o_dport ELSE f.r_sport END) = ?",
+			 q->rsport, 1);
 	if (pf & STORE_PF_RDPORT)
-		cond_int(b, "f.r_dport = ?", q->rdport, 1);
+		cond_int(b, "(CASE WHEN f.r_l3 IS NULL THEN f.o_sport ELSE f.r_dport END) = ?",
+			 q->rdport, 1);
 	cond_range(b, "f.o_src", &q->src);
 	cond_range(b, "f.o_dst", &q->dst);
-	cond_range(b, "f.r_src", &q->rsrc);
-	cond_range(b, "f.r_dst", &q->rdst);
+	cond_range(b, "coalesce(f.r_src, f.o_dst)", &q->rsrc);
+	cond_range(b, "coalesce(f.r_dst, f.o_src)", &q->rdst);
 	if (pf & STORE_PF_AT)
 		cond_alive(st, b, q->at_us, q->at_us, probe);
-	if (events) {
-		if (pf & STORE_PF_SINCE)
-			cond_int(b, "e.t_us >= ?", q->since_us, 1);
-		if (pf & STORE_PF_UNTIL)
-			cond_int(b, "e.t_us <= ?", q->until_us, 1);
-	} else if (pf & (STORE_PF_SINCE | STORE_PF_UNTIL)) {
+	if (pf & (STORE_PF_SINCE | STORE_PF_UNTIL)) {
 		cond_alive(st, b, pf & STORE_PF_SINCE ? q->since_us : INT64_MIN,
 			   pf & STORE_PF_UNTIL ? q->until_us : INT64_MAX, probe);
 	}
@@ -319,13 +309,13 @@ static void build_where(struct store *st, struct qbuf *b, const struct store_que
 	}
 }
 
-sqlite3_stmt *store_query_prepare(struct store *st, const struct store_query *q, int events,
+sqlite3_stmt *store_query_prepare(struct store *st, const struct store_query *q,
 				  const char *head, const char *order)
 {
 	struct qbuf *b = calloc(1, sizeof(*b));
 	sqlite3_stmt *s = NULL;
 	const char *tail = NULL;
-	int i, by_flow, selective;
+	int i, selective;
 
 	if (!b) {
 		log_error("out of memory");
@@ -333,22 +323,13 @@ sqlite3_stmt *store_query_prepare(struct store *st, const struct store_query *q,
 	}
 	if (q->where && (setup_view(st) || check_where(st, q->where)))
 		goto out;
-	/* Drive the join from flows when a flow column narrows it (its indexes),
-	 * from events otherwise (in order, or by the time index). */
 	/* An address, a port or a flow id picks few flows through its own index;
 	 * a time condition then only checks them, instead of listing ids from
 	 * the time indexes (half the table at worst). */
 	selective = q->src.len || q->dst.len || (q->pf & (STORE_PF_FLOW | STORE_PF_DPORT));
-	by_flow = selective ||
-		  ((q->pf & STORE_PF_AT) && !(q->pf & (STORE_PF_SINCE | STORE_PF_UNTIL)));
 	add(b, head);
-	if (!events)
-		add(b, " FROM flows f");
-	else if (by_flow && !(q->pf & STORE_PF_FLOW))
-		add(b, " FROM flows f CROSS JOIN events e ON e.flow = f.id");
-	else
-		add(b, " FROM events e JOIN flows f ON f.id = e.flow");
-	build_where(st, b, q, events, (by_flow || !events) && !selective);
+	add(b, " FROM flows f");
+	build_where(st, b, q, !selective);
 	add(b, " ");
 	add(b, order);
 	if (b->overflow) {
@@ -372,10 +353,9 @@ out:
 	return s;
 }
 
-int store_query_plan(struct store *st, const struct store_query *q, int flows, char *buf,
-		     size_t size)
+int store_query_plan(struct store *st, const struct store_query *q, char *buf, size_t size)
 {
-	sqlite3_stmt *s = store_query_prepare(st, q, !flows, "SELECT f.id", "");
+	sqlite3_stmt *s = store_query_prepare(st, q, "SELECT f.id", "");
 	sqlite3_stmt *p = NULL;
 	size_t len = 0;
 	char *sql;

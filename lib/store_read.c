@@ -1,50 +1,12 @@
-/* Reading stored events back into struct ct_event, in the order they were received. */
+/* Reading flows, sessions, gaps and what retention removed. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sqlite3.h>
 
 #include "log.h"
+#include "store_cursor.h"
 #include "store_query.h"
-
-struct store_cursor {
-	struct store *st;
-	sqlite3_stmt *s;
-	int64_t event_id;	/* of the last event read */
-};
-
-/* Column order of the SELECT below; the tuple columns come in blocks of 9. */
-enum {
-	C_FLOW, C_T_US, C_TYPE, C_STATUS, C_TIMEOUT, C_STATE, C_TCPINFO, C_MARK,
-	C_OPKTS, C_OBYTES, C_RPKTS, C_RBYTES, C_TSTART, C_TSTOP, C_KTIME, C_PORTID,
-	C_PROGNAME, C_EXTRA, C_FAMILY, C_CTID, C_ZONE, C_PROTO, C_ORIG, C_REPLY = C_ORIG + 9,
-	C_ID = C_REPLY + 9,
-};
-
-static const char select_head[] =
-	"SELECT e.flow, e.t_us, e.type, e.status, e.timeout, e.state, e.tcpinfo, e.mark,"
-	" e.o_packets, e.o_bytes, e.r_packets, e.r_bytes, e.t_start, e.t_stop, e.ktime,"
-	" e.portid, e.progname, e.extra, f.family, f.ct_id, f.zone, f.proto,"
-	" f.o_l3, f.o_src, f.o_dst, f.o_sport, f.o_dport, f.o_itype, f.o_icode, f.o_iid, f.o_zone,"
-	" f.r_l3, f.r_src, f.r_dst, f.r_sport, f.r_dport, f.r_itype, f.r_icode, f.r_iid, f.r_zone,"
-	" e.id";
-
-struct store_cursor *store_events(struct store *st, const struct store_query *q)
-{
-	struct store_cursor *c = calloc(1, sizeof(*c));
-
-	if (!c) {
-		log_error("out of memory");
-		return NULL;
-	}
-	c->st = st;
-	c->s = store_query_prepare(st, q, 1, select_head, "ORDER BY e.id");
-	if (!c->s) {
-		free(c);
-		return NULL;
-	}
-	return c;
-}
 
 static int is_set(sqlite3_stmt *s, int col)
 {
@@ -75,6 +37,15 @@ int store_read_tuple(sqlite3_stmt *s, int i, struct ct_tuple *t)
 	return 0;
 }
 
+int store_read_reply(sqlite3_stmt *s, int i, const struct ct_tuple *orig, struct ct_tuple *t)
+{
+	if (!is_set(s, i)) {
+		ct_tuple_mirror(orig, t);
+		return 0;
+	}
+	return store_read_tuple(s, i, t);
+}
+
 /* Reads an optional integer column into *v and sets bit in *has. */
 static void opt_u64(sqlite3_stmt *s, int col, uint64_t *v, uint32_t *has, uint32_t bit)
 {
@@ -92,75 +63,6 @@ static void opt_u32(sqlite3_stmt *s, int col, uint32_t *v, uint32_t *has, uint32
 	}
 }
 
-int64_t store_cursor_event_id(const struct store_cursor *c)
-{
-	return c->event_id;
-}
-
-int store_next(struct store_cursor *c, struct ct_event *ev, int64_t *flow)
-{
-	sqlite3_stmt *s = c->s;
-	int rc = sqlite3_step(s);
-	int n;
-
-	if (rc == SQLITE_DONE)
-		return 0;
-	if (rc != SQLITE_ROW)
-		return store_fail(c->st, "cannot read events");
-	memset(ev, 0, offsetof(struct ct_event, extra));
-	c->event_id = sqlite3_column_int64(s, C_ID);
-	*flow = sqlite3_column_int64(s, C_FLOW);
-	ev->t_us = sqlite3_column_int64(s, C_T_US);
-	ev->type = sqlite3_column_int(s, C_TYPE);
-	ev->family = sqlite3_column_int(s, C_FAMILY);
-	if (store_read_tuple(s, C_ORIG, &ev->orig) || store_read_tuple(s, C_REPLY, &ev->reply))
-		return log_error("flow %lld has a malformed tuple", (long long)*flow);
-	ev->orig.proto = ev->reply.proto = sqlite3_column_int(s, C_PROTO);
-	opt_u32(s, C_STATUS, &ev->status, &ev->has, CT_HAS_STATUS);
-	opt_u32(s, C_TIMEOUT, &ev->timeout, &ev->has, CT_HAS_TIMEOUT);
-	opt_u32(s, C_MARK, &ev->mark, &ev->has, CT_HAS_MARK);
-	opt_u32(s, C_CTID, &ev->id, &ev->has, CT_HAS_ID);
-	if (is_set(s, C_ZONE)) {
-		ev->zone = sqlite3_column_int(s, C_ZONE);
-		ev->has |= CT_HAS_ZONE;
-	}
-	if (is_set(s, C_STATE)) {
-		ev->state = sqlite3_column_int(s, C_STATE);
-		ev->has |= CT_HAS_STATE;
-	}
-	opt_u64(s, C_TCPINFO, &ev->tcpinfo, &ev->has, CT_HAS_TCPINFO);
-	opt_u64(s, C_OPKTS, &ev->pkts_orig, &ev->has, CT_HAS_COUNTERS_ORIG);
-	opt_u64(s, C_OBYTES, &ev->bytes_orig, &ev->has, 0);
-	opt_u64(s, C_RPKTS, &ev->pkts_reply, &ev->has, CT_HAS_COUNTERS_REPLY);
-	opt_u64(s, C_RBYTES, &ev->bytes_reply, &ev->has, 0);
-	opt_u64(s, C_TSTART, &ev->ts_start, &ev->has, CT_HAS_TS_START);
-	opt_u64(s, C_TSTOP, &ev->ts_stop, &ev->has, CT_HAS_TS_STOP);
-	opt_u64(s, C_KTIME, &ev->ktime, &ev->has, CT_HAS_KTIME);
-	if (is_set(s, C_PORTID))
-		ev->portid = (uint32_t)sqlite3_column_int64(s, C_PORTID);
-	if (is_set(s, C_PROGNAME))
-		snprintf(ev->progname, sizeof(ev->progname), "%s",
-			 (const char *)sqlite3_column_text(s, C_PROGNAME));
-	n = sqlite3_column_bytes(s, C_EXTRA);
-	ev->extra_len = 0;
-	if (n > (int)sizeof(ev->extra))
-		return log_error("an event of flow %lld has too much verbatim data",
-				 (long long)*flow);
-	if (n > 0) {
-		memcpy(ev->extra, sqlite3_column_blob(s, C_EXTRA), n);
-		ev->extra_len = n;
-	}
-	return 1;
-}
-
-void store_cursor_free(struct store_cursor *c)
-{
-	if (!c)
-		return;
-	sqlite3_finalize(c->s);
-	free(c);
-}
-
 /* Column order of the flows SELECT below. */
 enum {
 	F_ID, F_SESSION, F_ORIGIN, F_FIRST, F_END, F_ENDKIND, F_FAMILY, F_CTID, F_ZONE,
@@ -173,13 +75,51 @@ static const char flows_head[] =
 	" f.ct_id, f.zone, f.proto,"
 	" f.o_l3, f.o_src, f.o_dst, f.o_sport, f.o_dport, f.o_itype, f.o_icode, f.o_iid, f.o_zone,"
 	" f.r_l3, f.r_src, f.r_dst, f.r_sport, f.r_dport, f.r_itype, f.r_icode, f.r_iid, f.r_zone,"
-	" f.state, f.o_packets, f.o_bytes, f.r_packets, f.r_bytes,"
-	" (SELECT status FROM events WHERE flow = f.id AND status IS NOT NULL"
-	"  ORDER BY id DESC LIMIT 1),"
-	" (SELECT mark FROM events WHERE flow = f.id AND mark IS NOT NULL"
-	"  ORDER BY id DESC LIMIT 1),"
-	" (SELECT max(t_us) FROM events WHERE flow = f.id),"
-	" (SELECT count(*) FROM events WHERE flow = f.id)";
+	" f.state, f.o_packets, f.o_bytes, f.r_packets, f.r_bytes, f.status, f.mark,"
+	" f.last_us, f.nevents";
+
+static int cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The flows that had an event of q's types (any time, any session), sorted. */
+static int flows_with_events(struct store_cursor *c, const struct store_query *q)
+{
+	struct store_query eq = *q;
+	struct store_cursor *ec;
+	static struct ct_event ev;
+	size_t cap = 0, n = 0, i;
+	int64_t flow;
+	int rc;
+
+	eq.pf &= ~(STORE_PF_SINCE | STORE_PF_UNTIL | STORE_PF_AT | STORE_PF_SESSION);
+	ec = store_events(c->st, &eq);
+	if (!ec)
+		return -1;
+	while ((rc = store_next(ec, &ev, &flow)) > 0) {
+		if (n == cap) {
+			int64_t *p = realloc(c->ids, (cap = cap ? cap * 2 : 1024) * sizeof(*p));
+
+			if (!p) {
+				rc = log_error("out of memory");
+				break;
+			}
+			c->ids = p;
+		}
+		c->ids[n++] = flow;
+	}
+	store_cursor_free(ec);
+	if (rc < 0)
+		return -1;
+	qsort(c->ids, n, sizeof(*c->ids), cmp_id);
+	for (i = 0, c->nids = 0; i < n; i++)
+		if (!i || c->ids[i] != c->ids[i - 1])
+			c->ids[c->nids++] = c->ids[i];
+	return 0;
+}
 
 struct store_cursor *store_flows(struct store *st, const struct store_query *q)
 {
@@ -190,9 +130,20 @@ struct store_cursor *store_flows(struct store *st, const struct store_query *q)
 		return NULL;
 	}
 	c->st = st;
-	c->s = store_query_prepare(st, q, 0, flows_head, "ORDER BY f.id");
+	if (q->type_mask) {
+		struct store_query fq = *q;
+
+		fq.type_mask = 0;
+		if (flows_with_events(c, q)) {
+			store_cursor_free(c);
+			return NULL;
+		}
+		c->s = store_query_prepare(st, &fq, flows_head, "ORDER BY f.id");
+	} else {
+		c->s = store_query_prepare(st, q, flows_head, "ORDER BY f.id");
+	}
 	if (!c->s) {
-		free(c);
+		store_cursor_free(c);
 		return NULL;
 	}
 	return c;
@@ -202,12 +153,16 @@ int store_next_flow(struct store_cursor *c, struct store_flow *fl)
 {
 	sqlite3_stmt *s = c->s;
 	struct ct_event *ev = &fl->ev;
-	int rc = sqlite3_step(s);
+	int rc;
 
-	if (rc == SQLITE_DONE)
-		return 0;
-	if (rc != SQLITE_ROW)
-		return store_fail(c->st, "cannot read flows");
+	do {
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_DONE)
+			return 0;
+		if (rc != SQLITE_ROW)
+			return store_fail(c->st, "cannot read flows");
+	} while (c->ids && !bsearch(&(int64_t){ sqlite3_column_int64(s, F_ID) }, c->ids, c->nids,
+				    sizeof(*c->ids), cmp_id));
 	memset(fl, 0, offsetof(struct store_flow, ev) + offsetof(struct ct_event, extra));
 	fl->id = sqlite3_column_int64(s, F_ID);
 	fl->session = sqlite3_column_int64(s, F_SESSION);
@@ -220,7 +175,8 @@ int store_next_flow(struct store_cursor *c, struct store_flow *fl)
 	ev->extra_len = 0;
 	ev->t_us = fl->first_us;
 	ev->family = sqlite3_column_int(s, F_FAMILY);
-	if (store_read_tuple(s, F_ORIG, &ev->orig) || store_read_tuple(s, F_REPLY, &ev->reply))
+	if (store_read_tuple(s, F_ORIG, &ev->orig) ||
+	    store_read_reply(s, F_REPLY, &ev->orig, &ev->reply))
 		return log_error("flow %lld has a malformed tuple", (long long)fl->id);
 	ev->orig.proto = ev->reply.proto = sqlite3_column_int(s, F_PROTO);
 	opt_u32(s, F_CTID, &ev->id, &ev->has, CT_HAS_ID);
@@ -254,8 +210,7 @@ int store_sessions(struct store *st, int (*fn)(const struct store_session *s, vo
 	static const char sql[] =
 		"SELECT s.id, s.kind, s.started_us, s.stopped_us, s.host, s.pid, s.source,"
 		" s.version, (SELECT count(*) FROM flows WHERE session = s.id),"
-		" (SELECT count(*) FROM events e JOIN flows f ON f.id = e.flow"
-		"  WHERE f.session = s.id),"
+		" (SELECT coalesce(sum(n), 0) FROM event_blocks WHERE session = s.id),"
 		" (SELECT count(*) FROM gaps WHERE session = s.id),"
 		" (SELECT coalesce(sum(lost), 0) FROM gaps WHERE session = s.id)"
 		" FROM sessions s ORDER BY s.id";

@@ -1,6 +1,10 @@
-/* Writing flows, events, gaps and undecodable messages into the database. */
+/* Writing flows, events, gaps and undecodable messages: flows and events are held until the transaction commits. */
+#include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sqlite3.h>
+
+#include "log.h"
 
 #include "store_internal.h"
 
@@ -38,96 +42,250 @@ static int run(struct store *st, sqlite3_stmt *s, const char *what)
 	return rc == SQLITE_DONE ? 0 : store_fail(st, what);
 }
 
-int64_t store_flow_insert(struct store *st, int64_t session, const struct ct_event *ev,
-			  int origin)
+/* At most this many flows are held before they are written (memory bound). */
+#define PFLOW_FLUSH_AT 16384
+
+static size_t hash_id(int64_t id, size_t nslots)
+{
+	return (size_t)((uint64_t)id * 0x9e3779b97f4a7c15ULL >> 20) & (nslots - 1);
+}
+
+/* The held flow of that id, or NULL. */
+static struct pflow *pflow_find(struct store *st, int64_t id)
+{
+	size_t i;
+
+	if (!st->nslots)
+		return NULL;
+	for (i = hash_id(id, st->nslots); st->slot[i]; i = (i + 1) & (st->nslots - 1))
+		if (st->pf[st->slot[i] - 1].id == id)
+			return &st->pf[st->slot[i] - 1];
+	return NULL;
+}
+
+/* Holds a new entry for id (not held yet). Returns it or NULL (reported). */
+static struct pflow *pflow_add(struct store *st, int64_t id)
+{
+	struct pflow *p;
+	size_t i;
+
+	if (st->npf == st->pf_cap) {
+		size_t cap = st->pf_cap ? st->pf_cap * 2 : 1024;
+
+		p = realloc(st->pf, cap * sizeof(*p));
+		if (!p) {
+			log_error("out of memory");
+			return NULL;
+		}
+		st->pf = p;
+		st->pf_cap = cap;
+	}
+	if ((st->npf + 1) * 2 > st->nslots) {
+		size_t n = st->nslots ? st->nslots * 2 : 2048, k;
+		int64_t *slot = calloc(n, sizeof(*slot));
+
+		if (!slot) {
+			log_error("out of memory");
+			return NULL;
+		}
+		free(st->slot);
+		st->slot = slot;
+		st->nslots = n;
+		for (k = 0; k < st->npf; k++) {
+			for (i = hash_id(st->pf[k].id, n); slot[i]; i = (i + 1) & (n - 1))
+				;
+			slot[i] = (int64_t)k + 1;
+		}
+	}
+	p = &st->pf[st->npf];
+	memset(p, 0, sizeof(*p));
+	p->id = id;
+	for (i = hash_id(id, st->nslots); st->slot[i]; i = (i + 1) & (st->nslots - 1))
+		;
+	st->slot[i] = (int64_t)++st->npf;
+	return p;
+}
+
+/* The held entry of an existing flow, added when missing. */
+static struct pflow *pflow_get(struct store *st, int64_t id)
+{
+	struct pflow *p = pflow_find(st, id);
+
+	return p ? p : pflow_add(st, id);
+}
+
+void store_drop_flows(struct store *st, int free_all)
+{
+	st->npf = 0;
+	if (st->nslots)
+		memset(st->slot, 0, st->nslots * sizeof(*st->slot));
+	if (free_all) {
+		free(st->pf);
+		free(st->slot);
+		st->pf = NULL;
+		st->slot = NULL;
+		st->pf_cap = st->nslots = 0;
+	}
+}
+
+static int need_txn(struct store *st)
+{
+	return st->in_txn ? 0 : log_error("internal error: a write outside a transaction");
+}
+
+/* Binds the summary of a held flow: the values a flow row keeps up to date. */
+static void bind_opt64(sqlite3_stmt *s, int i, int set, int64_t v)
+{
+	if (set)
+		sqlite3_bind_int64(s, i, v);
+}
+
+static int write_new(struct store *st, const struct pflow *p)
 {
 	sqlite3_stmt *s = store_stmt(st, STMT_FLOW_INSERT);
+	struct ct_tuple mirror;
 
 	if (!s)
 		return -1;
-	sqlite3_bind_int64(s, 1, session);
-	if (ev->has & CT_HAS_ID)
-		sqlite3_bind_int64(s, 2, ev->id);
-	sqlite3_bind_int(s, 3, ev->family);
-	sqlite3_bind_int(s, 4, ev->orig.proto);
-	if (ev->has & CT_HAS_ZONE)
-		sqlite3_bind_int(s, 5, ev->zone);
-	bind_tuple(s, 6, &ev->orig);
-	bind_tuple(s, 15, &ev->reply);
-	sqlite3_bind_int(s, 24, origin);
-	sqlite3_bind_int64(s, 25, ev->t_us);
-	if (run(st, s, "cannot store a flow"))
+	sqlite3_bind_int64(s, 1, p->id);
+	sqlite3_bind_int64(s, 2, p->session);
+	bind_opt64(s, 3, p->has & CT_HAS_ID, p->ct_id);
+	sqlite3_bind_int(s, 4, p->family);
+	sqlite3_bind_int(s, 5, p->orig.proto);
+	bind_opt64(s, 6, p->has & CT_HAS_ZONE, p->zone);
+	bind_tuple(s, 7, &p->orig);
+	ct_tuple_mirror(&p->orig, &mirror);
+	if (!ct_tuple_equal(&mirror, &p->reply))
+		bind_tuple(s, 16, &p->reply);
+	sqlite3_bind_int(s, 25, p->origin);
+	sqlite3_bind_int64(s, 26, p->first_us);
+	bind_opt64(s, 27, p->end_kind, p->end_us);
+	bind_opt64(s, 28, p->end_kind, p->end_kind);
+	bind_opt64(s, 29, p->has & CT_HAS_STATE, p->state);
+	bind_opt64(s, 30, p->has & CT_HAS_COUNTERS_ORIG, (int64_t)p->pkts_orig);
+	bind_opt64(s, 31, p->has & CT_HAS_COUNTERS_ORIG, (int64_t)p->bytes_orig);
+	bind_opt64(s, 32, p->has & CT_HAS_COUNTERS_REPLY, (int64_t)p->pkts_reply);
+	bind_opt64(s, 33, p->has & CT_HAS_COUNTERS_REPLY, (int64_t)p->bytes_reply);
+	bind_opt64(s, 34, p->nevents, p->last_us);
+	sqlite3_bind_int64(s, 35, p->nevents);
+	bind_opt64(s, 36, p->has & CT_HAS_STATUS, p->status);
+	bind_opt64(s, 37, p->has & CT_HAS_MARK, p->mark);
+	return run(st, s, "cannot store a flow");
+}
+
+static int write_update(struct store *st, const struct pflow *p)
+{
+	sqlite3_stmt *s = store_stmt(st, STMT_FLOW_UPDATE);
+
+	if (!s)
 		return -1;
-	return sqlite3_last_insert_rowid(st->db);
+	sqlite3_bind_int64(s, 1, p->id);
+	bind_opt64(s, 2, p->nevents, p->last_us);
+	sqlite3_bind_int64(s, 3, p->nevents);
+	bind_opt64(s, 4, p->has & CT_HAS_STATUS, p->status);
+	bind_opt64(s, 5, p->has & CT_HAS_MARK, p->mark);
+	bind_opt64(s, 6, p->end_kind, p->end_us);
+	bind_opt64(s, 7, p->end_kind, p->end_kind);
+	bind_opt64(s, 8, p->has & CT_HAS_STATE, p->state);
+	bind_opt64(s, 9, p->has & CT_HAS_COUNTERS_ORIG, (int64_t)p->pkts_orig);
+	bind_opt64(s, 10, p->has & CT_HAS_COUNTERS_ORIG, (int64_t)p->bytes_orig);
+	bind_opt64(s, 11, p->has & CT_HAS_COUNTERS_REPLY, (int64_t)p->pkts_reply);
+	bind_opt64(s, 12, p->has & CT_HAS_COUNTERS_REPLY, (int64_t)p->bytes_reply);
+	return run(st, s, "cannot update a flow");
+}
+
+int store_flush_flows(struct store *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->npf; i++)
+		if (st->pf[i].is_new ? write_new(st, &st->pf[i]) : write_update(st, &st->pf[i]))
+			return -1;
+	store_drop_flows(st, 0);
+	return 0;
+}
+
+int64_t store_flow_insert(struct store *st, int64_t session, const struct ct_event *ev,
+			  int origin)
+{
+	struct pflow *p;
+
+	if (need_txn(st) || (st->npf >= PFLOW_FLUSH_AT && store_flush_flows(st)))
+		return -1;
+	p = pflow_add(st, st->next_flow);
+	if (!p)
+		return -1;
+	st->next_flow++;
+	p->is_new = 1;
+	p->origin = (uint8_t)origin;
+	p->session = session;
+	p->first_us = ev->t_us;
+	p->family = ev->family;
+	p->orig = ev->orig;
+	p->reply = ev->reply;
+	p->has = ev->has & (CT_HAS_ID | CT_HAS_ZONE);
+	p->ct_id = ev->id;
+	p->zone = ev->zone;
+	return p->id;
+}
+
+/* Keeps the final state and counters ev carries on the held flow p. */
+static void take_final(struct pflow *p, const struct ct_event *ev)
+{
+	if (ev->has & CT_HAS_STATE) {
+		p->state = ev->state;
+		p->has |= CT_HAS_STATE;
+	}
+	if (ev->has & CT_HAS_COUNTERS_ORIG) {
+		p->pkts_orig = ev->pkts_orig;
+		p->bytes_orig = ev->bytes_orig;
+		p->has |= CT_HAS_COUNTERS_ORIG;
+	}
+	if (ev->has & CT_HAS_COUNTERS_REPLY) {
+		p->pkts_reply = ev->pkts_reply;
+		p->bytes_reply = ev->bytes_reply;
+		p->has |= CT_HAS_COUNTERS_REPLY;
+	}
 }
 
 int store_flow_end(struct store *st, int64_t flow, int64_t t_us, int end_kind,
 		   const struct ct_event *ev)
 {
-	sqlite3_stmt *s = store_stmt(st, STMT_FLOW_END);
+	struct pflow *p;
 
-	if (!s)
+	if (need_txn(st) || (st->npf >= PFLOW_FLUSH_AT && store_flush_flows(st)))
 		return -1;
-	sqlite3_bind_int64(s, 1, flow);
-	sqlite3_bind_int64(s, 2, t_us);
-	sqlite3_bind_int(s, 3, end_kind);
-	if (ev && (ev->has & CT_HAS_STATE))
-		sqlite3_bind_int(s, 4, ev->state);
-	if (ev && (ev->has & CT_HAS_COUNTERS_ORIG)) {
-		sqlite3_bind_int64(s, 5, ev->pkts_orig);
-		sqlite3_bind_int64(s, 6, ev->bytes_orig);
-	}
-	if (ev && (ev->has & CT_HAS_COUNTERS_REPLY)) {
-		sqlite3_bind_int64(s, 7, ev->pkts_reply);
-		sqlite3_bind_int64(s, 8, ev->bytes_reply);
-	}
-	return run(st, s, "cannot end a flow");
+	p = pflow_get(st, flow);
+	if (!p)
+		return -1;
+	p->end_us = t_us;
+	p->end_kind = (uint8_t)end_kind;
+	if (ev)
+		take_final(p, ev);
+	return 0;
 }
 
 int store_event_insert(struct store *st, int64_t flow, const struct ct_event *ev)
 {
-	sqlite3_stmt *s = store_stmt(st, STMT_EVENT_INSERT);
-	uint32_t has = ev->has;
+	struct pflow *p;
 
-	if (!s)
+	if (need_txn(st) || (st->npf >= PFLOW_FLUSH_AT && store_flush_flows(st)))
 		return -1;
-	sqlite3_bind_int64(s, 1, flow);
-	sqlite3_bind_int64(s, 2, ev->t_us);
-	sqlite3_bind_int(s, 3, ev->type);
-	if (has & CT_HAS_STATUS)
-		sqlite3_bind_int64(s, 4, ev->status);
-	if (has & CT_HAS_TIMEOUT)
-		sqlite3_bind_int64(s, 5, ev->timeout);
-	if (has & CT_HAS_STATE)
-		sqlite3_bind_int(s, 6, ev->state);
-	if (has & CT_HAS_TCPINFO)
-		sqlite3_bind_int64(s, 7, (int64_t)ev->tcpinfo);
-	if (has & CT_HAS_MARK)
-		sqlite3_bind_int64(s, 8, ev->mark);
-	if (has & CT_HAS_COUNTERS_ORIG) {
-		sqlite3_bind_int64(s, 9, (int64_t)ev->pkts_orig);
-		sqlite3_bind_int64(s, 10, (int64_t)ev->bytes_orig);
+	p = pflow_get(st, flow);
+	if (!p || store_block_add(st, flow, ev))
+		return -1;
+	if (!p->nevents || ev->t_us > p->last_us)
+		p->last_us = ev->t_us;
+	p->nevents++;
+	if (ev->has & CT_HAS_STATUS) {
+		p->status = ev->status;
+		p->has |= CT_HAS_STATUS;
 	}
-	if (has & CT_HAS_COUNTERS_REPLY) {
-		sqlite3_bind_int64(s, 11, (int64_t)ev->pkts_reply);
-		sqlite3_bind_int64(s, 12, (int64_t)ev->bytes_reply);
+	if (ev->has & CT_HAS_MARK) {
+		p->mark = ev->mark;
+		p->has |= CT_HAS_MARK;
 	}
-	if (has & CT_HAS_TS_START)
-		sqlite3_bind_int64(s, 13, (int64_t)ev->ts_start);
-	if (has & CT_HAS_TS_STOP)
-		sqlite3_bind_int64(s, 14, (int64_t)ev->ts_stop);
-	if (has & CT_HAS_KTIME)
-		sqlite3_bind_int64(s, 15, (int64_t)ev->ktime);
-	if (ev->portid) {
-		sqlite3_bind_int64(s, 16, ev->portid);
-		if (ev->progname[0])
-			sqlite3_bind_text(s, 17, ev->progname, -1, SQLITE_STATIC);
-	}
-	if (ev->extra_len)
-		sqlite3_bind_blob(s, 18, ev->extra, ev->extra_len, SQLITE_STATIC);
-	if (st->session)
-		sqlite3_bind_int64(s, 19, st->session);
-	return run(st, s, "cannot store an event");
+	return 0;
 }
 
 int store_gap_insert(struct store *st, int64_t session, int64_t t_us, const char *kind,

@@ -1,4 +1,4 @@
--- The ctrecord database, schema version 5: sessions, flows, their events, gaps.
+-- The ctrecord database, schema version 6: sessions, flows, blocks of their events, gaps.
 -- Owned by lib/store.c; PRAGMA user_version holds the version.
 
 -- One recorder run or one import.
@@ -15,8 +15,11 @@ CREATE TABLE sessions (
 
 -- One conntrack entry's lifetime. Tuples are stored once, here.
 -- Addresses are 4 or 16 raw bytes; ports are NULL for protocols without them.
+-- The reply tuple's columns are all NULL when it is the original's mirror
+-- (addresses and ports swapped, the rest equal): the common case without NAT.
 CREATE TABLE flows (
-  id          INTEGER PRIMARY KEY,     -- our flow id (the kernel id repeats)
+  id          INTEGER PRIMARY KEY AUTOINCREMENT, -- our flow id (never reused: events
+                                       -- of pruned flows may stay in blocks)
   session     INTEGER NOT NULL REFERENCES sessions(id),
   ct_id       INTEGER,                 -- CTA_ID; NULL when the kernel sent none
   family      INTEGER NOT NULL,        -- nfgen_family: 2 ipv4, 10 ipv6
@@ -31,9 +34,9 @@ CREATE TABLE flows (
   o_icode     INTEGER,
   o_iid       INTEGER,
   o_zone      INTEGER,                 -- CTA_TUPLE_ZONE of the original tuple
-  r_l3        INTEGER NOT NULL,
-  r_src       BLOB NOT NULL,
-  r_dst       BLOB NOT NULL,
+  r_l3        INTEGER,                 -- NULL: the reply tuple mirrors the original
+  r_src       BLOB,
+  r_dst       BLOB,
   r_sport     INTEGER,
   r_dport     INTEGER,
   r_itype     INTEGER,
@@ -45,8 +48,13 @@ CREATE TABLE flows (
   first_us    INTEGER NOT NULL,        -- first event or dump
   end_us      INTEGER,                 -- DESTROY receive time; NULL while open
   end_kind    INTEGER,                 -- NULL open, 1 destroyed, 2 end unknown
-  state       INTEGER,                 -- last protoinfo state seen
-  o_packets   INTEGER, o_bytes INTEGER, r_packets INTEGER, r_bytes INTEGER
+  state       INTEGER,                 -- final protoinfo state (from the DESTROY)
+  o_packets   INTEGER, o_bytes INTEGER, r_packets INTEGER, r_bytes INTEGER,
+  -- version 6: what its events said last, kept here as they are stored
+  last_us     INTEGER,                 -- the last event's receive time
+  nevents     INTEGER NOT NULL DEFAULT 0,
+  status      INTEGER,                 -- the last CTA_STATUS an event carried
+  mark        INTEGER                  -- the last CTA_MARK an event carried
 );
 CREATE INDEX flows_o_src ON flows(o_src);
 CREATE INDEX flows_o_dst ON flows(o_dst);
@@ -56,29 +64,24 @@ CREATE INDEX flows_end ON flows(end_us);
 -- has d digits) that is alive at T started after T - 10^d; one range per class.
 CREATE INDEX flows_span ON flows(length(end_us - first_us), first_us);
 
--- One event as the kernel sent it: NULL means the attribute was not sent.
-CREATE TABLE events (
-  id          INTEGER PRIMARY KEY,     -- global order of reception
-  flow        INTEGER NOT NULL REFERENCES flows(id),
-  t_us        INTEGER NOT NULL,        -- receive time, µs since the epoch
-  type        INTEGER NOT NULL,        -- 1 NEW, 2 UPDATE, 3 DESTROY, 4 DUMP (start-up table)
-  status      INTEGER,                 -- CTA_STATUS
-  timeout     INTEGER,                 -- CTA_TIMEOUT
-  state       INTEGER,                 -- protoinfo state (TCP, SCTP, DCCP)
-  tcpinfo     INTEGER,                 -- TCP protoinfo packed (see lib/ct_event.h)
-  mark        INTEGER,                 -- CTA_MARK
-  o_packets   INTEGER, o_bytes INTEGER, r_packets INTEGER, r_bytes INTEGER,
-  t_start     INTEGER,                 -- CTA_TIMESTAMP start, ns
-  t_stop      INTEGER,                 -- CTA_TIMESTAMP stop, ns
-  ktime       INTEGER,                 -- CTA_TIMESTAMP_EVENT, ns (kernel >= 6.14)
-  portid      INTEGER,                 -- netlink portid of the process that caused it
-  progname    TEXT,                    -- its name, read at receive time
-  extra       BLOB,                    -- attributes with no column: verbatim netlink TLVs
-  -- the session that stored it (version 4; NULL in older rows)
-  session     INTEGER
+-- Events (version 6), in blocks of up to 4096 in the order received: the
+-- records of lib/evblock.c, one per event, with only what that event carried
+-- (absent attributes stay absent), attributes with no field kept verbatim.
+-- Event ids are first_event + the record's position: increasing in the order
+-- stored. A block may grow at later commits while it is the last one.
+CREATE TABLE event_blocks (
+  id          INTEGER PRIMARY KEY,
+  session     INTEGER NOT NULL,        -- the session that stored these events
+  first_event INTEGER NOT NULL,        -- id of the first record's event
+  n           INTEGER NOT NULL,        -- records
+  first_us    INTEGER NOT NULL,        -- earliest receive time in the block
+  last_us     INTEGER NOT NULL,        -- latest
+  min_flow    INTEGER NOT NULL,        -- smallest and largest flow id in it
+  max_flow    INTEGER NOT NULL,
+  bloom       BLOB NOT NULL,           -- Bloom filter of its flow ids (lib/evblock.c)
+  data        BLOB NOT NULL            -- the records
 );
-CREATE INDEX events_flow ON events(flow);
-CREATE INDEX events_time ON events(t_us);
+CREATE INDEX event_blocks_time ON event_blocks(last_us);
 
 -- Where history may be incomplete.
 CREATE TABLE gaps (

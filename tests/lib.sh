@@ -174,6 +174,13 @@ start_recorder() {
 		fail "ctrecord $* did not start: $(cat "$err")"
 }
 
+# events_of DB: every stored event, one "id flow t_us type" line each, in
+# the order stored (tests/tools/evdump.c: events are packed in blocks).
+events_of() { "$BIN/evdump" "$1"; }
+
+# count_events DB TYPE: stored events of that type (1 NEW, 2 UPDATE, 3 DESTROY, 4 DUMP).
+count_events() { "$BIN/evdump" "$1" | awk -v t="$2" '$4 == t { n++ } END { print n + 0 }'; }
+
 # nsubscribed: netlink sockets in the namespace subscribed to conntrack events.
 nsubscribed() { in_ns awk '$2 == 12 && $4 != "00000000"' /proc/net/netlink | wc -l; }
 

@@ -35,12 +35,12 @@ for k in $(seq 1 $KILLS); do
 	ok=$(sqlite3 -readonly "$DB" "PRAGMA integrity_check")
 	[ "$ok" = ok ] || fail "integrity_check after kill $k: $ok"
 	# What was committed before the kill must still be there, unchanged, later.
-	sqlite3 -readonly "$DB" "SELECT count(*), total(t_us), total(flow), total(type) FROM events" >"$TMP/committed.$k"
-	maxid[$k]=$(sqlite3 -readonly "$DB" "SELECT max(id) FROM events")
+	events_of "$DB" >"$TMP/committed.$k"
+	maxid[$k]=$(tail -n 1 "$TMP/committed.$k" | cut -d' ' -f1)
 	# Received but not committed when killed: at most about one commit
 	# interval (100 ms) plus what waited in the queue; more means the writer lags.
-	lag=$(( (kill_us - $(sqlite3 -readonly "$DB" "SELECT max(t_us) FROM events")) / 1000 ))
-	say "kill $k: $(cut -d'|' -f1 "$TMP/committed.$k") events committed, the last one received $lag ms before the kill"
+	lag=$(( (kill_us - $(awk '$3 > m { m = $3 } END { print m }' "$TMP/committed.$k")) / 1000 ))
+	say "kill $k: $(wc -l <"$TMP/committed.$k") events committed, the last one received $lag ms before the kill"
 	[ "$lag" -lt 1000 ] || fail "the last committed event is $lag ms older than the kill"
 	start_rec
 done
@@ -51,8 +51,7 @@ stop_bg rec TERM 20 || fail "ctrecord did not stop"
 [ "$BG_STATUS" = 0 ] || fail "ctrecord exited $BG_STATUS"
 
 for k in $(seq 1 $KILLS); do
-	sqlite3 -readonly "$DB" "SELECT count(*), total(t_us), total(flow), total(type) FROM events
-		WHERE id <= ${maxid[$k]}" >"$TMP/still.$k"
+	events_of "$DB" | awk -v m="${maxid[$k]}" '$1 <= m' >"$TMP/still.$k"
 	test_cmp "$TMP/committed.$k" "$TMP/still.$k"
 done
 sqlite3 -readonly "$DB" "SELECT id FROM flows WHERE o_dport = 7100 ORDER BY id" >"$TMP/ids.after"
@@ -66,7 +65,7 @@ dup=$(sqlite3 -readonly "$DB" "SELECT count(*) FROM (SELECT ct_id, o_src, o_spor
 	FROM flows GROUP BY 1,2,3,4, first_us / 300000000 HAVING c > 1)")
 say "flows continued across $KILLS kills: 50 of 50; duplicate flows: $dup"
 [ "$dup" = 0 ] || fail "restarts opened duplicate flows"
-stored=$(sqlite3 -readonly "$DB" "SELECT count(*) FROM events WHERE type < 4")
+stored=$(events_of "$DB" | awk '$4 < 4' | wc -l)
 # Each flow makes exactly three events: NEW, UPDATE (the reply), DESTROY (-F).
 generated=$(( (50 + KILLS * STORM) * 3 ))
 say "events generated: $generated, stored: $stored," \

@@ -14,14 +14,14 @@ q() { sqlite3 -readonly "$1" "$2"; }
 start_recorder rec "$TMP/rec.err" --db "$DB"
 
 in_ns "$BIN/trafficgen" -S udp 127.0.0.1 7401 20 >/dev/null
-wait_until 10 eval "[ \$(q '$DB' 'SELECT count(*) FROM events WHERE type = 2') = 20 ]" ||
+wait_until 10 eval "[ \$(count_events '$DB' 2) = 20 ]" ||
 	fail "the first flows were not recorded"
 
 # Same file: the open flows continue under their ids, and nothing is lost.
 kill -HUP "$PID_rec"
 wait_until 10 eval "[ \$(grep -c 'reopened' '$TMP/rec.err') = 1 ]" || fail "no reopen after SIGHUP"
 in_ns "$BIN/trafficgen" -S udp 127.0.0.1 7402 20 >/dev/null
-wait_until 10 eval "[ \$(q '$DB' 'SELECT count(*) FROM events WHERE type = 2') = 40 ]" ||
+wait_until 10 eval "[ \$(count_events '$DB' 2) = 40 ]" ||
 	fail "flows after the same-file reopen were not recorded"
 [ "$(q "$DB" "SELECT count(*) FROM flows")" = 40 ] || fail "the reopen duplicated flows"
 [ "$(q "$DB" "SELECT count(*) FROM gaps")" = 0 ] || fail "a reopen is not a gap"
@@ -32,7 +32,7 @@ kill -HUP "$PID_rec"
 wait_until 10 eval "[ \$(grep -c 'reopened' '$TMP/rec.err') = 2 ]" || fail "no reopen after the move"
 [ -e "$DB" ] || fail "no new database after SIGHUP"
 in_ns "$BIN/trafficgen" -S udp 127.0.0.1 7403 20 >/dev/null
-wait_until 10 eval "[ \$(q '$DB' 'SELECT count(*) FROM events WHERE type = 2') = 20 ]" ||
+wait_until 10 eval "[ \$(count_events '$DB' 2) = 20 ]" ||
 	fail "flows after the rotation were not recorded in the new file"
 stop_bg rec TERM 10 || fail "ctrecord did not stop"
 [ "$BG_STATUS" = 0 ] || fail "ctrecord exited $BG_STATUS"
@@ -40,7 +40,7 @@ stop_bg rec TERM 10 || fail "ctrecord did not stop"
 OLD=$TMP/old.db
 [ "$(q "$OLD" "SELECT count(*) FROM sessions WHERE stopped_us IS NULL")" = 0 ] ||
 	fail "the rotated file's sessions were not closed"
-[ "$(q "$OLD" "SELECT count(*) FROM events WHERE type = 2")" = 40 ] || fail "the rotated file lost events"
+[ "$(count_events "$OLD" 2)" = 40 ] || fail "the rotated file lost events"
 [ "$(q "$OLD" "SELECT count(*) FROM flows WHERE o_dport = 7403")" = 0 ] || fail "the rotated file got later flows"
 # The 40 flows still alive were entered in the new file from the dump.
 [ "$(q "$DB" "SELECT count(*) FROM flows WHERE origin = 1")" = 40 ] ||

@@ -16,10 +16,15 @@ umount_small() { umount "$SMALL" 2>/dev/null || true; }
 trap 'umount_small; cleanup' EXIT
 DB=$SMALL/flows.db
 q() { sqlite3 -readonly "$DB" "$1"; }
+# updates_to PORT: UPDATE events of the flows to that port.
+updates_to() {
+	q "SELECT id FROM flows WHERE o_dport = $1" >"$TMP/ids"
+	events_of "$DB" | awk 'NR == FNR { want[$1] = 1; next } $4 == 2 && want[$2]' "$TMP/ids" - | wc -l
+}
 
 start_recorder rec "$TMP/rec.err" --db "$DB"
 in_ns "$BIN/trafficgen" -S udp 127.0.0.1 7701 200 >/dev/null
-wait_until 10 eval "[ \$(q 'SELECT count(*) FROM events WHERE type = 2') = 200 ]" ||
+wait_until 10 eval "[ \$(count_events '$DB' 2) = 200 ]" ||
 	fail "the first flows were not recorded"
 
 # Fill the file system, then make traffic: the writes fail for want of space.
@@ -38,11 +43,11 @@ stop_bg rec TERM 20 || fail "ctrecord did not stop"
 [ "$BG_STATUS" = 0 ] || { cat "$TMP/rec.err"; fail "ctrecord exited $BG_STATUS"; }
 cat "$TMP/rec.err"
 [ "$(q "PRAGMA integrity_check")" = ok ] || fail "integrity_check after"
-held=$(q "SELECT count(*) FROM events WHERE type = 2 AND flow IN (SELECT id FROM flows WHERE o_dport = 7702)")
+held=$(updates_to 7702)
 gaps=$(q "SELECT count(*) FROM gaps WHERE kind = 'enobufs'")
 # Each flow's reply makes one UPDATE: all 3000 were held and written, unless the
 # queue overflowed, and then the kernel's drops are gaps.
 [ "$held" = 3000 ] || [ "$gaps" -gt 0 ] || fail "only $held of 3000 held events written, and no gap"
-[ "$(q "SELECT count(*) FROM events WHERE type = 2 AND flow IN (SELECT id FROM flows WHERE o_dport = 7703)")" = 200 ] ||
+[ "$(updates_to 7703)" = 200 ] ||
 	fail "events after the stall were not recorded"
 say "after the stall: $held of 3000 events held and written, $gaps gaps; later events recorded"

@@ -39,8 +39,8 @@ else
 	say "the import took $took ms: within the recorder's busy timeout, it did not have to wait"
 fi
 # Every reply of the 1,400 live flows was recorded (one UPDATE each).
-n=$(sqlite3 -readonly "$DB" "SELECT count(*) FROM events e JOIN sessions s ON s.id = e.session
-	WHERE s.kind = 'record' AND e.type = 2")
+n=$("$BIN/ctquery" --db "$DB" replay -o json -e UPDATE --session "$(sqlite3 -readonly "$DB" \
+	"SELECT id FROM sessions WHERE kind = 'record'")" | wc -l)
 [ "$n" = 1400 ] || fail "$n of 1400 live UPDATE events recorded"
 [ "$(sqlite3 -readonly "$DB" "SELECT count(*) FROM gaps WHERE kind = 'enobufs'")" = 0 ] || fail "events were lost"
 [ "$(sqlite3 -readonly "$DB" "PRAGMA integrity_check")" = ok ] || fail "integrity_check"

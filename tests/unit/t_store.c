@@ -114,8 +114,7 @@ static void test_roundtrip(void)
 static void test_query_plans(void)
 {
 	static const char *const sql[] = {
-		"SELECT * FROM events WHERE flow = 1",
-		"SELECT * FROM events WHERE t_us BETWEEN 1 AND 2",
+		"SELECT id FROM event_blocks WHERE last_us >= 5",
 		"SELECT * FROM flows WHERE o_src = x'0a000001'",
 		"SELECT * FROM flows WHERE o_dport = 443",
 		"SELECT * FROM flows WHERE id = 3",
@@ -141,33 +140,88 @@ static void test_query_plans(void)
 	store_close(st);
 }
 
-/* A version-1 database (what the first release wrote) is brought up to date. */
+/* Reads a whole file into a malloc'd string, or NULL. */
+static char *slurp(const char *file)
+{
+	FILE *f = fopen(file, "r");
+	char *buf = NULL;
+	long n;
+
+	if (f && !fseek(f, 0, SEEK_END) && (n = ftell(f)) > 0 && !fseek(f, 0, SEEK_SET) &&
+	    (buf = calloc(1, n + 1)) && fread(buf, 1, n, f) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+	}
+	if (f)
+		fclose(f);
+	return buf;
+}
+
+/* A version-1 database (what the first release wrote, made from version 5's
+ * schema, tests/unit/schema-v5.sql) with two flows and their events rows is
+ * brought up to date: events packed into blocks read back the same, a
+ * mirrored reply tuple is not stored twice, a NAT one is. */
 static void test_migration(void)
 {
-	char old[96], *names = NULL;
+	static struct ct_event in[3], out;
+	char old[96], *names = NULL, *v5 = slurp("tests/unit/schema-v5.sql");
+	struct store_query q = { 0 };
+	struct store_cursor *c;
 	struct store *st;
 	sqlite3 *db;
 	sqlite3_stmt *s;
-	int version = 0;
+	int version = 0, i, mirrored = -1;
+	int64_t f;
 
+	CHECK(v5 != NULL);
+	if (!v5)
+		return;
 	snprintf(old, sizeof(old), "%s/v1.db", dir);
-	st = store_open(old, STORE_WRITE);
-	CHECK(st != NULL);
-	store_close(st);
 	CHECK(sqlite3_open(old, &db) == SQLITE_OK);
-	CHECK(sqlite3_exec(db, "DROP TABLE imports; DROP TABLE prunes; DROP INDEX flows_end;"
+	CHECK(sqlite3_exec(db, v5, NULL, NULL, NULL) == SQLITE_OK);
+	free(v5);
+	/* flow 1 without NAT, flow 2 with a DNAT reply; events as version 1 kept them */
+	CHECK(sqlite3_exec(db, "PRAGMA application_id = 1668575843;"
+			   " INSERT INTO sessions (id, kind, started_us, version) VALUES (1, 'record', 1, '0');"
+			   " INSERT INTO flows (id, session, family, proto, o_l3, o_src, o_dst, o_sport, o_dport,"
+			   "  r_l3, r_src, r_dst, r_sport, r_dport, origin, first_us, end_us, end_kind)"
+			   " VALUES (1, 1, 2, 17, 2, x'0a000001', x'0a000002', 1000, 53,"
+			   "  2, x'0a000002', x'0a000001', 53, 1000, 0, 1000, 3000, 1),"
+			   " (2, 1, 2, 17, 2, x'0a000001', x'0a000009', 1001, 53,"
+			   "  2, x'c0a80001', x'0a000001', 53, 1001, 0, 1500, NULL, NULL);"
+			   " INSERT INTO events (flow, t_us, type, status, timeout, mark, t_start, progname,"
+			   "  portid) VALUES (1, 1000, 1, 8, 30, 0, 999000123, NULL, NULL),"
+			   " (2, 1500, 1, 8, 30, 7, NULL, NULL, NULL),"
+			   " (1, 3000, 3, 520, NULL, 0, 999000123, 'conntrack', 4242);"
+			   " DROP TABLE imports; DROP TABLE prunes; DROP INDEX flows_end;"
 			   " DROP INDEX flows_span;"
 			   " ALTER TABLE events DROP COLUMN session;"
 			   " PRAGMA user_version = 1", NULL, NULL, NULL) == SQLITE_OK);
 	sqlite3_close(db);
 
+	/* what the reader must give back */
+	for (i = 0; i < 3; i++) {
+		in[i].type = i == 2 ? CT_EV_DESTROY : CT_EV_NEW;
+		in[i].t_us = i == 0 ? 1000 : i == 1 ? 1500 : 3000;
+		in[i].has = CT_HAS_STATUS | CT_HAS_MARK | (i < 2 ? CT_HAS_TIMEOUT : 0) |
+			    (i != 1 ? CT_HAS_TS_START : 0);
+		in[i].status = i == 2 ? 520 : 8;
+		in[i].timeout = 30;
+		in[i].mark = i == 1 ? 7 : 0;
+		in[i].ts_start = 999000123;
+	}
+	in[2].portid = 4242;
+	strcpy(in[2].progname, "conntrack");
+
+	CHECK(store_open(old, STORE_READ) == NULL);	/* only the writer migrates */
 	st = store_open(old, STORE_WRITE);
 	CHECK(st != NULL);
 	if (!st)
 		return;
 	CHECK(sqlite3_prepare_v2(store_db(st), "SELECT (SELECT user_version FROM pragma_user_version),"
 				 " group_concat(name) FROM sqlite_master WHERE name IN"
-				 " ('imports', 'prunes', 'flows_end', 'flows_span')", -1, &s, NULL) == SQLITE_OK);
+				 " ('imports', 'prunes', 'flows_end', 'flows_span', 'events',"
+				 " 'event_blocks')", -1, &s, NULL) == SQLITE_OK);
 	if (sqlite3_step(s) == SQLITE_ROW) {
 		version = sqlite3_column_int(s, 0);
 		names = sqlite3_mprintf("%s", sqlite3_column_text(s, 1));
@@ -175,11 +229,33 @@ static void test_migration(void)
 	sqlite3_finalize(s);
 	CHECK(version == STORE_SCHEMA_VERSION);
 	CHECK(names && strstr(names, "imports") && strstr(names, "prunes") &&
-	      strstr(names, "flows_end") && strstr(names, "flows_span"));
+	      strstr(names, "flows_span") && strstr(names, "event_blocks") &&
+	      !strstr(names, "events,") && strcmp(names + strlen(names) - 6, "events"));
 	sqlite3_free(names);
-	CHECK(sqlite3_prepare_v2(store_db(st), "SELECT session FROM events", -1, &s, NULL) ==
-	      SQLITE_OK);
+	CHECK(sqlite3_prepare_v2(store_db(st), "SELECT group_concat(coalesce(r_l3, 'mirror')"
+				 " || ':' || nevents || ':' || coalesce(mark, '-')) FROM flows",
+				 -1, &s, NULL) == SQLITE_OK);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		mirrored = !strcmp((const char *)sqlite3_column_text(s, 0), "mirror:2:0,2:1:7");
 	sqlite3_finalize(s);
+	CHECK(mirrored == 1);
+	c = store_events(st, &q);
+	for (i = 0; c && store_next(c, &out, &f) > 0; i++) {
+		CHECK(i < 3 && f == (i == 1 ? 2 : 1));
+		CHECK(i < 3 && out.type == in[i].type && out.t_us == in[i].t_us &&
+		      out.has == in[i].has && out.status == in[i].status &&
+		      out.mark == in[i].mark && out.ts_start == (in[i].has & CT_HAS_TS_START ?
+								 in[i].ts_start : 0) &&
+		      out.portid == in[i].portid && !strcmp(out.progname, in[i].progname));
+		CHECK(i < 3 && out.orig.sport == (i == 1 ? 1001 : 1000) &&
+		      out.reply.dport == out.orig.sport && out.reply.sport == 53 &&
+		      out.reply.src[0] == (i == 1 ? 192 : 10));
+	}
+	CHECK(i == 3);
+	store_cursor_free(c);
+	store_close(st);
+	st = store_open(old, STORE_READ);	/* and now anyone reads it */
+	CHECK(st != NULL);
 	store_close(st);
 }
 

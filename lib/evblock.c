@@ -1,0 +1,363 @@
+/* Event blocks: coding events as compact records (varints and deltas) and a Bloom filter of their flows. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "evblock.h"
+#include "log.h"
+
+/* A record: a 2-byte header (little-endian), then varints. Header bits:
+ * 0-1 type - 1; 2-11 which fields follow (the CT_HAS_* bits below, in that
+ * order); 12 portid, 13 program name, 14 verbatim attributes follow.
+ * Then: flow delta, time delta (zigzag), the fields present, portid,
+ * name (length, bytes), attributes (length, bytes). */
+#define H_PORTID (1u << 12)
+#define H_PROGNAME (1u << 13)
+#define H_EXTRA (1u << 14)
+
+/* CT_HAS_* bits a record can carry (ID and ZONE are the flow's). */
+#define HAS_LOW (CT_HAS_STATUS | CT_HAS_TIMEOUT | CT_HAS_MARK)	/* bits 0-2 */
+#define HAS_HIGH_SHIFT 5	/* CT_HAS_COUNTERS_ORIG .. CT_HAS_TCPINFO: bits 5-11 */
+#define HAS_HIGH_MASK 0x7f
+
+static unsigned has_pack(uint32_t has)
+{
+	return (has & HAS_LOW) | ((has >> HAS_HIGH_SHIFT) & HAS_HIGH_MASK) << 3;
+}
+
+static uint32_t has_unpack(unsigned bits)
+{
+	return (bits & HAS_LOW) | ((bits >> 3) & HAS_HIGH_MASK) << HAS_HIGH_SHIFT;
+}
+
+static uint64_t zigzag(int64_t v)
+{
+	return ((uint64_t)v << 1) ^ (v < 0 ? UINT64_MAX : 0);
+}
+
+static int64_t unzigzag(uint64_t v)
+{
+	return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+}
+
+static int reserve(struct evblock *b, size_t more)
+{
+	size_t cap = b->cap ? b->cap : 16384;
+	uint8_t *p;
+
+	if (b->len + more <= b->cap)
+		return 0;
+	while (cap < b->len + more)
+		cap *= 2;
+	p = realloc(b->buf, cap);
+	if (!p)
+		return log_error("out of memory");
+	b->buf = p;
+	b->cap = cap;
+	return 0;
+}
+
+static void put_u64(struct evblock *b, uint64_t v)
+{
+	while (v >= 0x80) {
+		b->buf[b->len++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	b->buf[b->len++] = (uint8_t)v;
+}
+
+static void put_bytes(struct evblock *b, const void *p, size_t n)
+{
+	put_u64(b, n);
+	memcpy(b->buf + b->len, p, n);
+	b->len += n;
+}
+
+int evblock_add(struct evblock *b, int64_t flow, const struct ct_event *ev)
+{
+	size_t name = ev->portid ? strnlen(ev->progname, sizeof(ev->progname)) : 0;
+	unsigned h = ((ev->type - 1) & 3) | has_pack(ev->has) << 2;
+	uint64_t t_ns = (uint64_t)ev->t_us * 1000;	/* wraps like the kernel's u64 */
+
+	/* 2 + 10 varints of at most 10 bytes, plus the two byte strings */
+	if (reserve(b, 2 + 20 * 10 + name + ev->extra_len))
+		return -1;
+	if (b->n == b->flows_cap) {
+		size_t cap = b->flows_cap ? b->flows_cap * 2 : 1024;
+		int64_t *f = realloc(b->flows, cap * sizeof(*f));
+
+		if (!f)
+			return log_error("out of memory");
+		b->flows = f;
+		b->flows_cap = cap;
+	}
+	if (ev->portid)
+		h |= H_PORTID;
+	if (name)
+		h |= H_PROGNAME;
+	if (ev->extra_len)
+		h |= H_EXTRA;
+	b->buf[b->len++] = h & 0xff;
+	b->buf[b->len++] = h >> 8;
+	put_u64(b, zigzag((int64_t)((uint64_t)flow - (uint64_t)b->prev_flow)));
+	put_u64(b, zigzag((int64_t)((uint64_t)ev->t_us - (uint64_t)b->prev_t)));
+	if (ev->has & CT_HAS_STATUS)
+		put_u64(b, ev->status);
+	if (ev->has & CT_HAS_TIMEOUT)
+		put_u64(b, ev->timeout);
+	if (ev->has & CT_HAS_MARK)
+		put_u64(b, ev->mark);
+	if (ev->has & CT_HAS_COUNTERS_ORIG) {
+		put_u64(b, ev->pkts_orig);
+		put_u64(b, ev->bytes_orig);
+	}
+	if (ev->has & CT_HAS_COUNTERS_REPLY) {
+		put_u64(b, ev->pkts_reply);
+		put_u64(b, ev->bytes_reply);
+	}
+	if (ev->has & CT_HAS_TS_START)
+		put_u64(b, zigzag((int64_t)(ev->ts_start - t_ns)));
+	if (ev->has & CT_HAS_TS_STOP)
+		put_u64(b, zigzag((int64_t)(ev->ts_stop - t_ns)));
+	if (ev->has & CT_HAS_KTIME)
+		put_u64(b, zigzag((int64_t)(ev->ktime - t_ns)));
+	if (ev->has & CT_HAS_STATE)
+		put_u64(b, ev->state);
+	if (ev->has & CT_HAS_TCPINFO)
+		put_u64(b, ev->tcpinfo);
+	if (ev->portid)
+		put_u64(b, ev->portid);
+	if (name)
+		put_bytes(b, ev->progname, name);
+	if (ev->extra_len)
+		put_bytes(b, ev->extra, ev->extra_len);
+
+	if (!b->n || ev->t_us < b->min_t)
+		b->min_t = ev->t_us;
+	if (!b->n || ev->t_us > b->max_t)
+		b->max_t = ev->t_us;
+	if (!b->n || flow < b->min_flow)
+		b->min_flow = flow;
+	if (!b->n || flow > b->max_flow)
+		b->max_flow = flow;
+	b->flows[b->n++] = flow;
+	b->prev_flow = flow;
+	b->prev_t = ev->t_us;
+	return 0;
+}
+
+int evblock_full(const struct evblock *b)
+{
+	return b->n >= EVBLOCK_MAX_EVENTS || b->len >= EVBLOCK_MAX_BYTES;
+}
+
+void evblock_reset(struct evblock *b)
+{
+	b->len = 0;
+	b->n = 0;
+	b->prev_flow = b->prev_t = 0;
+	b->min_t = b->max_t = b->min_flow = b->max_flow = 0;
+}
+
+void evblock_free(struct evblock *b)
+{
+	free(b->buf);
+	free(b->flows);
+	memset(b, 0, sizeof(*b));
+}
+
+/* Three bit positions per flow id from one 64-bit mix (splitmix64's finalizer). */
+static uint64_t mix(int64_t flow)
+{
+	uint64_t x = (uint64_t)flow + 0x9e3779b97f4a7c15ULL;
+
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+#define BLOOM_K 3
+
+static size_t bit_of(uint64_t h, int i, size_t bits)
+{
+	return (size_t)((h >> (21 * i)) & 0x1fffff) & (bits - 1);
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+size_t evblock_bloom(const struct evblock *b, uint8_t **out)
+{
+	int64_t *ids = malloc((b->n ? b->n : 1) * sizeof(*ids));
+	size_t i, k, distinct = 0, bits = 64;
+	uint8_t *f;
+
+	*out = NULL;
+	if (!ids) {
+		log_error("out of memory");
+		return 0;
+	}
+	memcpy(ids, b->flows, b->n * sizeof(*ids));
+	qsort(ids, b->n, sizeof(*ids), cmp_i64);
+	for (i = 0; i < b->n; i++)
+		if (!i || ids[i] != ids[i - 1])
+			ids[distinct++] = ids[i];
+	/* about 8 bits per flow, a power of two: ~5% false positives */
+	while (bits < distinct * 8 && bits < (1u << 21))
+		bits *= 2;
+	f = calloc(bits / 8, 1);
+	if (!f) {
+		free(ids);
+		log_error("out of memory");
+		return 0;
+	}
+	for (i = 0; i < distinct; i++) {
+		uint64_t h = mix(ids[i]);
+
+		for (k = 0; k < BLOOM_K; k++) {
+			size_t bit = bit_of(h, k, bits);
+
+			f[bit / 8] |= 1 << (bit % 8);
+		}
+	}
+	free(ids);
+	*out = f;
+	return bits / 8;
+}
+
+int evblock_bloom_has(const uint8_t *bloom, size_t len, int64_t flow)
+{
+	size_t bits = len * 8, k;
+	uint64_t h = mix(flow);
+
+	if (!len || (bits & (bits - 1)))
+		return 1;	/* no usable filter: it may be there */
+	for (k = 0; k < BLOOM_K; k++) {
+		size_t bit = bit_of(h, k, bits);
+
+		if (!(bloom[bit / 8] & (1 << (bit % 8))))
+			return 0;
+	}
+	return 1;
+}
+
+void evblock_reader_init(struct evblock_reader *r, const void *data, size_t len)
+{
+	r->p = data;
+	r->end = r->p + len;
+	r->flow = r->t = 0;
+}
+
+static int get_u64(struct evblock_reader *r, uint64_t *v)
+{
+	uint64_t x = 0;
+	int shift = 0;
+
+	while (r->p < r->end && shift < 64) {
+		uint8_t c = *r->p++;
+
+		x |= (uint64_t)(c & 0x7f) << shift;
+		if (!(c & 0x80)) {
+			*v = x;
+			return 0;
+		}
+		shift += 7;
+	}
+	return -1;
+}
+
+static int get_u32(struct evblock_reader *r, uint32_t *v)
+{
+	uint64_t x;
+
+	if (get_u64(r, &x) || x > UINT32_MAX)
+		return -1;
+	*v = (uint32_t)x;
+	return 0;
+}
+
+/* A length-prefixed byte string of at most max bytes into dst; sets *n. */
+static int get_bytes(struct evblock_reader *r, void *dst, size_t max, size_t *n)
+{
+	uint64_t len;
+
+	if (get_u64(r, &len) || len > max || len > (uint64_t)(r->end - r->p))
+		return -1;
+	memcpy(dst, r->p, len);
+	r->p += len;
+	*n = len;
+	return 0;
+}
+
+int evblock_next(struct evblock_reader *r, struct ct_event *ev, int64_t *flow)
+{
+	uint64_t d, v;
+	unsigned h;
+	uint64_t t_ns;
+	size_t n;
+
+	if (r->p == r->end)
+		return 0;
+	if (r->end - r->p < 2)
+		return -1;
+	h = r->p[0] | r->p[1] << 8;
+	r->p += 2;
+	if (h & 0x8000)
+		return -1;
+	memset(ev, 0, offsetof(struct ct_event, extra));
+	ev->extra_len = 0;
+	ev->type = (h & 3) + 1;
+	ev->has = has_unpack(h >> 2 & 0x3ff);
+	if (get_u64(r, &d))
+		return -1;
+	r->flow = (int64_t)((uint64_t)r->flow + (uint64_t)unzigzag(d));
+	if (get_u64(r, &d))
+		return -1;
+	r->t = (int64_t)((uint64_t)r->t + (uint64_t)unzigzag(d));
+	*flow = r->flow;
+	ev->t_us = r->t;
+	t_ns = (uint64_t)r->t * 1000;
+	if (((ev->has & CT_HAS_STATUS) && get_u32(r, &ev->status)) ||
+	    ((ev->has & CT_HAS_TIMEOUT) && get_u32(r, &ev->timeout)) ||
+	    ((ev->has & CT_HAS_MARK) && get_u32(r, &ev->mark)))
+		return -1;
+	if ((ev->has & CT_HAS_COUNTERS_ORIG) &&
+	    (get_u64(r, &ev->pkts_orig) || get_u64(r, &ev->bytes_orig)))
+		return -1;
+	if ((ev->has & CT_HAS_COUNTERS_REPLY) &&
+	    (get_u64(r, &ev->pkts_reply) || get_u64(r, &ev->bytes_reply)))
+		return -1;
+	if (ev->has & CT_HAS_TS_START) {
+		if (get_u64(r, &v))
+			return -1;
+		ev->ts_start = t_ns + (uint64_t)unzigzag(v);
+	}
+	if (ev->has & CT_HAS_TS_STOP) {
+		if (get_u64(r, &v))
+			return -1;
+		ev->ts_stop = t_ns + (uint64_t)unzigzag(v);
+	}
+	if (ev->has & CT_HAS_KTIME) {
+		if (get_u64(r, &v))
+			return -1;
+		ev->ktime = t_ns + (uint64_t)unzigzag(v);
+	}
+	if (ev->has & CT_HAS_STATE) {
+		if (get_u64(r, &v) || v > 0xff)
+			return -1;
+		ev->state = (uint8_t)v;
+	}
+	if ((ev->has & CT_HAS_TCPINFO) && get_u64(r, &ev->tcpinfo))
+		return -1;
+	if ((h & H_PORTID) && get_u32(r, &ev->portid))
+		return -1;
+	if ((h & H_PROGNAME) &&
+	    get_bytes(r, ev->progname, sizeof(ev->progname) - 1, &n))
+		return -1;
+	if ((h & H_EXTRA) && get_bytes(r, ev->extra, sizeof(ev->extra), &ev->extra_len))
+		return -1;
+	return 1;
+}

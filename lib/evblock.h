@@ -1,0 +1,61 @@
+/* Event blocks: many events packed as delta-coded records in one buffer, with a Bloom filter of their flows. */
+#ifndef CT_EVBLOCK_H
+#define CT_EVBLOCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "ct_event.h"
+
+/* A block is closed at whichever limit comes first. */
+#define EVBLOCK_MAX_EVENTS 4096
+#define EVBLOCK_MAX_BYTES 65536
+
+/* What a block's records are coded against: each record holds its flow id
+ * and receive time as differences from the record before (the first one
+ * from 0), and the kernel's nanosecond timestamps as differences from its
+ * own receive time. The tuples, family, ct id and zone are the flow's. */
+struct evblock {
+	uint8_t *buf;
+	size_t len, cap;
+	uint32_t n;			/* records */
+	int64_t prev_flow, prev_t;	/* the last record's, for the next delta */
+	int64_t min_t, max_t;		/* receive times, valid when n > 0 */
+	int64_t min_flow, max_flow;
+	int64_t *flows;			/* flow id of each record (for the Bloom filter) */
+	size_t flows_cap;
+};
+
+/* Appends ev as a record of flow. Returns 0, or -1 when out of memory
+ * (reported). The caller closes the block at EVBLOCK_MAX_* (evblock_full). */
+int evblock_add(struct evblock *b, int64_t flow, const struct ct_event *ev);
+
+/* Non-zero when the block has reached one of its limits. */
+int evblock_full(const struct evblock *b);
+
+/* Empties b, keeping its memory. */
+void evblock_reset(struct evblock *b);
+
+/* Frees b's memory. */
+void evblock_free(struct evblock *b);
+
+/* Builds the Bloom filter of the block's flow ids into a malloc'd buffer.
+ * Returns its size (0 with *out NULL when out of memory, reported). */
+size_t evblock_bloom(const struct evblock *b, uint8_t **out);
+
+/* Non-zero when flow may be in the block whose filter is bloom[0..len). */
+int evblock_bloom_has(const uint8_t *bloom, size_t len, int64_t flow);
+
+/* Reading a block's records in order. */
+struct evblock_reader {
+	const uint8_t *p, *end;
+	int64_t flow, t;	/* of the last record read */
+};
+
+void evblock_reader_init(struct evblock_reader *r, const void *data, size_t len);
+
+/* Decodes the next record into ev (everything but the flow's own fields:
+ * tuples, family, ct id and zone) and *flow. Returns 1, 0 at the end, -1
+ * when the data is malformed (not reported: the caller knows which block). */
+int evblock_next(struct evblock_reader *r, struct ct_event *ev, int64_t *flow);
+
+#endif

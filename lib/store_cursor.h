@@ -1,0 +1,47 @@
+/* Internal to the store: the cursor that store_events() and store_flows() return. */
+#ifndef CT_STORE_CURSOR_H
+#define CT_STORE_CURSOR_H
+
+#include "store_internal.h"
+
+/* A flow's part of its events: what the event records leave out. */
+struct cflow {
+	int64_t id;
+	int64_t first_us, last_us;
+	uint32_t has, ct_id;		/* has: CT_HAS_ID, CT_HAS_ZONE */
+	uint16_t zone;
+	uint8_t family;
+	struct ct_tuple orig, reply;
+};
+
+struct store_cursor {
+	struct store *st;
+
+	/* flows (lib/store_read.c) */
+	sqlite3_stmt *s;
+	int64_t *ids;			/* with a type mask: the flows with such events, sorted */
+	size_t nids;
+
+	/* events (lib/store_events.c) */
+	int64_t event_id;
+	struct store_query q;		/* copy; q.where points at the caller's */
+	unsigned type_mask;
+	int filtered;			/* flow pre-filters: only flows in the cache match */
+	int selective;			/* and few: sel[] is sorted by id */
+	struct cflow *sel;
+	size_t nsel;
+	struct cflow *fl;		/* flows by id: open addressing, index + 1 into fl[] */
+	size_t nfl, fl_cap;
+	size_t *slot, nslots;
+	size_t nfree;			/* entries removed (their slots hold tombstones) */
+	sqlite3_stmt *prefetch;		/* unfiltered: the next flows from an id */
+	sqlite3_stmt *blocks;
+	uint8_t *data;			/* the current block's records */
+	size_t dlen, dcap;
+	struct evblock_reader rd;
+	int64_t first_event;
+	uint32_t idx;
+	int in_block;
+};
+
+#endif

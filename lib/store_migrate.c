@@ -1,0 +1,79 @@
+/* Schema version 5 to 6 in C: the rows of table events packed into event blocks, in the order they were stored. */
+#include <stdio.h>
+#include <string.h>
+#include <sqlite3.h>
+
+#include "log.h"
+#include "store_internal.h"
+
+/* Reads an optional integer column into *v, setting bit in *has. */
+static void opt(sqlite3_stmt *s, int col, uint64_t *v, uint32_t *has, uint32_t bit)
+{
+	if (sqlite3_column_type(s, col) != SQLITE_NULL) {
+		*v = (uint64_t)sqlite3_column_int64(s, col);
+		*has |= bit;
+	}
+}
+
+int store_migrate_events_to_blocks(struct store *st)
+{
+	static const char sql[] =
+		"SELECT e.flow, e.t_us, e.type, e.status, e.timeout, e.state, e.tcpinfo, e.mark,"
+		" e.o_packets, e.o_bytes, e.r_packets, e.r_bytes, e.t_start, e.t_stop, e.ktime,"
+		" e.portid, e.progname, e.extra, coalesce(e.session, f.session, 0)"
+		" FROM events e LEFT JOIN flows f ON f.id = e.flow ORDER BY e.id";
+	static struct ct_event ev;
+	int64_t saved = st->session;
+	sqlite3_stmt *s;
+	uint64_t v;
+	int rc, n, failed = 0;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return store_fail(st, "cannot migrate the events");
+	st->in_txn = 1;
+	while (!failed && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(&ev, 0, offsetof(struct ct_event, extra));
+		ev.extra_len = 0;
+		ev.t_us = sqlite3_column_int64(s, 1);
+		ev.type = sqlite3_column_int(s, 2);
+		v = 0;
+		opt(s, 3, &v, &ev.has, CT_HAS_STATUS);
+		ev.status = (uint32_t)v;
+		opt(s, 4, &v, &ev.has, CT_HAS_TIMEOUT);
+		ev.timeout = (uint32_t)v;
+		opt(s, 5, &v, &ev.has, CT_HAS_STATE);
+		ev.state = (uint8_t)v;
+		opt(s, 6, &ev.tcpinfo, &ev.has, CT_HAS_TCPINFO);
+		opt(s, 7, &v, &ev.has, CT_HAS_MARK);
+		ev.mark = (uint32_t)v;
+		opt(s, 8, &ev.pkts_orig, &ev.has, CT_HAS_COUNTERS_ORIG);
+		opt(s, 9, &ev.bytes_orig, &ev.has, 0);
+		opt(s, 10, &ev.pkts_reply, &ev.has, CT_HAS_COUNTERS_REPLY);
+		opt(s, 11, &ev.bytes_reply, &ev.has, 0);
+		opt(s, 12, &ev.ts_start, &ev.has, CT_HAS_TS_START);
+		opt(s, 13, &ev.ts_stop, &ev.has, CT_HAS_TS_STOP);
+		opt(s, 14, &ev.ktime, &ev.has, CT_HAS_KTIME);
+		ev.portid = (uint32_t)sqlite3_column_int64(s, 15);
+		if (sqlite3_column_type(s, 16) != SQLITE_NULL)
+			snprintf(ev.progname, sizeof(ev.progname), "%s",
+				 (const char *)sqlite3_column_text(s, 16));
+		n = sqlite3_column_bytes(s, 17);
+		if (n > 0 && n <= (int)sizeof(ev.extra)) {
+			memcpy(ev.extra, sqlite3_column_blob(s, 17), n);
+			ev.extra_len = n;
+		}
+		st->session = sqlite3_column_int64(s, 18);
+		failed = store_block_add(st, sqlite3_column_int64(s, 0), &ev) != 0;
+	}
+	if (!failed && rc != SQLITE_DONE)
+		failed = store_fail(st, "cannot migrate the events") != 0;
+	sqlite3_finalize(s);
+	if (!failed)
+		failed = store_flush_block(st) != 0;
+	store_close_block(st);
+	st->in_txn = 0;
+	st->session = saved;
+	if (failed || sqlite3_exec(st->db, "DROP TABLE events", NULL, NULL, NULL) != SQLITE_OK)
+		return failed ? -1 : store_fail(st, "cannot migrate the events");
+	return 0;
+}

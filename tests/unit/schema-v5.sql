@@ -1,0 +1,119 @@
+-- The ctrecord database, schema version 5: sessions, flows, their events, gaps.
+-- Owned by lib/store.c; PRAGMA user_version holds the version.
+
+-- One recorder run or one import.
+CREATE TABLE sessions (
+  id          INTEGER PRIMARY KEY,
+  kind        TEXT NOT NULL,           -- 'record' or 'import'
+  started_us  INTEGER NOT NULL,        -- µs since the epoch
+  stopped_us  INTEGER,                 -- NULL: still running, or it crashed
+  host        TEXT,
+  pid         INTEGER,
+  source      TEXT,                    -- import: the file
+  version     TEXT NOT NULL            -- ctrecord's version
+);
+
+-- One conntrack entry's lifetime. Tuples are stored once, here.
+-- Addresses are 4 or 16 raw bytes; ports are NULL for protocols without them.
+CREATE TABLE flows (
+  id          INTEGER PRIMARY KEY,     -- our flow id (the kernel id repeats)
+  session     INTEGER NOT NULL REFERENCES sessions(id),
+  ct_id       INTEGER,                 -- CTA_ID; NULL when the kernel sent none
+  family      INTEGER NOT NULL,        -- nfgen_family: 2 ipv4, 10 ipv6
+  proto       INTEGER NOT NULL,        -- layer 4 protocol number
+  zone        INTEGER,                 -- CTA_ZONE, NULL when not sent
+  o_l3        INTEGER NOT NULL,        -- tuple address family (2 or 10)
+  o_src       BLOB NOT NULL,
+  o_dst       BLOB NOT NULL,
+  o_sport     INTEGER,
+  o_dport     INTEGER,
+  o_itype     INTEGER,                 -- ICMP type, code, id (orig)
+  o_icode     INTEGER,
+  o_iid       INTEGER,
+  o_zone      INTEGER,                 -- CTA_TUPLE_ZONE of the original tuple
+  r_l3        INTEGER NOT NULL,
+  r_src       BLOB NOT NULL,
+  r_dst       BLOB NOT NULL,
+  r_sport     INTEGER,
+  r_dport     INTEGER,
+  r_itype     INTEGER,
+  r_icode     INTEGER,
+  r_iid       INTEGER,
+  r_zone      INTEGER,
+  origin      INTEGER NOT NULL,        -- 0 seen from NEW, 1 in the start-up dump,
+                                       -- 2 first seen after its NEW (a gap)
+  first_us    INTEGER NOT NULL,        -- first event or dump
+  end_us      INTEGER,                 -- DESTROY receive time; NULL while open
+  end_kind    INTEGER,                 -- NULL open, 1 destroyed, 2 end unknown
+  state       INTEGER,                 -- last protoinfo state seen
+  o_packets   INTEGER, o_bytes INTEGER, r_packets INTEGER, r_bytes INTEGER
+);
+CREATE INDEX flows_o_src ON flows(o_src);
+CREATE INDEX flows_o_dst ON flows(o_dst);
+CREATE INDEX flows_o_dport ON flows(o_dport);
+CREATE INDEX flows_end ON flows(end_us);
+-- Flows alive at T (version 5): a flow of duration class d (its duration in µs
+-- has d digits) that is alive at T started after T - 10^d; one range per class.
+CREATE INDEX flows_span ON flows(length(end_us - first_us), first_us);
+
+-- One event as the kernel sent it: NULL means the attribute was not sent.
+CREATE TABLE events (
+  id          INTEGER PRIMARY KEY,     -- global order of reception
+  flow        INTEGER NOT NULL REFERENCES flows(id),
+  t_us        INTEGER NOT NULL,        -- receive time, µs since the epoch
+  type        INTEGER NOT NULL,        -- 1 NEW, 2 UPDATE, 3 DESTROY, 4 DUMP (start-up table)
+  status      INTEGER,                 -- CTA_STATUS
+  timeout     INTEGER,                 -- CTA_TIMEOUT
+  state       INTEGER,                 -- protoinfo state (TCP, SCTP, DCCP)
+  tcpinfo     INTEGER,                 -- TCP protoinfo packed (see lib/ct_event.h)
+  mark        INTEGER,                 -- CTA_MARK
+  o_packets   INTEGER, o_bytes INTEGER, r_packets INTEGER, r_bytes INTEGER,
+  t_start     INTEGER,                 -- CTA_TIMESTAMP start, ns
+  t_stop      INTEGER,                 -- CTA_TIMESTAMP stop, ns
+  ktime       INTEGER,                 -- CTA_TIMESTAMP_EVENT, ns (kernel >= 6.14)
+  portid      INTEGER,                 -- netlink portid of the process that caused it
+  progname    TEXT,                    -- its name, read at receive time
+  extra       BLOB,                    -- attributes with no column: verbatim netlink TLVs
+  -- the session that stored it (version 4; NULL in older rows)
+  session     INTEGER
+);
+CREATE INDEX events_flow ON events(flow);
+CREATE INDEX events_time ON events(t_us);
+
+-- Where history may be incomplete.
+CREATE TABLE gaps (
+  id          INTEGER PRIMARY KEY,
+  session     INTEGER NOT NULL REFERENCES sessions(id),
+  t_us        INTEGER NOT NULL,
+  kind        TEXT NOT NULL,           -- 'enobufs', 'outage', ...
+  lost        INTEGER                  -- events lost, when known
+);
+
+-- Messages that could not be decoded, kept whole.
+CREATE TABLE unparsed (
+  id          INTEGER PRIMARY KEY,
+  session     INTEGER NOT NULL REFERENCES sessions(id),
+  t_us        INTEGER NOT NULL,
+  msg         BLOB NOT NULL
+);
+
+-- Logs loaded by ctrecord --import (version 2): the same content is refused twice.
+CREATE TABLE imports (
+  id          INTEGER PRIMARY KEY,
+  session     INTEGER NOT NULL REFERENCES sessions(id),
+  digest      TEXT NOT NULL,           -- hash of the log's bytes (not cryptographic) and its size
+  bytes       INTEGER NOT NULL,
+  format      TEXT NOT NULL,           -- 'text' or 'xml'
+  events      INTEGER NOT NULL,
+  untimed     INTEGER NOT NULL         -- events without a time in the log: stored at the import's time
+);
+CREATE INDEX imports_digest ON imports(digest);
+
+-- What retention removed (version 3): history before before_us is gone.
+CREATE TABLE prunes (
+  id          INTEGER PRIMARY KEY,
+  t_us        INTEGER NOT NULL,        -- when the pruning step ran
+  before_us   INTEGER NOT NULL,        -- flows ended before this were removed
+  flows       INTEGER NOT NULL,
+  events      INTEGER NOT NULL
+);
