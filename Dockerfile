@@ -4,7 +4,7 @@
 FROM debian:12 AS build
 RUN apt-get update && apt-get install -y --no-install-recommends \
         build-essential pkg-config libnetfilter-conntrack-dev libmnl-dev \
-        libsqlite3-dev libxml2-dev && rm -rf /var/lib/apt/lists/*
+        libsqlite3-dev libxml2-dev zlib1g-dev && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
 RUN make clean && make build/ctrecord build/ctquery && \
@@ -12,7 +12,7 @@ RUN make clean && make build/ctrecord build/ctquery && \
 
 FROM debian:12
 RUN apt-get update && apt-get install -y --no-install-recommends \
-        libnetfilter-conntrack3 libmnl0 libsqlite3-0 libxml2 && \
+        libnetfilter-conntrack3 libmnl0 libsqlite3-0 libxml2 zlib1g && \
     rm -rf /var/lib/apt/lists/*
 COPY --from=build /out/ /
 WORKDIR /data

@@ -3,7 +3,7 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS    := libnetfilter_conntrack libmnl sqlite3 libxml-2.0
+PKGS    := libnetfilter_conntrack libmnl sqlite3 libxml-2.0 zlib
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Wshadow -Wstrict-prototypes
 CPPFLAGS += -D_GNU_SOURCE -Ilib -Ibuild $(shell $(PKG_CONFIG) --cflags $(PKGS))
@@ -14,7 +14,7 @@ LDLIBS  += $(shell $(PKG_CONFIG) --libs $(PKGS)) -pthread
 # per run, but then a SQLite security update needs a rebuild: not the default).
 # -ldl is empty in glibc >= 2.34.
 SQLITE_STATIC ?=
-QRY_LDLIBS := -Wl,--as-needed $(shell $(PKG_CONFIG) --libs libnetfilter_conntrack libmnl)
+QRY_LDLIBS := -Wl,--as-needed $(shell $(PKG_CONFIG) --libs libnetfilter_conntrack libmnl zlib)
 ifneq ($(SQLITE_STATIC),)
 QRY_LDLIBS += -Wl,-Bstatic $(shell $(PKG_CONFIG) --libs sqlite3) -Wl,-Bdynamic -lm
 else

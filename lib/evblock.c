@@ -1,6 +1,7 @@
 /* Event blocks: coding events as compact records (varints and deltas) and a Bloom filter of their flows. */
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "evblock.h"
 #include "log.h"
@@ -163,6 +164,45 @@ void evblock_free(struct evblock *b)
 	free(b->buf);
 	free(b->flows);
 	memset(b, 0, sizeof(*b));
+}
+
+uint8_t *evblock_pack(const struct evblock *b, size_t *len)
+{
+	uLongf n = compressBound(b->len);
+	uint8_t *out = malloc(n);
+
+	if (!out) {
+		log_error("out of memory");
+		return NULL;
+	}
+	if (compress2(out, &n, b->buf, b->len, 1) != Z_OK) {
+		free(out);
+		log_error("cannot compress events");
+		return NULL;
+	}
+	*len = n;
+	return out;
+}
+
+/* A block's records never exceed this (EVBLOCK_MAX_BYTES plus one record). */
+#define UNPACKED_MAX (EVBLOCK_MAX_BYTES + 2 * CT_EXTRA_MAX)
+
+int evblock_unpack(const void *data, size_t size, uint8_t **buf, size_t *cap, size_t *len)
+{
+	uLongf n = UNPACKED_MAX;
+
+	if (*cap < UNPACKED_MAX) {
+		uint8_t *p = realloc(*buf, UNPACKED_MAX);
+
+		if (!p)
+			return log_error("out of memory");
+		*buf = p;
+		*cap = UNPACKED_MAX;
+	}
+	if (uncompress(*buf, &n, data, size) != Z_OK)
+		return -1;
+	*len = n;
+	return 0;
 }
 
 /* Three bit positions per flow id from one 64-bit mix (splitmix64's finalizer). */

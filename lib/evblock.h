@@ -38,6 +38,15 @@ void evblock_reset(struct evblock *b);
 /* Frees b's memory. */
 void evblock_free(struct evblock *b);
 
+/* The block's records as stored: zlib-compressed (deflate, level 1: the
+ * records' varints still compress to about 40%). Returns a malloc'd buffer
+ * and sets *len, or NULL (reported). */
+uint8_t *evblock_pack(const struct evblock *b, size_t *len);
+
+/* Unpacks stored records into *buf (grown as needed, *cap its size) and
+ * sets *len. Returns 0, or -1 when the data is damaged (not reported). */
+int evblock_unpack(const void *data, size_t size, uint8_t **buf, size_t *cap, size_t *len);
+
 /* Builds the Bloom filter of the block's flow ids into a malloc'd buffer.
  * Returns its size (0 with *out NULL when out of memory, reported). */
 size_t evblock_bloom(const struct evblock *b, uint8_t **out);

@@ -32,6 +32,8 @@ static const char *const stmt_sql[STMT_MAX] = {
 		" o_packets = coalesce(?9, o_packets), o_bytes = coalesce(?10, o_bytes),"
 		" r_packets = coalesce(?11, r_packets), r_bytes = coalesce(?12, r_bytes)"
 		" WHERE id = ?1",
+	[STMT_FLOW_KEYS] =
+		"INSERT OR IGNORE INTO flow_keys SELECT kind, val, rng FROM flow_keys_of WHERE id = ?1",
 	[STMT_BLOCK_INSERT] =
 		"INSERT INTO event_blocks (session, first_event, n, first_us, last_us, min_flow,"
 		" max_flow, bloom, data) VALUES (?2, (SELECT coalesce(max(first_event + n), 1) FROM"

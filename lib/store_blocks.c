@@ -46,8 +46,8 @@ void store_close_block(struct store *st)
 int store_flush_block(struct store *st)
 {
 	sqlite3_stmt *s;
-	uint8_t *bloom;
-	size_t blen;
+	uint8_t *bloom, *data;
+	size_t blen, dlen;
 	int rc;
 
 	if (!st->blk.n || st->blk.n == st->blk_written)
@@ -58,6 +58,11 @@ int store_flush_block(struct store *st)
 	blen = evblock_bloom(&st->blk, &bloom);
 	if (!bloom)
 		return -1;
+	data = evblock_pack(&st->blk, &dlen);
+	if (!data) {
+		free(bloom);
+		return -1;
+	}
 	sqlite3_bind_int64(s, 1, st->blk_row);
 	sqlite3_bind_int64(s, 2, st->blk_session);
 	sqlite3_bind_int64(s, 3, st->blk.n);
@@ -66,7 +71,7 @@ int store_flush_block(struct store *st)
 	sqlite3_bind_int64(s, 6, st->blk.min_flow);
 	sqlite3_bind_int64(s, 7, st->blk.max_flow);
 	sqlite3_bind_blob(s, 8, bloom, (int)blen, free);
-	sqlite3_bind_blob(s, 9, st->blk.buf, (int)st->blk.len, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 9, data, (int)dlen, free);
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);

@@ -300,17 +300,9 @@ static int next_block(struct store_cursor *c)
 			continue;
 		n = sqlite3_column_bytes(s, 8);
 		p = sqlite3_column_blob(s, 8);
-		if ((size_t)n > c->dcap) {
-			uint8_t *d = realloc(c->data, n);
-
-			if (!d)
-				return log_error("out of memory");
-			c->data = d;
-			c->dcap = n;
-		}
-		if (n)
-			memcpy(c->data, p, n);
-		c->dlen = n;
+		if (evblock_unpack(p, n, &c->data, &c->dcap, &c->dlen))
+			return log_error("event block %lld is damaged",
+					 (long long)sqlite3_column_int64(s, 0));
 		evblock_reader_init(&c->rd, c->data, c->dlen);
 		c->first_event = sqlite3_column_int64(s, 1);
 		c->idx = 0;

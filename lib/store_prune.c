@@ -1,4 +1,5 @@
 /* Retention: removing the oldest history in small steps, and saying what was removed. */
+#include <limits.h>
 #include <stdint.h>
 #include <sqlite3.h>
 
@@ -38,59 +39,110 @@ static int64_t one_value(struct store *st, const char *sql)
 	return v;
 }
 
+/* Runs each for every row that rows selects, with that row's columns as
+ * ?1, ?2...: one lookup by key each (SQLite would scan for an IN over the
+ * view flow_keys_of, or over several columns). Returns 0 or -1 (reported). */
+static int for_each_row(struct store *st, const char *rows, const char *each)
+{
+	sqlite3_stmt *s = NULL, *e = NULL;
+	int rc = SQLITE_ERROR;
+
+	int i;
+
+	if (sqlite3_prepare_v2(st->db, rows, -1, &s, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(st->db, each, -1, &e, NULL) != SQLITE_OK)
+		goto out;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		for (i = 0; i < sqlite3_column_count(s); i++)
+			sqlite3_bind_value(e, i + 1, sqlite3_column_value(s, i));
+		rc = sqlite3_step(e);
+		sqlite3_reset(e);
+		if (rc != SQLITE_DONE)
+			break;
+	}
+out:
+	sqlite3_finalize(s);
+	sqlite3_finalize(e);
+	return rc == SQLITE_DONE ? 0 : store_fail(st, "cannot prune");
+}
+
+/* The bound a size limit prunes to: the oldest event time left (INT64_MAX
+ * when no event is left). */
+static int64_t oldest_event(struct store *st)
+{
+	return one_value(st, "SELECT coalesce(min(first_us), 9223372036854775807)"
+			 " FROM event_blocks");
+}
+
 int store_prune_step(struct store *st, int64_t before_us, int limit, int64_t now_us,
 		     struct prune_result *r)
 {
-	/* The flows to go, remembered so their events and rows go together. */
-	static const char pick[] =
-		"CREATE TEMP TABLE IF NOT EXISTS prune_pick (id INTEGER PRIMARY KEY, end_us INTEGER);"
-		" DELETE FROM prune_pick;";
-	static const char fill[] =
-		"INSERT INTO prune_pick SELECT id, end_us FROM flows"
-		" WHERE end_us < ?1 ORDER BY end_us LIMIT ?2";
+	/* Flows ended before the bound, oldest ids first, go with their keys;
+	 * the keys of the flows left in the same ranges are listed again. */
+	static const char pick_flows[] =
+		"CREATE TEMP TABLE IF NOT EXISTS prune_pick (id INTEGER PRIMARY KEY);"
+		" CREATE TEMP TABLE IF NOT EXISTS prune_keys (kind, val, rng);"
+		" DELETE FROM prune_pick; DELETE FROM prune_keys;";
+	static const char fill_flows[] =
+		"INSERT INTO prune_pick SELECT id FROM flows WHERE end_us < ?1 ORDER BY id LIMIT ?2";
 	static const char del_flows[] =
 		"DELETE FROM flows WHERE id IN (SELECT id FROM prune_pick)";
-	/* Whole blocks go, those whose every event is older than the bound
-	 * (at most limit / 100 blocks of up to 4096 events a step): events of
-	 * flows still open go with them; events of removed flows in blocks that
-	 * stay are left, and never read again. */
+	static const char left_in_ranges[] =
+		"SELECT f.id FROM (SELECT DISTINCT (id - 1) >> 10 AS rng FROM prune_pick) r"
+		" CROSS JOIN flows f ON f.id BETWEEN (r.rng << 10) + 1 AND (r.rng << 10) + 1024";
+	/* Whole blocks go (at most limit / 100 of up to 4096 events a step):
+	 * with a time limit those whose every event is older, with a size limit
+	 * the oldest one. Events of flows still open go with them; events of removed
+	 * flows in blocks that stay are left, and never read again. */
 	static const char pick_blocks[] =
 		"CREATE TEMP TABLE IF NOT EXISTS prune_blocks (id INTEGER PRIMARY KEY, n INTEGER);"
 		" DELETE FROM prune_blocks;";
-	static const char fill_blocks[] =
+	static const char old_blocks[] =
 		"INSERT INTO prune_blocks SELECT id, n FROM event_blocks WHERE last_us < ?1"
-		" ORDER BY last_us LIMIT ?2";
+		" ORDER BY id LIMIT ?2";
+	static const char first_blocks[] =
+		"INSERT INTO prune_blocks SELECT id, n FROM event_blocks WHERE ?1 ORDER BY id LIMIT ?2";
 	static const char del_blocks[] =
 		"DELETE FROM event_blocks WHERE id IN (SELECT id FROM prune_blocks)";
-	int64_t n, before = 0;
+	int by_size = before_us == INT64_MAX;
+	int64_t n, before = before_us;
 
 	r->flows = r->events = r->before_us = 0;
 	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return store_fail(st, "cannot prune");
-	if (sqlite3_exec(st->db, pick, NULL, NULL, NULL) != SQLITE_OK) {
-		store_fail(st, "cannot prune");
-		goto fail;
-	}
-	if (change(st, fill, before_us, limit) < 0 ||
-	    (before = one_value(st, "SELECT coalesce(max(end_us), 0) FROM prune_pick")) < 0 ||
-	    (n = change(st, del_flows, 0, 0)) < 0)
-		goto fail;
-	r->flows = n;
-	/* A time limit removes every event before it; a size limit (no time)
-	 * the events up to the flows just removed. */
 	if (sqlite3_exec(st->db, pick_blocks, NULL, NULL, NULL) != SQLITE_OK) {
 		store_fail(st, "cannot prune");
 		goto fail;
 	}
-	if (change(st, fill_blocks, before_us != INT64_MAX ? before_us : before,
-		   limit / 100 > 0 ? limit / 100 : 1) < 0 ||
+	/* a size limit goes one block at a time: the flows go with their events */
+	if (change(st, by_size ? first_blocks : old_blocks, by_size ? 1 : before_us,
+		   by_size || limit < 100 ? 1 : limit / 100) < 0 ||
 	    (n = one_value(st, "SELECT coalesce(sum(n), 0) FROM prune_blocks")) < 0 ||
 	    change(st, del_blocks, 0, 0) < 0)
 		goto fail;
 	r->events = n;
-	if (n && before_us != INT64_MAX)
-		before = before_us;
-	r->before_us = before;
+	/* a size limit: the flows that ended before what is left of the events */
+	if (by_size && (before = oldest_event(st)) < 0)
+		goto fail;
+	if (sqlite3_exec(st->db, pick_flows, NULL, NULL, NULL) != SQLITE_OK) {
+		store_fail(st, "cannot prune");
+		goto fail;
+	}
+	/* (a size limit: all of them, at most a block's worth, so that no flow
+	 * is left older than the history kept) */
+	if (change(st, fill_flows, before, by_size ? INT_MAX : limit) < 0 ||
+	    for_each_row(st, "SELECT id FROM prune_pick", "INSERT INTO prune_keys SELECT kind, val,"
+			 " rng FROM flow_keys_of WHERE id = ?1") ||
+	    for_each_row(st, "SELECT kind, val, rng FROM prune_keys", "DELETE FROM flow_keys"
+			 " WHERE kind = ?1 AND val = ?2 AND rng = ?3") ||
+	    (n = change(st, del_flows, 0, 0)) < 0 ||
+	    for_each_row(st, left_in_ranges, "INSERT OR IGNORE INTO flow_keys SELECT kind, val,"
+			 " rng FROM flow_keys_of WHERE id = ?1"))
+		goto fail;
+	r->flows = n;
+	if (before == INT64_MAX)	/* no event left at all */
+		before = now_us;
+	r->before_us = r->flows + r->events ? before : 0;
 	if (r->flows + r->events) {
 		sqlite3_stmt *s;
 

@@ -211,52 +211,87 @@ static int check_where(struct store *st, const char *expr)
 	return rc == SQLITE_OK ? 0 : -1;
 }
 
-/* Is there an index of that name (databases of older versions lack some)? */
-static int has_index(struct store *st, const char *name)
+/* The ranges of 1024 flow ids that flow_keys lists for a key condition:
+ * appends "SELECT rng FROM flow_keys WHERE ..." (kind 1 source, 2 destination). */
+static void keys_addr(struct qbuf *b, int kind, const struct store_range *r)
 {
-	sqlite3_stmt *s;
-	int found = 0;
+	char text[160];
 
-	if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM sqlite_master WHERE type = 'index'"
-			       " AND name = ?", -1, &s, NULL) != SQLITE_OK)
-		return 0;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	found = sqlite3_step(s) == SQLITE_ROW;
-	sqlite3_finalize(s);
-	return found;
+	if (!memcmp(r->lo, r->hi, r->len)) {
+		snprintf(text, sizeof(text), "SELECT rng FROM flow_keys WHERE kind = %d AND val = ?",
+			 kind);
+		add(b, text);
+		arg_blob(b, r->lo, r->len);
+		return;
+	}
+	snprintf(text, sizeof(text), "SELECT DISTINCT rng FROM flow_keys WHERE kind = %d AND val BETWEEN ?"
+		 " AND ? AND length(val) = %d", kind, r->len);
+	add(b, text);
+	arg_blob(b, r->lo, r->len);
+	arg_blob(b, r->hi, r->len);
 }
 
-/* Flows alive in [lo, hi] through flows_span: the open ones started by hi,
- * and for each duration class d (a duration of d digits, under 10^d µs) those
- * started in [lo - 10^d, hi] that ended from lo on: one index range per
- * class, so the rows read stay near the answer even in the middle of a long
- * history. An open bound (INT64_MIN, INT64_MAX) makes the ranges open. */
-static void alive_by_span(struct qbuf *b, int64_t lo, int64_t hi)
+/* Does q name a key that flow_keys lists (an address, a destination port)? */
+static int has_keys(const struct store_query *q)
 {
-	int64_t p = 1;
+	return q->src.len || q->dst.len || (q->pf & STORE_PF_DPORT);
+}
+
+/* The ranges holding a flow with every key q names (their intersection). */
+static void key_ranges(struct qbuf *b, const struct store_query *q)
+{
+	const char *sep = "";
+
+	if (q->src.len) {
+		keys_addr(b, 1, &q->src);
+		sep = " INTERSECT ";
+	}
+	if (q->dst.len) {
+		add(b, sep);
+		keys_addr(b, 2, &q->dst);
+		sep = " INTERSECT ";
+	}
+	if (q->pf & STORE_PF_DPORT) {
+		add(b, sep);
+		add_int(b, "SELECT rng FROM flow_keys WHERE kind = 3 AND val = ?", q->dport);
+	}
+}
+
+/* Flows alive in [lo, hi], as a list of ids: the open ones started by hi
+ * (index flows_open), and in the ranges where flow_keys lists, for a
+ * duration class d (a duration of d digits, under 10^d µs), an ended flow
+ * started in [lo - 10^d, hi], those alive then. So the rows read stay near
+ * the answer even in the middle of a long history. An open bound
+ * (INT64_MIN, INT64_MAX) makes the ranges open. */
+static void alive_by_keys(struct qbuf *b, int64_t lo, int64_t hi)
+{
+	int64_t p = 1, from;
 	int d;
 
-	add_int(b, " AND f.id IN (SELECT id FROM flows WHERE end_us IS NULL AND +first_us <= ?", hi);
+	add_int(b, " AND f.id IN (SELECT id FROM flows WHERE end_us IS NULL AND first_us <= ?", hi);
+	add(b, " UNION ALL SELECT f2.id FROM (");
 	for (d = 1; d <= 20; d++) {
 		/* 10^d; from 10^19 on, no lower bound (int64 ends there) */
 		p = d <= 18 ? p * 10 : INT64_MAX;
-		add_int(b, " UNION ALL SELECT id FROM flows WHERE length(end_us - first_us) = ?", d);
-		add_int(b, " AND first_us BETWEEN ?", p == INT64_MAX || lo < INT64_MIN + p ?
-			INT64_MIN : lo - p);
-		add_int(b, " AND ?", hi);
-		add_int(b, " AND +end_us >= ?", lo);
+		from = p == INT64_MAX || lo < p ? 0 : lo - p;
+		if (d > 1)
+			add(b, " UNION ");
+		add_int(b, "SELECT rng FROM flow_keys WHERE kind = 4 AND val BETWEEN ?",
+			((int64_t)d << 44) + (from >> 20));
+		add_int(b, " AND ?", ((int64_t)d << 44) + ((hi < 0 ? 0 : hi) >> 20));
 	}
-	add(b, ")");
+	add(b, ") k CROSS JOIN flows f2 ON f2.id BETWEEN (k.rng << 10) + 1 AND (k.rng << 10) + 1024");
+	add_int(b, " WHERE f2.end_us >= ?", lo);
+	add_int(b, " AND f2.first_us <= ?)", hi);
 }
 
 /* Flows alive at some instant of [lo, hi] (either bound may be open).
- * probe: as a list of flow ids from flows_span, for when the flows drive
- * the query; else (or in a database older than flows_span, read as it is) as
- * plain conditions. */
-static void cond_alive(struct store *st, struct qbuf *b, int64_t lo, int64_t hi, int probe)
+ * probe: as a list of flow ids found through flow_keys, for when nothing
+ * else narrows the flows; else as plain conditions. */
+static void cond_alive(struct qbuf *b, int64_t lo, int64_t hi, int probe)
 {
-	if (probe && has_index(st, "flows_span")) {
-		alive_by_span(b, lo, hi);
+	if (probe) {
+		alive_by_keys(b, lo, hi);
 		return;
 	}
 	add_int(b, " AND f.first_us <= ?", hi);
@@ -265,8 +300,7 @@ static void cond_alive(struct store *st, struct qbuf *b, int64_t lo, int64_t hi,
 
 /* probe: no single flow is asked for. The events' own conditions (types,
  * times of events, session, after) are lib/store_events.c's. */
-static void build_where(struct store *st, struct qbuf *b, const struct store_query *q,
-			int probe)
+static void build_where(struct qbuf *b, const struct store_query *q, int probe)
 {
 	unsigned pf = q->pf;
 
@@ -295,9 +329,9 @@ static void build_where(struct store *st, struct qbuf *b, const struct store_que
 	cond_range(b, "coalesce(f.r_src, f.o_dst)", &q->rsrc);
 	cond_range(b, "coalesce(f.r_dst, f.o_src)", &q->rdst);
 	if (pf & STORE_PF_AT)
-		cond_alive(st, b, q->at_us, q->at_us, probe);
+		cond_alive(b, q->at_us, q->at_us, probe);
 	if (pf & (STORE_PF_SINCE | STORE_PF_UNTIL)) {
-		cond_alive(st, b, pf & STORE_PF_SINCE ? q->since_us : INT64_MIN,
+		cond_alive(b, pf & STORE_PF_SINCE ? q->since_us : INT64_MIN,
 			   pf & STORE_PF_UNTIL ? q->until_us : INT64_MAX, probe);
 	}
 	if (q->where) {
@@ -315,7 +349,7 @@ sqlite3_stmt *store_query_prepare(struct store *st, const struct store_query *q,
 	struct qbuf *b = calloc(1, sizeof(*b));
 	sqlite3_stmt *s = NULL;
 	const char *tail = NULL;
-	int i, selective;
+	int i, by_keys;
 
 	if (!b) {
 		log_error("out of memory");
@@ -323,13 +357,20 @@ sqlite3_stmt *store_query_prepare(struct store *st, const struct store_query *q,
 	}
 	if (q->where && (setup_view(st) || check_where(st, q->where)))
 		goto out;
-	/* An address, a port or a flow id picks few flows through its own index;
-	 * a time condition then only checks them, instead of listing ids from
-	 * the time indexes (half the table at worst). */
-	selective = q->src.len || q->dst.len || (q->pf & (STORE_PF_FLOW | STORE_PF_DPORT));
+	/* A flow id is one row; an address or a port picks the ranges of flow
+	 * ids that flow_keys lists for it (the conditions then check each row);
+	 * a time condition alone lists ids through flow_keys and flows_open. */
+	by_keys = !(q->pf & STORE_PF_FLOW) && has_keys(q);
 	add(b, head);
-	add(b, " FROM flows f");
-	build_where(st, b, q, !selective);
+	if (by_keys) {
+		add(b, " FROM (");
+		key_ranges(b, q);
+		add(b, ") k CROSS JOIN flows f ON f.id BETWEEN (k.rng << 10) + 1"
+		    " AND (k.rng << 10) + 1024");
+	} else {
+		add(b, " FROM flows f");
+	}
+	build_where(b, q, !by_keys && !(q->pf & STORE_PF_FLOW));
 	add(b, " ");
 	add(b, order);
 	if (b->overflow) {

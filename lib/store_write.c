@@ -194,13 +194,29 @@ static int write_update(struct store *st, const struct pflow *p)
 	return run(st, s, "cannot update a flow");
 }
 
+/* Lists a written flow's keys in flow_keys (schema/schema.sql). */
+static int write_keys(struct store *st, int64_t id)
+{
+	sqlite3_stmt *s = store_stmt(st, STMT_FLOW_KEYS);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	return run(st, s, "cannot store a flow's keys");
+}
+
 int store_flush_flows(struct store *st)
 {
 	size_t i;
 
-	for (i = 0; i < st->npf; i++)
-		if (st->pf[i].is_new ? write_new(st, &st->pf[i]) : write_update(st, &st->pf[i]))
+	for (i = 0; i < st->npf; i++) {
+		const struct pflow *p = &st->pf[i];
+
+		if (p->is_new ? write_new(st, p) : write_update(st, p))
 			return -1;
+		if ((p->is_new || p->end_kind) && write_keys(st, p->id))
+			return -1;
+	}
 	store_drop_flows(st, 0);
 	return 0;
 }

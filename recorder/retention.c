@@ -40,10 +40,10 @@ static int step(struct retention *r, struct store *st, int *more)
 				return -1;
 			r->flows += res.flows;
 			r->events += res.events;
-			*more = res.flows > 0;
-			if (!res.flows)
+			*more = res.flows + res.events > 0;
+			if (!*more)
 				log_warn("the database is over --max-size but holds no ended flow"
-					 " to remove");
+					 " and no event to remove");
 		}
 	}
 	return 0;

@@ -61,11 +61,36 @@ UPDATE flows6 SET r_l3 = NULL, r_src = NULL, r_dst = NULL, r_sport = NULL, r_dpo
     AND r_zone IS o_zone;
 DROP TABLE flows;
 ALTER TABLE flows6 RENAME TO flows;
-CREATE INDEX flows_o_src ON flows(o_src);
-CREATE INDEX flows_o_dst ON flows(o_dst);
-CREATE INDEX flows_o_dport ON flows(o_dport);
-CREATE INDEX flows_end ON flows(end_us);
-CREATE INDEX flows_span ON flows(length(end_us - first_us), first_us);
+-- Open flows, for "alive at T" (version 6; a flow leaves it when it ends).
+CREATE INDEX flows_open ON flows(first_us) WHERE end_us IS NULL;
+
+-- Where to look for flows (version 6): which ranges of 1024 flow ids (rng =
+-- (id - 1) >> 10) hold a flow with that key. One row per distinct key and
+-- range, not per flow: addresses and ports repeat, so this is a fraction of
+-- the indexes it replaces, and a query reads only the ranges listed.
+--   kind 1: original source address (val: 4 or 16 bytes)
+--   kind 2: original destination address
+--   kind 3: original destination port (val: the port)
+--   kind 4: an ended flow's duration class and start (val: d * 2^44 + first_us >> 20,
+--           d the digits of its duration in µs: alive at T means started in
+--           [T - 10^d, T])
+CREATE TABLE flow_keys (
+  kind        INTEGER NOT NULL,
+  val         NOT NULL,
+  rng         INTEGER NOT NULL,
+  PRIMARY KEY (kind, val, rng)
+) WITHOUT ROWID;
+
+-- The keys of each flow, as flow_keys holds them: the one definition that the
+-- writer, the migration and retention use.
+CREATE VIEW flow_keys_of AS
+  SELECT id, 1 AS kind, o_src AS val, (id - 1) >> 10 AS rng FROM flows
+  UNION ALL SELECT id, 2, o_dst, (id - 1) >> 10 FROM flows
+  UNION ALL SELECT id, 3, o_dport, (id - 1) >> 10 FROM flows WHERE o_dport IS NOT NULL
+  UNION ALL SELECT id, 4, length(end_us - first_us) * 17592186044416 + (first_us >> 20),
+    (id - 1) >> 10 FROM flows WHERE end_us IS NOT NULL;
+INSERT INTO flow_keys SELECT DISTINCT kind, val, rng FROM flow_keys_of;
+
 CREATE TABLE event_blocks (
   id          INTEGER PRIMARY KEY,
   session     INTEGER NOT NULL,        -- the session that stored these events

@@ -41,7 +41,7 @@ used=$(q "SELECT ((SELECT page_count FROM pragma_page_count) - (SELECT freelist_
 [ "$used" -le "$max" ] || fail "size: $used bytes in use, more than --max-size $max"
 left=$(q "SELECT count(*) FROM flows")
 [ "$left" -gt 0 ] && [ "$left" -lt 20000 ] || fail "size: $left flows left"
-[ "$(q "SELECT min(first_us) > (SELECT max(before_us) FROM prunes) FROM flows")" = 1 ] ||
+[ "$(q "SELECT min(first_us) >= (SELECT max(before_us) FROM prunes) FROM flows")" = 1 ] ||
 	fail "size: a flow older than the pruned span survived"
 [ "$(q "PRAGMA integrity_check")" = ok ] || fail "size: integrity_check"
 say "--max-size $max (of $before): $left flows left, the newest, $used bytes in use"

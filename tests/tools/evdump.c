@@ -11,7 +11,7 @@ int main(int argc, char **argv)
 	struct store_cursor *c;
 	struct store *st;
 	int64_t flow;
-	int rc;
+	int rc = -1;
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: evdump DB\n");

@@ -167,7 +167,8 @@ static int add_flows(struct store *st, int n)
 		" origin, first_us, end_us, end_kind)"
 		" SELECT 1, 2, 17, 2, x'7f000001', x'7f000001', 2, x'7f000001', x'7f000001', 0,"
 		" (1000 + i) * 1000000, CASE WHEN i > %d THEN NULL ELSE (1010 + i) * 1000000 END,"
-		" CASE WHEN i > %d THEN NULL ELSE 1 END FROM k", n, n - 5, n - 5);
+		" CASE WHEN i > %d THEN NULL ELSE 1 END FROM k;"
+		"INSERT INTO flow_keys SELECT DISTINCT kind, val, rng FROM flow_keys_of", n, n - 5, n - 5);
 	int rc = sql ? sqlite3_exec(store_db(st), sql, NULL, NULL, NULL) : SQLITE_NOMEM;
 
 	sqlite3_free(sql);
@@ -187,8 +188,9 @@ static int64_t nflows(struct store *st, const struct store_query *q)
 	return c ? n : -1;
 }
 
-/* --at, --since and --until on flows: served by flows_span (one range per
- * duration class) wherever the instant lies, never by a scan of flows. */
+/* --at, --since and --until on flows: served by flow_keys (one range per
+ * duration class) and flows_open wherever the instant lies, never by a scan
+ * of flows. */
 static void test_time_plans(const char *path)
 {
 	struct store *st = store_open(path, STORE_WRITE);
@@ -202,10 +204,10 @@ static void test_time_plans(const char *path)
 	memset(&q, 0, sizeof(q));
 	q.pf = STORE_PF_AT;
 	q.at_us = 1100 * 1000000LL;		/* early */
-	CHECK(uses_index(st, &q, "flows_span") && no_flow_scan(st, &q));
+	CHECK(uses_index(st, &q, "flow_keys") && no_flow_scan(st, &q));
 	CHECK(nflows(st, &q) == 11);		/* flows 90..100 */
 	q.at_us = 1990 * 1000000LL;		/* late */
-	CHECK(uses_index(st, &q, "flows_span") && no_flow_scan(st, &q));
+	CHECK(uses_index(st, &q, "flow_keys") && no_flow_scan(st, &q));
 	CHECK(nflows(st, &q) == 11);		/* 980..990 */
 	q.at_us = 2500 * 1000000LL;		/* after everything: the open ones */
 	CHECK(nflows(st, &q) == 5);
@@ -213,15 +215,15 @@ static void test_time_plans(const char *path)
 	q.pf = STORE_PF_SINCE | STORE_PF_UNTIL;
 	q.since_us = 1980 * 1000000LL;
 	q.until_us = 1985 * 1000000LL;
-	CHECK(uses_index(st, &q, "flows_span") && no_flow_scan(st, &q));
+	CHECK(uses_index(st, &q, "flow_keys") && no_flow_scan(st, &q));
 	CHECK(nflows(st, &q) == 16);		/* 970..985 */
 	q.since_us = 1100 * 1000000LL;
 	q.until_us = 1105 * 1000000LL;
-	CHECK(uses_index(st, &q, "flows_span") && no_flow_scan(st, &q));
+	CHECK(uses_index(st, &q, "flow_keys") && no_flow_scan(st, &q));
 	CHECK(nflows(st, &q) == 16);		/* 90..105 */
 	q.pf = STORE_PF_SINCE;			/* since alone: what ended after, or is open */
 	q.since_us = 1995 * 1000000LL;
-	CHECK(uses_index(st, &q, "flows_span") && no_flow_scan(st, &q));
+	CHECK(uses_index(st, &q, "flow_keys") && no_flow_scan(st, &q));
 	CHECK(nflows(st, &q) == 16);		/* 985..995 ended at >= 1995, 996..1000 open */
 	store_close(st);
 }
@@ -247,18 +249,18 @@ static void test_plans(void)
 	memset(q.src.hi, 0xff, 4);
 	q.src.lo[0] = q.src.hi[0] = 10;
 	/* the flows query (list; replay's flows when a flow condition is given) */
-	CHECK(uses_index(st, &q, "flows_o_src"));
+	CHECK(uses_index(st, &q, "flow_keys"));
 	memset(&q, 0, sizeof(q));
 	q.dst.len = 4;
-	CHECK(uses_index(st, &q, "flows_o_dst"));
+	CHECK(uses_index(st, &q, "flow_keys"));
 	memset(&q, 0, sizeof(q));
 	q.pf = STORE_PF_DPORT | STORE_PF_PROTO;
 	q.dport = 443;
 	q.proto = 6;
-	CHECK(uses_index(st, &q, "flows_o_dport"));
+	CHECK(uses_index(st, &q, "flow_keys"));
 	memset(&q, 0, sizeof(q));
 	q.pf = STORE_PF_SINCE | STORE_PF_UNTIL;
-	CHECK(uses_index(st, &q, "flows_span"));
+	CHECK(uses_index(st, &q, "flow_keys"));
 	memset(&q, 0, sizeof(q));
 	q.pf = STORE_PF_FLOW;
 	q.flow = 4711;

@@ -115,8 +115,9 @@ static void test_query_plans(void)
 {
 	static const char *const sql[] = {
 		"SELECT id FROM event_blocks WHERE last_us >= 5",
-		"SELECT * FROM flows WHERE o_src = x'0a000001'",
-		"SELECT * FROM flows WHERE o_dport = 443",
+		"SELECT rng FROM flow_keys WHERE kind = 1 AND val = x'0a000001'",
+		"SELECT rng FROM flow_keys WHERE kind = 3 AND val = 443",
+		"SELECT * FROM flows WHERE end_us IS NULL AND first_us < 5",
 		"SELECT * FROM flows WHERE id = 3",
 	};
 	struct store *st = store_open(path, STORE_READ);
@@ -220,7 +221,7 @@ static void test_migration(void)
 		return;
 	CHECK(sqlite3_prepare_v2(store_db(st), "SELECT (SELECT user_version FROM pragma_user_version),"
 				 " group_concat(name) FROM sqlite_master WHERE name IN"
-				 " ('imports', 'prunes', 'flows_end', 'flows_span', 'events',"
+				 " ('imports', 'prunes', 'flows_open', 'flow_keys', 'events',"
 				 " 'event_blocks')", -1, &s, NULL) == SQLITE_OK);
 	if (sqlite3_step(s) == SQLITE_ROW) {
 		version = sqlite3_column_int(s, 0);
@@ -229,7 +230,8 @@ static void test_migration(void)
 	sqlite3_finalize(s);
 	CHECK(version == STORE_SCHEMA_VERSION);
 	CHECK(names && strstr(names, "imports") && strstr(names, "prunes") &&
-	      strstr(names, "flows_span") && strstr(names, "event_blocks") &&
+	      strstr(names, "flows_open") && strstr(names, "flow_keys") &&
+	      strstr(names, "event_blocks") &&
 	      !strstr(names, "events,") && strcmp(names + strlen(names) - 6, "events"));
 	sqlite3_free(names);
 	CHECK(sqlite3_prepare_v2(store_db(st), "SELECT group_concat(coalesce(r_l3, 'mirror')"
