@@ -17,17 +17,18 @@ extern const char ct_sql_schema[], ct_sql_migrate_2[], ct_sql_migrate_3[], ct_sq
 
 static const char *const stmt_sql[STMT_MAX] = {
 	[STMT_FLOW_INSERT] =
-		"INSERT INTO flows (id, session, ct_id, family, proto, zone,"
-		" o_l3, o_src, o_dst, o_sport, o_dport, o_itype, o_icode, o_iid, o_zone,"
-		" r_l3, r_src, r_dst, r_sport, r_dport, r_itype, r_icode, r_iid, r_zone,"
-		" origin, first_us, end_us, end_kind, state, o_packets, o_bytes, r_packets, r_bytes,"
-		" last_us, nevents, status, mark)"
-		" VALUES (?,?,?,?,?,?, ?,?,?,?,?,?,?,?,?, ?,?,?,?,?,?,?,?,?,"
-		" ?,?,?,?,?,?,?,?,?, ?,?,?,?)",
+		"INSERT INTO flows (id, session, ct_id, family, proto, o_l3, o_src, o_dst, o_sport,"
+		" o_dport, origin, first_us, end_dur, end_kind, state, o_packets, o_bytes, r_packets,"
+		" r_bytes, last_dur, nevents, status, mark)"
+		" VALUES (?,?,?,?,?,?,?,?,?, ?,?,?,?,?,?,?,?,?, ?,?,?,?,?)",
+	[STMT_MORE_INSERT] =
+		"INSERT INTO flows_more (id, zone, o_itype, o_icode, o_iid, o_zone,"
+		" r_l3, r_src, r_dst, r_sport, r_dport, r_itype, r_icode, r_iid, r_zone)"
+		" VALUES (?,?,?,?,?,?, ?,?,?,?,?,?,?,?,?)",
 	[STMT_FLOW_UPDATE] =
-		"UPDATE flows SET last_us = max(coalesce(last_us, ?2), ?2), nevents = nevents + ?3,"
-		" status = coalesce(?4, status), mark = coalesce(?5, mark),"
-		" end_us = coalesce(?6, end_us), end_kind = coalesce(?7, end_kind),"
+		"UPDATE flows SET last_dur = max(coalesce(last_dur, ?2 - first_us), ?2 - first_us),"
+		" nevents = nevents + ?3, status = coalesce(?4, status), mark = coalesce(?5, mark),"
+		" end_dur = coalesce(?6 - first_us, end_dur), end_kind = coalesce(?7, end_kind),"
 		" state = coalesce(?8, state),"
 		" o_packets = coalesce(?9, o_packets), o_bytes = coalesce(?10, o_bytes),"
 		" r_packets = coalesce(?11, r_packets), r_bytes = coalesce(?12, r_bytes)"

@@ -16,9 +16,7 @@
 #define GONE INT64_MIN		/* the id of a removed entry */
 
 /* The flow columns every flow read here selects, in struct cflow's order. */
-#define FLOW_COLS "f.id, f.family, f.ct_id, f.zone, f.proto," \
-	" f.o_l3, f.o_src, f.o_dst, f.o_sport, f.o_dport, f.o_itype, f.o_icode, f.o_iid, f.o_zone," \
-	" f.r_l3, f.r_src, f.r_dst, f.r_sport, f.r_dport, f.r_itype, f.r_icode, f.r_iid, f.r_zone," \
+#define FLOW_COLS "f.id, f.family, f.ct_id, m.zone, f.proto, " STORE_TUPLE_COLS "," \
 	" f.first_us, coalesce(f.last_us, f.first_us)"
 enum { K_ID, K_FAMILY, K_CTID, K_ZONE, K_PROTO, K_ORIG, K_REPLY = K_ORIG + 9,
        K_FIRST = K_REPLY + 9, K_LAST };
@@ -132,7 +130,7 @@ static void cache_remove(struct store_cursor *c, int64_t id)
  * Returns the flow, NULL when there is none of that id (pruned), or sets *err. */
 static struct cflow *prefetch(struct store_cursor *c, int64_t id, int *err)
 {
-	static const char sql[] = "SELECT " FLOW_COLS " FROM flows f WHERE f.id >= ?"
+	static const char sql[] = "SELECT " FLOW_COLS " FROM " STORE_FLOWS_FROM " WHERE f.id >= ?"
 				  " ORDER BY f.id LIMIT 512";
 	struct cflow f;
 	int rc;

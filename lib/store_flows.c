@@ -8,10 +8,8 @@
 int store_each_open_flow(struct store *st, store_open_flow_cb cb, void *data)
 {
 	static const char sql[] =
-		"SELECT id, family, proto, ct_id, zone,"
-		" o_l3, o_src, o_dst, o_sport, o_dport, o_itype, o_icode, o_iid, o_zone,"
-		" r_l3, r_src, r_dst, r_sport, r_dport, r_itype, r_icode, r_iid, r_zone"
-		" FROM flows WHERE end_us IS NULL";
+		"SELECT f.id, f.family, f.proto, f.ct_id, m.zone, " STORE_TUPLE_COLS
+		" FROM " STORE_FLOWS_FROM " WHERE f.end_dur IS NULL";
 	static struct ct_event ev;
 	sqlite3_stmt *s;
 	int rc, failed = 0;

@@ -8,6 +8,7 @@
 
 enum {
 	STMT_FLOW_INSERT,
+	STMT_MORE_INSERT,
 	STMT_FLOW_UPDATE,
 	STMT_FLOW_KEYS,
 	STMT_BLOCK_INSERT,
@@ -54,6 +55,13 @@ struct store {
 	int64_t blk_session;
 	uint32_t blk_written;	/* records in the row as last written */
 };
+
+/* A flow's columns come from flows f and, when it has such a row, flows_more m. */
+#define STORE_FLOWS_FROM "flows f LEFT JOIN flows_more m ON m.id = f.id"
+/* Its tuples, in the order store_read_tuple() and store_read_reply() read them. */
+#define STORE_TUPLE_COLS \
+	"f.o_l3, f.o_src, f.o_dst, f.o_sport, f.o_dport, m.o_itype, m.o_icode, m.o_iid, m.o_zone," \
+	" m.r_l3, m.r_src, m.r_dst, m.r_sport, m.r_dport, m.r_itype, m.r_icode, m.r_iid, m.r_zone"
 
 /* Reports the database's last error about what, once; returns -1. */
 int store_fail(struct store *st, const char *what);

@@ -87,6 +87,8 @@ int store_prune_step(struct store *st, int64_t before_us, int limit, int64_t now
 		"INSERT INTO prune_pick SELECT id FROM flows WHERE end_us < ?1 ORDER BY id LIMIT ?2";
 	static const char del_flows[] =
 		"DELETE FROM flows WHERE id IN (SELECT id FROM prune_pick)";
+	static const char del_more[] =
+		"DELETE FROM flows_more WHERE id IN (SELECT id FROM prune_pick)";
 	static const char left_in_ranges[] =
 		"SELECT f.id FROM (SELECT DISTINCT (id - 1) >> 10 AS rng FROM prune_pick) r"
 		" CROSS JOIN flows f ON f.id BETWEEN (r.rng << 10) + 1 AND (r.rng << 10) + 1024";
@@ -135,7 +137,7 @@ int store_prune_step(struct store *st, int64_t before_us, int limit, int64_t now
 			 " rng FROM flow_keys_of WHERE id = ?1") ||
 	    for_each_row(st, "SELECT kind, val, rng FROM prune_keys", "DELETE FROM flow_keys"
 			 " WHERE kind = ?1 AND val = ?2 AND rng = ?3") ||
-	    (n = change(st, del_flows, 0, 0)) < 0 ||
+	    change(st, del_more, 0, 0) < 0 || (n = change(st, del_flows, 0, 0)) < 0 ||
 	    for_each_row(st, left_in_ranges, "INSERT OR IGNORE INTO flow_keys SELECT kind, val,"
 			 " rng FROM flow_keys_of WHERE id = ?1"))
 		goto fail;

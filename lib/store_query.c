@@ -13,7 +13,8 @@
 /* The documented view that --where expressions see: one row per flow. */
 static const char view_sql[] =
 	"(SELECT"
-	" id, session, ct_id, CASE family WHEN 2 THEN 'ipv4' WHEN 10 THEN 'ipv6' END AS family,"
+	" f.id AS id, session, ct_id,"
+	" CASE family WHEN 2 THEN 'ipv4' WHEN 10 THEN 'ipv6' END AS family,"
 	" proto, ct_proto_name(proto) AS proto_name,"
 	" ct_addr(o_src) AS src, ct_addr(o_dst) AS dst, o_sport AS sport, o_dport AS dport,"
 	" ct_addr(coalesce(r_src, o_dst)) AS reply_src, ct_addr(coalesce(r_dst, o_src)) AS reply_dst,"
@@ -22,7 +23,7 @@ static const char view_sql[] =
 	" o_itype AS icmp_type, o_icode AS icmp_code, o_iid AS icmp_id,"
 	" zone, o_zone AS orig_zone, CASE WHEN r_l3 IS NULL THEN o_zone ELSE r_zone END AS reply_zone,"
 	" first_us, end_us, first_us / 1000000.0 AS start, end_us / 1000000.0 AS end,"
-	" (end_us - first_us) / 1000000.0 AS duration,"
+	" end_dur / 1000000.0 AS duration,"
 	" CASE end_kind WHEN 1 THEN 'destroyed' WHEN 2 THEN 'unknown' ELSE 'open' END AS ended,"
 	" CASE origin WHEN 0 THEN 'new' WHEN 1 THEN 'dump' ELSE 'gap' END AS origin,"
 	" state, ct_state_name(proto, state) AS state_name,"
@@ -35,7 +36,7 @@ static const char view_sql[] =
 	" (r_l3 IS NOT NULL AND (o_dst != r_src OR coalesce(o_dport, -1) != coalesce(r_sport, -1)))"
 	" AS dnat,"
 	" last_us, last_us / 1000000.0 AS last, nevents AS events"
-	" FROM main.flows) AS flows_v";
+	" FROM main.flows f LEFT JOIN main.flows_more m ON m.id = f.id) AS flows_v";
 
 static void fn_addr(sqlite3_context *cx, int argc, sqlite3_value **argv)
 {
@@ -268,7 +269,7 @@ static void alive_by_keys(struct qbuf *b, int64_t lo, int64_t hi)
 	int64_t p = 1, from;
 	int d;
 
-	add_int(b, " AND f.id IN (SELECT id FROM flows WHERE end_us IS NULL AND first_us <= ?", hi);
+	add_int(b, " AND f.id IN (SELECT id FROM flows WHERE end_dur IS NULL AND first_us <= ?", hi);
 	add(b, " UNION ALL SELECT f2.id FROM (");
 	for (d = 1; d <= 20; d++) {
 		/* 10^d; from 10^19 on, no lower bound (int64 ends there) */
@@ -319,15 +320,15 @@ static void build_where(struct qbuf *b, const struct store_query *q, int probe)
 		cond_int(b, "f.o_dport = ?", q->dport, 1);
 	/* a NULL reply tuple is the original's mirror */
 	if (pf & STORE_PF_RSPORT)
-		cond_int(b, "(CASE WHEN f.r_l3 IS NULL THEN f.o_dport ELSE f.r_sport END) = ?",
+		cond_int(b, "(CASE WHEN m.r_l3 IS NULL THEN f.o_dport ELSE m.r_sport END) = ?",
 			 q->rsport, 1);
 	if (pf & STORE_PF_RDPORT)
-		cond_int(b, "(CASE WHEN f.r_l3 IS NULL THEN f.o_sport ELSE f.r_dport END) = ?",
+		cond_int(b, "(CASE WHEN m.r_l3 IS NULL THEN f.o_sport ELSE m.r_dport END) = ?",
 			 q->rdport, 1);
 	cond_range(b, "f.o_src", &q->src);
 	cond_range(b, "f.o_dst", &q->dst);
-	cond_range(b, "coalesce(f.r_src, f.o_dst)", &q->rsrc);
-	cond_range(b, "coalesce(f.r_dst, f.o_src)", &q->rdst);
+	cond_range(b, "coalesce(m.r_src, f.o_dst)", &q->rsrc);
+	cond_range(b, "coalesce(m.r_dst, f.o_src)", &q->rdst);
 	if (pf & STORE_PF_AT)
 		cond_alive(b, q->at_us, q->at_us, probe);
 	if (pf & (STORE_PF_SINCE | STORE_PF_UNTIL)) {
@@ -366,9 +367,9 @@ sqlite3_stmt *store_query_prepare(struct store *st, const struct store_query *q,
 		add(b, " FROM (");
 		key_ranges(b, q);
 		add(b, ") k CROSS JOIN flows f ON f.id BETWEEN (k.rng << 10) + 1"
-		    " AND (k.rng << 10) + 1024");
+		    " AND (k.rng << 10) + 1024 LEFT JOIN flows_more m ON m.id = f.id");
 	} else {
-		add(b, " FROM flows f");
+		add(b, " FROM " STORE_FLOWS_FROM);
 	}
 	build_where(b, q, !by_keys && !(q->pf & STORE_PF_FLOW));
 	add(b, " ");

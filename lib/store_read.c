@@ -72,9 +72,7 @@ enum {
 
 static const char flows_head[] =
 	"SELECT f.id, f.session, f.origin, f.first_us, f.end_us, f.end_kind, f.family,"
-	" f.ct_id, f.zone, f.proto,"
-	" f.o_l3, f.o_src, f.o_dst, f.o_sport, f.o_dport, f.o_itype, f.o_icode, f.o_iid, f.o_zone,"
-	" f.r_l3, f.r_src, f.r_dst, f.r_sport, f.r_dport, f.r_itype, f.r_icode, f.r_iid, f.r_zone,"
+	" f.ct_id, m.zone, f.proto, " STORE_TUPLE_COLS ","
 	" f.state, f.o_packets, f.o_bytes, f.r_packets, f.r_bytes, f.status, f.mark,"
 	" f.last_us, f.nevents";
 

@@ -13,25 +13,6 @@ static size_t addr_len(const struct ct_tuple *t)
 	return t->l3 == AF_INET6 ? 16 : 4;
 }
 
-/* Binds one tuple into 9 consecutive parameters starting at i. */
-static void bind_tuple(sqlite3_stmt *s, int i, const struct ct_tuple *t)
-{
-	sqlite3_bind_int(s, i, t->l3);
-	sqlite3_bind_blob(s, i + 1, t->src, addr_len(t), SQLITE_STATIC);
-	sqlite3_bind_blob(s, i + 2, t->dst, addr_len(t), SQLITE_STATIC);
-	if (t->has_ports) {
-		sqlite3_bind_int(s, i + 3, t->sport);
-		sqlite3_bind_int(s, i + 4, t->dport);
-	}
-	if (t->has_icmp) {
-		sqlite3_bind_int(s, i + 5, t->itype);
-		sqlite3_bind_int(s, i + 6, t->icode);
-		sqlite3_bind_int(s, i + 7, t->iid);
-	}
-	if (t->has_zone)
-		sqlite3_bind_int(s, i + 8, t->zone);
-}
-
 /* Steps a bound write statement and resets it. */
 static int run(struct store *st, sqlite3_stmt *s, const char *what)
 {
@@ -140,10 +121,51 @@ static void bind_opt64(sqlite3_stmt *s, int i, int set, int64_t v)
 		sqlite3_bind_int64(s, i, v);
 }
 
+/* Binds what flows_more keeps of a tuple (its ICMP fields and zone) at i..i+3. */
+static void bind_more_tuple(sqlite3_stmt *s, int i, const struct ct_tuple *t)
+{
+	if (t->has_icmp) {
+		sqlite3_bind_int(s, i, t->itype);
+		sqlite3_bind_int(s, i + 1, t->icode);
+		sqlite3_bind_int(s, i + 2, t->iid);
+	}
+	if (t->has_zone)
+		sqlite3_bind_int(s, i + 3, t->zone);
+}
+
+/* A new flow's row in flows_more, when it has anything to put there. */
+static int write_more(struct store *st, const struct pflow *p)
+{
+	struct ct_tuple mirror;
+	int mirrored;
+	sqlite3_stmt *s;
+
+	ct_tuple_mirror(&p->orig, &mirror);
+	mirrored = ct_tuple_equal(&mirror, &p->reply);
+	if (mirrored && !(p->has & CT_HAS_ZONE) && !p->orig.has_icmp && !p->orig.has_zone)
+		return 0;
+	s = store_stmt(st, STMT_MORE_INSERT);
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, p->id);
+	bind_opt64(s, 2, p->has & CT_HAS_ZONE, p->zone);
+	bind_more_tuple(s, 3, &p->orig);
+	if (!mirrored) {
+		sqlite3_bind_int(s, 7, p->reply.l3);
+		sqlite3_bind_blob(s, 8, p->reply.src, addr_len(&p->reply), SQLITE_STATIC);
+		sqlite3_bind_blob(s, 9, p->reply.dst, addr_len(&p->reply), SQLITE_STATIC);
+		if (p->reply.has_ports) {
+			sqlite3_bind_int(s, 10, p->reply.sport);
+			sqlite3_bind_int(s, 11, p->reply.dport);
+		}
+		bind_more_tuple(s, 12, &p->reply);
+	}
+	return run(st, s, "cannot store a flow");
+}
+
 static int write_new(struct store *st, const struct pflow *p)
 {
 	sqlite3_stmt *s = store_stmt(st, STMT_FLOW_INSERT);
-	struct ct_tuple mirror;
 
 	if (!s)
 		return -1;
@@ -152,25 +174,29 @@ static int write_new(struct store *st, const struct pflow *p)
 	bind_opt64(s, 3, p->has & CT_HAS_ID, p->ct_id);
 	sqlite3_bind_int(s, 4, p->family);
 	sqlite3_bind_int(s, 5, p->orig.proto);
-	bind_opt64(s, 6, p->has & CT_HAS_ZONE, p->zone);
-	bind_tuple(s, 7, &p->orig);
-	ct_tuple_mirror(&p->orig, &mirror);
-	if (!ct_tuple_equal(&mirror, &p->reply))
-		bind_tuple(s, 16, &p->reply);
-	sqlite3_bind_int(s, 25, p->origin);
-	sqlite3_bind_int64(s, 26, p->first_us);
-	bind_opt64(s, 27, p->end_kind, p->end_us);
-	bind_opt64(s, 28, p->end_kind, p->end_kind);
-	bind_opt64(s, 29, p->has & CT_HAS_STATE, p->state);
-	bind_opt64(s, 30, p->has & CT_HAS_COUNTERS_ORIG, (int64_t)p->pkts_orig);
-	bind_opt64(s, 31, p->has & CT_HAS_COUNTERS_ORIG, (int64_t)p->bytes_orig);
-	bind_opt64(s, 32, p->has & CT_HAS_COUNTERS_REPLY, (int64_t)p->pkts_reply);
-	bind_opt64(s, 33, p->has & CT_HAS_COUNTERS_REPLY, (int64_t)p->bytes_reply);
-	bind_opt64(s, 34, p->nevents, p->last_us);
-	sqlite3_bind_int64(s, 35, p->nevents);
-	bind_opt64(s, 36, p->has & CT_HAS_STATUS, p->status);
-	bind_opt64(s, 37, p->has & CT_HAS_MARK, p->mark);
-	return run(st, s, "cannot store a flow");
+	sqlite3_bind_int(s, 6, p->orig.l3);
+	sqlite3_bind_blob(s, 7, p->orig.src, addr_len(&p->orig), SQLITE_STATIC);
+	sqlite3_bind_blob(s, 8, p->orig.dst, addr_len(&p->orig), SQLITE_STATIC);
+	if (p->orig.has_ports) {
+		sqlite3_bind_int(s, 9, p->orig.sport);
+		sqlite3_bind_int(s, 10, p->orig.dport);
+	}
+	sqlite3_bind_int(s, 11, p->origin);
+	sqlite3_bind_int64(s, 12, p->first_us);
+	bind_opt64(s, 13, p->end_kind, p->end_us - p->first_us);
+	bind_opt64(s, 14, p->end_kind, p->end_kind);
+	bind_opt64(s, 15, p->has & CT_HAS_STATE, p->state);
+	bind_opt64(s, 16, p->has & CT_HAS_COUNTERS_ORIG, (int64_t)p->pkts_orig);
+	bind_opt64(s, 17, p->has & CT_HAS_COUNTERS_ORIG, (int64_t)p->bytes_orig);
+	bind_opt64(s, 18, p->has & CT_HAS_COUNTERS_REPLY, (int64_t)p->pkts_reply);
+	bind_opt64(s, 19, p->has & CT_HAS_COUNTERS_REPLY, (int64_t)p->bytes_reply);
+	bind_opt64(s, 20, p->nevents, p->last_us - p->first_us);
+	sqlite3_bind_int64(s, 21, p->nevents);
+	bind_opt64(s, 22, p->has & CT_HAS_STATUS, p->status);
+	bind_opt64(s, 23, p->has & CT_HAS_MARK, p->mark);
+	if (run(st, s, "cannot store a flow"))
+		return -1;
+	return write_more(st, p);
 }
 
 static int write_update(struct store *st, const struct pflow *p)

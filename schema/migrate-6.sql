@@ -8,12 +8,40 @@ CREATE TABLE flows6 (
   ct_id       INTEGER,                 -- CTA_ID; NULL when the kernel sent none
   family      INTEGER NOT NULL,        -- nfgen_family: 2 ipv4, 10 ipv6
   proto       INTEGER NOT NULL,        -- layer 4 protocol number
-  zone        INTEGER,                 -- CTA_ZONE, NULL when not sent
   o_l3        INTEGER NOT NULL,        -- tuple address family (2 or 10)
   o_src       BLOB NOT NULL,
   o_dst       BLOB NOT NULL,
   o_sport     INTEGER,
   o_dport     INTEGER,
+  origin      INTEGER NOT NULL,        -- 0 seen from NEW, 1 in the start-up dump,
+                                       -- 2 first seen after its NEW (a gap)
+  first_us    INTEGER NOT NULL,        -- first event or dump, µs since the epoch
+  end_dur     INTEGER,                 -- end_us - first_us; NULL while open
+  end_kind    INTEGER,                 -- NULL open, 1 destroyed, 2 end unknown
+  state       INTEGER,                 -- final protoinfo state (from the DESTROY)
+  o_packets   INTEGER, o_bytes INTEGER, r_packets INTEGER, r_bytes INTEGER,
+  last_dur    INTEGER,                 -- last_us - first_us
+  nevents     INTEGER NOT NULL DEFAULT 0,
+  status      INTEGER,                 -- the last CTA_STATUS an event carried
+  mark        INTEGER,                 -- the last CTA_MARK an event carried
+  -- DESTROY receive time, or when its end was found unknown; NULL while open
+  end_us      INTEGER GENERATED ALWAYS AS (first_us + end_dur) VIRTUAL,
+  -- the last event's receive time
+  last_us     INTEGER GENERATED ALWAYS AS (first_us + last_dur) VIRTUAL
+);
+INSERT INTO flows6 (id, session, ct_id, family, proto, o_l3, o_src, o_dst, o_sport, o_dport,
+  origin, first_us, end_dur, end_kind, state, o_packets, o_bytes, r_packets, r_bytes,
+  last_dur, nevents, status, mark)
+SELECT id, session, ct_id, family, proto, o_l3, o_src, o_dst, o_sport, o_dport,
+  origin, first_us, end_us - first_us, end_kind, state, o_packets, o_bytes, r_packets, r_bytes,
+  (SELECT max(t_us) FROM events WHERE flow = f.id) - first_us,
+  (SELECT count(*) FROM events WHERE flow = f.id),
+  (SELECT status FROM events WHERE flow = f.id AND status IS NOT NULL ORDER BY id DESC LIMIT 1),
+  (SELECT mark FROM events WHERE flow = f.id AND mark IS NOT NULL ORDER BY id DESC LIMIT 1)
+FROM flows f ORDER BY id;
+CREATE TABLE flows_more (
+  id          INTEGER PRIMARY KEY,     -- the flow's id
+  zone        INTEGER,                 -- CTA_ZONE, NULL when not sent
   o_itype     INTEGER,                 -- ICMP type, code, id (orig)
   o_icode     INTEGER,
   o_iid       INTEGER,
@@ -26,43 +54,21 @@ CREATE TABLE flows6 (
   r_itype     INTEGER,
   r_icode     INTEGER,
   r_iid       INTEGER,
-  r_zone      INTEGER,
-  origin      INTEGER NOT NULL,        -- 0 seen from NEW, 1 in the start-up dump,
-                                       -- 2 first seen after its NEW (a gap)
-  first_us    INTEGER NOT NULL,        -- first event or dump
-  end_us      INTEGER,                 -- DESTROY receive time; NULL while open
-  end_kind    INTEGER,                 -- NULL open, 1 destroyed, 2 end unknown
-  state       INTEGER,                 -- final protoinfo state (from the DESTROY)
-  o_packets   INTEGER, o_bytes INTEGER, r_packets INTEGER, r_bytes INTEGER,
-  -- version 6: what its events said last, kept here as they are stored
-  last_us     INTEGER,                 -- the last event's receive time
-  nevents     INTEGER NOT NULL DEFAULT 0,
-  status      INTEGER,                 -- the last CTA_STATUS an event carried
-  mark        INTEGER                  -- the last CTA_MARK an event carried
+  r_zone      INTEGER
 );
-INSERT INTO flows6 (id, session, ct_id, family, proto, zone,
-  o_l3, o_src, o_dst, o_sport, o_dport, o_itype, o_icode, o_iid, o_zone,
-  r_l3, r_src, r_dst, r_sport, r_dport, r_itype, r_icode, r_iid, r_zone,
-  origin, first_us, end_us, end_kind, state, o_packets, o_bytes, r_packets, r_bytes,
-  last_us, nevents, status, mark)
-SELECT id, session, ct_id, family, proto, zone,
-  o_l3, o_src, o_dst, o_sport, o_dport, o_itype, o_icode, o_iid, o_zone,
-  r_l3, r_src, r_dst, r_sport, r_dport, r_itype, r_icode, r_iid, r_zone,
-  origin, first_us, end_us, end_kind, state, o_packets, o_bytes, r_packets, r_bytes,
-  (SELECT max(t_us) FROM events WHERE flow = f.id),
-  (SELECT count(*) FROM events WHERE flow = f.id),
-  (SELECT status FROM events WHERE flow = f.id AND status IS NOT NULL ORDER BY id DESC LIMIT 1),
-  (SELECT mark FROM events WHERE flow = f.id AND mark IS NOT NULL ORDER BY id DESC LIMIT 1)
-FROM flows f ORDER BY id;
-UPDATE flows6 SET r_l3 = NULL, r_src = NULL, r_dst = NULL, r_sport = NULL, r_dport = NULL,
-  r_itype = NULL, r_icode = NULL, r_iid = NULL, r_zone = NULL
-  WHERE r_l3 = o_l3 AND r_src = o_dst AND r_dst = o_src AND r_sport IS o_dport
+INSERT INTO flows_more SELECT id, zone, o_itype, o_icode, o_iid, o_zone,
+  r_l3, r_src, r_dst, r_sport, r_dport, r_itype, r_icode, r_iid, r_zone FROM flows;
+-- A reply tuple that mirrors the original is not stored twice.
+UPDATE flows_more SET r_l3 = NULL, r_src = NULL, r_dst = NULL, r_sport = NULL,
+  r_dport = NULL, r_itype = NULL, r_icode = NULL, r_iid = NULL, r_zone = NULL
+  WHERE (SELECT r_l3 = o_l3 AND r_src = o_dst AND r_dst = o_src AND r_sport IS o_dport
     AND r_dport IS o_sport AND r_itype IS o_itype AND r_icode IS o_icode AND r_iid IS o_iid
-    AND r_zone IS o_zone;
+    AND r_zone IS o_zone FROM flows f WHERE f.id = flows_more.id);
+DELETE FROM flows_more WHERE zone IS NULL AND o_itype IS NULL AND o_icode IS NULL
+  AND o_iid IS NULL AND o_zone IS NULL AND r_l3 IS NULL;
 DROP TABLE flows;
 ALTER TABLE flows6 RENAME TO flows;
--- Open flows, for "alive at T" (version 6; a flow leaves it when it ends).
-CREATE INDEX flows_open ON flows(first_us) WHERE end_us IS NULL;
+CREATE INDEX flows_open ON flows(first_us) WHERE end_dur IS NULL;
 
 -- Where to look for flows (version 6): which ranges of 1024 flow ids (rng =
 -- (id - 1) >> 10) hold a flow with that key. One row per distinct key and
@@ -87,8 +93,8 @@ CREATE VIEW flow_keys_of AS
   SELECT id, 1 AS kind, o_src AS val, (id - 1) >> 10 AS rng FROM flows
   UNION ALL SELECT id, 2, o_dst, (id - 1) >> 10 FROM flows
   UNION ALL SELECT id, 3, o_dport, (id - 1) >> 10 FROM flows WHERE o_dport IS NOT NULL
-  UNION ALL SELECT id, 4, length(end_us - first_us) * 17592186044416 + (first_us >> 20),
-    (id - 1) >> 10 FROM flows WHERE end_us IS NOT NULL;
+  UNION ALL SELECT id, 4, length(end_dur) * 17592186044416 + (first_us >> 20),
+    (id - 1) >> 10 FROM flows WHERE end_dur IS NOT NULL;
 INSERT INTO flow_keys SELECT DISTINCT kind, val, rng FROM flow_keys_of;
 
 CREATE TABLE event_blocks (

@@ -15,8 +15,10 @@ CREATE TABLE sessions (
 
 -- One conntrack entry's lifetime. Tuples are stored once, here.
 -- Addresses are 4 or 16 raw bytes; ports are NULL for protocols without them.
--- The reply tuple's columns are all NULL when it is the original's mirror
--- (addresses and ports swapped, the rest equal): the common case without NAT.
+-- What most flows lack (a zone, ICMP fields, tuple zones, a reply tuple other
+-- than the original's mirror) is in flows_more (version 6): a row costs one
+-- byte per column even when NULL. Times past first_us are stored as offsets
+-- from it (fewer bytes) and read as the generated columns end_us, last_us.
 CREATE TABLE flows (
   id          INTEGER PRIMARY KEY AUTOINCREMENT, -- our flow id (never reused: events
                                        -- of pruned flows may stay in blocks)
@@ -24,12 +26,35 @@ CREATE TABLE flows (
   ct_id       INTEGER,                 -- CTA_ID; NULL when the kernel sent none
   family      INTEGER NOT NULL,        -- nfgen_family: 2 ipv4, 10 ipv6
   proto       INTEGER NOT NULL,        -- layer 4 protocol number
-  zone        INTEGER,                 -- CTA_ZONE, NULL when not sent
   o_l3        INTEGER NOT NULL,        -- tuple address family (2 or 10)
   o_src       BLOB NOT NULL,
   o_dst       BLOB NOT NULL,
   o_sport     INTEGER,
   o_dport     INTEGER,
+  origin      INTEGER NOT NULL,        -- 0 seen from NEW, 1 in the start-up dump,
+                                       -- 2 first seen after its NEW (a gap)
+  first_us    INTEGER NOT NULL,        -- first event or dump, µs since the epoch
+  end_dur     INTEGER,                 -- end_us - first_us; NULL while open
+  end_kind    INTEGER,                 -- NULL open, 1 destroyed, 2 end unknown
+  state       INTEGER,                 -- final protoinfo state (from the DESTROY)
+  o_packets   INTEGER, o_bytes INTEGER, r_packets INTEGER, r_bytes INTEGER,
+  last_dur    INTEGER,                 -- last_us - first_us
+  nevents     INTEGER NOT NULL DEFAULT 0,
+  status      INTEGER,                 -- the last CTA_STATUS an event carried
+  mark        INTEGER,                 -- the last CTA_MARK an event carried
+  -- DESTROY receive time, or when its end was found unknown; NULL while open
+  end_us      INTEGER GENERATED ALWAYS AS (first_us + end_dur) VIRTUAL,
+  -- the last event's receive time
+  last_us     INTEGER GENERATED ALWAYS AS (first_us + last_dur) VIRTUAL
+);
+-- Open flows, for "alive at T" (a flow leaves it when it ends).
+CREATE INDEX flows_open ON flows(first_us) WHERE end_dur IS NULL;
+
+-- The rest of a flow's tuples, for the flows that have any of it (version 6).
+-- No row: no zone, no ICMP fields, no tuple zones, and a mirrored reply.
+CREATE TABLE flows_more (
+  id          INTEGER PRIMARY KEY,     -- the flow's id
+  zone        INTEGER,                 -- CTA_ZONE, NULL when not sent
   o_itype     INTEGER,                 -- ICMP type, code, id (orig)
   o_icode     INTEGER,
   o_iid       INTEGER,
@@ -42,22 +67,8 @@ CREATE TABLE flows (
   r_itype     INTEGER,
   r_icode     INTEGER,
   r_iid       INTEGER,
-  r_zone      INTEGER,
-  origin      INTEGER NOT NULL,        -- 0 seen from NEW, 1 in the start-up dump,
-                                       -- 2 first seen after its NEW (a gap)
-  first_us    INTEGER NOT NULL,        -- first event or dump
-  end_us      INTEGER,                 -- DESTROY receive time; NULL while open
-  end_kind    INTEGER,                 -- NULL open, 1 destroyed, 2 end unknown
-  state       INTEGER,                 -- final protoinfo state (from the DESTROY)
-  o_packets   INTEGER, o_bytes INTEGER, r_packets INTEGER, r_bytes INTEGER,
-  -- version 6: what its events said last, kept here as they are stored
-  last_us     INTEGER,                 -- the last event's receive time
-  nevents     INTEGER NOT NULL DEFAULT 0,
-  status      INTEGER,                 -- the last CTA_STATUS an event carried
-  mark        INTEGER                  -- the last CTA_MARK an event carried
+  r_zone      INTEGER
 );
--- Open flows, for "alive at T" (version 6; a flow leaves it when it ends).
-CREATE INDEX flows_open ON flows(first_us) WHERE end_us IS NULL;
 
 -- Where to look for flows (version 6): which ranges of 1024 flow ids (rng =
 -- (id - 1) >> 10) hold a flow with that key. One row per distinct key and
@@ -82,8 +93,8 @@ CREATE VIEW flow_keys_of AS
   SELECT id, 1 AS kind, o_src AS val, (id - 1) >> 10 AS rng FROM flows
   UNION ALL SELECT id, 2, o_dst, (id - 1) >> 10 FROM flows
   UNION ALL SELECT id, 3, o_dport, (id - 1) >> 10 FROM flows WHERE o_dport IS NOT NULL
-  UNION ALL SELECT id, 4, length(end_us - first_us) * 17592186044416 + (first_us >> 20),
-    (id - 1) >> 10 FROM flows WHERE end_us IS NOT NULL;
+  UNION ALL SELECT id, 4, length(end_dur) * 17592186044416 + (first_us >> 20),
+    (id - 1) >> 10 FROM flows WHERE end_dur IS NOT NULL;
 
 -- Events (version 6), in blocks of up to 4096 in the order received: the
 -- records of lib/evblock.c, one per event, with only what that event carried

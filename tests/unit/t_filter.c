@@ -163,10 +163,10 @@ static int add_flows(struct store *st, int n)
 	char *sql = sqlite3_mprintf(
 		"INSERT INTO sessions(id, kind, started_us, version) VALUES (1, 'record', 0, 't');"
 		"WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < %d)"
-		" INSERT INTO flows(session, family, proto, o_l3, o_src, o_dst, r_l3, r_src, r_dst,"
-		" origin, first_us, end_us, end_kind)"
-		" SELECT 1, 2, 17, 2, x'7f000001', x'7f000001', 2, x'7f000001', x'7f000001', 0,"
-		" (1000 + i) * 1000000, CASE WHEN i > %d THEN NULL ELSE (1010 + i) * 1000000 END,"
+		" INSERT INTO flows(session, family, proto, o_l3, o_src, o_dst,"
+		" origin, first_us, end_dur, end_kind)"
+		" SELECT 1, 2, 17, 2, x'7f000001', x'7f000001', 0,"
+		" (1000 + i) * 1000000, CASE WHEN i > %d THEN NULL ELSE 10000000 END,"
 		" CASE WHEN i > %d THEN NULL ELSE 1 END FROM k;"
 		"INSERT INTO flow_keys SELECT DISTINCT kind, val, rng FROM flow_keys_of", n, n - 5, n - 5);
 	int rc = sql ? sqlite3_exec(store_db(st), sql, NULL, NULL, NULL) : SQLITE_NOMEM;

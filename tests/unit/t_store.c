@@ -117,7 +117,7 @@ static void test_query_plans(void)
 		"SELECT id FROM event_blocks WHERE last_us >= 5",
 		"SELECT rng FROM flow_keys WHERE kind = 1 AND val = x'0a000001'",
 		"SELECT rng FROM flow_keys WHERE kind = 3 AND val = 443",
-		"SELECT * FROM flows WHERE end_us IS NULL AND first_us < 5",
+		"SELECT * FROM flows WHERE end_dur IS NULL AND first_us < 5",
 		"SELECT * FROM flows WHERE id = 3",
 	};
 	struct store *st = store_open(path, STORE_READ);
@@ -235,7 +235,8 @@ static void test_migration(void)
 	      !strstr(names, "events,") && strcmp(names + strlen(names) - 6, "events"));
 	sqlite3_free(names);
 	CHECK(sqlite3_prepare_v2(store_db(st), "SELECT group_concat(coalesce(r_l3, 'mirror')"
-				 " || ':' || nevents || ':' || coalesce(mark, '-')) FROM flows",
+				 " || ':' || nevents || ':' || coalesce(mark, '-')) FROM flows f"
+				 " LEFT JOIN flows_more m ON m.id = f.id",
 				 -1, &s, NULL) == SQLITE_OK);
 	if (sqlite3_step(s) == SQLITE_ROW)
 		mirrored = !strcmp((const char *)sqlite3_column_text(s, 0), "mirror:2:0,2:1:7");
