@@ -1,4 +1,4 @@
-/* Event blocks: coding events as compact records (varints and deltas) and a Bloom filter of their flows. */
+/* Event blocks: coding events as compact records (varints and deltas, field by field) and a Bloom filter of their flows. */
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -6,11 +6,14 @@
 #include "evblock.h"
 #include "log.h"
 
-/* A record: a 2-byte header (little-endian), then varints. Header bits:
- * 0-1 type - 1; 2-11 which fields follow (the CT_HAS_* bits below, in that
- * order); 12 portid, 13 program name, 14 verbatim attributes follow.
- * Then: flow delta, time delta (zigzag), the fields present, portid,
- * name (length, bytes), attributes (length, bytes). */
+/* A record: a 2-byte header in stream EVS_HEAD, then varints in the other
+ * streams (lib/evblock.h), each field in its own. Header bits: 0-1 type - 1;
+ * 2-11 which fields follow (the CT_HAS_* bits below); 12 portid, 13 program
+ * name, 14 verbatim attributes follow. Flow id and receive time are zigzag
+ * differences from the record before; the kernel's event time from the one
+ * before (or from the receive time); CTA_TIMESTAMP start and stop from the
+ * event's kernel time (or its receive time). Names and attributes are a
+ * length, then the bytes. */
 #define H_PORTID (1u << 12)
 #define H_PROGNAME (1u << 13)
 #define H_EXTRA (1u << 14)
@@ -40,37 +43,51 @@ static int64_t unzigzag(uint64_t v)
 	return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
 }
 
-static int reserve(struct evblock *b, size_t more)
+/* Makes room for more bytes in stream st. Returns 0 or -1 (reported). */
+static int reserve(struct evstream *st, size_t more)
 {
-	size_t cap = b->cap ? b->cap : 16384;
+	size_t cap = st->cap ? st->cap : 4096;
 	uint8_t *p;
 
-	if (b->len + more <= b->cap)
+	if (st->len + more <= st->cap)
 		return 0;
-	while (cap < b->len + more)
+	while (cap < st->len + more)
 		cap *= 2;
-	p = realloc(b->buf, cap);
+	p = realloc(st->p, cap);
 	if (!p)
 		return log_error("out of memory");
-	b->buf = p;
-	b->cap = cap;
+	st->p = p;
+	st->cap = cap;
 	return 0;
 }
 
-static void put_u64(struct evblock *b, uint64_t v)
+/* Appends v as a varint to stream st (room reserved by the caller). */
+static void put_u64(struct evstream *st, uint64_t v)
 {
 	while (v >= 0x80) {
-		b->buf[b->len++] = (uint8_t)(v | 0x80);
+		st->p[st->len++] = (uint8_t)(v | 0x80);
 		v >>= 7;
 	}
-	b->buf[b->len++] = (uint8_t)v;
+	st->p[st->len++] = (uint8_t)v;
 }
 
-static void put_bytes(struct evblock *b, const void *p, size_t n)
+static void put_bytes(struct evstream *st, const void *p, size_t n)
 {
-	put_u64(b, n);
-	memcpy(b->buf + b->len, p, n);
-	b->len += n;
+	put_u64(st, n);
+	memcpy(st->p + st->len, p, n);
+	st->len += n;
+}
+
+/* The most one record adds to each stream. */
+static size_t most_per_record(int k, const struct ct_event *ev, size_t name)
+{
+	switch (k) {
+	case EVS_HEAD: return 2;
+	case EVS_COUNTERS: return 40;
+	case EVS_TSTAMP: case EVS_PROTO: return 20;
+	case EVS_OTHER: return 30 + name + ev->extra_len;
+	default: return 10;
+	}
 }
 
 int evblock_add(struct evblock *b, int64_t flow, const struct ct_event *ev)
@@ -78,10 +95,12 @@ int evblock_add(struct evblock *b, int64_t flow, const struct ct_event *ev)
 	size_t name = ev->portid ? strnlen(ev->progname, sizeof(ev->progname)) : 0;
 	unsigned h = ((ev->type - 1) & 3) | has_pack(ev->has) << 2;
 	uint64_t t_ns = (uint64_t)ev->t_us * 1000;	/* wraps like the kernel's u64 */
+	struct evstream *s = b->s;
+	int k;
 
-	/* 2 + 10 varints of at most 10 bytes, plus the two byte strings */
-	if (reserve(b, 2 + 20 * 10 + name + ev->extra_len))
-		return -1;
+	for (k = 0; k < EVS_MAX; k++)
+		if (reserve(&s[k], most_per_record(k, ev, name)))
+			return -1;
 	if (b->n == b->flows_cap) {
 		size_t cap = b->flows_cap ? b->flows_cap * 2 : 1024;
 		int64_t *f = realloc(b->flows, cap * sizeof(*f));
@@ -97,40 +116,47 @@ int evblock_add(struct evblock *b, int64_t flow, const struct ct_event *ev)
 		h |= H_PROGNAME;
 	if (ev->extra_len)
 		h |= H_EXTRA;
-	b->buf[b->len++] = h & 0xff;
-	b->buf[b->len++] = h >> 8;
-	put_u64(b, zigzag((int64_t)((uint64_t)flow - (uint64_t)b->prev_flow)));
-	put_u64(b, zigzag((int64_t)((uint64_t)ev->t_us - (uint64_t)b->prev_t)));
+	s[EVS_HEAD].p[s[EVS_HEAD].len++] = h & 0xff;
+	s[EVS_HEAD].p[s[EVS_HEAD].len++] = h >> 8;
+	put_u64(&s[EVS_FLOW], zigzag((int64_t)((uint64_t)flow - (uint64_t)b->prev_flow)));
+	put_u64(&s[EVS_TIME], zigzag((int64_t)((uint64_t)ev->t_us - (uint64_t)b->prev_t)));
 	if (ev->has & CT_HAS_STATUS)
-		put_u64(b, ev->status);
+		put_u64(&s[EVS_STATUS], ev->status);
 	if (ev->has & CT_HAS_TIMEOUT)
-		put_u64(b, ev->timeout);
+		put_u64(&s[EVS_TIMEOUT], ev->timeout);
 	if (ev->has & CT_HAS_MARK)
-		put_u64(b, ev->mark);
+		put_u64(&s[EVS_MARK], ev->mark);
 	if (ev->has & CT_HAS_COUNTERS_ORIG) {
-		put_u64(b, ev->pkts_orig);
-		put_u64(b, ev->bytes_orig);
+		put_u64(&s[EVS_COUNTERS], ev->pkts_orig);
+		put_u64(&s[EVS_COUNTERS], ev->bytes_orig);
 	}
 	if (ev->has & CT_HAS_COUNTERS_REPLY) {
-		put_u64(b, ev->pkts_reply);
-		put_u64(b, ev->bytes_reply);
+		put_u64(&s[EVS_COUNTERS], ev->pkts_reply);
+		put_u64(&s[EVS_COUNTERS], ev->bytes_reply);
+	}
+	if (ev->has & CT_HAS_KTIME) {
+		put_u64(&s[EVS_KTIME], zigzag((int64_t)(ev->ktime -
+						       (b->prev_ktime ? b->prev_ktime : t_ns))));
+		b->prev_ktime = ev->ktime;
+		t_ns = ev->ktime;	/* the base of the timestamps below */
 	}
 	if (ev->has & CT_HAS_TS_START)
-		put_u64(b, zigzag((int64_t)(ev->ts_start - t_ns)));
+		put_u64(&s[EVS_TSTAMP], zigzag((int64_t)(ev->ts_start - t_ns)));
 	if (ev->has & CT_HAS_TS_STOP)
-		put_u64(b, zigzag((int64_t)(ev->ts_stop - t_ns)));
-	if (ev->has & CT_HAS_KTIME)
-		put_u64(b, zigzag((int64_t)(ev->ktime - t_ns)));
+		put_u64(&s[EVS_TSTAMP], zigzag((int64_t)(ev->ts_stop - t_ns)));
 	if (ev->has & CT_HAS_STATE)
-		put_u64(b, ev->state);
+		put_u64(&s[EVS_PROTO], ev->state);
 	if (ev->has & CT_HAS_TCPINFO)
-		put_u64(b, ev->tcpinfo);
+		put_u64(&s[EVS_PROTO], ev->tcpinfo);
 	if (ev->portid)
-		put_u64(b, ev->portid);
+		put_u64(&s[EVS_OTHER], ev->portid);
 	if (name)
-		put_bytes(b, ev->progname, name);
+		put_bytes(&s[EVS_OTHER], ev->progname, name);
 	if (ev->extra_len)
-		put_bytes(b, ev->extra, ev->extra_len);
+		put_bytes(&s[EVS_OTHER], ev->extra, ev->extra_len);
+	b->len = 0;
+	for (k = 0; k < EVS_MAX; k++)
+		b->len += s[k].len;
 
 	if (!b->n || ev->t_us < b->min_t)
 		b->min_t = ev->t_us;
@@ -153,39 +179,58 @@ int evblock_full(const struct evblock *b)
 
 void evblock_reset(struct evblock *b)
 {
+	int k;
+
+	for (k = 0; k < EVS_MAX; k++)
+		b->s[k].len = 0;
 	b->len = 0;
 	b->n = 0;
 	b->prev_flow = b->prev_t = 0;
+	b->prev_ktime = 0;
 	b->min_t = b->max_t = b->min_flow = b->max_flow = 0;
 }
 
 void evblock_free(struct evblock *b)
 {
-	free(b->buf);
+	int k;
+
+	for (k = 0; k < EVS_MAX; k++)
+		free(b->s[k].p);
 	free(b->flows);
 	memset(b, 0, sizeof(*b));
 }
 
 uint8_t *evblock_pack(const struct evblock *b, size_t *len)
 {
-	uLongf n = compressBound(b->len);
-	uint8_t *out = malloc(n);
+	struct evstream raw = { 0 };
+	uLongf n;
+	uint8_t *out;
+	int k;
 
-	if (!out) {
-		log_error("out of memory");
+	if (reserve(&raw, 10 * (EVS_MAX + 1) + b->len))
 		return NULL;
+	put_u64(&raw, EVS_MAX);
+	for (k = 0; k < EVS_MAX; k++)
+		put_u64(&raw, b->s[k].len);
+	for (k = 0; k < EVS_MAX; k++) {
+		memcpy(raw.p + raw.len, b->s[k].p, b->s[k].len);
+		raw.len += b->s[k].len;
 	}
-	if (compress2(out, &n, b->buf, b->len, 1) != Z_OK) {
+	n = compressBound(raw.len);
+	out = malloc(n);
+	if (!out || compress2(out, &n, raw.p, raw.len, 1) != Z_OK) {
+		free(raw.p);
 		free(out);
-		log_error("cannot compress events");
+		log_error(out ? "cannot compress events" : "out of memory");
 		return NULL;
 	}
+	free(raw.p);
 	*len = n;
 	return out;
 }
 
 /* A block's records never exceed this (EVBLOCK_MAX_BYTES plus one record). */
-#define UNPACKED_MAX (EVBLOCK_MAX_BYTES + 2 * CT_EXTRA_MAX)
+#define UNPACKED_MAX (EVBLOCK_MAX_BYTES + 2 * CT_EXTRA_MAX + 1024)
 
 int evblock_unpack(const void *data, size_t size, uint8_t **buf, size_t *cap, size_t *len)
 {
@@ -284,20 +329,14 @@ int evblock_bloom_has(const uint8_t *bloom, size_t len, int64_t flow)
 	return 1;
 }
 
-void evblock_reader_init(struct evblock_reader *r, const void *data, size_t len)
-{
-	r->p = data;
-	r->end = r->p + len;
-	r->flow = r->t = 0;
-}
-
-static int get_u64(struct evblock_reader *r, uint64_t *v)
+/* A varint from [*p, end); advances *p. Returns 0 or -1. */
+static int varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
 {
 	uint64_t x = 0;
 	int shift = 0;
 
-	while (r->p < r->end && shift < 64) {
-		uint8_t c = *r->p++;
+	while (*p < end && shift < 64) {
+		uint8_t c = *(*p)++;
 
 		x |= (uint64_t)(c & 0x7f) << shift;
 		if (!(c & 0x80)) {
@@ -309,11 +348,40 @@ static int get_u64(struct evblock_reader *r, uint64_t *v)
 	return -1;
 }
 
-static int get_u32(struct evblock_reader *r, uint32_t *v)
+int evblock_reader_init(struct evblock_reader *r, const void *data, size_t len)
+{
+	const uint8_t *p = data, *end = p + len;
+	uint64_t n, sz[EVS_MAX];
+	int k;
+
+	memset(r, 0, sizeof(*r));
+	if (varint(&p, end, &n) || n != EVS_MAX)
+		return -1;
+	for (k = 0; k < EVS_MAX; k++)
+		if (varint(&p, end, &sz[k]) || sz[k] > (uint64_t)(end - p))
+			return -1;
+	for (k = 0; k < EVS_MAX; k++) {
+		if (sz[k] > (uint64_t)(end - p))
+			return -1;
+		r->p[k] = p;
+		r->end[k] = p += sz[k];
+	}
+	if (p != end || sz[EVS_HEAD] % 2)
+		return -1;
+	r->left = sz[EVS_HEAD] / 2;
+	return 0;
+}
+
+static int get_u64(struct evblock_reader *r, int k, uint64_t *v)
+{
+	return varint(&r->p[k], r->end[k], v);
+}
+
+static int get_u32(struct evblock_reader *r, int k, uint32_t *v)
 {
 	uint64_t x;
 
-	if (get_u64(r, &x) || x > UINT32_MAX)
+	if (get_u64(r, k, &x) || x > UINT32_MAX)
 		return -1;
 	*v = (uint32_t)x;
 	return 0;
@@ -324,10 +392,11 @@ static int get_bytes(struct evblock_reader *r, void *dst, size_t max, size_t *n)
 {
 	uint64_t len;
 
-	if (get_u64(r, &len) || len > max || len > (uint64_t)(r->end - r->p))
+	if (get_u64(r, EVS_OTHER, &len) || len > max ||
+	    len > (uint64_t)(r->end[EVS_OTHER] - r->p[EVS_OTHER]))
 		return -1;
-	memcpy(dst, r->p, len);
-	r->p += len;
+	memcpy(dst, r->p[EVS_OTHER], len);
+	r->p[EVS_OTHER] += len;
 	*n = len;
 	return 0;
 }
@@ -339,60 +408,61 @@ int evblock_next(struct evblock_reader *r, struct ct_event *ev, int64_t *flow)
 	uint64_t t_ns;
 	size_t n;
 
-	if (r->p == r->end)
+	if (!r->left)
 		return 0;
-	if (r->end - r->p < 2)
-		return -1;
-	h = r->p[0] | r->p[1] << 8;
-	r->p += 2;
+	r->left--;
+	h = r->p[EVS_HEAD][0] | r->p[EVS_HEAD][1] << 8;
+	r->p[EVS_HEAD] += 2;
 	if (h & 0x8000)
 		return -1;
 	memset(ev, 0, offsetof(struct ct_event, extra));
 	ev->extra_len = 0;
 	ev->type = (h & 3) + 1;
 	ev->has = has_unpack(h >> 2 & 0x3ff);
-	if (get_u64(r, &d))
+	if (get_u64(r, EVS_FLOW, &d))
 		return -1;
 	r->flow = (int64_t)((uint64_t)r->flow + (uint64_t)unzigzag(d));
-	if (get_u64(r, &d))
+	if (get_u64(r, EVS_TIME, &d))
 		return -1;
 	r->t = (int64_t)((uint64_t)r->t + (uint64_t)unzigzag(d));
 	*flow = r->flow;
 	ev->t_us = r->t;
 	t_ns = (uint64_t)r->t * 1000;
-	if (((ev->has & CT_HAS_STATUS) && get_u32(r, &ev->status)) ||
-	    ((ev->has & CT_HAS_TIMEOUT) && get_u32(r, &ev->timeout)) ||
-	    ((ev->has & CT_HAS_MARK) && get_u32(r, &ev->mark)))
+	if (((ev->has & CT_HAS_STATUS) && get_u32(r, EVS_STATUS, &ev->status)) ||
+	    ((ev->has & CT_HAS_TIMEOUT) && get_u32(r, EVS_TIMEOUT, &ev->timeout)) ||
+	    ((ev->has & CT_HAS_MARK) && get_u32(r, EVS_MARK, &ev->mark)))
 		return -1;
 	if ((ev->has & CT_HAS_COUNTERS_ORIG) &&
-	    (get_u64(r, &ev->pkts_orig) || get_u64(r, &ev->bytes_orig)))
+	    (get_u64(r, EVS_COUNTERS, &ev->pkts_orig) || get_u64(r, EVS_COUNTERS, &ev->bytes_orig)))
 		return -1;
 	if ((ev->has & CT_HAS_COUNTERS_REPLY) &&
-	    (get_u64(r, &ev->pkts_reply) || get_u64(r, &ev->bytes_reply)))
+	    (get_u64(r, EVS_COUNTERS, &ev->pkts_reply) ||
+	     get_u64(r, EVS_COUNTERS, &ev->bytes_reply)))
 		return -1;
+	if (ev->has & CT_HAS_KTIME) {
+		if (get_u64(r, EVS_KTIME, &v))
+			return -1;
+		ev->ktime = (r->ktime ? r->ktime : t_ns) + (uint64_t)unzigzag(v);
+		r->ktime = t_ns = ev->ktime;
+	}
 	if (ev->has & CT_HAS_TS_START) {
-		if (get_u64(r, &v))
+		if (get_u64(r, EVS_TSTAMP, &v))
 			return -1;
 		ev->ts_start = t_ns + (uint64_t)unzigzag(v);
 	}
 	if (ev->has & CT_HAS_TS_STOP) {
-		if (get_u64(r, &v))
+		if (get_u64(r, EVS_TSTAMP, &v))
 			return -1;
 		ev->ts_stop = t_ns + (uint64_t)unzigzag(v);
 	}
-	if (ev->has & CT_HAS_KTIME) {
-		if (get_u64(r, &v))
-			return -1;
-		ev->ktime = t_ns + (uint64_t)unzigzag(v);
-	}
 	if (ev->has & CT_HAS_STATE) {
-		if (get_u64(r, &v) || v > 0xff)
+		if (get_u64(r, EVS_PROTO, &v) || v > 0xff)
 			return -1;
 		ev->state = (uint8_t)v;
 	}
-	if ((ev->has & CT_HAS_TCPINFO) && get_u64(r, &ev->tcpinfo))
+	if ((ev->has & CT_HAS_TCPINFO) && get_u64(r, EVS_PROTO, &ev->tcpinfo))
 		return -1;
-	if ((h & H_PORTID) && get_u32(r, &ev->portid))
+	if ((h & H_PORTID) && get_u32(r, EVS_OTHER, &ev->portid))
 		return -1;
 	if ((h & H_PROGNAME) &&
 	    get_bytes(r, ev->progname, sizeof(ev->progname) - 1, &n))

@@ -1,4 +1,4 @@
-/* Event blocks: many events packed as delta-coded records in one buffer, with a Bloom filter of their flows. */
+/* Event blocks: many events packed as delta-coded records, field by field, with a Bloom filter of their flows. */
 #ifndef CT_EVBLOCK_H
 #define CT_EVBLOCK_H
 
@@ -10,15 +10,35 @@
 #define EVBLOCK_MAX_EVENTS 4096
 #define EVBLOCK_MAX_BYTES 65536
 
-/* What a block's records are coded against: each record holds its flow id
- * and receive time as differences from the record before (the first one
- * from 0), and the kernel's nanosecond timestamps as differences from its
- * own receive time. The tuples, family, ct id and zone are the flow's. */
-struct evblock {
-	uint8_t *buf;
+/* The streams a block's records are split into: each field of every record
+ * together, so that deflate finds the repeats (the same status, timeouts,
+ * small deltas). */
+enum {
+	EVS_HEAD,	/* 2 bytes a record: type, which fields follow */
+	EVS_FLOW,	/* flow id, as a difference from the record before */
+	EVS_TIME,	/* receive time (µs), the same */
+	EVS_STATUS, EVS_TIMEOUT, EVS_MARK,
+	EVS_COUNTERS,	/* packets and bytes, original then reply */
+	EVS_KTIME,	/* CTA_TIMESTAMP_EVENT, from the previous one (else the receive time) */
+	EVS_TSTAMP,	/* CTA_TIMESTAMP start and stop, from the event's kernel time */
+	EVS_PROTO,	/* protoinfo state and TCP details */
+	EVS_OTHER,	/* portid, program name, verbatim attributes */
+	EVS_MAX
+};
+
+struct evstream {
+	uint8_t *p;
 	size_t len, cap;
+};
+
+/* A block being filled. The tuples, family, ct id and zone are the flow's,
+ * not in the records. */
+struct evblock {
+	struct evstream s[EVS_MAX];
+	size_t len;			/* bytes in all streams */
 	uint32_t n;			/* records */
 	int64_t prev_flow, prev_t;	/* the last record's, for the next delta */
+	uint64_t prev_ktime;
 	int64_t min_t, max_t;		/* receive times, valid when n > 0 */
 	int64_t min_flow, max_flow;
 	int64_t *flows;			/* flow id of each record (for the Bloom filter) */
@@ -38,9 +58,9 @@ void evblock_reset(struct evblock *b);
 /* Frees b's memory. */
 void evblock_free(struct evblock *b);
 
-/* The block's records as stored: zlib-compressed (deflate, level 1: the
- * records' varints still compress to about 40%). Returns a malloc'd buffer
- * and sets *len, or NULL (reported). */
+/* The block's records as stored: the streams' lengths, the streams, all
+ * zlib-compressed (deflate, level 1). Returns a malloc'd buffer and sets
+ * *len, or NULL (reported). */
 uint8_t *evblock_pack(const struct evblock *b, size_t *len);
 
 /* Unpacks stored records into *buf (grown as needed, *cap its size) and
@@ -56,11 +76,15 @@ int evblock_bloom_has(const uint8_t *bloom, size_t len, int64_t flow);
 
 /* Reading a block's records in order. */
 struct evblock_reader {
-	const uint8_t *p, *end;
+	const uint8_t *p[EVS_MAX], *end[EVS_MAX];
+	uint32_t left;		/* records not read yet */
 	int64_t flow, t;	/* of the last record read */
+	uint64_t ktime;
 };
 
-void evblock_reader_init(struct evblock_reader *r, const void *data, size_t len);
+/* Sets r to read data, unpacked (evblock_unpack). Returns 0, or -1 when the
+ * stream table is malformed. */
+int evblock_reader_init(struct evblock_reader *r, const void *data, size_t len);
 
 /* Decodes the next record into ev (everything but the flow's own fields:
  * tuples, family, ct id and zone) and *flow. Returns 1, 0 at the end, -1

@@ -148,7 +148,9 @@ static int check_schema(struct store *st, enum store_mode mode)
 		if (mode == STORE_READ)
 			return log_error("'%s' is an empty database: nothing recorded yet",
 					 st->path);
-		if (exec(st, "BEGIN IMMEDIATE", "cannot create the schema") ||
+		/* free pages can go back to the file system (store_close) */
+		if (exec(st, "PRAGMA auto_vacuum = INCREMENTAL", "cannot create the schema") ||
+		    exec(st, "BEGIN IMMEDIATE", "cannot create the schema") ||
 		    exec(st, ct_sql_schema, "cannot create the schema") ||
 		    set_version(st, STORE_SCHEMA_VERSION) ||
 		    exec(st, "PRAGMA application_id = 1668575843; COMMIT",
@@ -165,9 +167,9 @@ static int check_schema(struct store *st, enum store_mode mode)
 	if (version < STORE_SCHEMA_VERSION && mode == STORE_WRITE)
 		return migrate(st, version);
 	if (version < 6)	/* events were rows then: only the writer converts them */
-		return log_error("'%s' has schema version %d; open it once with this version of"
-				 " ctrecord (ctrecord --db FILE --prune) to bring it up to date",
-				 st->path, version);
+		return log_error("'%s' has schema version %d, older than this program's %d: bring"
+				 " it up to date with 'ctrecord --db %s --upgrade'", st->path,
+				 version, STORE_SCHEMA_VERSION, st->path);
 	return 0;
 }
 
@@ -250,13 +252,28 @@ void store_close(struct store *st)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	store_drop_flows(st, 1);
 	evblock_free(&st->blk);
-	/* The -wal file stays (see store_open) but empty: a file moved away
-	 * without it, or found beside a new one, then holds nothing to replay. */
-	if (st->db && st->writable)
+	/* Free pages (rewritten blocks, pruned history) go back to the file
+	 * system. The -wal file stays (see store_open) but empty: a file moved
+	 * away without it, or found beside a new one, then holds nothing to
+	 * replay. */
+	if (st->db && st->writable) {
+		sqlite3_exec(st->db, "PRAGMA incremental_vacuum", NULL, NULL, NULL);
 		sqlite3_exec(st->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+	}
 	sqlite3_close(st->db);
 	free(st->path);
 	free(st);
+}
+
+int store_compact(struct store *st)
+{
+	int mode;
+
+	if (pragma_int(st, "PRAGMA auto_vacuum", &mode))
+		return store_fail(st, "cannot read auto_vacuum");
+	if (mode == 2)		/* incremental already: store_close returns free pages */
+		return 0;
+	return exec(st, "PRAGMA auto_vacuum = INCREMENTAL; VACUUM", "cannot compact the database");
 }
 
 struct sqlite3 *store_db(struct store *st)

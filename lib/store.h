@@ -19,7 +19,14 @@ enum store_mode { STORE_READ, STORE_WRITE };
  * file that is not one of ours, fails. Returns NULL after reporting. */
 struct store *store_open(const char *path, enum store_mode mode);
 
-/* Finalizes everything and closes; uncommitted work is rolled back. */
+/* Rewrites a database made before version 6 so that its free pages can go
+ * back to the file system (auto_vacuum incremental, then VACUUM: it needs
+ * as much free disk as the file takes). Nothing to do for a newer one.
+ * Returns 0 or -1 (reported). */
+int store_compact(struct store *st);
+
+/* Finalizes everything and closes; uncommitted work is rolled back. A
+ * writer's free pages go back to the file system first. */
 void store_close(struct store *st);
 
 /* The underlying handle, for modules that read with their own SQL views. */

@@ -301,7 +301,9 @@ static int next_block(struct store_cursor *c)
 		if (evblock_unpack(p, n, &c->data, &c->dcap, &c->dlen))
 			return log_error("event block %lld is damaged",
 					 (long long)sqlite3_column_int64(s, 0));
-		evblock_reader_init(&c->rd, c->data, c->dlen);
+		if (evblock_reader_init(&c->rd, c->data, c->dlen))
+			return log_error("event block %lld is damaged",
+					 (long long)sqlite3_column_int64(s, 0));
 		c->first_event = sqlite3_column_int64(s, 1);
 		c->idx = 0;
 		return 1;

@@ -23,6 +23,7 @@ struct options {
 	struct ct_filter filter;	/* what to record (conntrack's filter options) */
 	struct retention retention;
 	int prune;			/* --prune: prune once and exit */
+	int upgrade;			/* --upgrade: bring the schema up to date and exit */
 	struct import_opts import;	/* file set: import it instead of recording */
 };
 
@@ -34,6 +35,7 @@ static void usage(FILE *out)
 		"                [--retain AGE] [--max-size BYTES] [-v]\n"
 		"       ctrecord [--db PATH] --import FILE [--force]\n"
 		"       ctrecord [--db PATH] --prune [--retain AGE] [--max-size BYTES]\n"
+		"       ctrecord [--db PATH] --upgrade\n"
 		"\n"
 		"Records every conntrack event (NEW, UPDATE, DESTROY) of this network\n"
 		"namespace into an SQLite database, until SIGINT or SIGTERM.\n"
@@ -51,6 +53,7 @@ static void usage(FILE *out)
 		"                          (s, m, h or d: 30d), in small steps while recording\n"
 		"  --max-size BYTES        remove the oldest flows while the history is larger\n"
 		"  --prune                 apply --retain and --max-size once, then exit\n"
+		"  --upgrade               bring an older database up to date, then exit\n"
 		"  --import FILE           load a conntrack -E log (text or XML; - for stdin)\n"
 		"  --force                 import a log even if it was imported before\n"
 		"  -h, --help              show this help\n"
@@ -130,6 +133,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "retain", required_argument, NULL, 'A' },
 		{ "max-size", required_argument, NULL, 'M' },
 		{ "prune", no_argument, NULL, 'P' },
+		{ "upgrade", no_argument, NULL, 'G' },
 		{ "force", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -193,6 +197,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'P':
 			o->prune = 1;
 			break;
+		case 'G':
+			o->upgrade = 1;
+			break;
 		case 'F':
 			o->import.force = 1;
 			break;
@@ -232,6 +239,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 		log_error("--prune and --import do not go together");
 		return 2;
 	}
+	if (o->upgrade && (o->prune || o->import.file)) {
+		log_error("--upgrade goes alone");
+		return 2;
+	}
 	if (retention_enabled(&o->retention))
 		o->rec.retention = &o->retention;
 	if (filter_finish(&o->filter))
@@ -250,6 +261,22 @@ static int run_prune(struct options *o)
 		return -1;
 	rc = retention_run(&o->retention, st);
 	store_close(st);
+	return rc;
+}
+
+/* Opening for writing migrates an older schema (lib/store.c). */
+static int run_upgrade(const struct options *o)
+{
+	struct store *st = store_open(o->rec.db, STORE_WRITE);
+	int rc;
+
+	if (!st)
+		return -1;
+	rc = store_compact(st);
+	store_close(st);
+	if (!rc)
+		log_info("'%s' is up to date (schema version %d)", o->rec.db,
+			 STORE_SCHEMA_VERSION);
 	return rc;
 }
 
@@ -284,6 +311,8 @@ int main(int argc, char **argv)
 		return run_import(&o) ? 1 : 0;
 	if (o.prune)
 		return run_prune(&o) ? 1 : 0;
+	if (o.upgrade)
+		return run_upgrade(&o) ? 1 : 0;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);

@@ -38,6 +38,32 @@ expect_error "newer schema" "schema version 99, newer" "$BIN/ctrecord" --db new.
 expect_error "newer schema (ctquery)" "schema version 99, newer" "$BIN/ctquery" --db new.db list
 [ "$(fingerprint new.db new.db-wal)" = "$before" ] || fail "new.db changed"
 
+# An older schema: ctquery (read-only) says how to bring it up to date,
+# without touching it; ctrecord --upgrade does, and then both read it.
+sqlite3 old.db <"$TOP/tests/unit/schema-v5.sql"
+sqlite3 old.db "PRAGMA application_id = 1668575843;
+	INSERT INTO sessions (id, kind, started_us, version) VALUES (1, 'record', 1, '0');
+	INSERT INTO flows (id, session, family, proto, o_l3, o_src, o_dst, o_sport, o_dport, r_l3,
+	  r_src, r_dst, r_sport, r_dport, origin, first_us, end_us, end_kind)
+	VALUES (1, 1, 2, 17, 2, x'0a000001', x'0a000002', 1000, 53, 2, x'0a000002', x'0a000001',
+	  53, 1000, 0, 1795000000000000, 1795000001000000, 1);
+	INSERT INTO events (flow, t_us, type, status, timeout, session) VALUES
+	  (1, 1795000000000000, 1, 8, 30, 1), (1, 1795000001000000, 3, 8, NULL, 1);
+	PRAGMA user_version = 5"
+before=$(fingerprint old.db)
+expect_error "older schema (ctquery)" "schema version 5, older .*ctrecord --db old.db --upgrade" \
+	"$BIN/ctquery" --db old.db replay
+[ "$(fingerprint old.db)" = "$before" ] || fail "ctquery changed old.db"
+"$BIN/ctrecord" --db old.db --upgrade 2>err || { cat err; fail "--upgrade failed"; }
+"$BIN/ctquery" --db old.db replay >replayed || fail "ctquery cannot read the upgraded file"
+cat >expected <<-'EOF'
+	    [NEW] udp      17 30 src=10.0.0.1 dst=10.0.0.2 sport=1000 dport=53 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=53 dport=1000
+	[DESTROY] udp      17 src=10.0.0.1 dst=10.0.0.2 sport=1000 dport=53 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=53 dport=1000
+	EOF
+test_cmp expected replayed
+[ "$(sqlite3 old.db "PRAGMA auto_vacuum")" = 2 ] || fail "--upgrade left auto_vacuum off"
+say "schema 5: ctquery asks for --upgrade; after it, the events replay as stored"
+
 expect_error "missing database (ctquery)" "cannot open 'none.db'" "$BIN/ctquery" --db none.db replay
 [ ! -e none.db ] || fail "ctquery created a database"
 
