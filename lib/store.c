@@ -32,9 +32,9 @@ static const char *const stmt_sql[STMT_MAX] = {
 		" state = coalesce(?8, state),"
 		" o_packets = coalesce(?9, o_packets), o_bytes = coalesce(?10, o_bytes),"
 		" r_packets = coalesce(?11, r_packets), r_bytes = coalesce(?12, r_bytes)"
-		" WHERE id = ?1",
-	[STMT_FLOW_KEYS] =
-		"INSERT OR IGNORE INTO flow_keys SELECT kind, val, rng FROM flow_keys_of WHERE id = ?1",
+		" WHERE id = ?1 RETURNING first_us",
+	[STMT_KEY_INSERT] =
+		"INSERT OR IGNORE INTO flow_keys (kind, val, rng) VALUES (?,?,?)",
 	[STMT_BLOCK_INSERT] =
 		"INSERT INTO event_blocks (session, first_event, n, first_us, last_us, min_flow,"
 		" max_flow, bloom, data) VALUES (?2, (SELECT coalesce(max(first_event + n), 1) FROM"
@@ -252,6 +252,7 @@ void store_close(struct store *st)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	store_drop_flows(st, 1);
 	evblock_free(&st->blk);
+	free(st->keycache);
 	/* Free pages (rewritten blocks, pruned history) go back to the file
 	 * system. The -wal file stays (see store_open) but empty: a file moved
 	 * away without it, or found beside a new one, then holds nothing to
@@ -296,6 +297,7 @@ int store_begin(struct store *st)
 	if (exec(st, "BEGIN IMMEDIATE", "cannot begin a transaction"))
 		return -1;
 	st->in_txn = 1;
+	store_keys_forget(st);
 	if (store_blocks_begin(st)) {
 		store_rollback(st);
 		return -1;
@@ -310,6 +312,7 @@ void store_rollback(struct store *st)
 	st->in_txn = 0;
 	store_drop_flows(st, 0);
 	store_close_block(st);
+	store_keys_forget(st);
 }
 
 int store_commit(struct store *st)

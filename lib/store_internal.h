@@ -10,7 +10,7 @@ enum {
 	STMT_FLOW_INSERT,
 	STMT_MORE_INSERT,
 	STMT_FLOW_UPDATE,
-	STMT_FLOW_KEYS,
+	STMT_KEY_INSERT,
 	STMT_BLOCK_INSERT,
 	STMT_BLOCK_UPDATE,
 	STMT_GAP_INSERT,
@@ -54,6 +54,8 @@ struct store {
 	int64_t blk_row;	/* its row once written, 0 before */
 	int64_t blk_session;
 	uint32_t blk_written;	/* records in the row as last written */
+
+	void *keycache;		/* keys written in this transaction (lib/store_keys.c) */
 };
 
 /* A flow's columns come from flows f and, when it has such a row, flows_more m. */
@@ -87,6 +89,15 @@ void store_drop_flows(struct store *st, int free_all);
 /* Writes the block being filled (a new row, or its row again with the
  * records added since). Returns 0 or -1 (reported). */
 int store_flush_block(struct store *st);
+
+/* Lists flow id in flow_keys: under its addresses and destination port
+ * (store_keys_new, once), under its duration class when it has ended
+ * (store_keys_end). A key this transaction already wrote costs nothing.
+ * Return 0 or -1 (reported). store_keys_forget() empties the record of what
+ * was written, at the start and the abandon of a transaction. */
+int store_keys_new(struct store *st, int64_t id, const struct ct_tuple *orig);
+int store_keys_end(struct store *st, int64_t id, int64_t first_us, int64_t end_us);
+void store_keys_forget(struct store *st);
 
 /* Appends ev (of flow) to the block being filled, writing the block when
  * it is full. Returns 0 or -1 (reported). */

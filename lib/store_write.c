@@ -194,14 +194,18 @@ static int write_new(struct store *st, const struct pflow *p)
 	sqlite3_bind_int64(s, 21, p->nevents);
 	bind_opt64(s, 22, p->has & CT_HAS_STATUS, p->status);
 	bind_opt64(s, 23, p->has & CT_HAS_MARK, p->mark);
-	if (run(st, s, "cannot store a flow"))
+	if (run(st, s, "cannot store a flow") || write_more(st, p) ||
+	    store_keys_new(st, p->id, &p->orig))
 		return -1;
-	return write_more(st, p);
+	return p->end_kind ? store_keys_end(st, p->id, p->first_us, p->end_us) : 0;
 }
 
+/* Updates an older flow's row, and lists it under its duration class if it ended. */
 static int write_update(struct store *st, const struct pflow *p)
 {
 	sqlite3_stmt *s = store_stmt(st, STMT_FLOW_UPDATE);
+	int64_t first_us = 0;
+	int rc, found;
 
 	if (!s)
 		return -1;
@@ -217,18 +221,16 @@ static int write_update(struct store *st, const struct pflow *p)
 	bind_opt64(s, 10, p->has & CT_HAS_COUNTERS_ORIG, (int64_t)p->bytes_orig);
 	bind_opt64(s, 11, p->has & CT_HAS_COUNTERS_REPLY, (int64_t)p->pkts_reply);
 	bind_opt64(s, 12, p->has & CT_HAS_COUNTERS_REPLY, (int64_t)p->bytes_reply);
-	return run(st, s, "cannot update a flow");
-}
-
-/* Lists a written flow's keys in flow_keys (schema/schema.sql). */
-static int write_keys(struct store *st, int64_t id)
-{
-	sqlite3_stmt *s = store_stmt(st, STMT_FLOW_KEYS);
-
-	if (!s)
-		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	return run(st, s, "cannot store a flow's keys");
+	rc = sqlite3_step(s);	/* RETURNING first_us; no row: pruned meanwhile */
+	if ((found = rc == SQLITE_ROW)) {
+		first_us = sqlite3_column_int64(s, 0);
+		rc = sqlite3_step(s);
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_DONE)
+		return store_fail(st, "cannot update a flow");
+	return found && p->end_kind ? store_keys_end(st, p->id, first_us, p->end_us) : 0;
 }
 
 int store_flush_flows(struct store *st)
@@ -239,8 +241,6 @@ int store_flush_flows(struct store *st)
 		const struct pflow *p = &st->pf[i];
 
 		if (p->is_new ? write_new(st, p) : write_update(st, p))
-			return -1;
-		if ((p->is_new || p->end_kind) && write_keys(st, p->id))
 			return -1;
 	}
 	store_drop_flows(st, 0);

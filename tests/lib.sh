@@ -181,6 +181,18 @@ events_of() { "$BIN/evdump" "$1"; }
 # count_events DB TYPE: stored events of that type (1 NEW, 2 UPDATE, 3 DESTROY, 4 DUMP).
 count_events() { "$BIN/evdump" "$1" | awk -v t="$2" '$4 == t { n++ } END { print n + 0 }'; }
 
+# check_flow_keys DB: flow_keys lists exactly the keys the view flow_keys_of
+# gives for the flows (the writer computes them in C: lib/store_keys.c).
+check_flow_keys() {
+	local missing extra
+	missing=$(sqlite3 -readonly "$1" "SELECT count(*) FROM (SELECT kind, val, rng FROM flow_keys_of
+		EXCEPT SELECT kind, val, rng FROM flow_keys)")
+	extra=$(sqlite3 -readonly "$1" "SELECT count(*) FROM (SELECT kind, val, rng FROM flow_keys
+		EXCEPT SELECT kind, val, rng FROM flow_keys_of)")
+	[ "$missing" = 0 ] && [ "$extra" = 0 ] ||
+		fail "flow_keys of $1: $missing keys missing, $extra too many"
+}
+
 # nsubscribed: netlink sockets in the namespace subscribed to conntrack events.
 nsubscribed() { in_ns awk '$2 == 12 && $4 != "00000000"' /proc/net/netlink | wc -l; }
 

@@ -34,6 +34,7 @@ for k in $(seq 1 $KILLS); do
 	wait "$storm" || fail "the storm generator failed"
 	ok=$(sqlite3 -readonly "$DB" "PRAGMA integrity_check")
 	[ "$ok" = ok ] || fail "integrity_check after kill $k: $ok"
+	check_flow_keys "$DB"
 	# What was committed before the kill must still be there, unchanged, later.
 	events_of "$DB" >"$TMP/committed.$k"
 	maxid[$k]=$(tail -n 1 "$TMP/committed.$k" | cut -d' ' -f1)

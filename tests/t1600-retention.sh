@@ -23,6 +23,7 @@ DB=$TMP/age.db
 "$BIN/ctquery" --db "$DB" replay -o timestamp >replayed.log
 test_cmp new.log replayed.log
 [ "$(q "PRAGMA integrity_check")" = ok ] || fail "age: integrity_check"
+check_flow_keys "$DB"
 say "--retain 30d: the 40-day-old copy went (5 flows, 24 events), the recent one replays unchanged"
 
 # By size: 20,000 flows, then --max-size well below: the oldest go first.
@@ -44,6 +45,7 @@ left=$(q "SELECT count(*) FROM flows")
 [ "$(q "SELECT min(first_us) >= (SELECT max(before_us) FROM prunes) FROM flows")" = 1 ] ||
 	fail "size: a flow older than the pruned span survived"
 [ "$(q "PRAGMA integrity_check")" = ok ] || fail "size: integrity_check"
+check_flow_keys "$DB"
 say "--max-size $max (of $before): $left flows left, the newest, $used bytes in use"
 
 # While recording: flows that ended 2 s ago go; the recorder loses nothing.

@@ -1,5 +1,5 @@
 # bench.mk: build rules for the benchmark's tools and the `make bench` target (include from the top-level Makefile).
-BENCH_TOOLS := $(B)/stormgen $(B)/nlcount $(B)/ingest $(B)/qtime
+BENCH_TOOLS := $(B)/stormgen $(B)/nlcount $(B)/ingest $(B)/qtime $(B)/evdump
 
 $(B)/stormgen: tests/tools/stormgen.c
 	@mkdir -p $(B)

@@ -1,0 +1,127 @@
+/* The keys a flow is listed under in flow_keys (schema/schema.sql), written once per transaction each. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sqlite3.h>
+
+#include "log.h"
+#include "store_internal.h"
+
+/* Must agree with the view flow_keys_of, which the migration and retention
+ * use (tests/lib.sh check_flow_keys compares the two on real recordings). */
+enum { KEY_SRC = 1, KEY_DST = 2, KEY_DPORT = 3, KEY_SPAN = 4 };
+#define RNG_SHIFT 10
+#define SPAN_CLASS_SHIFT 44
+#define SPAN_BUCKET_SHIFT 20
+
+/* A key as flow_keys holds it: val is an address (len 4 or 16) or an integer (len 0). */
+struct fkey {
+	int64_t rng, ival;
+	uint8_t kind, len;
+	uint8_t addr[16];
+};
+
+/* Keys written in this transaction: a direct-mapped cache, exact (a slot
+ * holds a whole key), so a repeat costs no SQL. */
+#define KEYCACHE_SLOTS 16384
+
+static uint64_t key_hash(const struct fkey *k)
+{
+	uint64_t h = 1469598103934665603ULL ^ k->kind;
+	size_t i;
+
+	h = (h ^ (uint64_t)k->rng) * 1099511628211ULL;
+	h = (h ^ (uint64_t)k->ival) * 1099511628211ULL;
+	for (i = 0; i < k->len; i++)
+		h = (h ^ k->addr[i]) * 1099511628211ULL;
+	return h ^ (h >> 29);
+}
+
+void store_keys_forget(struct store *st)
+{
+	if (st->keycache)
+		memset(st->keycache, 0, KEYCACHE_SLOTS * sizeof(struct fkey));
+}
+
+/* Writes k unless this transaction already did. Returns 0 or -1 (reported). */
+static int put_key(struct store *st, const struct fkey *k)
+{
+	struct fkey *slot;
+	sqlite3_stmt *s;
+	int rc;
+
+	if (!st->keycache && !(st->keycache = calloc(KEYCACHE_SLOTS, sizeof(struct fkey))))
+		return log_error("out of memory");
+	slot = (struct fkey *)st->keycache + key_hash(k) % KEYCACHE_SLOTS;
+	if (!memcmp(slot, k, sizeof(*k)))
+		return 0;
+	s = store_stmt(st, STMT_KEY_INSERT);
+	if (!s)
+		return -1;
+	sqlite3_bind_int(s, 1, k->kind);
+	if (k->len)
+		sqlite3_bind_blob(s, 2, k->addr, k->len, SQLITE_STATIC);
+	else
+		sqlite3_bind_int64(s, 2, k->ival);
+	sqlite3_bind_int64(s, 3, k->rng);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return store_fail(st, "cannot store a flow's keys");
+	*slot = *k;
+	return 0;
+}
+
+static int put_addr(struct store *st, int kind, int64_t rng, const uint8_t *a, int l3)
+{
+	struct fkey k;
+
+	memset(&k, 0, sizeof(k));
+	k.kind = (uint8_t)kind;
+	k.rng = rng;
+	k.len = l3 == AF_INET6 ? 16 : 4;
+	memcpy(k.addr, a, k.len);
+	return put_key(st, &k);
+}
+
+static int put_int(struct store *st, int kind, int64_t rng, int64_t v)
+{
+	struct fkey k;
+
+	memset(&k, 0, sizeof(k));
+	k.kind = (uint8_t)kind;
+	k.rng = rng;
+	k.ival = v;
+	return put_key(st, &k);
+}
+
+int store_keys_new(struct store *st, int64_t id, const struct ct_tuple *orig)
+{
+	int64_t rng = (id - 1) >> RNG_SHIFT;
+
+	if (put_addr(st, KEY_SRC, rng, orig->src, orig->l3) ||
+	    put_addr(st, KEY_DST, rng, orig->dst, orig->l3))
+		return -1;
+	return orig->has_ports ? put_int(st, KEY_DPORT, rng, orig->dport) : 0;
+}
+
+/* SQLite's length() of an integer: its decimal digits, and the sign. */
+static int64_t text_length(int64_t v)
+{
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	int64_t n = v < 0 ? 2 : 1;
+
+	while (u >= 10) {
+		u /= 10;
+		n++;
+	}
+	return n;
+}
+
+int store_keys_end(struct store *st, int64_t id, int64_t first_us, int64_t end_us)
+{
+	int64_t span = (int64_t)((uint64_t)text_length(end_us - first_us) << SPAN_CLASS_SHIFT) +
+		       (first_us >> SPAN_BUCKET_SHIFT);
+
+	return put_int(st, KEY_SPAN, (id - 1) >> RNG_SHIFT, span);
+}
