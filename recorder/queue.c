@@ -8,7 +8,16 @@
 #include "queue.h"
 
 /* Items live in one ring of bytes; an item never wraps: when it does not fit
- * before the end, a skip mark (len = UINT32_MAX) sends the reader to offset 0. */
+ * before the end, a skip mark (len = UINT32_MAX) sends the reader to offset 0.
+ *
+ * One thread adds, one other reads. Everything shared is under lock, except
+ * what the reader owns: cursor, consumed and known. known is the number of
+ * unread bytes the reader saw under the lock; while it is not 0 the reader
+ * reads, pops and skips without the lock. That is safe because the adder
+ * only ever appends after tail, and moves cursor (the reset to offset 0 in
+ * place()) only when used is 0, which known > 0 rules out (known <= used -
+ * consumed). The items it reads were written before the unlock that
+ * preceded the reader's lock, hence visible. */
 #define SKIP UINT32_MAX
 #define ALIGN8(n) (((n) + 7) & ~(size_t)7)
 
@@ -16,10 +25,15 @@ struct queue {
 	pthread_mutex_t lock;
 	pthread_cond_t nonempty, nonfull;
 	char *ring;
-	size_t size, head, tail, used, peak;
+	size_t size;
+	size_t head, tail, used, peak;	/* under lock */
+	int closed;			/* under lock */
+	/* the reader's own */
 	size_t cursor;		/* the next item to read; head..cursor is read, not released */
 	size_t consumed;	/* bytes between head and cursor */
-	int closed;
+	size_t known;		/* unread bytes the reader knows were added */
+	/* the adder's own */
+	int unflushed;		/* items added since the last wake-up */
 };
 
 struct queue *queue_new(size_t capacity)
@@ -67,7 +81,7 @@ static long place(struct queue *q, size_t need)
 	return q->tail + need <= q->head ? (long)q->tail : -1;
 }
 
-int queue_put(struct queue *q, const struct qitem *head, const void *data, size_t len)
+int queue_add(struct queue *q, const struct qitem *head, const void *data, size_t len)
 {
 	size_t need = ALIGN8(sizeof(struct qitem) + len);
 	struct qitem *it;
@@ -76,8 +90,15 @@ int queue_put(struct queue *q, const struct qitem *head, const void *data, size_
 	if (need > q->size)
 		return -1;
 	pthread_mutex_lock(&q->lock);
-	while (!q->closed && (at = place(q, need)) < 0)
-		pthread_cond_wait(&q->nonfull, &q->lock);
+	if (!q->closed && (at = place(q, need)) < 0) {
+		/* Full: the reader must not sleep on items it was not told about. */
+		if (q->unflushed) {
+			q->unflushed = 0;
+			pthread_cond_signal(&q->nonempty);
+		}
+		while (!q->closed && (at = place(q, need)) < 0)
+			pthread_cond_wait(&q->nonfull, &q->lock);
+	}
 	if (q->closed) {
 		pthread_mutex_unlock(&q->lock);
 		return -1;
@@ -97,52 +118,72 @@ int queue_put(struct queue *q, const struct qitem *head, const void *data, size_
 	q->used += need;
 	if (q->used > q->peak)
 		q->peak = q->used;
-	pthread_cond_signal(&q->nonempty);
 	pthread_mutex_unlock(&q->lock);
+	q->unflushed = 1;
+	return 0;
+}
+
+void queue_flush(struct queue *q)
+{
+	if (!q->unflushed)
+		return;
+	q->unflushed = 0;
+	/* No lock needed: a reader that found nothing did so under the lock
+	 * before queue_add() took it, so it is already counted as a waiter. */
+	pthread_cond_signal(&q->nonempty);
+}
+
+int queue_put(struct queue *q, const struct qitem *head, const void *data, size_t len)
+{
+	if (queue_add(q, head, data, len))
+		return -1;
+	queue_flush(q);
 	return 0;
 }
 
 const struct qitem *queue_peek(struct queue *q, int64_t timeout_us)
 {
 	struct timespec until;
-	const struct qitem *it = NULL;
+	struct qitem *it;
 
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += timeout_us / 1000000;
-	until.tv_nsec += (timeout_us % 1000000) * 1000;
-	if (until.tv_nsec >= 1000000000) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000;
-	}
-	pthread_mutex_lock(&q->lock);
-	while (q->used == q->consumed && !q->closed)
-		if (pthread_cond_timedwait(&q->nonempty, &q->lock, &until) == ETIMEDOUT)
-			break;
-	if (q->used > q->consumed) {
-		if (q->cursor + sizeof(uint32_t) > q->size ||
-		    ((struct qitem *)(q->ring + q->cursor))->len == SKIP) {
-			q->consumed += q->size - q->cursor;
-			q->cursor = 0;
+	if (q->known == 0) {
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += timeout_us / 1000000;
+		until.tv_nsec += (timeout_us % 1000000) * 1000;
+		if (until.tv_nsec >= 1000000000) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000;
 		}
-		it = (const struct qitem *)(q->ring + q->cursor);
+		pthread_mutex_lock(&q->lock);
+		while (q->used == q->consumed && !q->closed)
+			if (pthread_cond_timedwait(&q->nonempty, &q->lock, &until) == ETIMEDOUT)
+				break;
+		q->known = q->used - q->consumed;
+		pthread_mutex_unlock(&q->lock);
+		if (q->known == 0)
+			return NULL;
 	}
-	pthread_mutex_unlock(&q->lock);
+	if (q->cursor + sizeof(uint32_t) > q->size ||
+	    ((struct qitem *)(q->ring + q->cursor))->len == SKIP) {
+		/* An item follows: the skip and it were added together. */
+		q->consumed += q->size - q->cursor;
+		q->known -= q->size - q->cursor;
+		q->cursor = 0;
+	}
+	it = (struct qitem *)(q->ring + q->cursor);
 	return it;
 }
 
 void queue_pop(struct queue *q)
 {
-	struct qitem *it;
-	size_t n;
+	struct qitem *it = (struct qitem *)(q->ring + q->cursor);
+	size_t n = ALIGN8(sizeof(struct qitem) + it->len);
 
-	pthread_mutex_lock(&q->lock);
-	it = (struct qitem *)(q->ring + q->cursor);
-	n = ALIGN8(sizeof(struct qitem) + it->len);
 	q->cursor += n;
 	q->consumed += n;
+	q->known -= n;
 	if (q->cursor >= q->size)
 		q->cursor = 0;
-	pthread_mutex_unlock(&q->lock);
 }
 
 void queue_release(struct queue *q)
@@ -163,6 +204,7 @@ size_t queue_rewind(struct queue *q)
 	n = q->consumed;
 	q->cursor = q->head;
 	q->consumed = 0;
+	q->known = 0;	/* the next peek counts again, under the lock */
 	pthread_mutex_unlock(&q->lock);
 	return n;
 }

@@ -29,12 +29,24 @@ struct queue *queue_new(size_t capacity);
 void queue_free(struct queue *q);
 
 /* Appends an item with len bytes of data copied from data; blocks while the
- * queue is full, unless it is closed. Returns 0, or -1 when closed. */
+ * queue is full, unless it is closed. Returns 0, or -1 when closed (or when
+ * the item can never fit). The reader sees the item at once if it looks, but
+ * is not woken: call queue_flush() after a batch of queue_add(). */
+int queue_add(struct queue *q, const struct qitem *head, const void *data, size_t len);
+
+/* Wakes the reader if it waits and items were added since the last flush.
+ * Cheap when it does not wait (no system call). */
+void queue_flush(struct queue *q);
+
+/* queue_add() then queue_flush(). */
 int queue_put(struct queue *q, const struct qitem *head, const void *data, size_t len);
 
 /* Waits up to timeout_us for an item not read yet. Returns it (valid until
  * queue_release()), or NULL on timeout or when the queue is closed and has
- * nothing unread. */
+ * nothing unread. Takes no lock while items it already knew of are unread.
+ * Single producer, single consumer: queue_add, queue_flush and queue_put
+ * belong to one thread (the receiver); queue_peek, queue_pop, queue_release
+ * and queue_rewind to one other (the writer). */
 const struct qitem *queue_peek(struct queue *q, int64_t timeout_us);
 
 /* Marks the item queue_peek() returned as read; it keeps its room until
