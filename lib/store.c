@@ -210,6 +210,9 @@ struct store *store_open(const char *path, enum store_mode mode)
 		return NULL;
 	}
 	st->writable = mode == STORE_WRITE;
+	/* No memory statistics: they take a global mutex on every allocation.
+	 * (Only possible before SQLite initializes; later calls fail harmlessly.) */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	if (sqlite3_open_v2(path, &st->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		store_fail(st, "cannot open the database");
 		store_close(st);
