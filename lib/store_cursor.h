@@ -14,6 +14,12 @@ struct cflow {
 	struct ct_tuple orig, reply;
 };
 
+/* A slot of the flows' hash table: the id, and its entry's index + 1 (0 empty). */
+struct cslot {
+	int64_t id;
+	size_t idx;
+};
+
 struct store_cursor {
 	struct store *st;
 
@@ -32,7 +38,8 @@ struct store_cursor {
 	size_t nsel;
 	struct cflow *fl;		/* flows by id: open addressing, index + 1 into fl[] */
 	size_t nfl, fl_cap;
-	size_t *slot, nslots;
+	struct cslot *slot;
+	size_t nslots;
 	size_t nfree;			/* entries removed (their slots hold tombstones) */
 	sqlite3_stmt *prefetch;		/* unfiltered: the next flows from an id */
 	sqlite3_stmt *blocks;

@@ -12,7 +12,7 @@
  * that may hold their events (time, id range, Bloom filter) are decoded. */
 #define SELECTIVE_MAX 256
 
-#define TOMB ((size_t)-1)	/* a slot whose entry was removed */
+#define TOMB ((size_t)-1)	/* the idx of a slot whose entry was removed */
 #define GONE INT64_MIN		/* the id of a removed entry */
 
 /* The flow columns every flow read here selects, in struct cflow's order. */
@@ -43,9 +43,11 @@ static int read_cflow(sqlite3_stmt *s, struct cflow *f)
 	return 0;
 }
 
+/* Flow ids are dense and mostly read in order: the id itself as the hash
+ * keeps neighbours in neighbouring slots (and in the cache). */
 static size_t hash_id(int64_t id, size_t nslots)
 {
-	return (size_t)((uint64_t)id * 0x9e3779b97f4a7c15ULL >> 20) & (nslots - 1);
+	return (size_t)id & (nslots - 1);
 }
 
 static struct cflow *cache_find(struct store_cursor *c, int64_t id)
@@ -54,9 +56,9 @@ static struct cflow *cache_find(struct store_cursor *c, int64_t id)
 
 	if (!c->nslots)
 		return NULL;
-	for (i = hash_id(id, c->nslots); c->slot[i]; i = (i + 1) & (c->nslots - 1))
-		if (c->slot[i] != TOMB && c->fl[c->slot[i] - 1].id == id)
-			return &c->fl[c->slot[i] - 1];
+	for (i = hash_id(id, c->nslots); c->slot[i].idx; i = (i + 1) & (c->nslots - 1))
+		if (c->slot[i].id == id && c->slot[i].idx != TOMB)
+			return &c->fl[c->slot[i].idx - 1];
 	return NULL;
 }
 
@@ -64,7 +66,7 @@ static struct cflow *cache_find(struct store_cursor *c, int64_t id)
 static int cache_grow(struct store_cursor *c)
 {
 	size_t live = c->nfl - c->nfree, n = 1024, k, j = 0, i;
-	size_t *slot;
+	struct cslot *slot;
 
 	while (n < (live + 1) * 4)
 		n *= 2;
@@ -78,9 +80,10 @@ static int cache_grow(struct store_cursor *c)
 	c->nfl = j;
 	c->nfree = 0;
 	for (k = 0; k < c->nfl; k++) {
-		for (i = hash_id(c->fl[k].id, n); slot[i]; i = (i + 1) & (n - 1))
+		for (i = hash_id(c->fl[k].id, n); slot[i].idx; i = (i + 1) & (n - 1))
 			;
-		slot[i] = k + 1;
+		slot[i].id = c->fl[k].id;
+		slot[i].idx = k + 1;
 	}
 	free(c->slot);
 	c->slot = slot;
@@ -106,10 +109,11 @@ static int cache_add(struct store_cursor *c, const struct cflow *f)
 		c->fl_cap = cap;
 	}
 	c->fl[c->nfl] = *f;
-	for (i = hash_id(f->id, c->nslots); c->slot[i] && c->slot[i] != TOMB;
+	for (i = hash_id(f->id, c->nslots); c->slot[i].idx && c->slot[i].idx != TOMB;
 	     i = (i + 1) & (c->nslots - 1))
 		;
-	c->slot[i] = ++c->nfl;
+	c->slot[i].id = f->id;
+	c->slot[i].idx = ++c->nfl;
 	return 0;
 }
 
@@ -117,10 +121,10 @@ static void cache_remove(struct store_cursor *c, int64_t id)
 {
 	size_t i;
 
-	for (i = hash_id(id, c->nslots); c->slot[i]; i = (i + 1) & (c->nslots - 1))
-		if (c->slot[i] != TOMB && c->fl[c->slot[i] - 1].id == id) {
-			c->fl[c->slot[i] - 1].id = GONE;
-			c->slot[i] = TOMB;
+	for (i = hash_id(id, c->nslots); c->slot[i].idx; i = (i + 1) & (c->nslots - 1))
+		if (c->slot[i].id == id && c->slot[i].idx != TOMB) {
+			c->fl[c->slot[i].idx - 1].id = GONE;
+			c->slot[i].idx = TOMB;
 			c->nfree++;
 			return;
 		}
