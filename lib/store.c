@@ -32,7 +32,7 @@ static const char *const stmt_sql[STMT_MAX] = {
 		" state = coalesce(?8, state),"
 		" o_packets = coalesce(?9, o_packets), o_bytes = coalesce(?10, o_bytes),"
 		" r_packets = coalesce(?11, r_packets), r_bytes = coalesce(?12, r_bytes)"
-		" WHERE id = ?1 RETURNING first_us",
+		" WHERE id = ?1",
 	[STMT_KEY_INSERT] =
 		"INSERT OR IGNORE INTO flow_keys (kind, val, rng) VALUES (?,?,?)",
 	[STMT_BLOCK_INSERT] =

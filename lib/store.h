@@ -66,9 +66,10 @@ int store_import_insert(struct store *st, int64_t session, const char *digest,
 int64_t store_flow_insert(struct store *st, int64_t session, const struct ct_event *ev,
 			  int origin);
 
-/* Records the end of a flow: end time, how it ended (1 destroyed, 2 end
+/* Records the end of a flow first seen at first_us (its first_us, as
+ * store_flow_insert was given): end time, how it ended (1 destroyed, 2 end
  * unknown), final state and counters when ev carries them (ev may be NULL). */
-int store_flow_end(struct store *st, int64_t flow, int64_t t_us, int end_kind,
+int store_flow_end(struct store *st, int64_t flow, int64_t first_us, int64_t t_us, int end_kind,
 		   const struct ct_event *ev);
 
 /* Stores one event of flow: what ev carries beyond the flow's tuples, with

@@ -8,7 +8,7 @@
 int store_each_open_flow(struct store *st, store_open_flow_cb cb, void *data)
 {
 	static const char sql[] =
-		"SELECT f.id, f.family, f.proto, f.ct_id, m.zone, " STORE_TUPLE_COLS
+		"SELECT f.id, f.family, f.proto, f.ct_id, m.zone, " STORE_TUPLE_COLS ", f.first_us"
 		" FROM " STORE_FLOWS_FROM " WHERE f.end_dur IS NULL";
 	static struct ct_event ev;
 	sqlite3_stmt *s;
@@ -22,6 +22,7 @@ int store_each_open_flow(struct store *st, store_open_flow_cb cb, void *data)
 		memset(&ev, 0, offsetof(struct ct_event, extra));
 		ev.extra_len = 0;
 		ev.family = sqlite3_column_int(s, 1);
+		ev.t_us = sqlite3_column_int64(s, 23);	/* first_us */
 		if (store_read_tuple(s, 5, &ev.orig) || store_read_reply(s, 14, &ev.orig, &ev.reply))
 			continue;	/* cannot be matched anyway */
 		ev.orig.proto = ev.reply.proto = sqlite3_column_int(s, 2);

@@ -8,7 +8,7 @@
 struct store;
 
 /* Called for each flow without an end: ev carries its family, kernel id,
- * zone and tuples. Returns 0 to go on, -1 to stop (the walk then fails). */
+ * zone and tuples, and t_us is when it was first seen. Returns 0 to go on, -1 to stop (the walk then fails). */
 typedef int (*store_open_flow_cb)(int64_t flow, const struct ct_event *ev, void *data);
 
 /* Calls cb for every flow still open in the database. Returns 0 or -1 (reported). */

@@ -204,8 +204,6 @@ static int write_new(struct store *st, const struct pflow *p)
 static int write_update(struct store *st, const struct pflow *p)
 {
 	sqlite3_stmt *s = store_stmt(st, STMT_FLOW_UPDATE);
-	int64_t first_us = 0;
-	int rc, found;
 
 	if (!s)
 		return -1;
@@ -221,16 +219,11 @@ static int write_update(struct store *st, const struct pflow *p)
 	bind_opt64(s, 10, p->has & CT_HAS_COUNTERS_ORIG, (int64_t)p->bytes_orig);
 	bind_opt64(s, 11, p->has & CT_HAS_COUNTERS_REPLY, (int64_t)p->pkts_reply);
 	bind_opt64(s, 12, p->has & CT_HAS_COUNTERS_REPLY, (int64_t)p->bytes_reply);
-	rc = sqlite3_step(s);	/* RETURNING first_us; no row: pruned meanwhile */
-	if ((found = rc == SQLITE_ROW)) {
-		first_us = sqlite3_column_int64(s, 0);
-		rc = sqlite3_step(s);
-	}
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	if (rc != SQLITE_DONE)
-		return store_fail(st, "cannot update a flow");
-	return found && p->end_kind ? store_keys_end(st, p->id, first_us, p->end_us) : 0;
+	if (run(st, s, "cannot update a flow"))
+		return -1;
+	/* (no row changed: pruned meanwhile) */
+	return p->end_kind && sqlite3_changes(st->db) ?
+		store_keys_end(st, p->id, p->first_us, p->end_us) : 0;
 }
 
 int store_flush_flows(struct store *st)
@@ -290,8 +283,8 @@ static void take_final(struct pflow *p, const struct ct_event *ev)
 	}
 }
 
-int store_flow_end(struct store *st, int64_t flow, int64_t t_us, int end_kind,
-		   const struct ct_event *ev)
+int store_flow_end(struct store *st, int64_t flow, int64_t first_us, int64_t t_us,
+		   int end_kind, const struct ct_event *ev)
 {
 	struct pflow *p;
 
@@ -300,6 +293,7 @@ int store_flow_end(struct store *st, int64_t flow, int64_t t_us, int end_kind,
 	p = pflow_get(st, flow);
 	if (!p)
 		return -1;
+	p->first_us = first_us;
 	p->end_us = t_us;
 	p->end_kind = (uint8_t)end_kind;
 	if (ev)

@@ -116,6 +116,7 @@ struct flowmap_entry *flowmap_add(struct flowmap *m, const struct ct_event *ev, 
 	e->ct_id = ev->id;
 	e->orig = ev->orig;
 	e->flow = flow;
+	e->first_us = ev->t_us;
 	s = slot(m, ev->id, &ev->orig);
 	e->next = *s;
 	*s = e;

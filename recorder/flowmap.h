@@ -11,6 +11,7 @@ struct flowmap_entry {
 	uint32_t ct_id;
 	struct ct_tuple orig;
 	int64_t flow;		/* our flow id */
+	int64_t first_us;	/* when it was first seen (the flow's first_us) */
 	uint8_t from_dump;	/* known only from a dump, no event yet */
 	uint8_t seen;		/* during a resync: present in the dump */
 	uint8_t vanished;	/* after a resync: missing from the dump, end pending */
@@ -23,7 +24,8 @@ void flowmap_free(struct flowmap *m);
 /* Returns the open flow of the entry ev describes, or NULL. */
 struct flowmap_entry *flowmap_find(struct flowmap *m, const struct ct_event *ev);
 
-/* Adds an open flow for ev's entry; returns it, or NULL when out of memory. */
+/* Adds an open flow for ev's entry, first seen at ev->t_us; returns it, or
+ * NULL when out of memory. */
 struct flowmap_entry *flowmap_add(struct flowmap *m, const struct ct_event *ev, int64_t flow);
 
 /* Removes e (which must be in m) and frees it. */

@@ -24,10 +24,10 @@ static struct flowmap_entry *open_flow(struct recorder *r, const struct ct_event
 	return e;
 }
 
-int record_end_unknown(struct recorder *r, int64_t flow, int64_t t_us)
+int record_end_unknown(struct recorder *r, const struct flowmap_entry *e, int64_t t_us)
 {
 	r->n.ended_unknown++;
-	return store_flow_end(r->st, flow, t_us, END_UNKNOWN, NULL);
+	return store_flow_end(r->st, e->flow, e->first_us, t_us, END_UNKNOWN, NULL);
 }
 
 /* Does the recorder's filter refuse ev? Counts what it refuses. */
@@ -50,7 +50,7 @@ int record_event(struct recorder *r, struct ct_event *ev)
 
 	if (ev->type == CT_EV_NEW && e && !e->from_dump) {
 		/* The kernel reused the id and tuple: the old entry's DESTROY was lost. */
-		if (record_end_unknown(r, e->flow, ev->t_us))
+		if (record_end_unknown(r, e, ev->t_us))
 			return -1;
 		flowmap_remove(r->open, e);
 		e = NULL;
@@ -65,8 +65,10 @@ int record_event(struct recorder *r, struct ct_event *ev)
 	if (store_event_insert(r->st, flow, ev))
 		return -1;
 	if (ev->type == CT_EV_DESTROY) {
+		int64_t first_us = e->first_us;
+
 		flowmap_remove(r->open, e);
-		if (store_flow_end(r->st, flow, ev->t_us, END_DESTROYED, ev))
+		if (store_flow_end(r->st, flow, first_us, ev->t_us, END_DESTROYED, ev))
 			return -1;
 	}
 	r->n.events++;

@@ -40,7 +40,7 @@ int record_unparsed(struct recorder *r, int64_t t_us, const void *msg, size_t le
 enum { ORIGIN_NEW = 0, ORIGIN_DUMP = 1, ORIGIN_UNSEEN = 2 };
 enum { END_DESTROYED = 1, END_UNKNOWN = 2 };
 
-/* Ends flow as "end unknown" at t_us. Returns 0 or -1 (reported). */
-int record_end_unknown(struct recorder *r, int64_t flow, int64_t t_us);
+/* Ends the open flow e as "end unknown" at t_us. Returns 0 or -1 (reported). */
+int record_end_unknown(struct recorder *r, const struct flowmap_entry *e, int64_t t_us);
 
 #endif

@@ -65,7 +65,7 @@ static int end_vanished(struct flowmap_entry *e, void *data)
 
 	if (!e->vanished || f->failed)
 		return 0;
-	if (record_end_unknown(f->r, e->flow, f->t_us))
+	if (record_end_unknown(f->r, e, f->t_us))
 		f->failed = 1;
 	return 1;
 }

@@ -91,7 +91,7 @@ static void test_roundtrip(void)
 	CHECK(flow > 0);
 	for (i = 0; i < 3; i++)
 		CHECK(store_event_insert(st, flow, &in[i]) == 0);
-	CHECK(store_flow_end(st, flow, 3000, 1, &in[2]) == 0);
+	CHECK(store_flow_end(st, flow, in[0].t_us, 3000, 1, &in[2]) == 0);
 	CHECK(store_commit(st) == 0);
 
 	c = store_events(st, &q);
