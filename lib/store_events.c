@@ -213,7 +213,7 @@ static int prepare_blocks(struct store_cursor *c)
 {
 	const struct store_query *q = &c->q;
 	int64_t lo = INT64_MIN, hi = INT64_MAX;
-	char sql[512];
+	char sql[768];
 	size_t i;
 
 	if (q->pf & STORE_PF_SINCE)
@@ -237,7 +237,11 @@ static int prepare_blocks(struct store_cursor *c)
 	snprintf(sql, sizeof(sql),
 		 "SELECT id, first_event, n, min_flow, max_flow, first_us, last_us, bloom, data"
 		 " FROM event_blocks WHERE last_us >= ?1 AND first_us <= ?2"
-		 " AND first_event + n > ?3%s ORDER BY id",
+		 " AND first_event + n > ?3%s%s ORDER BY id",
+		 /* ids and first_event grow together: the block of event ?3, found
+		  * from the end (replay --follow asks for the last few) */
+		 q->pf & STORE_PF_AFTER ? " AND id >= coalesce((SELECT id FROM event_blocks"
+		 " WHERE first_event <= ?3 ORDER BY id DESC LIMIT 1), 0)" : "",
 		 q->pf & STORE_PF_SESSION ? " AND session = ?4" : "");
 	if (sqlite3_prepare_v2(store_db(c->st), sql, -1, &c->blocks, NULL) != SQLITE_OK)
 		return store_fail(c->st, "cannot read events");
