@@ -86,11 +86,12 @@ static void put_timestamp(struct nlmsghdr *nlh, const struct ct_event *ev)
 	mnl_attr_nest_end(nlh, n);
 }
 
-struct nlmsghdr *ct_encode(const struct ct_event *ev, void *buf)
+struct nlmsghdr *ct_encode_parts(const struct ct_event *ev, void *buf, unsigned int parts)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct nfgenmsg *nfg;
 	uint32_t has = ev->has;
+	int fields = parts & CT_ENC_FIELDS, rest = parts & CT_ENC_REST;
 
 	nlh->nlmsg_type = NFNL_SUBSYS_CTNETLINK << 8 |
 		(ev->type == CT_EV_DESTROY ? IPCTNL_MSG_CT_DELETE : IPCTNL_MSG_CT_NEW);
@@ -101,33 +102,46 @@ struct nlmsghdr *ct_encode(const struct ct_event *ev, void *buf)
 	nfg->version = NFNETLINK_V0;
 	nfg->res_id = 0;
 
-	if (!ct_extra_has(ev, CTA_TUPLE_ORIG))
-		put_tuple(nlh, CTA_TUPLE_ORIG, &ev->orig);
-	if (!ct_extra_has(ev, CTA_TUPLE_REPLY))
-		put_tuple(nlh, CTA_TUPLE_REPLY, &ev->reply);
-	if (has & CT_HAS_ZONE)
-		mnl_attr_put_u16(nlh, CTA_ZONE, htons(ev->zone));
-	if (has & CT_HAS_STATUS)
-		mnl_attr_put_u32(nlh, CTA_STATUS, htonl(ev->status));
-	if (has & CT_HAS_COUNTERS_ORIG)
-		put_counters(nlh, CTA_COUNTERS_ORIG, ev->pkts_orig, ev->bytes_orig);
-	if (has & CT_HAS_COUNTERS_REPLY)
-		put_counters(nlh, CTA_COUNTERS_REPLY, ev->pkts_reply, ev->bytes_reply);
-	if (has & (CT_HAS_TS_START | CT_HAS_TS_STOP))
-		put_timestamp(nlh, ev);
-	if (has & CT_HAS_TIMEOUT)
-		mnl_attr_put_u32(nlh, CTA_TIMEOUT, htonl(ev->timeout));
-	if (has & CT_HAS_TCPINFO)
-		put_tcpinfo(nlh, ev);
-	if (has & CT_HAS_MARK)
-		mnl_attr_put_u32(nlh, CTA_MARK, htonl(ev->mark));
-	if (has & CT_HAS_ID)
-		mnl_attr_put_u32(nlh, CTA_ID, htonl(ev->id));
-	if (has & CT_HAS_KTIME)
-		mnl_attr_put_u64(nlh, CT_CTA_TIMESTAMP_EVENT, htobe64(ev->ktime));
-	if (ev->extra_len) {
-		memcpy((char *)nlh + nlh->nlmsg_len, ev->extra, ev->extra_len);
-		nlh->nlmsg_len += ev->extra_len;
+	if (fields) {
+		if (!ev->extra_len || !ct_extra_has(ev, CTA_TUPLE_ORIG))
+			put_tuple(nlh, CTA_TUPLE_ORIG, &ev->orig);
+		if (!ev->extra_len || !ct_extra_has(ev, CTA_TUPLE_REPLY))
+			put_tuple(nlh, CTA_TUPLE_REPLY, &ev->reply);
+		if (has & CT_HAS_ZONE)
+			mnl_attr_put_u16(nlh, CTA_ZONE, htons(ev->zone));
+		if (has & CT_HAS_STATUS)
+			mnl_attr_put_u32(nlh, CTA_STATUS, htonl(ev->status));
+	}
+	if (rest) {
+		if (has & CT_HAS_COUNTERS_ORIG)
+			put_counters(nlh, CTA_COUNTERS_ORIG, ev->pkts_orig, ev->bytes_orig);
+		if (has & CT_HAS_COUNTERS_REPLY)
+			put_counters(nlh, CTA_COUNTERS_REPLY, ev->pkts_reply, ev->bytes_reply);
+		if (has & (CT_HAS_TS_START | CT_HAS_TS_STOP))
+			put_timestamp(nlh, ev);
+	}
+	if (fields) {
+		if (has & CT_HAS_TIMEOUT)
+			mnl_attr_put_u32(nlh, CTA_TIMEOUT, htonl(ev->timeout));
+		if (has & CT_HAS_TCPINFO)
+			put_tcpinfo(nlh, ev);
+		if (has & CT_HAS_MARK)
+			mnl_attr_put_u32(nlh, CTA_MARK, htonl(ev->mark));
+		if (has & CT_HAS_ID)
+			mnl_attr_put_u32(nlh, CTA_ID, htonl(ev->id));
+	}
+	if (rest) {
+		if (has & CT_HAS_KTIME)
+			mnl_attr_put_u64(nlh, CT_CTA_TIMESTAMP_EVENT, htobe64(ev->ktime));
+		if (ev->extra_len) {
+			memcpy((char *)nlh + nlh->nlmsg_len, ev->extra, ev->extra_len);
+			nlh->nlmsg_len += ev->extra_len;
+		}
 	}
 	return nlh;
+}
+
+struct nlmsghdr *ct_encode(const struct ct_event *ev, void *buf)
+{
+	return ct_encode_parts(ev, buf, CT_ENC_ALL);
 }

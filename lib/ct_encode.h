@@ -16,4 +16,13 @@
  * read from the store. */
 struct nlmsghdr *ct_encode(const struct ct_event *ev, void *buf);
 
+/* The two parts of that message, for a reader that builds part of the
+ * conntrack object with nfct_set_attr*() (see ct_format.c). */
+#define CT_ENC_FIELDS	1u	/* tuples, zone, status, timeout, TCP protoinfo, mark, id */
+#define CT_ENC_REST	2u	/* counters, timestamps, event time, ev->extra */
+#define CT_ENC_ALL	(CT_ENC_FIELDS | CT_ENC_REST)
+
+/* As ct_encode(), with only the given parts, in the same order. */
+struct nlmsghdr *ct_encode_parts(const struct ct_event *ev, void *buf, unsigned int parts);
+
 #endif

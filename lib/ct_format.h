@@ -27,6 +27,13 @@ int ct_fmt_open(struct ct_fmt *f);
  * cannot be formatted (reported). */
 int ct_fmt_event(struct ct_fmt *f, const struct ct_event *ev, FILE *out);
 
+struct nf_conntrack;
+
+/* Fills ct (new, empty) with the attributes of ev exactly as
+ * nfct_nlmsg_parse(ct_encode(ev)) would, faster. Returns 0, or -1 when the
+ * library cannot parse them. */
+int ct_fmt_build(const struct ct_event *ev, struct nf_conntrack *ct);
+
 /* Ends the output as conntrack -E did on SIGINT (the XML closing tag) and frees f's resources. */
 void ct_fmt_close(struct ct_fmt *f, FILE *out);
 
