@@ -13,6 +13,7 @@
 #include "filter.h"
 #include "filter_text.h"
 #include "log.h"
+#include "readahead.h"
 #include "store.h"
 
 static const char replay_usage[] =
@@ -105,37 +106,37 @@ static void pace(struct run *r, int64_t t_us)
 	r->prev_us = t_us;
 }
 
-/* Prints the events q selects. Returns 1 when --limit is reached, 0 when
- * they ran out, -1 on an error (reported). */
+/* Prints the events q selects (read ahead on a thread of their own while
+ * this one formats). Returns 1 when --limit is reached, 0 when they ran
+ * out, -1 on an error (reported). */
 static int pass(struct store *st, struct run *r, const struct store_query *q)
 {
-	struct store_cursor *c = store_events(st, q);
-	static struct ct_event ev;
-	int64_t flow;
+	int64_t left = r->flt->limit ? r->flt->limit - r->shown : 0;
+	struct readahead *ra;
+	const struct ra_event *e;
 	int rc = 0;
 
-	if (!c)
+	if (r->flt->limit && left <= 0)
+		return 1;
+	ra = readahead_start(st, q, r->flt, left);
+	if (!ra)
 		return -1;
-	while (!stop_requested && (rc = store_next(c, &ev, &flow)) > 0) {
-		r->last_id = store_cursor_event_id(c);
-		if (!filter_match(r->flt, &ev))
-			continue;
-		if (r->flt->limit && r->shown >= r->flt->limit) {
-			rc = 1;
-			break;
-		}
+	while (!stop_requested && (rc = readahead_next(ra, &e)) > 0) {
+		r->last_id = e->id;
 		r->shown++;
-		pace(r, ev.t_us);
+		pace(r, e->ev.t_us);
 		if (r->json) {
-			ft_event_json(&ev, flow, stdout);
-		} else if (ct_fmt_event(r->fmt, &ev, stdout)) {
+			ft_event_json(&e->ev, e->flow, stdout);
+		} else if (ct_fmt_event(r->fmt, &e->ev, stdout)) {
 			rc = -1;
 			break;
 		}
 		if (r->speed > 0 || r->follow)
 			fflush(stdout);
 	}
-	store_cursor_free(c);
+	readahead_end(ra);
+	if (rc == 0 && r->flt->limit && r->shown >= r->flt->limit)
+		rc = 1;
 	return stop_requested ? 1 : rc;
 }
 
