@@ -37,12 +37,14 @@ static const char *const stmt_sql[STMT_MAX] = {
 		"INSERT OR IGNORE INTO flow_keys (kind, val, rng) VALUES (?,?,?)",
 	[STMT_BLOCK_INSERT] =
 		"INSERT INTO event_blocks (session, first_event, n, first_us, last_us, min_flow,"
-		" max_flow, bloom, data) VALUES (?2, (SELECT coalesce(max(first_event + n), 1) FROM"
+		" max_flow) VALUES (?2, (SELECT coalesce(max(first_event + n), 1) FROM"
 		" (SELECT first_event, n FROM event_blocks ORDER BY id DESC LIMIT 1)),"
-		" ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+		" ?3, ?4, ?5, ?6, ?7)",
 	[STMT_BLOCK_UPDATE] =
 		"UPDATE event_blocks SET n = ?3, first_us = ?4, last_us = ?5, min_flow = ?6,"
-		" max_flow = ?7, bloom = ?8, data = ?9 WHERE id = ?1 AND session = ?2",
+		" max_flow = ?7 WHERE id = ?1 AND session = ?2",
+	[STMT_DATA_PUT] =
+		"INSERT OR REPLACE INTO event_data (id, bloom, data) VALUES (?,?,?)",
 	[STMT_GAP_INSERT] =
 		"INSERT INTO gaps (session, t_us, kind, lost) VALUES (?,?,?,?)",
 	[STMT_UNPARSED_INSERT] =

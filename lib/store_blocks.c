@@ -45,7 +45,7 @@ void store_close_block(struct store *st)
 
 int store_flush_block(struct store *st)
 {
-	sqlite3_stmt *s;
+	sqlite3_stmt *s, *d;
 	uint8_t *bloom, *data;
 	size_t blen, dlen;
 	int rc;
@@ -53,16 +53,9 @@ int store_flush_block(struct store *st)
 	if (!st->blk.n || st->blk.n == st->blk_written)
 		return 0;
 	s = store_stmt(st, st->blk_row ? STMT_BLOCK_UPDATE : STMT_BLOCK_INSERT);
-	if (!s)
+	d = store_stmt(st, STMT_DATA_PUT);
+	if (!s || !d)
 		return -1;
-	blen = evblock_bloom(&st->blk, &bloom);
-	if (!bloom)
-		return -1;
-	data = evblock_pack(&st->blk, &dlen);
-	if (!data) {
-		free(bloom);
-		return -1;
-	}
 	sqlite3_bind_int64(s, 1, st->blk_row);
 	sqlite3_bind_int64(s, 2, st->blk_session);
 	sqlite3_bind_int64(s, 3, st->blk.n);
@@ -70,8 +63,6 @@ int store_flush_block(struct store *st)
 	sqlite3_bind_int64(s, 5, st->blk.max_t);
 	sqlite3_bind_int64(s, 6, st->blk.min_flow);
 	sqlite3_bind_int64(s, 7, st->blk.max_flow);
-	sqlite3_bind_blob(s, 8, bloom, (int)blen, free);
-	sqlite3_bind_blob(s, 9, data, (int)dlen, free);
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
@@ -82,6 +73,22 @@ int store_flush_block(struct store *st)
 	else if (sqlite3_changes(st->db) != 1)
 		return log_error("internal error: event block %lld vanished",
 				 (long long)st->blk_row);
+	blen = evblock_bloom(&st->blk, &bloom);
+	if (!bloom)
+		return -1;
+	data = evblock_pack(&st->blk, &dlen);
+	if (!data) {
+		free(bloom);
+		return -1;
+	}
+	sqlite3_bind_int64(d, 1, st->blk_row);
+	sqlite3_bind_blob(d, 2, bloom, (int)blen, free);
+	sqlite3_bind_blob(d, 3, data, (int)dlen, free);
+	rc = sqlite3_step(d);
+	sqlite3_reset(d);
+	sqlite3_clear_bindings(d);
+	if (rc != SQLITE_DONE)
+		return store_fail(st, "cannot store events");
 	st->blk_written = st->blk.n;
 	return 0;
 }

@@ -42,7 +42,10 @@ struct store_cursor {
 	size_t nslots;
 	size_t nfree;			/* entries removed (their slots hold tombstones) */
 	sqlite3_stmt *prefetch;		/* unfiltered: the next flows from an id */
-	sqlite3_stmt *blocks;
+	sqlite3_stmt *blocks;		/* the blocks' headers (SQLite reads every
+					 * column a statement returns: their
+					 * blobs come apart, by id) */
+	sqlite3_stmt *bloom_stmt, *data_stmt;
 	uint8_t *data;			/* the current block's records */
 	size_t dlen, dcap;
 	struct evblock_reader rd;

@@ -235,7 +235,7 @@ static int prepare_blocks(struct store_cursor *c)
 			hi = b;
 	}
 	snprintf(sql, sizeof(sql),
-		 "SELECT id, first_event, n, min_flow, max_flow, first_us, last_us, bloom, data"
+		 "SELECT id, first_event, n, min_flow, max_flow, first_us, last_us"
 		 " FROM event_blocks WHERE last_us >= ?1 AND first_us <= ?2"
 		 " AND first_event + n > ?3%s%s ORDER BY id",
 		 /* ids and first_event grow together: the block of event ?3, found
@@ -274,19 +274,41 @@ struct store_cursor *store_events(struct store *st, const struct store_query *q)
 }
 
 /* For a selective query: may the block hold an event of one of its flows? */
-static int block_wanted(const struct store_cursor *c, sqlite3_stmt *s)
+/* Runs the one-column statement *s (prepared from sql on first use) for
+ * block id. Returns SQLITE_ROW with the column ready, or another code. */
+static int block_column(struct store_cursor *c, sqlite3_stmt **s, const char *sql, int64_t id)
 {
+	if (!*s && sqlite3_prepare_v2(store_db(c->st), sql, -1, s, NULL) != SQLITE_OK)
+		return SQLITE_ERROR;
+	sqlite3_reset(*s);
+	sqlite3_bind_int64(*s, 1, id);
+	return sqlite3_step(*s);
+}
+
+/* For a selective query: may the block hold an event of one of its flows?
+ * Its id range and time span first, then its Bloom filter, read only then.
+ * Returns 1, 0, or -1 (reported). */
+static int block_wanted(struct store_cursor *c, sqlite3_stmt *s)
+{
+	int64_t id = sqlite3_column_int64(s, 0);
 	int64_t min_flow = sqlite3_column_int64(s, 3), max_flow = sqlite3_column_int64(s, 4);
 	int64_t t0 = sqlite3_column_int64(s, 5), t1 = sqlite3_column_int64(s, 6);
-	const uint8_t *bloom = sqlite3_column_blob(s, 7);
-	size_t blen = sqlite3_column_bytes(s, 7), i;
+	int have_bloom = 0;
+	size_t i;
 
 	for (i = 0; i < c->nsel; i++) {
 		const struct cflow *f = &c->sel[i];
 
 		if (f->id < min_flow || f->id > max_flow || f->last_us < t0 || f->first_us > t1)
 			continue;
-		if (evblock_bloom_has(bloom, blen, f->id))
+		if (!have_bloom) {
+			if (block_column(c, &c->bloom_stmt, "SELECT bloom FROM event_data"
+					 " WHERE id = ?", id) != SQLITE_ROW)
+				return store_fail(c->st, "cannot read events");
+			have_bloom = 1;
+		}
+		if (evblock_bloom_has(sqlite3_column_blob(c->bloom_stmt, 0),
+				      sqlite3_column_bytes(c->bloom_stmt, 0), f->id))
 			return 1;
 	}
 	return 0;
@@ -299,19 +321,22 @@ static int next_block(struct store_cursor *c)
 	int rc;
 
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const void *p;
-		int n;
+		int64_t id = sqlite3_column_int64(s, 0);
+		int wanted = c->selective ? block_wanted(c, s) : 1;
+		sqlite3_stmt *d;
 
-		if (c->selective && !block_wanted(c, s))
+		if (wanted < 0)
+			return -1;
+		if (!wanted)
 			continue;
-		n = sqlite3_column_bytes(s, 8);
-		p = sqlite3_column_blob(s, 8);
-		if (evblock_unpack(p, n, &c->data, &c->dcap, &c->dlen))
-			return log_error("event block %lld is damaged",
-					 (long long)sqlite3_column_int64(s, 0));
-		if (evblock_reader_init(&c->rd, c->data, c->dlen))
-			return log_error("event block %lld is damaged",
-					 (long long)sqlite3_column_int64(s, 0));
+		if (block_column(c, &c->data_stmt, "SELECT data FROM event_data WHERE id = ?",
+				 id) != SQLITE_ROW)
+			return store_fail(c->st, "cannot read events");
+		d = c->data_stmt;
+		if (evblock_unpack(sqlite3_column_blob(d, 0), sqlite3_column_bytes(d, 0), &c->data,
+				   &c->dcap, &c->dlen) ||
+		    evblock_reader_init(&c->rd, c->data, c->dlen))
+			return log_error("event block %lld is damaged", (long long)id);
 		c->first_event = sqlite3_column_int64(s, 1);
 		c->idx = 0;
 		return 1;
@@ -388,6 +413,8 @@ void store_cursor_free(struct store_cursor *c)
 	sqlite3_finalize(c->s);
 	free(c->ids);
 	sqlite3_finalize(c->blocks);
+	sqlite3_finalize(c->bloom_stmt);
+	sqlite3_finalize(c->data_stmt);
 	sqlite3_finalize(c->prefetch);
 	free(c->data);
 	free(c->fl);

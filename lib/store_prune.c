@@ -106,6 +106,8 @@ int store_prune_step(struct store *st, int64_t before_us, int limit, int64_t now
 		"INSERT INTO prune_blocks SELECT id, n FROM event_blocks WHERE ?1 ORDER BY id LIMIT ?2";
 	static const char del_blocks[] =
 		"DELETE FROM event_blocks WHERE id IN (SELECT id FROM prune_blocks)";
+	static const char del_data[] =
+		"DELETE FROM event_data WHERE id IN (SELECT id FROM prune_blocks)";
 	int by_size = before_us == INT64_MAX;
 	int64_t n, before = before_us;
 
@@ -120,7 +122,7 @@ int store_prune_step(struct store *st, int64_t before_us, int limit, int64_t now
 	if (change(st, by_size ? first_blocks : old_blocks, by_size ? 1 : before_us,
 		   by_size || limit < 100 ? 1 : limit / 100) < 0 ||
 	    (n = one_value(st, "SELECT coalesce(sum(n), 0) FROM prune_blocks")) < 0 ||
-	    change(st, del_blocks, 0, 0) < 0)
+	    change(st, del_blocks, 0, 0) < 0 || change(st, del_data, 0, 0) < 0)
 		goto fail;
 	r->events = n;
 	/* a size limit: the flows that ended before what is left of the events */

@@ -105,7 +105,12 @@ CREATE TABLE event_blocks (
   first_us    INTEGER NOT NULL,        -- earliest receive time in the block
   last_us     INTEGER NOT NULL,        -- latest
   min_flow    INTEGER NOT NULL,        -- smallest and largest flow id in it
-  max_flow    INTEGER NOT NULL,
+  max_flow    INTEGER NOT NULL
+);
+-- Each block's Bloom filter and records, apart from the headers so that
+-- finding the blocks of a time or a flow reads small rows only.
+CREATE TABLE event_data (
+  id          INTEGER PRIMARY KEY,     -- the block's id
   bloom       BLOB NOT NULL,           -- Bloom filter of its flow ids (lib/evblock.c)
   data        BLOB NOT NULL            -- the records
 );
