@@ -238,10 +238,47 @@ static int has_keys(const struct store_query *q)
 	return q->src.len || q->dst.len || (q->pf & STORE_PF_DPORT);
 }
 
+/* Appends the ranges where flow_keys lists, for some duration class d (a
+ * duration of d digits, under 10^d µs), an ended flow that started in
+ * [lo - 10^d, hi]: those that may hold a flow alive in [lo, hi] that ended.
+ * An open bound (INT64_MIN, INT64_MAX) makes the ranges open. */
+static void span_ranges(struct qbuf *b, int64_t lo, int64_t hi)
+{
+	int64_t p = 1, from;
+	int d;
+
+	for (d = 1; d <= 20; d++) {
+		/* 10^d; from 10^19 on, no lower bound (int64 ends there) */
+		p = d <= 18 ? p * 10 : INT64_MAX;
+		from = p == INT64_MAX || lo < p ? 0 : lo - p;
+		if (d > 1)
+			add(b, " UNION ");
+		add_int(b, "SELECT rng FROM flow_keys WHERE kind = 4 AND val BETWEEN ?",
+			((int64_t)d << 44) + (from >> 20));
+		add_int(b, " AND ?", ((int64_t)d << 44) + ((hi < 0 ? 0 : hi) >> 20));
+	}
+}
+
+/* The time window q asks for flows (alive at --at, or within --since and
+ * --until); returns 0 when it asks none. */
+static int flow_window(const struct store_query *q, int64_t *lo, int64_t *hi)
+{
+	if (q->pf & STORE_PF_AT) {
+		*lo = *hi = q->at_us;
+		return 1;
+	}
+	if (!(q->pf & (STORE_PF_SINCE | STORE_PF_UNTIL)))
+		return 0;
+	*lo = q->pf & STORE_PF_SINCE ? q->since_us : INT64_MIN;
+	*hi = q->pf & STORE_PF_UNTIL ? q->until_us : INT64_MAX;
+	return 1;
+}
+
 /* The ranges holding a flow with every key q names (their intersection). */
 static void key_ranges(struct qbuf *b, const struct store_query *q)
 {
 	const char *sep = "";
+	int64_t lo, hi;
 
 	if (q->src.len) {
 		keys_addr(b, 1, &q->src);
@@ -256,31 +293,25 @@ static void key_ranges(struct qbuf *b, const struct store_query *q)
 		add(b, sep);
 		add_int(b, "SELECT rng FROM flow_keys WHERE kind = 3 AND val = ?", q->dport);
 	}
+	/* and, with a time window, those that may hold a flow alive in it:
+	 * ended (by duration class) or still open */
+	if (flow_window(q, &lo, &hi)) {
+		add(b, " INTERSECT SELECT * FROM (");
+		span_ranges(b, lo, hi);
+		add_int(b, " UNION SELECT (id - 1) >> 10 FROM flows WHERE end_dur IS NULL"
+			" AND first_us <= ?)", hi);
+	}
 }
 
 /* Flows alive in [lo, hi], as a list of ids: the open ones started by hi
- * (index flows_open), and in the ranges where flow_keys lists, for a
- * duration class d (a duration of d digits, under 10^d µs), an ended flow
- * started in [lo - 10^d, hi], those alive then. So the rows read stay near
- * the answer even in the middle of a long history. An open bound
- * (INT64_MIN, INT64_MAX) makes the ranges open. */
+ * (index flows_open), and those alive then in the ranges of span_ranges().
+ * So the rows read stay near the answer even in the middle of a long
+ * history. */
 static void alive_by_keys(struct qbuf *b, int64_t lo, int64_t hi)
 {
-	int64_t p = 1, from;
-	int d;
-
 	add_int(b, " AND f.id IN (SELECT id FROM flows WHERE end_dur IS NULL AND first_us <= ?", hi);
 	add(b, " UNION ALL SELECT f2.id FROM (");
-	for (d = 1; d <= 20; d++) {
-		/* 10^d; from 10^19 on, no lower bound (int64 ends there) */
-		p = d <= 18 ? p * 10 : INT64_MAX;
-		from = p == INT64_MAX || lo < p ? 0 : lo - p;
-		if (d > 1)
-			add(b, " UNION ");
-		add_int(b, "SELECT rng FROM flow_keys WHERE kind = 4 AND val BETWEEN ?",
-			((int64_t)d << 44) + (from >> 20));
-		add_int(b, " AND ?", ((int64_t)d << 44) + ((hi < 0 ? 0 : hi) >> 20));
-	}
+	span_ranges(b, lo, hi);
 	add(b, ") k CROSS JOIN flows f2 ON f2.id BETWEEN (k.rng << 10) + 1 AND (k.rng << 10) + 1024");
 	add_int(b, " WHERE f2.end_us >= ?", lo);
 	add_int(b, " AND f2.first_us <= ?)", hi);
