@@ -282,6 +282,20 @@ int store_compact(struct store *st)
 	return exec(st, "PRAGMA auto_vacuum = INCREMENTAL; VACUUM", "cannot compact the database");
 }
 
+int store_one_int(struct store *st, const char *sql, const char *what, int64_t *v)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return store_fail(st, what);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : store_fail(st, what);
+}
+
 struct sqlite3 *store_db(struct store *st)
 {
 	return st->db;

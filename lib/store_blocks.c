@@ -5,32 +5,19 @@
 #include "log.h"
 #include "store_internal.h"
 
-static int64_t one_int(struct store *st, const char *sql, int64_t *v)
-{
-	sqlite3_stmt *s;
-	int rc;
-
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
-		return store_fail(st, "cannot read the database");
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		*v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return rc == SQLITE_ROW ? 0 : store_fail(st, "cannot read the database");
-}
-
 int store_blocks_begin(struct store *st)
 {
 	int64_t last = 0;
 
 	/* ids never come back: AUTOINCREMENT's sequence remembers the largest */
-	if (one_int(st, "SELECT max(coalesce((SELECT max(id) FROM flows), 0),"
-		    " coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'flows'), 0)) + 1",
-		    &st->next_flow))
+	if (store_one_int(st, "SELECT max(coalesce((SELECT max(id) FROM flows), 0),"
+			  " coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'flows'), 0)) + 1",
+			  "cannot begin a transaction", &st->next_flow))
 		return -1;
 	/* another writer (an import) added a block since: ours stays as it is */
 	if (st->blk_row &&
-	    (one_int(st, "SELECT coalesce(max(id), 0) FROM event_blocks", &last) ||
+	    (store_one_int(st, "SELECT coalesce(max(id), 0) FROM event_blocks",
+			   "cannot begin a transaction", &last) ||
 	     last != st->blk_row))
 		store_close_block(st);
 	return 0;

@@ -72,6 +72,13 @@ int store_fail(struct store *st, const char *what);
 /* Returns the cached statement for id, preparing it on first use; NULL on error. */
 sqlite3_stmt *store_stmt(struct store *st, int id);
 
+/* Runs sql, which returns one integer, into *v. Returns 0 or -1 (reported,
+ * about what). */
+int store_one_int(struct store *st, const char *sql, const char *what, int64_t *v);
+
+/* Reads an optional integer column into *v and sets bit in *has (NULL: neither). */
+void store_read_opt(sqlite3_stmt *s, int col, uint64_t *v, uint32_t *has, uint32_t bit);
+
 /* Reads the 9 tuple columns starting at col (l3, src, dst, sport, dport,
  * itype, icode, iid, zone) into t; proto is left 0. Returns -1 when the
  * stored addresses are not 4 or 16 bytes. */

@@ -6,15 +6,6 @@
 #include "log.h"
 #include "store_internal.h"
 
-/* Reads an optional integer column into *v, setting bit in *has. */
-static void opt(sqlite3_stmt *s, int col, uint64_t *v, uint32_t *has, uint32_t bit)
-{
-	if (sqlite3_column_type(s, col) != SQLITE_NULL) {
-		*v = (uint64_t)sqlite3_column_int64(s, col);
-		*has |= bit;
-	}
-}
-
 int store_migrate_events_to_blocks(struct store *st)
 {
 	static const char sql[] =
@@ -37,22 +28,22 @@ int store_migrate_events_to_blocks(struct store *st)
 		ev.t_us = sqlite3_column_int64(s, 1);
 		ev.type = sqlite3_column_int(s, 2);
 		v = 0;
-		opt(s, 3, &v, &ev.has, CT_HAS_STATUS);
+		store_read_opt(s, 3, &v, &ev.has, CT_HAS_STATUS);
 		ev.status = (uint32_t)v;
-		opt(s, 4, &v, &ev.has, CT_HAS_TIMEOUT);
+		store_read_opt(s, 4, &v, &ev.has, CT_HAS_TIMEOUT);
 		ev.timeout = (uint32_t)v;
-		opt(s, 5, &v, &ev.has, CT_HAS_STATE);
+		store_read_opt(s, 5, &v, &ev.has, CT_HAS_STATE);
 		ev.state = (uint8_t)v;
-		opt(s, 6, &ev.tcpinfo, &ev.has, CT_HAS_TCPINFO);
-		opt(s, 7, &v, &ev.has, CT_HAS_MARK);
+		store_read_opt(s, 6, &ev.tcpinfo, &ev.has, CT_HAS_TCPINFO);
+		store_read_opt(s, 7, &v, &ev.has, CT_HAS_MARK);
 		ev.mark = (uint32_t)v;
-		opt(s, 8, &ev.pkts_orig, &ev.has, CT_HAS_COUNTERS_ORIG);
-		opt(s, 9, &ev.bytes_orig, &ev.has, 0);
-		opt(s, 10, &ev.pkts_reply, &ev.has, CT_HAS_COUNTERS_REPLY);
-		opt(s, 11, &ev.bytes_reply, &ev.has, 0);
-		opt(s, 12, &ev.ts_start, &ev.has, CT_HAS_TS_START);
-		opt(s, 13, &ev.ts_stop, &ev.has, CT_HAS_TS_STOP);
-		opt(s, 14, &ev.ktime, &ev.has, CT_HAS_KTIME);
+		store_read_opt(s, 8, &ev.pkts_orig, &ev.has, CT_HAS_COUNTERS_ORIG);
+		store_read_opt(s, 9, &ev.bytes_orig, &ev.has, 0);
+		store_read_opt(s, 10, &ev.pkts_reply, &ev.has, CT_HAS_COUNTERS_REPLY);
+		store_read_opt(s, 11, &ev.bytes_reply, &ev.has, 0);
+		store_read_opt(s, 12, &ev.ts_start, &ev.has, CT_HAS_TS_START);
+		store_read_opt(s, 13, &ev.ts_stop, &ev.has, CT_HAS_TS_STOP);
+		store_read_opt(s, 14, &ev.ktime, &ev.has, CT_HAS_KTIME);
 		ev.portid = (uint32_t)sqlite3_column_int64(s, 15);
 		if (sqlite3_column_type(s, 16) != SQLITE_NULL)
 			snprintf(ev.progname, sizeof(ev.progname), "%s",

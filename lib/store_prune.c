@@ -26,17 +26,12 @@ static int64_t change(struct store *st, const char *sql, int64_t before_us, int 
 	return sqlite3_changes64(st->db);
 }
 
-static int64_t one_value(struct store *st, const char *sql)
+/* A count, size or time read by sql, or -1 (reported about what). */
+static int64_t one_value(struct store *st, const char *sql, const char *what)
 {
-	sqlite3_stmt *s;
-	int64_t v = -1;
+	int64_t v;
 
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
-		return store_fail(st, "cannot read the database's size");
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return v;
+	return store_one_int(st, sql, what, &v) ? -1 : v;
 }
 
 /* Runs each for every row that rows selects, with that row's columns as
@@ -71,7 +66,7 @@ out:
 static int64_t oldest_event(struct store *st)
 {
 	return one_value(st, "SELECT coalesce(min(first_us), 9223372036854775807)"
-			 " FROM event_blocks");
+			 " FROM event_blocks", "cannot prune");
 }
 
 int store_prune_step(struct store *st, int64_t before_us, int limit, int64_t now_us,
@@ -121,7 +116,7 @@ int store_prune_step(struct store *st, int64_t before_us, int limit, int64_t now
 	/* a size limit goes one block at a time: the flows go with their events */
 	if (change(st, by_size ? first_blocks : old_blocks, by_size ? 1 : before_us,
 		   by_size || limit < 100 ? 1 : limit / 100) < 0 ||
-	    (n = one_value(st, "SELECT coalesce(sum(n), 0) FROM prune_blocks")) < 0 ||
+	    (n = one_value(st, "SELECT coalesce(sum(n), 0) FROM prune_blocks", "cannot prune")) < 0 ||
 	    change(st, del_blocks, 0, 0) < 0 || change(st, del_data, 0, 0) < 0)
 		goto fail;
 	r->events = n;
@@ -178,9 +173,10 @@ fail:
 
 int64_t store_used_bytes(struct store *st)
 {
-	int64_t pages = one_value(st, "PRAGMA page_count");
-	int64_t free_pages = one_value(st, "PRAGMA freelist_count");
-	int64_t size = one_value(st, "PRAGMA page_size");
+	static const char what[] = "cannot read the database's size";
+	int64_t pages = one_value(st, "PRAGMA page_count", what);
+	int64_t free_pages = one_value(st, "PRAGMA freelist_count", what);
+	int64_t size = one_value(st, "PRAGMA page_size", what);
 
 	if (pages < 0 || free_pages < 0 || size < 0)
 		return -1;

@@ -46,8 +46,7 @@ int store_read_reply(sqlite3_stmt *s, int i, const struct ct_tuple *orig, struct
 	return store_read_tuple(s, i, t);
 }
 
-/* Reads an optional integer column into *v and sets bit in *has. */
-static void opt_u64(sqlite3_stmt *s, int col, uint64_t *v, uint32_t *has, uint32_t bit)
+void store_read_opt(sqlite3_stmt *s, int col, uint64_t *v, uint32_t *has, uint32_t bit)
 {
 	if (is_set(s, col)) {
 		*v = (uint64_t)sqlite3_column_int64(s, col);
@@ -188,10 +187,10 @@ int store_next_flow(struct store_cursor *c, struct store_flow *fl)
 		ev->state = sqlite3_column_int(s, F_STATE);
 		ev->has |= CT_HAS_STATE;
 	}
-	opt_u64(s, F_OPKTS, &ev->pkts_orig, &ev->has, CT_HAS_COUNTERS_ORIG);
-	opt_u64(s, F_OBYTES, &ev->bytes_orig, &ev->has, 0);
-	opt_u64(s, F_RPKTS, &ev->pkts_reply, &ev->has, CT_HAS_COUNTERS_REPLY);
-	opt_u64(s, F_RBYTES, &ev->bytes_reply, &ev->has, 0);
+	store_read_opt(s, F_OPKTS, &ev->pkts_orig, &ev->has, CT_HAS_COUNTERS_ORIG);
+	store_read_opt(s, F_OBYTES, &ev->bytes_orig, &ev->has, 0);
+	store_read_opt(s, F_RPKTS, &ev->pkts_reply, &ev->has, CT_HAS_COUNTERS_REPLY);
+	store_read_opt(s, F_RBYTES, &ev->bytes_reply, &ev->has, 0);
 	return 1;
 }
 
