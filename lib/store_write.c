@@ -114,11 +114,34 @@ static int need_txn(struct store *st)
 	return st->in_txn ? 0 : log_error("internal error: a write outside a transaction");
 }
 
-/* Binds the summary of a held flow: the values a flow row keeps up to date. */
+/* Binds v at i when set; else the parameter stays NULL. */
 static void bind_opt64(sqlite3_stmt *s, int i, int set, int64_t v)
 {
 	if (set)
 		sqlite3_bind_int64(s, i, v);
+}
+
+/* Binds the final counters a held flow has (packets and bytes, original then
+ * reply) at i..i+3. */
+static void bind_counters(sqlite3_stmt *s, int i, const struct pflow *p)
+{
+	bind_opt64(s, i, p->has & CT_HAS_COUNTERS_ORIG, (int64_t)p->pkts_orig);
+	bind_opt64(s, i + 1, p->has & CT_HAS_COUNTERS_ORIG, (int64_t)p->bytes_orig);
+	bind_opt64(s, i + 2, p->has & CT_HAS_COUNTERS_REPLY, (int64_t)p->pkts_reply);
+	bind_opt64(s, i + 3, p->has & CT_HAS_COUNTERS_REPLY, (int64_t)p->bytes_reply);
+}
+
+/* Binds a tuple's address family, addresses and ports at i..i+4 (ports
+ * unbound, NULL, for protocols without them). */
+static void bind_addrs(sqlite3_stmt *s, int i, const struct ct_tuple *t)
+{
+	sqlite3_bind_int(s, i, t->l3);
+	sqlite3_bind_blob(s, i + 1, t->src, addr_len(t), SQLITE_STATIC);
+	sqlite3_bind_blob(s, i + 2, t->dst, addr_len(t), SQLITE_STATIC);
+	if (t->has_ports) {
+		sqlite3_bind_int(s, i + 3, t->sport);
+		sqlite3_bind_int(s, i + 4, t->dport);
+	}
 }
 
 /* Binds what flows_more keeps of a tuple (its ICMP fields and zone) at i..i+3. */
@@ -151,13 +174,7 @@ static int write_more(struct store *st, const struct pflow *p)
 	bind_opt64(s, 2, p->has & CT_HAS_ZONE, p->zone);
 	bind_more_tuple(s, 3, &p->orig);
 	if (!mirrored) {
-		sqlite3_bind_int(s, 7, p->reply.l3);
-		sqlite3_bind_blob(s, 8, p->reply.src, addr_len(&p->reply), SQLITE_STATIC);
-		sqlite3_bind_blob(s, 9, p->reply.dst, addr_len(&p->reply), SQLITE_STATIC);
-		if (p->reply.has_ports) {
-			sqlite3_bind_int(s, 10, p->reply.sport);
-			sqlite3_bind_int(s, 11, p->reply.dport);
-		}
+		bind_addrs(s, 7, &p->reply);
 		bind_more_tuple(s, 12, &p->reply);
 	}
 	return run(st, s, "cannot store a flow");
@@ -174,22 +191,13 @@ static int write_new(struct store *st, const struct pflow *p)
 	bind_opt64(s, 3, p->has & CT_HAS_ID, p->ct_id);
 	sqlite3_bind_int(s, 4, p->family);
 	sqlite3_bind_int(s, 5, p->orig.proto);
-	sqlite3_bind_int(s, 6, p->orig.l3);
-	sqlite3_bind_blob(s, 7, p->orig.src, addr_len(&p->orig), SQLITE_STATIC);
-	sqlite3_bind_blob(s, 8, p->orig.dst, addr_len(&p->orig), SQLITE_STATIC);
-	if (p->orig.has_ports) {
-		sqlite3_bind_int(s, 9, p->orig.sport);
-		sqlite3_bind_int(s, 10, p->orig.dport);
-	}
+	bind_addrs(s, 6, &p->orig);
 	sqlite3_bind_int(s, 11, p->origin);
 	sqlite3_bind_int64(s, 12, p->first_us);
 	bind_opt64(s, 13, p->end_kind, p->end_us - p->first_us);
 	bind_opt64(s, 14, p->end_kind, p->end_kind);
 	bind_opt64(s, 15, p->has & CT_HAS_STATE, p->state);
-	bind_opt64(s, 16, p->has & CT_HAS_COUNTERS_ORIG, (int64_t)p->pkts_orig);
-	bind_opt64(s, 17, p->has & CT_HAS_COUNTERS_ORIG, (int64_t)p->bytes_orig);
-	bind_opt64(s, 18, p->has & CT_HAS_COUNTERS_REPLY, (int64_t)p->pkts_reply);
-	bind_opt64(s, 19, p->has & CT_HAS_COUNTERS_REPLY, (int64_t)p->bytes_reply);
+	bind_counters(s, 16, p);
 	bind_opt64(s, 20, p->nevents, p->last_us - p->first_us);
 	sqlite3_bind_int64(s, 21, p->nevents);
 	bind_opt64(s, 22, p->has & CT_HAS_STATUS, p->status);
@@ -215,10 +223,7 @@ static int write_update(struct store *st, const struct pflow *p)
 	bind_opt64(s, 6, p->end_kind, p->end_us);
 	bind_opt64(s, 7, p->end_kind, p->end_kind);
 	bind_opt64(s, 8, p->has & CT_HAS_STATE, p->state);
-	bind_opt64(s, 9, p->has & CT_HAS_COUNTERS_ORIG, (int64_t)p->pkts_orig);
-	bind_opt64(s, 10, p->has & CT_HAS_COUNTERS_ORIG, (int64_t)p->bytes_orig);
-	bind_opt64(s, 11, p->has & CT_HAS_COUNTERS_REPLY, (int64_t)p->pkts_reply);
-	bind_opt64(s, 12, p->has & CT_HAS_COUNTERS_REPLY, (int64_t)p->bytes_reply);
+	bind_counters(s, 9, p);
 	if (run(st, s, "cannot update a flow"))
 		return -1;
 	/* (no row changed: pruned meanwhile) */
