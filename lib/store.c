@@ -10,7 +10,7 @@
 #include "store_internal.h"
 
 extern const char ct_sql_schema[], ct_sql_migrate_2[], ct_sql_migrate_3[], ct_sql_migrate_4[],
-	ct_sql_migrate_5[], ct_sql_migrate_6[];
+	ct_sql_migrate_5[], ct_sql_migrate_6[], ct_sql_migrate_7[];
 
 /* "ctrc": marks a database as ours in its header. */
 #define STORE_APPLICATION_ID 0x63747263
@@ -49,6 +49,10 @@ static const char *const stmt_sql[STMT_MAX] = {
 		"INSERT INTO gaps (session, t_us, kind, lost) VALUES (?,?,?,?)",
 	[STMT_UNPARSED_INSERT] =
 		"INSERT INTO unparsed (session, t_us, msg) VALUES (?,?,?)",
+	[STMT_OPEN_PUT] =
+		"INSERT OR REPLACE INTO open_ranges (rng, first_us, ids) VALUES (?,?,?)",
+	[STMT_OPEN_DEL] =
+		"DELETE FROM open_ranges WHERE rng = ?",
 };
 
 int store_fail(struct store *st, const char *what)
@@ -102,6 +106,7 @@ static const struct {
 	{ 4, ct_sql_migrate_4, NULL },
 	{ 5, ct_sql_migrate_5, NULL },
 	{ 6, ct_sql_migrate_6, store_migrate_events_to_blocks },
+	{ 7, ct_sql_migrate_7, NULL },
 };
 
 /* Sets user_version (PRAGMA takes no bound parameter). */
@@ -168,7 +173,7 @@ static int check_schema(struct store *st, enum store_mode mode)
 				 STORE_SCHEMA_VERSION);
 	if (version < STORE_SCHEMA_VERSION && mode == STORE_WRITE)
 		return migrate(st, version);
-	if (version < 6)	/* events were rows then: only the writer converts them */
+	if (version < STORE_SCHEMA_VERSION)	/* readers open read-only: the writer migrates */
 		return log_error("'%s' has schema version %d, older than this program's %d: bring"
 				 " it up to date with 'ctrecord --db %s --upgrade'", st->path,
 				 version, STORE_SCHEMA_VERSION, st->path);
@@ -242,6 +247,7 @@ struct store *store_open(const char *path, enum store_mode mode)
 		store_close(st);
 		return NULL;
 	}
+	st->open.stale = st->writable;	/* read at the first transaction */
 	return st;
 }
 
@@ -251,10 +257,18 @@ void store_close(struct store *st)
 
 	if (!st)
 		return;
+	if (st->db && !sqlite3_get_autocommit(st->db)) {
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		st->open.stale = 1;
+	}
+	/* the ranges whose flows only ended, written now rather than at a sweep */
+	if (st->db && st->writable && st->open.n && !st->open.stale &&
+	    sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK)
+		sqlite3_exec(st->db, store_open_flush(st, 1) ? "ROLLBACK" : "COMMIT", NULL, NULL,
+			     NULL);
+	store_open_free(st);
 	for (i = 0; i < STMT_MAX; i++)
 		sqlite3_finalize(st->stmt[i]);
-	if (st->db && !sqlite3_get_autocommit(st->db))
-		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	store_drop_flows(st, 1);
 	evblock_free(&st->blk);
 	free(st->keycache);
@@ -317,7 +331,7 @@ int store_begin(struct store *st)
 		return -1;
 	st->in_txn = 1;
 	store_keys_forget(st);
-	if (store_blocks_begin(st)) {
+	if ((st->open.stale && store_open_load(st)) || store_blocks_begin(st)) {
 		store_rollback(st);
 		return -1;
 	}
@@ -332,11 +346,12 @@ void store_rollback(struct store *st)
 	store_drop_flows(st, 0);
 	store_close_block(st);
 	store_keys_forget(st);
+	st->open.stale = 1;	/* it may have marks the database lost */
 }
 
 int store_commit(struct store *st)
 {
-	if (store_flush_flows(st) || store_flush_block(st) ||
+	if (store_flush_flows(st) || store_flush_block(st) || store_open_flush(st, 0) ||
 	    exec(st, "COMMIT", "cannot commit"))
 		return -1;
 	st->in_txn = 0;

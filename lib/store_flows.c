@@ -9,7 +9,8 @@ int store_each_open_flow(struct store *st, store_open_flow_cb cb, void *data)
 {
 	static const char sql[] =
 		"SELECT f.id, f.family, f.proto, f.ct_id, m.zone, " STORE_TUPLE_COLS ", f.first_us"
-		" FROM " STORE_FLOWS_FROM " WHERE f.end_dur IS NULL";
+		" FROM open_flow_ids o CROSS JOIN flows f ON f.id = o.id"
+		" LEFT JOIN flows_more m ON m.id = f.id WHERE f.end_dur IS NULL ORDER BY f.id";
 	static struct ct_event ev;
 	sqlite3_stmt *s;
 	int rc, failed = 0;

@@ -16,6 +16,8 @@ enum {
 	STMT_DATA_PUT,
 	STMT_GAP_INSERT,
 	STMT_UNPARSED_INSERT,
+	STMT_OPEN_PUT,
+	STMT_OPEN_DEL,
 	STMT_MAX
 };
 
@@ -33,6 +35,15 @@ struct pflow {
 	uint16_t zone;
 	uint8_t state;
 	uint64_t pkts_orig, bytes_orig, pkts_reply, bytes_reply;
+};
+
+/* The open flows as the writer knows them (lib/store_open.c): ranges of
+ * flow ids in order, each with a bit per flow. */
+struct store_openset {
+	struct orange *r;
+	size_t n, cap;
+	int64_t swept_us;	/* when every changed range was last written */
+	int stale;		/* a rollback: reload before the next write */
 };
 
 struct store {
@@ -57,6 +68,7 @@ struct store {
 	uint32_t blk_written;	/* records in the row as last written */
 
 	void *keycache;		/* keys written in this transaction (lib/store_keys.c) */
+	struct store_openset open;
 };
 
 /* A flow's columns come from flows f and, when it has such a row, flows_more m. */
@@ -118,6 +130,18 @@ void store_close_block(struct store *st);
  * being filled is still the last one (else a new one starts). Returns 0 or -1. */
 int store_blocks_begin(struct store *st);
 
+/* The open-flow set. store_open_add() lists flow id (which started at
+ * first_us) as open, store_open_end() as ended. store_open_flush() writes the
+ * rows of the ranges with a new open flow, and of every changed range when
+ * all is set or when the last such sweep is 10 s old (until then a row may
+ * still list flows that ended). store_open_load() reads the set from
+ * open_ranges, keeping only flows still open. Those returning int return 0
+ * or -1 (reported). store_open_free() frees it. */
+int store_open_add(struct store *st, int64_t id, int64_t first_us);
+void store_open_end(struct store *st, int64_t id);
+int store_open_flush(struct store *st, int all);
+int store_open_load(struct store *st);
+void store_open_free(struct store *st);
 /* Version 5 to 6: packs table events into event_blocks, then drops it. */
 int store_migrate_events_to_blocks(struct store *st);
 

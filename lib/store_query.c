@@ -298,18 +298,19 @@ static void key_ranges(struct qbuf *b, const struct store_query *q)
 	if (flow_window(q, &lo, &hi)) {
 		add(b, " INTERSECT SELECT * FROM (");
 		span_ranges(b, lo, hi);
-		add_int(b, " UNION SELECT (id - 1) >> 10 FROM flows WHERE end_dur IS NULL"
-			" AND first_us <= ?)", hi);
+		add_int(b, " UNION SELECT rng FROM open_ranges WHERE first_us <= ?)", hi);
 	}
 }
 
 /* Flows alive in [lo, hi], as a list of ids: the open ones started by hi
- * (index flows_open), and those alive then in the ranges of span_ranges().
+ * (listed in open_ranges), and those alive then in the ranges of span_ranges().
  * So the rows read stay near the answer even in the middle of a long
  * history. */
 static void alive_by_keys(struct qbuf *b, int64_t lo, int64_t hi)
 {
-	add_int(b, " AND f.id IN (SELECT id FROM flows WHERE end_dur IS NULL AND first_us <= ?", hi);
+	add_int(b, " AND f.id IN (SELECT f3.id FROM open_flow_ids o CROSS JOIN flows f3"
+		" ON f3.id = o.id WHERE o.range_first_us <= ?", hi);
+	add_int(b, " AND f3.end_dur IS NULL AND f3.first_us <= ?", hi);
 	add(b, " UNION ALL SELECT f2.id FROM (");
 	span_ranges(b, lo, hi);
 	add(b, ") k CROSS JOIN flows f2 ON f2.id BETWEEN (k.rng << 10) + 1 AND (k.rng << 10) + 1024");
@@ -391,7 +392,7 @@ sqlite3_stmt *store_query_prepare(struct store *st, const struct store_query *q,
 		goto out;
 	/* A flow id is one row; an address or a port picks the ranges of flow
 	 * ids that flow_keys lists for it (the conditions then check each row);
-	 * a time condition alone lists ids through flow_keys and flows_open. */
+	 * a time condition alone lists ids through flow_keys and open_ranges. */
 	by_keys = !(q->pf & STORE_PF_FLOW) && has_keys(q);
 	add(b, head);
 	if (by_keys) {

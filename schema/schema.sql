@@ -1,4 +1,4 @@
--- The ctrecord database, schema version 6: sessions, flows, blocks of their events, gaps.
+-- The ctrecord database, schema version 7: sessions, flows, blocks of their events, gaps.
 -- Owned by lib/store.c; PRAGMA user_version holds the version.
 
 -- One recorder run or one import.
@@ -47,8 +47,22 @@ CREATE TABLE flows (
   -- the last event's receive time
   last_us     INTEGER GENERATED ALWAYS AS (first_us + last_dur) VIRTUAL
 );
--- Open flows, for "alive at T" (a flow leaves it when it ends).
-CREATE INDEX flows_open ON flows(first_us) WHERE end_dur IS NULL;
+-- Open flows, for "alive at T" (version 7): per range of 1024 flow ids, a
+-- JSON array of the offsets (id - 1) & 1023 of its flows that had no end when
+-- the row was written. A superset: a flow enters in the transaction that
+-- stores it, but a flow that ends leaves only when its range is next written
+-- (within seconds, lib/store_open.c), so readers check end_dur IS NULL. One
+-- row per range rather than an index entry per flow: ending a flow costs no
+-- index write.
+CREATE TABLE open_ranges (
+  rng         INTEGER PRIMARY KEY,     -- (id - 1) >> 10
+  first_us    INTEGER NOT NULL,        -- at most the first_us of any flow listed
+  ids         TEXT NOT NULL            -- e.g. [0,1,5]
+);
+-- The flow ids open_ranges lists (candidates: check end_dur IS NULL).
+CREATE VIEW open_flow_ids AS
+  SELECT (o.rng << 10) + 1 + j.value AS id, o.first_us AS range_first_us
+  FROM open_ranges o, json_each(o.ids) j;
 
 -- The rest of a flow's tuples, for the flows that have any of it (version 6).
 -- No row: no zone, no ICMP fields, no tuple zones, and a mirrored reply.

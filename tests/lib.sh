@@ -193,6 +193,18 @@ check_flow_keys() {
 		fail "flow_keys of $1: $missing keys missing, $extra too many"
 }
 
+# check_open_ranges DB [exact]: every flow without an end is listed in
+# open_ranges (lib/store_open.c); with exact (after a clean stop), no other is.
+check_open_ranges() {
+	local missing extra=0
+	missing=$(sqlite3 -readonly "$1" "SELECT count(*) FROM flows WHERE end_dur IS NULL
+		AND id NOT IN (SELECT id FROM open_flow_ids)")
+	[ "${2:-}" = exact ] && extra=$(sqlite3 -readonly "$1" "SELECT count(*) FROM open_flow_ids
+		WHERE id NOT IN (SELECT id FROM flows WHERE end_dur IS NULL)")
+	[ "$missing" = 0 ] && [ "$extra" = 0 ] ||
+		fail "open_ranges of $1: $missing open flows missing, $extra listed too many"
+}
+
 # nsubscribed: netlink sockets in the namespace subscribed to conntrack events.
 nsubscribed() { in_ns awk '$2 == 12 && $4 != "00000000"' /proc/net/netlink | wc -l; }
 

@@ -35,6 +35,7 @@ for k in $(seq 1 $KILLS); do
 	ok=$(sqlite3 -readonly "$DB" "PRAGMA integrity_check")
 	[ "$ok" = ok ] || fail "integrity_check after kill $k: $ok"
 	check_flow_keys "$DB"
+	check_open_ranges "$DB"
 	# What was committed before the kill must still be there, unchanged, later.
 	events_of "$DB" >"$TMP/committed.$k"
 	maxid[$k]=$(tail -n 1 "$TMP/committed.$k" | cut -d' ' -f1)
@@ -50,6 +51,7 @@ wait_until 10 eval "[ \$(sqlite3 '$DB' 'SELECT count(*) FROM flows WHERE o_dport
 	fail "the DESTROY events of the long-lived flows did not reach their first flows"
 stop_bg rec TERM 20 || fail "ctrecord did not stop"
 [ "$BG_STATUS" = 0 ] || fail "ctrecord exited $BG_STATUS"
+check_open_ranges "$DB" exact
 
 for k in $(seq 1 $KILLS); do
 	events_of "$DB" | awk -v m="${maxid[$k]}" '$1 <= m' >"$TMP/still.$k"

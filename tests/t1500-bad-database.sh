@@ -46,9 +46,12 @@ sqlite3 old.db "PRAGMA application_id = 1668575843;
 	INSERT INTO flows (id, session, family, proto, o_l3, o_src, o_dst, o_sport, o_dport, r_l3,
 	  r_src, r_dst, r_sport, r_dport, origin, first_us, end_us, end_kind)
 	VALUES (1, 1, 2, 17, 2, x'0a000001', x'0a000002', 1000, 53, 2, x'0a000002', x'0a000001',
-	  53, 1000, 0, 1795000000000000, 1795000001000000, 1);
+	  53, 1000, 0, 1795000000000000, 1795000001000000, 1),
+	  (2, 1, 2, 17, 2, x'0a000003', x'0a000002', 1001, 53, 2, x'0a000002', x'0a000003',
+	  53, 1001, 0, 1795000002000000, NULL, NULL);
 	INSERT INTO events (flow, t_us, type, status, timeout, session) VALUES
-	  (1, 1795000000000000, 1, 8, 30, 1), (1, 1795000001000000, 3, 8, NULL, 1);
+	  (1, 1795000000000000, 1, 8, 30, 1), (1, 1795000001000000, 3, 8, NULL, 1),
+	  (2, 1795000002000000, 1, 8, 30, 1);
 	PRAGMA user_version = 5"
 before=$(fingerprint old.db)
 expect_error "older schema (ctquery)" "schema version 5, older .*ctrecord --db old.db --upgrade" \
@@ -59,8 +62,13 @@ expect_error "older schema (ctquery)" "schema version 5, older .*ctrecord --db o
 cat >expected <<-'EOF'
 	    [NEW] udp      17 30 src=10.0.0.1 dst=10.0.0.2 sport=1000 dport=53 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=53 dport=1000
 	[DESTROY] udp      17 src=10.0.0.1 dst=10.0.0.2 sport=1000 dport=53 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=53 dport=1000
+	    [NEW] udp      17 30 src=10.0.0.3 dst=10.0.0.2 sport=1001 dport=53 [UNREPLIED] src=10.0.0.2 dst=10.0.0.3 sport=53 dport=1001
 	EOF
 test_cmp expected replayed
+# the open flow is still found open (listed in open_ranges since version 7)
+check_open_ranges old.db exact
+[ "$("$BIN/ctquery" --db old.db list --at @1795000003 -o json | wc -l)" = 1 ] ||
+	fail "the open flow is not alive after the upgrade"
 [ "$(sqlite3 old.db "PRAGMA auto_vacuum")" = 2 ] || fail "--upgrade left auto_vacuum off"
 say "schema 5: ctquery asks for --upgrade; after it, the events replay as stored"
 

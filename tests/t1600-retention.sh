@@ -24,6 +24,7 @@ DB=$TMP/age.db
 test_cmp new.log replayed.log
 [ "$(q "PRAGMA integrity_check")" = ok ] || fail "age: integrity_check"
 check_flow_keys "$DB"
+check_open_ranges "$DB" exact
 say "--retain 30d: the 40-day-old copy went (5 flows, 24 events), the recent one replays unchanged"
 
 # By size: 20,000 flows, then --max-size well below: the oldest go first.
@@ -46,6 +47,7 @@ left=$(q "SELECT count(*) FROM flows")
 	fail "size: a flow older than the pruned span survived"
 [ "$(q "PRAGMA integrity_check")" = ok ] || fail "size: integrity_check"
 check_flow_keys "$DB"
+check_open_ranges "$DB" exact
 say "--max-size $max (of $before): $left flows left, the newest, $used bytes in use"
 
 # While recording: flows that ended 2 s ago go; the recorder loses nothing.

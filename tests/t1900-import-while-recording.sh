@@ -45,4 +45,5 @@ n=$("$BIN/ctquery" --db "$DB" replay -o json -e UPDATE --session "$(sqlite3 -rea
 [ "$(sqlite3 -readonly "$DB" "SELECT count(*) FROM gaps WHERE kind = 'enobufs'")" = 0 ] || fail "events were lost"
 [ "$(sqlite3 -readonly "$DB" "PRAGMA integrity_check")" = ok ] || fail "integrity_check"
 check_flow_keys "$DB"
+check_open_ranges "$DB" exact
 say "1400 of 1400 live events recorded beside 1,000,000 imported ones"

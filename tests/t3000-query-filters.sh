@@ -71,6 +71,7 @@ mixed_traffic
 expire_all "$TMP/all.ct"
 stop_bg rec TERM 10 || fail "ctrecord ignored SIGTERM"
 check_flow_keys "$TMP/flows.db"
+check_open_ranges "$TMP/flows.db" exact
 [ "$BG_STATUS" = 0 ] || fail "ctrecord exited with $BG_STATUS"
 for n in $names; do
 	stop_bg "ct_$n" INT 5 || fail "conntrack -E ($n) ignored SIGINT"

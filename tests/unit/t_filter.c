@@ -168,7 +168,10 @@ static int add_flows(struct store *st, int n)
 		" SELECT 1, 2, 17, 2, x'7f000001', x'7f000001', 0,"
 		" (1000 + i) * 1000000, CASE WHEN i > %d THEN NULL ELSE 10000000 END,"
 		" CASE WHEN i > %d THEN NULL ELSE 1 END FROM k;"
-		"INSERT INTO flow_keys SELECT DISTINCT kind, val, rng FROM flow_keys_of", n, n - 5, n - 5);
+		"INSERT INTO flow_keys SELECT DISTINCT kind, val, rng FROM flow_keys_of;"
+		"INSERT INTO open_ranges SELECT (id - 1) >> 10, min(first_us),"
+		" json_group_array((id - 1) & 1023)"
+		" FROM flows WHERE end_dur IS NULL GROUP BY 1", n, n - 5, n - 5);
 	int rc = sql ? sqlite3_exec(store_db(st), sql, NULL, NULL, NULL) : SQLITE_NOMEM;
 
 	sqlite3_free(sql);
@@ -189,7 +192,7 @@ static int64_t nflows(struct store *st, const struct store_query *q)
 }
 
 /* --at, --since and --until on flows: served by flow_keys (one range per
- * duration class) and flows_open wherever the instant lies, never by a scan
+ * duration class) and open_ranges wherever the instant lies, never by a scan
  * of flows. */
 static void test_time_plans(const char *path)
 {
