@@ -233,10 +233,20 @@ static int write_update(struct store *st, const struct pflow *p)
 		store_keys_end(st, p->id, p->first_us, p->end_us) : 0;
 }
 
+static int by_id(const void *a, const void *b)
+{
+	const struct pflow *x = a, *y = b;
+
+	return (x->id > y->id) - (x->id < y->id);
+}
+
 int store_flush_flows(struct store *st)
 {
 	size_t i;
 
+	/* In id order: neighbours in the table are written one after the
+	 * other (the hash slots are forgotten below). */
+	qsort(st->pf, st->npf, sizeof(*st->pf), by_id);
 	for (i = 0; i < st->npf; i++) {
 		const struct pflow *p = &st->pf[i];
 
