@@ -110,10 +110,16 @@ static void test_text(void)
 
 struct mem { const char *p; size_t left; };
 
+static size_t read_chunk;	/* bytes mem_read gives at most per call; 0: all asked */
+static long last_line;		/* the line import_xml_next last reported */
+
 static int mem_read(void *ctx, char *buf, int len)
 {
 	struct mem *m = ctx;
 	size_t n = m->left < (size_t)len ? m->left : (size_t)len;
+
+	if (read_chunk && n > read_chunk)
+		n = read_chunk;
 
 	memcpy(buf, m->p, n);
 	m->p += n;
@@ -143,6 +149,7 @@ static int xml_run(const char *doc, const char *opts, char *out, size_t size,
 		}
 	}
 	import_xml_free(x);
+	last_line = line;
 	return r < 0 ? -1 : n;
 }
 
@@ -201,11 +208,55 @@ static void test_xml(void)
 	xml_bad(big, NULL);
 }
 
+/* `conntrack -E -o xml >>FILE` run twice: documents one after the other,
+ * the first closed or cut off; wherever the input's reads split them. */
+static void test_xml_joined(void)
+{
+	static char doc[3 * 65536], out[65536];
+	struct import_err e = { "" };
+	size_t pad, chunks[] = { 0, 1, 7, 4096 }, c;
+	int n;
+
+	snprintf(doc, sizeof(doc), HDR F1 "\n</conntrack>\n" HDR F2 "\n</conntrack>\n");
+	CHECK(xml_run(doc, "xml", out, sizeof(out), &e) == 2 && !strcmp(out, F1 "\n" F2 "\n"));
+	snprintf(doc, sizeof(doc), HDR F1 "\n" HDR F2 "\n" HDR "</conntrack>\n" HDR F1 "\n");
+	CHECK(xml_run(doc, "xml", out, sizeof(out), &e) == 3 &&
+	      !strcmp(out, F1 "\n" F2 "\n" F1 "\n"));
+	snprintf(doc, sizeof(doc), "\xef\xbb\xbf" HDR F1 "\n" HDR F2 "\n");
+	CHECK(xml_run(doc, "xml", out, sizeof(out), &e) == 2 && !strcmp(out, F1 "\n" F2 "\n"));
+	/* the second declaration across the 64 KiB the reader holds, read whole
+	 * or in small pieces */
+	for (c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
+		read_chunk = chunks[c];
+		for (pad = 65536 - 12 - strlen(HDR F1 "\n"); pad < 65536 + 4 - strlen(HDR F1 "\n");
+		     pad++) {
+			size_t at = strlen(HDR F1 "\n");
+
+			memcpy(doc, HDR F1 "\n", at);
+			memset(doc + at, ' ', pad);
+			snprintf(doc + at + pad, sizeof(doc) - at - pad, HDR F2 "\n");
+			n = xml_run(doc, "xml", out, sizeof(out), &e);
+			CHECK(n == 2 && !strcmp(out, F1 "\n" F2 "\n"));
+			if (n != 2)
+				fprintf(stderr, "  joined, pad %zu, chunk %zu: %d flows, '%s'\n",
+					pad, read_chunk, n, e.msg);
+		}
+	}
+	read_chunk = 0;
+	/* an error in the second document names its line in the whole input */
+	snprintf(doc, sizeof(doc), HDR F1 "\n</conntrack>\n" HDR "\n\n<flow type=\"odd\"></flow>\n");
+	CHECK(xml_run(doc, NULL, out, sizeof(out), &e) == -1 && strstr(e.msg, "type"));
+	CHECK(last_line == 9);
+	if (last_line != 9)
+		fprintf(stderr, "  error reported at line %ld, not 9\n", last_line);
+}
+
 int main(void)
 {
 	setenv("TZ", "UTC", 1);
 	tzset();
 	test_text();
 	test_xml();
+	test_xml_joined();
 	return unit_done("t_import");
 }
