@@ -233,26 +233,45 @@ static int write_update(struct store *st, const struct pflow *p)
 		store_keys_end(st, p->id, p->first_us, p->end_us) : 0;
 }
 
+/* A held flow's place in the writing order. */
+struct pf_order {
+	int64_t id;
+	size_t i;
+};
+
 static int by_id(const void *a, const void *b)
 {
-	const struct pflow *x = a, *y = b;
+	const struct pf_order *x = a, *y = b;
 
 	return (x->id > y->id) - (x->id < y->id);
 }
 
 int store_flush_flows(struct store *st)
 {
+	struct pf_order *order;
 	size_t i;
 
+	if (!st->npf)
+		return 0;
 	/* In id order: neighbours in the table are written one after the
-	 * other (the hash slots are forgotten below). */
-	qsort(st->pf, st->npf, sizeof(*st->pf), by_id);
+	 * other (a conntrack -F ends flows in hash order). */
+	order = malloc(st->npf * sizeof(*order));
+	if (!order)
+		return log_error("out of memory");
 	for (i = 0; i < st->npf; i++) {
-		const struct pflow *p = &st->pf[i];
-
-		if (p->is_new ? write_new(st, p) : write_update(st, p))
-			return -1;
+		order[i].id = st->pf[i].id;
+		order[i].i = i;
 	}
+	qsort(order, st->npf, sizeof(*order), by_id);
+	for (i = 0; i < st->npf; i++) {
+		const struct pflow *p = &st->pf[order[i].i];
+
+		if (p->is_new ? write_new(st, p) : write_update(st, p)) {
+			free(order);
+			return -1;
+		}
+	}
+	free(order);
 	store_drop_flows(st, 0);
 	return 0;
 }
