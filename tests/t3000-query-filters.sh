@@ -49,6 +49,8 @@ state2|-p tcp --state TIME_WAIT
 fam6|-f ipv6
 icmp|-p icmp
 icmptype|-p icmp --icmp-type 8
+icmpcode|-p icmp --icmp-type 8 --icmp-code 0
+icmpid0|-p icmp --icmp-code 0
 icmp6|-p icmpv6
 evnew|-e NEW
 evdestroy|-e DESTROY -p udp'
