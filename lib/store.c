@@ -142,11 +142,13 @@ static int migrate(struct store *st, int version)
  * in an empty database when writable. */
 static int check_schema(struct store *st, enum store_mode mode)
 {
-	int version, appid, tables;
+	int version, appid, tables = 1;
 
+	/* Only a database without a version may be empty: the tables are
+	 * counted then only (the pragmas read the header, not the schema). */
 	if (pragma_int(st, "PRAGMA user_version", &version) ||
 	    pragma_int(st, "PRAGMA application_id", &appid) ||
-	    pragma_int(st, "SELECT count(*) FROM sqlite_master", &tables)) {
+	    (version == 0 && pragma_int(st, "SELECT count(*) FROM sqlite_master", &tables))) {
 		if (sqlite3_errcode(st->db) == SQLITE_NOTADB)
 			return log_error("'%s' is not a ctrecord database", st->path);
 		return store_fail(st, "cannot read the schema");
@@ -198,11 +200,52 @@ static int check_dir(const char *path)
 	return 0;
 }
 
+/* For a reader: the URI that opens path with its -shm file mapped read-only,
+ * as for a user without write access to it, when there is one (ctrecord keeps
+ * it). A reader that may write the -shm and finds no other connection
+ * truncates and rewrites it, which takes more time than the query asked; a
+ * read-only mapping lets SQLite index the -wal in its own memory instead,
+ * and while a recorder writes, read the -shm it keeps up to date. Returns a
+ * malloc'd URI, or NULL (no -shm yet, or out of memory) to open path as it is. */
+static char *read_uri(const char *path)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = strlen(path);
+	char *shm = malloc(n + sizeof("-shm")), *uri = NULL, *p;
+	const char *s;
+
+	if (!shm)
+		return NULL;
+	memcpy(shm, path, n);
+	memcpy(shm + n, "-shm", sizeof("-shm"));
+	if (!access(shm, F_OK) && (uri = malloc(3 * n + sizeof("file://?readonly_shm=1")))) {
+		/* "file://" + an absolute path: a path starting "//" is no authority */
+		p = stpcpy(uri, path[0] == '/' ? "file://" : "file:");
+		for (s = path; *s; s++) {
+			unsigned char c = (unsigned char)*s;
+
+			if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			    (c >= '0' && c <= '9') || strchr("/._-~", c)) {
+				*p++ = (char)c;
+			} else {	/* ?, #, % and the rest: escaped */
+				*p++ = '%';
+				*p++ = hex[c >> 4];
+				*p++ = hex[c & 15];
+			}
+		}
+		strcpy(p, "?readonly_shm=1");
+	}
+	free(shm);
+	return uri;
+}
+
 struct store *store_open(const char *path, enum store_mode mode)
 {
 	int flags = mode == STORE_WRITE ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
 					: SQLITE_OPEN_READONLY;
 	struct store *st;
+	char *uri = NULL;
+	int rc;
 
 	if (mode == STORE_READ && access(path, F_OK)) {
 		log_errno("cannot open '%s'", path);
@@ -220,7 +263,12 @@ struct store *store_open(const char *path, enum store_mode mode)
 	/* No memory statistics: they take a global mutex on every allocation.
 	 * (Only possible before SQLite initializes; later calls fail harmlessly.) */
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-	if (sqlite3_open_v2(path, &st->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+	if (mode == STORE_READ)
+		uri = read_uri(path);
+	rc = sqlite3_open_v2(uri ? uri : path, &st->db,
+			     flags | SQLITE_OPEN_NOMUTEX | (uri ? SQLITE_OPEN_URI : 0), NULL);
+	free(uri);
+	if (rc != SQLITE_OK) {
 		store_fail(st, "cannot open the database");
 		store_close(st);
 		return NULL;
