@@ -8,6 +8,8 @@
 struct cflow {
 	int64_t id;
 	int64_t first_us, last_us;
+	int64_t nevents;		/* events stored for it (flows.nevents): in a
+					 * snapshot, its records in the blocks */
 	uint32_t has, ct_id;		/* has: CT_HAS_ID, CT_HAS_ZONE */
 	uint16_t zone;
 	uint8_t family;
@@ -29,6 +31,7 @@ struct store_cursor {
 	size_t nids;
 
 	/* events (lib/store_events.c) */
+	int own_txn;			/* the read transaction is the cursor's */
 	int64_t event_id;
 	struct store_query q;		/* copy; q.where points at the caller's */
 	unsigned type_mask;
@@ -52,6 +55,21 @@ struct store_cursor {
 	int64_t first_event;
 	uint32_t idx;
 	int in_block;
+	int blocks_done;		/* the reading from the start has ended */
+
+	/* selective, in a read transaction of its own: the blocks are searched
+	 * from both ends, and the search ends when every event of the flows is
+	 * found (lib/store_events.c) */
+	int both_ends;
+	int64_t left;			/* their events not found yet */
+	sqlite3_stmt *back;		/* the blocks' headers, last first */
+	int64_t front_id, back_id;	/* the block each end reached last */
+	int back_done;
+	uint8_t *held;			/* what the search from the end found */
+	size_t held_len, held_cap;
+	size_t *seg;			/* where each block's part of held starts */
+	size_t nseg, seg_cap;
+	size_t held_pos;		/* the next held event to return */
 };
 
 #endif

@@ -12,14 +12,21 @@
  * that may hold their events (time, id range, Bloom filter) are decoded. */
 #define SELECTIVE_MAX 256
 
+/* A selective query also searches the blocks from the last one back (a flow's
+ * events are mostly at its start and its end, blocks apart) and stops once
+ * its flows' stored events are all found, the blocks between unread. What
+ * the search from the end finds waits in memory, at most this many bytes,
+ * until the reading from the start reaches it. */
+#define HELD_MAX (1 << 20)
+
 #define TOMB ((size_t)-1)	/* the idx of a slot whose entry was removed */
 #define GONE INT64_MIN		/* the id of a removed entry */
 
 /* The flow columns every flow read here selects, in struct cflow's order. */
 #define FLOW_COLS "f.id, f.family, f.ct_id, m.zone, f.proto, " STORE_TUPLE_COLS "," \
-	" f.first_us, coalesce(f.last_us, f.first_us)"
+	" f.first_us, coalesce(f.last_us, f.first_us), f.nevents"
 enum { K_ID, K_FAMILY, K_CTID, K_ZONE, K_PROTO, K_ORIG, K_REPLY = K_ORIG + 9,
-       K_FIRST = K_REPLY + 9, K_LAST };
+       K_FIRST = K_REPLY + 9, K_LAST, K_NEVENTS };
 
 static int read_cflow(sqlite3_stmt *s, struct cflow *f)
 {
@@ -40,6 +47,7 @@ static int read_cflow(sqlite3_stmt *s, struct cflow *f)
 	f->orig.proto = f->reply.proto = sqlite3_column_int(s, K_PROTO);
 	f->first_us = sqlite3_column_int64(s, K_FIRST);
 	f->last_us = sqlite3_column_int64(s, K_LAST);
+	f->nevents = sqlite3_column_int64(s, K_NEVENTS);
 	return 0;
 }
 
@@ -189,6 +197,8 @@ static int load_matching(struct store_cursor *c)
 	if (rc != SQLITE_DONE)
 		return store_fail(c->st, "cannot read flows");
 	if (c->nfl <= SELECTIVE_MAX) {
+		size_t i;
+
 		c->selective = 1;
 		c->nsel = c->nfl;
 		c->sel = malloc((c->nsel ? c->nsel : 1) * sizeof(*c->sel));
@@ -196,8 +206,26 @@ static int load_matching(struct store_cursor *c)
 			return log_error("out of memory");
 		memcpy(c->sel, c->fl, c->nsel * sizeof(*c->sel));
 		qsort(c->sel, c->nsel, sizeof(*c->sel), cmp_cflow);
+		/* their counts hold for the blocks read in the same snapshot:
+		 * only a transaction of the cursor's own is sure to be a read */
+		c->both_ends = c->own_txn;
+		for (i = 0; i < c->nsel; i++)
+			c->left += c->sel[i].nevents;
+		c->back_id = INT64_MAX;
+		c->front_id = INT64_MIN;
 	}
 	return 0;
+}
+
+/* BEGIN or COMMIT of the cursor's own read transaction: statements of ours,
+ * so without the authorizer a --where expression leaves installed (it would
+ * refuse them). Returns an SQLite result code. */
+static int txn_exec(struct store_cursor *c, const char *sql)
+{
+	sqlite3 *db = store_db(c->st);
+
+	sqlite3_set_authorizer(db, NULL, NULL);
+	return sqlite3_exec(db, sql, NULL, NULL, NULL);
 }
 
 static int is_filtered(const struct store_query *q)
@@ -208,13 +236,15 @@ static int is_filtered(const struct store_query *q)
 }
 
 /* The blocks to read, in order: by session, time window, after an event id,
- * and for a selective query within its flows' span. */
+ * and for a selective query within its flows' span; searched from both ends,
+ * the same blocks last first too (c->back). */
 static int prepare_blocks(struct store_cursor *c)
 {
 	const struct store_query *q = &c->q;
 	int64_t lo = INT64_MIN, hi = INT64_MAX;
 	char sql[768];
 	size_t i;
+	int k;
 
 	if (q->pf & STORE_PF_SINCE)
 		lo = q->since_us;
@@ -234,22 +264,26 @@ static int prepare_blocks(struct store_cursor *c)
 		if (b < hi)
 			hi = b;
 	}
-	snprintf(sql, sizeof(sql),
-		 "SELECT id, first_event, n, min_flow, max_flow, first_us, last_us"
-		 " FROM event_blocks WHERE last_us >= ?1 AND first_us <= ?2"
-		 " AND first_event + n > ?3%s%s ORDER BY id",
-		 /* ids and first_event grow together: the block of event ?3, found
-		  * from the end (replay --follow asks for the last few) */
-		 q->pf & STORE_PF_AFTER ? " AND id >= coalesce((SELECT id FROM event_blocks"
-		 " WHERE first_event <= ?3 ORDER BY id DESC LIMIT 1), 0)" : "",
-		 q->pf & STORE_PF_SESSION ? " AND session = ?4" : "");
-	if (sqlite3_prepare_v2(store_db(c->st), sql, -1, &c->blocks, NULL) != SQLITE_OK)
-		return store_fail(c->st, "cannot read events");
-	sqlite3_bind_int64(c->blocks, 1, lo);
-	sqlite3_bind_int64(c->blocks, 2, hi);
-	sqlite3_bind_int64(c->blocks, 3, q->pf & STORE_PF_AFTER ? q->after_id + 1 : INT64_MIN);
-	if (q->pf & STORE_PF_SESSION)
-		sqlite3_bind_int64(c->blocks, 4, q->session);
+	for (k = 0; k < 1 + c->both_ends; k++) {
+		sqlite3_stmt **s = k ? &c->back : &c->blocks;
+
+		snprintf(sql, sizeof(sql),
+			 "SELECT id, first_event, n, min_flow, max_flow, first_us, last_us"
+			 " FROM event_blocks WHERE last_us >= ?1 AND first_us <= ?2"
+			 " AND first_event + n > ?3%s%s ORDER BY id%s",
+			 /* ids and first_event grow together: the block of event ?3,
+			  * found from the end (replay --follow asks for the last few) */
+			 q->pf & STORE_PF_AFTER ? " AND id >= coalesce((SELECT id FROM"
+			 " event_blocks WHERE first_event <= ?3 ORDER BY id DESC LIMIT 1), 0)" :
+			 "", q->pf & STORE_PF_SESSION ? " AND session = ?4" : "", k ? " DESC" : "");
+		if (sqlite3_prepare_v2(store_db(c->st), sql, -1, s, NULL) != SQLITE_OK)
+			return store_fail(c->st, "cannot read events");
+		sqlite3_bind_int64(*s, 1, lo);
+		sqlite3_bind_int64(*s, 2, hi);
+		sqlite3_bind_int64(*s, 3, q->pf & STORE_PF_AFTER ? q->after_id + 1 : INT64_MIN);
+		if (q->pf & STORE_PF_SESSION)
+			sqlite3_bind_int64(*s, 4, q->session);
+	}
 	return 0;
 }
 
@@ -266,6 +300,17 @@ struct store_cursor *store_events(struct store *st, const struct store_query *q)
 	c->type_mask = q->type_mask ? q->type_mask :
 		1 << CT_EV_NEW | 1 << CT_EV_UPDATE | 1 << CT_EV_DESTROY;
 	c->filtered = is_filtered(q);
+	/* The flows and their events from one snapshot (a read transaction of
+	 * its own, unless the caller has one open): the search from both ends
+	 * trusts the flows' counts of their events. */
+	if (c->filtered && sqlite3_get_autocommit(store_db(st))) {
+		if (txn_exec(c, "BEGIN") != SQLITE_OK) {
+			store_fail(st, "cannot read events");
+			free(c);
+			return NULL;
+		}
+		c->own_txn = 1;
+	}
 	if ((c->filtered && load_matching(c)) || prepare_blocks(c)) {
 		store_cursor_free(c);
 		return NULL;
@@ -273,7 +318,6 @@ struct store_cursor *store_events(struct store *st, const struct store_query *q)
 	return c;
 }
 
-/* For a selective query: may the block hold an event of one of its flows? */
 /* Runs the one-column statement *s (prepared from sql on first use) for
  * block id. Returns SQLITE_ROW with the column ready, or another code. */
 static int block_column(struct store_cursor *c, sqlite3_stmt **s, const char *sql, int64_t id)
@@ -314,34 +358,21 @@ static int block_wanted(struct store_cursor *c, sqlite3_stmt *s)
 	return 0;
 }
 
-/* Moves to the next block worth decoding. Returns 1, 0 at the end, -1. */
-static int next_block(struct store_cursor *c)
+/* Reads block id's records into c->data and sets rd to read them. Returns 0
+ * or -1 (reported). */
+static int load_block(struct store_cursor *c, int64_t id, struct evblock_reader *rd)
 {
-	sqlite3_stmt *s = c->blocks;
-	int rc;
+	sqlite3_stmt *d;
 
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(s, 0);
-		int wanted = c->selective ? block_wanted(c, s) : 1;
-		sqlite3_stmt *d;
-
-		if (wanted < 0)
-			return -1;
-		if (!wanted)
-			continue;
-		if (block_column(c, &c->data_stmt, "SELECT data FROM event_data WHERE id = ?",
-				 id) != SQLITE_ROW)
-			return store_fail(c->st, "cannot read events");
-		d = c->data_stmt;
-		if (evblock_unpack(sqlite3_column_blob(d, 0), sqlite3_column_bytes(d, 0), &c->data,
-				   &c->dcap, &c->dlen) ||
-		    evblock_reader_init(&c->rd, c->data, c->dlen))
-			return log_error("event block %lld is damaged", (long long)id);
-		c->first_event = sqlite3_column_int64(s, 1);
-		c->idx = 0;
-		return 1;
-	}
-	return rc == SQLITE_DONE ? 0 : store_fail(c->st, "cannot read events");
+	if (block_column(c, &c->data_stmt, "SELECT data FROM event_data WHERE id = ?",
+			 id) != SQLITE_ROW)
+		return store_fail(c->st, "cannot read events");
+	d = c->data_stmt;
+	if (evblock_unpack(sqlite3_column_blob(d, 0), sqlite3_column_bytes(d, 0), &c->data,
+			   &c->dcap, &c->dlen) ||
+	    evblock_reader_init(rd, c->data, c->dlen))
+		return log_error("event block %lld is damaged", (long long)id);
+	return 0;
 }
 
 /* The flow of an event record: NULL when it does not match (or is gone). */
@@ -352,6 +383,208 @@ static struct cflow *flow_of(struct store_cursor *c, int64_t id, int *err)
 	if (f || c->filtered)
 		return f;
 	return prefetch(c, id, err);
+}
+
+/* The flow of record ev (of flow, event id) when the query wants the record:
+ * NULL when it does not (or the flow is gone), or sets *err. A selective
+ * query counts here every record of its flows, wanted or not. */
+static struct cflow *record_flow(struct store_cursor *c, const struct ct_event *ev,
+				 int64_t flow, int64_t event_id, int *err)
+{
+	struct cflow *f = NULL;
+
+	if (c->both_ends) {
+		if (!(f = cache_find(c, flow)))
+			return NULL;
+		c->left--;
+	}
+	if ((c->q.pf & STORE_PF_AFTER) && event_id <= c->q.after_id)
+		return NULL;
+	if (!(c->type_mask & 1u << ev->type))
+		return NULL;
+	if (((c->q.pf & STORE_PF_SINCE) && ev->t_us < c->q.since_us) ||
+	    ((c->q.pf & STORE_PF_UNTIL) && ev->t_us > c->q.until_us))
+		return NULL;
+	return f ? f : flow_of(c, flow, err);
+}
+
+/* Adds the flow's part of the event: what the records leave out. */
+static void complete(struct ct_event *ev, const struct cflow *f)
+{
+	ev->family = f->family;
+	ev->orig = f->orig;
+	ev->reply = f->reply;
+	ev->has |= f->has;
+	ev->id = f->ct_id;
+	ev->zone = f->zone;
+}
+
+/* An event the search from the end holds: this, then the event's bytes up
+ * to its verbatim attributes, and those (size bytes in all). */
+struct held {
+	int64_t flow, id;
+	size_t size;
+};
+#define HELD_HEAD offsetof(struct ct_event, extra)
+#define HELD_SPACE(size) ((sizeof(struct held) + (size) + 7) & ~(size_t)7)
+
+/* Holds ev. Returns 0, or -1 when HELD_MAX would be passed (or memory is
+ * short: then the reading from the start reads that block instead). */
+static int hold(struct store_cursor *c, const struct ct_event *ev, int64_t flow, int64_t id)
+{
+	struct held h = { flow, id, HELD_HEAD + ev->extra_len };
+	size_t need = c->held_len + HELD_SPACE(h.size);
+
+	if (need > HELD_MAX)
+		return -1;
+	if (need > c->held_cap) {
+		size_t cap = c->held_cap ? c->held_cap : 16384;
+		uint8_t *p;
+
+		while (cap < need)
+			cap *= 2;
+		if (!(p = realloc(c->held, cap)))
+			return -1;
+		c->held = p;
+		c->held_cap = cap;
+	}
+	memcpy(c->held + c->held_len, &h, sizeof(h));
+	memcpy(c->held + c->held_len + sizeof(h), ev, HELD_HEAD);
+	memcpy(c->held + c->held_len + sizeof(h) + HELD_HEAD, ev->extra, ev->extra_len);
+	c->held_len = need;
+	return 0;
+}
+
+/* One step of a selective query's search from the end: the next block back
+ * (ev is room to decode in). A block that may hold events of the flows is
+ * read whole: its records of them count as found, the wanted ones are held.
+ * The search ends where the reading from the start has been, or when the
+ * held events would take too much room. Returns 0 or -1 (reported). */
+static int search_back(struct store_cursor *c, struct ct_event *ev)
+{
+	sqlite3_stmt *s = c->back;
+	struct evblock_reader rd;
+	size_t start = c->held_len;
+	int64_t id, first_event, flow, left = c->left;
+	uint32_t idx = 0;
+	int rc, err = 0;
+
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE ||
+	    (rc == SQLITE_ROW && sqlite3_column_int64(s, 0) <= c->front_id)) {
+		c->back_done = 1;
+		return 0;
+	}
+	if (rc != SQLITE_ROW)
+		return store_fail(c->st, "cannot read events");
+	id = sqlite3_column_int64(s, 0);
+	first_event = sqlite3_column_int64(s, 1);
+	rc = block_wanted(c, s);
+	if (rc <= 0) {
+		if (rc == 0)
+			c->back_id = id;
+		return rc;
+	}
+	if (load_block(c, id, &rd))
+		return -1;
+	/* (once all are found, the block's other records are not theirs) */
+	while (c->left > 0 && (rc = evblock_next(&rd, ev, &flow)) > 0) {
+		int64_t event_id = first_event + idx++;
+		struct cflow *f = record_flow(c, ev, flow, event_id, &err);
+
+		if (err)
+			return -1;
+		if (!f)
+			continue;
+		complete(ev, f);
+		if (hold(c, ev, flow, event_id)) {
+			/* the reading from the start takes this block and the rest */
+			c->held_len = start;
+			c->left = left;
+			c->back_done = 1;
+			return 0;
+		}
+	}
+	if (rc < 0)
+		return log_error("event block %lld is damaged", (long long)id);
+	if (c->held_len > start) {
+		if (c->nseg == c->seg_cap) {
+			size_t cap = c->seg_cap ? c->seg_cap * 2 : 16;
+			size_t *p = realloc(c->seg, cap * sizeof(*p));
+
+			if (!p)
+				return log_error("out of memory");
+			c->seg = p;
+			c->seg_cap = cap;
+		}
+		c->seg[c->nseg++] = start;
+	}
+	c->back_id = id;
+	return 0;
+}
+
+/* After the reading from the start: the next event the search from the end
+ * held. Its blocks were reached last first, each block's events in order.
+ * Returns 1, or 0 when there is none left. */
+static int next_held(struct store_cursor *c, struct ct_event *ev, int64_t *flow)
+{
+	while (c->nseg) {
+		size_t at = c->seg[c->nseg - 1] + c->held_pos;
+		struct held h;
+
+		if (at < c->held_len) {
+			memcpy(&h, c->held + at, sizeof(h));
+			memcpy(ev, c->held + at + sizeof(h), HELD_HEAD);
+			ev->extra_len = h.size - HELD_HEAD;
+			memcpy(ev->extra, c->held + at + sizeof(h) + HELD_HEAD, ev->extra_len);
+			*flow = h.flow;
+			c->event_id = h.id;
+			c->held_pos += HELD_SPACE(h.size);
+			return 1;
+		}
+		c->held_len = c->seg[--c->nseg];
+		c->held_pos = 0;
+	}
+	return 0;
+}
+
+/* Moves to the next block worth decoding (ev is room for the search from the
+ * end). Returns 1, 0 at the end, -1. */
+static int next_block(struct store_cursor *c, struct ct_event *ev)
+{
+	sqlite3_stmt *s = c->blocks;
+	int rc;
+
+	for (;;) {
+		int64_t id;
+		int wanted = 1;
+
+		if (c->both_ends) {
+			/* every stored event of the flows found: the rest has none */
+			if (c->left <= 0)
+				return 0;
+			if (!c->back_done && search_back(c, ev))
+				return -1;
+		}
+		if ((rc = sqlite3_step(s)) != SQLITE_ROW)
+			break;
+		id = sqlite3_column_int64(s, 0);
+		if (c->both_ends && id >= c->back_id)	/* the search from the end was there */
+			return 0;
+		c->front_id = id;
+		if (c->selective)
+			wanted = block_wanted(c, s);
+		if (wanted < 0)
+			return -1;
+		if (!wanted)
+			continue;
+		if (load_block(c, id, &c->rd))
+			return -1;
+		c->first_event = sqlite3_column_int64(s, 1);
+		c->idx = 0;
+		return 1;
+	}
+	return rc == SQLITE_DONE ? 0 : store_fail(c->st, "cannot read events");
 }
 
 int64_t store_cursor_event_id(const struct store_cursor *c)
@@ -366,12 +599,17 @@ int store_next(struct store_cursor *c, struct ct_event *ev, int64_t *flow)
 		int rc, err = 0;
 
 		if (!c->in_block) {
-			rc = next_block(c);
-			if (rc <= 0)
-				return rc;
+			rc = c->blocks_done ? 0 : next_block(c, ev);
+			if (rc < 0)
+				return -1;
+			if (rc == 0) {
+				c->blocks_done = 1;
+				return next_held(c, ev, flow);
+			}
 			c->in_block = 1;
 		}
-		rc = evblock_next(&c->rd, ev, flow);
+		/* the flows' events all found: the rest of the block is not theirs */
+		rc = c->both_ends && c->left <= 0 ? 0 : evblock_next(&c->rd, ev, flow);
 		if (rc < 0)
 			return log_error("event block of event %lld is damaged",
 					 (long long)(c->first_event + c->idx));
@@ -380,24 +618,12 @@ int store_next(struct store_cursor *c, struct ct_event *ev, int64_t *flow)
 			continue;
 		}
 		c->event_id = c->first_event + c->idx++;
-		if ((c->q.pf & STORE_PF_AFTER) && c->event_id <= c->q.after_id)
-			continue;
-		if (!(c->type_mask & 1u << ev->type))
-			continue;
-		if (((c->q.pf & STORE_PF_SINCE) && ev->t_us < c->q.since_us) ||
-		    ((c->q.pf & STORE_PF_UNTIL) && ev->t_us > c->q.until_us))
-			continue;
-		f = flow_of(c, *flow, &err);
+		f = record_flow(c, ev, *flow, c->event_id, &err);
 		if (err)
 			return -1;
 		if (!f)
 			continue;
-		ev->family = f->family;
-		ev->orig = f->orig;
-		ev->reply = f->reply;
-		ev->has |= f->has;
-		ev->id = f->ct_id;
-		ev->zone = f->zone;
+		complete(ev, f);
 		/* an ended flow has no later events: forget it (not when the
 		 * cache is the filter, where absence means "does not match") */
 		if (ev->type == CT_EV_DESTROY && !c->filtered)
@@ -413,12 +639,17 @@ void store_cursor_free(struct store_cursor *c)
 	sqlite3_finalize(c->s);
 	free(c->ids);
 	sqlite3_finalize(c->blocks);
+	sqlite3_finalize(c->back);
 	sqlite3_finalize(c->bloom_stmt);
 	sqlite3_finalize(c->data_stmt);
 	sqlite3_finalize(c->prefetch);
+	if (c->own_txn)		/* a read transaction: nothing to keep or lose */
+		txn_exec(c, "COMMIT");
 	free(c->data);
 	free(c->fl);
 	free(c->slot);
 	free(c->sel);
+	free(c->held);
+	free(c->seg);
 	free(c);
 }

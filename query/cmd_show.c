@@ -80,11 +80,11 @@ static void print_event(const struct ct_event *ev)
 	putchar('\n');
 }
 
+/* Shows the flow's row, then its events (read once): a flow none of whose
+ * events is stored any more (pruned) counts as not found. */
 static int show(struct query_ctx *ctx, int64_t id)
 {
-	struct store_query q = { .pf = STORE_PF_FLOW, .flow = id,
-				 .type_mask = 1 << CT_EV_NEW | 1 << CT_EV_UPDATE |
-					      1 << CT_EV_DESTROY | 1 << CT_EV_DUMP };
+	struct store_query q = { .pf = STORE_PF_FLOW, .flow = id };
 	struct store *st = store_open(ctx->db, STORE_READ);
 	struct store_cursor *c = NULL;
 	static struct store_flow fl;
@@ -98,18 +98,24 @@ static int show(struct query_ctx *ctx, int64_t id)
 	c = store_flows(st, &q);
 	if (!c || (r = store_next_flow(c, &fl)) < 0)
 		goto out;
+	store_cursor_free(c);
+	c = NULL;
+	if (r) {
+		q.type_mask = 1 << CT_EV_NEW | 1 << CT_EV_UPDATE | 1 << CT_EV_DESTROY |
+			      1 << CT_EV_DUMP;
+		r = -1;
+		if (!(c = store_events(st, &q)) || (r = store_next(c, &ev, &flow)) < 0)
+			goto out;
+	}
 	if (r == 0) {
 		log_error("no flow %lld in '%s'", (long long)id, ctx->db);
 		r = -1;
 		goto out;
 	}
 	print_header(&fl);
-	store_cursor_free(c);
-	c = store_events(st, &q);
-	if (!c)
-		goto out;
-	while ((r = store_next(c, &ev, &flow)) > 0)
+	do
 		print_event(&ev);
+	while ((r = store_next(c, &ev, &flow)) > 0);
 	if (r < 0)
 		goto out;
 	time_format(t, sizeof(t), fl.end_us, 1);
