@@ -127,7 +127,10 @@ struct store_query {
 	const char *where;	/* SQL expression over the view flows_v, or NULL */
 };
 
-/* Returns a cursor over the matching events, or NULL (reported). */
+/* Returns a cursor over the matching events, or NULL (reported). A cursor
+ * with flow conditions reads the flows and their events in one snapshot: when
+ * no transaction is open on st it begins a read transaction, which
+ * store_cursor_free() ends (so the writer's checkpoints wait until then). */
 struct store_cursor *store_events(struct store *st, const struct store_query *q);
 
 /* The id of the event store_next() returned last (increasing in the order
