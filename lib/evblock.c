@@ -167,9 +167,16 @@ int evblock_add(struct evblock *b, int64_t flow, const struct ct_event *ev)
 	if (!b->n || flow > b->max_flow)
 		b->max_flow = flow;
 	b->flows[b->n++] = flow;
+	b->ntype[(ev->type - 1) & 3]++;
 	b->prev_flow = flow;
 	b->prev_t = ev->t_us;
 	return 0;
+}
+
+uint64_t evblock_types(const struct evblock *b)
+{
+	return b->ntype[0] | (uint64_t)b->ntype[1] << 13 | (uint64_t)b->ntype[2] << 26 |
+	       (uint64_t)b->ntype[3] << 39;
 }
 
 int evblock_full(const struct evblock *b)
@@ -188,6 +195,7 @@ void evblock_reset(struct evblock *b)
 	b->prev_flow = b->prev_t = 0;
 	b->prev_ktime = 0;
 	b->min_t = b->max_t = b->min_flow = b->max_flow = 0;
+	memset(b->ntype, 0, sizeof(b->ntype));
 }
 
 void evblock_free(struct evblock *b)

@@ -43,11 +43,16 @@ struct evblock {
 	int64_t min_flow, max_flow;
 	int64_t *flows;			/* flow id of each record (for the Bloom filter) */
 	size_t flows_cap;
+	uint32_t ntype[4];		/* records of each type, NEW to DUMP */
 };
 
 /* Appends ev as a record of flow. Returns 0, or -1 when out of memory
  * (reported). The caller closes the block at EVBLOCK_MAX_* (evblock_full). */
 int evblock_add(struct evblock *b, int64_t flow, const struct ct_event *ev);
+
+/* The block's records of each type, packed as event_blocks.types holds
+ * them: NEW | UPDATE << 13 | DESTROY << 26 | DUMP << 39. */
+uint64_t evblock_types(const struct evblock *b);
 
 /* Non-zero when the block has reached one of its limits. */
 int evblock_full(const struct evblock *b);

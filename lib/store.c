@@ -37,12 +37,12 @@ static const char *const stmt_sql[STMT_MAX] = {
 		"INSERT OR IGNORE INTO flow_keys (kind, val, rng) VALUES (?,?,?)",
 	[STMT_BLOCK_INSERT] =
 		"INSERT INTO event_blocks (session, first_event, n, first_us, last_us, min_flow,"
-		" max_flow) VALUES (?2, (SELECT coalesce(max(first_event + n), 1) FROM"
+		" max_flow, types) VALUES (?2, (SELECT coalesce(max(first_event + n), 1) FROM"
 		" (SELECT first_event, n FROM event_blocks ORDER BY id DESC LIMIT 1)),"
-		" ?3, ?4, ?5, ?6, ?7)",
+		" ?3, ?4, ?5, ?6, ?7, ?8)",
 	[STMT_BLOCK_UPDATE] =
 		"UPDATE event_blocks SET n = ?3, first_us = ?4, last_us = ?5, min_flow = ?6,"
-		" max_flow = ?7 WHERE id = ?1 AND session = ?2",
+		" max_flow = ?7, types = ?8 WHERE id = ?1 AND session = ?2",
 	[STMT_DATA_PUT] =
 		"INSERT OR REPLACE INTO event_data (id, bloom, data) VALUES (?,?,?)",
 	[STMT_GAP_INSERT] =
@@ -94,6 +94,13 @@ static int pragma_int(struct store *st, const char *sql, int *v)
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* Version 7's C half: events of a version 5 file packed into blocks, and
+ * the events of each type counted in blocks from version 6. */
+static int store_migrate_to_7(struct store *st)
+{
+	return store_migrate_events_to_blocks(st) || store_migrate_block_types(st) ? -1 : 0;
+}
+
 /* The steps from each older version (schema/migrate-N.sql), and what must
  * be done in C after the SQL (lib/store_migrate.c). */
 static const struct {
@@ -105,8 +112,9 @@ static const struct {
 	{ 3, ct_sql_migrate_3, NULL },
 	{ 4, ct_sql_migrate_4, NULL },
 	{ 5, ct_sql_migrate_5, NULL },
-	{ 6, ct_sql_migrate_6, store_migrate_events_to_blocks },
-	{ 7, ct_sql_migrate_7, NULL },
+	{ 6, ct_sql_migrate_6, NULL },
+	/* events become blocks once the blocks have their version 7 columns */
+	{ 7, ct_sql_migrate_7, store_migrate_to_7 },
 };
 
 /* Sets user_version (PRAGMA takes no bound parameter). */

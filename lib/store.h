@@ -174,6 +174,20 @@ struct store_session {
 int store_sessions(struct store *st, int (*fn)(const struct store_session *s, void *arg),
 		   void *arg);
 
+/* The stored events of each type (types[CT_EV_NEW] .. types[CT_EV_DUMP]),
+ * from the blocks' headers. Returns 1, or 0 when the headers cannot tell: a
+ * block from before version 7, or retention removed flows (whose events may
+ * stay in blocks but are no longer read); -1 on error (reported). */
+int store_event_totals(struct store *st, uint64_t types[5]);
+
+/* All flows, by protocol and final protocol state (state -1: none), through
+ * fn with their number, earliest first_us and latest last_us (0: none). fn
+ * returns non-zero to stop. Returns 0 or -1 (reported). */
+int store_flow_totals(struct store *st,
+		      int (*fn)(int proto, int state, int64_t n, int64_t first_us,
+				int64_t last_us, void *arg),
+		      void *arg);
+
 /* Gaps within [since, until] (pass INT64_MIN/INT64_MAX for all): how many,
  * and the events known lost. Returns 0 or -1 (reported). */
 int store_gap_totals(struct store *st, int64_t since_us, int64_t until_us,

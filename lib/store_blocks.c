@@ -50,6 +50,7 @@ int store_flush_block(struct store *st)
 	sqlite3_bind_int64(s, 5, st->blk.max_t);
 	sqlite3_bind_int64(s, 6, st->blk.min_flow);
 	sqlite3_bind_int64(s, 7, st->blk.max_flow);
+	sqlite3_bind_int64(s, 8, (int64_t)evblock_types(&st->blk));
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);

@@ -142,7 +142,11 @@ void store_open_end(struct store *st, int64_t id);
 int store_open_flush(struct store *st, int all);
 int store_open_load(struct store *st);
 void store_open_free(struct store *st);
-/* Version 5 to 6: packs table events into event_blocks, then drops it. */
+/* Version 5 to 7: packs table events into event_blocks, then drops it (a
+ * version 6 file has none: nothing to do). */
 int store_migrate_events_to_blocks(struct store *st);
+/* Version 6 to 7: counts the events of each type in the blocks written
+ * before (event_blocks.types NULL). Returns 0 or -1 (reported). */
+int store_migrate_block_types(struct store *st);
 
 #endif

@@ -1,5 +1,6 @@
-/* Schema version 5 to 6 in C: the rows of table events packed into event blocks, in the order they were stored. */
+/* Schema migrations done in C: version 5 events packed into blocks, and the events of each type counted in blocks from before version 7. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sqlite3.h>
 
@@ -14,11 +15,16 @@ int store_migrate_events_to_blocks(struct store *st)
 		" e.portid, e.progname, e.extra, coalesce(e.session, f.session, 0)"
 		" FROM events e LEFT JOIN flows f ON f.id = e.flow ORDER BY e.id";
 	static struct ct_event ev;
-	int64_t saved = st->session;
+	int64_t saved = st->session, n_tables;
 	sqlite3_stmt *s;
 	uint64_t v;
 	int rc, n, failed = 0;
 
+	if (store_one_int(st, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+			  " AND name = 'events'", "cannot migrate the events", &n_tables))
+		return -1;
+	if (!n_tables)	/* version 6 already: events are in blocks */
+		return 0;
 	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
 		return store_fail(st, "cannot migrate the events");
 	st->in_txn = 1;
@@ -67,4 +73,53 @@ int store_migrate_events_to_blocks(struct store *st)
 	if (failed || sqlite3_exec(st->db, "DROP TABLE events", NULL, NULL, NULL) != SQLITE_OK)
 		return failed ? -1 : store_fail(st, "cannot migrate the events");
 	return 0;
+}
+
+int store_migrate_block_types(struct store *st)
+{
+	static struct ct_event ev;
+	sqlite3_stmt *s = NULL, *u = NULL;
+	uint8_t *buf = NULL;
+	size_t cap = 0, len;
+	int rc, failed = 0;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT b.id, d.data FROM event_blocks b"
+			       " JOIN event_data d ON d.id = b.id WHERE b.types IS NULL", -1, &s,
+			       NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(st->db, "UPDATE event_blocks SET types = ? WHERE id = ?", -1, &u,
+			       NULL) != SQLITE_OK) {
+		sqlite3_finalize(s);
+		return store_fail(st, "cannot count the events of each block");
+	}
+	while (!failed && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct evblock_reader r;
+		uint64_t n[4] = { 0 };
+		int64_t flow;
+		int k;
+
+		if (evblock_unpack(sqlite3_column_blob(s, 1), sqlite3_column_bytes(s, 1), &buf,
+				   &cap, &len) || evblock_reader_init(&r, buf, len)) {
+			failed = log_error("event block %lld is damaged",
+					   (long long)sqlite3_column_int64(s, 0));
+			break;
+		}
+		while ((k = evblock_next(&r, &ev, &flow)) > 0)
+			n[(ev.type - 1) & 3]++;
+		if (k < 0) {
+			failed = log_error("event block %lld is damaged",
+					   (long long)sqlite3_column_int64(s, 0));
+			break;
+		}
+		sqlite3_bind_int64(u, 1, (int64_t)(n[0] | n[1] << 13 | n[2] << 26 | n[3] << 39));
+		sqlite3_bind_int64(u, 2, sqlite3_column_int64(s, 0));
+		if (sqlite3_step(u) != SQLITE_DONE)
+			failed = store_fail(st, "cannot count the events of each block");
+		sqlite3_reset(u);
+	}
+	if (!failed && rc != SQLITE_DONE)
+		failed = store_fail(st, "cannot count the events of each block");
+	sqlite3_finalize(s);
+	sqlite3_finalize(u);
+	free(buf);
+	return failed ? -1 : 0;
 }

@@ -240,6 +240,71 @@ int store_sessions(struct store *st, int (*fn)(const struct store_session *s, vo
 	return rc == SQLITE_DONE ? 0 : store_fail(st, "cannot read sessions");
 }
 
+int store_event_totals(struct store *st, uint64_t types[5])
+{
+	static const char sql[] =
+		"SELECT count(*) FILTER (WHERE types IS NULL), coalesce(sum(types & 8191), 0),"
+		" coalesce(sum((types >> 13) & 8191), 0), coalesce(sum((types >> 26) & 8191), 0),"
+		" coalesce(sum((types >> 39) & 8191), 0),"
+		" (SELECT count(*) FROM prunes WHERE flows > 0) FROM event_blocks";
+	sqlite3_stmt *s;
+	int rc, known = 0, i;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return store_fail(st, "cannot count events");
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		known = sqlite3_column_int64(s, 0) == 0 && sqlite3_column_int64(s, 5) == 0;
+		types[0] = 0;
+		for (i = 1; i <= 4; i++)
+			types[i] = (uint64_t)sqlite3_column_int64(s, i);
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? known : store_fail(st, "cannot count events");
+}
+
+int store_flow_totals(struct store *st,
+		      int (*fn)(int proto, int state, int64_t n, int64_t first_us,
+				int64_t last_us, void *arg),
+		      void *arg)
+{
+	/* summed here: GROUP BY would sort every row */
+	static const char sql[] = "SELECT proto, state, first_us, last_us FROM flows";
+	struct cell { int64_t n, first_us, last_us; } *t;
+	sqlite3_stmt *s;
+	int rc, i;
+
+	t = calloc(256 * 17, sizeof(*t));	/* proto, state (16: none) */
+	if (!t)
+		return log_error("out of memory");
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		free(t);
+		return store_fail(st, "cannot count flows");
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int state = sqlite3_column_type(s, 1) == SQLITE_NULL ? 16 :
+			    sqlite3_column_int(s, 1);
+		int64_t first = sqlite3_column_int64(s, 2), last = sqlite3_column_int64(s, 3);
+		struct cell *c;
+
+		if (state < 0 || state > 15)	/* none that a name is known for */
+			state = 16;
+		c = &t[(sqlite3_column_int(s, 0) & 255) * 17 + state];
+
+		if (!c->n++ || first < c->first_us)
+			c->first_us = first;
+		if (last > c->last_us)
+			c->last_us = last;
+	}
+	sqlite3_finalize(s);
+	for (i = 0; rc == SQLITE_DONE && i < 256 * 17; i++)
+		if (t[i].n && fn(i / 17, i % 17 == 16 ? -1 : i % 17, t[i].n, t[i].first_us,
+				 t[i].last_us, arg))
+			break;
+	free(t);
+	return rc == SQLITE_DONE ? 0 : store_fail(st, "cannot count flows");
+}
+
 int store_gap_totals(struct store *st, int64_t since_us, int64_t until_us, int64_t *ngaps,
 		     int64_t *lost)
 {

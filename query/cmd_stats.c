@@ -152,49 +152,95 @@ static void report(struct stats *s, int64_t top, int64_t gaps, int64_t lost,
 		       (unsigned long long)s->groups[i].bytes);
 }
 
-static int stats(struct query_ctx *ctx, const struct ct_filter *flt, struct store_query *q,
-		 struct stats *s, int64_t top)
+/* Counts the events the filter passes; without conditions, from the
+ * blocks' headers when they can tell. Returns 0 or -1 (reported). */
+static int count_events(struct store *st, const struct ct_filter *flt, struct store_query *q,
+			struct stats *s)
 {
-	struct store *st = store_open(ctx->db, STORE_READ);
-	struct store_cursor *c = NULL;
-	static struct store_flow fl;
+	struct store_cursor *c;
 	static struct ct_event ev;
-	int64_t flow, gaps = 0, lost = 0;
-	struct pruned pr = { 0 };
-	int r = -1;
+	int64_t flow;
+	int r;
 
-	if (!st)
-		return 1;
+	if (!flt->opts && !flt->session && (r = store_event_totals(st, s->types)) != 0)
+		return r < 0 ? -1 : 0;
 	q->type_mask = flt->event_mask ? flt->event_mask :
 		       1 << CT_EV_NEW | 1 << CT_EV_UPDATE | 1 << CT_EV_DESTROY | 1 << CT_EV_DUMP;
 	c = store_events(st, q);
 	if (!c)
-		goto out;
+		return -1;
 	while ((r = store_next(c, &ev, &flow)) > 0)
 		if (filter_match(flt, &ev))
 			s->types[ev.type]++;
 	store_cursor_free(c);
-	q->type_mask = flt->event_mask;	/* flows: with -e, those that had such events */
-	c = r < 0 ? NULL : store_flows(st, q);
+	return r < 0 ? -1 : 0;
+}
+
+/* Adds n flows of proto in state (-1: none) to the totals. */
+static void add_flows(struct stats *s, int proto, int state, uint64_t n, int64_t first_us,
+		      int64_t last_us)
+{
+	if (!s->flows || first_us < s->first_us)
+		s->first_us = first_us;
+	if (last_us > s->last_us)
+		s->last_us = last_us;
+	s->flows += n;
+	s->protos[proto & 255] += n;
+	if (state >= 0 && state < 16)
+		s->states[proto & 255][state] += n;
+	else
+		s->nostate[proto & 255] += n;
+}
+
+static int add_total(int proto, int state, int64_t n, int64_t first_us, int64_t last_us,
+		     void *arg)
+{
+	add_flows(arg, proto, state, (uint64_t)n, first_us, last_us);
+	return 0;
+}
+
+/* Counts the flows the filter passes, and their groups for --top; without
+ * conditions or groups, in SQL. Returns 0 or -1 (reported). */
+static int count_flows(struct store *st, const struct ct_filter *flt, struct store_query *q,
+		       struct stats *s, int64_t top)
+{
+	static struct store_flow fl;
+	struct store_cursor *c;
+	int r;
+
+	if (!flt->opts && !flt->session && !top)
+		return store_flow_totals(st, add_total, s);
+	q->type_mask = flt->event_mask;	/* with -e, the flows that had such events */
+	c = store_flows(st, q);
 	if (!c)
-		goto out;
+		return -1;
 	while ((r = store_next_flow(c, &fl)) > 0) {
 		if (!filter_match(flt, &fl.ev))
 			continue;
-		if (!s->flows++ || fl.first_us < s->first_us)
-			s->first_us = fl.first_us;
-		if (fl.last_us > s->last_us)
-			s->last_us = fl.last_us;
-		s->protos[fl.ev.orig.proto]++;
-		if ((fl.ev.has & CT_HAS_STATE) && fl.ev.state < 16)
-			s->states[fl.ev.orig.proto][fl.ev.state]++;
-		else
-			s->nostate[fl.ev.orig.proto]++;
+		add_flows(s, fl.ev.orig.proto, fl.ev.has & CT_HAS_STATE ? fl.ev.state : -1, 1,
+			  fl.first_us, fl.last_us);
 		if (top && add_group(s, &fl.ev)) {
 			r = -1;
 			break;
 		}
 	}
+	store_cursor_free(c);
+	return r < 0 ? -1 : 0;
+}
+
+static int stats(struct query_ctx *ctx, const struct ct_filter *flt, struct store_query *q,
+		 struct stats *s, int64_t top)
+{
+	struct store *st = store_open(ctx->db, STORE_READ);
+	int64_t gaps = 0, lost = 0;
+	struct pruned pr = { 0 };
+	int r;
+
+	if (!st)
+		return 1;
+	r = count_events(st, flt, q, s);
+	if (r == 0)
+		r = count_flows(st, flt, q, s, top);
 	if (r == 0)
 		r = store_gap_totals(st, s->flows ? s->first_us : INT64_MIN,
 				     s->flows ? s->last_us : INT64_MAX, &gaps, &lost);
@@ -202,8 +248,6 @@ static int stats(struct query_ctx *ctx, const struct ct_filter *flt, struct stor
 		r = store_prune_totals(st, &pr.steps, &pr.before_us, &pr.flows, &pr.events);
 	if (r == 0)
 		report(s, top, gaps, lost, &pr);
-out:
-	store_cursor_free(c);
 	store_close(st);
 	free(s->groups);
 	return r < 0 ? 1 : 0;

@@ -123,7 +123,10 @@ CREATE TABLE event_blocks (
   first_us    INTEGER NOT NULL,        -- earliest receive time in the block
   last_us     INTEGER NOT NULL,        -- latest
   min_flow    INTEGER NOT NULL,        -- smallest and largest flow id in it
-  max_flow    INTEGER NOT NULL
+  max_flow    INTEGER NOT NULL,
+  -- its records of each type (version 7), packed: NEW | UPDATE << 13 |
+  -- DESTROY << 26 | DUMP << 39; NULL in a block from before: read it to count
+  types       INTEGER
 );
 -- Each block's Bloom filter and records, apart from the headers so that
 -- finding the blocks of a time or a flow reads small rows only.
