@@ -201,22 +201,54 @@ static void text_col(sqlite3_stmt *s, int col, char *buf, size_t size)
 	snprintf(buf, size, "%s", t ? (const char *)t : "");
 }
 
+/* The flows each session started, in one scan of flows (a count per
+ * session would scan them once each): *counts[id] for session ids up to
+ * *max. Returns 0 or -1 (reported). */
+static int flows_per_session(struct store *st, int64_t **counts, int64_t *max)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (store_one_int(st, "SELECT coalesce(max(id), 0) FROM sessions", "cannot read sessions",
+			  max))
+		return -1;
+	*counts = calloc((size_t)*max + 1, sizeof(**counts));
+	if (!*counts)
+		return log_error("out of memory");
+	if (sqlite3_prepare_v2(st->db, "SELECT session FROM flows", -1, &s, NULL) != SQLITE_OK)
+		return store_fail(st, "cannot read sessions");
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(s, 0);
+
+		if (id >= 0 && id <= *max)
+			(*counts)[id]++;
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : store_fail(st, "cannot read sessions");
+}
+
 int store_sessions(struct store *st, int (*fn)(const struct store_session *s, void *arg),
 		   void *arg)
 {
 	static const char sql[] =
 		"SELECT s.id, s.kind, s.started_us, s.stopped_us, s.host, s.pid, s.source,"
-		" s.version, (SELECT count(*) FROM flows WHERE session = s.id),"
-		" (SELECT coalesce(sum(n), 0) FROM event_blocks WHERE session = s.id),"
+		" s.version, (SELECT coalesce(sum(n), 0) FROM event_blocks WHERE session = s.id),"
 		" (SELECT count(*) FROM gaps WHERE session = s.id),"
 		" (SELECT coalesce(sum(lost), 0) FROM gaps WHERE session = s.id)"
 		" FROM sessions s ORDER BY s.id";
 	struct store_session ss;
+	int64_t *flows = NULL, max = 0;
 	sqlite3_stmt *s;
 	int rc;
 
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+	if (flows_per_session(st, &flows, &max)) {
+		free(flows);
+		return -1;
+	}
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		free(flows);
 		return store_fail(st, "cannot read sessions");
+	}
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		memset(&ss, 0, sizeof(ss));
 		ss.id = sqlite3_column_int64(s, 0);
@@ -227,16 +259,17 @@ int store_sessions(struct store *st, int (*fn)(const struct store_session *s, vo
 		ss.pid = sqlite3_column_int64(s, 5);
 		text_col(s, 6, ss.source, sizeof(ss.source));
 		text_col(s, 7, ss.version, sizeof(ss.version));
-		ss.flows = sqlite3_column_int64(s, 8);
-		ss.events = sqlite3_column_int64(s, 9);
-		ss.gaps = sqlite3_column_int64(s, 10);
-		ss.lost = sqlite3_column_int64(s, 11);
+		ss.flows = ss.id >= 0 && ss.id <= max ? flows[ss.id] : 0;
+		ss.events = sqlite3_column_int64(s, 8);
+		ss.gaps = sqlite3_column_int64(s, 9);
+		ss.lost = sqlite3_column_int64(s, 10);
 		if (fn(&ss, arg)) {
 			rc = SQLITE_DONE;
 			break;
 		}
 	}
 	sqlite3_finalize(s);
+	free(flows);
 	return rc == SQLITE_DONE ? 0 : store_fail(st, "cannot read sessions");
 }
 

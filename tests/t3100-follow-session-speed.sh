@@ -49,6 +49,10 @@ say "replay --follow, started before the traffic, printed the same $n events (te
 # --session: each run's events, nothing else; together, everything.
 Q sessions >"$TMP/sessions"
 [ "$(grep -c record "$TMP/sessions")" = 2 ] || { cat "$TMP/sessions"; fail "sessions does not list the two runs"; }
+awk 'NR > 1 { print $1, $7 }' "$TMP/sessions" >"$TMP/sessions.flows"
+sqlite3 -separator ' ' "$DB" "SELECT s.id, (SELECT count(*) FROM flows WHERE session = s.id)
+	FROM sessions s ORDER BY s.id" >"$TMP/sessions.want"
+test_cmp "$TMP/sessions.want" "$TMP/sessions.flows"
 Q replay --session 1 >"$TMP/s1.txt"
 Q replay --session 2 >"$TMP/s2.txt"
 cat "$TMP/s1.txt" "$TMP/s2.txt" >"$TMP/s12.txt"
