@@ -204,8 +204,10 @@ static int load_matching(struct store_cursor *c)
 		c->sel = malloc((c->nsel ? c->nsel : 1) * sizeof(*c->sel));
 		if (!c->sel)
 			return log_error("out of memory");
-		memcpy(c->sel, c->fl, c->nsel * sizeof(*c->sel));
-		qsort(c->sel, c->nsel, sizeof(*c->sel), cmp_cflow);
+		if (c->nsel) {	/* (c->fl is NULL when no flow matched) */
+			memcpy(c->sel, c->fl, c->nsel * sizeof(*c->sel));
+			qsort(c->sel, c->nsel, sizeof(*c->sel), cmp_cflow);
+		}
 		/* their counts hold for the blocks read in the same snapshot:
 		 * only a transaction of the cursor's own is sure to be a read */
 		c->both_ends = c->own_txn;
