@@ -1,5 +1,7 @@
 /* ctquery replay: prints recorded events exactly as `conntrack -E` printed them live. */
+#include <errno.h>
 #include <getopt.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +15,7 @@
 #include "filter.h"
 #include "filter_text.h"
 #include "log.h"
+#include "parformat.h"
 #include "readahead.h"
 #include "store.h"
 
@@ -73,6 +76,7 @@ struct run {
 	const struct ct_filter *flt;
 	double speed;		/* --speed: 1 = as it happened; 0 = no pacing */
 	int follow;		/* --follow: wait for new events until a signal */
+	int threads;		/* formatting threads: see replay_threads() */
 	int64_t shown, prev_us;
 	int64_t last_id;	/* the last event read */
 };
@@ -106,9 +110,11 @@ static void pace(struct run *r, int64_t t_us)
 	r->prev_us = t_us;
 }
 
-/* Prints the events q selects (read ahead on a thread of their own while
- * this one formats). Returns 1 when --limit is reached, 0 when they ran
- * out, -1 on an error (reported). */
+/* Prints the events q selects: formatted on r->threads threads (parformat.c)
+ * when nothing needs them one by one, else read ahead on a thread of their
+ * own while this one formats (--speed and --follow flush each event as it
+ * comes; --pretty writes through libxml2). Returns 1 when --limit is
+ * reached, 0 when they ran out, -1 on an error (reported). */
 static int pass(struct store *st, struct run *r, const struct store_query *q)
 {
 	int64_t left = r->flt->limit ? r->flt->limit - r->shown : 0;
@@ -118,6 +124,17 @@ static int pass(struct store *st, struct run *r, const struct store_query *q)
 
 	if (r->flt->limit && left <= 0)
 		return 1;
+	if (r->threads > 1 && r->speed == 0 && !r->follow && parformat_usable(r->fmt)) {
+		struct parformat_result res = { .last_id = r->last_id };
+
+		rc = parformat(st, q, r->flt, left, r->fmt, r->json, r->threads,
+			       &stop_requested, stdout, &res);
+		r->shown += res.shown;
+		r->last_id = res.last_id;
+		if (rc == 0 && r->flt->limit && r->shown >= r->flt->limit)
+			rc = 1;
+		return stop_requested ? 1 : rc;
+	}
 	ra = readahead_start(st, q, r->flt, left);
 	if (!ra)
 		return -1;
@@ -167,6 +184,30 @@ static int replay(struct query_ctx *ctx, struct run *r, struct store_query *q)
 		rc = log_errno("cannot write the output");
 	store_close(st);
 	return rc < 0 ? -1 : 0;
+}
+
+/* How many threads format: CTQUERY_THREADS when set (1 formats on this
+ * thread alone, the store read ahead on a second: the way before, kept to
+ * compare outputs with), else one per processor this process may run on,
+ * at most PARFORMAT_MAX_THREADS. */
+static int replay_threads(void)
+{
+	const char *env = getenv("CTQUERY_THREADS");
+	cpu_set_t cpus;
+	long n;
+	char *end;
+
+	if (env && *env) {
+		errno = 0;
+		n = strtol(env, &end, 10);
+		if (!errno && !*end && n >= 1 && n <= PARFORMAT_MAX_THREADS)
+			return (int)n;
+		log_warn("CTQUERY_THREADS: '%s' is not a number from 1 to %d; ignored", env,
+			 PARFORMAT_MAX_THREADS);
+	}
+	n = sched_getaffinity(0, sizeof(cpus), &cpus) ? sysconf(_SC_NPROCESSORS_ONLN) :
+							 CPU_COUNT(&cpus);
+	return n < 1 ? 1 : n > PARFORMAT_MAX_THREADS ? PARFORMAT_MAX_THREADS : (int)n;
 }
 
 /* Parses --speed: a positive factor. */
@@ -241,6 +282,7 @@ static int replay_exec(struct query_ctx *ctx, int argc, char **argv)
 		return 2;
 	}
 	run.json = json;
+	run.threads = replay_threads();
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	return replay(ctx, &run, &q) ? 1 : 0;
