@@ -104,9 +104,9 @@ void store_open_end(struct store *st, int64_t id)
 	uint64_t bit = 1ULL << (k % 64);
 	int found;
 	size_t i = find(&st->open, rng_of(id), &found);
-	struct orange *r = &st->open.r[i];
+	struct orange *r = found ? &st->open.r[i] : NULL;
 
-	if (found && (r->bits[k / 64] & bit)) {
+	if (r && (r->bits[k / 64] & bit)) {
 		r->bits[k / 64] &= ~bit;
 		r->n--;
 		r->dirty |= DIRTY_END;
