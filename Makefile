@@ -95,9 +95,9 @@ install: $(B)/ctrecord $(B)/ctquery
 	chmod 0644 $(DESTDIR)$(UNITDIR)/ctrecord.service
 	install -m 0644 contrib/ctrecord.sysusers $(DESTDIR)$(SYSUSERSDIR)/ctrecord.conf
 
-# The whole suite under AddressSanitizer and UBSan, built apart in build/asan.
+# The whole suite under AddressSanitizer and UBSan, built apart in $(B)/asan.
 asan:
-	$(MAKE) B=build/asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
+	$(MAKE) B=$(B)/asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
 		LDFLAGS="-fsanitize=address,undefined" test
 
 # The unit tests under valgrind: no invalid access, no definite leak.
