@@ -173,10 +173,17 @@ int evblock_add(struct evblock *b, int64_t flow, const struct ct_event *ev)
 	return 0;
 }
 
+/* Counts of records by type (NEW to DUMP), packed as evblock_types() says. */
+static uint64_t pack_types(const uint64_t n[4])
+{
+	return n[0] | n[1] << 13 | n[2] << 26 | n[3] << 39;
+}
+
 uint64_t evblock_types(const struct evblock *b)
 {
-	return b->ntype[0] | (uint64_t)b->ntype[1] << 13 | (uint64_t)b->ntype[2] << 26 |
-	       (uint64_t)b->ntype[3] << 39;
+	const uint64_t n[4] = { b->ntype[0], b->ntype[1], b->ntype[2], b->ntype[3] };
+
+	return pack_types(n);
 }
 
 int evblock_full(const struct evblock *b)
@@ -484,4 +491,20 @@ int evblock_next(struct evblock_reader *r, struct ct_event *ev, int64_t *flow)
 	if ((h & H_EXTRA) && get_bytes(r, ev->extra, sizeof(ev->extra), &ev->extra_len))
 		return -1;
 	return 1;
+}
+
+int evblock_count_types(const void *data, size_t len, uint64_t *types)
+{
+	struct ct_event ev;
+	struct evblock_reader r;
+	uint64_t n[4] = { 0 };
+	int64_t flow;
+	int k;
+
+	if (evblock_reader_init(&r, data, len))
+		return -1;
+	while ((k = evblock_next(&r, &ev, &flow)) > 0)
+		n[(ev.type - 1) & 3]++;
+	*types = pack_types(n);
+	return k;
 }

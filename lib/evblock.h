@@ -96,4 +96,8 @@ int evblock_reader_init(struct evblock_reader *r, const void *data, size_t len);
  * when the data is malformed (not reported: the caller knows which block). */
 int evblock_next(struct evblock_reader *r, struct ct_event *ev, int64_t *flow);
 
+/* The records of each type in unpacked data, packed into *types as
+ * evblock_types() does. Returns 0, or -1 when the data is malformed. */
+int evblock_count_types(const void *data, size_t len, uint64_t *types);
+
 #endif

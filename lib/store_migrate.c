@@ -77,7 +77,6 @@ int store_migrate_events_to_blocks(struct store *st)
 
 int store_migrate_block_types(struct store *st)
 {
-	static struct ct_event ev;
 	sqlite3_stmt *s = NULL, *u = NULL;
 	uint8_t *buf = NULL;
 	size_t cap = 0, len;
@@ -92,25 +91,15 @@ int store_migrate_block_types(struct store *st)
 		return store_fail(st, "cannot count the events of each block");
 	}
 	while (!failed && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct evblock_reader r;
-		uint64_t n[4] = { 0 };
-		int64_t flow;
-		int k;
+		uint64_t types;
 
 		if (evblock_unpack(sqlite3_column_blob(s, 1), sqlite3_column_bytes(s, 1), &buf,
-				   &cap, &len) || evblock_reader_init(&r, buf, len)) {
+				   &cap, &len) || evblock_count_types(buf, len, &types)) {
 			failed = log_error("event block %lld is damaged",
 					   (long long)sqlite3_column_int64(s, 0));
 			break;
 		}
-		while ((k = evblock_next(&r, &ev, &flow)) > 0)
-			n[(ev.type - 1) & 3]++;
-		if (k < 0) {
-			failed = log_error("event block %lld is damaged",
-					   (long long)sqlite3_column_int64(s, 0));
-			break;
-		}
-		sqlite3_bind_int64(u, 1, (int64_t)(n[0] | n[1] << 13 | n[2] << 26 | n[3] << 39));
+		sqlite3_bind_int64(u, 1, (int64_t)types);
 		sqlite3_bind_int64(u, 2, sqlite3_column_int64(s, 0));
 		if (sqlite3_step(u) != SQLITE_DONE)
 			failed = store_fail(st, "cannot count the events of each block");

@@ -203,7 +203,8 @@ static int write_new(struct store *st, const struct pflow *p)
 	bind_opt64(s, 22, p->has & CT_HAS_STATUS, p->status);
 	bind_opt64(s, 23, p->has & CT_HAS_MARK, p->mark);
 	if (run(st, s, "cannot store a flow") || write_more(st, p) ||
-	    store_keys_new(st, p->id, &p->orig) || (!p->end_kind && store_open_add(st, p->id, p->first_us)))
+	    store_keys_new(st, p->id, &p->orig) ||
+	    (!p->end_kind && store_open_add(st, p->id, p->first_us)))
 		return -1;
 	return p->end_kind ? store_keys_end(st, p->id, p->first_us, p->end_us) : 0;
 }
