@@ -8,6 +8,7 @@
 
 #include "ct_encode.h"
 #include "ct_format.h"
+#include "ct_text.h"
 #include "ct_pretty.h"
 #include "log.h"
 
@@ -231,13 +232,6 @@ static int format_line(struct ct_fmt *f, const struct ct_event *ev, char *line)
 	struct nf_conntrack *ct;
 	int ret;
 
-	ct = nfct_new();
-	if (!ct)
-		return log_error("out of memory");
-	if (build(ev, ct, msg) < 0) {
-		nfct_destroy(ct);
-		return log_error("stored event cannot be parsed by libnetfilter_conntrack");
-	}
 	if (f->extended)
 		flags |= NFCT_OF_SHOW_LAYER3;
 	if (f->timestamp && f->xml)
@@ -246,6 +240,17 @@ static int format_line(struct ct_fmt *f, const struct ct_event *ev, char *line)
 		flags |= NFCT_OF_TIMESTAMP;
 	if (f->id)
 		flags |= NFCT_OF_ID;
+	/* The common events without the library's objects (ct_text.c), the rest through them. */
+	if (!f->xml && !f->labels && !f->labelmap &&
+	    ct_text_format(ev, flags, line, CONNTRACK_BUFSZ) >= 0)
+		return 0;
+	ct = nfct_new();
+	if (!ct)
+		return log_error("out of memory");
+	if (build(ev, ct, msg) < 0) {
+		nfct_destroy(ct);
+		return log_error("stored event cannot be parsed by libnetfilter_conntrack");
+	}
 	if (flags & NFCT_OF_TIME) {
 		/* Format whole, put the recorded time in, then cut as conntrack did. */
 		ret = nfct_snprintf_labels(big, sizeof(big), ct, types[ev->type],

@@ -62,7 +62,10 @@
  * parses CTA_TIMESTAMP_EVENT in a static that it fills on first use, so
  * that is asked once before the threads start (prime_format); set_when()
  * uses localtime_r(), TZ is set by ct_fmt_open() before; filter_match()
- * runs under rd; ft_event_json() uses gmtime_r() and local buffers.
+ * runs under rd; ft_event_json() uses gmtime_r() and local buffers;
+ * ct_text_format(), which ct_fmt_event() tries first for text, writes only
+ * the caller's buffer and reads time() (it leaves -o ktimestamp to the
+ * library, so exclusive() stays as it is).
  */
 
 /* Events a thread takes at a time: the locks are met once per batch. */
