@@ -55,7 +55,7 @@
  *   write only the object (and malloc): no other writable data exists.
  * So the events whose formatting would touch shared state are formatted
  * under one more lock (excl), see exclusive(); the rest in parallel. (Text
- * with -o ktimestamp is left to the one-thread way: parformat_usable().)
+ * and JSON are left to the one-thread way: parformat_usable().)
  *
  * Our side: ct_fmt_event() writes f->header_done, so each thread formats
  * with a copy of f; lib/ct_format.c's build() keeps whether the library
@@ -318,12 +318,13 @@ static void prime_format(void)
 
 int parformat_usable(const struct ct_fmt *f)
 {
-	/* -o ktimestamp in text: the events with timestamps (every DESTROY
-	 * where the kernel keeps them) take turns under excl for their two
-	 * ctime() calls, the dearest part of their line. On 2.7 million events
-	 * of which 41% had them, two threads were no faster than one (12.0 s
-	 * against 11.8 s) and took 13-20% more CPU, in the handing over. */
-	return !f->pretty && !(f->ktimestamp && !f->xml);
+	/* Text: most lines are written by ct_text_format(), faster than the
+	 * store is read; on 2.7 million events one formatting thread took
+	 * 2.1-2.7 s and two 2.5-2.8 s. (With -o ktimestamp the library's
+	 * ctime() calls take turns: two threads were no faster either, 12.0 s
+	 * against 11.8 s.) JSON, 1M events: one 3.5-3.8 s, two 3.3-4.1 s.
+	 * XML: one 9.9-10.9 s, two 8.3-9.8 s. */
+	return f->xml && !f->pretty;
 }
 
 static const cookie_io_functions_t slot_io = { .write = slot_write };

@@ -8,7 +8,8 @@
 # CTQUERY_THREADS=1 (formatting on one thread, the store read ahead on another)
 # and 2, 3 and 4 formatting threads. The library keeps static buffers for
 # IPv6 addresses in XML and for ktimestamp's dates, so those events take turns
-# (text with ktimestamp stays on one thread): they are run a few times, as a
+# (text and JSON stay on one formatting thread, so their comparisons
+# only guard that choice): they are run a few times, as a
 # race shows only sometimes. Swapping two batches, or formatting them without
 # taking turns, makes this test fail.
 set -eu
