@@ -113,6 +113,20 @@ void store_open_end(struct store *st, int64_t id)
 	}
 }
 
+/* Writes an offset in a range (below 1024) in decimal at p; returns the end.
+ * (sprintf took 4% of the writer's instructions here.) */
+static char *put_offset(char *p, unsigned k)
+{
+	if (k >= 1000)
+		*p++ = '0' + k / 1000;
+	if (k >= 100)
+		*p++ = '0' + k / 100 % 10;
+	if (k >= 10)
+		*p++ = '0' + k / 10 % 10;
+	*p++ = '0' + k % 10;
+	return p;
+}
+
 /* Writes range r's row as the set has it: replaced, or deleted when empty. */
 static int write_range(struct store *st, struct orange *r)
 {
@@ -142,8 +156,11 @@ static int write_range(struct store *st, struct orange *r)
 		return log_error("out of memory");
 	*p++ = '[';
 	for (k = 0; k < RANGE_IDS; k++)
-		if (r->bits[k / 64] & (1ULL << (k % 64)))
-			p += sprintf(p, "%s%u", p[-1] == '[' ? "" : ",", k);
+		if (r->bits[k / 64] & (1ULL << (k % 64))) {
+			if (p[-1] != '[')
+				*p++ = ',';
+			p = put_offset(p, k);
+		}
 	*p++ = ']';
 	s = store_stmt(st, STMT_OPEN_PUT);
 	if (!s) {
