@@ -68,6 +68,7 @@ struct store {
 	uint32_t blk_written;	/* records in the row as last written */
 
 	void *keycache;		/* keys written in this transaction (lib/store_keys.c) */
+	uint32_t keygen;	/* the transaction's number there; never 0 */
 	struct store_openset open;
 };
 

@@ -17,12 +17,14 @@ enum { KEY_SRC = 1, KEY_DST = 2, KEY_DPORT = 3, KEY_SPAN = 4 };
 /* A key as flow_keys holds it: val is an address (len 4 or 16) or an integer (len 0). */
 struct fkey {
 	int64_t rng, ival;
+	uint32_t gen;		/* in the cache: the transaction that wrote it */
 	uint8_t kind, len;
 	uint8_t addr[16];
 };
 
 /* Keys written in this transaction: a direct-mapped cache, exact (a slot
- * holds a whole key), so a repeat costs no SQL. */
+ * holds a whole key and the number of the transaction that wrote it), so a
+ * repeat costs no SQL. */
 #define KEYCACHE_SLOTS 16384
 
 static uint64_t key_hash(const struct fkey *k)
@@ -39,12 +41,15 @@ static uint64_t key_hash(const struct fkey *k)
 
 void store_keys_forget(struct store *st)
 {
-	if (st->keycache)
+	/* A new number rather than clearing 640 KiB at every transaction. */
+	if (++st->keygen == 0 && st->keycache) {
 		memset(st->keycache, 0, KEYCACHE_SLOTS * sizeof(struct fkey));
+		st->keygen = 1;
+	}
 }
 
 /* Writes k unless this transaction already did. Returns 0 or -1 (reported). */
-static int put_key(struct store *st, const struct fkey *k)
+static int put_key(struct store *st, struct fkey *k)
 {
 	struct fkey *slot;
 	sqlite3_stmt *s;
@@ -52,6 +57,7 @@ static int put_key(struct store *st, const struct fkey *k)
 
 	if (!st->keycache && !(st->keycache = calloc(KEYCACHE_SLOTS, sizeof(struct fkey))))
 		return log_error("out of memory");
+	k->gen = st->keygen;
 	slot = (struct fkey *)st->keycache + key_hash(k) % KEYCACHE_SLOTS;
 	if (!memcmp(slot, k, sizeof(*k)))
 		return 0;
