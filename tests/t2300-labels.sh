@@ -1,0 +1,107 @@
+#!/bin/bash
+# t2300: connection labels: `ctquery replay -o labels` and `--label` print what `conntrack -E` with the same options printed, and ctrecord --label records what it showed.
+#
+# Labels have names only through a label map: libnetfilter_conntrack reads
+# /etc/xtables/connlabel.conf, nft /etc/connlabel.conf. The test writes both
+# into an overlay over /etc in a mount namespace of its own, so the host's
+# /etc is never touched and the overlay goes away with the test's processes.
+# nft then labels every new flow "blue", UDP to port 5002 also "vip", TCP to
+# port 5000 also "far" (bit 100: the fourth 32-bit word), and every flow
+# that becomes established also "eth-in" (an UPDATE event carrying labels).
+set -eu
+
+if [ "${CTT_LABEL_NS:-}" != 1 ]; then
+	[ "$(id -u)" = 0 ] || { echo "skip: needs root (mount and network namespaces)"; exit 77; }
+	command -v unshare >/dev/null || { echo "skip: command 'unshare' not found"; exit 77; }
+	CTT_LABEL_NS=1 exec unshare --mount --propagation private "$BASH" "$0" "$@"
+fi
+. "$(dirname "$0")/lib.sh"
+
+require_root
+for b in ctrecord ctquery trafficgen; do [ -x "$BIN/$b" ] || fail "$b not built"; done
+
+mkdir -p "$TMP/upper/xtables" "$TMP/work"
+printf '0 eth-in\n1 blue\n5 vip\n100 far\n' >"$TMP/upper/connlabel.conf"
+cp "$TMP/upper/connlabel.conf" "$TMP/upper/xtables/connlabel.conf"
+mount -t overlay ctt-labels -o "lowerdir=/etc,upperdir=$TMP/upper,workdir=$TMP/work" /etc ||
+	skip "cannot mount an overlay over /etc in a private mount namespace"
+grep -qx '5 vip' /etc/xtables/connlabel.conf || fail "the overlay does not show the label map"
+
+netns_setup
+in_ns nft -f - <<-'EOF' || fail "cannot load the label rules"
+table inet ctt_labels {
+	chain out {
+		type filter hook output priority 0;
+		ct state new ct label set blue
+		ct state new udp dport 5002 ct label set vip
+		ct state new tcp dport 5000 ct label set far
+		ct state established ct label set eth-in
+	}
+}
+EOF
+
+# name|options for conntrack -E and ctquery replay
+LISTENERS='text|-o labels,id
+plain|-o labels
+xml|-o xml,labels,id
+vip|-o labels,id --label vip
+both|-o labels --label blue,far
+nolabels|-o id'
+names=$(echo "$LISTENERS" | cut -d'|' -f1)
+opts_of() { echo "$LISTENERS" | awk -F'|' -v n="$1" '$1 == n { print $2 }'; }
+
+start_recorder rec "$TMP/rec.err" --db "$TMP/flows.db"
+start_recorder recvip "$TMP/recvip.err" --db "$TMP/vip.db" --label vip
+nsub=$(nsubscribed)
+start_bg all conntrack -E >"$TMP/all.ct" 2>/dev/null
+nsub=$((nsub + 1))
+for n in $names; do
+	# shellcheck disable=SC2046
+	start_bg "ct_$n" conntrack -E $(opts_of "$n") >"$TMP/$n.ct" 2>"$TMP/$n.ct.err"
+	nsub=$((nsub + 1))
+done
+subscribed() { [ "$(nsubscribed)" -ge "$nsub" ]; }
+wait_until 10 subscribed || fail "conntrack -E listeners did not subscribe: $(cat "$TMP"/*.ct.err)"
+
+say "generating traffic"
+in_ns "$BIN/trafficgen" tcp 127.0.0.1 5000 2
+in_ns "$BIN/trafficgen" tcp ::1 5001 1
+in_ns "$BIN/trafficgen" udp 127.0.0.1 5002 2
+in_ns "$BIN/trafficgen" udp ::1 5003 1
+expire_all "$TMP/all.ct"
+for r in rec recvip; do
+	stop_bg "$r" TERM 10 || fail "ctrecord ($r) ignored SIGTERM"
+	[ "$BG_STATUS" = 0 ] || fail "ctrecord ($r) exited with $BG_STATUS"
+done
+stop_bg all INT 5 || true
+for n in $names; do
+	stop_bg "ct_$n" INT 5 || fail "conntrack -E ($n) ignored SIGINT"
+done
+
+# The traffic gave what the comparisons need.
+grep -q 'labels=blue,vip' "$TMP/text.ct" || fail "no event labelled blue,vip: $(head -3 "$TMP/text.ct")"
+grep -q 'labels=blue,far' "$TMP/text.ct" || fail "no event labelled blue,far (bit 100)"
+grep -q '^ *\[UPDATE\].*labels=eth-in' "$TMP/text.ct" || fail "no UPDATE event carrying labels"
+[ -s "$TMP/vip.ct" ] && [ -s "$TMP/both.ct" ] || fail "the --label listeners showed nothing"
+
+total=0
+for n in $names; do
+	o=$(opts_of "$n")
+	# shellcheck disable=SC2086
+	"$BIN/ctquery" --db "$TMP/flows.db" replay $o >"$TMP/$n.replay" 2>"$TMP/$n.replay.err" ||
+		fail "ctquery replay $o failed: $(cat "$TMP/$n.replay.err")"
+	test_cmp "$TMP/$n.ct" "$TMP/$n.replay"
+	k=$(grep -c 'flow\|\[' "$TMP/$n.ct" || true)
+	total=$((total + k))
+	say "replay $o: $k events identical"
+done
+"$BIN/ctquery" --db "$TMP/vip.db" replay -o labels,id >"$TMP/recvip.replay"
+test_cmp "$TMP/vip.ct" "$TMP/recvip.replay"
+say "ctrecord --label vip: $(wc -l <"$TMP/vip.ct") events as conntrack -E --label vip showed them"
+say "compared $total events with labels"
+
+# An unknown label is bad input: exit 2, one line naming it.
+rc=0
+err=$("$BIN/ctquery" --db "$TMP/flows.db" replay --label nosuch 2>&1 >/dev/null) || rc=$?
+[ "$rc" = 2 ] || fail "replay --label nosuch exited with $rc"
+[ "$(echo "$err" | wc -l)" = 1 ] && echo "$err" | grep -q nosuch || fail "replay --label nosuch said: $err"
