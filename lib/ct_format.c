@@ -44,10 +44,12 @@ int ct_fmt_parse(struct ct_fmt *f, const char *list)
 int ct_fmt_open(struct ct_fmt *f)
 {
 	if (f->labels && !f->labelmap) {
-		/* As conntrack: without a readable map, labels print as bit numbers. */
+		/* As conntrack: without a readable map, the library prints no
+		 * labels (conntrack says "nfct_labelmap_new: No such file..."). */
 		f->labelmap = nfct_labelmap_new(NULL);
 		if (!f->labelmap)
-			log_warn("cannot read the connlabel map; labels are shown as numbers");
+			log_warn("cannot read /etc/xtables/connlabel.conf: labels are not shown,"
+				 " as by conntrack");
 	}
 	/* -o ktimestamp: the library prints start and stop with ctime(), and
 	 * with TZ unset glibc stats /etc/localtime on every call (two system
