@@ -349,8 +349,23 @@ static int parse_tokens(char **tok, int ntok, struct ct_event *ev, struct import
 	return 0;
 }
 
+/* Drops the unfinished end of a line conntrack cut: the last field, or the
+ * last name of a labels= list. */
+static void drop_cut_field(char *p)
+{
+	char *last = strrchr(p, ' '), *comma;
+
+	if (!last)
+		return;
+	comma = strrchr(last, ',');
+	if (!strncmp(last + 1, "labels=", 7) && comma)
+		*comma = 0;
+	else
+		*last = 0;
+}
+
 int import_text_line(const char *line, size_t len, int64_t now_us, struct ct_event *ev,
-		     int *timed, struct import_err *e)
+		     int *how, struct import_err *e)
 {
 	static char buf[IMPORT_LINE_MAX + 1];
 	char *tok[MAX_TOKENS], *p, *us, *save = NULL;
@@ -371,11 +386,11 @@ int import_text_line(const char *line, size_t len, int64_t now_us, struct ct_eve
 	buf[len] = 0;
 	if (len && buf[len - 1] == '\r')
 		buf[--len] = 0;
-	*timed = 0;
+	*how = 0;
 	ev->t_us = now_us;
 	off = parse_prefix(buf, &ev->t_us);
 	if (off)
-		*timed = 1;
+		*how |= IMPORT_TIMED;
 	p = buf + off;
 	if (strchr(p, '\t'))
 		return import_fail(e, "unexpected tab");
@@ -384,6 +399,10 @@ int import_text_line(const char *line, size_t len, int64_t now_us, struct ct_eve
 		if (import_userspace(us, ev, e))
 			return -1;
 		*us = 0;
+	}
+	if (strlen(p) == IMPORT_CONNTRACK_CUT) {
+		*how |= IMPORT_CUT;
+		drop_cut_field(p);
 	}
 	for (char *t = strtok_r(p, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
 		if (ntok == MAX_TOKENS)

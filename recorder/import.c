@@ -131,6 +131,8 @@ struct run {
 	struct src *src;
 	int64_t now;
 	uint64_t untimed;
+	uint64_t cut;		/* text lines conntrack cut at 1023 bytes */
+	long first_cut;		/* the first one's line number */
 };
 
 static int store_one(struct run *r, struct ct_event *ev, int timed)
@@ -164,7 +166,7 @@ static int import_text(struct run *r)
 	struct import_err e;
 	char *line = NULL;
 	size_t len = 0, i;
-	int rc, timed;
+	int rc, how;
 
 	memset(&l, 0, offsetof(struct lines, buf));
 	l.pos = l.len = 0;
@@ -180,9 +182,11 @@ static int import_text(struct run *r)
 			return -1;
 		if (rc)
 			continue;
-		if (import_text_line(line, len, r->now, &ev, &timed, &e))
+		if (import_text_line(line, len, r->now, &ev, &how, &e))
 			return log_error("%s:%ld: %s", r->src->name, l.lineno, e.msg);
-		if (store_one(r, &ev, timed))
+		if ((how & IMPORT_CUT) && !r->cut++)
+			r->first_cut = l.lineno;
+		if (store_one(r, &ev, how & IMPORT_TIMED))
 			return -1;
 	}
 	return rc;
@@ -289,6 +293,10 @@ out:
 		if (r.untimed)
 			log_warn("%llu events had no time in the log: stored with the import's time",
 				 (unsigned long long)r.untimed);
+		if (r.cut)
+			log_warn("%llu lines were cut at %d bytes by conntrack (the first: line %ld):"
+				 " their last field is lost", (unsigned long long)r.cut,
+				 IMPORT_CONNTRACK_CUT, r.first_cut);
 	}
 	flowmap_free(r.rec.open);
 	if (!stdin_)

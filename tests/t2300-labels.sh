@@ -6,7 +6,8 @@
 # into an overlay over /etc in a mount namespace of its own, so the host's
 # /etc is never touched and the overlay goes away with the test's processes.
 # nft then labels every new flow "blue", UDP to port 5002 also "vip", TCP to
-# port 5000 also "far" (bit 100: the fourth 32-bit word), and every flow
+# port 5000 also "far" (bit 100: the fourth 32-bit word), UDP to port 5003
+# fifty long labels (conntrack cuts its lines at 1023 bytes), and every flow
 # that becomes established also "eth-in" (an UPDATE event carrying labels).
 set -eu
 
@@ -21,7 +22,10 @@ require_root
 for b in ctrecord ctquery trafficgen; do [ -x "$BIN/$b" ] || fail "$b not built"; done
 
 mkdir -p "$TMP/upper/xtables" "$TMP/work"
-printf '0 eth-in\n1 blue\n5 vip\n100 far\n' >"$TMP/upper/connlabel.conf"
+{
+	printf '0 eth-in\n1 blue\n5 vip\n100 far\n'
+	for b in $(seq 10 59); do echo "$b long-label-number-$b-abcdefghijk"; done
+} >"$TMP/upper/connlabel.conf"
 cp "$TMP/upper/connlabel.conf" "$TMP/upper/xtables/connlabel.conf"
 mount -t overlay ctt-labels -o "lowerdir=/etc,upperdir=$TMP/upper,workdir=$TMP/work" /etc ||
 	skip "cannot mount an overlay over /etc in a private mount namespace"
@@ -39,6 +43,11 @@ table inet ctt_labels {
 	}
 }
 EOF
+# UDP to ::1 port 5003 gets 50 long labels too: its lines pass 1023 bytes,
+# where conntrack cuts them.
+for b in $(seq 10 59); do
+	echo "add rule inet ctt_labels out ct state new udp dport 5003 ct label set long-label-number-$b-abcdefghijk"
+done | in_ns nft -f - || fail "cannot load the long label rules"
 
 # name|options for conntrack -E and ctquery replay
 LISTENERS='text|-o labels,id
@@ -60,6 +69,11 @@ for n in $names; do
 	start_bg "ct_$n" conntrack -E $(opts_of "$n") >"$TMP/$n.ct" 2>"$TMP/$n.ct.err"
 	nsub=$((nsub + 1))
 done
+# Without a label map conntrack prints no labels: a listener in a mount
+# namespace of its own without the overlay.
+start_bg ct_nomap unshare --mount --propagation private sh -c \
+	'umount /etc && exec conntrack -E -o labels,id' >"$TMP/nomap.ct" 2>"$TMP/nomap.ct.err"
+nsub=$((nsub + 1))
 subscribed() { [ "$(nsubscribed)" -ge "$nsub" ]; }
 wait_until 10 subscribed || fail "conntrack -E listeners did not subscribe: $(cat "$TMP"/*.ct.err)"
 
@@ -74,7 +88,7 @@ for r in rec recvip; do
 	[ "$BG_STATUS" = 0 ] || fail "ctrecord ($r) exited with $BG_STATUS"
 done
 stop_bg all INT 5 || true
-for n in $names; do
+for n in $names nomap; do
 	stop_bg "ct_$n" INT 5 || fail "conntrack -E ($n) ignored SIGINT"
 done
 
@@ -83,6 +97,8 @@ grep -q 'labels=blue,vip' "$TMP/text.ct" || fail "no event labelled blue,vip: $(
 grep -q 'labels=blue,far' "$TMP/text.ct" || fail "no event labelled blue,far (bit 100)"
 grep -q '^ *\[UPDATE\].*labels=eth-in' "$TMP/text.ct" || fail "no UPDATE event carrying labels"
 [ -s "$TMP/vip.ct" ] && [ -s "$TMP/both.ct" ] || fail "the --label listeners showed nothing"
+ncut=$(awk 'length($0) == 1023' "$TMP/text.ct" | wc -l)
+[ "$ncut" -gt 0 ] || fail "no line was cut at 1023 bytes"
 
 total=0
 for n in $names; do
@@ -99,6 +115,27 @@ done
 test_cmp "$TMP/vip.ct" "$TMP/recvip.replay"
 say "ctrecord --label vip: $(wc -l <"$TMP/vip.ct") events as conntrack -E --label vip showed them"
 say "compared $total events with labels"
+
+# Without the map, replay prints what conntrack printed then (no labels) and warns once.
+unshare --mount --propagation private sh -c 'umount /etc && exec "$0" --db "$1" replay -o labels,id' \
+	"$BIN/ctquery" "$TMP/flows.db" >"$TMP/nomap.replay" 2>"$TMP/nomap.replay.err" ||
+	fail "replay without a label map failed: $(cat "$TMP/nomap.replay.err")"
+test_cmp "$TMP/nomap.ct" "$TMP/nomap.replay"
+grep -q 'labels=' "$TMP/nomap.ct" && fail "conntrack printed labels without a map"
+[ "$(grep -c 'connlabel.conf' "$TMP/nomap.replay.err")" = 1 ] ||
+	fail "replay without a label map did not warn once: $(cat "$TMP/nomap.replay.err")"
+say "without a label map: $(wc -l <"$TMP/nomap.ct") events, no labels, as conntrack -E"
+
+# Importing the log: a cut line loses its unfinished last label, with a
+# warning; the rest of the event is stored.
+"$BIN/ctrecord" --db "$TMP/import.db" --import "$TMP/text.ct" 2>"$TMP/import.err" ||
+	fail "importing the labelled log failed: $(cat "$TMP/import.err")"
+grep -q "$ncut lines were cut at 1023 bytes" "$TMP/import.err" ||
+	fail "the import did not warn about the $ncut cut lines: $(cat "$TMP/import.err")"
+awk 'length($0) == 1023 { sub(/,[^,]*$/, "") } { print }' "$TMP/text.ct" >"$TMP/import.want"
+"$BIN/ctquery" --db "$TMP/import.db" replay -o labels,id >"$TMP/import.replay"
+test_cmp "$TMP/import.want" "$TMP/import.replay"
+say "import: $ncut cut lines stored without their unfinished label"
 
 # An unknown label is bad input: exit 2, one line naming it.
 rc=0

@@ -27,9 +27,9 @@ static void text_ok(const char *opts, const char *line)
 {
 	struct import_err e = { "" };
 	char out[2048];
-	int timed;
+	int how;
 
-	if (import_text_line(line, strlen(line), 1700000000000000, &ev, &timed, &e)) {
+	if (import_text_line(line, strlen(line), 1700000000000000, &ev, &how, &e)) {
 		CHECK(!"parses");
 		fprintf(stderr, "  %s\n  error: %s\n", line, e.msg);
 		return;
@@ -44,9 +44,9 @@ static void text_ok(const char *opts, const char *line)
 static void text_bad(const char *line, size_t len, const char *why)
 {
 	struct import_err e = { "" };
-	int timed;
+	int how;
 
-	CHECK(import_text_line(line, len, 0, &ev, &timed, &e) == -1);
+	CHECK(import_text_line(line, len, 0, &ev, &how, &e) == -1);
 	CHECK(e.msg[0] != 0);
 	if (why && !strstr(e.msg, why))
 		fprintf(stderr, "  '%.60s': error '%s', expected '%s'\n", line, e.msg, why);
