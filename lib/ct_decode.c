@@ -8,6 +8,41 @@
 
 #include "ct_decode.h"
 
+/*
+ * The attribute walk of libmnl (mnl_attr_ok, mnl_attr_next, the getters),
+ * inline: through the library each step is a call into a shared object,
+ * which took a third of decoding. The checks are libmnl's: an attribute
+ * needs its header and a length that fits what is left of its nest.
+ */
+static inline int attr_ok(const struct nlattr *a, long left)
+{
+	return left >= (long)sizeof(*a) && a->nla_len >= sizeof(*a) && a->nla_len <= left;
+}
+
+static inline uint16_t attr_type(const struct nlattr *a)
+{
+	return a->nla_type & NLA_TYPE_MASK;
+}
+
+static inline size_t attr_len(const struct nlattr *a)
+{
+	return a->nla_len - MNL_ATTR_HDRLEN;
+}
+
+static inline const void *attr_data(const struct nlattr *a)
+{
+	return (const char *)a + MNL_ATTR_HDRLEN;
+}
+
+/* Walks the attributes in [start, end). */
+#define for_each_attr(a, start, end)						\
+	for ((a) = (const struct nlattr *)(start);				\
+	     attr_ok((a), (const char *)(end) - (const char *)(a));		\
+	     (a) = (const struct nlattr *)((const char *)(a) + MNL_ALIGN((a)->nla_len)))
+
+#define for_each_nested(a, nest) \
+	for_each_attr(a, attr_data(nest), (const char *)attr_data(nest) + attr_len(nest))
+
 /* Appends attribute a verbatim to ev->extra; -1 if it does not fit. */
 static int keep_verbatim(struct ct_event *ev, const struct nlattr *a)
 {
@@ -23,33 +58,42 @@ static int keep_verbatim(struct ct_event *ev, const struct nlattr *a)
 
 static int get_u8(const struct nlattr *a, uint8_t *v)
 {
-	if (mnl_attr_get_payload_len(a) != 1)
+	if (attr_len(a) != 1)
 		return -1;
-	*v = mnl_attr_get_u8(a);
+	*v = *(const uint8_t *)attr_data(a);
 	return 0;
 }
 
 static int get_be16(const struct nlattr *a, uint16_t *v)
 {
-	if (mnl_attr_get_payload_len(a) != 2)
+	uint16_t x;
+
+	if (attr_len(a) != 2)
 		return -1;
-	*v = ntohs(mnl_attr_get_u16(a));
+	memcpy(&x, attr_data(a), 2);
+	*v = ntohs(x);
 	return 0;
 }
 
 static int get_be32(const struct nlattr *a, uint32_t *v)
 {
-	if (mnl_attr_get_payload_len(a) != 4)
+	uint32_t x;
+
+	if (attr_len(a) != 4)
 		return -1;
-	*v = ntohl(mnl_attr_get_u32(a));
+	memcpy(&x, attr_data(a), 4);
+	*v = ntohl(x);
 	return 0;
 }
 
 static int get_be64(const struct nlattr *a, uint64_t *v)
 {
-	if (mnl_attr_get_payload_len(a) != 8)
+	uint64_t x;
+
+	if (attr_len(a) != 8)
 		return -1;
-	*v = be64toh(mnl_attr_get_u64(a));
+	memcpy(&x, attr_data(a), 8);	/* attributes are aligned to 4 only */
+	*v = be64toh(x);
 	return 0;
 }
 
@@ -59,9 +103,9 @@ static int decode_ip(const struct nlattr *nest, struct ct_tuple *t)
 	const struct nlattr *a;
 	int seen = 0;
 
-	mnl_attr_for_each_nested(a, nest) {
-		uint16_t type = mnl_attr_get_type(a);
-		size_t len = mnl_attr_get_payload_len(a);
+	for_each_nested(a, nest) {
+		uint16_t type = attr_type(a);
+		size_t len = attr_len(a);
 
 		switch (type) {
 		case CTA_IP_V4_SRC:
@@ -80,7 +124,7 @@ static int decode_ip(const struct nlattr *nest, struct ct_tuple *t)
 			return -1;
 		}
 		memcpy(type == CTA_IP_V4_SRC || type == CTA_IP_V6_SRC ? t->src : t->dst,
-		       mnl_attr_get_payload(a), len);
+		       attr_data(a), len);
 		seen |= type == CTA_IP_V4_SRC || type == CTA_IP_V6_SRC ? 1 : 2;
 	}
 	return seen == 3 ? 0 : -1;
@@ -92,8 +136,8 @@ static int decode_proto(const struct nlattr *nest, struct ct_tuple *t, int *have
 	const struct nlattr *a;
 	int ports = 0, icmp = 0, icmp6 = 0;
 
-	mnl_attr_for_each_nested(a, nest) {
-		switch (mnl_attr_get_type(a)) {
+	for_each_nested(a, nest) {
+		switch (attr_type(a)) {
 		case CTA_PROTO_NUM:
 			if (get_u8(a, &t->proto))
 				return -1;
@@ -113,19 +157,19 @@ static int decode_proto(const struct nlattr *nest, struct ct_tuple *t, int *have
 		case CTA_PROTO_ICMPV6_ID:
 			if (get_be16(a, &t->iid))
 				return -1;
-			*(mnl_attr_get_type(a) == CTA_PROTO_ICMP_ID ? &icmp : &icmp6) |= 1;
+			*(attr_type(a) == CTA_PROTO_ICMP_ID ? &icmp : &icmp6) |= 1;
 			break;
 		case CTA_PROTO_ICMP_TYPE:
 		case CTA_PROTO_ICMPV6_TYPE:
 			if (get_u8(a, &t->itype))
 				return -1;
-			*(mnl_attr_get_type(a) == CTA_PROTO_ICMP_TYPE ? &icmp : &icmp6) |= 2;
+			*(attr_type(a) == CTA_PROTO_ICMP_TYPE ? &icmp : &icmp6) |= 2;
 			break;
 		case CTA_PROTO_ICMP_CODE:
 		case CTA_PROTO_ICMPV6_CODE:
 			if (get_u8(a, &t->icode))
 				return -1;
-			*(mnl_attr_get_type(a) == CTA_PROTO_ICMP_CODE ? &icmp : &icmp6) |= 4;
+			*(attr_type(a) == CTA_PROTO_ICMP_CODE ? &icmp : &icmp6) |= 4;
 			break;
 		default:
 			return -1;
@@ -153,8 +197,8 @@ static int decode_tuple(const struct nlattr *nest, struct ct_tuple *t)
 	int have_ip = 0, have_num = 0, odd = 0;
 
 	memset(t, 0, sizeof(*t));
-	mnl_attr_for_each_nested(a, nest) {
-		switch (mnl_attr_get_type(a)) {
+	for_each_nested(a, nest) {
+		switch (attr_type(a)) {
 		case CTA_TUPLE_IP:
 			if (decode_ip(a, t))
 				return -1;
@@ -183,8 +227,8 @@ static int decode_counters(const struct nlattr *nest, uint64_t *pkts, uint64_t *
 	const struct nlattr *a;
 	int seen = 0;
 
-	mnl_attr_for_each_nested(a, nest) {
-		switch (mnl_attr_get_type(a)) {
+	for_each_nested(a, nest) {
+		switch (attr_type(a)) {
 		case CTA_COUNTERS_PACKETS:
 			if (get_be64(a, pkts))
 				return -1;
@@ -209,8 +253,8 @@ static int decode_timestamp(const struct nlattr *nest, struct ct_event *ev)
 	const struct nlattr *a;
 	uint32_t has = 0;
 
-	mnl_attr_for_each_nested(a, nest) {
-		switch (mnl_attr_get_type(a)) {
+	for_each_nested(a, nest) {
+		switch (attr_type(a)) {
 		case CTA_TIMESTAMP_START:
 			if (get_be64(a, &ev->ts_start))
 				return -1;
@@ -240,8 +284,8 @@ static int decode_tcpinfo(const struct nlattr *nest, struct ct_event *ev)
 	uint64_t v = 0;
 	uint8_t u8;
 
-	mnl_attr_for_each_nested(a, nest) {
-		switch (mnl_attr_get_type(a)) {
+	for_each_nested(a, nest) {
+		switch (attr_type(a)) {
 		case CTA_PROTOINFO_TCP_STATE:
 			if (get_u8(a, &ev->state))
 				return -1;
@@ -259,13 +303,13 @@ static int decode_tcpinfo(const struct nlattr *nest, struct ct_event *ev)
 			break;
 		case CTA_PROTOINFO_TCP_FLAGS_ORIGINAL:
 		case CTA_PROTOINFO_TCP_FLAGS_REPLY: {
-			const uint8_t *p = mnl_attr_get_payload(a);
+			const uint8_t *p = attr_data(a);
 			uint64_t f;
 
-			if (mnl_attr_get_payload_len(a) != 2)
+			if (attr_len(a) != 2)
 				return -1;
 			f = p[0] | (uint64_t)p[1] << 8;
-			if (mnl_attr_get_type(a) == CTA_PROTOINFO_TCP_FLAGS_ORIGINAL)
+			if (attr_type(a) == CTA_PROTOINFO_TCP_FLAGS_ORIGINAL)
 				v |= CT_TCPI_HAS_FLAGS_O | f << 16;
 			else
 				v |= CT_TCPI_HAS_FLAGS_R | f << 32;
@@ -284,9 +328,9 @@ static void peek_state(const struct nlattr *nest, struct ct_event *ev)
 {
 	const struct nlattr *p, *a;
 
-	mnl_attr_for_each_nested(p, nest) {
-		mnl_attr_for_each_nested(a, p) {
-			if (mnl_attr_get_type(a) == 1 /* *_STATE in TCP, DCCP, SCTP */ &&
+	for_each_nested(p, nest) {
+		for_each_nested(a, p) {
+			if (attr_type(a) == 1 /* *_STATE in TCP, DCCP, SCTP */ &&
 			    get_u8(a, &ev->state) == 0)
 				ev->has |= CT_HAS_STATE;
 		}
@@ -298,9 +342,9 @@ static int decode_protoinfo(const struct nlattr *nest, struct ct_event *ev)
 	const struct nlattr *a;
 	int n = 0, ok = 0;
 
-	mnl_attr_for_each_nested(a, nest) {
+	for_each_nested(a, nest) {
 		n++;
-		if (mnl_attr_get_type(a) == CTA_PROTOINFO_TCP && decode_tcpinfo(a, ev) == 0)
+		if (attr_type(a) == CTA_PROTOINFO_TCP && decode_tcpinfo(a, ev) == 0)
 			ok = 1;
 	}
 	if (n == 1 && ok) {
@@ -318,10 +362,10 @@ static int decode_protoinfo(const struct nlattr *nest, struct ct_event *ev)
  * kept verbatim, -1 when the message is unusable. */
 static int decode_attr(const struct nlattr *a, struct ct_event *ev, int *tuples)
 {
-	switch (mnl_attr_get_type(a)) {
+	switch (attr_type(a)) {
 	case CTA_TUPLE_ORIG:
 	case CTA_TUPLE_REPLY: {
-		int orig = mnl_attr_get_type(a) == CTA_TUPLE_ORIG;
+		int orig = attr_type(a) == CTA_TUPLE_ORIG;
 		int r = decode_tuple(a, orig ? &ev->orig : &ev->reply);
 
 		if (r < 0)
@@ -392,7 +436,8 @@ int ct_decode(const struct nlmsghdr *nlh, struct ct_event *ev)
 	ev->family = nfg->nfgen_family;
 	ev->portid = nlh->nlmsg_pid;
 
-	mnl_attr_for_each(a, nlh, sizeof(*nfg)) {
+	for_each_attr(a, (const char *)nfg + MNL_ALIGN(sizeof(*nfg)),
+		      (const char *)nlh + MNL_ALIGN(nlh->nlmsg_len)) {
 		int r = decode_attr(a, ev, &tuples);
 
 		if (r < 0)
