@@ -15,6 +15,9 @@ extern const char ct_sql_schema[], ct_sql_migrate_2[], ct_sql_migrate_3[], ct_sq
 /* "ctrc": marks a database as ours in its header. */
 #define STORE_APPLICATION_ID 0x63747263
 
+#define KEY_ROWS_4 "(?,?,?),(?,?,?),(?,?,?),(?,?,?)"
+#define KEY_ROWS_16 KEY_ROWS_4 "," KEY_ROWS_4 "," KEY_ROWS_4 "," KEY_ROWS_4
+
 static const char *const stmt_sql[STMT_MAX] = {
 	[STMT_FLOW_INSERT] =
 		"INSERT INTO flows (id, session, ct_id, family, proto, o_l3, o_src, o_dst, o_sport,"
@@ -35,6 +38,9 @@ static const char *const stmt_sql[STMT_MAX] = {
 		" WHERE id = ?1",
 	[STMT_KEY_INSERT] =
 		"INSERT OR IGNORE INTO flow_keys (kind, val, rng) VALUES (?,?,?)",
+	/* STORE_KEY_BATCH (store_internal.h) rows */
+	[STMT_KEY_INSERT_MANY] =
+		"INSERT OR IGNORE INTO flow_keys (kind, val, rng) VALUES " KEY_ROWS_16 "," KEY_ROWS_16,
 	[STMT_BLOCK_INSERT] =
 		"INSERT INTO event_blocks (session, first_event, n, first_us, last_us, min_flow,"
 		" max_flow, types) VALUES (?2, (SELECT coalesce(max(first_event + n), 1) FROM"
@@ -327,7 +333,7 @@ void store_close(struct store *st)
 		sqlite3_finalize(st->stmt[i]);
 	store_drop_flows(st, 1);
 	evblock_free(&st->blk);
-	free(st->keycache);
+	store_keys_free(st);
 	/* Free pages (rewritten blocks, pruned history) go back to the file
 	 * system. The -wal file stays (see store_open) but empty: a file moved
 	 * away without it, or found beside a new one, then holds nothing to

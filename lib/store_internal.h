@@ -11,6 +11,7 @@ enum {
 	STMT_MORE_INSERT,
 	STMT_FLOW_UPDATE,
 	STMT_KEY_INSERT,
+	STMT_KEY_INSERT_MANY,
 	STMT_BLOCK_INSERT,
 	STMT_BLOCK_UPDATE,
 	STMT_DATA_PUT,
@@ -20,6 +21,9 @@ enum {
 	STMT_OPEN_DEL,
 	STMT_MAX
 };
+
+/* Rows of STMT_KEY_INSERT_MANY. */
+#define STORE_KEY_BATCH 32
 
 /* A flow written in this transaction, held until the next flush: a new one
  * (its whole row) or what changed on an older one. */
@@ -68,6 +72,8 @@ struct store {
 	uint32_t blk_written;	/* records in the row as last written */
 
 	void *keycache;		/* keys written in this transaction (lib/store_keys.c) */
+	void *keys_due;		/* keys to write at the end of the flush, and how many */
+	size_t nkeys_due, keys_due_cap;
 	uint32_t keygen;	/* the transaction's number there; never 0 */
 	struct store_openset open;
 };
@@ -113,12 +119,17 @@ int store_flush_block(struct store *st);
 
 /* Lists flow id in flow_keys: under its addresses and destination port
  * (store_keys_new, once), under its duration class when it has ended
- * (store_keys_end). A key this transaction already wrote costs nothing.
- * Return 0 or -1 (reported). store_keys_forget() empties the record of what
- * was written, at the start and the abandon of a transaction. */
+ * (store_keys_end). A key this transaction already listed costs nothing.
+ * The keys are written by store_keys_flush(), which store_flush_flows()
+ * calls when it is done. Return 0 or -1 (reported). store_keys_forget()
+ * empties the record of what was listed, and drops what was not written,
+ * at the start and the abandon of a transaction; store_keys_free() frees
+ * it all at close. */
 int store_keys_new(struct store *st, int64_t id, const struct ct_tuple *orig);
 int store_keys_end(struct store *st, int64_t id, int64_t first_us, int64_t end_us);
+int store_keys_flush(struct store *st);
 void store_keys_forget(struct store *st);
+void store_keys_free(struct store *st);
 
 /* Appends ev (of flow) to the block being filled, writing the block when
  * it is full. Returns 0 or -1 (reported). */

@@ -1,4 +1,4 @@
-/* The keys a flow is listed under in flow_keys (schema/schema.sql), written once per transaction each. */
+/* The keys a flow is listed under in flow_keys (schema/schema.sql), written once per transaction each, in batches. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -41,6 +41,7 @@ static uint64_t key_hash(const struct fkey *k)
 
 void store_keys_forget(struct store *st)
 {
+	st->nkeys_due = 0;
 	/* A new number rather than clearing 640 KiB at every transaction. */
 	if (++st->keygen == 0 && st->keycache) {
 		memset(st->keycache, 0, KEYCACHE_SLOTS * sizeof(struct fkey));
@@ -48,12 +49,10 @@ void store_keys_forget(struct store *st)
 	}
 }
 
-/* Writes k unless this transaction already did. Returns 0 or -1 (reported). */
+/* Lists k to be written, unless this transaction already did. Returns 0 or -1 (reported). */
 static int put_key(struct store *st, struct fkey *k)
 {
-	struct fkey *slot;
-	sqlite3_stmt *s;
-	int rc;
+	struct fkey *slot, *due;
 
 	if (!st->keycache && !(st->keycache = calloc(KEYCACHE_SLOTS, sizeof(struct fkey))))
 		return log_error("out of memory");
@@ -61,21 +60,83 @@ static int put_key(struct store *st, struct fkey *k)
 	slot = (struct fkey *)st->keycache + key_hash(k) % KEYCACHE_SLOTS;
 	if (!memcmp(slot, k, sizeof(*k)))
 		return 0;
-	s = store_stmt(st, STMT_KEY_INSERT);
-	if (!s)
-		return -1;
-	sqlite3_bind_int(s, 1, k->kind);
-	if (k->len)
-		sqlite3_bind_blob(s, 2, k->addr, k->len, SQLITE_STATIC);
-	else
-		sqlite3_bind_int64(s, 2, k->ival);
-	sqlite3_bind_int64(s, 3, k->rng);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return store_fail(st, "cannot store a flow's keys");
+	if (st->nkeys_due == st->keys_due_cap) {
+		size_t cap = st->keys_due_cap ? st->keys_due_cap * 2 : 1024;
+
+		due = realloc(st->keys_due, cap * sizeof(*due));
+		if (!due)
+			return log_error("out of memory");
+		st->keys_due = due;
+		st->keys_due_cap = cap;
+	}
+	((struct fkey *)st->keys_due)[st->nkeys_due++] = *k;
 	*slot = *k;
 	return 0;
+}
+
+/* Key order, as near as it matters: neighbours in flow_keys are written one
+ * after the other. */
+static int by_key(const void *a, const void *b)
+{
+	const struct fkey *x = a, *y = b;
+	int c;
+
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	if (x->ival != y->ival)
+		return x->ival < y->ival ? -1 : 1;
+	c = memcmp(x->addr, y->addr, x->len);
+	if (c)
+		return c;
+	return (x->rng > y->rng) - (x->rng < y->rng);
+}
+
+/* Binds key k as the row at parameter i (kind, val, rng). */
+static void bind_key(sqlite3_stmt *s, int i, const struct fkey *k)
+{
+	sqlite3_bind_int(s, i, k->kind);
+	if (k->len)
+		sqlite3_bind_blob(s, i + 1, k->addr, k->len, SQLITE_STATIC);
+	else
+		sqlite3_bind_int64(s, i + 1, k->ival);
+	sqlite3_bind_int64(s, i + 2, k->rng);
+}
+
+int store_keys_flush(struct store *st)
+{
+	struct fkey *k = st->keys_due;
+	size_t n = st->nkeys_due, i, j, rows;
+	sqlite3_stmt *s;
+	int rc;
+
+	if (!n)
+		return 0;
+	qsort(k, n, sizeof(*k), by_key);
+	/* STORE_KEY_BATCH rows a statement: one step instead of 32 */
+	for (i = 0; i < n; i += rows) {
+		rows = n - i >= STORE_KEY_BATCH ? STORE_KEY_BATCH : 1;
+		s = store_stmt(st, rows > 1 ? STMT_KEY_INSERT_MANY : STMT_KEY_INSERT);
+		if (!s)
+			return -1;
+		for (j = 0; j < rows; j++)
+			bind_key(s, 1 + 3 * (int)j, &k[i + j]);
+		rc = sqlite3_step(s);
+		sqlite3_reset(s);
+		if (rc != SQLITE_DONE)
+			return store_fail(st, "cannot store a flow's keys");
+	}
+	st->nkeys_due = 0;
+	return 0;
+}
+
+void store_keys_free(struct store *st)
+{
+	free(st->keycache);
+	free(st->keys_due);
+	st->keycache = st->keys_due = NULL;
+	st->nkeys_due = st->keys_due_cap = 0;
 }
 
 static int put_addr(struct store *st, int kind, int64_t rng, const uint8_t *a, int l3)

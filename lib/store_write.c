@@ -274,7 +274,7 @@ int store_flush_flows(struct store *st)
 	}
 	free(order);
 	store_drop_flows(st, 0);
-	return 0;
+	return store_keys_flush(st);
 }
 
 int64_t store_flow_insert(struct store *st, int64_t session, const struct ct_event *ev,
