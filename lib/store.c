@@ -29,7 +29,9 @@ static const char *const stmt_sql[STMT_MAX] = {
 		" r_l3, r_src, r_dst, r_sport, r_dport, r_itype, r_icode, r_iid, r_zone)"
 		" VALUES (?,?,?,?,?,?, ?,?,?,?,?,?,?,?,?)",
 	[STMT_FLOW_UPDATE] =
-		"UPDATE flows SET last_dur = max(coalesce(last_dur, ?2 - first_us), ?2 - first_us),"
+		/* ?2 is NULL without an event here: max() would then be NULL */
+		"UPDATE flows SET last_dur = coalesce(max(last_dur, ?2 - first_us), last_dur,"
+		" ?2 - first_us),"
 		" nevents = nevents + ?3, status = coalesce(?4, status), mark = coalesce(?5, mark),"
 		" end_dur = coalesce(?6 - first_us, end_dur), end_kind = coalesce(?7, end_kind),"
 		" state = coalesce(?8, state),"

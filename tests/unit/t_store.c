@@ -111,6 +111,47 @@ static void test_roundtrip(void)
 }
 
 /* The common questions are answered from an index, not a scan. */
+/* A flow that ends in a later transaction without an event of its own
+ * there (resync's "end unknown", or a flush between an event and its end)
+ * keeps the time of its last event; an event there moves it. */
+static void test_end_without_event(void)
+{
+	static struct ct_event ev;
+	struct store *st = store_open(path, STORE_WRITE);
+	int64_t session, a, b;
+	sqlite3_stmt *s;
+
+	CHECK(st != NULL);
+	if (!st)
+		return;
+	session = store_session_start(st, "record", NULL, 1);
+	sample(&ev, CT_EV_NEW, 1000);
+	CHECK(store_begin(st) == 0);
+	a = store_flow_insert(st, session, &ev, 0);
+	CHECK(store_event_insert(st, a, &ev) == 0);
+	b = store_flow_insert(st, session, &ev, 0);
+	CHECK(store_event_insert(st, b, &ev) == 0);
+	CHECK(store_commit(st) == 0);
+	CHECK(store_begin(st) == 0);
+	CHECK(store_flow_end(st, a, 1000, 9000, 2, NULL) == 0);
+	sample(&ev, CT_EV_DESTROY, 5000);
+	CHECK(store_event_insert(st, b, &ev) == 0);
+	CHECK(store_commit(st) == 0);
+	CHECK(store_begin(st) == 0);	/* the end of b alone, after a flush */
+	CHECK(store_flow_end(st, b, 1000, 5000, 1, &ev) == 0);
+	CHECK(store_commit(st) == 0);
+	CHECK(sqlite3_prepare_v2(store_db(st), "SELECT id, last_us, end_us, nevents FROM flows"
+				 " WHERE id IN (?, ?) ORDER BY id", -1, &s, NULL) == SQLITE_OK);
+	sqlite3_bind_int64(s, 1, a);
+	sqlite3_bind_int64(s, 2, b);
+	CHECK(sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int64(s, 1) == 1000 &&
+	      sqlite3_column_int64(s, 2) == 9000 && sqlite3_column_int64(s, 3) == 1);
+	CHECK(sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int64(s, 1) == 5000 &&
+	      sqlite3_column_int64(s, 2) == 5000 && sqlite3_column_int64(s, 3) == 2);
+	sqlite3_finalize(s);
+	store_close(st);
+}
+
 static void test_query_plans(void)
 {
 	static const char *const sql[] = {
@@ -308,6 +349,7 @@ int main(void)
 		return 1;
 	snprintf(path, sizeof(path), "%s/flows.db", dir);
 	test_roundtrip();
+	test_end_without_event();
 	test_query_plans();
 	test_migration();
 	test_refusals();
