@@ -15,15 +15,20 @@ extern const char ct_sql_schema[], ct_sql_migrate_2[], ct_sql_migrate_3[], ct_sq
 /* "ctrc": marks a database as ours in its header. */
 #define STORE_APPLICATION_ID 0x63747263
 
+/* FLOW_COLUMNS (store_internal.h) values a row */
+#define FLOW_INSERT \
+	"INSERT INTO flows (id, session, ct_id, family, proto, o_l3, o_src, o_dst, o_sport," \
+	" o_dport, origin, first_us, end_dur, end_kind, state, o_packets, o_bytes, r_packets," \
+	" r_bytes, last_dur, nevents, status, mark) VALUES "
+#define FLOW_ROW "(?,?,?,?,?,?,?,?,?, ?,?,?,?,?,?,?,?,?, ?,?,?,?,?)"
 #define KEY_ROWS_4 "(?,?,?),(?,?,?),(?,?,?),(?,?,?)"
 #define KEY_ROWS_16 KEY_ROWS_4 "," KEY_ROWS_4 "," KEY_ROWS_4 "," KEY_ROWS_4
 
 static const char *const stmt_sql[STMT_MAX] = {
-	[STMT_FLOW_INSERT] =
-		"INSERT INTO flows (id, session, ct_id, family, proto, o_l3, o_src, o_dst, o_sport,"
-		" o_dport, origin, first_us, end_dur, end_kind, state, o_packets, o_bytes, r_packets,"
-		" r_bytes, last_dur, nevents, status, mark)"
-		" VALUES (?,?,?,?,?,?,?,?,?, ?,?,?,?,?,?,?,?,?, ?,?,?,?,?)",
+	[STMT_FLOW_INSERT] = FLOW_INSERT FLOW_ROW,
+	/* STORE_FLOW_BATCH (store_internal.h) rows */
+	[STMT_FLOW_INSERT_MANY] = FLOW_INSERT FLOW_ROW "," FLOW_ROW "," FLOW_ROW "," FLOW_ROW ","
+		FLOW_ROW "," FLOW_ROW "," FLOW_ROW "," FLOW_ROW,
 	[STMT_MORE_INSERT] =
 		"INSERT INTO flows_more (id, zone, o_itype, o_icode, o_iid, o_zone,"
 		" r_l3, r_src, r_dst, r_sport, r_dport, r_itype, r_icode, r_iid, r_zone)"

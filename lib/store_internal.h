@@ -8,6 +8,7 @@
 
 enum {
 	STMT_FLOW_INSERT,
+	STMT_FLOW_INSERT_MANY,
 	STMT_MORE_INSERT,
 	STMT_FLOW_UPDATE,
 	STMT_KEY_INSERT,
@@ -22,8 +23,10 @@ enum {
 	STMT_MAX
 };
 
-/* Rows of STMT_KEY_INSERT_MANY. */
+/* Rows of STMT_KEY_INSERT_MANY, and of STMT_FLOW_INSERT_MANY. */
 #define STORE_KEY_BATCH 32
+#define STORE_FLOW_BATCH 8
+#define FLOW_COLUMNS 23		/* the values of a row of STMT_FLOW_INSERT */
 
 /* A flow written in this transaction, held until the next flush: a new one
  * (its whole row) or what changed on an older one. */

@@ -180,33 +180,66 @@ static int write_more(struct store *st, const struct pflow *p)
 	return run(st, s, "cannot store a flow");
 }
 
-static int write_new(struct store *st, const struct pflow *p)
+/* Binds a new flow's row at parameters base + 1 .. base + FLOW_COLUMNS. */
+static void bind_flow(sqlite3_stmt *s, int base, const struct pflow *p)
 {
-	sqlite3_stmt *s = store_stmt(st, STMT_FLOW_INSERT);
+	sqlite3_bind_int64(s, base + 1, p->id);
+	sqlite3_bind_int64(s, base + 2, p->session);
+	bind_opt64(s, base + 3, p->has & CT_HAS_ID, p->ct_id);
+	sqlite3_bind_int(s, base + 4, p->family);
+	sqlite3_bind_int(s, base + 5, p->orig.proto);
+	bind_addrs(s, base + 6, &p->orig);
+	sqlite3_bind_int(s, base + 11, p->origin);
+	sqlite3_bind_int64(s, base + 12, p->first_us);
+	bind_opt64(s, base + 13, p->end_kind, p->end_us - p->first_us);
+	bind_opt64(s, base + 14, p->end_kind, p->end_kind);
+	bind_opt64(s, base + 15, p->has & CT_HAS_STATE, p->state);
+	bind_counters(s, base + 16, p);
+	bind_opt64(s, base + 20, p->nevents, p->last_us - p->first_us);
+	sqlite3_bind_int64(s, base + 21, p->nevents);
+	bind_opt64(s, base + 22, p->has & CT_HAS_STATUS, p->status);
+	bind_opt64(s, base + 23, p->has & CT_HAS_MARK, p->mark);
+}
 
-	if (!s)
-		return -1;
-	sqlite3_bind_int64(s, 1, p->id);
-	sqlite3_bind_int64(s, 2, p->session);
-	bind_opt64(s, 3, p->has & CT_HAS_ID, p->ct_id);
-	sqlite3_bind_int(s, 4, p->family);
-	sqlite3_bind_int(s, 5, p->orig.proto);
-	bind_addrs(s, 6, &p->orig);
-	sqlite3_bind_int(s, 11, p->origin);
-	sqlite3_bind_int64(s, 12, p->first_us);
-	bind_opt64(s, 13, p->end_kind, p->end_us - p->first_us);
-	bind_opt64(s, 14, p->end_kind, p->end_kind);
-	bind_opt64(s, 15, p->has & CT_HAS_STATE, p->state);
-	bind_counters(s, 16, p);
-	bind_opt64(s, 20, p->nevents, p->last_us - p->first_us);
-	sqlite3_bind_int64(s, 21, p->nevents);
-	bind_opt64(s, 22, p->has & CT_HAS_STATUS, p->status);
-	bind_opt64(s, 23, p->has & CT_HAS_MARK, p->mark);
-	if (run(st, s, "cannot store a flow") || write_more(st, p) ||
-	    store_keys_new(st, p->id, &p->orig) ||
+/* What goes with a new flow's row: its flows_more row, its keys, its place
+ * among the open flows. */
+static int write_new_rest(struct store *st, const struct pflow *p)
+{
+	if (write_more(st, p) || store_keys_new(st, p->id, &p->orig) ||
 	    (!p->end_kind && store_open_add(st, p->id, p->first_us)))
 		return -1;
 	return p->end_kind ? store_keys_end(st, p->id, p->first_us, p->end_us) : 0;
+}
+
+/* Writes n new flows (at most STORE_FLOW_BATCH): in one statement when
+ * there are that many, which costs one step instead of n. */
+static int write_new(struct store *st, const struct pflow *const *p, size_t n)
+{
+	sqlite3_stmt *s;
+	size_t i;
+
+	if (n == STORE_FLOW_BATCH) {
+		s = store_stmt(st, STMT_FLOW_INSERT_MANY);
+		if (!s)
+			return -1;
+		for (i = 0; i < n; i++)
+			bind_flow(s, (int)i * FLOW_COLUMNS, p[i]);
+		if (run(st, s, "cannot store a flow"))
+			return -1;
+	} else {
+		s = store_stmt(st, STMT_FLOW_INSERT);
+		if (!s)
+			return -1;
+		for (i = 0; i < n; i++) {
+			bind_flow(s, 0, p[i]);
+			if (run(st, s, "cannot store a flow"))
+				return -1;
+		}
+	}
+	for (i = 0; i < n; i++)
+		if (write_new_rest(st, p[i]))
+			return -1;
+	return 0;
 }
 
 /* Updates an older flow's row, and lists it under its duration class if it ended. */
@@ -249,8 +282,9 @@ static int by_id(const void *a, const void *b)
 
 int store_flush_flows(struct store *st)
 {
+	const struct pflow *batch[STORE_FLOW_BATCH];
 	struct pf_order *order;
-	size_t i;
+	size_t i, n = 0;
 
 	if (!st->npf)
 		return 0;
@@ -267,14 +301,24 @@ int store_flush_flows(struct store *st)
 	for (i = 0; i < st->npf; i++) {
 		const struct pflow *p = &st->pf[order[i].i];
 
-		if (p->is_new ? write_new(st, p) : write_update(st, p)) {
-			free(order);
-			return -1;
+		if (p->is_new) {
+			batch[n++] = p;
+			if (n == STORE_FLOW_BATCH && write_new(st, batch, n))
+				goto fail;
+			if (n == STORE_FLOW_BATCH)
+				n = 0;
+		} else if (write_update(st, p)) {
+			goto fail;
 		}
 	}
+	if (n && write_new(st, batch, n))
+		goto fail;
 	free(order);
 	store_drop_flows(st, 0);
 	return store_keys_flush(st);
+fail:
+	free(order);
+	return -1;
 }
 
 int64_t store_flow_insert(struct store *st, int64_t session, const struct ct_event *ev,
