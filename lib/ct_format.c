@@ -9,6 +9,7 @@
 #include "ct_encode.h"
 #include "ct_format.h"
 #include "ct_text.h"
+#include "ct_xml.h"
 #include "ct_pretty.h"
 #include "log.h"
 
@@ -222,6 +223,13 @@ int ct_fmt_build(const struct ct_event *ev, struct nf_conntrack *ct)
 	return build(ev, ct, msg);
 }
 
+/* The line format_line() writes into: the library's 1024 bytes, or
+ * ct_xml_format()'s room (it writes a line whole before it declines one
+ * that is too long), then room for the [USERSPACE] suffix and the newline. */
+#define LINE_ROOM (CT_XML_BUFSZ > CONNTRACK_BUFSZ ? CT_XML_BUFSZ : CONNTRACK_BUFSZ)
+#define LINE_BUFSZ (LINE_ROOM + 64 + CT_PROGNAME_MAX)
+
+/* Writes the event's line into line, which has LINE_BUFSZ bytes. */
 static int format_line(struct ct_fmt *f, const struct ct_event *ev, char *line)
 {
 	static const int types[] = {
@@ -242,9 +250,12 @@ static int format_line(struct ct_fmt *f, const struct ct_event *ev, char *line)
 		flags |= NFCT_OF_TIMESTAMP;
 	if (f->id)
 		flags |= NFCT_OF_ID;
-	/* The common events without the library's objects (ct_text.c), the rest through them. */
-	if (!f->xml && !f->labels && !f->labelmap &&
-	    ct_text_format(ev, flags, line, CONNTRACK_BUFSZ) >= 0)
+	/* The common events without the library's objects (ct_text.c,
+	 * ct_xml.c), the rest through them. Neither writes a line conntrack
+	 * would have cut. */
+	if (!f->labels && !f->labelmap &&
+	    (f->xml ? ct_xml_format(ev, flags, line, CT_XML_BUFSZ)
+		    : ct_text_format(ev, flags, line, CONNTRACK_BUFSZ)) >= 0)
 		return 0;
 	ct = nfct_new();
 	if (!ct)
@@ -288,7 +299,7 @@ static char *put_u32(char *p, uint32_t v)
 int ct_fmt_event(struct ct_fmt *f, const struct ct_event *ev, FILE *out)
 {
 	/* The line, then the [USERSPACE] suffix and the newline. */
-	char line[CONNTRACK_BUFSZ + 64 + CT_PROGNAME_MAX], *end;
+	char line[LINE_BUFSZ], *end;
 
 	if (ev->type < CT_EV_NEW || ev->type > CT_EV_DUMP)
 		return log_error("stored event has unknown type %d", ev->type);

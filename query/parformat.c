@@ -54,8 +54,9 @@
  * - Parsing (nfct_nlmsg_parse), the setters, nfct_new and nfct_destroy
  *   write only the object (and malloc): no other writable data exists.
  * So the events whose formatting would touch shared state are formatted
- * under one more lock (excl), see exclusive(); the rest in parallel. (Text
- * and JSON are left to the one-thread way: parformat_usable().)
+ * under one more lock (excl), see exclusive(); the rest in parallel. (Text,
+ * JSON and XML without -o labels are left to the one-thread way:
+ * parformat_usable().)
  *
  * Our side: ct_fmt_event() writes f->header_done, so each thread formats
  * with a copy of f; lib/ct_format.c's build() keeps whether the library
@@ -65,7 +66,11 @@
  * runs under rd; ft_event_json() uses gmtime_r() and local buffers;
  * ct_text_format(), which ct_fmt_event() tries first for text, writes only
  * the caller's buffer and reads time() (it leaves -o ktimestamp to the
- * library, so exclusive() stays as it is).
+ * library, so exclusive() stays as it is). ct_xml_format(), tried first
+ * for XML, writes only the caller's buffer and reads time() and
+ * localtime_r() too; but ct_fmt_event() skips it with -o labels, the only
+ * XML this file formats now (parformat_usable()), so every XML line here
+ * goes through the library and exclusive() stays as it is.
  */
 
 /* Events a thread takes at a time: the locks are met once per batch. */
@@ -323,8 +328,16 @@ int parformat_usable(const struct ct_fmt *f)
 	 * 2.1-2.7 s and two 2.5-2.8 s. (With -o ktimestamp the library's
 	 * ctime() calls take turns: two threads were no faster either, 12.0 s
 	 * against 11.8 s.) JSON, 1M events: one 3.5-3.8 s, two 3.3-4.1 s.
-	 * XML: one 9.9-10.9 s, two 8.3-9.8 s. */
-	return f->xml && !f->pretty;
+	 * XML: the same since ct_xml_format() writes most lines: on those
+	 * 2.7 million events (-o xml) one thread took 2.4-2.8 s and two
+	 * 2.7-2.9 s; -o xml,id 2.3-2.8 s against 2.7 s, -o xml,timestamp
+	 * 2.4-2.9 s against 2.9-3.0 s, -o xml,ktimestamp 2.2-2.7 s against
+	 * 2.7-2.8 s (through the library alone it was one 9.9-14 s, two
+	 * 7.1-9.8 s). With -o labels every line still goes through the
+	 * library (format_line() in ct_format.c), and there threads still
+	 * pay: -o xml,labels took 14.8-17.6 s on one thread and 8.9-10.0 s on
+	 * two. */
+	return f->xml && !f->pretty && (f->labels || f->labelmap);
 }
 
 static const cookie_io_functions_t slot_io = { .write = slot_write };

@@ -23,9 +23,9 @@ struct parformat_result {
 };
 
 /* Returns non-zero when parformat() is the faster way to print with f and
- * prints what ct_fmt_event(f, ...) would: XML without --pretty (libxml2 and
- * its writer stay on one thread). Text is faster on one thread: see
- * parformat.c. */
+ * prints what ct_fmt_event(f, ...) would: XML with -o labels, without
+ * --pretty (libxml2 and its writer stay on one thread). The rest is faster
+ * on one thread (ct_text.c and ct_xml.c write most lines): see parformat.c. */
 int parformat_usable(const struct ct_fmt *f);
 
 /* Prints to out the events q selects from st that flt matches, in the order
