@@ -21,14 +21,16 @@ extern const char ct_sql_schema[], ct_sql_migrate_2[], ct_sql_migrate_3[], ct_sq
 	" o_dport, origin, first_us, end_dur, end_kind, state, o_packets, o_bytes, r_packets," \
 	" r_bytes, last_dur, nevents, status, mark) VALUES "
 #define FLOW_ROW "(?,?,?,?,?,?,?,?,?, ?,?,?,?,?,?,?,?,?, ?,?,?,?,?)"
+#define FLOW_ROWS_8 FLOW_ROW "," FLOW_ROW "," FLOW_ROW "," FLOW_ROW "," \
+	FLOW_ROW "," FLOW_ROW "," FLOW_ROW "," FLOW_ROW
 #define KEY_ROWS_4 "(?,?,?),(?,?,?),(?,?,?),(?,?,?)"
 #define KEY_ROWS_16 KEY_ROWS_4 "," KEY_ROWS_4 "," KEY_ROWS_4 "," KEY_ROWS_4
 
 static const char *const stmt_sql[STMT_MAX] = {
 	[STMT_FLOW_INSERT] = FLOW_INSERT FLOW_ROW,
 	/* STORE_FLOW_BATCH (store_internal.h) rows */
-	[STMT_FLOW_INSERT_MANY] = FLOW_INSERT FLOW_ROW "," FLOW_ROW "," FLOW_ROW "," FLOW_ROW ","
-		FLOW_ROW "," FLOW_ROW "," FLOW_ROW "," FLOW_ROW,
+	[STMT_FLOW_INSERT_MANY] = FLOW_INSERT FLOW_ROWS_8 "," FLOW_ROWS_8 "," FLOW_ROWS_8 ","
+		FLOW_ROWS_8,
 	[STMT_MORE_INSERT] =
 		"INSERT INTO flows_more (id, zone, o_itype, o_icode, o_iid, o_zone,"
 		" r_l3, r_src, r_dst, r_sport, r_dport, r_itype, r_icode, r_iid, r_zone)"

@@ -25,7 +25,7 @@ enum {
 
 /* Rows of STMT_KEY_INSERT_MANY, and of STMT_FLOW_INSERT_MANY. */
 #define STORE_KEY_BATCH 32
-#define STORE_FLOW_BATCH 8
+#define STORE_FLOW_BATCH 32
 #define FLOW_COLUMNS 23		/* the values of a row of STMT_FLOW_INSERT */
 
 /* A flow written in this transaction, held until the next flush: a new one
