@@ -11,8 +11,8 @@
 /*
  * The attribute walk of libmnl (mnl_attr_ok, mnl_attr_next, the getters),
  * inline: through the library each step is a call into a shared object,
- * which took a third of decoding. The checks are libmnl's: an attribute
- * needs its header and a length that fits what is left of its nest.
+ * which took half of decoding's instructions. The checks are libmnl's: an
+ * attribute needs its header and a length that fits what is left of its nest.
  */
 static inline int attr_ok(const struct nlattr *a, long left)
 {
