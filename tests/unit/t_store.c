@@ -152,6 +152,57 @@ static void test_end_without_event(void)
 	store_close(st);
 }
 
+/* Many new flows in one transaction are written several rows a statement
+ * (store_write.c): each row holds its own flow's values. */
+static void test_many_new_flows(void)
+{
+	static struct ct_event ev;
+	struct store *st = store_open(path, STORE_WRITE);
+	int64_t session, id[100];
+	sqlite3_stmt *s;
+	int i, ok = 0;
+
+	CHECK(st != NULL);
+	if (!st)
+		return;
+	session = store_session_start(st, "record", NULL, 1);
+	CHECK(store_begin(st) == 0);
+	for (i = 0; i < 100; i++) {
+		sample(&ev, CT_EV_NEW, 10000 + i);
+		ev.orig.sport = ev.reply.dport = (uint16_t)(1000 + i);
+		ev.id = (uint32_t)i;
+		if (i % 3 == 0) {
+			ev.has |= CT_HAS_MARK;
+			ev.mark = (uint32_t)i;
+		}
+		id[i] = store_flow_insert(st, session, &ev, 0);
+		CHECK(id[i] > 0 && store_event_insert(st, id[i], &ev) == 0);
+		if (i % 7 == 0) {
+			sample(&ev, CT_EV_DESTROY, 20000 + i);
+			ev.orig.sport = ev.reply.dport = (uint16_t)(1000 + i);
+			CHECK(store_event_insert(st, id[i], &ev) == 0);
+			CHECK(store_flow_end(st, id[i], 10000 + i, 20000 + i, 1, &ev) == 0);
+		}
+	}
+	CHECK(store_commit(st) == 0);
+	CHECK(sqlite3_prepare_v2(store_db(st), "SELECT id, o_sport, ct_id, first_us, mark,"
+				 " nevents, end_us FROM flows WHERE id BETWEEN ? AND ? ORDER BY id",
+				 -1, &s, NULL) == SQLITE_OK);
+	sqlite3_bind_int64(s, 1, id[0]);
+	sqlite3_bind_int64(s, 2, id[99]);
+	for (i = 0; i < 100 && sqlite3_step(s) == SQLITE_ROW; i++)
+		ok += sqlite3_column_int64(s, 0) == id[i] && sqlite3_column_int(s, 1) == 1000 + i &&
+		      sqlite3_column_int64(s, 2) == i && sqlite3_column_int64(s, 3) == 10000 + i &&
+		      (i % 3 ? sqlite3_column_type(s, 4) == SQLITE_NULL :
+			       sqlite3_column_int64(s, 4) == i) &&
+		      sqlite3_column_int(s, 5) == (i % 7 ? 1 : 2) &&
+		      (i % 7 ? sqlite3_column_type(s, 6) == SQLITE_NULL :
+			       sqlite3_column_int64(s, 6) == 20000 + i);
+	CHECK(ok == 100);
+	sqlite3_finalize(s);
+	store_close(st);
+}
+
 static void test_query_plans(void)
 {
 	static const char *const sql[] = {
@@ -350,6 +401,7 @@ int main(void)
 	snprintf(path, sizeof(path), "%s/flows.db", dir);
 	test_roundtrip();
 	test_end_without_event();
+	test_many_new_flows();
 	test_query_plans();
 	test_migration();
 	test_refusals();
