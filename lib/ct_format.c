@@ -229,8 +229,8 @@ int ct_fmt_build(const struct ct_event *ev, struct nf_conntrack *ct)
 #define LINE_ROOM (CT_XML_BUFSZ > CONNTRACK_BUFSZ ? CT_XML_BUFSZ : CONNTRACK_BUFSZ)
 #define LINE_BUFSZ (LINE_ROOM + 64 + CT_PROGNAME_MAX)
 
-/* Writes the event's line into line, which has LINE_BUFSZ bytes. */
-static int format_line(struct ct_fmt *f, const struct ct_event *ev, char *line)
+int ct_fmt_library_line(const struct ct_event *ev, unsigned int flags, int xml,
+			struct nfct_labelmap *labelmap, char *line)
 {
 	static const int types[] = {
 		[CT_EV_NEW] = NFCT_T_NEW, [CT_EV_UPDATE] = NFCT_T_UPDATE,
@@ -238,8 +238,37 @@ static int format_line(struct ct_fmt *f, const struct ct_event *ev, char *line)
 	};
 	char msg[CT_ENCODE_BUFSZ] __attribute__((aligned(8)));
 	char big[4 * CONNTRACK_BUFSZ];
-	unsigned int flags = 0;
 	struct nf_conntrack *ct;
+	int ret;
+
+	if (ev->type < CT_EV_NEW || ev->type > CT_EV_DUMP)
+		return CT_FMT_UNBUILT;
+	ct = nfct_new();
+	if (!ct || build(ev, ct, msg) < 0) {
+		if (ct)
+			nfct_destroy(ct);
+		return CT_FMT_UNBUILT;
+	}
+	if ((flags & NFCT_OF_TIME) && xml) {
+		/* Format whole, put the recorded time in, then cut as conntrack did. */
+		ret = nfct_snprintf_labels(big, sizeof(big), ct, types[ev->type],
+					   NFCT_O_XML, flags, labelmap);
+		set_when(big, sizeof(big), ev->t_us);
+		big[CONNTRACK_BUFSZ - 1] = 0;
+		memcpy(line, big, strlen(big) + 1);
+	} else {
+		ret = nfct_snprintf_labels(line, CONNTRACK_BUFSZ, ct, types[ev->type],
+					   xml ? NFCT_O_XML : NFCT_O_DEFAULT, flags, labelmap);
+	}
+	nfct_destroy(ct);
+	return ret < 0 ? CT_FMT_UNFORMATTED : (int)strlen(line);
+}
+
+/* Writes the event's line into line, which has LINE_BUFSZ bytes. Returns 0,
+ * or -1 (reported). */
+static int format_line(struct ct_fmt *f, const struct ct_event *ev, char *line)
+{
+	unsigned int flags = 0;
 	int ret;
 
 	if (f->extended)
@@ -257,27 +286,10 @@ static int format_line(struct ct_fmt *f, const struct ct_event *ev, char *line)
 	    (f->xml ? ct_xml_format(ev, flags, line, CT_XML_BUFSZ)
 		    : ct_text_format(ev, flags, line, CONNTRACK_BUFSZ)) >= 0)
 		return 0;
-	ct = nfct_new();
-	if (!ct)
-		return log_error("out of memory");
-	if (build(ev, ct, msg) < 0) {
-		nfct_destroy(ct);
+	ret = ct_fmt_library_line(ev, flags, f->xml, f->labelmap, line);
+	if (ret == CT_FMT_UNBUILT)
 		return log_error("stored event cannot be parsed by libnetfilter_conntrack");
-	}
-	if (flags & NFCT_OF_TIME) {
-		/* Format whole, put the recorded time in, then cut as conntrack did. */
-		ret = nfct_snprintf_labels(big, sizeof(big), ct, types[ev->type],
-					   NFCT_O_XML, flags, f->labelmap);
-		set_when(big, sizeof(big), ev->t_us);
-		big[CONNTRACK_BUFSZ - 1] = 0;
-		memcpy(line, big, strlen(big) + 1);
-	} else {
-		ret = nfct_snprintf_labels(line, CONNTRACK_BUFSZ, ct, types[ev->type],
-					   f->xml ? NFCT_O_XML : NFCT_O_DEFAULT, flags,
-					   f->labelmap);
-	}
-	nfct_destroy(ct);
-	if (ret < 0)
+	if (ret == CT_FMT_UNFORMATTED)
 		return log_error("libnetfilter_conntrack cannot format a stored event");
 	return 0;
 }

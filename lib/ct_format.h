@@ -34,6 +34,20 @@ struct nf_conntrack;
  * library cannot parse them. */
 int ct_fmt_build(const struct ct_event *ev, struct nf_conntrack *ct);
 
+/* What ct_fmt_library_line() returns when it writes no line. */
+enum { CT_FMT_UNBUILT = -1, CT_FMT_UNFORMATTED = -2 };
+
+/* Writes into line (1024 bytes) the line libnetfilter_conntrack formats for
+ * ev: text, or XML when xml is non-zero, with NFCT_OF_* flags, cut at 1023
+ * bytes as conntrack cuts it; with NFCT_OF_TIME (XML) the <when> is ev's
+ * receive time. This is what replay prints for the events that ct_text.c
+ * and ct_xml.c do not write themselves, and what their tests compare them
+ * with. Returns the line's length, CT_FMT_UNBUILT when ev has an unknown
+ * type or the library cannot parse its attributes, or CT_FMT_UNFORMATTED
+ * when the library cannot format it. Reports nothing. */
+int ct_fmt_library_line(const struct ct_event *ev, unsigned int flags, int xml,
+			struct nfct_labelmap *labelmap, char *line);
+
 /* Ends the output as conntrack -E did on SIGINT (the XML closing tag) and frees f's resources. */
 void ct_fmt_close(struct ct_fmt *f, FILE *out);
 
