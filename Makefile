@@ -64,7 +64,7 @@ $(B)/trafficgen: tests/tools/trafficgen.c
 	$(CC) $(CFLAGS) -o $@ $<
 $(B)/evdump: tests/tools/evdump.c $(B)/libct.a
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-$(B)/unit/%: tests/unit/%.c tests/unit/unit.h $(B)/libct.a
+$(B)/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(B)/libct.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libct.a $(LDLIBS)
 

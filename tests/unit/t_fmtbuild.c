@@ -10,31 +10,10 @@
 
 #include "ct_encode.h"
 #include "ct_format.h"
+#include "randev.h"
 #include "unit.h"
 
 #define EVENTS 4000
-
-static unsigned long long rs = 88172645463325252ULL;
-
-/* xorshift64: the same events on every run */
-static unsigned long long rnd(void)
-{
-	rs ^= rs << 13;
-	rs ^= rs >> 7;
-	rs ^= rs << 17;
-	return rs;
-}
-
-static int coin(int pct)
-{
-	return (int)(rnd() % 100) < pct;
-}
-
-static const int protos[] = {
-	IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_SCTP, IPPROTO_DCCP,
-	IPPROTO_GRE, IPPROTO_UDPLITE, 200, 0, 255,
-};
-#define NPROTOS (sizeof(protos) / sizeof(protos[0]))
 
 static void random_tuple(struct ct_tuple *t, int family, int proto)
 {
