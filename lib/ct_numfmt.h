@@ -1,9 +1,27 @@
-/* Writes numbers and addresses as glibc's printf, inet_ntoa() and inet_ntop() do, into the caller's buffer (reentrant): shared by the fast formatters ct_text.c and ct_xml.c. */
+/* Writes numbers and addresses as glibc's printf, inet_ntoa() and inet_ntop() do, into the caller's buffer (reentrant), and reads tuples' layer-4 fields as the library does: shared by the fast formatters ct_text.c and ct_xml.c. */
 #ifndef CT_NUMFMT_H
 #define CT_NUMFMT_H
 
 #include <stdint.h>
 #include <string.h>
+
+#include "ct_event.h"
+
+/* The layer-4 fields of t as the library prints them: the port pair, ICMP
+ * fields and GRE keys share one union per tuple, and the parser writes the
+ * ICMP id over the source half and type << 8 | code over the destination
+ * half. Absent ones read as zero. */
+static inline void ct_l4_fields(const struct ct_tuple *t, unsigned int *src, unsigned int *dst)
+{
+	*src = *dst = 0;
+	if (t->has_icmp) {
+		*src = t->iid;
+		*dst = t->itype << 8 | t->icode;
+	} else if (t->has_ports) {
+		*src = t->sport;
+		*dst = t->dport;
+	}
+}
 
 /* Each writes at p, without a NUL, and returns the end of what it wrote. */
 

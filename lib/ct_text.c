@@ -31,15 +31,9 @@
  * as the library reads them back from the union they share. */
 static char *put_tuple(char *p, const struct ct_tuple *t, int v6)
 {
-	unsigned int src = 0, dst = 0;	/* l4src, l4dst as ntohs() reads them */
+	unsigned int src, dst;
 
-	if (t->has_icmp) {
-		src = t->iid;
-		dst = t->itype << 8 | t->icode;
-	} else if (t->has_ports) {
-		src = t->sport;
-		dst = t->dport;
-	}
+	ct_l4_fields(t, &src, &dst);
 	p = CT_PUT(p, "src=");
 	p = v6 ? ct_put_ipv6(p, t->src) : ct_put_ipv4(p, t->src);
 	p = CT_PUT(p, " dst=");

@@ -78,15 +78,9 @@ static char *put_layer4(char *p, uint8_t proto)
 static char *put_tuple(char *p, const struct ct_tuple *t, int v6, int reply, int counters,
 		       uint64_t pkts, uint64_t bytes)
 {
-	unsigned int src = 0, dst = 0;	/* l4src, l4dst as ntohs() reads them */
+	unsigned int src, dst;
 
-	if (t->has_icmp) {
-		src = t->iid;
-		dst = t->itype << 8 | t->icode;
-	} else if (t->has_ports) {
-		src = t->sport;
-		dst = t->dport;
-	}
+	ct_l4_fields(t, &src, &dst);
 	if (reply)
 		p = CT_PUT(p, "<meta direction=\"reply\">");
 	else
