@@ -285,6 +285,7 @@ int store_flush_flows(struct store *st)
 	const struct pflow *batch[STORE_FLOW_BATCH];
 	struct pf_order *order;
 	size_t i, n = 0;
+	int sorted;
 
 	if (!st->npf)
 		return 0;
@@ -293,11 +294,13 @@ int store_flush_flows(struct store *st)
 	order = malloc(st->npf * sizeof(*order));
 	if (!order)
 		return log_error("out of memory");
-	for (i = 0; i < st->npf; i++) {
+	for (i = 0, sorted = 1; i < st->npf; i++) {
 		order[i].id = st->pf[i].id;
 		order[i].i = i;
+		sorted &= !i || order[i].id > order[i - 1].id;
 	}
-	qsort(order, st->npf, sizeof(*order), by_id);
+	if (!sorted)	/* new flows alone come in id order already */
+		qsort(order, st->npf, sizeof(*order), by_id);
 	for (i = 0; i < st->npf; i++) {
 		const struct pflow *p = &st->pf[order[i].i];
 
