@@ -2,6 +2,7 @@
 #ifndef CT_NUMFMT_H
 #define CT_NUMFMT_H
 
+#include <netinet/in.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -21,6 +22,27 @@ static inline void ct_l4_fields(const struct ct_tuple *t, unsigned int *src, uns
 		*src = t->sport;
 		*dst = t->dport;
 	}
+}
+
+/* Which layer-4 fields the library prints for a tuple of that protocol. */
+enum ct_l4_form { CT_L4_NONE, CT_L4_PORTS, CT_L4_GRE_KEYS, CT_L4_ICMP };
+
+static inline enum ct_l4_form ct_l4_form(uint8_t proto)
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+	case IPPROTO_UDPLITE:
+	case IPPROTO_SCTP:
+	case IPPROTO_DCCP:
+		return CT_L4_PORTS;
+	case IPPROTO_GRE:
+		return CT_L4_GRE_KEYS;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		return CT_L4_ICMP;
+	}
+	return CT_L4_NONE;
 }
 
 /* Each writes at p, without a NUL, and returns the end of what it wrote. */

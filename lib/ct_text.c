@@ -39,27 +39,22 @@ static char *put_tuple(char *p, const struct ct_tuple *t, int v6)
 	p = CT_PUT(p, " dst=");
 	p = v6 ? ct_put_ipv6(p, t->dst) : ct_put_ipv4(p, t->dst);
 	*p++ = ' ';
-	switch (t->proto) {
-	case IPPROTO_TCP:
-	case IPPROTO_UDP:
-	case IPPROTO_UDPLITE:
-	case IPPROTO_SCTP:
-	case IPPROTO_DCCP:
+	switch (ct_l4_form(t->proto)) {
+	case CT_L4_PORTS:
 		p = CT_PUT(p, "sport=");
 		p = ct_put_u64(p, src);
 		p = CT_PUT(p, " dport=");
 		p = ct_put_u64(p, dst);
 		*p++ = ' ';
 		break;
-	case IPPROTO_GRE:
+	case CT_L4_GRE_KEYS:
 		p = CT_PUT(p, "srckey=0x");
 		p = ct_put_hex16(p, src);
 		p = CT_PUT(p, " dstkey=0x");
 		p = ct_put_hex16(p, dst);
 		*p++ = ' ';
 		break;
-	case IPPROTO_ICMP:
-	case IPPROTO_ICMPV6:
+	case CT_L4_ICMP:
 		p = CT_PUT(p, "type=");
 		p = ct_put_u64(p, dst >> 8);
 		p = CT_PUT(p, " code=");
@@ -67,6 +62,8 @@ static char *put_tuple(char *p, const struct ct_tuple *t, int v6)
 		p = CT_PUT(p, " id=");
 		p = ct_put_u64(p, src);
 		*p++ = ' ';
+		break;
+	case CT_L4_NONE:
 		break;
 	}
 	return p;

@@ -98,24 +98,23 @@ static char *put_tuple(char *p, const struct ct_tuple *t, int v6, int reply, int
 	}
 	p = CT_PUT(p, "</dst></layer3>");
 	p = put_layer4(p, t->proto);
-	switch (t->proto) {
-	case IPPROTO_TCP:
-	case IPPROTO_UDP:
-	case IPPROTO_UDPLITE:
-	case IPPROTO_SCTP:
-	case IPPROTO_DCCP:
+	switch (ct_l4_form(t->proto)) {	/* in XML, ICMP fields are not printed */
+	case CT_L4_PORTS:
 		p = CT_PUT(p, "<sport>");
 		p = ct_put_u64(p, src);
 		p = CT_PUT(p, "</sport><dport>");
 		p = ct_put_u64(p, dst);
 		p = CT_PUT(p, "</dport>");
 		break;
-	case IPPROTO_GRE:
+	case CT_L4_GRE_KEYS:
 		p = CT_PUT(p, "<srckey>0x");
 		p = ct_put_hex16(p, src);
 		p = CT_PUT(p, "</srckey><dstkey>0x");
 		p = ct_put_hex16(p, dst);
 		p = CT_PUT(p, "</dstkey>");
+		break;
+	case CT_L4_ICMP:
+	case CT_L4_NONE:
 		break;
 	}
 	p = CT_PUT(p, "</layer4>");
