@@ -24,31 +24,8 @@
  * deltatime has at most 11 digits). */
 static void longest_event(struct ct_event *ev)
 {
-	struct ct_tuple *t[2] = { &ev->orig, &ev->reply };
-	int i;
-
-	memset(ev, 0, offsetof(struct ct_event, extra));
-	ev->extra_len = 0;
-	ev->type = CT_EV_DESTROY;
-	ev->family = AF_INET6;
-	for (i = 0; i < 2; i++) {
-		t[i]->l3 = AF_INET6;
-		t[i]->proto = IPPROTO_GRE;
-		memset(t[i]->src, 0xff, 16);
-		memset(t[i]->dst, 0xff, 16);
-		t[i]->has_ports = t[i]->has_zone = 1;
-		t[i]->sport = t[i]->dport = t[i]->zone = 65535;
-	}
-	ev->has = CT_HAS_STATUS | CT_HAS_TIMEOUT | CT_HAS_MARK | CT_HAS_ID | CT_HAS_ZONE |
-		  CT_HAS_COUNTERS_ORIG | CT_HAS_COUNTERS_REPLY | CT_HAS_TS_START |
-		  CT_HAS_TCPINFO;
+	rand_widest(ev);
 	ev->status = IPS_ASSURED;	/* and not SEEN_REPLY: <assured/><unreplied/> */
-	ev->timeout = ev->mark = ev->id = ~0U;
-	ev->zone = 65535;
-	ev->tcpinfo = CT_TCPI_HAS_STATE;
-	ev->state = 3;	/* ESTABLISHED */
-	ev->pkts_orig = ev->bytes_orig = ev->pkts_reply = ev->bytes_reply = ~0ULL;
-	ev->ts_start = ~0ULL;	/* the clock minus 18446744073 s, wrapped */
 	ev->t_us = INT64_MIN;		/* the widest year */
 }
 
