@@ -276,4 +276,17 @@ static inline void rand_widest(struct ct_event *ev)
 	ev->ts_start = ~0ULL;
 }
 
+/* A shape real histories hold, which the fast formatters must take: a known
+ * type, IPv4 or IPv6 throughout, TCP, UDP, ICMP or ICMPv6, no verbatim
+ * attributes. */
+static inline int rand_is_common(const struct ct_event *ev)
+{
+	int p = ev->orig.proto;
+
+	return (ev->family == AF_INET || ev->family == AF_INET6) &&
+	       ev->orig.l3 == ev->family && ev->reply.l3 == ev->family && !ev->extra_len &&
+	       ev->type >= CT_EV_NEW && ev->type <= CT_EV_DUMP &&
+	       (p == IPPROTO_TCP || p == IPPROTO_UDP || p == IPPROTO_ICMP || p == IPPROTO_ICMPV6);
+}
+
 #endif

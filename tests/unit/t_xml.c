@@ -38,18 +38,6 @@ static int library_line(const struct ct_event *ev, unsigned int flags, char *lin
 	return ret < 0 ? -1 : ret;
 }
 
-/* A shape real histories hold, which the fast path must take (when the
- * library's line is not cut). */
-static int common(const struct ct_event *ev)
-{
-	int p = ev->orig.proto;
-
-	return (ev->family == AF_INET || ev->family == AF_INET6) &&
-	       ev->orig.l3 == ev->family && ev->reply.l3 == ev->family && !ev->extra_len &&
-	       ev->type >= CT_EV_NEW && ev->type <= CT_EV_DUMP &&
-	       (p == IPPROTO_TCP || p == IPPROTO_UDP || p == IPPROTO_ICMP || p == IPPROTO_ICMPV6);
-}
-
 static int failed;
 
 /* Pieces the lines compared must have shown somewhere, so that each rule was
@@ -202,7 +190,7 @@ int main(void)
 			len = compare(&ev, flagsets[f], i, &lib_len);
 			compared += len >= 0;
 			cut += len == -2;
-			if (common(&ev) && lib_len >= 0 && lib_len < 1023) {
+			if (rand_is_common(&ev) && lib_len >= 0 && lib_len < 1023) {
 				must++;
 				taken += len >= 0;
 			}
