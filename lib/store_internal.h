@@ -44,6 +44,25 @@ struct pflow {
 	uint64_t pkts_orig, bytes_orig, pkts_reply, bytes_reply;
 };
 
+/* Flows' changes by flow id (lib/pflow_set.c): pf[0..n) in the order added,
+ * slot an open-addressing index over them (index + 1, 0 empty). */
+struct pflow_set {
+	struct pflow *pf;
+	size_t n, cap;
+	int64_t *slot;
+	size_t nslots;
+};
+
+/* The entry of id, or NULL. */
+struct pflow *pflow_set_find(const struct pflow_set *s, int64_t id);
+/* Adds a zeroed entry for id, which must not be there. Returns it, or NULL
+ * (out of memory, reported). Pointers into the set last until the next add. */
+struct pflow *pflow_set_add(struct pflow_set *s, int64_t id);
+/* The entry of id, added when missing; NULL as pflow_set_add(). */
+struct pflow *pflow_set_get(struct pflow_set *s, int64_t id);
+/* Empties the set; free_all also gives its memory back. */
+void pflow_set_clear(struct pflow_set *s, int free_all);
+
 /* The open flows as the writer knows them (lib/store_open.c): ranges of
  * flow ids in order, each with a bit per flow. */
 struct store_openset {
@@ -63,10 +82,7 @@ struct store {
 
 	/* flows of the open transaction (lib/store_write.c) */
 	int64_t next_flow;	/* the id the next new flow gets */
-	struct pflow *pf;
-	size_t npf, pf_cap;
-	int64_t *slot;		/* open addressing: index + 1 into pf, 0 empty */
-	size_t nslots;
+	struct pflow_set held;
 
 	/* the block being filled (lib/store_blocks.c) */
 	struct evblock blk;

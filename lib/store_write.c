@@ -26,87 +26,9 @@ static int run(struct store *st, sqlite3_stmt *s, const char *what)
 /* At most this many flows are held before they are written (memory bound). */
 #define PFLOW_FLUSH_AT 16384
 
-static size_t hash_id(int64_t id, size_t nslots)
-{
-	return (size_t)((uint64_t)id * 0x9e3779b97f4a7c15ULL >> 20) & (nslots - 1);
-}
-
-/* The held flow of that id, or NULL. */
-static struct pflow *pflow_find(struct store *st, int64_t id)
-{
-	size_t i;
-
-	if (!st->nslots)
-		return NULL;
-	for (i = hash_id(id, st->nslots); st->slot[i]; i = (i + 1) & (st->nslots - 1))
-		if (st->pf[st->slot[i] - 1].id == id)
-			return &st->pf[st->slot[i] - 1];
-	return NULL;
-}
-
-/* Holds a new entry for id (not held yet). Returns it or NULL (reported). */
-static struct pflow *pflow_add(struct store *st, int64_t id)
-{
-	struct pflow *p;
-	size_t i;
-
-	if (st->npf == st->pf_cap) {
-		size_t cap = st->pf_cap ? st->pf_cap * 2 : 1024;
-
-		p = realloc(st->pf, cap * sizeof(*p));
-		if (!p) {
-			log_error("out of memory");
-			return NULL;
-		}
-		st->pf = p;
-		st->pf_cap = cap;
-	}
-	if ((st->npf + 1) * 2 > st->nslots) {
-		size_t n = st->nslots ? st->nslots * 2 : 2048, k;
-		int64_t *slot = calloc(n, sizeof(*slot));
-
-		if (!slot) {
-			log_error("out of memory");
-			return NULL;
-		}
-		free(st->slot);
-		st->slot = slot;
-		st->nslots = n;
-		for (k = 0; k < st->npf; k++) {
-			for (i = hash_id(st->pf[k].id, n); slot[i]; i = (i + 1) & (n - 1))
-				;
-			slot[i] = (int64_t)k + 1;
-		}
-	}
-	p = &st->pf[st->npf];
-	memset(p, 0, sizeof(*p));
-	p->id = id;
-	for (i = hash_id(id, st->nslots); st->slot[i]; i = (i + 1) & (st->nslots - 1))
-		;
-	st->slot[i] = (int64_t)++st->npf;
-	return p;
-}
-
-/* The held entry of an existing flow, added when missing. */
-static struct pflow *pflow_get(struct store *st, int64_t id)
-{
-	struct pflow *p = pflow_find(st, id);
-
-	return p ? p : pflow_add(st, id);
-}
-
 void store_drop_flows(struct store *st, int free_all)
 {
-	st->npf = 0;
-	if (st->nslots)
-		memset(st->slot, 0, st->nslots * sizeof(*st->slot));
-	if (free_all) {
-		free(st->pf);
-		free(st->slot);
-		st->pf = NULL;
-		st->slot = NULL;
-		st->pf_cap = st->nslots = 0;
-	}
+	pflow_set_clear(&st->held, free_all);
 }
 
 static int need_txn(struct store *st)
@@ -287,22 +209,22 @@ int store_flush_flows(struct store *st)
 	size_t i, n = 0;
 	int sorted;
 
-	if (!st->npf)
+	if (!st->held.n)
 		return 0;
 	/* In id order: neighbours in the table are written one after the
 	 * other (a conntrack -F ends flows in hash order). */
-	order = malloc(st->npf * sizeof(*order));
+	order = malloc(st->held.n * sizeof(*order));
 	if (!order)
 		return log_error("out of memory");
-	for (i = 0, sorted = 1; i < st->npf; i++) {
-		order[i].id = st->pf[i].id;
+	for (i = 0, sorted = 1; i < st->held.n; i++) {
+		order[i].id = st->held.pf[i].id;
 		order[i].i = i;
 		sorted &= !i || order[i].id > order[i - 1].id;
 	}
 	if (!sorted)	/* new flows alone come in id order already */
-		qsort(order, st->npf, sizeof(*order), by_id);
-	for (i = 0; i < st->npf; i++) {
-		const struct pflow *p = &st->pf[order[i].i];
+		qsort(order, st->held.n, sizeof(*order), by_id);
+	for (i = 0; i < st->held.n; i++) {
+		const struct pflow *p = &st->held.pf[order[i].i];
 
 		if (p->is_new) {
 			batch[n++] = p;
@@ -329,9 +251,9 @@ int64_t store_flow_insert(struct store *st, int64_t session, const struct ct_eve
 {
 	struct pflow *p;
 
-	if (need_txn(st) || (st->npf >= PFLOW_FLUSH_AT && store_flush_flows(st)))
+	if (need_txn(st) || (st->held.n >= PFLOW_FLUSH_AT && store_flush_flows(st)))
 		return -1;
-	p = pflow_add(st, st->next_flow);
+	p = pflow_set_add(&st->held, st->next_flow);
 	if (!p)
 		return -1;
 	st->next_flow++;
@@ -372,9 +294,9 @@ int store_flow_end(struct store *st, int64_t flow, int64_t first_us, int64_t t_u
 {
 	struct pflow *p;
 
-	if (need_txn(st) || (st->npf >= PFLOW_FLUSH_AT && store_flush_flows(st)))
+	if (need_txn(st) || (st->held.n >= PFLOW_FLUSH_AT && store_flush_flows(st)))
 		return -1;
-	p = pflow_get(st, flow);
+	p = pflow_set_get(&st->held, flow);
 	if (!p)
 		return -1;
 	p->first_us = first_us;
@@ -389,9 +311,9 @@ int store_event_insert(struct store *st, int64_t flow, const struct ct_event *ev
 {
 	struct pflow *p;
 
-	if (need_txn(st) || (st->npf >= PFLOW_FLUSH_AT && store_flush_flows(st)))
+	if (need_txn(st) || (st->held.n >= PFLOW_FLUSH_AT && store_flush_flows(st)))
 		return -1;
-	p = pflow_get(st, flow);
+	p = pflow_set_get(&st->held, flow);
 	if (!p || store_block_add(st, flow, ev))
 		return -1;
 	if (!p->nevents || ev->t_us > p->last_us)
