@@ -10,7 +10,7 @@
 #include "store_internal.h"
 
 extern const char ct_sql_schema[], ct_sql_migrate_2[], ct_sql_migrate_3[], ct_sql_migrate_4[],
-	ct_sql_migrate_5[], ct_sql_migrate_6[], ct_sql_migrate_7[];
+	ct_sql_migrate_5[], ct_sql_migrate_6[], ct_sql_migrate_7[], ct_sql_migrate_8[];
 
 /* "ctrc": marks a database as ours in its header. */
 #define STORE_APPLICATION_ID 0x63747263
@@ -35,6 +35,7 @@ static const char *const stmt_sql[STMT_MAX] = {
 		"INSERT INTO flows_more (id, zone, o_itype, o_icode, o_iid, o_zone,"
 		" r_l3, r_src, r_dst, r_sport, r_dport, r_itype, r_icode, r_iid, r_zone)"
 		" VALUES (?,?,?,?,?,?, ?,?,?,?,?,?,?,?,?)",
+	[STMT_PENDING_INSERT] = "INSERT INTO flow_pending (data) VALUES (?)",
 	[STMT_FLOW_UPDATE] =
 		/* ?2 is NULL without an event here: max() would then be NULL */
 		"UPDATE flows SET last_dur = coalesce(max(last_dur, ?2 - first_us), last_dur,"
@@ -130,6 +131,7 @@ static const struct {
 	{ 6, ct_sql_migrate_6, NULL },
 	/* events become blocks once the blocks have their version 7 columns */
 	{ 7, ct_sql_migrate_7, store_migrate_to_7 },
+	{ 8, ct_sql_migrate_8, NULL },
 };
 
 /* Sets user_version (PRAGMA takes no bound parameter). */
@@ -314,11 +316,15 @@ struct store *store_open(const char *path, enum store_mode mode)
 	      exec(st, "PRAGMA cache_size = -65536", "cannot set the cache size") ||
 	      /* Checkpoint every 40 MiB of WAL rather than every 4 MiB. */
 	      exec(st, "PRAGMA wal_autocheckpoint = 10000", "cannot set the checkpoint size"))) ||
-	    (mode == STORE_READ && exec(st, "PRAGMA query_only = 1", "cannot set query_only"))) {
+	    (mode == STORE_READ &&
+	     (exec(st, "PRAGMA temp_store = MEMORY", "cannot set temp_store") ||
+	      exec(st, "PRAGMA query_only = 1", "cannot set query_only") ||
+	      store_read_snapshot(st)))) {
 		store_close(st);
 		return NULL;
 	}
 	st->open.stale = st->writable;	/* read at the first transaction */
+	st->pend_stale = st->writable;
 	return st;
 }
 
@@ -332,12 +338,15 @@ void store_close(struct store *st)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 		st->open.stale = 1;
 	}
-	/* the ranges whose flows only ended, written now rather than at a sweep */
-	if (st->db && st->writable && st->open.n && !st->open.stale &&
+	/* the changes of flows not folded yet, and the ranges whose flows only
+	 * ended, written now rather than at a sweep */
+	if (st->db && st->writable && (st->pend.n || (st->open.n && !st->open.stale)) &&
 	    sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK)
-		sqlite3_exec(st->db, store_open_flush(st, 1) ? "ROLLBACK" : "COMMIT", NULL, NULL,
-			     NULL);
+		sqlite3_exec(st->db, store_fold(st) ||
+			     (st->open.n && !st->open.stale && store_open_flush(st, 1)) ?
+			     "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
 	store_open_free(st);
+	pflow_set_clear(&st->pend, 1);
 	for (i = 0; i < STMT_MAX; i++)
 		sqlite3_finalize(st->stmt[i]);
 	store_drop_flows(st, 1);
@@ -402,7 +411,8 @@ int store_begin(struct store *st)
 		return -1;
 	st->in_txn = 1;
 	store_keys_forget(st);
-	if ((st->open.stale && store_open_load(st)) || store_blocks_begin(st)) {
+	if ((st->open.stale && store_open_load(st)) || store_pending_load(st) ||
+	    store_blocks_begin(st)) {
 		store_rollback(st);
 		return -1;
 	}
@@ -415,6 +425,8 @@ void store_rollback(struct store *st)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	st->in_txn = 0;
 	store_drop_flows(st, 0);
+	pflow_set_clear(&st->pend, 0);
+	st->pend_stale = 1;
 	store_close_block(st);
 	store_keys_forget(st);
 	st->open.stale = 1;	/* it may have marks the database lost */
@@ -422,7 +434,8 @@ void store_rollback(struct store *st)
 
 int store_commit(struct store *st)
 {
-	if (store_flush_flows(st) || store_flush_block(st) || store_open_flush(st, 0) ||
+	if (store_flush_flows(st) || (store_fold_due(st) && store_fold(st)) ||
+	    store_flush_block(st) || store_open_flush(st, 0) ||
 	    exec(st, "COMMIT", "cannot commit"))
 		return -1;
 	st->in_txn = 0;

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include "ct_event.h"
 
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 #define CT_VERSION "0.1"
 
 struct store;
@@ -46,6 +46,21 @@ int store_commit(struct store *st);
 
 /* Abandons the open transaction, if any (SQLite may have already). */
 void store_rollback(struct store *st);
+
+/* Changes to flows already written (their later events, their end) are
+ * folded into their rows about every tenth commit, in id order, and at
+ * close; until then they wait in flow_pending, where readers find them
+ * (store_open() for reading applies them). store_pending_flows() tells how
+ * many flows have changes waiting; store_fold() folds them now, in a
+ * transaction (a recorder does so when idle). Returns 0 or -1 (reported). */
+size_t store_pending_flows(const struct store *st);
+int store_fold(struct store *st);
+
+/* A reader's view of the database: store_open() for reading starts a read
+ * transaction (one snapshot, flow_pending's changes applied to the flows it
+ * reads); this ends it and starts another, to see what was committed since.
+ * Returns 0 or -1 (reported). */
+int store_read_snapshot(struct store *st);
 
 /* Returns the new session id, or -1. kind is "record" or "import". */
 int64_t store_session_start(struct store *st, const char *kind, const char *source,

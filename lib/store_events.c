@@ -210,7 +210,7 @@ static int load_matching(struct store_cursor *c)
 		}
 		/* their counts hold for the blocks read in the same snapshot:
 		 * only a transaction of the cursor's own is sure to be a read */
-		c->both_ends = c->own_txn;
+		c->both_ends = c->own_txn || c->st->snapshot;
 		for (i = 0; i < c->nsel; i++)
 			c->left += c->sel[i].nevents;
 		c->back_id = INT64_MAX;

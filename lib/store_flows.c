@@ -12,10 +12,12 @@ int store_each_open_flow(struct store *st, store_open_flow_cb cb, void *data)
 		" FROM open_flow_ids o CROSS JOIN flows f ON f.id = o.id"
 		" LEFT JOIN flows_more m ON m.id = f.id WHERE f.end_dur IS NULL ORDER BY f.id";
 	static struct ct_event ev;
+	const struct pflow *p;
 	sqlite3_stmt *s;
 	int rc, failed = 0;
 
-	if (st->in_txn && store_flush_flows(st))
+	/* flows whose end is pending are not open */
+	if ((st->in_txn && store_flush_flows(st)) || store_pending_load(st))
 		return -1;
 	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
 		return store_fail(st, "cannot read the open flows");
@@ -35,6 +37,9 @@ int store_each_open_flow(struct store *st, store_open_flow_cb cb, void *data)
 			ev.zone = sqlite3_column_int(s, 4);
 			ev.has |= CT_HAS_ZONE;
 		}
+		p = pflow_set_find(&st->pend, sqlite3_column_int64(s, 0));
+		if (p && p->end_kind)
+			continue;
 		failed = cb(sqlite3_column_int64(s, 0), &ev, data) != 0;
 	}
 	if (!failed && rc != SQLITE_DONE)

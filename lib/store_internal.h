@@ -20,6 +20,7 @@ enum {
 	STMT_UNPARSED_INSERT,
 	STMT_OPEN_PUT,
 	STMT_OPEN_DEL,
+	STMT_PENDING_INSERT,
 	STMT_MAX
 };
 
@@ -63,6 +64,32 @@ struct pflow *pflow_set_get(struct pflow_set *s, int64_t id);
 /* Empties the set; free_all also gives its memory back. */
 void pflow_set_clear(struct pflow_set *s, int free_all);
 
+/* Merges a later change of the same flow into another, as their two UPDATEs
+ * in turn would change its row. */
+void pflow_merge(struct pflow *into, const struct pflow *later);
+
+/* Applies p, a change of a flow already written, to its row: the events it
+ * adds, the last values they carried, its end (which also takes it off the
+ * open flows and adds its duration key). A flow that is gone (pruned) is
+ * left so. Returns 0 or -1 (reported). */
+int store_flow_update(struct store *st, const struct pflow *p);
+
+/* Holds the n changes p of flows already written (in id order), after
+ * storing them in flow_pending; folds them all when too many are held.
+ * Returns 0 or -1 (reported). In a transaction. */
+int store_pending_add(struct store *st, const struct pflow *const *p, size_t n);
+
+/* Decodes a flow_pending row's data, merging each change into the set.
+ * Returns 0 or -1 (damaged or out of memory, reported). */
+int store_pending_decode(const void *data, size_t len, struct pflow_set *into);
+
+/* Reads flow_pending into the held changes when they are stale (at open and
+ * after a rollback). Returns 0 or -1 (reported). */
+int store_pending_load(struct store *st);
+
+/* Counts a commit; says whether the held changes are due to be folded. */
+int store_fold_due(struct store *st);
+
 /* The open flows as the writer knows them (lib/store_open.c): ranges of
  * flow ids in order, each with a bit per flow. */
 struct store_openset {
@@ -83,6 +110,17 @@ struct store {
 	/* flows of the open transaction (lib/store_write.c) */
 	int64_t next_flow;	/* the id the next new flow gets */
 	struct pflow_set held;
+
+	/* changes to flows already written, not folded into them yet
+	 * (lib/store_pending.c); stale: flow_pending is to be read again */
+	struct pflow_set pend;
+	int pend_stale;
+	unsigned pend_commits;	/* commits since the first of them */
+
+	/* a reader: in a read transaction of store_read_snapshot(), and
+	 * whether its temp view of flows (lib/store_overlay.c) is there */
+	int snapshot;
+	int overlay;
 
 	/* the block being filled (lib/store_blocks.c) */
 	struct evblock blk;

@@ -36,7 +36,7 @@ static const char view_sql[] =
 	" (r_l3 IS NOT NULL AND (o_dst != r_src OR coalesce(o_dport, -1) != coalesce(r_sport, -1)))"
 	" AS dnat,"
 	" last_us, last_us / 1000000.0 AS last, nevents AS events"
-	" FROM main.flows f LEFT JOIN main.flows_more m ON m.id = f.id) AS flows_v";
+	" FROM flows f LEFT JOIN main.flows_more m ON m.id = f.id) AS flows_v";
 
 static void fn_addr(sqlite3_context *cx, int argc, sqlite3_value **argv)
 {
@@ -310,7 +310,9 @@ static void alive_by_keys(struct qbuf *b, int64_t lo, int64_t hi)
 {
 	add_int(b, " AND f.id IN (SELECT f3.id FROM open_flow_ids o CROSS JOIN flows f3"
 		" ON f3.id = o.id WHERE o.range_first_us <= ?", hi);
-	add_int(b, " AND f3.end_dur IS NULL AND f3.first_us <= ?", hi);
+	/* (open_ranges also lists a flow whose end waits in flow_pending) */
+	add_int(b, " AND f3.first_us <= ?", hi);
+	add_int(b, " AND (f3.end_dur IS NULL OR f3.end_us >= ?)", lo);
 	add(b, " UNION ALL SELECT f2.id FROM (");
 	span_ranges(b, lo, hi);
 	add(b, ") k CROSS JOIN flows f2 ON f2.id BETWEEN (k.rng << 10) + 1 AND (k.rng << 10) + 1024");

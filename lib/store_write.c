@@ -164,8 +164,7 @@ static int write_new(struct store *st, const struct pflow *const *p, size_t n)
 	return 0;
 }
 
-/* Updates an older flow's row, and lists it under its duration class if it ended. */
-static int write_update(struct store *st, const struct pflow *p)
+int store_flow_update(struct store *st, const struct pflow *p)
 {
 	sqlite3_stmt *s = store_stmt(st, STMT_FLOW_UPDATE);
 
@@ -204,18 +203,19 @@ static int by_id(const void *a, const void *b)
 
 int store_flush_flows(struct store *st)
 {
-	const struct pflow *batch[STORE_FLOW_BATCH];
+	const struct pflow *batch[STORE_FLOW_BATCH], **older;
 	struct pf_order *order;
-	size_t i, n = 0;
+	size_t i, n = 0, nolder = 0;
 	int sorted;
 
 	if (!st->held.n)
 		return 0;
 	/* In id order: neighbours in the table are written one after the
-	 * other (a conntrack -F ends flows in hash order). */
-	order = malloc(st->held.n * sizeof(*order));
+	 * other, and changes to older flows are coded as deltas of ids. */
+	order = malloc(st->held.n * (sizeof(*order) + sizeof(*older)));
 	if (!order)
 		return log_error("out of memory");
+	older = (const struct pflow **)(order + st->held.n);
 	for (i = 0, sorted = 1; i < st->held.n; i++) {
 		order[i].id = st->held.pf[i].id;
 		order[i].i = i;
@@ -226,17 +226,17 @@ int store_flush_flows(struct store *st)
 	for (i = 0; i < st->held.n; i++) {
 		const struct pflow *p = &st->held.pf[order[i].i];
 
-		if (p->is_new) {
-			batch[n++] = p;
-			if (n == STORE_FLOW_BATCH && write_new(st, batch, n))
-				goto fail;
-			if (n == STORE_FLOW_BATCH)
-				n = 0;
-		} else if (write_update(st, p)) {
-			goto fail;
+		if (!p->is_new) {
+			older[nolder++] = p;
+			continue;
 		}
+		batch[n++] = p;
+		if (n == STORE_FLOW_BATCH && write_new(st, batch, n))
+			goto fail;
+		if (n == STORE_FLOW_BATCH)
+			n = 0;
 	}
-	if (n && write_new(st, batch, n))
+	if ((n && write_new(st, batch, n)) || store_pending_add(st, older, nolder))
 		goto fail;
 	free(order);
 	store_drop_flows(st, 0);

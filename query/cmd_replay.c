@@ -175,6 +175,10 @@ static int replay(struct query_ctx *ctx, struct run *r, struct store_query *q)
 		while ((rc = pass(st, r, q)) == 0 && r->follow) {
 			fflush(stdout);
 			nap(200000);
+			if (store_read_snapshot(st)) {
+				rc = -1;
+				break;
+			}
 			q->pf |= STORE_PF_AFTER;
 			q->after_id = r->last_id;
 		}

@@ -3,10 +3,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/wait.h>
 #include <sys/socket.h>
 #include <sqlite3.h>
 
 #include "store.h"
+#include "store_query.h"
 #include "unit.h"
 
 static char dir[] = "/tmp/ct-unit-XXXXXX";
@@ -140,6 +142,9 @@ static void test_end_without_event(void)
 	CHECK(store_begin(st) == 0);	/* the end of b alone, after a flush */
 	CHECK(store_flow_end(st, b, 1000, 5000, 1, &ev) == 0);
 	CHECK(store_commit(st) == 0);
+	CHECK(store_pending_flows(st) == 2);
+	CHECK(store_begin(st) == 0 && store_fold(st) == 0 && store_commit(st) == 0);
+	CHECK(store_pending_flows(st) == 0);
 	CHECK(sqlite3_prepare_v2(store_db(st), "SELECT id, last_us, end_us, nevents FROM flows"
 				 " WHERE id IN (?, ?) ORDER BY id", -1, &s, NULL) == SQLITE_OK);
 	sqlite3_bind_int64(s, 1, a);
@@ -201,6 +206,169 @@ static void test_many_new_flows(void)
 	CHECK(ok == 100);
 	sqlite3_finalize(s);
 	store_close(st);
+}
+
+/* A column as text, NULL as nothing. */
+static const char *text(sqlite3_stmt *s, int col)
+{
+	const unsigned char *t = sqlite3_column_text(s, col);
+
+	return t ? (const char *)t : "";
+}
+
+/* What a reader gets of flows (ends, counts, last values; alive at an
+ * instant; a flow's events), as text, one flow a line. */
+static void describe(struct store *rd, char *out, size_t size)
+{
+	struct store_query q = { .pf = STORE_PF_AT, .at_us = 3500 };
+	struct store_cursor *c;
+	struct ct_event ev;
+	sqlite3_stmt *s;
+	int64_t flow;
+	size_t n = 0;
+
+	out[0] = 0;
+	CHECK(sqlite3_prepare_v2(store_db(rd), "SELECT id, end_us, end_kind, nevents, last_us,"
+				 " status, state, o_packets, r_bytes FROM flows ORDER BY id", -1, &s,
+				 NULL) == SQLITE_OK);
+	while (sqlite3_step(s) == SQLITE_ROW && n < size)
+		n += snprintf(out + n, size - n, "%s|%s|%s|%s|%s|%s|%s|%s|%s\n", text(s, 0),
+			      text(s, 1), text(s, 2), text(s, 3), text(s, 4), text(s, 5),
+			      text(s, 6), text(s, 7), text(s, 8));
+	sqlite3_finalize(s);
+	s = store_query_prepare(rd, &q, "SELECT f.id", "ORDER BY f.id");
+	CHECK(s != NULL);
+	n += snprintf(out + n, size - n, "alive at 3500:");
+	while (s && sqlite3_step(s) == SQLITE_ROW && n < size)
+		n += snprintf(out + n, size - n, " %lld", (long long)sqlite3_column_int64(s, 0));
+	sqlite3_finalize(s);
+	q.pf = STORE_PF_FLOW;
+	q.flow = 2;
+	c = store_events(rd, &q);
+	CHECK(c != NULL);
+	n += snprintf(out + n, size - n, "\nevents of 2:");
+	while (c && store_next(c, &ev, &flow) > 0 && n < size)
+		n += snprintf(out + n, size - n, " %d@%lld", ev.type, (long long)ev.t_us);
+	store_cursor_free(c);
+}
+
+/* Changes to flows already written wait in flow_pending until folded: a
+ * reader sees them applied all the same, before and after the fold, and a
+ * writer that died before folding leaves them for the next one. */
+static void test_pending(void)
+{
+	static const char expect[] =
+		"1|||1|1000|8|||\n"
+		"2|4000|1|3|4000|9|3|1|0\n"
+		"3|3000|1|2|3000|8|7|1|0\n"
+		"alive at 3500: 1 2\n"
+		"events of 2: 1@1000 2@2000 3@4000";
+	static struct ct_event ev;
+	char pend_path[80], before[1024], after[1024];
+	struct store *st, *rd;
+	int64_t session, id[3];
+	pid_t pid;
+	int i, status;
+
+	snprintf(pend_path, sizeof(pend_path), "%s/pending.db", dir);
+	st = store_open(pend_path, STORE_WRITE);
+	CHECK(st != NULL);
+	if (!st)
+		return;
+	session = store_session_start(st, "record", NULL, 1);
+	CHECK(store_begin(st) == 0);
+	for (i = 0; i < 3; i++) {
+		sample(&ev, CT_EV_NEW, 1000);
+		ev.orig.sport = (uint16_t)(40000 + i);
+		id[i] = store_flow_insert(st, session, &ev, 0);
+		CHECK(store_event_insert(st, id[i], &ev) == 0);
+	}
+	CHECK(store_commit(st) == 0);
+	/* later: 2 an UPDATE, 3 its DESTROY; later still, 2 its DESTROY */
+	CHECK(store_begin(st) == 0);
+	sample(&ev, CT_EV_UPDATE, 2000);
+	ev.status = 9;
+	CHECK(store_event_insert(st, id[1], &ev) == 0);
+	sample(&ev, CT_EV_DESTROY, 3000);
+	fill_destroy(&ev);
+	ev.has &= ~CT_HAS_MARK;
+	ev.status = 8;
+	CHECK(store_event_insert(st, id[2], &ev) == 0);
+	CHECK(store_flow_end(st, id[2], 1000, 3000, 1, &ev) == 0);
+	CHECK(store_commit(st) == 0);
+	CHECK(store_begin(st) == 0);
+	sample(&ev, CT_EV_DESTROY, 4000);
+	ev.has = CT_HAS_STATE | CT_HAS_COUNTERS_ORIG | CT_HAS_COUNTERS_REPLY;
+	ev.state = 3;
+	ev.pkts_orig = 1;
+	CHECK(store_event_insert(st, id[1], &ev) == 0);
+	CHECK(store_flow_end(st, id[1], 1000, 4000, 1, &ev) == 0);
+	CHECK(store_commit(st) == 0);
+	CHECK(store_pending_flows(st) == 2);
+
+	/* a rolled back change is not kept; the committed ones are read again */
+	CHECK(store_begin(st) == 0);
+	sample(&ev, CT_EV_UPDATE, 5000);
+	CHECK(store_event_insert(st, id[0], &ev) == 0);
+	store_rollback(st);
+	CHECK(store_begin(st) == 0 && store_pending_flows(st) == 2);
+	store_rollback(st);
+
+	rd = store_open(pend_path, STORE_READ);
+	CHECK(rd != NULL);
+	if (rd)
+		describe(rd, before, sizeof(before));
+	CHECK(strcmp(before, expect) == 0);
+	if (strcmp(before, expect))
+		fprintf(stderr, "  read with changes pending:\n%s\n", before);
+	/* the reader keeps its snapshot until it asks for the next one */
+	CHECK(store_begin(st) == 0 && store_fold(st) == 0 && store_commit(st) == 0);
+	CHECK(store_pending_flows(st) == 0);
+	if (rd) {
+		describe(rd, after, sizeof(after));
+		CHECK(strcmp(after, expect) == 0);
+		CHECK(store_read_snapshot(rd) == 0);
+		describe(rd, after, sizeof(after));
+		CHECK(strcmp(after, expect) == 0);
+		if (strcmp(after, expect))
+			fprintf(stderr, "  read after the fold:\n%s\n", after);
+	}
+	store_close(rd);
+	store_close(st);
+
+	/* a writer that dies with a change pending */
+	pid = fork();
+	if (pid == 0) {
+		st = store_open(pend_path, STORE_WRITE);
+		if (!st || store_begin(st))
+			_exit(1);
+		sample(&ev, CT_EV_UPDATE, 6000);
+		ev.status = 10;
+		if (store_event_insert(st, id[0], &ev) || store_commit(st) ||
+		    store_pending_flows(st) != 1)
+			_exit(1);
+		_exit(0);
+	}
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	      WEXITSTATUS(status) == 0);
+	rd = store_open(pend_path, STORE_READ);
+	if (rd)
+		describe(rd, before, sizeof(before));
+	CHECK(strncmp(before, "1|||2|6000|10|||\n", 17) == 0);
+	if (strncmp(before, "1|||2|6000|10|||\n", 17))
+		fprintf(stderr, "  read after the crash:\n%s\n", before);
+	store_close(rd);
+	st = store_open(pend_path, STORE_WRITE);
+	CHECK(st && store_begin(st) == 0 && store_pending_flows(st) == 1);
+	store_rollback(st);
+	store_close(st);	/* folds */
+	rd = store_open(pend_path, STORE_READ);
+	if (rd)
+		describe(rd, after, sizeof(after));
+	CHECK(strcmp(before, after) == 0);
+	CHECK(rd && sqlite3_exec(store_db(rd), "SELECT 1 FROM main.flow_pending", NULL, NULL,
+				 NULL) == SQLITE_OK);
+	store_close(rd);
 }
 
 static void test_query_plans(void)
@@ -402,6 +570,7 @@ int main(void)
 	test_roundtrip();
 	test_end_without_event();
 	test_many_new_flows();
+	test_pending();
 	test_query_plans();
 	test_migration();
 	test_refusals();

@@ -1,0 +1,294 @@
+/* Changes to flows already written (later events, ends), held across commits and folded into their rows in id order; each flush's changes are also kept in flow_pending, so that neither a crash nor a reader misses them. */
+#include <stdlib.h>
+#include <string.h>
+#include <sqlite3.h>
+
+#include "log.h"
+
+#include "store_internal.h"
+
+/* Fold when this many flows have changes pending (the memory bound: about
+ * 14 MiB), or at the commit this many commits after the first of them
+ * (about a second of a storm's 100 ms commits). */
+#define FOLD_AT 65536
+#define FOLD_COMMITS 10
+
+/* What a coded change holds, in its flags. */
+enum {
+	PC_EVENTS = 1 << 0,	/* nevents, last_us */
+	PC_STATUS = 1 << 1,
+	PC_MARK = 1 << 2,
+	PC_STATE = 1 << 3,
+	PC_COUNTERS_ORIG = 1 << 4,
+	PC_COUNTERS_REPLY = 1 << 5,
+	PC_END_SHIFT = 6,	/* end_kind (0: none) in bits 6-7; then end_us, first_us */
+};
+
+void pflow_merge(struct pflow *into, const struct pflow *later)
+{
+	if (later->nevents) {
+		if (!into->nevents || later->last_us > into->last_us)
+			into->last_us = later->last_us;
+		into->nevents += later->nevents;
+	}
+	if (later->has & CT_HAS_STATUS)
+		into->status = later->status;
+	if (later->has & CT_HAS_MARK)
+		into->mark = later->mark;
+	if (later->has & CT_HAS_STATE)
+		into->state = later->state;
+	if (later->has & CT_HAS_COUNTERS_ORIG) {
+		into->pkts_orig = later->pkts_orig;
+		into->bytes_orig = later->bytes_orig;
+	}
+	if (later->has & CT_HAS_COUNTERS_REPLY) {
+		into->pkts_reply = later->pkts_reply;
+		into->bytes_reply = later->bytes_reply;
+	}
+	into->has |= later->has & (CT_HAS_STATUS | CT_HAS_MARK | CT_HAS_STATE |
+				   CT_HAS_COUNTERS_ORIG | CT_HAS_COUNTERS_REPLY);
+	if (later->end_kind) {
+		into->end_kind = later->end_kind;
+		into->end_us = later->end_us;
+		into->first_us = later->first_us;
+	}
+}
+
+/* The coded form of a change: at most 1 + 10 varints of 10 bytes. */
+#define CODED_MAX 111
+
+static uint8_t *put(uint8_t *p, uint64_t v)
+{
+	while (v >= 0x80) {
+		*p++ = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (uint8_t)v;
+	return p;
+}
+
+static int get(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+	unsigned shift = 0;
+
+	*v = 0;
+	while (*p < end && shift < 64) {
+		uint8_t b = *(*p)++;
+
+		*v |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80))
+			return 0;
+		shift += 7;
+	}
+	return -1;
+}
+
+/* Codes p after a change of flow prev at out; returns the end. */
+static uint8_t *code(uint8_t *out, const struct pflow *p, int64_t prev)
+{
+	unsigned f = (p->nevents ? PC_EVENTS : 0) | (unsigned)p->end_kind << PC_END_SHIFT |
+		     (p->has & CT_HAS_STATUS ? PC_STATUS : 0) | (p->has & CT_HAS_MARK ? PC_MARK : 0) |
+		     (p->has & CT_HAS_STATE ? PC_STATE : 0) |
+		     (p->has & CT_HAS_COUNTERS_ORIG ? PC_COUNTERS_ORIG : 0) |
+		     (p->has & CT_HAS_COUNTERS_REPLY ? PC_COUNTERS_REPLY : 0);
+
+	out = put(out, (uint64_t)(p->id - prev));
+	out = put(out, f);
+	if (f & PC_EVENTS) {
+		out = put(out, (uint64_t)p->nevents);
+		out = put(out, (uint64_t)p->last_us);
+	}
+	if (p->end_kind) {
+		out = put(out, (uint64_t)p->end_us);
+		out = put(out, (uint64_t)p->first_us);
+	}
+	if (f & PC_STATUS)
+		out = put(out, p->status);
+	if (f & PC_MARK)
+		out = put(out, p->mark);
+	if (f & PC_STATE)
+		out = put(out, p->state);
+	if (f & PC_COUNTERS_ORIG) {
+		out = put(out, p->pkts_orig);
+		out = put(out, p->bytes_orig);
+	}
+	if (f & PC_COUNTERS_REPLY) {
+		out = put(out, p->pkts_reply);
+		out = put(out, p->bytes_reply);
+	}
+	return out;
+}
+
+/* Decodes one change at *in (after flow *prev) into p. Returns 0 or -1. */
+static int decode(const uint8_t **in, const uint8_t *end, int64_t *prev, struct pflow *p)
+{
+	uint64_t d, f, v[2];
+
+	memset(p, 0, sizeof(*p));
+	if (get(in, end, &d) || get(in, end, &f) || d == 0 || f >> 8 ||
+	    (f >> PC_END_SHIFT) > 2)
+		return -1;
+	p->id = *prev += (int64_t)d;
+	p->end_kind = (uint8_t)(f >> PC_END_SHIFT);
+	if (f & PC_EVENTS) {
+		if (get(in, end, &v[0]) || get(in, end, &v[1]) || !v[0])
+			return -1;
+		p->nevents = (int64_t)v[0];
+		p->last_us = (int64_t)v[1];
+	}
+	if (p->end_kind) {
+		if (get(in, end, &v[0]) || get(in, end, &v[1]))
+			return -1;
+		p->end_us = (int64_t)v[0];
+		p->first_us = (int64_t)v[1];
+	}
+	if (f & PC_STATUS) {
+		if (get(in, end, &v[0]))
+			return -1;
+		p->status = (uint32_t)v[0];
+		p->has |= CT_HAS_STATUS;
+	}
+	if (f & PC_MARK) {
+		if (get(in, end, &v[0]))
+			return -1;
+		p->mark = (uint32_t)v[0];
+		p->has |= CT_HAS_MARK;
+	}
+	if (f & PC_STATE) {
+		if (get(in, end, &v[0]))
+			return -1;
+		p->state = (uint8_t)v[0];
+		p->has |= CT_HAS_STATE;
+	}
+	if (f & PC_COUNTERS_ORIG) {
+		if (get(in, end, &v[0]) || get(in, end, &v[1]))
+			return -1;
+		p->pkts_orig = v[0];
+		p->bytes_orig = v[1];
+		p->has |= CT_HAS_COUNTERS_ORIG;
+	}
+	if (f & PC_COUNTERS_REPLY) {
+		if (get(in, end, &v[0]) || get(in, end, &v[1]))
+			return -1;
+		p->pkts_reply = v[0];
+		p->bytes_reply = v[1];
+		p->has |= CT_HAS_COUNTERS_REPLY;
+	}
+	return 0;
+}
+
+int store_pending_decode(const void *data, size_t len, struct pflow_set *into)
+{
+	const uint8_t *p = data, *end = p + len;
+	int64_t prev = 0;
+	struct pflow c, *q;
+
+	while (p < end) {
+		if (decode(&p, end, &prev, &c))
+			return log_error("a pending change of flows is damaged");
+		if (!(q = pflow_set_get(into, c.id)))
+			return -1;
+		pflow_merge(q, &c);
+	}
+	return 0;
+}
+
+int store_pending_add(struct store *st, const struct pflow *const *p, size_t n)
+{
+	sqlite3_stmt *s;
+	uint8_t *buf, *end;
+	int64_t prev = 0;
+	size_t i;
+	int rc;
+
+	if (!n)
+		return 0;
+	buf = malloc(n * CODED_MAX);
+	if (!buf)
+		return log_error("out of memory");
+	for (i = 0, end = buf; i < n; prev = p[i]->id, i++)
+		end = code(end, p[i], prev);
+	s = store_stmt(st, STMT_PENDING_INSERT);
+	if (!s) {
+		free(buf);
+		return -1;
+	}
+	sqlite3_bind_blob(s, 1, buf, (int)(end - buf), SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	free(buf);
+	if (rc != SQLITE_DONE)
+		return store_fail(st, "cannot store the changes of flows");
+	if (!st->pend.n)
+		st->pend_commits = 0;
+	for (i = 0; i < n; i++) {
+		struct pflow *q = pflow_set_get(&st->pend, p[i]->id);
+
+		if (!q)
+			return -1;
+		pflow_merge(q, p[i]);
+	}
+	return st->pend.n >= FOLD_AT ? store_fold(st) : 0;
+}
+
+int store_pending_load(struct store *st)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (!st->pend_stale)
+		return 0;
+	pflow_set_clear(&st->pend, 0);
+	if (sqlite3_prepare_v2(st->db, "SELECT data FROM flow_pending ORDER BY seq", -1, &s,
+			       NULL) != SQLITE_OK)
+		return store_fail(st, "cannot read the changes of flows");
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if (store_pending_decode(sqlite3_column_blob(s, 0), sqlite3_column_bytes(s, 0),
+					 &st->pend))
+			break;
+	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW)
+		return -1;
+	if (rc != SQLITE_DONE)
+		return store_fail(st, "cannot read the changes of flows");
+	st->pend_stale = 0;
+	st->pend_commits = 0;
+	return 0;
+}
+
+static int by_id(const void *a, const void *b)
+{
+	const struct pflow *x = a, *y = b;
+
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+int store_fold(struct store *st)
+{
+	size_t i;
+
+	if (store_pending_load(st))
+		return -1;
+	if (!st->pend.n)
+		return 0;
+	/* in id order, each page of flows is rewritten once */
+	qsort(st->pend.pf, st->pend.n, sizeof(*st->pend.pf), by_id);
+	for (i = 0; i < st->pend.n; i++)
+		if (store_flow_update(st, &st->pend.pf[i]))
+			return -1;
+	if (sqlite3_exec(st->db, "DELETE FROM flow_pending", NULL, NULL, NULL) != SQLITE_OK)
+		return store_fail(st, "cannot fold the changes of flows");
+	pflow_set_clear(&st->pend, 0);
+	return store_keys_flush(st);
+}
+
+size_t store_pending_flows(const struct store *st)
+{
+	return st->pend.n;
+}
+
+int store_fold_due(struct store *st)
+{
+	return st->pend.n && ++st->pend_commits >= FOLD_COMMITS;
+}
