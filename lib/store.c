@@ -340,13 +340,13 @@ void store_close(struct store *st)
 	}
 	/* the changes of flows not folded yet, and the ranges whose flows only
 	 * ended, written now rather than at a sweep */
-	if (st->db && st->writable && (st->pend.n || (st->open.n && !st->open.stale)) &&
+	if (st->db && st->writable && (st->nchg || (st->open.n && !st->open.stale)) &&
 	    sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK)
 		sqlite3_exec(st->db, store_fold(st) ||
 			     (st->open.n && !st->open.stale && store_open_flush(st, 1)) ?
 			     "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
 	store_open_free(st);
-	pflow_set_clear(&st->pend, 1);
+	free(st->chg);
 	for (i = 0; i < STMT_MAX; i++)
 		sqlite3_finalize(st->stmt[i]);
 	store_drop_flows(st, 1);
@@ -425,7 +425,7 @@ void store_rollback(struct store *st)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	st->in_txn = 0;
 	store_drop_flows(st, 0);
-	pflow_set_clear(&st->pend, 0);
+	st->nchg = 0;
 	st->pend_stale = 1;
 	store_close_block(st);
 	store_keys_forget(st);

@@ -50,10 +50,10 @@ void store_rollback(struct store *st);
 /* Changes to flows already written (their later events, their end) are
  * folded into their rows about every tenth commit, in id order, and at
  * close; until then they wait in flow_pending, where readers find them
- * (store_open() for reading applies them). store_pending_flows() tells how
- * many flows have changes waiting; store_fold() folds them now, in a
- * transaction (a recorder does so when idle). Returns 0 or -1 (reported). */
-size_t store_pending_flows(const struct store *st);
+ * (store_open() for reading applies them). store_pending_changes() tells how
+ * many changes wait (one per flow and flush); store_fold() folds them now, in
+ * a transaction (a recorder does so when idle). Returns 0 or -1 (reported). */
+size_t store_pending_changes(const struct store *st);
 int store_fold(struct store *st);
 
 /* A reader's view of the database: store_open() for reading starts a read

@@ -1,4 +1,5 @@
 /* What a restarted recorder needs from earlier sessions: their open flows and where they stopped. */
+#include <stdlib.h>
 #include <string.h>
 #include <sqlite3.h>
 
@@ -12,16 +13,25 @@ int store_each_open_flow(struct store *st, store_open_flow_cb cb, void *data)
 		" FROM open_flow_ids o CROSS JOIN flows f ON f.id = o.id"
 		" LEFT JOIN flows_more m ON m.id = f.id WHERE f.end_dur IS NULL ORDER BY f.id";
 	static struct ct_event ev;
-	const struct pflow *p;
+	int64_t *ended, id;
+	size_t nended, k = 0;
 	sqlite3_stmt *s;
 	int rc, failed = 0;
 
-	/* flows whose end is pending are not open */
-	if ((st->in_txn && store_flush_flows(st)) || store_pending_load(st))
+	/* flows whose end waits to be folded are not open */
+	if ((st->in_txn && store_flush_flows(st)) || store_pending_load(st) ||
+	    !(ended = store_pending_ends(st, &nended)))
 		return -1;
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		free(ended);
 		return store_fail(st, "cannot read the open flows");
+	}
 	while (!failed && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		id = sqlite3_column_int64(s, 0);
+		while (k < nended && ended[k] < id)
+			k++;
+		if (k < nended && ended[k] == id)
+			continue;
 		memset(&ev, 0, offsetof(struct ct_event, extra));
 		ev.extra_len = 0;
 		ev.family = sqlite3_column_int(s, 1);
@@ -37,14 +47,12 @@ int store_each_open_flow(struct store *st, store_open_flow_cb cb, void *data)
 			ev.zone = sqlite3_column_int(s, 4);
 			ev.has |= CT_HAS_ZONE;
 		}
-		p = pflow_set_find(&st->pend, sqlite3_column_int64(s, 0));
-		if (p && p->end_kind)
-			continue;
-		failed = cb(sqlite3_column_int64(s, 0), &ev, data) != 0;
+		failed = cb(id, &ev, data) != 0;
 	}
 	if (!failed && rc != SQLITE_DONE)
 		store_fail(st, "cannot read the open flows");
 	sqlite3_finalize(s);
+	free(ended);
 	return failed || rc != SQLITE_DONE ? -1 : 0;
 }
 

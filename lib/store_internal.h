@@ -79,9 +79,15 @@ int store_flow_update(struct store *st, const struct pflow *p);
  * Returns 0 or -1 (reported). In a transaction. */
 int store_pending_add(struct store *st, const struct pflow *const *p, size_t n);
 
-/* Decodes a flow_pending row's data, merging each change into the set.
- * Returns 0 or -1 (damaged or out of memory, reported). */
-int store_pending_decode(const void *data, size_t len, struct pflow_set *into);
+/* Decodes a flow_pending row's data, calling fn for each change in turn
+ * (fn returns 0, or -1 to stop). Returns 0 or -1 (damaged, reported; or
+ * fn's -1). */
+int store_pending_decode(const void *data, size_t len,
+			 int (*fn)(const struct pflow *c, void *arg), void *arg);
+
+/* The flows that a held change (loaded: see store_pending_load) ends, in
+ * id order: a malloc'd array of *n ids, or NULL (out of memory, reported). */
+int64_t *store_pending_ends(const struct store *st, size_t *n);
 
 /* Reads flow_pending into the held changes when they are stale (at open and
  * after a rollback). Returns 0 or -1 (reported). */
@@ -113,7 +119,8 @@ struct store {
 
 	/* changes to flows already written, not folded into them yet
 	 * (lib/store_pending.c); stale: flow_pending is to be read again */
-	struct pflow_set pend;
+	struct pflow *chg;	/* in the order they came */
+	size_t nchg, chg_cap;
 	int pend_stale;
 	unsigned pend_commits;	/* commits since the first of them */
 

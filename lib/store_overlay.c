@@ -72,6 +72,17 @@ static int fill(struct store *st, const struct pflow_set *set)
 	return rc == SQLITE_DONE ? 0 : store_fail(st, "cannot read the changes of flows");
 }
 
+/* Merges a change into the set (arg). Returns 0 or -1 (reported). */
+static int merge(const struct pflow *c, void *arg)
+{
+	struct pflow *p = pflow_set_get(arg, c->id);
+
+	if (!p)
+		return -1;
+	pflow_merge(p, c);
+	return 0;
+}
+
 /* Reads flow_pending into set. Returns 0 or -1 (reported). */
 static int read_pending(struct store *st, struct pflow_set *set)
 {
@@ -82,7 +93,8 @@ static int read_pending(struct store *st, struct pflow_set *set)
 			       NULL) != SQLITE_OK)
 		return store_fail(st, "cannot read the changes of flows");
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		if (store_pending_decode(sqlite3_column_blob(s, 0), sqlite3_column_bytes(s, 0), set))
+		if (store_pending_decode(sqlite3_column_blob(s, 0), sqlite3_column_bytes(s, 0),
+					 merge, set))
 			break;
 	sqlite3_finalize(s);
 	if (rc == SQLITE_ROW)

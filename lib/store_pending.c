@@ -7,7 +7,7 @@
 
 #include "store_internal.h"
 
-/* Fold when this many flows have changes pending (the memory bound: about
+/* Fold when this many changes of flows are pending (the memory bound: about
  * 14 MiB), or at the commit this many commits after the first of them
  * (about a second of a storm's 100 ms commits). */
 #define FOLD_AT 65536
@@ -177,19 +177,40 @@ static int decode(const uint8_t **in, const uint8_t *end, int64_t *prev, struct 
 	return 0;
 }
 
-int store_pending_decode(const void *data, size_t len, struct pflow_set *into)
+int store_pending_decode(const void *data, size_t len,
+			 int (*fn)(const struct pflow *c, void *arg), void *arg)
 {
 	const uint8_t *p = data, *end = p + len;
 	int64_t prev = 0;
-	struct pflow c, *q;
+	struct pflow c;
 
 	while (p < end) {
 		if (decode(&p, end, &prev, &c))
 			return log_error("a pending change of flows is damaged");
-		if (!(q = pflow_set_get(into, c.id)))
+		if (fn(&c, arg))
 			return -1;
-		pflow_merge(q, &c);
 	}
+	return 0;
+}
+
+/* Appends a copy of c to the writer's list of changes. Returns 0 or -1
+ * (out of memory, reported). */
+static int append(const struct pflow *c, void *arg)
+{
+	struct store *st = arg;
+
+	if (st->nchg == st->chg_cap) {
+		size_t cap = st->chg_cap ? st->chg_cap * 2 : 1024;
+		struct pflow *p = realloc(st->chg, cap * sizeof(*p));
+
+		if (!p)
+			return log_error("out of memory");
+		st->chg = p;
+		st->chg_cap = cap;
+	}
+	if (!st->nchg)
+		st->pend_commits = 0;
+	st->chg[st->nchg++] = *c;
 	return 0;
 }
 
@@ -220,16 +241,10 @@ int store_pending_add(struct store *st, const struct pflow *const *p, size_t n)
 	free(buf);
 	if (rc != SQLITE_DONE)
 		return store_fail(st, "cannot store the changes of flows");
-	if (!st->pend.n)
-		st->pend_commits = 0;
-	for (i = 0; i < n; i++) {
-		struct pflow *q = pflow_set_get(&st->pend, p[i]->id);
-
-		if (!q)
+	for (i = 0; i < n; i++)
+		if (append(p[i], st))
 			return -1;
-		pflow_merge(q, p[i]);
-	}
-	return st->pend.n >= FOLD_AT ? store_fold(st) : 0;
+	return st->nchg >= FOLD_AT ? store_fold(st) : 0;
 }
 
 int store_pending_load(struct store *st)
@@ -239,13 +254,13 @@ int store_pending_load(struct store *st)
 
 	if (!st->pend_stale)
 		return 0;
-	pflow_set_clear(&st->pend, 0);
+	st->nchg = 0;
 	if (sqlite3_prepare_v2(st->db, "SELECT data FROM flow_pending ORDER BY seq", -1, &s,
 			       NULL) != SQLITE_OK)
 		return store_fail(st, "cannot read the changes of flows");
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
 		if (store_pending_decode(sqlite3_column_blob(s, 0), sqlite3_column_bytes(s, 0),
-					 &st->pend))
+					 append, st))
 			break;
 	sqlite3_finalize(s);
 	if (rc == SQLITE_ROW)
@@ -257,38 +272,89 @@ int store_pending_load(struct store *st)
 	return 0;
 }
 
-static int by_id(const void *a, const void *b)
-{
-	const struct pflow *x = a, *y = b;
+/* A change's place in the fold: by flow, then in the order they came. */
+struct chg_order {
+	int64_t id;
+	size_t i;
+};
 
-	return (x->id > y->id) - (x->id < y->id);
+static int by_id_then_order(const void *a, const void *b)
+{
+	const struct chg_order *x = a, *y = b;
+
+	if (x->id != y->id)
+		return (x->id > y->id) - (x->id < y->id);
+	return (x->i > y->i) - (x->i < y->i);
 }
 
 int store_fold(struct store *st)
 {
+	struct chg_order *order;
+	struct pflow merged;
 	size_t i;
 
 	if (store_pending_load(st))
 		return -1;
-	if (!st->pend.n)
+	if (!st->nchg)
 		return 0;
-	/* in id order, each page of flows is rewritten once */
-	qsort(st->pend.pf, st->pend.n, sizeof(*st->pend.pf), by_id);
-	for (i = 0; i < st->pend.n; i++)
-		if (store_flow_update(st, &st->pend.pf[i]))
+	order = malloc(st->nchg * sizeof(*order));
+	if (!order)
+		return log_error("out of memory");
+	for (i = 0; i < st->nchg; i++) {
+		order[i].id = st->chg[i].id;
+		order[i].i = i;
+	}
+	/* in id order, each page of flows is rewritten once; a flow's changes
+	 * merged first, into one UPDATE */
+	qsort(order, st->nchg, sizeof(*order), by_id_then_order);
+	for (i = 0; i < st->nchg; i++) {
+		if (!i || order[i].id != order[i - 1].id)
+			merged = st->chg[order[i].i];
+		else
+			pflow_merge(&merged, &st->chg[order[i].i]);
+		if ((i + 1 == st->nchg || order[i + 1].id != order[i].id) &&
+		    store_flow_update(st, &merged)) {
+			free(order);
 			return -1;
+		}
+	}
+	free(order);
 	if (sqlite3_exec(st->db, "DELETE FROM flow_pending", NULL, NULL, NULL) != SQLITE_OK)
 		return store_fail(st, "cannot fold the changes of flows");
-	pflow_set_clear(&st->pend, 0);
+	st->nchg = 0;
 	return store_keys_flush(st);
 }
 
-size_t store_pending_flows(const struct store *st)
+size_t store_pending_changes(const struct store *st)
 {
-	return st->pend.n;
+	return st->nchg;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+int64_t *store_pending_ends(const struct store *st, size_t *n)
+{
+	int64_t *ids = malloc((st->nchg ? st->nchg : 1) * sizeof(*ids));
+	size_t i;
+
+	*n = 0;
+	if (!ids) {
+		log_error("out of memory");
+		return NULL;
+	}
+	for (i = 0; i < st->nchg; i++)
+		if (st->chg[i].end_kind)
+			ids[(*n)++] = st->chg[i].id;
+	qsort(ids, *n, sizeof(*ids), cmp_i64);
+	return ids;
 }
 
 int store_fold_due(struct store *st)
 {
-	return st->pend.n && ++st->pend_commits >= FOLD_COMMITS;
+	return st->nchg && ++st->pend_commits >= FOLD_COMMITS;
 }

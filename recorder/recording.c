@@ -219,7 +219,7 @@ static int turn(struct writer *w, int closing, int *done)
 		queue_pop(w->q);
 	} else if (closing) {
 		*done = 1;
-	} else if (!w->in_txn && store_pending_flows(w->rec.st)) {
+	} else if (!w->in_txn && store_pending_changes(w->rec.st)) {
 		/* a second without events: the changes of flows go into their rows */
 		if (begin(w) || store_fold(w->rec.st))
 			return -1;

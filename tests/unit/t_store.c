@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 
 #include "store.h"
+#include "store_flows.h"
 #include "store_query.h"
 #include "unit.h"
 
@@ -142,9 +143,9 @@ static void test_end_without_event(void)
 	CHECK(store_begin(st) == 0);	/* the end of b alone, after a flush */
 	CHECK(store_flow_end(st, b, 1000, 5000, 1, &ev) == 0);
 	CHECK(store_commit(st) == 0);
-	CHECK(store_pending_flows(st) == 2);
+	CHECK(store_pending_changes(st) == 3);
 	CHECK(store_begin(st) == 0 && store_fold(st) == 0 && store_commit(st) == 0);
-	CHECK(store_pending_flows(st) == 0);
+	CHECK(store_pending_changes(st) == 0);
 	CHECK(sqlite3_prepare_v2(store_db(st), "SELECT id, last_us, end_us, nevents FROM flows"
 				 " WHERE id IN (?, ?) ORDER BY id", -1, &s, NULL) == SQLITE_OK);
 	sqlite3_bind_int64(s, 1, a);
@@ -252,6 +253,16 @@ static void describe(struct store *rd, char *out, size_t size)
 	store_cursor_free(c);
 }
 
+/* Notes an open flow's id (store_each_open_flow). */
+static int note_open(int64_t flow, const struct ct_event *ev, void *data)
+{
+	char *ids = data;
+
+	(void)ev;
+	snprintf(ids + strlen(ids), 64 - strlen(ids), " %lld", (long long)flow);
+	return 0;
+}
+
 /* Changes to flows already written wait in flow_pending until folded: a
  * reader sees them applied all the same, before and after the fold, and a
  * writer that died before folding leaves them for the next one. */
@@ -264,7 +275,7 @@ static void test_pending(void)
 		"alive at 3500: 1 2\n"
 		"events of 2: 1@1000 2@2000 3@4000";
 	static struct ct_event ev;
-	char pend_path[80], before[1024], after[1024];
+	char pend_path[80], before[1024], after[1024], open_ids[64];
 	struct store *st, *rd;
 	int64_t session, id[3];
 	pid_t pid;
@@ -304,14 +315,14 @@ static void test_pending(void)
 	CHECK(store_event_insert(st, id[1], &ev) == 0);
 	CHECK(store_flow_end(st, id[1], 1000, 4000, 1, &ev) == 0);
 	CHECK(store_commit(st) == 0);
-	CHECK(store_pending_flows(st) == 2);
+	CHECK(store_pending_changes(st) == 3);
 
 	/* a rolled back change is not kept; the committed ones are read again */
 	CHECK(store_begin(st) == 0);
 	sample(&ev, CT_EV_UPDATE, 5000);
 	CHECK(store_event_insert(st, id[0], &ev) == 0);
 	store_rollback(st);
-	CHECK(store_begin(st) == 0 && store_pending_flows(st) == 2);
+	CHECK(store_begin(st) == 0 && store_pending_changes(st) == 3);
 	store_rollback(st);
 
 	rd = store_open(pend_path, STORE_READ);
@@ -323,7 +334,7 @@ static void test_pending(void)
 		fprintf(stderr, "  read with changes pending:\n%s\n", before);
 	/* the reader keeps its snapshot until it asks for the next one */
 	CHECK(store_begin(st) == 0 && store_fold(st) == 0 && store_commit(st) == 0);
-	CHECK(store_pending_flows(st) == 0);
+	CHECK(store_pending_changes(st) == 0);
 	if (rd) {
 		describe(rd, after, sizeof(after));
 		CHECK(strcmp(after, expect) == 0);
@@ -342,10 +353,18 @@ static void test_pending(void)
 		st = store_open(pend_path, STORE_WRITE);
 		if (!st || store_begin(st))
 			_exit(1);
+		sample(&ev, CT_EV_NEW, 5500);
+		ev.orig.sport = 40003;
+		if (store_flow_insert(st, 1, &ev, 0) != 4 || store_event_insert(st, 4, &ev) ||
+		    store_commit(st) || store_begin(st))
+			_exit(1);
 		sample(&ev, CT_EV_UPDATE, 6000);
 		ev.status = 10;
-		if (store_event_insert(st, id[0], &ev) || store_commit(st) ||
-		    store_pending_flows(st) != 1)
+		if (store_event_insert(st, id[0], &ev))
+			_exit(1);
+		sample(&ev, CT_EV_DESTROY, 6000);
+		if (store_event_insert(st, 4, &ev) || store_flow_end(st, 4, 5500, 6000, 1, &ev) ||
+		    store_commit(st) || store_pending_changes(st) != 2)
 			_exit(1);
 		_exit(0);
 	}
@@ -359,7 +378,11 @@ static void test_pending(void)
 		fprintf(stderr, "  read after the crash:\n%s\n", before);
 	store_close(rd);
 	st = store_open(pend_path, STORE_WRITE);
-	CHECK(st && store_begin(st) == 0 && store_pending_flows(st) == 1);
+	/* a restarted recorder continues flow 1 but not 4, whose end waits */
+	open_ids[0] = 0;
+	CHECK(st && store_each_open_flow(st, note_open, open_ids) == 0);
+	CHECK(strcmp(open_ids, " 1") == 0);
+	CHECK(st && store_begin(st) == 0 && store_pending_changes(st) == 2);
 	store_rollback(st);
 	store_close(st);	/* folds */
 	rd = store_open(pend_path, STORE_READ);
