@@ -4,34 +4,63 @@
 
 #include "flowmap.h"
 
+/* Entries live in chunks, so they never move; an open-addressing index
+ * (linear probing, at most half full) finds them by hash. A slot keeps the
+ * hash, so a probe reads an entry only when the hash matches. */
+#define CHUNK_SHIFT 12
+#define CHUNK (1u << CHUNK_SHIFT)
+#define NO_ENTRY UINT32_MAX
+
+struct slot {
+	uint32_t hash;
+	uint32_t index;		/* entry index + 1; 0: empty */
+};
+
 struct flowmap {
-	struct flowmap_entry **bucket;
-	size_t nbuckets;	/* a power of two */
+	struct slot *slot;
+	size_t nslots;		/* a power of two */
+	struct flowmap_entry **chunk;
+	size_t nchunks;
+	uint32_t nentries;	/* entries handed out, used or free */
+	uint32_t free_head;	/* a free entry, or NO_ENTRY */
 	size_t count;
 };
 
-static uint32_t mix(uint32_t h, uint32_t v)
+static struct flowmap_entry *entry(const struct flowmap *m, uint32_t i)
 {
-	h ^= v;
-	h *= 0x01000193;
-	return h;
+	return &m->chunk[i >> CHUNK_SHIFT][i & (CHUNK - 1)];
 }
 
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+	h = (h ^ v) * 0x9e3779b97f4a7c15ULL;
+	return h ^ h >> 31;
+}
+
+static uint32_t load32(const uint8_t *p)
+{
+	uint32_t w;
+
+	memcpy(&w, p, 4);
+	return w;
+}
+
+/* The hash of exactly what ct_tuple_equal() compares, and the id. */
 static uint32_t hash_entry(uint32_t id, const struct ct_tuple *t)
 {
-	uint32_t h = 0x811c9dc5, w;
-	int i;
+	uint64_t h = mix(id, (uint64_t)t->l3 << 8 | t->proto);
+	int i, words = t->l3 == 10 ? 4 : 1;
 
-	h = mix(h, id);
-	for (i = 0; i < 16; i += 4) {
-		memcpy(&w, t->src + i, 4);
-		h = mix(h, w);
-		memcpy(&w, t->dst + i, 4);
-		h = mix(h, w);
-	}
-	h = mix(h, (uint32_t)t->sport << 16 | t->dport);
-	h = mix(h, (uint32_t)t->proto << 16 | t->iid);
-	return h ^ h >> 15;
+	for (i = 0; i < words; i++)
+		h = mix(h, (uint64_t)load32(t->src + 4 * i) << 32 | load32(t->dst + 4 * i));
+	if (t->has_ports)
+		h = mix(h, (uint64_t)t->sport << 16 | t->dport);
+	if (t->has_icmp)
+		h = mix(h, (uint64_t)t->itype << 24 | (uint64_t)t->icode << 16 | t->iid);
+	if (t->has_zone)
+		h = mix(h, t->zone);
+	h *= 0xbf58476d1ce4e5b9ULL;
+	return (uint32_t)(h ^ h >> 32);
 }
 
 struct flowmap *flowmap_new(void)
@@ -40,12 +69,13 @@ struct flowmap *flowmap_new(void)
 
 	if (!m)
 		return NULL;
-	m->nbuckets = 1024;
-	m->bucket = calloc(m->nbuckets, sizeof(*m->bucket));
-	if (!m->bucket) {
+	m->nslots = 1024;
+	m->slot = calloc(m->nslots, sizeof(*m->slot));
+	if (!m->slot) {
 		free(m);
 		return NULL;
 	}
+	m->free_head = NO_ENTRY;
 	return m;
 }
 
@@ -55,107 +85,155 @@ void flowmap_free(struct flowmap *m)
 
 	if (!m)
 		return;
-	for (i = 0; i < m->nbuckets; i++) {
-		while (m->bucket[i]) {
-			struct flowmap_entry *e = m->bucket[i];
-
-			m->bucket[i] = e->next;
-			free(e);
-		}
-	}
-	free(m->bucket);
+	for (i = 0; i < m->nchunks; i++)
+		free(m->chunk[i]);
+	free(m->chunk);
+	free(m->slot);
 	free(m);
-}
-
-static struct flowmap_entry **slot(struct flowmap *m, uint32_t id, const struct ct_tuple *t)
-{
-	return &m->bucket[hash_entry(id, t) & (m->nbuckets - 1)];
 }
 
 struct flowmap_entry *flowmap_find(struct flowmap *m, const struct ct_event *ev)
 {
-	struct flowmap_entry *e;
+	uint32_t h = hash_entry(ev->id, &ev->orig);
+	size_t mask = m->nslots - 1, i;
 
-	for (e = *slot(m, ev->id, &ev->orig); e; e = e->next)
-		if (e->ct_id == ev->id && ct_tuple_equal(&e->orig, &ev->orig))
-			return e;
+	for (i = h & mask; m->slot[i].index; i = (i + 1) & mask) {
+		if (m->slot[i].hash == h) {
+			struct flowmap_entry *e = entry(m, m->slot[i].index - 1);
+
+			if (e->ct_id == ev->id && ct_tuple_equal(&e->orig, &ev->orig))
+				return e;
+		}
+	}
 	return NULL;
 }
 
-/* Doubles the bucket array; keeps the old one when memory is short. */
+static void place(struct slot *slot, size_t mask, uint32_t hash, uint32_t index)
+{
+	size_t i;
+
+	for (i = hash & mask; slot[i].index; i = (i + 1) & mask)
+		;
+	slot[i].hash = hash;
+	slot[i].index = index;
+}
+
+/* Doubles the index; keeps the old one when memory is short. */
 static void grow(struct flowmap *m)
 {
-	size_t n = m->nbuckets * 2, i;
-	struct flowmap_entry **b = calloc(n, sizeof(*b));
+	size_t n = m->nslots * 2, i;
+	struct slot *s = calloc(n, sizeof(*s));
 
-	if (!b)
+	if (!s)
 		return;
-	for (i = 0; i < m->nbuckets; i++) {
-		while (m->bucket[i]) {
-			struct flowmap_entry *e = m->bucket[i];
-			size_t j = hash_entry(e->ct_id, &e->orig) & (n - 1);
+	for (i = 0; i < m->nslots; i++)
+		if (m->slot[i].index)
+			place(s, n - 1, m->slot[i].hash, m->slot[i].index);
+	free(m->slot);
+	m->slot = s;
+	m->nslots = n;
+}
 
-			m->bucket[i] = e->next;
-			e->next = b[j];
-			b[j] = e;
-		}
+/* A free entry: one given back, else the next of the last chunk (a new
+ * chunk when it is full). NULL when out of memory. */
+static struct flowmap_entry *take_entry(struct flowmap *m)
+{
+	struct flowmap_entry *e;
+
+	if (m->free_head != NO_ENTRY) {
+		e = entry(m, m->free_head);
+		m->free_head = e->free_next;
+		return e;
 	}
-	free(m->bucket);
-	m->bucket = b;
-	m->nbuckets = n;
+	if (m->nentries == (uint32_t)(m->nchunks << CHUNK_SHIFT)) {
+		struct flowmap_entry **c, *chunk;
+
+		if (m->nentries >= NO_ENTRY - CHUNK)
+			return NULL;
+		c = realloc(m->chunk, (m->nchunks + 1) * sizeof(*c));
+		if (!c)
+			return NULL;
+		m->chunk = c;
+		chunk = malloc(CHUNK * sizeof(*chunk));
+		if (!chunk)
+			return NULL;
+		m->chunk[m->nchunks++] = chunk;
+	}
+	e = entry(m, m->nentries);
+	e->index = m->nentries++;
+	return e;
 }
 
 struct flowmap_entry *flowmap_add(struct flowmap *m, const struct ct_event *ev, int64_t flow)
 {
-	struct flowmap_entry *e = calloc(1, sizeof(*e)), **s;
+	struct flowmap_entry *e;
+	uint32_t index;
 
+	if ((m->count + 1) * 2 > m->nslots)
+		grow(m);
+	if (m->count + 1 >= m->nslots)	/* grow() had no memory: keep a free slot */
+		return NULL;
+	e = take_entry(m);
 	if (!e)
 		return NULL;
-	if (m->count >= m->nbuckets)
-		grow(m);
+	index = e->index;
+	memset(e, 0, sizeof(*e));
+	e->index = index;
+	e->used = 1;
 	e->ct_id = ev->id;
 	e->orig = ev->orig;
 	e->flow = flow;
 	e->first_us = ev->t_us;
-	s = slot(m, ev->id, &ev->orig);
-	e->next = *s;
-	*s = e;
+	place(m->slot, m->nslots - 1, hash_entry(e->ct_id, &e->orig), index + 1);
 	m->count++;
 	return e;
 }
 
+/* Takes slot i out of the index, moving later slots of its run back so
+ * that every entry stays reachable from its hash's slot. */
+static void unslot(struct flowmap *m, size_t i)
+{
+	size_t mask = m->nslots - 1, j, home;
+
+	for (j = (i + 1) & mask; m->slot[j].index; j = (j + 1) & mask) {
+		home = m->slot[j].hash & mask;
+		/* j's entry may move to i when its home is not in (i, j] */
+		if ((i <= j) ? (home <= i || home > j) : (home <= i && home > j)) {
+			m->slot[i] = m->slot[j];
+			i = j;
+		}
+	}
+	m->slot[i].index = 0;
+}
+
 void flowmap_remove(struct flowmap *m, struct flowmap_entry *e)
 {
-	struct flowmap_entry **p = slot(m, e->ct_id, &e->orig);
+	size_t mask = m->nslots - 1, i;
 
-	while (*p && *p != e)
-		p = &(*p)->next;
-	if (*p) {
-		*p = e->next;
-		m->count--;
-		free(e);
+	for (i = hash_entry(e->ct_id, &e->orig) & mask; m->slot[i].index;
+	     i = (i + 1) & mask) {
+		if (m->slot[i].index == e->index + 1) {
+			unslot(m, i);
+			e->used = 0;
+			e->free_next = m->free_head;
+			m->free_head = e->index;
+			m->count--;
+			return;
+		}
 	}
 }
 
 void flowmap_walk(struct flowmap *m, int (*fn)(struct flowmap_entry *e, void *data),
 		  void *data)
 {
-	size_t i;
+	uint32_t i;
 
-	for (i = 0; i < m->nbuckets; i++) {
-		struct flowmap_entry **p = &m->bucket[i];
+	/* by entry, not by slot: a removal moves slots, never entries */
+	for (i = 0; i < m->nentries; i++) {
+		struct flowmap_entry *e = entry(m, i);
 
-		while (*p) {
-			struct flowmap_entry *e = *p;
-
-			if (fn(e, data)) {
-				*p = e->next;
-				m->count--;
-				free(e);
-			} else {
-				p = &e->next;
-			}
-		}
+		if (e->used && fn(e, data))
+			flowmap_remove(m, e);
 	}
 }
 

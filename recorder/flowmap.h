@@ -15,7 +15,9 @@ struct flowmap_entry {
 	uint8_t from_dump;	/* known only from a dump, no event yet */
 	uint8_t seen;		/* during a resync: present in the dump */
 	uint8_t vanished;	/* after a resync: missing from the dump, end pending */
-	struct flowmap_entry *next;
+	/* the map's own */
+	uint8_t used;
+	uint32_t index, free_next;
 };
 
 struct flowmap *flowmap_new(void);
@@ -25,7 +27,7 @@ void flowmap_free(struct flowmap *m);
 struct flowmap_entry *flowmap_find(struct flowmap *m, const struct ct_event *ev);
 
 /* Adds an open flow for ev's entry, first seen at ev->t_us; returns it, or
- * NULL when out of memory. */
+ * NULL when out of memory. An entry stays where it is until removed. */
 struct flowmap_entry *flowmap_add(struct flowmap *m, const struct ct_event *ev, int64_t flow);
 
 /* Removes e (which must be in m) and frees it. */
