@@ -340,11 +340,15 @@ void store_close(struct store *st)
 	}
 	/* the changes of flows not folded yet, and the ranges whose flows only
 	 * ended, written now rather than at a sweep */
-	if (st->db && st->writable && (st->nchg || (st->open.n && !st->open.stale)) &&
-	    sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK)
+	if (st->db && st->writable &&
+	    (st->nchg || st->pend_stale || (st->open.n && !st->open.stale)) &&
+	    sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK) {
+		st->in_txn = 1;
 		sqlite3_exec(st->db, store_fold(st) ||
 			     (st->open.n && !st->open.stale && store_open_flush(st, 1)) ?
 			     "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
+		st->in_txn = 0;
+	}
 	store_open_free(st);
 	free(st->chg);
 	for (i = 0; i < STMT_MAX; i++)

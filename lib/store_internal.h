@@ -89,8 +89,9 @@ int store_pending_decode(const void *data, size_t len,
  * id order: a malloc'd array of *n ids, or NULL (out of memory, reported). */
 int64_t *store_pending_ends(const struct store *st, size_t *n);
 
-/* Reads flow_pending into the held changes when they are stale (at open and
- * after a rollback). Returns 0 or -1 (reported). */
+/* Reads flow_pending into the held changes when they are stale: at open,
+ * after a rollback, and when another writer (an import into the live
+ * database) changed flow_pending since. Returns 0 or -1 (reported). */
 int store_pending_load(struct store *st);
 
 /* Counts a commit; says whether the held changes are due to be folded. */
@@ -123,6 +124,7 @@ struct store {
 	size_t nchg, chg_cap;
 	int pend_stale;
 	unsigned pend_commits;	/* commits since the first of them */
+	int64_t pend_rows, pend_last;	/* flow_pending as they left it: rows, last seq */
 
 	/* a reader: in a read transaction of store_read_snapshot(), and
 	 * whether its temp view of flows (lib/store_overlay.c) is there */

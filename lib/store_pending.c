@@ -241,10 +241,31 @@ int store_pending_add(struct store *st, const struct pflow *const *p, size_t n)
 	free(buf);
 	if (rc != SQLITE_DONE)
 		return store_fail(st, "cannot store the changes of flows");
+	st->pend_rows++;
+	st->pend_last = sqlite3_last_insert_rowid(st->db);
 	for (i = 0; i < n; i++)
 		if (append(p[i], st))
 			return -1;
 	return st->nchg >= FOLD_AT ? store_fold(st) : 0;
+}
+
+/* Has another writer changed flow_pending since this one last did? (Its
+ * seq is AUTOINCREMENT: never handed out twice.) Marks the changes stale
+ * then. Returns 0 or -1 (reported). */
+static int check_others(struct store *st)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT count(*), coalesce(max(seq), 0) FROM flow_pending",
+			       -1, &s, NULL) != SQLITE_OK)
+		return store_fail(st, "cannot read the changes of flows");
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && (sqlite3_column_int64(s, 0) != st->pend_rows ||
+				 (st->pend_rows && sqlite3_column_int64(s, 1) != st->pend_last)))
+		st->pend_stale = 1;
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : store_fail(st, "cannot read the changes of flows");
 }
 
 int store_pending_load(struct store *st)
@@ -252,16 +273,22 @@ int store_pending_load(struct store *st)
 	sqlite3_stmt *s;
 	int rc;
 
+	if (!st->pend_stale && st->in_txn && check_others(st))
+		return -1;
 	if (!st->pend_stale)
 		return 0;
 	st->nchg = 0;
-	if (sqlite3_prepare_v2(st->db, "SELECT data FROM flow_pending ORDER BY seq", -1, &s,
+	st->pend_rows = st->pend_last = 0;
+	if (sqlite3_prepare_v2(st->db, "SELECT seq, data FROM flow_pending ORDER BY seq", -1, &s,
 			       NULL) != SQLITE_OK)
 		return store_fail(st, "cannot read the changes of flows");
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		if (store_pending_decode(sqlite3_column_blob(s, 0), sqlite3_column_bytes(s, 0),
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		st->pend_rows++;
+		st->pend_last = sqlite3_column_int64(s, 0);
+		if (store_pending_decode(sqlite3_column_blob(s, 1), sqlite3_column_bytes(s, 1),
 					 append, st))
 			break;
+	}
 	sqlite3_finalize(s);
 	if (rc == SQLITE_ROW)
 		return -1;
@@ -322,6 +349,7 @@ int store_fold(struct store *st)
 	if (sqlite3_exec(st->db, "DELETE FROM flow_pending", NULL, NULL, NULL) != SQLITE_OK)
 		return store_fail(st, "cannot fold the changes of flows");
 	st->nchg = 0;
+	st->pend_rows = 0;
 	return store_keys_flush(st);
 }
 

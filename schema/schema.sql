@@ -145,7 +145,8 @@ CREATE INDEX event_blocks_time ON event_blocks(last_us);
 -- rather than at every commit. Readers apply them as the writer will
 -- (lib/store_overlay.c).
 CREATE TABLE flow_pending (
-  seq         INTEGER PRIMARY KEY,
+  seq         INTEGER PRIMARY KEY AUTOINCREMENT, -- never reused: a writer can tell
+                                       -- that another changed the table
   data        BLOB NOT NULL            -- per flow: id delta, what changed, values (varints)
 );
 
