@@ -198,11 +198,12 @@ static int stall(struct writer *w)
 }
 
 /* One turn of the writing loop: stores what is queued, commits when due,
- * resyncs after a loss, prunes. Sets *done when the queue is closed and
- * empty. Returns 0, or -1 on a failure (reported). */
-static int turn(struct writer *w, int closing, int *done)
+ * resyncs after a loss, prunes. now is the loop's reading of the monotonic
+ * clock (one a turn: under a storm a turn is one datagram, and reading the
+ * clock three times a turn took 1.4% of the recorder). Sets *done when the
+ * queue is closed and empty. Returns 0, or -1 on a failure (reported). */
+static int turn(struct writer *w, int closing, int64_t now, int *done)
 {
-	int64_t now = clock_mono_us();
 	int64_t wait = w->in_txn ? w->commit_at - now : 1000000;
 	const struct qitem *it = queue_peek(w->q, wait > 0 ? wait : 0);
 
@@ -224,7 +225,6 @@ static int turn(struct writer *w, int closing, int *done)
 		if (begin(w) || store_fold(w->rec.st))
 			return -1;
 	}
-	now = clock_mono_us();
 	if (w->resync_due && now - w->last_resync >= RESYNC_MIN_US && (begin(w) || resync(w)))
 		return -1;
 	if (w->in_txn && (*done || now >= w->commit_at || w->pending >= COMMIT_EVERY_EVENTS) &&
@@ -265,7 +265,7 @@ static int write_loop(struct writer *w, long entries)
 			usleep(100000);
 			continue;
 		}
-		if (turn(w, closing, &done) &&
+		if (turn(w, closing, now, &done) &&
 		    (!store_error_transient(w->rec.st) || stall(w)))
 			return -1;
 		if (w->o->verbose && now - status_at >= STATUS_EVERY_US)
