@@ -68,6 +68,12 @@ void pflow_set_clear(struct pflow_set *s, int free_all);
  * in turn would change its row. */
 void pflow_merge(struct pflow *into, const struct pflow *later);
 
+/* Binds a change of a flow at ?1..?12 (unset values stay NULL): id, last_us
+ * (with events), nevents, status, mark, end_us, end_kind, state, then the
+ * counters: packets and bytes, original then reply. STMT_FLOW_UPDATE's
+ * parameters, and temp.flow_changes' columns (lib/store_overlay.c). */
+void store_bind_change(sqlite3_stmt *s, const struct pflow *p);
+
 /* Applies p, a change of a flow already written, to its row: the events it
  * adds, the last values they carried, its end (which also takes it off the
  * open flows and adds its duration key). A flow that is gone (pruned) is

@@ -6,7 +6,7 @@
 
 #include "store_internal.h"
 
-/* The changes as columns: absent values NULL. */
+/* The changes as columns, in store_bind_change()'s order: absent values NULL. */
 static const char table_sql[] =
 	"CREATE TEMP TABLE flow_changes (id INTEGER PRIMARY KEY, last_us, nevents, status, mark,"
 	" end_us, end_kind, state, o_packets, o_bytes, r_packets, r_bytes)";
@@ -32,12 +32,6 @@ static const char view_sql[] =
 	" f.first_us + " END_DUR " AS end_us, f.first_us + " LAST_DUR " AS last_us"
 	" FROM main.flows f LEFT JOIN temp.flow_changes c ON c.id = f.id";
 
-static void bind_if(sqlite3_stmt *s, int i, int set, int64_t v)
-{
-	if (set)
-		sqlite3_bind_int64(s, i, v);
-}
-
 /* Fills temp.flow_changes with the set. Returns 0 or -1 (reported). */
 static int fill(struct store *st, const struct pflow_set *set)
 {
@@ -50,20 +44,7 @@ static int fill(struct store *st, const struct pflow_set *set)
 			       " (?,?,?,?,?,?,?,?,?,?,?,?)", -1, &s, NULL) != SQLITE_OK)
 		return store_fail(st, "cannot read the changes of flows");
 	for (i = 0; i < set->n && rc == SQLITE_DONE; i++) {
-		const struct pflow *p = &set->pf[i];
-
-		sqlite3_bind_int64(s, 1, p->id);
-		bind_if(s, 2, p->nevents, p->last_us);
-		sqlite3_bind_int64(s, 3, p->nevents);
-		bind_if(s, 4, p->has & CT_HAS_STATUS, p->status);
-		bind_if(s, 5, p->has & CT_HAS_MARK, p->mark);
-		bind_if(s, 6, p->end_kind, p->end_us);
-		bind_if(s, 7, p->end_kind, p->end_kind);
-		bind_if(s, 8, p->has & CT_HAS_STATE, p->state);
-		bind_if(s, 9, p->has & CT_HAS_COUNTERS_ORIG, (int64_t)p->pkts_orig);
-		bind_if(s, 10, p->has & CT_HAS_COUNTERS_ORIG, (int64_t)p->bytes_orig);
-		bind_if(s, 11, p->has & CT_HAS_COUNTERS_REPLY, (int64_t)p->pkts_reply);
-		bind_if(s, 12, p->has & CT_HAS_COUNTERS_REPLY, (int64_t)p->bytes_reply);
+		store_bind_change(s, &set->pf[i]);
 		rc = sqlite3_step(s);
 		sqlite3_reset(s);
 		sqlite3_clear_bindings(s);

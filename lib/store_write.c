@@ -164,12 +164,8 @@ static int write_new(struct store *st, const struct pflow *const *p, size_t n)
 	return 0;
 }
 
-int store_flow_update(struct store *st, const struct pflow *p)
+void store_bind_change(sqlite3_stmt *s, const struct pflow *p)
 {
-	sqlite3_stmt *s = store_stmt(st, STMT_FLOW_UPDATE);
-
-	if (!s)
-		return -1;
 	sqlite3_bind_int64(s, 1, p->id);
 	bind_opt64(s, 2, p->nevents, p->last_us);
 	sqlite3_bind_int64(s, 3, p->nevents);
@@ -179,6 +175,15 @@ int store_flow_update(struct store *st, const struct pflow *p)
 	bind_opt64(s, 7, p->end_kind, p->end_kind);
 	bind_opt64(s, 8, p->has & CT_HAS_STATE, p->state);
 	bind_counters(s, 9, p);
+}
+
+int store_flow_update(struct store *st, const struct pflow *p)
+{
+	sqlite3_stmt *s = store_stmt(st, STMT_FLOW_UPDATE);
+
+	if (!s)
+		return -1;
+	store_bind_change(s, p);
 	if (run(st, s, "cannot update a flow"))
 		return -1;
 	if (p->end_kind)
