@@ -420,6 +420,7 @@ int store_begin(struct store *st)
 		store_rollback(st);
 		return -1;
 	}
+	st->held_from = st->next_flow;	/* (store_blocks_begin read it) */
 	return 0;
 }
 

@@ -80,10 +80,16 @@ void store_bind_change(sqlite3_stmt *s, const struct pflow *p);
  * left so. Returns 0 or -1 (reported). */
 int store_flow_update(struct store *st, const struct pflow *p);
 
-/* Holds the n changes p of flows already written (in id order), after
- * storing them in flow_pending; folds them all when too many are held.
- * Returns 0 or -1 (reported). In a transaction. */
-int store_pending_add(struct store *st, const struct pflow *const *p, size_t n);
+/* Changes of flows already written are accumulated in the order of their
+ * events: the entry to add an event or an end of flow to (the last one when
+ * it is flow's and not written yet, else a new one), or NULL (reported).
+ * The pointer lasts until the next call. In a transaction. */
+struct pflow *store_change_for(struct store *st, int64_t flow);
+#define STORE_CHANGES_FLUSH_AT 16384	/* unwritten changes: flush (memory bound) */
+
+/* Stores the changes not in flow_pending yet as one row of it; folds them
+ * all when too many are held. Returns 0 or -1 (reported). In a transaction. */
+int store_pending_write(struct store *st);
 
 /* Decodes a flow_pending row's data, calling fn for each change in turn
  * (fn returns 0, or -1 to stop). Returns 0 or -1 (damaged, reported; or
@@ -128,6 +134,8 @@ struct store {
 	 * (lib/store_pending.c); stale: flow_pending is to be read again */
 	struct pflow *chg;	/* in the order they came */
 	size_t nchg, chg_cap;
+	size_t chg_written;	/* chg[0..chg_written) are in flow_pending */
+	int64_t held_from;	/* flows from this id on are new, in held */
 	int pend_stale;
 	unsigned pend_commits;	/* commits since the first of them */
 	int64_t pend_rows, pend_last;	/* flow_pending as they left it: rows, last seq */

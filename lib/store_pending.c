@@ -83,7 +83,8 @@ static int get(const uint8_t **p, const uint8_t *end, uint64_t *v)
 	return -1;
 }
 
-/* Codes p after a change of flow prev at out; returns the end. */
+/* Codes p after a change of flow prev at out (the id as a signed
+ * difference: changes come in the order of their events); returns the end. */
 static uint8_t *code(uint8_t *out, const struct pflow *p, int64_t prev)
 {
 	unsigned f = (p->nevents ? PC_EVENTS : 0) | (unsigned)p->end_kind << PC_END_SHIFT |
@@ -92,7 +93,9 @@ static uint8_t *code(uint8_t *out, const struct pflow *p, int64_t prev)
 		     (p->has & CT_HAS_COUNTERS_ORIG ? PC_COUNTERS_ORIG : 0) |
 		     (p->has & CT_HAS_COUNTERS_REPLY ? PC_COUNTERS_REPLY : 0);
 
-	out = put(out, (uint64_t)(p->id - prev));
+	int64_t d = p->id - prev;
+
+	out = put(out, (uint64_t)d << 1 ^ (uint64_t)(d >> 63));	/* zigzag */
 	out = put(out, f);
 	if (f & PC_EVENTS) {
 		out = put(out, (uint64_t)p->nevents);
@@ -125,10 +128,11 @@ static int decode(const uint8_t **in, const uint8_t *end, int64_t *prev, struct 
 	uint64_t d, f, v[2];
 
 	memset(p, 0, sizeof(*p));
-	if (get(in, end, &d) || get(in, end, &f) || d == 0 || f >> 8 ||
-	    (f >> PC_END_SHIFT) > 2)
+	if (get(in, end, &d) || get(in, end, &f) || f >> 8 || (f >> PC_END_SHIFT) > 2)
 		return -1;
-	p->id = *prev += (int64_t)d;
+	p->id = *prev += (int64_t)(d >> 1) ^ -(int64_t)(d & 1);
+	if (p->id <= 0)
+		return -1;
 	p->end_kind = (uint8_t)(f >> PC_END_SHIFT);
 	if (f & PC_EVENTS) {
 		if (get(in, end, &v[0]) || get(in, end, &v[1]) || !v[0])
@@ -214,12 +218,26 @@ static int append(const struct pflow *c, void *arg)
 	return 0;
 }
 
-int store_pending_add(struct store *st, const struct pflow *const *p, size_t n)
+struct pflow *store_change_for(struct store *st, int64_t flow)
 {
+	struct pflow c;
+
+	/* the events of a flow often come together (a DESTROY and its end) */
+	if (st->nchg > st->chg_written && st->chg[st->nchg - 1].id == flow)
+		return &st->chg[st->nchg - 1];
+	if (st->nchg - st->chg_written >= STORE_CHANGES_FLUSH_AT && store_flush_flows(st))
+		return NULL;
+	memset(&c, 0, sizeof(c));
+	c.id = flow;
+	return append(&c, st) ? NULL : &st->chg[st->nchg - 1];
+}
+
+int store_pending_write(struct store *st)
+{
+	size_t i, n = st->nchg - st->chg_written;
 	sqlite3_stmt *s;
 	uint8_t *buf, *end;
 	int64_t prev = 0;
-	size_t i;
 	int rc;
 
 	if (!n)
@@ -227,8 +245,8 @@ int store_pending_add(struct store *st, const struct pflow *const *p, size_t n)
 	buf = malloc(n * CODED_MAX);
 	if (!buf)
 		return log_error("out of memory");
-	for (i = 0, end = buf; i < n; prev = p[i]->id, i++)
-		end = code(end, p[i], prev);
+	for (i = st->chg_written, end = buf; i < st->nchg; prev = st->chg[i].id, i++)
+		end = code(end, &st->chg[i], prev);
 	s = store_stmt(st, STMT_PENDING_INSERT);
 	if (!s) {
 		free(buf);
@@ -243,9 +261,7 @@ int store_pending_add(struct store *st, const struct pflow *const *p, size_t n)
 		return store_fail(st, "cannot store the changes of flows");
 	st->pend_rows++;
 	st->pend_last = sqlite3_last_insert_rowid(st->db);
-	for (i = 0; i < n; i++)
-		if (append(p[i], st))
-			return -1;
+	st->chg_written = st->nchg;
 	return st->nchg >= FOLD_AT ? store_fold(st) : 0;
 }
 
@@ -277,7 +293,7 @@ int store_pending_load(struct store *st)
 		return -1;
 	if (!st->pend_stale)
 		return 0;
-	st->nchg = 0;
+	st->nchg = st->chg_written = 0;
 	st->pend_rows = st->pend_last = 0;
 	if (sqlite3_prepare_v2(st->db, "SELECT seq, data FROM flow_pending ORDER BY seq", -1, &s,
 			       NULL) != SQLITE_OK)
@@ -294,6 +310,7 @@ int store_pending_load(struct store *st)
 		return -1;
 	if (rc != SQLITE_DONE)
 		return store_fail(st, "cannot read the changes of flows");
+	st->chg_written = st->nchg;
 	st->pend_stale = 0;
 	st->pend_commits = 0;
 	return 0;
@@ -348,7 +365,7 @@ int store_fold(struct store *st)
 	free(order);
 	if (sqlite3_exec(st->db, "DELETE FROM flow_pending", NULL, NULL, NULL) != SQLITE_OK)
 		return store_fail(st, "cannot fold the changes of flows");
-	st->nchg = 0;
+	st->nchg = st->chg_written = 0;
 	st->pend_rows = 0;
 	return store_keys_flush(st);
 }

@@ -193,62 +193,35 @@ int store_flow_update(struct store *st, const struct pflow *p)
 		store_keys_end(st, p->id, p->first_us, p->end_us) : 0;
 }
 
-/* A held flow's place in the writing order. */
-struct pf_order {
-	int64_t id;
-	size_t i;
-};
-
-static int by_id(const void *a, const void *b)
-{
-	const struct pf_order *x = a, *y = b;
-
-	return (x->id > y->id) - (x->id < y->id);
-}
-
 int store_flush_flows(struct store *st)
 {
-	const struct pflow *batch[STORE_FLOW_BATCH], **older;
-	struct pf_order *order;
-	size_t i, n = 0, nolder = 0;
-	int sorted;
+	const struct pflow *batch[STORE_FLOW_BATCH];
+	size_t i, n = 0;
 
-	if (!st->held.n)
-		return 0;
-	/* In id order: neighbours in the table are written one after the
-	 * other, and changes to older flows are coded as deltas of ids. */
-	order = malloc(st->held.n * (sizeof(*order) + sizeof(*older)));
-	if (!order)
-		return log_error("out of memory");
-	older = (const struct pflow **)(order + st->held.n);
-	for (i = 0, sorted = 1; i < st->held.n; i++) {
-		order[i].id = st->held.pf[i].id;
-		order[i].i = i;
-		sorted &= !i || order[i].id > order[i - 1].id;
-	}
-	if (!sorted)	/* new flows alone come in id order already */
-		qsort(order, st->held.n, sizeof(*order), by_id);
+	/* held flows are new ones, in id order (ids are handed out in turn):
+	 * neighbours in the table are written one after the other */
 	for (i = 0; i < st->held.n; i++) {
-		const struct pflow *p = &st->held.pf[order[i].i];
-
-		if (!p->is_new) {
-			older[nolder++] = p;
-			continue;
-		}
-		batch[n++] = p;
+		batch[n++] = &st->held.pf[i];
 		if (n == STORE_FLOW_BATCH && write_new(st, batch, n))
-			goto fail;
+			return -1;
 		if (n == STORE_FLOW_BATCH)
 			n = 0;
 	}
-	if ((n && write_new(st, batch, n)) || store_pending_add(st, older, nolder))
-		goto fail;
-	free(order);
+	if ((n && write_new(st, batch, n)) || store_pending_write(st))
+		return -1;
 	store_drop_flows(st, 0);
+	st->held_from = st->next_flow;
 	return store_keys_flush(st);
-fail:
-	free(order);
-	return -1;
+}
+
+/* The entry to add ev or an end of flow to: its held entry when it is new,
+ * else a change of it (lib/store_pending.c). NULL when out of memory
+ * (reported). */
+static struct pflow *entry_for(struct store *st, int64_t flow)
+{
+	struct pflow *p = flow >= st->held_from ? pflow_set_find(&st->held, flow) : NULL;
+
+	return p ? p : store_change_for(st, flow);
 }
 
 int64_t store_flow_insert(struct store *st, int64_t session, const struct ct_event *ev,
@@ -299,10 +272,7 @@ int store_flow_end(struct store *st, int64_t flow, int64_t first_us, int64_t t_u
 {
 	struct pflow *p;
 
-	if (need_txn(st) || (st->held.n >= PFLOW_FLUSH_AT && store_flush_flows(st)))
-		return -1;
-	p = pflow_set_get(&st->held, flow);
-	if (!p)
+	if (need_txn(st) || !(p = entry_for(st, flow)))
 		return -1;
 	p->first_us = first_us;
 	p->end_us = t_us;
@@ -316,10 +286,7 @@ int store_event_insert(struct store *st, int64_t flow, const struct ct_event *ev
 {
 	struct pflow *p;
 
-	if (need_txn(st) || (st->held.n >= PFLOW_FLUSH_AT && store_flush_flows(st)))
-		return -1;
-	p = pflow_set_get(&st->held, flow);
-	if (!p || store_block_add(st, flow, ev))
+	if (need_txn(st) || store_block_add(st, flow, ev) || !(p = entry_for(st, flow)))
 		return -1;
 	if (!p->nevents || ev->t_us > p->last_us)
 		p->last_us = ev->t_us;
