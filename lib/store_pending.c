@@ -8,8 +8,9 @@
 #include "store_internal.h"
 
 /* Fold when this many changes of flows are pending (with those not written
- * yet, fewer than FOLD_AT + STORE_CHANGES_FLUSH_AT: about 17 MiB), or at the commit this many commits after the first of them
- * (about a second of a storm's 100 ms commits). */
+ * yet, fewer than FOLD_AT + STORE_CHANGES_FLUSH_AT: about 17 MiB), or at the
+ * commit this many commits after the first of them (about a second of a
+ * storm's 100 ms commits). */
 #define FOLD_AT 65536
 #define FOLD_COMMITS 10
 
