@@ -29,14 +29,15 @@ enum {
 #define STORE_FLOW_BATCH 32
 #define FLOW_COLUMNS 23		/* the values of a row of STMT_FLOW_INSERT */
 
-/* A flow written in this transaction, held until the next flush: a new one
- * (its whole row) or what changed on an older one. */
+/* A flow's row to write: a new flow held until the next flush (its whole
+ * row), or a change of an older one (lib/store_pending.c: what its events
+ * and its end changed, the new-flow fields unused). */
 struct pflow {
 	int64_t id;
-	uint8_t is_new, origin, end_kind;
+	uint8_t origin, end_kind;
 	uint32_t has;			/* CT_HAS_* of what follows */
 	int64_t session, first_us, last_us, end_us;
-	int64_t nevents;		/* events added in this transaction */
+	int64_t nevents;		/* events added */
 	uint8_t family;
 	struct ct_tuple orig, reply;
 	uint32_t ct_id, status, mark;

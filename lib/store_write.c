@@ -23,7 +23,7 @@ static int run(struct store *st, sqlite3_stmt *s, const char *what)
 	return rc == SQLITE_DONE ? 0 : store_fail(st, what);
 }
 
-/* At most this many flows are held before they are written (memory bound). */
+/* At most this many new flows are held before they are written (memory bound). */
 #define PFLOW_FLUSH_AT 16384
 
 void store_drop_flows(struct store *st, int free_all)
@@ -235,7 +235,6 @@ int64_t store_flow_insert(struct store *st, int64_t session, const struct ct_eve
 	if (!p)
 		return -1;
 	st->next_flow++;
-	p->is_new = 1;
 	p->origin = (uint8_t)origin;
 	p->session = session;
 	p->first_us = ev->t_us;
