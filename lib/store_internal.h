@@ -92,11 +92,11 @@ struct pflow *store_change_for(struct store *st, int64_t flow);
  * all when too many are held. Returns 0 or -1 (reported). In a transaction. */
 int store_pending_write(struct store *st);
 
-/* Decodes a flow_pending row's data, calling fn for each change in turn
- * (fn returns 0, or -1 to stop). Returns 0 or -1 (damaged, reported; or
- * fn's -1). */
-int store_pending_decode(const void *data, size_t len,
-			 int (*fn)(const struct pflow *c, void *arg), void *arg);
+/* Reads flow_pending in order, calling fn for each change in turn (fn
+ * returns 0, or -1 to stop); sets *rows and *last (its last seq). Returns 0
+ * or -1 (damaged, reported; or fn's -1). */
+int store_pending_read(struct store *st, int (*fn)(const struct pflow *c, void *arg),
+		       void *arg, int64_t *rows, int64_t *last);
 
 /* The flows that a held change (loaded: see store_pending_load) ends, in
  * id order: a malloc'd array of *n ids, or NULL (out of memory, reported). */

@@ -67,20 +67,9 @@ static int merge(const struct pflow *c, void *arg)
 /* Reads flow_pending into set. Returns 0 or -1 (reported). */
 static int read_pending(struct store *st, struct pflow_set *set)
 {
-	sqlite3_stmt *s;
-	int rc;
+	int64_t rows, last;
 
-	if (sqlite3_prepare_v2(st->db, "SELECT data FROM main.flow_pending ORDER BY seq", -1, &s,
-			       NULL) != SQLITE_OK)
-		return store_fail(st, "cannot read the changes of flows");
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		if (store_pending_decode(sqlite3_column_blob(s, 0), sqlite3_column_bytes(s, 0),
-					 merge, set))
-			break;
-	sqlite3_finalize(s);
-	if (rc == SQLITE_ROW)
-		return -1;
-	return rc == SQLITE_DONE ? 0 : store_fail(st, "cannot read the changes of flows");
+	return store_pending_read(st, merge, set, &rows, &last);
 }
 
 /* Brings the temp objects in line with set: the view while there are

@@ -182,8 +182,10 @@ static int decode(const uint8_t **in, const uint8_t *end, int64_t *prev, struct 
 	return 0;
 }
 
-int store_pending_decode(const void *data, size_t len,
-			 int (*fn)(const struct pflow *c, void *arg), void *arg)
+/* Decodes a flow_pending row's data, calling fn for each change in turn.
+ * Returns 0 or -1 (damaged, reported; or fn's -1). */
+static int decode_row(const void *data, size_t len,
+		      int (*fn)(const struct pflow *c, void *arg), void *arg)
 {
 	const uint8_t *p = data, *end = p + len;
 	int64_t prev = 0;
@@ -196,6 +198,28 @@ int store_pending_decode(const void *data, size_t len,
 			return -1;
 	}
 	return 0;
+}
+
+int store_pending_read(struct store *st, int (*fn)(const struct pflow *c, void *arg),
+		       void *arg, int64_t *rows, int64_t *last)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*rows = *last = 0;
+	if (sqlite3_prepare_v2(st->db, "SELECT seq, data FROM main.flow_pending ORDER BY seq",
+			       -1, &s, NULL) != SQLITE_OK)
+		return store_fail(st, "cannot read the changes of flows");
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		++*rows;
+		*last = sqlite3_column_int64(s, 0);
+		if (decode_row(sqlite3_column_blob(s, 1), sqlite3_column_bytes(s, 1), fn, arg))
+			break;
+	}
+	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW)
+		return -1;
+	return rc == SQLITE_DONE ? 0 : store_fail(st, "cannot read the changes of flows");
 }
 
 /* Appends a copy of c to the writer's list of changes. Returns 0 or -1
@@ -287,30 +311,13 @@ static int check_others(struct store *st)
 
 int store_pending_load(struct store *st)
 {
-	sqlite3_stmt *s;
-	int rc;
-
 	if (!st->pend_stale && st->in_txn && check_others(st))
 		return -1;
 	if (!st->pend_stale)
 		return 0;
 	st->nchg = st->chg_written = 0;
-	st->pend_rows = st->pend_last = 0;
-	if (sqlite3_prepare_v2(st->db, "SELECT seq, data FROM flow_pending ORDER BY seq", -1, &s,
-			       NULL) != SQLITE_OK)
-		return store_fail(st, "cannot read the changes of flows");
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		st->pend_rows++;
-		st->pend_last = sqlite3_column_int64(s, 0);
-		if (store_pending_decode(sqlite3_column_blob(s, 1), sqlite3_column_bytes(s, 1),
-					 append, st))
-			break;
-	}
-	sqlite3_finalize(s);
-	if (rc == SQLITE_ROW)
+	if (store_pending_read(st, append, st, &st->pend_rows, &st->pend_last))
 		return -1;
-	if (rc != SQLITE_DONE)
-		return store_fail(st, "cannot read the changes of flows");
 	st->chg_written = st->nchg;
 	st->pend_stale = 0;
 	st->pend_commits = 0;
