@@ -1,11 +1,12 @@
 #!/bin/bash
-# bench.sh: issue 5's benchmark: ctrecord, conntrack -E (text and xml), ulogd2 and a ground-truth counter on one storm; then ingest, replay and query speed.
+# bench.sh: issue 5's benchmark: ctrecord, conntrack -E (text and xml), ulogd2 and a ground-truth counter on the same storm, three times; then ingest, replay and query speed.
 #
 # Run as root through `make bench` (or BIN=build tests/bench/bench.sh).  Needs
 # build/{ctrecord,ctquery,trafficgen,stormgen,nlcount,ingest,qtime,evdump}, conntrack,
 # nft, ulogd2 with its SQLITE3 plugin, sqlite3.  Everything happens in a fresh
 # network namespace on loopback; the table goes to stdout and to $BENCH_OUT
 # (default tests/out/bench.txt).  Knobs: FLOWS (200000), TCP (20000),
+# STORMS (3: the storm is run that many times, the summary gives medians),
 # PASSES (5: copies of the storm's history in the big database, >= 1M flows).
 # shellcheck disable=SC2034,SC2086 # PID_* are read through eval; $o is split on purpose
 set -eu
@@ -16,6 +17,7 @@ BIN=${BIN:-$ROOT/build}
 FLOWS=${FLOWS:-200000}
 TCP=${TCP:-20000}
 PASSES=${PASSES:-5}
+STORMS=${STORMS:-3}
 OUT=${BENCH_OUT:-$ROOT/tests/out/bench.txt}
 HZ=$(getconf CLK_TCK)
 ULOGD_LIB=${ULOGD_LIB:-/usr/lib/x86_64-linux-gnu/ulogd}
@@ -68,80 +70,26 @@ stop_measured() {
 }
 
 # ulogd2: the documented NFCT -> SQLITE3 stack, event mode, own config and database.
-sqlite3 "$TMP/ulogd.sqlite3db" <"$ULOGD_TABLE"
-cat >"$TMP/ulogd.conf" <<EOF
-[global]
-logfile="$TMP/ulogd.log"
-loglevel=5
-plugin="$ULOGD_LIB/ulogd_inpflow_NFCT.so"
-plugin="$ULOGD_LIB/ulogd_output_SQLITE3.so"
-stack=ct1:NFCT,sqlite3_ct:SQLITE3
+ulogd_setup() {	# ulogd_setup DIR
+	sqlite3 "$1/ulogd.sqlite3db" <"$ULOGD_TABLE"
+	cat >"$1/ulogd.conf" <<-EOF
+	[global]
+	logfile="$1/ulogd.log"
+	loglevel=5
+	plugin="$ULOGD_LIB/ulogd_inpflow_NFCT.so"
+	plugin="$ULOGD_LIB/ulogd_output_SQLITE3.so"
+	stack=ct1:NFCT,sqlite3_ct:SQLITE3
 
-[ct1]
+	[ct1]
 
-[sqlite3_ct]
-table="ulog_ct"
-db="$TMP/ulogd.sqlite3db"
-EOF
+	[sqlite3_ct]
+	table="ulog_ct"
+	db="$1/ulogd.sqlite3db"
+	EOF
+}
 
 nsubscribed() { in_ns awk '$2 == 12 && $4 != "00000000"' /proc/net/netlink | wc -l; }
-start_bg gt "$BIN/nlcount" -w "$TMP/capture" -s "$TMP/gt.status" >"$TMP/gt.out" 2>"$TMP/gt.err"
-start_bg rec "$BIN/ctrecord" --db "$TMP/ctrecord.db" >"$TMP/rec.out" 2>"$TMP/rec.err"
-start_bg xml conntrack -E -o xml >"$TMP/xml.ct" 2>"$TMP/xml.err"
-start_bg txt conntrack -E >"$TMP/txt.ct" 2>"$TMP/txt.err"
-start_bg ulogd ulogd -c "$TMP/ulogd.conf" >"$TMP/ulogd.out" 2>&1
-wait_for_line "$TMP/rec.err" '^ctrecord: listening' 10 || fail "ctrecord did not start: $(cat "$TMP/rec.err")"
-five() { [ "$(nsubscribed)" -ge 5 ]; }
-wait_until 10 five || fail "only $(nsubscribed) of 5 listeners subscribed (ulogd: $(tail -3 "$TMP/ulogd.log" 2>/dev/null))"
-sleep 0.5
-
-say "storm: $FLOWS UDP flows, then $TCP TCP connections, then conntrack -F"
-t0=$(date +%s.%N)
-in_ns "$BIN/stormgen" -n "$FLOWS" 2>"$TMP/storm.err" || fail "stormgen: $(cat "$TMP/storm.err")"
-t1=$(date +%s.%N)
-in_ns "$BIN/trafficgen" -S tcp 127.0.0.1 5000 "$TCP" || fail "trafficgen failed"
-t2=$(date +%s.%N)
-in_ns conntrack -F 2>/dev/null
-t3=$(date +%s.%N)
-say "$(cat "$TMP/storm.err"); TCP $(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.1f", b - a }') s; flush $(awk -v a="$t2" -v b="$t3" 'BEGIN { printf "%.1f", b - a }') s"
-
-# Quiet: the ground truth has seen nothing new for 3 s (at most 180 s).
-quiet() { [ -s "$TMP/gt.status" ] && [ "$(cut -d' ' -f3 "$TMP/gt.status")" -ge 3000 ]; }
-wait_until 180 quiet || fail "events kept coming for 180 s"
-t4=$(date +%s.%N)
-
-# Every tool idle (its CPU time unchanged for 1 s, at most 300 s: ctrecord may
-# still be writing its queue); then peak memory and CPU before stopping.
-JOBS="gt rec xml txt ulogd"
-cpu_all() { local j pid; for j in $JOBS; do eval "pid=\$PID_$j"; cpu_ticks "$pid"; done | tr '\n' ' '; }
-prev=$(cpu_all); i=0
-while sleep 1; cur=$(cpu_all); [ "$cur" != "$prev" ] && [ $i -lt 300 ]; do prev=$cur; i=$((i + 1)); done
-[ "$cur" = "$prev" ] || say "tools still busy after 300 s: $cur"
-for j in $JOBS; do
-	eval "pid=\$PID_$j"
-	eval "HWM_$j=$(hwm_kb "$pid") PRE_$j=$(cpu_ticks "$pid")"
-done
-stop_measured rec TERM 300
-stop_measured xml INT 10
-stop_measured txt INT 10
-stop_measured ulogd TERM 30
-stop_measured gt TERM 10
-read -r _ GT _ GT_NEW _ GT_UPD _ GT_DES _ GT_NOBUF <"$TMP/gt.out" || fail "no ground truth: $(cat "$TMP/gt.err")"
-FLOWS_MADE=$GT_DES	# every flow ended (expiry or flush) inside the run
-
-N_rec=$("$BIN/evdump" "$TMP/ctrecord.db" | awk '$4 < 4' | wc -l)
-B_rec=$(cat "$TMP"/ctrecord.db "$TMP"/ctrecord.db-wal 2>/dev/null | wc -c)
-N_xml=$(grep -c '<flow ' "$TMP/xml.ct" || true)
-B_xml=$(wc -c <"$TMP/xml.ct")
-N_txt=$(wc -l <"$TMP/txt.ct")
-B_txt=$(wc -c <"$TMP/txt.ct")
-N_ulogd=$(sqlite3 "$TMP/ulogd.sqlite3db" 'select count(*) from ulog_ct')
-B_ulogd=$(cat "$TMP"/ulogd.sqlite3db* | wc -c)
-
-out "# make bench: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(uname -r), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)"
-out "# storm: $(cat "$TMP/storm.err"), $TCP TCP connections in $(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.1f", b - a }') s, conntrack -F; ground truth quiet after $(awk -v a="$t0" -v b="$t4" 'BEGIN { printf "%.1f", b - a }') s"
-out "# ground truth (nlcount, 1 GiB forced buffer): $GT events = $GT_NEW NEW + $GT_UPD UPDATE + $GT_DES DESTROY, $GT_NOBUF ENOBUFS; $FLOWS_MADE flows"
-out ""
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 row() {	# tool truth stored cpu_ticks hwm_kb bytes
 	awk -v tool="$1" -v truth="$2" -v n="$3" -v t="$4" -v hwm="$5" -v b="$6" -v hz="$HZ" 'BEGIN {
 		cpu = t / hz
@@ -151,39 +99,122 @@ row() {	# tool truth stored cpu_ticks hwm_kb bytes
 			((b >= 0 && n) ? sprintf("%.1f", b / n) : "-"), hwm / 1024
 	}' | tee -a "$OUT"
 }
-out "$(printf '%-26s %9s %9s %9s %8s %7s %10s %9s %8s' tool truth stored lost lost% cpu_s cpu/100k B/item VmHWM_MB)"
-row "ctrecord (defaults)" "$GT" "$N_rec" "$PRE_rec" "$HWM_rec" "$B_rec"
-row "conntrack -E -o xml >file" "$GT" "$N_xml" "$PRE_xml" "$HWM_xml" "$B_xml"
-row "conntrack -E >file" "$GT" "$N_txt" "$PRE_txt" "$HWM_txt" "$B_txt"
-row "ulogd2 NFCT>SQLITE3 (flows)" "$FLOWS_MADE" "$N_ulogd" "$PRE_ulogd" "$HWM_ulogd" "$B_ulogd"
-row "nlcount (ground truth)" "$GT" "$GT" "$PRE_gt" "$HWM_gt" -1
-out ""
+per100k() { awk -v t="$1" -v n="$2" -v hz="$HZ" 'BEGIN { printf "%.3f", n ? t / hz * 100000 / n : 0 }'; }
+
+# storm R: one storm with every tool listening (files in $TMP/rR); prints its
+# table and adds its figures to the lists the summary reads.
+storm() {
+	local r=$1 D=$TMP/r$1 t0 t1 t2 t3 t4 prev cur i j pid
+	mkdir -p "$D"
+	ulogd_setup "$D"
+	start_bg gt "$BIN/nlcount" -w "$D/capture" -s "$D/gt.status" >"$D/gt.out" 2>"$D/gt.err"
+	start_bg rec "$BIN/ctrecord" --db "$D/ctrecord.db" >"$D/rec.out" 2>"$D/rec.err"
+	start_bg xml conntrack -E -o xml >"$D/xml.ct" 2>"$D/xml.err"
+	start_bg txt conntrack -E >"$D/txt.ct" 2>"$D/txt.err"
+	start_bg ulogd ulogd -c "$D/ulogd.conf" >"$D/ulogd.out" 2>&1
+	wait_for_line "$D/rec.err" '^ctrecord: listening' 10 || fail "ctrecord did not start: $(cat "$D/rec.err")"
+	five() { [ "$(nsubscribed)" -ge 5 ]; }
+	wait_until 10 five || fail "only $(nsubscribed) of 5 listeners subscribed (ulogd: $(tail -3 "$D/ulogd.log" 2>/dev/null))"
+	sleep 0.5
+
+	say "storm $r of $STORMS: $FLOWS UDP flows, then $TCP TCP connections, then conntrack -F"
+	t0=$(date +%s.%N)
+	in_ns "$BIN/stormgen" -n "$FLOWS" 2>"$D/storm.err" || fail "stormgen: $(cat "$D/storm.err")"
+	t1=$(date +%s.%N)
+	in_ns "$BIN/trafficgen" -S tcp 127.0.0.1 5000 "$TCP" || fail "trafficgen failed"
+	t2=$(date +%s.%N)
+	in_ns conntrack -F 2>/dev/null
+	t3=$(date +%s.%N)
+
+	# Quiet: the ground truth has seen nothing new for 3 s (at most 180 s).
+	quiet() { [ -s "$D/gt.status" ] && [ "$(cut -d' ' -f3 "$D/gt.status")" -ge 3000 ]; }
+	wait_until 180 quiet || fail "events kept coming for 180 s"
+	t4=$(date +%s.%N)
+
+	# Every tool idle (its CPU time unchanged for 1 s, at most 300 s: ctrecord
+	# may still be writing its queue); then peak memory and CPU before stopping.
+	JOBS="gt rec xml txt ulogd"
+	cpu_all() { local j pid; for j in $JOBS; do eval "pid=\$PID_$j"; cpu_ticks "$pid"; done | tr '\n' ' '; }
+	prev=$(cpu_all); i=0
+	while sleep 1; cur=$(cpu_all); [ "$cur" != "$prev" ] && [ $i -lt 300 ]; do prev=$cur; i=$((i + 1)); done
+	[ "$cur" = "$prev" ] || say "tools still busy after 300 s: $cur"
+	for j in $JOBS; do
+		eval "pid=\$PID_$j"
+		eval "HWM_$j=$(hwm_kb "$pid") PRE_$j=$(cpu_ticks "$pid")"
+	done
+	stop_measured rec TERM 300
+	stop_measured xml INT 10
+	stop_measured txt INT 10
+	stop_measured ulogd TERM 30
+	stop_measured gt TERM 10
+	read -r _ GT _ GT_NEW _ GT_UPD _ GT_DES _ GT_NOBUF <"$D/gt.out" || fail "no ground truth: $(cat "$D/gt.err")"
+	FLOWS_MADE=$GT_DES	# every flow ended (expiry or flush) inside the run
+
+	N_rec=$("$BIN/evdump" "$D/ctrecord.db" | awk '$4 < 4' | wc -l)
+	B_rec=$(cat "$D"/ctrecord.db "$D"/ctrecord.db-wal 2>/dev/null | wc -c)
+	N_xml=$(grep -c '<flow ' "$D/xml.ct" || true)
+	B_xml=$(wc -c <"$D/xml.ct")
+	N_txt=$(wc -l <"$D/txt.ct")
+	B_txt=$(wc -c <"$D/txt.ct")
+	N_ulogd=$(sqlite3 "$D/ulogd.sqlite3db" 'select count(*) from ulog_ct')
+	B_ulogd=$(cat "$D"/ulogd.sqlite3db* | wc -c)
+
+	out ""
+	out "# storm $r: $(cat "$D/storm.err"), $TCP TCP connections in $(secs "$t1" "$t2") s, conntrack -F in $(secs "$t2" "$t3") s; ground truth quiet after $(secs "$t0" "$t4") s"
+	out "# ground truth (nlcount, 1 GiB forced buffer): $GT events = $GT_NEW NEW + $GT_UPD UPDATE + $GT_DES DESTROY, $GT_NOBUF ENOBUFS; $FLOWS_MADE flows"
+	out "$(printf '%-26s %9s %9s %9s %8s %7s %10s %9s %8s' tool truth stored lost lost% cpu_s cpu/100k B/item VmHWM_MB)"
+	row "ctrecord (defaults)" "$GT" "$N_rec" "$PRE_rec" "$HWM_rec" "$B_rec"
+	row "conntrack -E -o xml >file" "$GT" "$N_xml" "$PRE_xml" "$HWM_xml" "$B_xml"
+	row "conntrack -E >file" "$GT" "$N_txt" "$PRE_txt" "$HWM_txt" "$B_txt"
+	row "ulogd2 NFCT>SQLITE3 (flows)" "$FLOWS_MADE" "$N_ulogd" "$PRE_ulogd" "$HWM_ulogd" "$B_ulogd"
+	row "nlcount (ground truth)" "$GT" "$GT" "$PRE_gt" "$HWM_gt" -1
+	out "# cpu read while exiting: ctrecord $(awk -v t="$CPU_rec" -v h="$HZ" 'BEGIN { printf "%.2f", t / h }') s," \
+	    "xml $(awk -v t="$CPU_xml" -v h="$HZ" 'BEGIN { printf "%.2f", t / h }') s, text $(awk -v t="$CPU_txt" -v h="$HZ" 'BEGIN { printf "%.2f", t / h }') s," \
+	    "ulogd2 $(awk -v t="$CPU_ulogd" -v h="$HZ" 'BEGIN { printf "%.2f", t / h }') s"
+	out "# ctrecord said: $(tail -1 "$D/rec.err")"
+	out "# conntrack -E -o xml said: $(sort "$D/xml.err" | uniq -c | head -2 | tr -s ' \n' '  ')"
+	out "# conntrack -E said: $(sort "$D/txt.err" | uniq -c | head -2 | tr -s ' \n' '  ')"
+
+	# what the summary reads: lost, CPU per 100k of ctrecord and of xml, their ratio, bytes per event
+	LOST="$LOST $((GT - N_rec))"
+	CPU_REC="$CPU_REC $(per100k "$PRE_rec" "$N_rec")"
+	CPU_XML="$CPU_XML $(per100k "$PRE_xml" "$N_xml")"
+	RATIO="$RATIO $(awk -v a="$(per100k "$PRE_rec" "$N_rec")" -v b="$(per100k "$PRE_xml" "$N_xml")" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 99) }')"
+	BPE="$BPE $(awk -v b="$B_rec" -v n="$N_rec" 'BEGIN { printf "%.1f", n ? b / n : 999 }')"
+	if [ "$r" = 1 ] && sqlite3 "$D/ctrecord.db" 'select 1 from dbstat limit 1' >/dev/null 2>&1; then
+		out "# where ctrecord's bytes go (dbstat, bytes per stored event):"
+		sqlite3 -separator ' ' "$D/ctrecord.db" "select name, sum(pgsize), round(sum(pgsize) * 1.0 / $N_rec, 1) from dbstat group by name order by 2 desc" |
+			while read -r name sz per; do out "#   $(printf '%-14s %11s B %6s B/event' "$name" "$sz" "$per")"; done
+	fi
+	rm -f "$D"/*.ct "$D"/ulogd.sqlite3db*	# (big; the capture of storm 1 stays for the rest)
+	[ "$r" = 1 ] || rm -f "$D/capture"
+}
+
+median() { echo "$*" | tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+out "# make bench: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(uname -r), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)"
 out "# items: events (flows for ulogd2, which logs a flow when it ends); cpu = user+sys once"
-out "# every tool was idle, before the stop signal (last read while exiting: ctrecord $(awk -v t="$CPU_rec" -v h="$HZ" 'BEGIN { printf "%.2f", t / h }') s,"
-out "# xml $(awk -v t="$CPU_xml" -v h="$HZ" 'BEGIN { printf "%.2f", t / h }') s, text $(awk -v t="$CPU_txt" -v h="$HZ" 'BEGIN { printf "%.2f", t / h }') s, ulogd2 $(awk -v t="$CPU_ulogd" -v h="$HZ" 'BEGIN { printf "%.2f", t / h }') s);"
-out "# B/item = bytes on disk (ctrecord: db + wal after exit, all indexes) per stored item."
-out "# ctrecord said: $(tail -1 "$TMP/rec.err")"
-out "# conntrack -E -o xml said: $(sort "$TMP/xml.err" | uniq -c | head -2 | tr -s ' \n' '  ')"
-out "# conntrack -E said: $(sort "$TMP/txt.err" | uniq -c | head -2 | tr -s ' \n' '  ')"
-out "# targets: ctrecord lost 0: $([ "$N_rec" = "$GT" ] && echo met || echo NOT met);" \
-    "cpu/event <= xml/2: $(awk -v a="$PRE_rec" -v na="$N_rec" -v b="$PRE_xml" -v nb="$N_xml" 'BEGIN { print ((na && nb && a / na <= b / nb / 2) ? "met" : "NOT met") }');" \
-    "<= 48 B/event: $(awk -v b="$B_rec" -v n="$N_rec" 'BEGIN { print ((n && b / n <= 48) ? "met" : "NOT met") }')"
-if sqlite3 "$TMP/ctrecord.db" 'select 1 from dbstat limit 1' >/dev/null 2>&1; then
-	out "# where ctrecord's bytes go (dbstat, bytes per stored event):"
-	sqlite3 -separator ' ' "$TMP/ctrecord.db" "select name, sum(pgsize), round(sum(pgsize) * 1.0 / $N_rec, 1) from dbstat group by name order by 2 desc" |
-		while read -r name sz per; do out "#   $(printf '%-14s %11s B %6s B/event' "$name" "$sz" "$per")"; done
-fi
+out "# every tool was idle, before the stop signal; B/item = bytes on disk (ctrecord: db +"
+out "# wal after exit, all indexes) per stored item. $STORMS storms, one after the other."
+LOST= CPU_REC= CPU_XML= RATIO= BPE=
+for r in $(seq "$STORMS"); do storm "$r"; done
+out ""
+out "# over the $STORMS storms: ctrecord lost$LOST; cpu/100k ctrecord$CPU_REC, xml$CPU_XML;"
+out "#   ratio ctrecord/xml$RATIO (median $(median $RATIO)); B/event$BPE"
+out "# targets: ctrecord lost 0: $([ "$(echo $LOST | tr ' ' '\n' | sort -u)" = 0 ] && echo met || echo NOT met) (every storm);" \
+    "cpu/event <= xml/2: $(awk -v m="$(median $RATIO)" 'BEGIN { print ((m != "" && m <= 0.5) ? "met" : "NOT met") }') (median ratio);" \
+    "<= 48 B/event: $(awk -v m="$(median $BPE)" 'BEGIN { print ((m != "" && m <= 48) ? "met" : "NOT met") }') (median)"
 
 # (c) Ingest ceiling without the kernel: the captured storm through ct_decode + record_event.
 out ""
 out "# (c) ingest without the kernel (ct_decode + record_event, commits every 50000 events or 100 ms):"
-"$BIN/ingest" "$TMP/capture" "$TMP/ingest1.db" >"$TMP/ingest1.out" || fail "ingest failed"
+"$BIN/ingest" "$TMP/r1/capture" "$TMP/ingest1.db" >"$TMP/ingest1.out" || fail "ingest failed"
 out "#   1 pass:  $(cat "$TMP/ingest1.out")"
 rm -f "$TMP"/ingest1.db*
 
 # (a) Replay speed on a big history: the storm's history $PASSES times (1 h apart, addresses shifted).
 BIG=$TMP/big.db
-"$BIN/ingest" -n "$PASSES" "$TMP/capture" "$BIG" >"$TMP/ingestN.out" || fail "ingest -n $PASSES failed"
+"$BIN/ingest" -n "$PASSES" "$TMP/r1/capture" "$BIG" >"$TMP/ingestN.out" || fail "ingest -n $PASSES failed"
 out "#   $PASSES passes: $(cat "$TMP/ingestN.out")"
 NEV=$("$BIN/evdump" "$BIG" | awk '$4 < 4' | wc -l)
 NFL=$(sqlite3 "$BIG" 'select count(*) from flows')
