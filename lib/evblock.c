@@ -288,40 +288,47 @@ static size_t bit_of(uint64_t h, int i, size_t bits)
 	return (size_t)(h1 + (uint32_t)i * h2) & (bits - 1);
 }
 
-static int cmp_i64(const void *a, const void *b)
+/* How many distinct ids ids[0..n) holds, through an open-addressing set
+ * (flow ids are positive: 0 marks a free slot). -1 when out of memory. */
+static long count_distinct(const int64_t *ids, size_t n)
 {
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	size_t cap = 16, i, j;
+	int64_t *set;
+	long distinct = 0;
 
-	return (x > y) - (x < y);
+	while (cap < 2 * n)
+		cap *= 2;
+	if (!(set = calloc(cap, sizeof(*set))))
+		return -1;
+	for (i = 0; i < n; i++) {
+		for (j = mix(ids[i]) & (cap - 1); set[j] && set[j] != ids[i]; j = (j + 1) & (cap - 1))
+			;
+		if (!set[j]) {
+			set[j] = ids[i];
+			distinct++;
+		}
+	}
+	free(set);
+	return distinct;
 }
 
 size_t evblock_bloom(const struct evblock *b, uint8_t **out)
 {
-	int64_t *ids = malloc((b->n ? b->n : 1) * sizeof(*ids));
-	size_t i, k, distinct = 0, bits = 64;
+	long distinct = count_distinct(b->flows, b->n);
+	size_t i, k, bits = 64;
 	uint8_t *f;
 
 	*out = NULL;
-	if (!ids) {
-		log_error("out of memory");
-		return 0;
-	}
-	memcpy(ids, b->flows, b->n * sizeof(*ids));
-	qsort(ids, b->n, sizeof(*ids), cmp_i64);
-	for (i = 0; i < b->n; i++)
-		if (!i || ids[i] != ids[i - 1])
-			ids[distinct++] = ids[i];
 	/* a power of two */
-	while (bits < distinct * BLOOM_BITS_PER_FLOW && bits < (1u << 21))
+	while (distinct > 0 && bits < (size_t)distinct * BLOOM_BITS_PER_FLOW && bits < (1u << 21))
 		bits *= 2;
-	f = calloc(bits / 8, 1);
-	if (!f) {
-		free(ids);
+	if (distinct < 0 || !(f = calloc(bits / 8, 1))) {
 		log_error("out of memory");
 		return 0;
 	}
-	for (i = 0; i < distinct; i++) {
-		uint64_t h = mix(ids[i]);
+	/* (a flow's events after its first set the same bits again) */
+	for (i = 0; i < b->n; i++) {
+		uint64_t h = mix(b->flows[i]);
 
 		for (k = 0; k < BLOOM_K; k++) {
 			size_t bit = bit_of(h, k, bits);
@@ -329,7 +336,6 @@ size_t evblock_bloom(const struct evblock *b, uint8_t **out)
 			f[bit / 8] |= 1 << (bit % 8);
 		}
 	}
-	free(ids);
 	*out = f;
 	return bits / 8;
 }
