@@ -330,13 +330,38 @@ struct chg_order {
 	size_t i;
 };
 
-static int by_id_then_order(const void *a, const void *b)
+/* Sorts order[0..n) by id, equal ids kept in the order they are in: a
+ * radix sort, a byte of (id - smallest id) a pass, through tmp (room for n). */
+static void sort_by_id(struct chg_order *order, struct chg_order *tmp, size_t n)
 {
-	const struct chg_order *x = a, *y = b;
+	struct chg_order *from = order, *to = tmp, *t;
+	uint64_t lo = UINT64_MAX, span = 0;
+	size_t i, count[256];
+	int shift;
 
-	if (x->id != y->id)
-		return (x->id > y->id) - (x->id < y->id);
-	return (x->i > y->i) - (x->i < y->i);
+	for (i = 0; i < n; i++)
+		if ((uint64_t)order[i].id < lo)
+			lo = (uint64_t)order[i].id;
+	for (i = 0; i < n; i++)
+		span |= (uint64_t)order[i].id - lo;
+	for (shift = 0; shift < 64 && span >> shift; shift += 8) {
+		size_t at = 0;
+
+		memset(count, 0, sizeof(count));
+		for (i = 0; i < n; i++)
+			count[((uint64_t)from[i].id - lo) >> shift & 0xff]++;
+		for (i = 0; i < 256; i++) {
+			size_t c = count[i];
+
+			count[i] = at;
+			at += c;
+		}
+		for (i = 0; i < n; i++)
+			to[count[((uint64_t)from[i].id - lo) >> shift & 0xff]++] = from[i];
+		t = from, from = to, to = t;
+	}
+	if (from != order)
+		memcpy(order, from, n * sizeof(*order));
 }
 
 int store_fold(struct store *st)
@@ -349,7 +374,7 @@ int store_fold(struct store *st)
 		return -1;
 	if (!st->nchg)
 		return 0;
-	order = malloc(st->nchg * sizeof(*order));
+	order = malloc(2 * st->nchg * sizeof(*order));
 	if (!order)
 		return log_error("out of memory");
 	for (i = 0; i < st->nchg; i++) {
@@ -358,7 +383,7 @@ int store_fold(struct store *st)
 	}
 	/* in id order, each page of flows is rewritten once; a flow's changes
 	 * merged first, into one UPDATE */
-	qsort(order, st->nchg, sizeof(*order), by_id_then_order);
+	sort_by_id(order, order + st->nchg, st->nchg);
 	for (i = 0; i < st->nchg; i++) {
 		if (!i || order[i].id != order[i - 1].id)
 			merged = st->chg[order[i].i];
