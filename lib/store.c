@@ -69,6 +69,8 @@ static const char *const stmt_sql[STMT_MAX] = {
 		"INSERT OR REPLACE INTO open_ranges (rng, first_us, ids) VALUES (?,?,?)",
 	[STMT_OPEN_DEL] =
 		"DELETE FROM open_ranges WHERE rng = ?",
+	[STMT_OPEN_GET] =
+		"SELECT first_us, ids FROM open_ranges WHERE rng = ?",
 };
 
 int store_fail(struct store *st, const char *what)
@@ -323,7 +325,7 @@ struct store *store_open(const char *path, enum store_mode mode)
 		store_close(st);
 		return NULL;
 	}
-	st->open.stale = st->writable;	/* read at the first transaction */
+	st->open.stale = st->writable;	/* rows cleaned of ended flows at the first flush */
 	st->pend_stale = st->writable;
 	return st;
 }
@@ -336,16 +338,16 @@ void store_close(struct store *st)
 		return;
 	if (st->db && !sqlite3_get_autocommit(st->db)) {
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-		st->open.stale = 1;
+		store_open_forget(st);
 	}
 	/* the changes of flows not folded yet, and the ranges whose flows only
 	 * ended, written now rather than at a sweep */
 	if (st->db && st->writable &&
-	    (st->nchg || st->pend_stale || (st->open.n && !st->open.stale)) &&
+	    (st->nchg || st->pend_stale || store_open_pending(st)) &&
 	    sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK) {
 		st->in_txn = 1;
 		sqlite3_exec(st->db, store_fold(st) ||
-			     (st->open.n && !st->open.stale && store_open_flush(st, 1)) ?
+			     (store_open_pending(st) && store_open_flush(st, 1)) ?
 			     "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
 		st->in_txn = 0;
 	}
@@ -415,7 +417,7 @@ int store_begin(struct store *st)
 		return -1;
 	st->in_txn = 1;
 	store_keys_forget(st);
-	if ((st->open.stale && store_open_load(st)) || store_pending_load(st) ||
+	if (store_pending_load(st) ||
 	    store_blocks_begin(st)) {
 		store_rollback(st);
 		return -1;
@@ -434,7 +436,7 @@ void store_rollback(struct store *st)
 	st->pend_stale = 1;
 	store_close_block(st);
 	store_keys_forget(st);
-	st->open.stale = 1;	/* it may have marks the database lost */
+	store_open_forget(st);
 }
 
 int store_commit(struct store *st)

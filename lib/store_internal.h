@@ -20,6 +20,7 @@ enum {
 	STMT_UNPARSED_INSERT,
 	STMT_OPEN_PUT,
 	STMT_OPEN_DEL,
+	STMT_OPEN_GET,
 	STMT_PENDING_INSERT,
 	STMT_MAX
 };
@@ -110,13 +111,13 @@ int store_pending_load(struct store *st);
 /* Counts a commit; says whether the held changes are due to be folded. */
 int store_fold_due(struct store *st);
 
-/* The open flows as the writer knows them (lib/store_open.c): ranges of
- * flow ids in order, each with a bit per flow. */
+/* The writer's changes to open_ranges not written yet (lib/store_open.c):
+ * ranges of flow ids in order, each with the flows born and ended. */
 struct store_openset {
 	struct orange *r;
 	size_t n, cap;
 	int64_t swept_us;	/* when every changed range was last written */
-	int stale;		/* a rollback: reload before the next write */
+	int stale;		/* at open, after a rollback: rows may list ended flows */
 };
 
 struct store {
@@ -223,17 +224,20 @@ void store_close_block(struct store *st);
  * being filled is still the last one (else a new one starts). Returns 0 or -1. */
 int store_blocks_begin(struct store *st);
 
-/* The open-flow set. store_open_add() lists flow id (which started at
- * first_us) as open, store_open_end() as ended. store_open_flush() writes the
- * rows of the ranges with a new open flow, and of every changed range when
- * all is set or when the last such sweep is 10 s old (until then a row may
- * still list flows that ended). store_open_load() reads the set from
- * open_ranges, keeping only flows still open. Those returning int return 0
- * or -1 (reported). store_open_free() frees it. */
+/* The open flows' rows. store_open_add() notes flow id (which started at
+ * first_us) as open, store_open_end() as ended. store_open_flush() merges
+ * those changes into the rows (another writer's flows stay listed): of the
+ * ranges with a new open flow, and of every changed range when all is set
+ * or when the last such sweep is 10 s old (until then a row may still list
+ * flows that ended). store_open_pending() says whether anything waits.
+ * store_open_forget() drops the changes (a rollback): the next flush then
+ * takes out of the rows every flow that has ended. Those returning int
+ * return 0 or -1 (reported). store_open_free() frees the set. */
 int store_open_add(struct store *st, int64_t id, int64_t first_us);
-void store_open_end(struct store *st, int64_t id);
+int store_open_end(struct store *st, int64_t id);
 int store_open_flush(struct store *st, int all);
-int store_open_load(struct store *st);
+int store_open_pending(const struct store *st);
+void store_open_forget(struct store *st);
 void store_open_free(struct store *st);
 /* Version 5 to 7: packs table events into event_blocks, then drops it (a
  * version 6 file has none: nothing to do). */

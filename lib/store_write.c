@@ -184,10 +184,8 @@ int store_flow_update(struct store *st, const struct pflow *p)
 	if (!s)
 		return -1;
 	store_bind_change(s, p);
-	if (run(st, s, "cannot update a flow"))
+	if (run(st, s, "cannot update a flow") || (p->end_kind && store_open_end(st, p->id)))
 		return -1;
-	if (p->end_kind)
-		store_open_end(st, p->id);
 	/* (no row changed: pruned meanwhile) */
 	return p->end_kind && sqlite3_changes(st->db) ?
 		store_keys_end(st, p->id, p->first_us, p->end_us) : 0;
