@@ -1,4 +1,4 @@
-/* A randomized model check of the store: flows, events and ends written with commits, rollbacks, folds, restarts and a crash in between, and what readers see compared each time with a plain model of the same history. */
+/* A randomized model check of the store: flows, events and ends written with commits, rollbacks, folds, restarts, a second writer and a crash in between, and what readers see compared each time with a plain model of the same history. */
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -21,6 +21,7 @@ struct mflow {
 	int nevents, end_kind, state;
 	unsigned has;		/* CT_HAS_STATUS, _MARK, _STATE, _COUNTERS_ORIG, _COUNTERS_REPLY */
 	int v6, proto, addr, dport, sport;
+	int owner;		/* the writer that made it, and writes its events */
 };
 
 /* The model of one stored event. */
@@ -47,6 +48,7 @@ static char dir[] = "/tmp/ct-model-XXXXXX";
 static char path[64];
 static struct store *st;
 static int64_t session, now_us = 1764000000000000LL;
+static int writer;		/* which writer st is (two_writers_phase) */
 static uint64_t rs = 0x2545f4914f6cdd1dULL;
 
 static struct mflow *fl;	/* in id order: ids are handed out in turn */
@@ -198,6 +200,7 @@ static void op_new(void)
 	f.addr = (int)(rnd() % 6);
 	f.dport = dports[rnd() % 4];
 	f.sport = 1024 + (int)(rnd() % 60000);
+	f.owner = writer;
 	make_event(&ev, &f, CT_EV_NEW);
 	f.id = store_flow_insert(st, session, &ev, 0);
 	CHECK(f.id > (nfl ? fl[nfl - 1].id : 0));
@@ -212,13 +215,18 @@ static void op_new(void)
 	open_ix[nopen++] = nfl++;
 }
 
-/* An open flow at random (its place in open_ix in *k), or -1 when none. */
+/* An open flow of this writer at random (its place in open_ix in *k), or
+ * -1 when a few tries find none. */
 static long pick_open(size_t *k)
 {
-	if (!nopen)
-		return -1;
-	*k = rnd() % nopen;
-	return (long)open_ix[*k];
+	int tries;
+
+	for (tries = 0; nopen && tries < 32; tries++) {
+		*k = rnd() % nopen;
+		if (fl[open_ix[*k]].owner == writer)
+			return (long)open_ix[*k];
+	}
+	return -1;
 }
 
 static void op_update(void)
@@ -297,16 +305,24 @@ static void list_open(void)
 		}
 }
 
-static void commit(void)
+/* The model's side of a transaction that begins: what a rollback goes back to. */
+static void began(void)
 {
-	CHECK(store_commit(st) == 0);
 	nundo = 0;
 	txn_nfl = nfl;
 	txn_nev = nev;
-	CHECK(store_begin(st) == 0);
 }
 
-static void rollback(void)
+/* Commits, and begins the next transaction when again. */
+static void commit(int again)
+{
+	CHECK(store_commit(st) == 0);
+	began();
+	if (again)
+		CHECK(store_begin(st) == 0);
+}
+
+static void rollback(int again)
 {
 	store_rollback(st);
 	while (nundo) {
@@ -316,7 +332,8 @@ static void rollback(void)
 	nfl = txn_nfl;
 	nev = txn_nev;
 	list_open();
-	CHECK(store_begin(st) == 0);
+	if (again)
+		CHECK(store_begin(st) == 0);
 }
 
 /* One random write (or none) in the open transaction. */
@@ -549,6 +566,14 @@ static int differ(const char *what, const struct text *want, const struct text *
 		return 0;
 	while (i < want->len && i < got->len && want->s[i] == got->s[i])
 		i++;
+	if (getenv("MODEL_DUMP")) {
+		FILE *a = fopen("/tmp/model.want", "w"), *b = fopen("/tmp/model.got", "w");
+
+		fwrite(want->s, 1, want->len, a);
+		fwrite(got->s, 1, got->len, b);
+		fclose(a);
+		fclose(b);
+	}
 	i = i > 20 ? i - 20 : 0;
 	fprintf(stderr, "  %s: from byte %zu the model says\n    \"%.*s\"\n"
 		"  the reader saw\n    \"%.*s\"\n", what, i,
@@ -598,9 +623,22 @@ static void expect_open(struct text *t)
 static void restart(void)
 {
 	static struct text want, got;
+	struct store *rd;
+	sqlite3_stmt *s = NULL;
 
 	CHECK(store_commit(st) == 0);
 	store_close(st);
+	/* closed: nothing waits, so open_ranges lists the open flows exactly */
+	expect_open(&want);
+	got.len = 0;
+	rd = store_open(path, STORE_READ);
+	CHECK(rd && sqlite3_prepare_v2(store_db(rd), "SELECT id FROM open_flow_ids ORDER BY id",
+				       -1, &s, NULL) == SQLITE_OK);
+	while (rd && sqlite3_step(s) == SQLITE_ROW)
+		put(&got, " %lld", (long long)sqlite3_column_int64(s, 0));
+	sqlite3_finalize(s);
+	store_close(rd);
+	CHECK(!differ("open_ranges after a close", &want, &got));
 	st = store_open(path, STORE_WRITE);
 	CHECK(st != NULL);
 	if (!st)
@@ -611,9 +649,7 @@ static void restart(void)
 	got.len = 0;
 	CHECK(store_each_open_flow(st, note_open, &got) == 0);
 	CHECK(!differ("open flows after a restart", &want, &got));
-	nundo = 0;
-	txn_nfl = nfl;
-	txn_nev = nev;
+	began();
 	CHECK(store_begin(st) == 0);
 }
 
@@ -633,10 +669,10 @@ static void random_phase(int txns)
 		for (n = (int)(rnd() % (coin(10) ? 3000 : 200)); n > 0; n--)
 			step();
 		if (coin(4)) {
-			rollback();
+			rollback(1);
 			continue;
 		}
-		commit();
+		commit(1);
 		if (i % 40 == 0)
 			check_new_reader("a new reader", i % 160 == 0);
 		if (i % 60 == 10 && !old) {
@@ -677,21 +713,70 @@ static void big_phase(void)
 		for (i = 0; i < 3000; i++)
 			op_end(coin(90));
 		if (k == 0)
-			rollback();
+			rollback(1);
 		else
-			commit();
+			commit(1);
 	}
 	check_new_reader("after a big transaction", 1);
 	CHECK(store_fold(st) == 0);
-	commit();
+	commit(1);
 	for (k = 0; k < 8; k++) {
 		for (i = 0; i < 9000; i++)
 			op_update();
 		for (i = 0; i < 300; i++)
 			op_end(1);
-		commit();
+		commit(1);
 	}
 	check_new_reader("after many changes", 1);
+}
+
+/* A second writer on the same database (an import while ctrecord records):
+ * the two take turns, each writing its own flows; each folds, now and then,
+ * the changes both left waiting. */
+static void two_writers_phase(void)
+{
+	struct store *w[2];
+	int64_t sess[2];
+	size_t k;
+	int i, n;
+
+	CHECK(store_commit(st) == 0);
+	w[0] = st;
+	sess[0] = session;
+	w[1] = store_open(path, STORE_WRITE);
+	CHECK(w[1] != NULL);
+	if (!w[1]) {
+		CHECK(store_begin(st) == 0);
+		return;
+	}
+	sess[1] = store_session_start(w[1], "import", "model", now_us);
+	CHECK(sess[1] > 0);
+	for (i = 0; i < 200; i++) {
+		writer = (int)(rnd() % 2);
+		st = w[writer];
+		session = sess[writer];
+		CHECK(store_begin(st) == 0);
+		began();
+		if (coin(10))
+			CHECK(store_fold(st) == 0);
+		for (n = (int)(rnd() % 200); n > 0; n--)
+			step();
+		if (coin(5))
+			rollback(0);
+		else
+			commit(0);
+		if (i % 30 == 0)
+			check_new_reader("two writers", i % 90 == 0);
+	}
+	store_close(w[1]);	/* folds all that waits, the other's changes too */
+	st = w[0];
+	session = sess[0];
+	writer = 0;
+	for (k = 0; k < nfl; k++)
+		fl[k].owner = 0;
+	check_new_reader("two writers, one closed", 1);
+	CHECK(store_begin(st) == 0);
+	began();
 }
 
 /* Reads the model a child wrote (crash_phase). Returns 1, or 0 (reported). */
@@ -740,15 +825,13 @@ static void crash_phase(void)
 		if (!st || (session = store_session_start(st, "record", NULL, now_us)) < 0 ||
 		    store_begin(st))
 			_exit(1);
-		nundo = 0;
-		txn_nfl = nfl;
-		txn_nev = nev;
+		began();
 		for (i = 0; i < 37; i++) {
 			int n;
 
 			for (n = 0; n < 150; n++)
 				step();
-			commit();
+			commit(1);
 		}
 		store_rollback(st);
 		/* the model as the child left it: the parent's from here on */
@@ -805,6 +888,8 @@ int main(void)
 	random_phase(400);
 	big_phase();
 	random_phase(200);
+	two_writers_phase();
+	random_phase(60);
 	crash_phase();
 	printf("t_store_model: %zu flows, %zu events\n", nfl, nev);
 	unlink(path);
