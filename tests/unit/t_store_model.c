@@ -557,7 +557,9 @@ static void make_probe(struct probe *p, int all_events)
 	p->all_events = all_events;
 }
 
-/* Reports where two texts part (60 bytes of each from there), and whether they do. */
+/* Reports where two texts part (60 bytes of each from there), and whether
+ * they do. With MODEL_DUMP set in the environment, the whole texts go to
+ * /tmp/model.want and /tmp/model.got (the last pair that differed). */
 static int differ(const char *what, const struct text *want, const struct text *got)
 {
 	size_t i = 0;
