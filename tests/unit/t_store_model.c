@@ -478,6 +478,8 @@ static void put_events(struct store *rd, struct text *t, const struct store_quer
 /* What reader rd sees for probe p, in expect()'s form. */
 static void observe(struct store *rd, const struct probe *p, struct text *t)
 {
+	const struct mflow src = { .v6 = p->v6, .addr = p->addr };	/* the source asked */
+	struct ct_tuple tp;
 	struct store_query q;
 	sqlite3_stmt *s;
 	size_t j;
@@ -504,15 +506,10 @@ static void observe(struct store *rd, const struct probe *p, struct text *t)
 		put_ids(rd, t, &q);
 	}
 	memset(&q, 0, sizeof(q));
-	{
-		struct ct_tuple tp;
-		struct mflow f = { .v6 = p->v6, .addr = p->addr };
-
-		tuple(&tp, &f, 0);
-		q.src.len = p->v6 ? 16 : 4;
-		memcpy(q.src.lo, tp.src, 16);
-		memcpy(q.src.hi, tp.src, 16);
-	}
+	tuple(&tp, &src, 0);
+	q.src.len = p->v6 ? 16 : 4;
+	memcpy(q.src.lo, tp.src, 16);
+	memcpy(q.src.hi, tp.src, 16);
 	put(t, "source %d/%d:", p->v6, p->addr);
 	put_ids(rd, t, &q);
 	memset(&q, 0, sizeof(q));
