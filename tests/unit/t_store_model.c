@@ -1,4 +1,4 @@
-/* A randomized model check of the store: flows, events and ends written with commits, rollbacks, folds, restarts, a second writer and a crash in between, and what readers see compared each time with a plain model of the same history. */
+/* A randomized model check of the store: flows, events and ends written with commits, rollbacks, folds, retention, restarts, a second writer and a crash in between, and what readers see compared each time with a plain model of the same history. */
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -10,6 +10,7 @@
 
 #include "store.h"
 #include "store_flows.h"
+#include "store_prune.h"
 #include "store_query.h"
 #include "unit.h"
 
@@ -729,6 +730,62 @@ static void big_phase(void)
 	check_new_reader("after many changes", 1);
 }
 
+/* Retention between two transactions, as the recorder runs it: the ends
+ * folded first, then the flows that ended before an instant go with their
+ * events, and whole blocks of older events. The model keeps what the store
+ * says it kept of the events older than that instant (whole blocks go), and
+ * checks that it kept every newer one of the flows left. */
+static void prune_phase(void)
+{
+	struct prune_result r;
+	int64_t t0 = nfl ? fl[0].first_us : now_us, before = t0 + (now_us - t0) / 3;
+	uint8_t *kept = calloc(nev + 1, 1);
+	sqlite3_stmt *s = NULL;
+	size_t i, j, newer_lost = 0;
+	int64_t flows = 0, events = 0;
+
+	CHECK(store_fold(st) == 0);
+	commit(0);
+	do {
+		CHECK(store_prune_step(st, before, 5000, now_us, &r) == 0);
+		flows += r.flows;
+		events += r.events;
+	} while (r.flows + r.events > 0);
+	CHECK(flows > 0 && events > 0);		/* or this tested nothing */
+	/* the events left: event ids are handed out in turn, the i-th is i + 1 */
+	CHECK(kept && sqlite3_prepare_v2(store_db(st), "SELECT first_event, n FROM event_blocks",
+					 -1, &s, NULL) == SQLITE_OK);
+	while (kept && s && sqlite3_step(s) == SQLITE_ROW)
+		for (i = 0; i < (size_t)sqlite3_column_int64(s, 1); i++) {
+			size_t id = (size_t)sqlite3_column_int64(s, 0) + i;
+
+			if (id >= 1 && id <= nev)
+				kept[id - 1] = 1;
+		}
+	sqlite3_finalize(s);
+	for (i = j = 0; kept && i < nev; i++) {
+		const struct mflow *f = flow_by_id(evs[i].flow);
+		int gone = f->end_kind && f->end_us < before;
+
+		if (!gone && !kept[i] && evs[i].t_us >= before)
+			newer_lost++;
+		if (!gone && kept[i])
+			evs[j++] = evs[i];
+	}
+	CHECK(newer_lost == 0);
+	if (kept)
+		nev = j;
+	for (i = j = 0; i < nfl; i++)
+		if (!(fl[i].end_kind && fl[i].end_us < before))
+			fl[j++] = fl[i];
+	nfl = j;
+	free(kept);
+	list_open();
+	check_new_reader("after retention", 1);
+	CHECK(store_begin(st) == 0);
+	began();
+}
+
 /* A second writer on the same database (an import while ctrecord records):
  * the two take turns, each writing its own flows; each folds, now and then,
  * the changes both left waiting. */
@@ -885,6 +942,7 @@ int main(void)
 	session = store_session_start(st, "record", NULL, now_us);
 	CHECK(session > 0 && store_begin(st) == 0);
 	random_phase(400);
+	prune_phase();
 	big_phase();
 	random_phase(200);
 	two_writers_phase();
