@@ -65,13 +65,6 @@ struct pflow *pflow_set_add(struct pflow_set *s, int64_t id)
 	return p;
 }
 
-struct pflow *pflow_set_get(struct pflow_set *s, int64_t id)
-{
-	struct pflow *p = pflow_set_find(s, id);
-
-	return p ? p : pflow_set_add(s, id);
-}
-
 void pflow_set_clear(struct pflow_set *s, int free_all)
 {
 	s->n = 0;

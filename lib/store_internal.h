@@ -61,8 +61,6 @@ struct pflow *pflow_set_find(const struct pflow_set *s, int64_t id);
 /* Adds a zeroed entry for id, which must not be there. Returns it, or NULL
  * (out of memory, reported). Pointers into the set last until the next add. */
 struct pflow *pflow_set_add(struct pflow_set *s, int64_t id);
-/* The entry of id, added when missing; NULL as pflow_set_add(). */
-struct pflow *pflow_set_get(struct pflow_set *s, int64_t id);
 /* Empties the set; free_all also gives its memory back. */
 void pflow_set_clear(struct pflow_set *s, int free_all);
 
@@ -70,11 +68,18 @@ void pflow_set_clear(struct pflow_set *s, int free_all);
  * in turn would change its row. */
 void pflow_merge(struct pflow *into, const struct pflow *later);
 
-/* Binds a change of a flow at ?1..?12 (unset values stay NULL): id, last_us
- * (with events), nevents, status, mark, end_us, end_kind, state, then the
- * counters: packets and bytes, original then reply. STMT_FLOW_UPDATE's
- * parameters, and temp.flow_changes' columns (lib/store_overlay.c). */
-void store_bind_change(sqlite3_stmt *s, const struct pflow *p);
+/* Calls fn for each flow of changes c[0..n) (in the order they came), in
+ * flow id order, with its changes merged: what the fold writes. Returns 0,
+ * or -1 (out of memory, reported; or fn's -1). */
+int store_each_merged(const struct pflow *c, size_t n,
+		      int (*fn)(const struct pflow *merged, void *arg), void *arg);
+
+/* Binds a change of a flow at ?base+1..?base+12 (unset values stay NULL):
+ * id, last_us (with events), nevents, status, mark, end_us, end_kind, state,
+ * then the counters: packets and bytes, original then reply.
+ * STMT_FLOW_UPDATE's parameters (base 0), and temp.flow_changes' columns
+ * (lib/store_overlay.c). */
+void store_bind_change_at(sqlite3_stmt *s, int base, const struct pflow *p);
 
 /* Applies p, a change of a flow already written, to its row: the events it
  * adds, the last values they carried, its end (which also takes it off the

@@ -1,12 +1,13 @@
 /* What a reader sees of flows: their rows with the changes still waiting in flow_pending applied, as the writer will fold them, through a temporary view that takes the table's name. */
 #include <stdint.h>
+#include <stdlib.h>
 #include <sqlite3.h>
 
 #include "log.h"
 
 #include "store_internal.h"
 
-/* The changes as columns, in store_bind_change()'s order: absent values NULL. */
+/* The changes as columns, in store_bind_change_at()'s order: absent values NULL. */
 static const char table_sql[] =
 	"CREATE TEMP TABLE flow_changes (id INTEGER PRIMARY KEY, last_us, nevents, status, mark,"
 	" end_us, end_kind, state, o_packets, o_bytes, r_packets, r_bytes)";
@@ -32,67 +33,116 @@ static const char view_sql[] =
 	" f.first_us + " END_DUR " AS end_us, f.first_us + " LAST_DUR " AS last_us"
 	" FROM main.flows f LEFT JOIN temp.flow_changes c ON c.id = f.id";
 
-/* Fills temp.flow_changes with the set. Returns 0 or -1 (reported). */
-static int fill(struct store *st, const struct pflow_set *set)
-{
-	sqlite3_stmt *s;
-	size_t i;
-	int rc = SQLITE_DONE;
+/* The changes read from flow_pending, in the order they came. */
+struct changes {
+	struct pflow *c;
+	size_t n, cap;
+};
 
-	if (sqlite3_exec(st->db, "DELETE FROM temp.flow_changes", NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(st->db, "INSERT INTO temp.flow_changes VALUES"
-			       " (?,?,?,?,?,?,?,?,?,?,?,?)", -1, &s, NULL) != SQLITE_OK)
-		return store_fail(st, "cannot read the changes of flows");
-	for (i = 0; i < set->n && rc == SQLITE_DONE; i++) {
-		store_bind_change(s, &set->pf[i]);
-		rc = sqlite3_step(s);
-		sqlite3_reset(s);
-		sqlite3_clear_bindings(s);
+/* Keeps a change read (store_pending_read). Returns 0 or -1 (reported). */
+static int keep(const struct pflow *c, void *arg)
+{
+	struct changes *ch = arg;
+
+	if (ch->n == ch->cap) {
+		size_t cap = ch->cap ? ch->cap * 2 : 1024;
+		struct pflow *p = realloc(ch->c, cap * sizeof(*p));
+
+		if (!p)
+			return log_error("out of memory");
+		ch->c = p;
+		ch->cap = cap;
 	}
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : store_fail(st, "cannot read the changes of flows");
-}
-
-/* Merges a change into the set (arg). Returns 0 or -1 (reported). */
-static int merge(const struct pflow *c, void *arg)
-{
-	struct pflow *p = pflow_set_get(arg, c->id);
-
-	if (!p)
-		return -1;
-	pflow_merge(p, c);
+	ch->c[ch->n++] = *c;
 	return 0;
 }
 
-/* Reads flow_pending into set. Returns 0 or -1 (reported). */
-static int read_pending(struct store *st, struct pflow_set *set)
-{
-	int64_t rows, last;
+/* Rows of temp.flow_changes an INSERT statement takes (one step for many). */
+#define FILL_BATCH 32
+#define CHANGE_COLUMNS 12
+#define CHANGE_ROW "(?,?,?,?,?,?,?,?,?,?,?,?)"
+#define CHANGE_ROWS_8 CHANGE_ROW "," CHANGE_ROW "," CHANGE_ROW "," CHANGE_ROW "," \
+	CHANGE_ROW "," CHANGE_ROW "," CHANGE_ROW "," CHANGE_ROW
+static const char insert_one_sql[] = "INSERT INTO temp.flow_changes VALUES " CHANGE_ROW;
+static const char insert_many_sql[] = "INSERT INTO temp.flow_changes VALUES "
+	CHANGE_ROWS_8 "," CHANGE_ROWS_8 "," CHANGE_ROWS_8 "," CHANGE_ROWS_8;
 
-	return store_pending_read(st, merge, set, &rows, &last);
+/* The rows being inserted: the statements and the merged changes not yet in. */
+struct filling {
+	sqlite3_stmt *one, *many;
+	struct pflow batch[FILL_BATCH];
+	int n;
+};
+
+/* Steps s, a bound INSERT, and resets it. Returns 0 or -1. */
+static int step_insert(sqlite3_stmt *s)
+{
+	int rc = sqlite3_step(s);
+
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* Brings the temp objects in line with set: the view while there are
- * changes, nothing (the table itself, at full speed) when there are none. */
-static int apply(struct store *st, const struct pflow_set *set)
+/* Takes one flow's merged changes (store_each_merged): FILL_BATCH at a time
+ * into the table. Returns 0 or -1. */
+static int insert_one(const struct pflow *merged, void *arg)
 {
-	if (set->n && !st->overlay) {
+	struct filling *f = arg;
+	int i;
+
+	f->batch[f->n++] = *merged;
+	if (f->n < FILL_BATCH)
+		return 0;
+	for (i = 0; i < FILL_BATCH; i++)
+		store_bind_change_at(f->many, i * CHANGE_COLUMNS, &f->batch[i]);
+	f->n = 0;
+	return step_insert(f->many);
+}
+
+/* Fills temp.flow_changes with the changes, a row per flow, in id order
+ * (rows appended: the cheapest insert). Returns 0 or -1 (reported). */
+static int fill(struct store *st, const struct changes *ch)
+{
+	struct filling f = { .n = 0 };
+	int i, rc = -1;
+
+	if (sqlite3_exec(st->db, "DELETE FROM temp.flow_changes", NULL, NULL, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(st->db, insert_one_sql, -1, &f.one, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(st->db, insert_many_sql, -1, &f.many, NULL) == SQLITE_OK &&
+	    !store_each_merged(ch->c, ch->n, insert_one, &f)) {
+		for (i = 0, rc = 0; i < f.n && !rc; i++) {
+			store_bind_change_at(f.one, 0, &f.batch[i]);
+			rc = step_insert(f.one);
+		}
+	}
+	sqlite3_finalize(f.one);
+	sqlite3_finalize(f.many);
+	return rc ? store_fail(st, "cannot read the changes of flows") : 0;
+}
+
+/* Brings the temp objects in line with the changes: the view while there
+ * are some, nothing (the table itself, at full speed) when there are none. */
+static int apply(struct store *st, const struct changes *ch)
+{
+	if (ch->n && !st->overlay) {
 		if (sqlite3_exec(st->db, table_sql, NULL, NULL, NULL) != SQLITE_OK ||
 		    sqlite3_exec(st->db, view_sql, NULL, NULL, NULL) != SQLITE_OK)
 			return store_fail(st, "cannot read the changes of flows");
 		st->overlay = 1;
-	} else if (!set->n && st->overlay) {
+	} else if (!ch->n && st->overlay) {
 		if (sqlite3_exec(st->db, "DROP VIEW temp.flows; DROP TABLE temp.flow_changes", NULL,
 				 NULL, NULL) != SQLITE_OK)
 			return store_fail(st, "cannot read the changes of flows");
 		st->overlay = 0;
 	}
-	return set->n ? fill(st, set) : 0;
+	return ch->n ? fill(st, ch) : 0;
 }
 
 int store_read_snapshot(struct store *st)
 {
-	struct pflow_set set = { 0 };
+	struct changes ch = { 0 };
+	int64_t rows, last;
 	int rc;
 
 	sqlite3_set_authorizer(st->db, NULL, NULL);	/* a --where's: our statements */
@@ -102,17 +152,17 @@ int store_read_snapshot(struct store *st)
 	if (sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
 		return store_fail(st, "cannot start a read");
 	/* (the first read fixes the snapshot: this one) */
-	rc = read_pending(st, &set);
-	if (!rc && (set.n || st->overlay)) {
+	rc = store_pending_read(st, keep, &ch, &rows, &last);
+	if (!rc && (ch.n || st->overlay)) {
 		/* query_only covers the temp schema too: lifted for our own writes there */
 		if (sqlite3_exec(st->db, "PRAGMA query_only = 0", NULL, NULL, NULL) != SQLITE_OK)
 			rc = store_fail(st, "cannot read the changes of flows");
 		else
-			rc = apply(st, &set);
+			rc = apply(st, &ch);
 		if (sqlite3_exec(st->db, "PRAGMA query_only = 1", NULL, NULL, NULL) != SQLITE_OK && !rc)
 			rc = store_fail(st, "cannot read the changes of flows");
 	}
-	pflow_set_clear(&set, 1);
+	free(ch.c);
 	st->snapshot = !rc;
 	return rc;
 }

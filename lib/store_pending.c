@@ -324,7 +324,7 @@ int store_pending_load(struct store *st)
 	return 0;
 }
 
-/* A change's place in the fold: by flow, then in the order they came. */
+/* A change's place: by flow, then in the order they came. */
 struct chg_order {
 	int64_t id;
 	size_t i;
@@ -364,38 +364,52 @@ static void sort_by_id(struct chg_order *order, struct chg_order *tmp, size_t n)
 		memcpy(order, from, n * sizeof(*order));
 }
 
-int store_fold(struct store *st)
+int store_each_merged(const struct pflow *c, size_t n,
+		      int (*fn)(const struct pflow *merged, void *arg), void *arg)
 {
 	struct chg_order *order;
 	struct pflow merged;
 	size_t i;
+	int rc = 0;
 
+	if (!n)
+		return 0;
+	order = malloc(2 * n * sizeof(*order));
+	if (!order)
+		return log_error("out of memory");
+	for (i = 0; i < n; i++) {
+		order[i].id = c[i].id;
+		order[i].i = i;
+	}
+	sort_by_id(order, order + n, n);
+	for (i = 0; i < n && !rc; i++) {
+		if (!i || order[i].id != order[i - 1].id)
+			merged = c[order[i].i];
+		else
+			pflow_merge(&merged, &c[order[i].i]);
+		if (i + 1 == n || order[i + 1].id != order[i].id)
+			rc = fn(&merged, arg);
+	}
+	free(order);
+	return rc ? -1 : 0;
+}
+
+/* Folds one flow's merged changes (store_each_merged). */
+static int fold_one(const struct pflow *merged, void *arg)
+{
+	return store_flow_update(arg, merged);
+}
+
+int store_fold(struct store *st)
+{
 	if (store_pending_load(st))
 		return -1;
 	if (!st->nchg)
 		return 0;
-	order = malloc(2 * st->nchg * sizeof(*order));
-	if (!order)
-		return log_error("out of memory");
-	for (i = 0; i < st->nchg; i++) {
-		order[i].id = st->chg[i].id;
-		order[i].i = i;
-	}
 	/* in id order, each page of flows is rewritten once; a flow's changes
 	 * merged first, into one UPDATE */
-	sort_by_id(order, order + st->nchg, st->nchg);
-	for (i = 0; i < st->nchg; i++) {
-		if (!i || order[i].id != order[i - 1].id)
-			merged = st->chg[order[i].i];
-		else
-			pflow_merge(&merged, &st->chg[order[i].i]);
-		if ((i + 1 == st->nchg || order[i + 1].id != order[i].id) &&
-		    store_flow_update(st, &merged)) {
-			free(order);
-			return -1;
-		}
-	}
-	free(order);
+	if (store_each_merged(st->chg, st->nchg, fold_one, st))
+		return -1;
 	if (sqlite3_exec(st->db, "DELETE FROM flow_pending", NULL, NULL, NULL) != SQLITE_OK)
 		return store_fail(st, "cannot fold the changes of flows");
 	st->nchg = st->chg_written = 0;

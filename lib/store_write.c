@@ -164,17 +164,17 @@ static int write_new(struct store *st, const struct pflow *const *p, size_t n)
 	return 0;
 }
 
-void store_bind_change(sqlite3_stmt *s, const struct pflow *p)
+void store_bind_change_at(sqlite3_stmt *s, int base, const struct pflow *p)
 {
-	sqlite3_bind_int64(s, 1, p->id);
-	bind_opt64(s, 2, p->nevents, p->last_us);
-	sqlite3_bind_int64(s, 3, p->nevents);
-	bind_opt64(s, 4, p->has & CT_HAS_STATUS, p->status);
-	bind_opt64(s, 5, p->has & CT_HAS_MARK, p->mark);
-	bind_opt64(s, 6, p->end_kind, p->end_us);
-	bind_opt64(s, 7, p->end_kind, p->end_kind);
-	bind_opt64(s, 8, p->has & CT_HAS_STATE, p->state);
-	bind_counters(s, 9, p);
+	sqlite3_bind_int64(s, base + 1, p->id);
+	bind_opt64(s, base + 2, p->nevents, p->last_us);
+	sqlite3_bind_int64(s, base + 3, p->nevents);
+	bind_opt64(s, base + 4, p->has & CT_HAS_STATUS, p->status);
+	bind_opt64(s, base + 5, p->has & CT_HAS_MARK, p->mark);
+	bind_opt64(s, base + 6, p->end_kind, p->end_us);
+	bind_opt64(s, base + 7, p->end_kind, p->end_kind);
+	bind_opt64(s, base + 8, p->has & CT_HAS_STATE, p->state);
+	bind_counters(s, base + 9, p);
 }
 
 int store_flow_update(struct store *st, const struct pflow *p)
@@ -183,7 +183,7 @@ int store_flow_update(struct store *st, const struct pflow *p)
 
 	if (!s)
 		return -1;
-	store_bind_change(s, p);
+	store_bind_change_at(s, 0, p);
 	if (run(st, s, "cannot update a flow") || (p->end_kind && store_open_end(st, p->id)))
 		return -1;
 	/* (no row changed: pruned meanwhile) */
