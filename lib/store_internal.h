@@ -74,11 +74,15 @@ void pflow_merge(struct pflow *into, const struct pflow *later);
 int store_each_merged(const struct pflow *c, size_t n,
 		      int (*fn)(const struct pflow *merged, void *arg), void *arg);
 
-/* Binds a change of a flow at ?base+1..?base+12 (unset values stay NULL):
- * id, last_us (with events), nevents, status, mark, end_us, end_kind, state,
- * then the counters: packets and bytes, original then reply.
- * STMT_FLOW_UPDATE's parameters (base 0), and temp.flow_changes' columns
- * (lib/store_overlay.c). */
+/* A change of a flow as columns: id, last_us (with events), nevents, status,
+ * mark, end_us, end_kind, state, then the counters: packets and bytes,
+ * original then reply. STMT_FLOW_UPDATE's parameters ?1..?12, and the
+ * columns of the readers' ct_flow_changes (lib/store_overlay.c).
+ * store_change_column() sets *v to column col and returns 1, or returns 0
+ * when it is NULL (unset); store_bind_change_at() binds them all at
+ * ?base+1..?base+12 (NULL ones left unbound). */
+#define STORE_CHANGE_COLUMNS 12
+int store_change_column(const struct pflow *p, int col, int64_t *v);
 void store_bind_change_at(sqlite3_stmt *s, int base, const struct pflow *p);
 
 /* Applies p, a change of a flow already written, to its row: the events it
@@ -147,10 +151,14 @@ struct store {
 	unsigned pend_commits;	/* commits since the first of them */
 	int64_t pend_rows, pend_last;	/* flow_pending as they left it: rows, last seq */
 
-	/* a reader: in a read transaction of store_read_snapshot(), and
-	 * whether its temp view of flows (lib/store_overlay.c) is there */
+	/* a reader: in a read transaction of store_read_snapshot(), whether
+	 * its temp view of flows (lib/store_overlay.c) is there, and the
+	 * changes that view applies: one merged change a flow, in id order */
 	int snapshot;
 	int overlay;
+	int ovl_module;
+	struct pflow *ovl;
+	size_t novl, ovl_cap;
 
 	/* the block being filled (lib/store_blocks.c) */
 	struct evblock blk;

@@ -1,16 +1,21 @@
-/* What a reader sees of flows: their rows with the changes still waiting in flow_pending applied, as the writer will fold them, through a temporary view that takes the table's name. */
+/* What a reader sees of flows: their rows with the changes still waiting in flow_pending applied, as the writer will fold them, through a temporary view that takes the table's name and reads the changes from memory. */
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sqlite3.h>
 
 #include "log.h"
 
 #include "store_internal.h"
 
-/* The changes as columns, in store_bind_change_at()'s order: absent values NULL. */
-static const char table_sql[] =
-	"CREATE TEMP TABLE flow_changes (id INTEGER PRIMARY KEY, last_us, nevents, status, mark,"
-	" end_us, end_kind, state, o_packets, o_bytes, r_packets, r_bytes)";
+/* The changes, one merged change a flow (st->ovl, in id order), are the
+ * virtual table ct_flow_changes of the reader's connection: columns in
+ * store_change_column()'s order, unset values NULL. A lookup by id is a
+ * binary search; nothing is copied into SQLite. */
+static const char vtab_sql[] =
+	"CREATE TABLE x(id INTEGER, last_us INTEGER, nevents INTEGER, status INTEGER,"
+	" mark INTEGER, end_us INTEGER, end_kind INTEGER, state INTEGER, o_packets INTEGER,"
+	" o_bytes INTEGER, r_packets INTEGER, r_bytes INTEGER)";
 
 /* An unqualified "flows" names the temp schema's first: every query reads
  * through this view while it exists. Each column as the writer's UPDATE
@@ -31,117 +36,244 @@ static const char view_sql[] =
 	" f.nevents + coalesce(c.nevents, 0) AS nevents,"
 	" coalesce(c.status, f.status) AS status, coalesce(c.mark, f.mark) AS mark,"
 	" f.first_us + " END_DUR " AS end_us, f.first_us + " LAST_DUR " AS last_us"
-	" FROM main.flows f LEFT JOIN temp.flow_changes c ON c.id = f.id";
+	" FROM main.flows f LEFT JOIN ct_flow_changes c ON c.id = f.id";
 
-/* The changes read from flow_pending, in the order they came. */
-struct changes {
-	struct pflow *c;
-	size_t n, cap;
+struct ovl_vtab {
+	sqlite3_vtab base;
+	struct store *st;
 };
 
-/* Keeps a change read (store_pending_read). Returns 0 or -1 (reported). */
+/* A scan of the changes: [at, end) of st->ovl. */
+struct ovl_cursor {
+	sqlite3_vtab_cursor base;
+	const struct pflow *at, *end;
+};
+
+static int ovl_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
+		       sqlite3_vtab **vtab, char **err)
+{
+	struct ovl_vtab *t;
+	int rc;
+
+	(void)argc; (void)argv; (void)err;
+	rc = sqlite3_declare_vtab(db, vtab_sql);
+	if (rc != SQLITE_OK)
+		return rc;
+	t = sqlite3_malloc(sizeof(*t));
+	if (!t)
+		return SQLITE_NOMEM;
+	memset(t, 0, sizeof(*t));
+	t->st = aux;
+	*vtab = &t->base;
+	return SQLITE_OK;
+}
+
+static int ovl_disconnect(sqlite3_vtab *vtab)
+{
+	sqlite3_free(vtab);
+	return SQLITE_OK;
+}
+
+/* idxNum 1: one id, equal to the first argument; 0: every change. */
+static int ovl_best_index(sqlite3_vtab *vtab, sqlite3_index_info *info)
+{
+	struct ovl_vtab *t = (struct ovl_vtab *)vtab;
+	int i;
+
+	for (i = 0; i < info->nConstraint; i++) {
+		const struct sqlite3_index_constraint *c = &info->aConstraint[i];
+
+		if (c->usable && c->op == SQLITE_INDEX_CONSTRAINT_EQ &&
+		    (c->iColumn == 0 || c->iColumn == -1)) {
+			info->aConstraintUsage[i].argvIndex = 1;
+			info->aConstraintUsage[i].omit = 1;
+			info->idxNum = 1;
+			info->idxFlags = SQLITE_INDEX_SCAN_UNIQUE;
+			info->estimatedCost = 1;
+			info->estimatedRows = 1;
+			return SQLITE_OK;
+		}
+	}
+	info->idxNum = 0;
+	info->estimatedCost = (double)t->st->novl + 1;
+	info->estimatedRows = (sqlite3_int64)t->st->novl + 1;
+	return SQLITE_OK;
+}
+
+static int ovl_open(sqlite3_vtab *vtab, sqlite3_vtab_cursor **cur)
+{
+	struct ovl_cursor *c = sqlite3_malloc(sizeof(*c));
+
+	(void)vtab;
+	if (!c)
+		return SQLITE_NOMEM;
+	memset(c, 0, sizeof(*c));
+	*cur = &c->base;
+	return SQLITE_OK;
+}
+
+static int ovl_close(sqlite3_vtab_cursor *cur)
+{
+	sqlite3_free(cur);
+	return SQLITE_OK;
+}
+
+static int ovl_filter(sqlite3_vtab_cursor *cur, int idx, const char *idx_str, int argc,
+		      sqlite3_value **argv)
+{
+	struct ovl_cursor *c = (struct ovl_cursor *)cur;
+	const struct store *st = ((struct ovl_vtab *)cur->pVtab)->st;
+	size_t lo = 0, hi = st->novl;
+	int64_t id;
+
+	(void)idx_str;
+	c->at = st->ovl;
+	c->end = st->ovl + st->novl;
+	if (idx != 1 || argc < 1)
+		return SQLITE_OK;
+	c->end = c->at;		/* no such id: nothing */
+	if (sqlite3_value_numeric_type(argv[0]) != SQLITE_INTEGER)
+		return SQLITE_OK;
+	id = sqlite3_value_int64(argv[0]);
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (st->ovl[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < st->novl && st->ovl[lo].id == id) {
+		c->at = st->ovl + lo;
+		c->end = c->at + 1;
+	}
+	return SQLITE_OK;
+}
+
+static int ovl_next(sqlite3_vtab_cursor *cur)
+{
+	((struct ovl_cursor *)cur)->at++;
+	return SQLITE_OK;
+}
+
+static int ovl_eof(sqlite3_vtab_cursor *cur)
+{
+	const struct ovl_cursor *c = (const struct ovl_cursor *)cur;
+
+	return c->at >= c->end;
+}
+
+static int ovl_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
+{
+	int64_t v;
+
+	if (store_change_column(((struct ovl_cursor *)cur)->at, col, &v))
+		sqlite3_result_int64(ctx, v);
+	else
+		sqlite3_result_null(ctx);
+	return SQLITE_OK;
+}
+
+static int ovl_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *rowid)
+{
+	*rowid = ((struct ovl_cursor *)cur)->at->id;
+	return SQLITE_OK;
+}
+
+/* Eponymous only (no xCreate): it exists on the connection it is registered on. */
+static const sqlite3_module ovl_module = {
+	.xConnect = ovl_connect,
+	.xBestIndex = ovl_best_index,
+	.xDisconnect = ovl_disconnect,
+	.xOpen = ovl_open,
+	.xClose = ovl_close,
+	.xFilter = ovl_filter,
+	.xNext = ovl_next,
+	.xEof = ovl_eof,
+	.xColumn = ovl_column,
+	.xRowid = ovl_rowid,
+};
+
+/* Keeps a change read (store_pending_read) in st->ovl, unmerged. Returns 0
+ * or -1 (reported). */
 static int keep(const struct pflow *c, void *arg)
 {
-	struct changes *ch = arg;
+	struct store *st = arg;
 
-	if (ch->n == ch->cap) {
-		size_t cap = ch->cap ? ch->cap * 2 : 1024;
-		struct pflow *p = realloc(ch->c, cap * sizeof(*p));
+	if (st->novl == st->ovl_cap) {
+		size_t cap = st->ovl_cap ? st->ovl_cap * 2 : 1024;
+		struct pflow *p = realloc(st->ovl, cap * sizeof(*p));
 
 		if (!p)
 			return log_error("out of memory");
-		ch->c = p;
-		ch->cap = cap;
+		st->ovl = p;
+		st->ovl_cap = cap;
 	}
-	ch->c[ch->n++] = *c;
+	st->ovl[st->novl++] = *c;
 	return 0;
 }
 
-/* Rows of temp.flow_changes an INSERT statement takes (one step for many). */
-#define FILL_BATCH 32
-#define CHANGE_COLUMNS 12
-#define CHANGE_ROW "(?,?,?,?,?,?,?,?,?,?,?,?)"
-#define CHANGE_ROWS_8 CHANGE_ROW "," CHANGE_ROW "," CHANGE_ROW "," CHANGE_ROW "," \
-	CHANGE_ROW "," CHANGE_ROW "," CHANGE_ROW "," CHANGE_ROW
-static const char insert_one_sql[] = "INSERT INTO temp.flow_changes VALUES " CHANGE_ROW;
-static const char insert_many_sql[] = "INSERT INTO temp.flow_changes VALUES "
-	CHANGE_ROWS_8 "," CHANGE_ROWS_8 "," CHANGE_ROWS_8 "," CHANGE_ROWS_8;
-
-/* The rows being inserted: the statements and the merged changes not yet in. */
-struct filling {
-	sqlite3_stmt *one, *many;
-	struct pflow batch[FILL_BATCH];
-	int n;
+/* Merged changes being collected: room for as many as there were changes. */
+struct merged {
+	struct pflow *p;
+	size_t n;
 };
 
-/* Steps s, a bound INSERT, and resets it. Returns 0 or -1. */
-static int step_insert(sqlite3_stmt *s)
+/* Appends one flow's merged changes (store_each_merged) to arg, a struct merged. */
+static int put_merged(const struct pflow *merged, void *arg)
 {
-	int rc = sqlite3_step(s);
+	struct merged *out = arg;
 
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	return rc == SQLITE_DONE ? 0 : -1;
+	out->p[out->n++] = *merged;
+	return 0;
 }
 
-/* Takes one flow's merged changes (store_each_merged): FILL_BATCH at a time
- * into the table. Returns 0 or -1. */
-static int insert_one(const struct pflow *merged, void *arg)
+/* Turns st->ovl, the changes as read, into one merged change a flow, in id
+ * order. Returns 0 or -1 (reported). */
+static int merge_changes(struct store *st)
 {
-	struct filling *f = arg;
-	int i;
+	struct merged out = { NULL, 0 };
 
-	f->batch[f->n++] = *merged;
-	if (f->n < FILL_BATCH)
+	if (!st->novl)
 		return 0;
-	for (i = 0; i < FILL_BATCH; i++)
-		store_bind_change_at(f->many, i * CHANGE_COLUMNS, &f->batch[i]);
-	f->n = 0;
-	return step_insert(f->many);
-}
-
-/* Fills temp.flow_changes with the changes, a row per flow, in id order
- * (rows appended: the cheapest insert). Returns 0 or -1 (reported). */
-static int fill(struct store *st, const struct changes *ch)
-{
-	struct filling f = { .n = 0 };
-	int i, rc = -1;
-
-	if (sqlite3_exec(st->db, "DELETE FROM temp.flow_changes", NULL, NULL, NULL) == SQLITE_OK &&
-	    sqlite3_prepare_v2(st->db, insert_one_sql, -1, &f.one, NULL) == SQLITE_OK &&
-	    sqlite3_prepare_v2(st->db, insert_many_sql, -1, &f.many, NULL) == SQLITE_OK &&
-	    !store_each_merged(ch->c, ch->n, insert_one, &f)) {
-		for (i = 0, rc = 0; i < f.n && !rc; i++) {
-			store_bind_change_at(f.one, 0, &f.batch[i]);
-			rc = step_insert(f.one);
-		}
+	out.p = malloc(st->novl * sizeof(*out.p));
+	if (!out.p)
+		return log_error("out of memory");
+	if (store_each_merged(st->ovl, st->novl, put_merged, &out)) {
+		free(out.p);
+		return -1;
 	}
-	sqlite3_finalize(f.one);
-	sqlite3_finalize(f.many);
-	return rc ? store_fail(st, "cannot read the changes of flows") : 0;
+	free(st->ovl);
+	st->ovl = out.p;
+	st->ovl_cap = st->novl;
+	st->novl = out.n;
+	return 0;
 }
 
-/* Brings the temp objects in line with the changes: the view while there
- * are some, nothing (the table itself, at full speed) when there are none. */
-static int apply(struct store *st, const struct changes *ch)
+/* Brings the temp view in line with the changes: there while there are
+ * some, gone (the table itself, at full speed) when there are none. */
+static int apply(struct store *st)
 {
-	if (ch->n && !st->overlay) {
-		if (sqlite3_exec(st->db, table_sql, NULL, NULL, NULL) != SQLITE_OK ||
-		    sqlite3_exec(st->db, view_sql, NULL, NULL, NULL) != SQLITE_OK)
+	if (!st->ovl_module) {
+		if (sqlite3_create_module_v2(st->db, "ct_flow_changes", &ovl_module, st,
+					     NULL) != SQLITE_OK)
+			return store_fail(st, "cannot read the changes of flows");
+		st->ovl_module = 1;
+	}
+	if (st->novl && !st->overlay) {
+		if (sqlite3_exec(st->db, view_sql, NULL, NULL, NULL) != SQLITE_OK)
 			return store_fail(st, "cannot read the changes of flows");
 		st->overlay = 1;
-	} else if (!ch->n && st->overlay) {
-		if (sqlite3_exec(st->db, "DROP VIEW temp.flows; DROP TABLE temp.flow_changes", NULL,
-				 NULL, NULL) != SQLITE_OK)
+	} else if (!st->novl && st->overlay) {
+		if (sqlite3_exec(st->db, "DROP VIEW temp.flows", NULL, NULL, NULL) != SQLITE_OK)
 			return store_fail(st, "cannot read the changes of flows");
 		st->overlay = 0;
 	}
-	return ch->n ? fill(st, ch) : 0;
+	return 0;
 }
 
 int store_read_snapshot(struct store *st)
 {
-	struct changes ch = { 0 };
 	int64_t rows, last;
 	int rc;
 
@@ -152,17 +284,21 @@ int store_read_snapshot(struct store *st)
 	if (sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
 		return store_fail(st, "cannot start a read");
 	/* (the first read fixes the snapshot: this one) */
-	rc = store_pending_read(st, keep, &ch, &rows, &last);
-	if (!rc && (ch.n || st->overlay)) {
-		/* query_only covers the temp schema too: lifted for our own writes there */
+	st->novl = 0;
+	rc = store_pending_read(st, keep, st, &rows, &last);
+	if (!rc)
+		rc = merge_changes(st);
+	if (!rc && (st->novl || st->overlay)) {
+		/* query_only covers the temp schema too: lifted for the view */
 		if (sqlite3_exec(st->db, "PRAGMA query_only = 0", NULL, NULL, NULL) != SQLITE_OK)
 			rc = store_fail(st, "cannot read the changes of flows");
 		else
-			rc = apply(st, &ch);
+			rc = apply(st);
 		if (sqlite3_exec(st->db, "PRAGMA query_only = 1", NULL, NULL, NULL) != SQLITE_OK && !rc)
 			rc = store_fail(st, "cannot read the changes of flows");
 	}
-	free(ch.c);
+	if (rc)
+		st->novl = 0;	/* (a view left behind reads no change) */
 	st->snapshot = !rc;
 	return rc;
 }

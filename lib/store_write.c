@@ -164,17 +164,33 @@ static int write_new(struct store *st, const struct pflow *const *p, size_t n)
 	return 0;
 }
 
+int store_change_column(const struct pflow *p, int col, int64_t *v)
+{
+	switch (col) {
+	case 0: *v = p->id; return 1;
+	case 1: *v = p->last_us; return p->nevents > 0;
+	case 2: *v = p->nevents; return 1;
+	case 3: *v = p->status; return !!(p->has & CT_HAS_STATUS);
+	case 4: *v = p->mark; return !!(p->has & CT_HAS_MARK);
+	case 5: *v = p->end_us; return p->end_kind != 0;
+	case 6: *v = p->end_kind; return p->end_kind != 0;
+	case 7: *v = p->state; return !!(p->has & CT_HAS_STATE);
+	case 8: *v = (int64_t)p->pkts_orig; return !!(p->has & CT_HAS_COUNTERS_ORIG);
+	case 9: *v = (int64_t)p->bytes_orig; return !!(p->has & CT_HAS_COUNTERS_ORIG);
+	case 10: *v = (int64_t)p->pkts_reply; return !!(p->has & CT_HAS_COUNTERS_REPLY);
+	case 11: *v = (int64_t)p->bytes_reply; return !!(p->has & CT_HAS_COUNTERS_REPLY);
+	default: return 0;
+	}
+}
+
 void store_bind_change_at(sqlite3_stmt *s, int base, const struct pflow *p)
 {
-	sqlite3_bind_int64(s, base + 1, p->id);
-	bind_opt64(s, base + 2, p->nevents, p->last_us);
-	sqlite3_bind_int64(s, base + 3, p->nevents);
-	bind_opt64(s, base + 4, p->has & CT_HAS_STATUS, p->status);
-	bind_opt64(s, base + 5, p->has & CT_HAS_MARK, p->mark);
-	bind_opt64(s, base + 6, p->end_kind, p->end_us);
-	bind_opt64(s, base + 7, p->end_kind, p->end_kind);
-	bind_opt64(s, base + 8, p->has & CT_HAS_STATE, p->state);
-	bind_counters(s, base + 9, p);
+	int64_t v;
+	int col;
+
+	for (col = 0; col < STORE_CHANGE_COLUMNS; col++)
+		if (store_change_column(p, col, &v))
+			sqlite3_bind_int64(s, base + col + 1, v);
 }
 
 int store_flow_update(struct store *st, const struct pflow *p)
