@@ -77,13 +77,10 @@ int store_each_merged(const struct pflow *c, size_t n,
 /* A change of a flow as columns: id, last_us (with events), nevents, status,
  * mark, end_us, end_kind, state, then the counters: packets and bytes,
  * original then reply. STMT_FLOW_UPDATE's parameters ?1..?12, and the
- * columns of the readers' ct_flow_changes (lib/store_overlay.c).
- * store_change_column() sets *v to column col and returns 1, or returns 0
- * when it is NULL (unset); store_bind_change_at() binds them all at
- * ?base+1..?base+12 (NULL ones left unbound). */
+ * columns of the readers' ct_flow_changes (lib/store_overlay.c). Sets *v to
+ * column col and returns 1, or returns 0 when it is NULL (unset). */
 #define STORE_CHANGE_COLUMNS 12
 int store_change_column(const struct pflow *p, int col, int64_t *v);
-void store_bind_change_at(sqlite3_stmt *s, int base, const struct pflow *p);
 
 /* Applies p, a change of a flow already written, to its row: the events it
  * adds, the last values they carried, its end (which also takes it off the

@@ -183,14 +183,15 @@ int store_change_column(const struct pflow *p, int col, int64_t *v)
 	}
 }
 
-void store_bind_change_at(sqlite3_stmt *s, int base, const struct pflow *p)
+/* Binds change p at ?1..?12, its columns in order (unset ones left NULL). */
+static void bind_change(sqlite3_stmt *s, const struct pflow *p)
 {
 	int64_t v;
 	int col;
 
 	for (col = 0; col < STORE_CHANGE_COLUMNS; col++)
 		if (store_change_column(p, col, &v))
-			sqlite3_bind_int64(s, base + col + 1, v);
+			sqlite3_bind_int64(s, col + 1, v);
 }
 
 int store_flow_update(struct store *st, const struct pflow *p)
@@ -199,7 +200,7 @@ int store_flow_update(struct store *st, const struct pflow *p)
 
 	if (!s)
 		return -1;
-	store_bind_change_at(s, 0, p);
+	bind_change(s, p);
 	if (run(st, s, "cannot update a flow") || (p->end_kind && store_open_end(st, p->id)))
 		return -1;
 	/* (no row changed: pruned meanwhile) */
