@@ -211,6 +211,9 @@ out "# (c) ingest without the kernel (ct_decode + record_event, commits every 50
 "$BIN/ingest" "$TMP/r1/capture" "$TMP/ingest1.db" >"$TMP/ingest1.out" || fail "ingest failed"
 out "#   1 pass:  $(cat "$TMP/ingest1.out")"
 rm -f "$TMP"/ingest1.db*
+# A live database for (b): the same history, left as a recorder killed before
+# its next fold leaves it (readers apply the changes still waiting).
+"$BIN/ingest" -k -c 7000 "$TMP/r1/capture" "$TMP/live.db" >"$TMP/live.out" || fail "ingest -k failed"
 
 # (a) Replay speed on a big history: the storm's history $PASSES times (1 h apart, addresses shifted).
 BIG=$TMP/big.db
@@ -265,11 +268,13 @@ cat "$TMP/big.log" >/dev/null	# both sides from the page cache
 out ""
 out "# (b) queries on $NFL flows: store (best/median of 7, all rows read) vs grep/awk over the $LB B log"
 out "$(printf '#   %-40s %7s %9s %9s %10s %9s %7s %7s' query rows store_ms median_ms ctquery_ms grep_ms ratio ratio_q)"
-ctq_ms() {	# ctq_ms ARGS...: best wall ms of 5 runs of ctquery --db BIG ARGS >/dev/null
-	local i a b best=
+ctq_ms() { ctq_ms_db "$BIG" "$@"; }
+ctq_ms_db() {	# ctq_ms_db DB ARGS...: best wall ms of 5 runs of ctquery --db DB ARGS >/dev/null
+	local i a b best= db=$1
+	shift
 	for i in 1 2 3 4 5; do
 		a=${EPOCHREALTIME/./}
-		"$BIN/ctquery" --db "$BIG" "$@" >/dev/null 2>&1 || { echo fail; return; }
+		"$BIN/ctquery" --db "$db" "$@" >/dev/null 2>&1 || { echo fail; return; }
 		b=${EPOCHREALTIME/./}
 		[ -z "$best" ] || [ $((b - a)) -lt "$best" ] && best=$((b - a))
 	done
@@ -300,6 +305,11 @@ qrow "dport 10077 within 10 min" dport 10077 "$W0" "$W1" -- q_dport -- list -p u
 qrow "alive at an instant (TCP phase)" at "$AT" -- q_at -- list --at "@$((AT / 1000000))"
 qrow "alive at an instant (between storms)" at "$BETWEEN" -- q_between -- list --at "@$((BETWEEN / 1000000))"
 qrow "one flow's events (flow $FLOW)" flow "$FLOW" -- q_flow -- show "$FLOW"
+W=$(sed -n 's/.* \([0-9]*\) changes of flows waiting/\1/p' "$TMP/live.out")
+lw=$(ctq_ms_db "$TMP/live.db" list -s 127.1.0.77)
+"$BIN/ctrecord" --db "$TMP/live.db" --upgrade >/dev/null 2>&1 || fail "ctrecord --upgrade (the fold) failed"
+out "#   a live database, the storm's history with $W changes of flows waiting for a fold:"
+out "#     ctquery list -s 127.1.0.77 (1 row) $lw ms; once folded $(ctq_ms_db "$TMP/live.db" list -s 127.1.0.77) ms"
 out "# store_ms/median_ms: the store's query alone (qtime); ctquery_ms: the whole ctquery"
 out "# list/show process (best of 5, output to /dev/null; starting /bin/true the same way takes"
 out "# $(true_ms) ms here); ratio = grep/median, ratio_q = grep/ctquery."

@@ -21,12 +21,14 @@
 #define PASS_SHIFT_US (3600LL * 1000000)
 
 static const char usage[] =
-	"usage: ingest [-n PASSES] [-c EVENTS] [-x SQL] CAPTURE DB\n"
+	"usage: ingest [-n PASSES] [-c EVENTS] [-k] [-x SQL] CAPTURE DB\n"
 	"  CAPTURE is what `nlcount -w` saved ([u32 len][i64 t_us][datagram]...).\n"
 	"  Each pass stores every event once more, 1 hour later, with the second\n"
 	"  byte of every IPv4 address raised by 8 * pass so flows stay distinct.\n"
 	"  -c commits every EVENTS events instead of every 100 ms: the same work on\n"
 	"  every run, for instruction counts (valgrind --tool=callgrind).\n"
+	"  -k exits after the last commit without closing the store, as a recorder\n"
+	"  killed would: the changes of flows not folded yet stay in flow_pending.\n"
 	"  -x runs SQL (e.g. a PRAGMA) on the store's handle after opening: what-if runs.\n";
 
 static void shift_addr(struct ct_tuple *t, int pass)
@@ -42,14 +44,16 @@ int main(int argc, char **argv)
 	const unsigned char *cap, *p, *end;
 	int64_t t0, t_dec = 0, t_rec = 0, pending = 0, commit_at, a, b, c;
 	uint64_t events = 0, bad = 0;
-	int passes = 1, pass, fd, opt;
+	int passes = 1, pass, fd, opt, keep = 0;
 	long every = 0;		/* -c: commit every that many events, not by time */
 	const char *xsql = NULL;
 	struct stat sb;
 
-	while ((opt = getopt(argc, argv, "n:c:x:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:c:kx:")) != -1) {
 		if (opt == 'n')
 			passes = atoi(optarg);
+		else if (opt == 'k')
+			keep = 1;
 		else if (opt == 'c' && (every = atol(optarg)) > 0)
 			;
 		else if (opt == 'x')
@@ -136,6 +140,13 @@ int main(int argc, char **argv)
 	if (store_session_stop(rec.st, rec.session, clock_now_us()) || store_commit(rec.st))
 		return 1;
 	b = clock_mono_us();
+	if (keep) {
+		printf("ingest: %llu events %llu flows, %zu changes of flows waiting\n",
+		       (unsigned long long)events, (unsigned long long)rec.n.flows,
+		       store_pending_changes(rec.st));
+		fflush(stdout);
+		_exit(0);
+	}
 	store_close(rec.st);
 	c = clock_mono_us();
 	printf("ingest: %llu events %llu flows %llu undecodable in %.2f s: %.0f events/s"
