@@ -1,4 +1,4 @@
-/* A set of flows' changes (struct pflow) by flow id: an array in insertion order and an open-addressing index over it. */
+/* A set of flows' changes (struct pflow) by flow id: an array in insertion order and an open-addressing index over it; and plain arrays of them. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,6 +63,21 @@ struct pflow *pflow_set_add(struct pflow_set *s, int64_t id)
 		;
 	s->slot[i] = (int64_t)++s->n;
 	return p;
+}
+
+int pflow_append(struct pflow **a, size_t *n, size_t *cap, const struct pflow *c)
+{
+	if (*n == *cap) {
+		size_t grown = *cap ? *cap * 2 : 1024;
+		struct pflow *p = realloc(*a, grown * sizeof(*p));
+
+		if (!p)
+			return log_error("out of memory");
+		*a = p;
+		*cap = grown;
+	}
+	(*a)[(*n)++] = *c;
+	return 0;
 }
 
 void pflow_set_clear(struct pflow_set *s, int free_all)

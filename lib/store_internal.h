@@ -63,6 +63,9 @@ struct pflow *pflow_set_find(const struct pflow_set *s, int64_t id);
 struct pflow *pflow_set_add(struct pflow_set *s, int64_t id);
 /* Empties the set; free_all also gives its memory back. */
 void pflow_set_clear(struct pflow_set *s, int free_all);
+/* Appends a copy of c to the array *a of *n (room for *cap), growing it.
+ * Returns 0 or -1 (out of memory, reported). */
+int pflow_append(struct pflow **a, size_t *n, size_t *cap, const struct pflow *c);
 
 /* Merges a later change of the same flow into another, as their two UPDATEs
  * in turn would change its row. */

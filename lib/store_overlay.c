@@ -200,17 +200,7 @@ static int keep(const struct pflow *c, void *arg)
 {
 	struct store *st = arg;
 
-	if (st->novl == st->ovl_cap) {
-		size_t cap = st->ovl_cap ? st->ovl_cap * 2 : 1024;
-		struct pflow *p = realloc(st->ovl, cap * sizeof(*p));
-
-		if (!p)
-			return log_error("out of memory");
-		st->ovl = p;
-		st->ovl_cap = cap;
-	}
-	st->ovl[st->novl++] = *c;
-	return 0;
+	return pflow_append(&st->ovl, &st->novl, &st->ovl_cap, c);
 }
 
 /* Merged changes being collected: room for as many as there were changes. */

@@ -228,19 +228,9 @@ static int append(const struct pflow *c, void *arg)
 {
 	struct store *st = arg;
 
-	if (st->nchg == st->chg_cap) {
-		size_t cap = st->chg_cap ? st->chg_cap * 2 : 1024;
-		struct pflow *p = realloc(st->chg, cap * sizeof(*p));
-
-		if (!p)
-			return log_error("out of memory");
-		st->chg = p;
-		st->chg_cap = cap;
-	}
 	if (!st->nchg)
 		st->pend_commits = 0;
-	st->chg[st->nchg++] = *c;
-	return 0;
+	return pflow_append(&st->chg, &st->nchg, &st->chg_cap, c);
 }
 
 struct pflow *store_change_for(struct store *st, int64_t flow)
