@@ -8,21 +8,24 @@ CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Wshadow -Wstrict-prototypes
 CPPFLAGS += -D_GNU_SOURCE -Ilib -Ibuild $(shell $(PKG_CONFIG) --cflags $(PKGS))
 LDLIBS  += $(shell $(PKG_CONFIG) --libs $(PKGS)) -pthread
-# ctquery's own: start-up is most of a query's time and each shared library
-# costs every run some, so no libxml2 (with ICU; lib/ct_pretty.c loads it only
-# for --pretty). SQLITE_STATIC=1 links SQLite from libsqlite3.a (0.3-0.5 ms less
-# per run, but then a SQLite security update needs a rebuild: not the default).
-# -ldl is empty in glibc >= 2.34. SQLite comes first: the loader resolves
-# each of its ~1500 symbols (it is linked -z now) by searching the libraries
-# in link order, so the fewer before it the better (0.1 ms a run).
-SQLITE_STATIC ?=
+# ctquery's own: start-up is most of a query's time (a selective query reads a
+# few dozen pages), so each shared library it loads costs every run. No libxml2
+# (with ICU; lib/ct_pretty.c loads it only for --pretty). QUERY_STATIC names the
+# pkg-config modules linked into ctquery from their Debian .a (libsqlite3-dev,
+# zlib1g-dev): libsqlite3.so is linked -z now, so loading it means ~1,600 symbol
+# lookups, 40% of a `list -s` run's instructions; static SQLite and zlib take
+# 0.6-0.8 ms off each run here (BENCHMARKS.md). The cost: a SQLite or zlib
+# security update needs ctquery rebuilt (a Debian package would say Built-Using).
+# `make QUERY_STATIC=` links them dynamically. ctrecord, a long-running daemon,
+# always links dynamically.
+QUERY_STATIC ?= sqlite3 zlib
+QRY_DYNAMIC := $(filter-out $(QUERY_STATIC),sqlite3 libnetfilter_conntrack libmnl zlib)
 QRY_LDLIBS := -Wl,--as-needed
-ifneq ($(SQLITE_STATIC),)
-QRY_LDLIBS += -Wl,-Bstatic $(shell $(PKG_CONFIG) --libs sqlite3) -Wl,-Bdynamic -lm
-else
-QRY_LDLIBS += $(shell $(PKG_CONFIG) --libs sqlite3)
+ifneq ($(strip $(QUERY_STATIC)),)
+QRY_LDLIBS += -Wl,-Bstatic $(shell $(PKG_CONFIG) --libs $(QUERY_STATIC)) -Wl,-Bdynamic
 endif
-QRY_LDLIBS += $(shell $(PKG_CONFIG) --libs libnetfilter_conntrack libmnl zlib) -ldl -pthread
+# -ldl is empty in glibc >= 2.34; -lm for SQLite's math functions.
+QRY_LDLIBS += $(shell $(PKG_CONFIG) --libs $(QRY_DYNAMIC)) -lm -ldl -pthread
 
 B := build
 LIB_SRC  := $(wildcard lib/*.c)
