@@ -3,11 +3,66 @@
 #include <endian.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <libmnl/libmnl.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 
 #include "ct_encode.h"
+
+/* Netlink attributes as the kernel lays them out (linux/netlink.h): each
+ * appended at the message's aligned end, a header then the payload, padded
+ * with zeros to 4 bytes. Written here rather than with libmnl so that ctquery,
+ * which encodes only to hand an event to libnetfilter_conntrack's parser,
+ * need not load libmnl at start-up (query/nfct_lazy.c). */
+static void *msg_tail(struct nlmsghdr *nlh)
+{
+	return (char *)nlh + NLMSG_ALIGN(nlh->nlmsg_len);
+}
+
+static void attr_put(struct nlmsghdr *nlh, uint16_t type, size_t len, const void *data)
+{
+	struct nlattr *a = msg_tail(nlh);
+
+	a->nla_type = type;
+	a->nla_len = (uint16_t)(NLA_HDRLEN + len);
+	memcpy((char *)a + NLA_HDRLEN, data, len);
+	memset((char *)a + NLA_HDRLEN + len, 0, NLA_ALIGN(len) - len);
+	nlh->nlmsg_len = NLMSG_ALIGN(nlh->nlmsg_len) + NLA_ALIGN(a->nla_len);
+}
+
+static void put_u8(struct nlmsghdr *nlh, uint16_t type, uint8_t v)
+{
+	attr_put(nlh, type, sizeof(v), &v);
+}
+
+static void put_u16(struct nlmsghdr *nlh, uint16_t type, uint16_t v)
+{
+	attr_put(nlh, type, sizeof(v), &v);
+}
+
+static void put_u32(struct nlmsghdr *nlh, uint16_t type, uint32_t v)
+{
+	attr_put(nlh, type, sizeof(v), &v);
+}
+
+static void put_u64(struct nlmsghdr *nlh, uint16_t type, uint64_t v)
+{
+	attr_put(nlh, type, sizeof(v), &v);
+}
+
+/* Opens a nested attribute; nest_end() gives it the length of what followed. */
+static struct nlattr *nest_start(struct nlmsghdr *nlh, uint16_t type)
+{
+	struct nlattr *a = msg_tail(nlh);
+
+	a->nla_type = type | NLA_F_NESTED;
+	nlh->nlmsg_len = NLMSG_ALIGN(nlh->nlmsg_len) + NLA_HDRLEN;
+	return a;
+}
+
+static void nest_end(struct nlmsghdr *nlh, struct nlattr *a)
+{
+	a->nla_len = (uint16_t)((char *)msg_tail(nlh) - (char *)a);
+}
 
 static void put_tuple(struct nlmsghdr *nlh, uint16_t type, const struct ct_tuple *t)
 {
@@ -15,36 +70,36 @@ static void put_tuple(struct nlmsghdr *nlh, uint16_t type, const struct ct_tuple
 	int v6 = t->l3 == AF_INET6;
 	size_t alen = v6 ? 16 : 4;
 
-	tn = mnl_attr_nest_start(nlh, type);
-	n = mnl_attr_nest_start(nlh, CTA_TUPLE_IP);
-	mnl_attr_put(nlh, v6 ? CTA_IP_V6_SRC : CTA_IP_V4_SRC, alen, t->src);
-	mnl_attr_put(nlh, v6 ? CTA_IP_V6_DST : CTA_IP_V4_DST, alen, t->dst);
-	mnl_attr_nest_end(nlh, n);
+	tn = nest_start(nlh, type);
+	n = nest_start(nlh, CTA_TUPLE_IP);
+	attr_put(nlh, v6 ? CTA_IP_V6_SRC : CTA_IP_V4_SRC, alen, t->src);
+	attr_put(nlh, v6 ? CTA_IP_V6_DST : CTA_IP_V4_DST, alen, t->dst);
+	nest_end(nlh, n);
 
-	n = mnl_attr_nest_start(nlh, CTA_TUPLE_PROTO);
-	mnl_attr_put_u8(nlh, CTA_PROTO_NUM, t->proto);
+	n = nest_start(nlh, CTA_TUPLE_PROTO);
+	put_u8(nlh, CTA_PROTO_NUM, t->proto);
 	if (t->has_ports) {
-		mnl_attr_put_u16(nlh, CTA_PROTO_SRC_PORT, htons(t->sport));
-		mnl_attr_put_u16(nlh, CTA_PROTO_DST_PORT, htons(t->dport));
+		put_u16(nlh, CTA_PROTO_SRC_PORT, htons(t->sport));
+		put_u16(nlh, CTA_PROTO_DST_PORT, htons(t->dport));
 	}
 	if (t->has_icmp) {
-		mnl_attr_put_u16(nlh, v6 ? CTA_PROTO_ICMPV6_ID : CTA_PROTO_ICMP_ID, htons(t->iid));
-		mnl_attr_put_u8(nlh, v6 ? CTA_PROTO_ICMPV6_TYPE : CTA_PROTO_ICMP_TYPE, t->itype);
-		mnl_attr_put_u8(nlh, v6 ? CTA_PROTO_ICMPV6_CODE : CTA_PROTO_ICMP_CODE, t->icode);
+		put_u16(nlh, v6 ? CTA_PROTO_ICMPV6_ID : CTA_PROTO_ICMP_ID, htons(t->iid));
+		put_u8(nlh, v6 ? CTA_PROTO_ICMPV6_TYPE : CTA_PROTO_ICMP_TYPE, t->itype);
+		put_u8(nlh, v6 ? CTA_PROTO_ICMPV6_CODE : CTA_PROTO_ICMP_CODE, t->icode);
 	}
-	mnl_attr_nest_end(nlh, n);
+	nest_end(nlh, n);
 	if (t->has_zone)
-		mnl_attr_put_u16(nlh, CTA_TUPLE_ZONE, htons(t->zone));
-	mnl_attr_nest_end(nlh, tn);
+		put_u16(nlh, CTA_TUPLE_ZONE, htons(t->zone));
+	nest_end(nlh, tn);
 }
 
 static void put_counters(struct nlmsghdr *nlh, uint16_t type, uint64_t pkts, uint64_t bytes)
 {
-	struct nlattr *n = mnl_attr_nest_start(nlh, type);
+	struct nlattr *n = nest_start(nlh, type);
 
-	mnl_attr_put_u64(nlh, CTA_COUNTERS_PACKETS, htobe64(pkts));
-	mnl_attr_put_u64(nlh, CTA_COUNTERS_BYTES, htobe64(bytes));
-	mnl_attr_nest_end(nlh, n);
+	put_u64(nlh, CTA_COUNTERS_PACKETS, htobe64(pkts));
+	put_u64(nlh, CTA_COUNTERS_BYTES, htobe64(bytes));
+	nest_end(nlh, n);
 }
 
 static void put_tcpinfo(struct nlmsghdr *nlh, const struct ct_event *ev)
@@ -53,51 +108,55 @@ static void put_tcpinfo(struct nlmsghdr *nlh, const struct ct_event *ev)
 	uint64_t v = ev->tcpinfo;
 	uint8_t f[2];
 
-	pi = mnl_attr_nest_start(nlh, CTA_PROTOINFO);
-	tcp = mnl_attr_nest_start(nlh, CTA_PROTOINFO_TCP);
+	pi = nest_start(nlh, CTA_PROTOINFO);
+	tcp = nest_start(nlh, CTA_PROTOINFO_TCP);
 	if (v & CT_TCPI_HAS_STATE)
-		mnl_attr_put_u8(nlh, CTA_PROTOINFO_TCP_STATE, ev->state);
+		put_u8(nlh, CTA_PROTOINFO_TCP_STATE, ev->state);
 	if (v & CT_TCPI_HAS_WSCALE_O)
-		mnl_attr_put_u8(nlh, CTA_PROTOINFO_TCP_WSCALE_ORIGINAL, CT_TCPI_WSCALE_O(v));
+		put_u8(nlh, CTA_PROTOINFO_TCP_WSCALE_ORIGINAL, CT_TCPI_WSCALE_O(v));
 	if (v & CT_TCPI_HAS_WSCALE_R)
-		mnl_attr_put_u8(nlh, CTA_PROTOINFO_TCP_WSCALE_REPLY, CT_TCPI_WSCALE_R(v));
+		put_u8(nlh, CTA_PROTOINFO_TCP_WSCALE_REPLY, CT_TCPI_WSCALE_R(v));
 	if (v & CT_TCPI_HAS_FLAGS_O) {
 		f[0] = CT_TCPI_FLAGS_O(v) & 0xff;
 		f[1] = CT_TCPI_FLAGS_O(v) >> 8;
-		mnl_attr_put(nlh, CTA_PROTOINFO_TCP_FLAGS_ORIGINAL, 2, f);
+		attr_put(nlh, CTA_PROTOINFO_TCP_FLAGS_ORIGINAL, 2, f);
 	}
 	if (v & CT_TCPI_HAS_FLAGS_R) {
 		f[0] = CT_TCPI_FLAGS_R(v) & 0xff;
 		f[1] = CT_TCPI_FLAGS_R(v) >> 8;
-		mnl_attr_put(nlh, CTA_PROTOINFO_TCP_FLAGS_REPLY, 2, f);
+		attr_put(nlh, CTA_PROTOINFO_TCP_FLAGS_REPLY, 2, f);
 	}
-	mnl_attr_nest_end(nlh, tcp);
-	mnl_attr_nest_end(nlh, pi);
+	nest_end(nlh, tcp);
+	nest_end(nlh, pi);
 }
 
 static void put_timestamp(struct nlmsghdr *nlh, const struct ct_event *ev)
 {
-	struct nlattr *n = mnl_attr_nest_start(nlh, CTA_TIMESTAMP);
+	struct nlattr *n = nest_start(nlh, CTA_TIMESTAMP);
 
 	if (ev->has & CT_HAS_TS_START)
-		mnl_attr_put_u64(nlh, CTA_TIMESTAMP_START, htobe64(ev->ts_start));
+		put_u64(nlh, CTA_TIMESTAMP_START, htobe64(ev->ts_start));
 	if (ev->has & CT_HAS_TS_STOP)
-		mnl_attr_put_u64(nlh, CTA_TIMESTAMP_STOP, htobe64(ev->ts_stop));
-	mnl_attr_nest_end(nlh, n);
+		put_u64(nlh, CTA_TIMESTAMP_STOP, htobe64(ev->ts_stop));
+	nest_end(nlh, n);
 }
 
 struct nlmsghdr *ct_encode_parts(const struct ct_event *ev, void *buf, unsigned int parts)
 {
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nlmsghdr *nlh = buf;
 	struct nfgenmsg *nfg;
 	uint32_t has = ev->has;
 	int fields = parts & CT_ENC_FIELDS, rest = parts & CT_ENC_REST;
 
+	memset(nlh, 0, NLMSG_HDRLEN);
+	nlh->nlmsg_len = NLMSG_HDRLEN;
 	nlh->nlmsg_type = NFNL_SUBSYS_CTNETLINK << 8 |
 		(ev->type == CT_EV_DESTROY ? IPCTNL_MSG_CT_DELETE : IPCTNL_MSG_CT_NEW);
 	nlh->nlmsg_flags = ev->type == CT_EV_NEW ? NLM_F_CREATE | NLM_F_EXCL : 0;
 	nlh->nlmsg_pid = ev->portid;
-	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg = msg_tail(nlh);
+	memset(nfg, 0, NLMSG_ALIGN(sizeof(*nfg)));
+	nlh->nlmsg_len = NLMSG_ALIGN(nlh->nlmsg_len) + NLMSG_ALIGN(sizeof(*nfg));
 	nfg->nfgen_family = ev->family;
 	nfg->version = NFNETLINK_V0;
 	nfg->res_id = 0;
@@ -108,9 +167,9 @@ struct nlmsghdr *ct_encode_parts(const struct ct_event *ev, void *buf, unsigned 
 		if (!ev->extra_len || !ct_extra_has(ev, CTA_TUPLE_REPLY))
 			put_tuple(nlh, CTA_TUPLE_REPLY, &ev->reply);
 		if (has & CT_HAS_ZONE)
-			mnl_attr_put_u16(nlh, CTA_ZONE, htons(ev->zone));
+			put_u16(nlh, CTA_ZONE, htons(ev->zone));
 		if (has & CT_HAS_STATUS)
-			mnl_attr_put_u32(nlh, CTA_STATUS, htonl(ev->status));
+			put_u32(nlh, CTA_STATUS, htonl(ev->status));
 	}
 	if (rest) {
 		if (has & CT_HAS_COUNTERS_ORIG)
@@ -122,17 +181,17 @@ struct nlmsghdr *ct_encode_parts(const struct ct_event *ev, void *buf, unsigned 
 	}
 	if (fields) {
 		if (has & CT_HAS_TIMEOUT)
-			mnl_attr_put_u32(nlh, CTA_TIMEOUT, htonl(ev->timeout));
+			put_u32(nlh, CTA_TIMEOUT, htonl(ev->timeout));
 		if (has & CT_HAS_TCPINFO)
 			put_tcpinfo(nlh, ev);
 		if (has & CT_HAS_MARK)
-			mnl_attr_put_u32(nlh, CTA_MARK, htonl(ev->mark));
+			put_u32(nlh, CTA_MARK, htonl(ev->mark));
 		if (has & CT_HAS_ID)
-			mnl_attr_put_u32(nlh, CTA_ID, htonl(ev->id));
+			put_u32(nlh, CTA_ID, htonl(ev->id));
 	}
 	if (rest) {
 		if (has & CT_HAS_KTIME)
-			mnl_attr_put_u64(nlh, CT_CTA_TIMESTAMP_EVENT, htobe64(ev->ktime));
+			put_u64(nlh, CT_CTA_TIMESTAMP_EVENT, htobe64(ev->ktime));
 		if (ev->extra_len) {
 			memcpy((char *)nlh + nlh->nlmsg_len, ev->extra, ev->extra_len);
 			nlh->nlmsg_len += ev->extra_len;
