@@ -10,7 +10,9 @@ CPPFLAGS += -D_GNU_SOURCE -Ilib -Ibuild $(shell $(PKG_CONFIG) --cflags $(PKGS))
 LDLIBS  += $(shell $(PKG_CONFIG) --libs $(PKGS)) -pthread
 # ctquery's own: start-up is most of a query's time (a selective query reads a
 # few dozen pages), so each shared library it loads costs every run. No libxml2
-# (with ICU; lib/ct_pretty.c loads it only for --pretty). QUERY_STATIC names the
+# (with ICU; lib/ct_pretty.c loads it only for --pretty), no
+# libnetfilter_conntrack (query/nfct_lazy.c loads it when labels or an
+# attribute our formatters do not know need it). QUERY_STATIC names the
 # pkg-config modules linked into ctquery from their Debian .a (libsqlite3-dev,
 # zlib1g-dev): libsqlite3.so is linked -z now, so loading it means ~1,600 symbol
 # lookups, 40% of a `list -s` run's instructions; static SQLite and zlib take
@@ -19,13 +21,13 @@ LDLIBS  += $(shell $(PKG_CONFIG) --libs $(PKGS)) -pthread
 # `make QUERY_STATIC=` links them dynamically. ctrecord, a long-running daemon,
 # always links dynamically.
 QUERY_STATIC ?= sqlite3 zlib
-QRY_DYNAMIC := $(filter-out $(QUERY_STATIC),sqlite3 libnetfilter_conntrack libmnl zlib)
+QRY_DYNAMIC := $(filter-out $(QUERY_STATIC),sqlite3 zlib)
 QRY_LDLIBS := -Wl,--as-needed
 ifneq ($(strip $(QUERY_STATIC)),)
 QRY_LDLIBS += -Wl,-Bstatic $(shell $(PKG_CONFIG) --libs $(QUERY_STATIC)) -Wl,-Bdynamic
 endif
 # -ldl is empty in glibc >= 2.34; -lm for SQLite's math functions.
-QRY_LDLIBS += $(shell $(PKG_CONFIG) --libs $(QRY_DYNAMIC)) -lm -ldl -pthread
+QRY_LDLIBS += $(if $(QRY_DYNAMIC),$(shell $(PKG_CONFIG) --libs $(QRY_DYNAMIC))) -lm -ldl -pthread
 
 B := build
 LIB_SRC  := $(wildcard lib/*.c)
