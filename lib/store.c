@@ -353,7 +353,7 @@ void store_close(struct store *st)
 	}
 	store_open_free(st);
 	free(st->chg);
-	free(st->ovl);
+	pflow_set_clear(&st->ovl, 1);
 	for (i = 0; i < STMT_MAX; i++)
 		sqlite3_finalize(st->stmt[i]);
 	store_drop_flows(st, 1);

@@ -153,12 +153,11 @@ struct store {
 
 	/* a reader: in a read transaction of store_read_snapshot(), whether
 	 * its temp view of flows (lib/store_overlay.c) is there, and the
-	 * changes that view applies: one merged change a flow, in id order */
+	 * changes that view applies: one merged change a flow, by id */
 	int snapshot;
 	int overlay;
 	int ovl_module;
-	struct pflow *ovl;
-	size_t novl, ovl_cap;
+	struct pflow_set ovl;
 
 	/* the block being filled (lib/store_blocks.c) */
 	struct evblock blk;

@@ -8,10 +8,10 @@
 
 #include "store_internal.h"
 
-/* The changes, one merged change a flow (st->ovl, in id order), are the
- * virtual table ct_flow_changes of the reader's connection: columns in
- * store_change_column()'s order, unset values NULL. A lookup by id is a
- * binary search; nothing is copied into SQLite. */
+/* The changes, one merged change a flow (st->ovl), are the virtual table
+ * ct_flow_changes of the reader's connection: columns in
+ * store_change_column()'s order, unset values NULL. A lookup by id is a hash
+ * lookup; nothing is copied into SQLite. */
 static const char vtab_sql[] =
 	"CREATE TABLE x(id INTEGER, last_us INTEGER, nevents INTEGER, status INTEGER,"
 	" mark INTEGER, end_us INTEGER, end_kind INTEGER, state INTEGER, o_packets INTEGER,"
@@ -43,7 +43,7 @@ struct ovl_vtab {
 	struct store *st;
 };
 
-/* A scan of the changes: [at, end) of st->ovl. */
+/* A scan of the changes: [at, end) of st->ovl's array. */
 struct ovl_cursor {
 	sqlite3_vtab_cursor base;
 	const struct pflow *at, *end;
@@ -95,8 +95,8 @@ static int ovl_best_index(sqlite3_vtab *vtab, sqlite3_index_info *info)
 		}
 	}
 	info->idxNum = 0;
-	info->estimatedCost = (double)t->st->novl + 1;
-	info->estimatedRows = (sqlite3_int64)t->st->novl + 1;
+	info->estimatedCost = (double)t->st->ovl.n + 1;
+	info->estimatedRows = (sqlite3_int64)t->st->ovl.n + 1;
 	return SQLITE_OK;
 }
 
@@ -123,30 +123,17 @@ static int ovl_filter(sqlite3_vtab_cursor *cur, int idx, const char *idx_str, in
 {
 	struct ovl_cursor *c = (struct ovl_cursor *)cur;
 	const struct store *st = ((struct ovl_vtab *)cur->pVtab)->st;
-	size_t lo = 0, hi = st->novl;
-	int64_t id;
 
 	(void)idx_str;
-	c->at = st->ovl;
-	c->end = st->ovl + st->novl;
+	c->at = st->ovl.pf;
+	c->end = st->ovl.pf + st->ovl.n;
 	if (idx != 1 || argc < 1)
 		return SQLITE_OK;
 	c->end = c->at;		/* no such id: nothing */
 	if (sqlite3_value_numeric_type(argv[0]) != SQLITE_INTEGER)
 		return SQLITE_OK;
-	id = sqlite3_value_int64(argv[0]);
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (st->ovl[mid].id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo < st->novl && st->ovl[lo].id == id) {
-		c->at = st->ovl + lo;
-		c->end = c->at + 1;
-	}
+	c->at = pflow_set_find(&st->ovl, sqlite3_value_int64(argv[0]));
+	c->end = c->at ? c->at + 1 : c->at;
 	return SQLITE_OK;
 }
 
@@ -194,49 +181,21 @@ static const sqlite3_module ovl_module = {
 	.xRowid = ovl_rowid,
 };
 
-/* Keeps a change read (store_pending_read) in st->ovl, unmerged. Returns 0
- * or -1 (reported). */
+/* Merges a change read (store_pending_read, in the order they were made)
+ * into its flow's in st->ovl, as the fold will. Returns 0 or -1 (reported). */
 static int keep(const struct pflow *c, void *arg)
 {
 	struct store *st = arg;
+	struct pflow *p = pflow_set_find(&st->ovl, c->id);
 
-	return pflow_append(&st->ovl, &st->novl, &st->ovl_cap, c);
-}
-
-/* Merged changes being collected: room for as many as there were changes. */
-struct merged {
-	struct pflow *p;
-	size_t n;
-};
-
-/* Appends one flow's merged changes (store_each_merged) to arg, a struct merged. */
-static int put_merged(const struct pflow *merged, void *arg)
-{
-	struct merged *out = arg;
-
-	out->p[out->n++] = *merged;
-	return 0;
-}
-
-/* Turns st->ovl, the changes as read, into one merged change a flow, in id
- * order. Returns 0 or -1 (reported). */
-static int merge_changes(struct store *st)
-{
-	struct merged out = { NULL, 0 };
-
-	if (!st->novl)
+	if (p) {
+		pflow_merge(p, c);
 		return 0;
-	out.p = malloc(st->novl * sizeof(*out.p));
-	if (!out.p)
-		return log_error("out of memory");
-	if (store_each_merged(st->ovl, st->novl, put_merged, &out)) {
-		free(out.p);
-		return -1;
 	}
-	free(st->ovl);
-	st->ovl = out.p;
-	st->ovl_cap = st->novl;
-	st->novl = out.n;
+	p = pflow_set_add(&st->ovl, c->id);
+	if (!p)
+		return -1;
+	*p = *c;
 	return 0;
 }
 
@@ -250,11 +209,11 @@ static int apply(struct store *st)
 			return store_fail(st, "cannot read the changes of flows");
 		st->ovl_module = 1;
 	}
-	if (st->novl && !st->overlay) {
+	if (st->ovl.n && !st->overlay) {
 		if (sqlite3_exec(st->db, view_sql, NULL, NULL, NULL) != SQLITE_OK)
 			return store_fail(st, "cannot read the changes of flows");
 		st->overlay = 1;
-	} else if (!st->novl && st->overlay) {
+	} else if (!st->ovl.n && st->overlay) {
 		if (sqlite3_exec(st->db, "DROP VIEW temp.flows", NULL, NULL, NULL) != SQLITE_OK)
 			return store_fail(st, "cannot read the changes of flows");
 		st->overlay = 0;
@@ -274,11 +233,9 @@ int store_read_snapshot(struct store *st)
 	if (sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
 		return store_fail(st, "cannot start a read");
 	/* (the first read fixes the snapshot: this one) */
-	st->novl = 0;
+	pflow_set_clear(&st->ovl, 0);
 	rc = store_pending_read(st, keep, st, &rows, &last);
-	if (!rc)
-		rc = merge_changes(st);
-	if (!rc && (st->novl || st->overlay)) {
+	if (!rc && (st->ovl.n || st->overlay)) {
 		/* query_only covers the temp schema too: lifted for the view */
 		if (sqlite3_exec(st->db, "PRAGMA query_only = 0", NULL, NULL, NULL) != SQLITE_OK)
 			rc = store_fail(st, "cannot read the changes of flows");
@@ -288,7 +245,7 @@ int store_read_snapshot(struct store *st)
 			rc = store_fail(st, "cannot read the changes of flows");
 	}
 	if (rc)
-		st->novl = 0;	/* (a view left behind reads no change) */
+		pflow_set_clear(&st->ovl, 0);	/* (a view left behind reads no change) */
 	st->snapshot = !rc;
 	return rc;
 }
