@@ -30,52 +30,57 @@ enum {
 #define STORE_FLOW_BATCH 32
 #define FLOW_COLUMNS 23		/* the values of a row of STMT_FLOW_INSERT */
 
-/* A flow's row to write: a new flow held until the next flush (its whole
- * row), or a change of an older one (lib/store_pending.c: what its events
- * and its end changed, the new-flow fields unused). */
-struct pflow {
+/* What a flow's later events and its end change in its row: the change of a
+ * flow already written (lib/store_pending.c), or that part of a new one. */
+struct pchange {
 	int64_t id;
-	uint8_t origin, end_kind;
 	uint32_t has;			/* CT_HAS_* of what follows */
-	int64_t session, first_us, last_us, end_us;
+	uint8_t end_kind, state;
+	int64_t first_us, last_us, end_us;	/* first_us: with an end */
 	int64_t nevents;		/* events added */
-	uint8_t family;
-	struct ct_tuple orig, reply;
-	uint32_t ct_id, status, mark;
-	uint16_t zone;
-	uint8_t state;
+	uint32_t status, mark;
 	uint64_t pkts_orig, bytes_orig, pkts_reply, bytes_reply;
 };
 
-/* Flows' changes by flow id (lib/pflow_set.c): pf[0..n) in the order added,
- * slot an open-addressing index over them (index + 1, 0 empty). */
-struct pflow_set {
-	struct pflow *pf;
-	size_t n, cap;
+/* A new flow held until the next flush: its whole row. */
+struct pflow {
+	struct pchange c;		/* first: its id is the set's key */
+	int64_t session;
+	uint8_t origin, family;
+	struct ct_tuple orig, reply;
+	uint32_t ct_id;
+	uint16_t zone;
+};
+
+/* Entries by id (lib/id_set.c): entries of size bytes, each starting with its
+ * int64_t id, in a[0..n) in the order added, and slot an open-addressing
+ * index over them (index + 1, 0 empty). */
+struct id_set {
+	void *a;
+	size_t size, n, cap;
 	int64_t *slot;
 	size_t nslots;
 };
 
+/* An empty set of entries of size bytes. */
+void id_set_init(struct id_set *s, size_t size);
 /* The entry of id, or NULL. */
-struct pflow *pflow_set_find(const struct pflow_set *s, int64_t id);
+void *id_set_find(const struct id_set *s, int64_t id);
 /* Adds a zeroed entry for id, which must not be there. Returns it, or NULL
  * (out of memory, reported). Pointers into the set last until the next add. */
-struct pflow *pflow_set_add(struct pflow_set *s, int64_t id);
+void *id_set_add(struct id_set *s, int64_t id);
 /* Empties the set; free_all also gives its memory back. */
-void pflow_set_clear(struct pflow_set *s, int free_all);
-/* Appends a copy of c to the array *a of *n (room for *cap), growing it.
- * Returns 0 or -1 (out of memory, reported). */
-int pflow_append(struct pflow **a, size_t *n, size_t *cap, const struct pflow *c);
+void id_set_clear(struct id_set *s, int free_all);
 
 /* Merges a later change of the same flow into another, as their two UPDATEs
  * in turn would change its row. */
-void pflow_merge(struct pflow *into, const struct pflow *later);
+void pchange_merge(struct pchange *into, const struct pchange *later);
 
 /* Calls fn for each flow of changes c[0..n) (in the order they came), in
  * flow id order, with its changes merged: what the fold writes. Returns 0,
  * or -1 (out of memory, reported; or fn's -1). */
-int store_each_merged(const struct pflow *c, size_t n,
-		      int (*fn)(const struct pflow *merged, void *arg), void *arg);
+int store_each_merged(const struct pchange *c, size_t n,
+		      int (*fn)(const struct pchange *merged, void *arg), void *arg);
 
 /* A change of a flow as columns: id, last_us (with events), nevents, status,
  * mark, end_us, end_kind, state, then the counters: packets and bytes,
@@ -83,19 +88,19 @@ int store_each_merged(const struct pflow *c, size_t n,
  * columns of the readers' ct_flow_changes (lib/store_overlay.c). Sets *v to
  * column col and returns 1, or returns 0 when it is NULL (unset). */
 #define STORE_CHANGE_COLUMNS 12
-int store_change_column(const struct pflow *p, int col, int64_t *v);
+int store_change_column(const struct pchange *p, int col, int64_t *v);
 
 /* Applies p, a change of a flow already written, to its row: the events it
  * adds, the last values they carried, its end (which also takes it off the
  * open flows and adds its duration key). A flow that is gone (pruned) is
  * left so. Returns 0 or -1 (reported). */
-int store_flow_update(struct store *st, const struct pflow *p);
+int store_flow_update(struct store *st, const struct pchange *p);
 
 /* Changes of flows already written are accumulated in the order of their
  * events: the entry to add an event or an end of flow to (the last one when
  * it is flow's and not written yet, else a new one), or NULL (reported).
  * The pointer lasts until the next call. In a transaction. */
-struct pflow *store_change_for(struct store *st, int64_t flow);
+struct pchange *store_change_for(struct store *st, int64_t flow);
 #define STORE_CHANGES_FLUSH_AT 16384	/* unwritten changes: flush (memory bound) */
 
 /* Stores the changes not in flow_pending yet as one row of it; folds them
@@ -105,7 +110,7 @@ int store_pending_write(struct store *st);
 /* Reads flow_pending in order, calling fn for each change in turn (fn
  * returns 0, or -1 to stop); sets *rows and *last (its last seq). Returns 0
  * or -1 (damaged, reported; or fn's -1). */
-int store_pending_read(struct store *st, int (*fn)(const struct pflow *c, void *arg),
+int store_pending_read(struct store *st, int (*fn)(const struct pchange *c, void *arg),
 		       void *arg, int64_t *rows, int64_t *last);
 
 /* The flows that a held change (loaded: see store_pending_load) ends, in
@@ -139,11 +144,11 @@ struct store {
 
 	/* flows of the open transaction (lib/store_write.c) */
 	int64_t next_flow;	/* the id the next new flow gets */
-	struct pflow_set held;
+	struct id_set held;
 
 	/* changes to flows already written, not folded into them yet
 	 * (lib/store_pending.c); stale: flow_pending is to be read again */
-	struct pflow *chg;	/* in the order they came */
+	struct pchange *chg;	/* in the order they came */
 	size_t nchg, chg_cap;
 	size_t chg_written;	/* chg[0..chg_written) are in flow_pending */
 	int64_t held_from;	/* flows from this id on are new, in held */
@@ -157,7 +162,7 @@ struct store {
 	int snapshot;
 	int overlay;
 	int ovl_module;
-	struct pflow_set ovl;
+	struct id_set ovl;
 
 	/* the block being filled (lib/store_blocks.c) */
 	struct evblock blk;

@@ -46,7 +46,7 @@ struct ovl_vtab {
 /* A scan of the changes: [at, end) of st->ovl's array. */
 struct ovl_cursor {
 	sqlite3_vtab_cursor base;
-	const struct pflow *at, *end;
+	const struct pchange *at, *end;
 };
 
 static int ovl_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
@@ -125,14 +125,14 @@ static int ovl_filter(sqlite3_vtab_cursor *cur, int idx, const char *idx_str, in
 	const struct store *st = ((struct ovl_vtab *)cur->pVtab)->st;
 
 	(void)idx_str;
-	c->at = st->ovl.pf;
-	c->end = st->ovl.pf + st->ovl.n;
+	c->at = st->ovl.a;
+	c->end = c->at + st->ovl.n;
 	if (idx != 1 || argc < 1)
 		return SQLITE_OK;
 	c->end = c->at;		/* no such id: nothing */
 	if (sqlite3_value_numeric_type(argv[0]) != SQLITE_INTEGER)
 		return SQLITE_OK;
-	c->at = pflow_set_find(&st->ovl, sqlite3_value_int64(argv[0]));
+	c->at = id_set_find(&st->ovl, sqlite3_value_int64(argv[0]));
 	c->end = c->at ? c->at + 1 : c->at;
 	return SQLITE_OK;
 }
@@ -183,16 +183,16 @@ static const sqlite3_module ovl_module = {
 
 /* Merges a change read (store_pending_read, in the order they were made)
  * into its flow's in st->ovl, as the fold will. Returns 0 or -1 (reported). */
-static int keep(const struct pflow *c, void *arg)
+static int keep(const struct pchange *c, void *arg)
 {
 	struct store *st = arg;
-	struct pflow *p = pflow_set_find(&st->ovl, c->id);
+	struct pchange *p = id_set_find(&st->ovl, c->id);
 
 	if (p) {
-		pflow_merge(p, c);
+		pchange_merge(p, c);
 		return 0;
 	}
-	p = pflow_set_add(&st->ovl, c->id);
+	p = id_set_add(&st->ovl, c->id);
 	if (!p)
 		return -1;
 	*p = *c;
@@ -233,7 +233,7 @@ int store_read_snapshot(struct store *st)
 	if (sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
 		return store_fail(st, "cannot start a read");
 	/* (the first read fixes the snapshot: this one) */
-	pflow_set_clear(&st->ovl, 0);
+	id_set_clear(&st->ovl, 0);
 	rc = store_pending_read(st, keep, st, &rows, &last);
 	if (!rc && (st->ovl.n || st->overlay)) {
 		/* query_only covers the temp schema too: lifted for the view */
@@ -245,7 +245,7 @@ int store_read_snapshot(struct store *st)
 			rc = store_fail(st, "cannot read the changes of flows");
 	}
 	if (rc)
-		pflow_set_clear(&st->ovl, 0);	/* (a view left behind reads no change) */
+		id_set_clear(&st->ovl, 0);	/* (a view left behind reads no change) */
 	st->snapshot = !rc;
 	return rc;
 }

@@ -8,7 +8,7 @@
 #include "store_internal.h"
 
 /* Fold when this many changes of flows are pending (with those not written
- * yet, fewer than FOLD_AT + STORE_CHANGES_FLUSH_AT: about 17 MiB), or at the
+ * yet, fewer than FOLD_AT + STORE_CHANGES_FLUSH_AT: about 7 MiB), or at the
  * commit this many commits after the first of them (about a second of a
  * storm's 100 ms commits). */
 #define FOLD_AT 65536
@@ -25,7 +25,7 @@ enum {
 	PC_END_SHIFT = 6,	/* end_kind (0: none) in bits 6-7; then end_us, first_us */
 };
 
-void pflow_merge(struct pflow *into, const struct pflow *later)
+void pchange_merge(struct pchange *into, const struct pchange *later)
 {
 	if (later->nevents) {
 		if (!into->nevents || later->last_us > into->last_us)
@@ -86,7 +86,7 @@ static int get(const uint8_t **p, const uint8_t *end, uint64_t *v)
 
 /* Codes p after a change of flow prev at out (the id as a signed
  * difference: changes come in the order of their events); returns the end. */
-static uint8_t *code(uint8_t *out, const struct pflow *p, int64_t prev)
+static uint8_t *code(uint8_t *out, const struct pchange *p, int64_t prev)
 {
 	unsigned f = (p->nevents ? PC_EVENTS : 0) | (unsigned)p->end_kind << PC_END_SHIFT |
 		     (p->has & CT_HAS_STATUS ? PC_STATUS : 0) | (p->has & CT_HAS_MARK ? PC_MARK : 0) |
@@ -124,7 +124,7 @@ static uint8_t *code(uint8_t *out, const struct pflow *p, int64_t prev)
 }
 
 /* Decodes one change at *in (after flow *prev) into p. Returns 0 or -1. */
-static int decode(const uint8_t **in, const uint8_t *end, int64_t *prev, struct pflow *p)
+static int decode(const uint8_t **in, const uint8_t *end, int64_t *prev, struct pchange *p)
 {
 	uint64_t d, f, v[2];
 
@@ -185,11 +185,11 @@ static int decode(const uint8_t **in, const uint8_t *end, int64_t *prev, struct 
 /* Decodes a flow_pending row's data, calling fn for each change in turn.
  * Returns 0 or -1 (damaged, reported; or fn's -1). */
 static int decode_row(const void *data, size_t len,
-		      int (*fn)(const struct pflow *c, void *arg), void *arg)
+		      int (*fn)(const struct pchange *c, void *arg), void *arg)
 {
 	const uint8_t *p = data, *end = p + len;
 	int64_t prev = 0;
-	struct pflow c;
+	struct pchange c;
 
 	while (p < end) {
 		if (decode(&p, end, &prev, &c))
@@ -200,7 +200,7 @@ static int decode_row(const void *data, size_t len,
 	return 0;
 }
 
-int store_pending_read(struct store *st, int (*fn)(const struct pflow *c, void *arg),
+int store_pending_read(struct store *st, int (*fn)(const struct pchange *c, void *arg),
 		       void *arg, int64_t *rows, int64_t *last)
 {
 	sqlite3_stmt *s;
@@ -224,18 +224,28 @@ int store_pending_read(struct store *st, int (*fn)(const struct pflow *c, void *
 
 /* Appends a copy of c to the writer's list of changes. Returns 0 or -1
  * (out of memory, reported). */
-static int append(const struct pflow *c, void *arg)
+static int append(const struct pchange *c, void *arg)
 {
 	struct store *st = arg;
 
 	if (!st->nchg)
 		st->pend_commits = 0;
-	return pflow_append(&st->chg, &st->nchg, &st->chg_cap, c);
+	if (st->nchg == st->chg_cap) {
+		size_t grown = st->chg_cap ? st->chg_cap * 2 : 1024;
+		struct pchange *p = realloc(st->chg, grown * sizeof(*p));
+
+		if (!p)
+			return log_error("out of memory");
+		st->chg = p;
+		st->chg_cap = grown;
+	}
+	st->chg[st->nchg++] = *c;
+	return 0;
 }
 
-struct pflow *store_change_for(struct store *st, int64_t flow)
+struct pchange *store_change_for(struct store *st, int64_t flow)
 {
-	struct pflow c;
+	struct pchange c;
 
 	/* the events of a flow often come together (a DESTROY and its end) */
 	if (st->nchg > st->chg_written && st->chg[st->nchg - 1].id == flow)
@@ -354,11 +364,11 @@ static void sort_by_id(struct chg_order *order, struct chg_order *tmp, size_t n)
 		memcpy(order, from, n * sizeof(*order));
 }
 
-int store_each_merged(const struct pflow *c, size_t n,
-		      int (*fn)(const struct pflow *merged, void *arg), void *arg)
+int store_each_merged(const struct pchange *c, size_t n,
+		      int (*fn)(const struct pchange *merged, void *arg), void *arg)
 {
 	struct chg_order *order;
-	struct pflow merged;
+	struct pchange merged;
 	size_t i;
 	int rc = 0;
 
@@ -376,7 +386,7 @@ int store_each_merged(const struct pflow *c, size_t n,
 		if (!i || order[i].id != order[i - 1].id)
 			merged = c[order[i].i];
 		else
-			pflow_merge(&merged, &c[order[i].i]);
+			pchange_merge(&merged, &c[order[i].i]);
 		if (i + 1 == n || order[i + 1].id != order[i].id)
 			rc = fn(&merged, arg);
 	}
@@ -385,7 +395,7 @@ int store_each_merged(const struct pflow *c, size_t n,
 }
 
 /* Folds one flow's merged changes (store_each_merged). */
-static int fold_one(const struct pflow *merged, void *arg)
+static int fold_one(const struct pchange *merged, void *arg)
 {
 	return store_flow_update(arg, merged);
 }

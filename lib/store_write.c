@@ -28,7 +28,7 @@ static int run(struct store *st, sqlite3_stmt *s, const char *what)
 
 void store_drop_flows(struct store *st, int free_all)
 {
-	pflow_set_clear(&st->held, free_all);
+	id_set_clear(&st->held, free_all);
 }
 
 static int need_txn(struct store *st)
@@ -45,7 +45,7 @@ static void bind_opt64(sqlite3_stmt *s, int i, int set, int64_t v)
 
 /* Binds the final counters a held flow has (packets and bytes, original then
  * reply) at i..i+3. */
-static void bind_counters(sqlite3_stmt *s, int i, const struct pflow *p)
+static void bind_counters(sqlite3_stmt *s, int i, const struct pchange *p)
 {
 	bind_opt64(s, i, p->has & CT_HAS_COUNTERS_ORIG, (int64_t)p->pkts_orig);
 	bind_opt64(s, i + 1, p->has & CT_HAS_COUNTERS_ORIG, (int64_t)p->bytes_orig);
@@ -87,13 +87,13 @@ static int write_more(struct store *st, const struct pflow *p)
 
 	ct_tuple_mirror(&p->orig, &mirror);
 	mirrored = ct_tuple_equal(&mirror, &p->reply);
-	if (mirrored && !(p->has & CT_HAS_ZONE) && !p->orig.has_icmp && !p->orig.has_zone)
+	if (mirrored && !(p->c.has & CT_HAS_ZONE) && !p->orig.has_icmp && !p->orig.has_zone)
 		return 0;
 	s = store_stmt(st, STMT_MORE_INSERT);
 	if (!s)
 		return -1;
-	sqlite3_bind_int64(s, 1, p->id);
-	bind_opt64(s, 2, p->has & CT_HAS_ZONE, p->zone);
+	sqlite3_bind_int64(s, 1, p->c.id);
+	bind_opt64(s, 2, p->c.has & CT_HAS_ZONE, p->zone);
 	bind_more_tuple(s, 3, &p->orig);
 	if (!mirrored) {
 		bind_addrs(s, 7, &p->reply);
@@ -105,32 +105,36 @@ static int write_more(struct store *st, const struct pflow *p)
 /* Binds a new flow's row at parameters base + 1 .. base + FLOW_COLUMNS. */
 static void bind_flow(sqlite3_stmt *s, int base, const struct pflow *p)
 {
-	sqlite3_bind_int64(s, base + 1, p->id);
+	const struct pchange *c = &p->c;
+
+	sqlite3_bind_int64(s, base + 1, c->id);
 	sqlite3_bind_int64(s, base + 2, p->session);
-	bind_opt64(s, base + 3, p->has & CT_HAS_ID, p->ct_id);
+	bind_opt64(s, base + 3, c->has & CT_HAS_ID, p->ct_id);
 	sqlite3_bind_int(s, base + 4, p->family);
 	sqlite3_bind_int(s, base + 5, p->orig.proto);
 	bind_addrs(s, base + 6, &p->orig);
 	sqlite3_bind_int(s, base + 11, p->origin);
-	sqlite3_bind_int64(s, base + 12, p->first_us);
-	bind_opt64(s, base + 13, p->end_kind, p->end_us - p->first_us);
-	bind_opt64(s, base + 14, p->end_kind, p->end_kind);
-	bind_opt64(s, base + 15, p->has & CT_HAS_STATE, p->state);
-	bind_counters(s, base + 16, p);
-	bind_opt64(s, base + 20, p->nevents, p->last_us - p->first_us);
-	sqlite3_bind_int64(s, base + 21, p->nevents);
-	bind_opt64(s, base + 22, p->has & CT_HAS_STATUS, p->status);
-	bind_opt64(s, base + 23, p->has & CT_HAS_MARK, p->mark);
+	sqlite3_bind_int64(s, base + 12, c->first_us);
+	bind_opt64(s, base + 13, c->end_kind, c->end_us - c->first_us);
+	bind_opt64(s, base + 14, c->end_kind, c->end_kind);
+	bind_opt64(s, base + 15, c->has & CT_HAS_STATE, c->state);
+	bind_counters(s, base + 16, c);
+	bind_opt64(s, base + 20, c->nevents, c->last_us - c->first_us);
+	sqlite3_bind_int64(s, base + 21, c->nevents);
+	bind_opt64(s, base + 22, c->has & CT_HAS_STATUS, c->status);
+	bind_opt64(s, base + 23, c->has & CT_HAS_MARK, c->mark);
 }
 
 /* What goes with a new flow's row: its flows_more row, its keys, its place
  * among the open flows. */
 static int write_new_rest(struct store *st, const struct pflow *p)
 {
-	if (write_more(st, p) || store_keys_new(st, p->id, &p->orig) ||
-	    (!p->end_kind && store_open_add(st, p->id, p->first_us)))
+	const struct pchange *c = &p->c;
+
+	if (write_more(st, p) || store_keys_new(st, c->id, &p->orig) ||
+	    (!c->end_kind && store_open_add(st, c->id, c->first_us)))
 		return -1;
-	return p->end_kind ? store_keys_end(st, p->id, p->first_us, p->end_us) : 0;
+	return c->end_kind ? store_keys_end(st, c->id, c->first_us, c->end_us) : 0;
 }
 
 /* Writes n new flows (at most STORE_FLOW_BATCH): in one statement when
@@ -164,7 +168,7 @@ static int write_new(struct store *st, const struct pflow *const *p, size_t n)
 	return 0;
 }
 
-int store_change_column(const struct pflow *p, int col, int64_t *v)
+int store_change_column(const struct pchange *p, int col, int64_t *v)
 {
 	switch (col) {
 	case 0: *v = p->id; return 1;
@@ -184,7 +188,7 @@ int store_change_column(const struct pflow *p, int col, int64_t *v)
 }
 
 /* Binds change p at ?1..?12, its columns in order (unset ones left NULL). */
-static void bind_change(sqlite3_stmt *s, const struct pflow *p)
+static void bind_change(sqlite3_stmt *s, const struct pchange *p)
 {
 	int64_t v;
 	int col;
@@ -194,7 +198,7 @@ static void bind_change(sqlite3_stmt *s, const struct pflow *p)
 			sqlite3_bind_int64(s, col + 1, v);
 }
 
-int store_flow_update(struct store *st, const struct pflow *p)
+int store_flow_update(struct store *st, const struct pchange *p)
 {
 	sqlite3_stmt *s = store_stmt(st, STMT_FLOW_UPDATE);
 
@@ -216,7 +220,7 @@ int store_flush_flows(struct store *st)
 	/* held flows are new ones, in id order (ids are handed out in turn):
 	 * neighbours in the table are written one after the other */
 	for (i = 0; i < st->held.n; i++) {
-		batch[n++] = &st->held.pf[i];
+		batch[n++] = (const struct pflow *)st->held.a + i;
 		if (n == STORE_FLOW_BATCH && write_new(st, batch, n))
 			return -1;
 		if (n == STORE_FLOW_BATCH)
@@ -232,11 +236,11 @@ int store_flush_flows(struct store *st)
 /* The entry to add ev or an end of flow to: its held entry when it is new,
  * else a change of it (lib/store_pending.c). NULL when out of memory
  * (reported). */
-static struct pflow *entry_for(struct store *st, int64_t flow)
+static struct pchange *entry_for(struct store *st, int64_t flow)
 {
-	struct pflow *p = flow >= st->held_from ? pflow_set_find(&st->held, flow) : NULL;
+	struct pflow *p = flow >= st->held_from ? id_set_find(&st->held, flow) : NULL;
 
-	return p ? p : store_change_for(st, flow);
+	return p ? &p->c : store_change_for(st, flow);
 }
 
 int64_t store_flow_insert(struct store *st, int64_t session, const struct ct_event *ev,
@@ -246,24 +250,24 @@ int64_t store_flow_insert(struct store *st, int64_t session, const struct ct_eve
 
 	if (need_txn(st) || (st->held.n >= PFLOW_FLUSH_AT && store_flush_flows(st)))
 		return -1;
-	p = pflow_set_add(&st->held, st->next_flow);
+	p = id_set_add(&st->held, st->next_flow);
 	if (!p)
 		return -1;
 	st->next_flow++;
 	p->origin = (uint8_t)origin;
 	p->session = session;
-	p->first_us = ev->t_us;
+	p->c.first_us = ev->t_us;
 	p->family = ev->family;
 	p->orig = ev->orig;
 	p->reply = ev->reply;
-	p->has = ev->has & (CT_HAS_ID | CT_HAS_ZONE);
+	p->c.has = ev->has & (CT_HAS_ID | CT_HAS_ZONE);
 	p->ct_id = ev->id;
 	p->zone = ev->zone;
-	return p->id;
+	return p->c.id;
 }
 
-/* Keeps the final state and counters ev carries on the held flow p. */
-static void take_final(struct pflow *p, const struct ct_event *ev)
+/* Keeps the final state and counters ev carries on p, a held flow's or a change. */
+static void take_final(struct pchange *p, const struct ct_event *ev)
 {
 	if (ev->has & CT_HAS_STATE) {
 		p->state = ev->state;
@@ -284,7 +288,7 @@ static void take_final(struct pflow *p, const struct ct_event *ev)
 int store_flow_end(struct store *st, int64_t flow, int64_t first_us, int64_t t_us,
 		   int end_kind, const struct ct_event *ev)
 {
-	struct pflow *p;
+	struct pchange *p;
 
 	if (need_txn(st) || !(p = entry_for(st, flow)))
 		return -1;
@@ -298,7 +302,7 @@ int store_flow_end(struct store *st, int64_t flow, int64_t first_us, int64_t t_u
 
 int store_event_insert(struct store *st, int64_t flow, const struct ct_event *ev)
 {
-	struct pflow *p;
+	struct pchange *p;
 
 	if (need_txn(st) || store_block_add(st, flow, ev) || !(p = entry_for(st, flow)))
 		return -1;
