@@ -295,10 +295,10 @@ med_ms() {	# med_ms FN: median wall ms of 3 runs of FN
 	for i in 1 2 3; do t+=("$(tsec "$1")"); done
 	printf '%s\n' "${t[@]}" | sort -n | awk 'NR == 2 { printf "%.1f", $1 * 1000 }'
 }
-true_ms() {	# the floor: median of 7 runs of /bin/true, the same way
+start_ms() {	# start_ms CMD...: median wall ms of 7 runs of CMD, timed as ctq_ms_db does
 	local i a b t=()
 	for i in 1 2 3 4 5 6 7; do
-		a=${EPOCHREALTIME/./}; /bin/true; b=${EPOCHREALTIME/./}
+		a=${EPOCHREALTIME/./}; "$@" >/dev/null 2>&1; b=${EPOCHREALTIME/./}
 		t+=($((b - a)))
 	done
 	printf '%s\n' "${t[@]}" | sort -n | awk 'NR == 4 { printf "%.1f", $1 / 1e3 }'
@@ -326,7 +326,8 @@ lw=$(ctq_ms_db "$TMP/live.db" list -s 127.1.0.77)
 out "#   a live database, the storm's history with $W changes of flows waiting for a fold:"
 out "#     ctquery list -s 127.1.0.77 (1 row) $lw ms; once folded $(ctq_ms_db "$TMP/live.db" list -s 127.1.0.77) ms"
 out "# store_ms/median_ms: the store's query alone (qtime); ctquery_ms: the whole ctquery"
-out "# list/show process (median of 7, output to /dev/null; starting /bin/true the same way takes"
-out "# $(true_ms) ms here); grep_ms: median of 3; ratio = grep/median, ratio_q = grep/ctquery."
+out "# list/show process (median of 7, output to /dev/null; the same way, /bin/true takes"
+out "# $(start_ms /bin/true) ms here and ctquery --version $(start_ms "$BIN/ctquery" --version) ms); grep_ms: median of 3;"
+out "# ratio = grep/median, ratio_q = grep/ctquery."
 out "# (targets: each selective query < 20 ms and >= 100x faster than grep)"
 exit 0
