@@ -395,7 +395,7 @@ int evblock_reader_init(struct evblock_reader *r, const void *data, size_t len)
 	}
 	if (p != end || sz[EVS_HEAD] % 2)
 		return -1;
-	r->left = sz[EVS_HEAD] / 2;
+	r->n = r->left = (uint32_t)(sz[EVS_HEAD] / 2);
 	return 0;
 }
 
@@ -428,31 +428,38 @@ static int get_bytes(struct evblock_reader *r, void *dst, size_t max, size_t *n)
 	return 0;
 }
 
-int evblock_next(struct evblock_reader *r, struct ct_event *ev, int64_t *flow)
+/* Reads the next record's head, flow and time (into r) and sets *h. Returns
+ * 1, 0 at the end, -1 when malformed. */
+static int next_head(struct evblock_reader *r, unsigned *h)
 {
-	uint64_t d, v;
-	unsigned h;
-	uint64_t t_ns;
-	size_t n;
+	uint64_t d;
 
 	if (!r->left)
 		return 0;
 	r->left--;
-	h = r->p[EVS_HEAD][0] | r->p[EVS_HEAD][1] << 8;
+	*h = r->p[EVS_HEAD][0] | r->p[EVS_HEAD][1] << 8;
 	r->p[EVS_HEAD] += 2;
-	if (h & 0x8000)
+	if (*h & 0x8000)
 		return -1;
-	memset(ev, 0, offsetof(struct ct_event, extra));
-	ev->extra_len = 0;
-	ev->type = (h & 3) + 1;
-	ev->has = has_unpack(h >> 2 & 0x3ff);
 	if (get_u64(r, EVS_FLOW, &d))
 		return -1;
 	r->flow = (int64_t)((uint64_t)r->flow + (uint64_t)unzigzag(d));
 	if (get_u64(r, EVS_TIME, &d))
 		return -1;
 	r->t = (int64_t)((uint64_t)r->t + (uint64_t)unzigzag(d));
-	*flow = r->flow;
+	return 1;
+}
+
+/* Decodes the rest of the record with head h into ev. Returns 0 or -1. */
+static int next_body(struct evblock_reader *r, unsigned h, struct ct_event *ev)
+{
+	uint64_t v, t_ns;
+	size_t n;
+
+	memset(ev, 0, offsetof(struct ct_event, extra));
+	ev->extra_len = 0;
+	ev->type = (h & 3) + 1;
+	ev->has = has_unpack(h >> 2 & 0x3ff);
 	ev->t_us = r->t;
 	t_ns = (uint64_t)r->t * 1000;
 	if (((ev->has & CT_HAS_STATUS) && get_u32(r, EVS_STATUS, &ev->status)) ||
@@ -496,7 +503,95 @@ int evblock_next(struct evblock_reader *r, struct ct_event *ev, int64_t *flow)
 		return -1;
 	if ((h & H_EXTRA) && get_bytes(r, ev->extra, sizeof(ev->extra), &ev->extra_len))
 		return -1;
-	return 1;
+	return 0;
+}
+
+/* Passes over n varints of stream k. Returns 0 or -1 (past its end, or one
+ * longer than 10 bytes). */
+static int skip_varints(struct evblock_reader *r, int k, int n)
+{
+	const uint8_t *p = r->p[k], *end = r->end[k];
+
+	while (n-- > 0) {
+		const uint8_t *stop = end - p > 10 ? p + 10 : end;
+
+		while (p < stop && *p & 0x80)
+			p++;
+		if (p == stop)
+			return -1;
+		p++;
+	}
+	r->p[k] = p;
+	return 0;
+}
+
+/* Passes over a length-prefixed byte string of stream EVS_OTHER. */
+static int skip_bytes(struct evblock_reader *r)
+{
+	uint64_t len;
+
+	if (get_u64(r, EVS_OTHER, &len) ||
+	    len > (uint64_t)(r->end[EVS_OTHER] - r->p[EVS_OTHER]))
+		return -1;
+	r->p[EVS_OTHER] += len;
+	return 0;
+}
+
+/* Passes over the rest of the record with head h, as next_body() reads it
+ * (the event time base it keeps included). Returns 0 or -1. */
+static int skip_body(struct evblock_reader *r, unsigned h)
+{
+	uint32_t has = has_unpack(h >> 2 & 0x3ff);
+	uint64_t v;
+
+	if (((has & CT_HAS_STATUS) && skip_varints(r, EVS_STATUS, 1)) ||
+	    ((has & CT_HAS_TIMEOUT) && skip_varints(r, EVS_TIMEOUT, 1)) ||
+	    ((has & CT_HAS_MARK) && skip_varints(r, EVS_MARK, 1)) ||
+	    skip_varints(r, EVS_COUNTERS, (has & CT_HAS_COUNTERS_ORIG ? 2 : 0) +
+			 (has & CT_HAS_COUNTERS_REPLY ? 2 : 0)))
+		return -1;
+	if (has & CT_HAS_KTIME) {
+		if (get_u64(r, EVS_KTIME, &v))
+			return -1;
+		r->ktime = (r->ktime ? r->ktime : (uint64_t)r->t * 1000) + (uint64_t)unzigzag(v);
+	}
+	if (skip_varints(r, EVS_TSTAMP, (has & CT_HAS_TS_START ? 1 : 0) +
+			 (has & CT_HAS_TS_STOP ? 1 : 0)) ||
+	    skip_varints(r, EVS_PROTO, (has & CT_HAS_STATE ? 1 : 0) +
+			 (has & CT_HAS_TCPINFO ? 1 : 0)) ||
+	    ((h & H_PORTID) && skip_varints(r, EVS_OTHER, 1)) ||
+	    ((h & H_PROGNAME) && skip_bytes(r)) ||
+	    ((h & H_EXTRA) && skip_bytes(r)))
+		return -1;
+	return 0;
+}
+
+int evblock_next(struct evblock_reader *r, struct ct_event *ev, int64_t *flow)
+{
+	unsigned h;
+	int rc = next_head(r, &h);
+
+	if (rc <= 0)
+		return rc;
+	*flow = r->flow;
+	return next_body(r, h, ev) ? -1 : 1;
+}
+
+int evblock_next_wanted(struct evblock_reader *r, struct ct_event *ev, int64_t *flow,
+			int (*want)(void *arg, int64_t flow), void *arg)
+{
+	unsigned h;
+	int rc;
+
+	while ((rc = next_head(r, &h)) > 0) {
+		if (want(arg, r->flow)) {
+			*flow = r->flow;
+			return next_body(r, h, ev) ? -1 : 1;
+		}
+		if (skip_body(r, h))
+			return -1;
+	}
+	return rc;
 }
 
 int evblock_count_types(const void *data, size_t len, uint64_t *types)

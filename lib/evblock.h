@@ -82,7 +82,7 @@ int evblock_bloom_has(const uint8_t *bloom, size_t len, int64_t flow);
 /* Reading a block's records in order. */
 struct evblock_reader {
 	const uint8_t *p[EVS_MAX], *end[EVS_MAX];
-	uint32_t left;		/* records not read yet */
+	uint32_t n, left;	/* records, and those not read yet */
 	int64_t flow, t;	/* of the last record read */
 	uint64_t ktime;
 };
@@ -95,6 +95,13 @@ int evblock_reader_init(struct evblock_reader *r, const void *data, size_t len);
  * tuples, family, ct id and zone) and *flow. Returns 1, 0 at the end, -1
  * when the data is malformed (not reported: the caller knows which block). */
 int evblock_next(struct evblock_reader *r, struct ct_event *ev, int64_t *flow);
+
+/* As evblock_next(), but passes over the records of the flows for which
+ * want(arg, flow) returns 0 without decoding them into ev (their values are
+ * not checked, only their length). The record read is number r->n - r->left
+ * - 1 of the block, counting skipped ones. */
+int evblock_next_wanted(struct evblock_reader *r, struct ct_event *ev, int64_t *flow,
+			int (*want)(void *arg, int64_t flow), void *arg);
 
 /* The records of each type in unpacked data, packed into *types as
  * evblock_types() does. Returns 0, or -1 when the data is malformed. */

@@ -52,8 +52,7 @@ struct store_cursor {
 	uint8_t *data;			/* the current block's records */
 	size_t dlen, dcap;
 	struct evblock_reader rd;
-	int64_t first_event;
-	uint32_t idx;
+	int64_t first_event;		/* the block's first record's id */
 	int in_block;
 	int blocks_done;		/* the reading from the start has ended */
 

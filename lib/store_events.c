@@ -390,6 +390,19 @@ static struct cflow *flow_of(struct store_cursor *c, int64_t id, int *err)
 /* The flow of record ev (of flow, event id) when the query wants the record:
  * NULL when it does not (or the flow is gone), or sets *err. A selective
  * query counts here every record of its flows, wanted or not. */
+/* Is flow one of the cursor's (evblock_next_wanted)? With both_ends, the
+ * cache holds exactly the flows wanted. */
+static int in_cache(void *c, int64_t flow)
+{
+	return cache_find(c, flow) != NULL;
+}
+
+/* The id of the record rd read last, in the block whose first is first_event. */
+static int64_t record_id(const struct evblock_reader *rd, int64_t first_event)
+{
+	return first_event + (int64_t)(rd->n - rd->left) - 1;
+}
+
 static struct cflow *record_flow(struct store_cursor *c, const struct ct_event *ev,
 				 int64_t flow, int64_t event_id, int *err)
 {
@@ -468,7 +481,6 @@ static int search_back(struct store_cursor *c, struct ct_event *ev)
 	struct evblock_reader rd;
 	size_t start = c->held_len;
 	int64_t id, first_event, flow, left = c->left;
-	uint32_t idx = 0;
 	int rc, err = 0;
 
 	rc = sqlite3_step(s);
@@ -489,9 +501,10 @@ static int search_back(struct store_cursor *c, struct ct_event *ev)
 	}
 	if (load_block(c, id, &rd))
 		return -1;
-	/* (once all are found, the block's other records are not theirs) */
-	while (c->left > 0 && (rc = evblock_next(&rd, ev, &flow)) > 0) {
-		int64_t event_id = first_event + idx++;
+	/* (once all are found, the block's other records are not theirs; other
+	 * flows' records are passed over) */
+	while (c->left > 0 && (rc = evblock_next_wanted(&rd, ev, &flow, in_cache, c)) > 0) {
+		int64_t event_id = record_id(&rd, first_event);
 		struct cflow *f = record_flow(c, ev, flow, event_id, &err);
 
 		if (err)
@@ -583,7 +596,6 @@ static int next_block(struct store_cursor *c, struct ct_event *ev)
 		if (load_block(c, id, &c->rd))
 			return -1;
 		c->first_event = sqlite3_column_int64(s, 1);
-		c->idx = 0;
 		return 1;
 	}
 	return rc == SQLITE_DONE ? 0 : store_fail(c->st, "cannot read events");
@@ -611,15 +623,18 @@ int store_next(struct store_cursor *c, struct ct_event *ev, int64_t *flow)
 			c->in_block = 1;
 		}
 		/* the flows' events all found: the rest of the block is not theirs */
-		rc = c->both_ends && c->left <= 0 ? 0 : evblock_next(&c->rd, ev, flow);
+		if (!c->both_ends)
+			rc = evblock_next(&c->rd, ev, flow);
+		else
+			rc = c->left <= 0 ? 0 : evblock_next_wanted(&c->rd, ev, flow, in_cache, c);
 		if (rc < 0)
 			return log_error("event block of event %lld is damaged",
-					 (long long)(c->first_event + c->idx));
+					 (long long)record_id(&c->rd, c->first_event));
 		if (rc == 0) {
 			c->in_block = 0;
 			continue;
 		}
-		c->event_id = c->first_event + c->idx++;
+		c->event_id = record_id(&c->rd, c->first_event);
 		f = record_flow(c, ev, *flow, c->event_id, &err);
 		if (err)
 			return -1;
