@@ -13,7 +13,9 @@
  * linked without it (Makefile), so these definitions are the ones lib/ and
  * query/ reach; ctrecord links the library itself and not this file. The
  * soname is that of the ABI the headers describe. */
+#ifndef NFCT_SONAME
 #define NFCT_SONAME "libnetfilter_conntrack.so.3"
+#endif
 
 #define NFCT_FUNCS(X) \
 	X(nfct_new) X(nfct_destroy) X(nfct_nlmsg_parse) X(nfct_attr_is_set) \
@@ -38,7 +40,8 @@ static void load(void)
 
 	loaded = -1;
 	if (!h) {
-		log_error("cannot load %s: %s", NFCT_SONAME, dlerror());
+		log_error("cannot load %s (labels and some attributes need it): %s", NFCT_SONAME,
+			  dlerror());
 		return;
 	}
 #define X(name) \
