@@ -8,10 +8,11 @@
 #include "store_internal.h"
 
 /* Fold when this many changes of flows are pending (with those not written
- * yet, fewer than FOLD_AT + STORE_CHANGES_FLUSH_AT: about 7 MiB), or at the
+ * yet, fewer than FOLD_AT + STORE_CHANGES_FLUSH_AT: about 4 MiB; and a
+ * reader applies fewer than FOLD_AT of them, about 12 ms), or at the
  * commit this many commits after the first of them (about a second of a
  * storm's 100 ms commits). */
-#define FOLD_AT 65536
+#define FOLD_AT 32768
 #define FOLD_COMMITS 10
 
 /* What a coded change holds, in its flags. */
