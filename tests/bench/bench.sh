@@ -211,9 +211,15 @@ out "# (c) ingest without the kernel (ct_decode + record_event, commits every 50
 "$BIN/ingest" "$TMP/r1/capture" "$TMP/ingest1.db" >"$TMP/ingest1.out" || fail "ingest failed"
 out "#   1 pass:  $(cat "$TMP/ingest1.out")"
 rm -f "$TMP"/ingest1.db*
-# A live database for (b): the same history, left as a recorder killed before
-# its next fold leaves it (readers apply the changes still waiting).
-"$BIN/ingest" -k -c 7000 "$TMP/r1/capture" "$TMP/live.db" >"$TMP/live.out" || fail "ingest -k failed"
+# A live database for (b): the same history, with the changes of flows a
+# recorder has not folded yet (readers apply them), its store kept open as a
+# running recorder's is (ingest -w) until fd 9, the fifo's other end, closes.
+mkfifo "$TMP/live.in"
+"$BIN/ingest" -k -w -c 7000 "$TMP/r1/capture" "$TMP/live.db" <"$TMP/live.in" >"$TMP/live.out" &
+LIVE_PID=$!
+BG_PIDS="$BG_PIDS $LIVE_PID"
+exec 9>"$TMP/live.in"
+wait_until 120 grep -q "changes of flows waiting" "$TMP/live.out" || fail "ingest -k -w did not finish"
 
 # (a) Replay speed on a big history: the storm's history $PASSES times (1 h apart, addresses shifted).
 BIG=$TMP/big.db
@@ -322,9 +328,14 @@ qrow "alive at an instant (between storms)" at "$BETWEEN" -- q_between -- list -
 qrow "one flow's events (flow $FLOW)" flow "$FLOW" -- q_flow -- show "$FLOW"
 W=$(sed -n 's/.* \([0-9]*\) changes of flows waiting/\1/p' "$TMP/live.out")
 lw=$(ctq_ms_db "$TMP/live.db" list -s 127.1.0.77)
+exec 9>&-	# the writer exits without closing its store, as if killed
+wait "$LIVE_PID" || fail "ingest -k -w failed"
+lk=$(ctq_ms_db "$TMP/live.db" list -s 127.1.0.77)
+lwal=$(wc -c <"$TMP/live.db-wal")
 "$BIN/ctrecord" --db "$TMP/live.db" --upgrade >/dev/null 2>&1 || fail "ctrecord --upgrade (the fold) failed"
 out "#   a live database, the storm's history with $W changes of flows waiting for a fold:"
-out "#     ctquery list -s 127.1.0.77 (1 row) $lw ms; once folded $(ctq_ms_db "$TMP/live.db" list -s 127.1.0.77) ms"
+out "#     ctquery list -s 127.1.0.77 (1 row) $lw ms while its writer runs; $lk ms once it is killed"
+out "#     (each reader then reads the whole $lwal B WAL to index it); $(ctq_ms_db "$TMP/live.db" list -s 127.1.0.77) ms once folded"
 out "# store_ms/median_ms: the store's query alone (qtime); ctquery_ms: the whole ctquery"
 out "# list/show process (median of 7, output to /dev/null; the same way, /bin/true takes"
 out "# $(start_ms /bin/true) ms here and ctquery --version $(start_ms "$BIN/ctquery" --version) ms); grep_ms: median of 3;"

@@ -21,7 +21,7 @@
 #define PASS_SHIFT_US (3600LL * 1000000)
 
 static const char usage[] =
-	"usage: ingest [-n PASSES] [-c EVENTS] [-k] [-x SQL] CAPTURE DB\n"
+	"usage: ingest [-n PASSES] [-c EVENTS] [-k [-w]] [-x SQL] CAPTURE DB\n"
 	"  CAPTURE is what `nlcount -w` saved ([u32 len][i64 t_us][datagram]...).\n"
 	"  Each pass stores every event once more, 1 hour later, with the second\n"
 	"  byte of every IPv4 address raised by 8 * pass so flows stay distinct.\n"
@@ -29,6 +29,8 @@ static const char usage[] =
 	"  every run, for instruction counts (valgrind --tool=callgrind).\n"
 	"  -k exits after the last commit without closing the store, as a recorder\n"
 	"  killed would: the changes of flows not folded yet stay in flow_pending.\n"
+	"  -w with -k: first waits, the store still open as a running recorder's\n"
+	"  is (readers then share its WAL index), until stdin reaches its end.\n"
 	"  -x runs SQL (e.g. a PRAGMA) on the store's handle after opening: what-if runs.\n";
 
 static void shift_addr(struct ct_tuple *t, int pass)
@@ -44,16 +46,18 @@ int main(int argc, char **argv)
 	const unsigned char *cap, *p, *end;
 	int64_t t0, t_dec = 0, t_rec = 0, pending = 0, commit_at, a, b, c;
 	uint64_t events = 0, bad = 0;
-	int passes = 1, pass, fd, opt, keep = 0;
+	int passes = 1, pass, fd, opt, keep = 0, live = 0;
 	long every = 0;		/* -c: commit every that many events, not by time */
 	const char *xsql = NULL;
 	struct stat sb;
 
-	while ((opt = getopt(argc, argv, "n:c:kx:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:c:kwx:")) != -1) {
 		if (opt == 'n')
 			passes = atoi(optarg);
 		else if (opt == 'k')
 			keep = 1;
+		else if (opt == 'w')
+			live = 1;
 		else if (opt == 'c' && (every = atol(optarg)) > 0)
 			;
 		else if (opt == 'x')
@@ -145,6 +149,12 @@ int main(int argc, char **argv)
 		       (unsigned long long)events, (unsigned long long)rec.n.flows,
 		       store_pending_changes(rec.st));
 		fflush(stdout);
+		if (live) {
+			char buf[64];
+
+			while (read(0, buf, sizeof(buf)) > 0)
+				;
+		}
 		_exit(0);
 	}
 	store_close(rec.st);
