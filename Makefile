@@ -58,7 +58,7 @@ $(B)/schema_sql.o: $(B)/schema_sql.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(B)/libct.a: $(LIB_OBJ)
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
 $(B)/ctrecord: $(REC_OBJ) $(B)/libct.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
