@@ -285,29 +285,21 @@ out ""
 out "# (b) queries on $NFL flows: store (best/median of 7, all rows read) vs grep/awk over the $LB B log"
 out "$(printf '#   %-40s %7s %9s %9s %10s %9s %7s %7s' query rows store_ms median_ms ctquery_ms grep_ms ratio ratio_q)"
 ctq_ms() { ctq_ms_db "$BIG" "$@"; }
-ctq_ms_db() {	# ctq_ms_db DB ARGS...: median wall ms of 7 runs of ctquery --db DB ARGS >/dev/null
-	local i a b t=() db=$1
-	shift
+run_ms() {	# run_ms CMD...: median wall ms of 7 runs of CMD >/dev/null ("fail" if one fails)
+	local i a b t=()
 	for i in 1 2 3 4 5 6 7; do
 		a=${EPOCHREALTIME/./}
-		"$BIN/ctquery" --db "$db" "$@" >/dev/null 2>&1 || { echo fail; return; }
+		"$@" >/dev/null 2>&1 || { echo fail; return; }
 		b=${EPOCHREALTIME/./}
 		t+=($((b - a)))
 	done
 	printf '%s\n' "${t[@]}" | sort -n | awk 'NR == 4 { printf "%.1f", $1 / 1e3 }'
 }
+ctq_ms_db() { local db=$1; shift; run_ms "$BIN/ctquery" --db "$db" "$@"; }
 med_ms() {	# med_ms FN: median wall ms of 3 runs of FN
 	local i t=()
 	for i in 1 2 3; do t+=("$(tsec "$1")"); done
 	printf '%s\n' "${t[@]}" | sort -n | awk 'NR == 2 { printf "%.1f", $1 * 1000 }'
-}
-start_ms() {	# start_ms CMD...: median wall ms of 7 runs of CMD, timed as ctq_ms_db does
-	local i a b t=()
-	for i in 1 2 3 4 5 6 7; do
-		a=${EPOCHREALTIME/./}; "$@" >/dev/null 2>&1; b=${EPOCHREALTIME/./}
-		t+=($((b - a)))
-	done
-	printf '%s\n' "${t[@]}" | sort -n | awk 'NR == 4 { printf "%.1f", $1 / 1e3 }'
 }
 qrow() {	# label qtime-args... -- grep-function -- ctquery-args...
 	local label=$1 r best med g c fn; shift
@@ -338,7 +330,7 @@ out "#     ctquery list -s 127.1.0.77 (1 row) $lw ms while its writer runs; $lk 
 out "#     (each reader then reads the whole $lwal B WAL to index it); $(ctq_ms_db "$TMP/live.db" list -s 127.1.0.77) ms once folded"
 out "# store_ms/median_ms: the store's query alone (qtime); ctquery_ms: the whole ctquery"
 out "# list/show process (median of 7, output to /dev/null; the same way, /bin/true takes"
-out "# $(start_ms /bin/true) ms here and ctquery --version $(start_ms "$BIN/ctquery" --version) ms); grep_ms: median of 3;"
+out "# $(run_ms /bin/true) ms here and ctquery --version $(run_ms "$BIN/ctquery" --version) ms); grep_ms: median of 3;"
 out "# ratio = grep/median, ratio_q = grep/ctquery."
 out "# (targets: each selective query < 20 ms and >= 100x faster than grep)"
 exit 0
