@@ -327,6 +327,7 @@ struct store *store_open(const char *path, enum store_mode mode)
 		store_close(st);
 		return NULL;
 	}
+	st->tidy_wal = mode == STORE_READ;
 	st->open.stale = st->writable;	/* rows cleaned of ended flows at the first flush */
 	st->pend_stale = st->writable;
 	return st;
@@ -370,6 +371,8 @@ void store_close(struct store *st)
 		sqlite3_exec(st->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
 	}
 	sqlite3_close(st->db);
+	if (st->tidy_wal)
+		store_wal_tidy(st->path);
 	free(st->path);
 	free(st);
 }

@@ -138,6 +138,7 @@ struct store {
 	sqlite3 *db;
 	char *path;
 	int writable;
+	int tidy_wal;		/* a reader opened: may checkpoint a dead writer's -wal at close */
 	int in_txn;
 	int64_t session;	/* the session this connection stores events for */
 	sqlite3_stmt *stmt[STMT_MAX];
@@ -262,5 +263,12 @@ int store_migrate_events_to_blocks(struct store *st);
 /* Version 6 to 7: counts the events of each type in the blocks written
  * before (event_blocks.types NULL). Returns 0 or -1 (reported). */
 int store_migrate_block_types(struct store *st);
+
+/* After a reader's connection is closed: when a writer died leaving a -wal
+ * of a megabyte or more, no connection is left and this process may write
+ * the files, checkpoints it into the database and truncates it, so that
+ * each later reader need not index it again (tens of ms). The content is
+ * unchanged. Best effort: reports nothing, gives up if anyone connects. */
+void store_wal_tidy(const char *path);
 
 #endif
