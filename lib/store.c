@@ -314,7 +314,12 @@ struct store *store_open(const char *path, enum store_mode mode)
 	if (check_schema(st, mode) ||
 	    (mode == STORE_WRITE &&
 	     (exec(st, "PRAGMA journal_mode = WAL", "cannot switch to WAL") ||
-	      exec(st, "PRAGMA synchronous = NORMAL", "cannot set synchronous") ||
+	      /* Each commit synced (fdatasync of the -wal): one that returned
+	       * survives a power loss too, not only a crash of ctrecord. Under
+	       * NORMAL the commits since the last checkpoint could roll back.
+	       * The wait is the writer's (the queue absorbs it); the bench
+	       * storm's CPU did not change (BENCHMARKS.md). */
+	      exec(st, "PRAGMA synchronous = FULL", "cannot set synchronous") ||
 	      /* The writer touches flows all over the file (a DESTROY ends one):
 	       * a 64 MiB page cache keeps that off the disk. */
 	      exec(st, "PRAGMA cache_size = -65536", "cannot set the cache size") ||

@@ -2,7 +2,8 @@
 # Installs the Debian 12 packages that building, running and testing need (as root); "bench" adds the benchmark's peers, "fuzz" clang.
 set -eu
 pkgs="build-essential pkg-config libnetfilter-conntrack-dev libmnl-dev libsqlite3-dev
-libxml2-dev zlib1g-dev sqlite3 conntrack nftables iproute2 iputils-ping python3"
+libxml2-dev zlib1g-dev sqlite3 conntrack nftables iproute2 iputils-ping python3
+strace"
 case "${1:-}" in
 bench) pkgs="$pkgs ulogd2 ulogd2-sqlite3" ;;
 fuzz) pkgs="$pkgs clang" ;;
