@@ -3,7 +3,7 @@
 set -eu
 pkgs="build-essential pkg-config libnetfilter-conntrack-dev libmnl-dev libsqlite3-dev
 libxml2-dev zlib1g-dev sqlite3 conntrack nftables iproute2 iputils-ping python3
-strace"
+strace systemd util-linux"
 case "${1:-}" in
 bench) pkgs="$pkgs ulogd2 ulogd2-sqlite3" ;;
 fuzz) pkgs="$pkgs clang" ;;
