@@ -11,6 +11,7 @@
 #include "filter.h"
 #include "ct_names.h"
 #include "filter_text.h"
+#include "groups.h"
 #include "log.h"
 #include "store.h"
 #include "timeparse.h"
@@ -19,20 +20,12 @@ static const char stats_usage[] =
 	"stats [--top N] [--by src|dst|sport|dport|proto|pair] [--sort flows|packets|bytes] [FILTER...]";
 
 enum { BY_SRC, BY_DST, BY_SPORT, BY_DPORT, BY_PROTO, BY_PAIR };
-enum { SORT_FLOWS, SORT_PACKETS, SORT_BYTES };
-
-/* One group of flows for --top. */
-struct group {
-	char key[160];
-	uint64_t flows, packets, bytes;
-};
 
 struct stats {
 	uint64_t types[5], protos[256], states[256][16], nostate[256], flows;
 	int64_t first_us, last_us;
-	struct group *groups;
-	size_t ngroups, cap;
-	int by, sort;
+	struct groups groups;	/* for --top */
+	int by, sort;		/* BY_*, GROUPS_BY_* */
 };
 
 static void usage(FILE *out)
@@ -65,40 +58,10 @@ static void group_key(const struct stats *s, const struct ct_event *ev, char *k,
 static int add_group(struct stats *s, const struct ct_event *ev)
 {
 	char key[160];
-	size_t i;
 
 	group_key(s, ev, key, sizeof(key));
-	for (i = 0; i < s->ngroups && strcmp(s->groups[i].key, key); i++)
-		;
-	if (i == s->ngroups) {
-		if (s->ngroups == s->cap) {
-			size_t cap = s->cap ? 2 * s->cap : 64;
-			struct group *g = realloc(s->groups, cap * sizeof(*g));
-
-			if (!g)
-				return log_error("out of memory");
-			s->groups = g;
-			s->cap = cap;
-		}
-		memset(&s->groups[i], 0, sizeof(s->groups[i]));
-		strcpy(s->groups[i].key, key);
-		s->ngroups++;
-	}
-	s->groups[i].flows++;
-	s->groups[i].packets += ev->pkts_orig + ev->pkts_reply;
-	s->groups[i].bytes += ev->bytes_orig + ev->bytes_reply;
-	return 0;
-}
-
-static int sort_mode;
-
-static int cmp_group(const void *a, const void *b)
-{
-	const struct group *x = a, *y = b;
-	uint64_t vx = sort_mode == SORT_BYTES ? x->bytes : sort_mode == SORT_PACKETS ? x->packets : x->flows;
-	uint64_t vy = sort_mode == SORT_BYTES ? y->bytes : sort_mode == SORT_PACKETS ? y->packets : y->flows;
-
-	return vx < vy ? 1 : vx > vy ? -1 : strcmp(x->key, y->key);
+	return groups_add(&s->groups, key, ev->pkts_orig + ev->pkts_reply,
+			  ev->bytes_orig + ev->bytes_reply);
 }
 
 /* What retention removed, when any: the steps taken and their totals. */
@@ -141,15 +104,14 @@ static void report(struct stats *s, int64_t top, int64_t gaps, int64_t lost,
 	}
 	if (!top)
 		return;
-	sort_mode = s->sort;
-	qsort(s->groups, s->ngroups, sizeof(*s->groups), cmp_group);
+	groups_sort(&s->groups, s->sort);
 	printf("top %lld:\n  %-44s %8s %10s %14s\n", (long long)top, "KEY", "FLOWS", "PACKETS",
 	       "BYTES");
-	for (i = 0; i < (int)s->ngroups && i < top; i++)
-		printf("  %-44s %8llu %10llu %14llu\n", s->groups[i].key,
-		       (unsigned long long)s->groups[i].flows,
-		       (unsigned long long)s->groups[i].packets,
-		       (unsigned long long)s->groups[i].bytes);
+	for (i = 0; i < (int)s->groups.n && i < top; i++)
+		printf("  %-44s %8llu %10llu %14llu\n", s->groups.v[i].key,
+		       (unsigned long long)s->groups.v[i].flows,
+		       (unsigned long long)s->groups.v[i].packets,
+		       (unsigned long long)s->groups.v[i].bytes);
 }
 
 /* Counts the events the filter passes; without conditions, from the
@@ -249,7 +211,7 @@ static int stats(struct query_ctx *ctx, const struct ct_filter *flt, struct stor
 	if (r == 0)
 		report(s, top, gaps, lost, &pr);
 	store_close(st);
-	free(s->groups);
+	groups_free(&s->groups);
 	return r < 0 ? 1 : 0;
 }
 
@@ -275,6 +237,7 @@ static int stats_exec(struct query_ctx *ctx, int argc, char **argv)
 		{ 0 }
 	};
 	static const char *const bys[] = { "src", "dst", "sport", "dport", "proto", "pair" };
+	/* in the order of GROUPS_BY_* */
 	static const char *const sorts[] = { "flows", "packets", "bytes" };
 	static struct stats s;
 	struct store_query q = { 0 };
