@@ -264,6 +264,11 @@ int store_migrate_events_to_blocks(struct store *st);
  * before (event_blocks.types NULL). Returns 0 or -1 (reported). */
 int store_migrate_block_types(struct store *st);
 
+/* In a pruning step, once the flows of temp table prune_pick are deleted:
+ * deletes each key of theirs (temp table prune_keys) that no flow left in
+ * its range has, reading each range touched once. Returns 0 or -1 (reported). */
+int store_prune_drop_keys(struct store *st);
+
 /* After a reader's connection is closed: when a writer died leaving a -wal
  * of a megabyte or more, no connection is left and this process may write
  * the files, checkpoints it into the database and truncates it, so that

@@ -1,5 +1,4 @@
 /* Retention: removing the oldest history in small steps, and saying what was removed. */
-#include <limits.h>
 #include <stdint.h>
 #include <sqlite3.h>
 
@@ -15,10 +14,10 @@ static int64_t change(struct store *st, const char *sql, int64_t before_us, int 
 
 	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
 		return store_fail(st, "cannot prune");
-	if (sqlite3_bind_parameter_count(s) >= 2) {
+	if (sqlite3_bind_parameter_count(s) >= 1)
 		sqlite3_bind_int64(s, 1, before_us);
+	if (sqlite3_bind_parameter_count(s) >= 2)
 		sqlite3_bind_int(s, 2, limit);
-	}
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
@@ -72,21 +71,30 @@ static int64_t oldest_event(struct store *st)
 int store_prune_step(struct store *st, int64_t before_us, int limit, int64_t now_us,
 		     struct prune_result *r)
 {
-	/* Flows ended before the bound, oldest ids first, go with their keys;
-	 * the keys of the flows left in the same ranges are listed again. */
+	/* Flows ended before the bound, oldest ids first, go with the keys
+	 * that no flow left in their ranges has (store_prune_drop_keys). */
 	static const char pick_flows[] =
 		"CREATE TEMP TABLE IF NOT EXISTS prune_pick (id INTEGER PRIMARY KEY);"
 		" CREATE TEMP TABLE IF NOT EXISTS prune_keys (kind, val, rng);"
 		" DELETE FROM prune_pick; DELETE FROM prune_keys;";
 	static const char fill_flows[] =
 		"INSERT INTO prune_pick SELECT id FROM flows WHERE end_us < ?1 ORDER BY id LIMIT ?2";
+	/* The same flows for a size limit, all of them, found through the
+	 * ranges whose flow_keys list an ended flow started before ?1 (kind 4,
+	 * every duration class d: d * 2^44 + first_us >> 20): the bound is the
+	 * oldest event left, so few ranges qualify, where scanning every flow
+	 * at every step made pruning a large history quadratic. */
+	static const char fill_flows_by_size[] =
+		"INSERT INTO prune_pick SELECT f.id FROM"
+		" (WITH RECURSIVE c(d) AS (SELECT 1 UNION ALL SELECT d + 1 FROM c WHERE d < 20)"
+		" SELECT DISTINCT k.rng FROM c CROSS JOIN flow_keys k ON k.kind = 4"
+		" AND k.val BETWEEN c.d << 44 AND (c.d << 44) + (?1 >> 20)) r"
+		" CROSS JOIN flows f ON f.id BETWEEN (r.rng << 10) + 1 AND (r.rng << 10) + 1024"
+		" WHERE f.end_us < ?1";
 	static const char del_flows[] =
 		"DELETE FROM flows WHERE id IN (SELECT id FROM prune_pick)";
 	static const char del_more[] =
 		"DELETE FROM flows_more WHERE id IN (SELECT id FROM prune_pick)";
-	static const char left_in_ranges[] =
-		"SELECT f.id FROM (SELECT DISTINCT (id - 1) >> 10 AS rng FROM prune_pick) r"
-		" CROSS JOIN flows f ON f.id BETWEEN (r.rng << 10) + 1 AND (r.rng << 10) + 1024";
 	/* Whole blocks go (at most limit / 100 of up to 4096 events a step):
 	 * with a time limit those whose every event is older, with a size limit
 	 * the oldest one. Events of flows still open go with them; events of removed
@@ -113,9 +121,9 @@ int store_prune_step(struct store *st, int64_t before_us, int limit, int64_t now
 		store_fail(st, "cannot prune");
 		goto fail;
 	}
-	/* a size limit goes one block at a time: the flows go with their events */
+	/* a size limit: the blocks the caller asked for; the flows go with their events */
 	if (change(st, by_size ? first_blocks : old_blocks, by_size ? 1 : before_us,
-		   by_size || limit < 100 ? 1 : limit / 100) < 0 ||
+		   by_size ? (limit < 1 ? 1 : limit) : limit < 100 ? 1 : limit / 100) < 0 ||
 	    (n = one_value(st, "SELECT coalesce(sum(n), 0) FROM prune_blocks", "cannot prune")) < 0 ||
 	    change(st, del_blocks, 0, 0) < 0 || change(st, del_data, 0, 0) < 0)
 		goto fail;
@@ -127,16 +135,13 @@ int store_prune_step(struct store *st, int64_t before_us, int limit, int64_t now
 		store_fail(st, "cannot prune");
 		goto fail;
 	}
-	/* (a size limit: all of them, at most a block's worth, so that no flow
-	 * is left older than the history kept) */
-	if (change(st, fill_flows, before, by_size ? INT_MAX : limit) < 0 ||
+	/* (a size limit: all of them, so that no flow is left older than the
+	 * history kept) */
+	if (change(st, by_size ? fill_flows_by_size : fill_flows, before, limit) < 0 ||
 	    for_each_row(st, "SELECT id FROM prune_pick", "INSERT INTO prune_keys SELECT kind, val,"
 			 " rng FROM flow_keys_of WHERE id = ?1") ||
-	    for_each_row(st, "SELECT kind, val, rng FROM prune_keys", "DELETE FROM flow_keys"
-			 " WHERE kind = ?1 AND val = ?2 AND rng = ?3") ||
 	    change(st, del_more, 0, 0) < 0 || (n = change(st, del_flows, 0, 0)) < 0 ||
-	    for_each_row(st, left_in_ranges, "INSERT OR IGNORE INTO flow_keys SELECT kind, val,"
-			 " rng FROM flow_keys_of WHERE id = ?1"))
+	    store_prune_drop_keys(st))
 		goto fail;
 	r->flows = n;
 	if (before == INT64_MAX)	/* no event left at all */
@@ -181,4 +186,9 @@ int64_t store_used_bytes(struct store *st)
 	if (pages < 0 || free_pages < 0 || size < 0)
 		return -1;
 	return (pages - free_pages) * size;
+}
+
+int64_t store_block_count(struct store *st)
+{
+	return one_value(st, "SELECT count(*) FROM event_blocks", "cannot count the blocks of events");
 }

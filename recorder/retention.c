@@ -6,6 +6,9 @@
 
 /* Flows per step: small enough that the writer's queue barely notices. */
 #define STEP_FLOWS 2000
+/* Blocks of events per step for a size limit, at most (a time limit takes
+ * STEP_FLOWS / 100 too). */
+#define STEP_BLOCKS 20
 #define IDLE_US (5 * 1000000)
 #define BUSY_US (20 * 1000)
 
@@ -36,7 +39,18 @@ static int step(struct retention *r, struct store *st, int *more)
 		if (used < 0)
 			return -1;
 		if (used > r->max_bytes) {
-			if (store_prune_step(st, INT64_MAX, STEP_FLOWS, now, &res))
+			int64_t blocks = store_block_count(st), n = 1;
+
+			if (blocks < 0)
+				return -1;
+			/* as many blocks as the excess holds at the average size of a
+			 * block and its share of the rest, so that a step overshoots
+			 * by less than a block: each step reads the ranges of the
+			 * flows it removes, which a DESTROY storm scatters over many */
+			if (blocks > 0)
+				n = (used - r->max_bytes) / (used / blocks + 1);
+			n = n < 1 ? 1 : n > STEP_BLOCKS ? STEP_BLOCKS : n;
+			if (store_prune_step(st, INT64_MAX, (int)n, now, &res))
 				return -1;
 			r->flows += res.flows;
 			r->events += res.events;
