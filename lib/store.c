@@ -324,7 +324,12 @@ struct store *store_open(const char *path, enum store_mode mode)
 	       * a 64 MiB page cache keeps that off the disk. */
 	      exec(st, "PRAGMA cache_size = -65536", "cannot set the cache size") ||
 	      /* Checkpoint every 40 MiB of WAL rather than every 4 MiB. */
-	      exec(st, "PRAGMA wal_autocheckpoint = 10000", "cannot set the checkpoint size"))) ||
+	      exec(st, "PRAGMA wal_autocheckpoint = 10000", "cannot set the checkpoint size") ||
+	      /* A reader that keeps its snapshot (ctquery paused in a pager)
+	       * stops checkpoints from restarting the WAL, which then grows;
+	       * once it is done, the WAL goes back to 64 MiB instead of
+	       * keeping that size until ctrecord stops. */
+	      exec(st, "PRAGMA journal_size_limit = 67108864", "cannot set the WAL size limit"))) ||
 	    (mode == STORE_READ &&
 	     (exec(st, "PRAGMA temp_store = MEMORY", "cannot set temp_store") ||
 	      exec(st, "PRAGMA query_only = 1", "cannot set query_only") ||
