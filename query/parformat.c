@@ -12,6 +12,7 @@
 #include "parformat.h"
 #include "readahead.h"
 #include "store.h"
+#include "thread_start.h"
 
 /*
  * How it goes: each thread in turn takes the next BATCH events from the
@@ -377,7 +378,7 @@ int parformat(struct store *st, const struct store_query *q, const struct ct_fil
 	pthread_cond_init(&p.room, NULL);
 	/* this thread is worker 0; fewer threads than asked only cost time */
 	for (started = 1; started < threads; started++)
-		if (pthread_create(&w[started].thread, NULL, work, &w[started]))
+		if (thread_start(&w[started].thread, work, &w[started]))
 			break;
 	work(&w[0]);
 	for (i = 1; i < started; i++)

@@ -6,6 +6,7 @@
 #include "log.h"
 #include "readahead.h"
 #include "store.h"
+#include "thread_start.h"
 
 /* The ring: SLOTS events (each about 4.5 KB, with room for verbatim
  * attributes), handed over BATCH at a time so that the two threads meet
@@ -99,7 +100,7 @@ struct readahead *readahead_start(struct store *st, const struct store_query *q,
 	pthread_mutex_init(&ra->lock, NULL);
 	pthread_cond_init(&ra->more, NULL);
 	pthread_cond_init(&ra->room, NULL);
-	if (pthread_create(&ra->thread, NULL, read_ahead, ra)) {
+	if (thread_start(&ra->thread, read_ahead, ra)) {
 		log_error("cannot start a thread");
 		store_cursor_free(ra->c);
 		free(ra->slot);

@@ -12,6 +12,7 @@
 #include "progname.h"
 #include "queue.h"
 #include "receiver.h"
+#include "thread_start.h"
 
 /* Each conntrack event is a datagram of its own (a few hundred bytes), so
  * one recvmmsg() takes up to VLEN of them. A slot holds the largest
@@ -163,13 +164,8 @@ static void *receive(void *arg)
 
 int receiver_start(struct receiver *r)
 {
-	sigset_t all, old;
-	int err;
+	int err = thread_start(&r->thread, receive, r);
 
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	err = pthread_create(&r->thread, NULL, receive, r);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (err) {
 		errno = err;
 		return log_errno("cannot start the receiving thread");
