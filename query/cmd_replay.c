@@ -1,5 +1,6 @@
 /* ctquery replay: prints recorded events exactly as `conntrack -E` printed them live. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <sched.h>
 #include <signal.h>
@@ -183,8 +184,15 @@ static int replay(struct query_ctx *ctx, struct run *r, struct store_query *q)
 			q->after_id = r->last_id;
 		}
 	}
+	/* Asked to stop: what is left to write must not wait for a reader
+	 * that may never read (a pager left open), or the signal would not
+	 * end the process. Not on a terminal, whose file the shell shares. */
+	if (stop_requested && !isatty(STDOUT_FILENO))
+		fcntl(STDOUT_FILENO, F_SETFL, fcntl(STDOUT_FILENO, F_GETFL) | O_NONBLOCK);
 	ct_fmt_close(r->fmt, stdout);	/* as conntrack -E on SIGINT */
-	if (fflush(stdout) || ferror(stdout))
+	/* (the write a signal interrupted, or that could not wait: what was
+	 * asked, not a failure) */
+	if ((fflush(stdout) || ferror(stdout)) && !stop_requested)
 		rc = log_errno("cannot write the output");
 	store_close(st);
 	return rc < 0 ? -1 : 0;
