@@ -10,6 +10,7 @@
 
 #include "clock.h"
 #include "ct_decode.h"
+#include "dbwatch.h"
 #include "dump.h"
 #include "dumper.h"
 #include "flowmap.h"
@@ -46,6 +47,7 @@ struct writer {
 	struct record_counts saved;	/* the counts at begin(), for a rollback */
 	int64_t stalled_until;	/* monotonic µs: the disk was full, retry then */
 	int64_t stalled_since;
+	struct dbwatch dbw;	/* is the file at the path still ours? */
 };
 
 static int begin(struct writer *w)
@@ -143,11 +145,12 @@ static void status_line(struct writer *w, uint64_t *last_events, int64_t *last_a
 static int start_session(struct writer *w, long *entries, int reopening);
 static int continue_flow(int64_t flow, const struct ct_event *ev, void *data);
 
-/* SIGHUP: ends the session in the database file we have, and starts one in
- * whatever file is at the path now (moved or rotated away: a new one). The
- * open flows continue there when it is the same file, else they are entered
- * anew from a dump. Events keep queuing meanwhile: nothing is lost. */
-static int reopen(struct writer *w)
+/* SIGHUP, or the file at the path changed: ends the session in the
+ * database file we have, and starts one in whatever file is at the path now
+ * (moved or rotated away: a new one). The open flows continue there when it
+ * is the same file, else they are entered anew from a dump. Events keep
+ * queuing meanwhile: nothing is lost. */
+static int reopen(struct writer *w, const char *why)
 {
 	long entries;
 
@@ -163,7 +166,7 @@ static int reopen(struct writer *w)
 	w->rec.st = store_open(w->o->db, STORE_WRITE);
 	if (!w->rec.st || start_session(w, &entries, 1))
 		return -1;
-	log_info("reopened '%s' (SIGHUP); %ld entries in the table", w->o->db, entries);
+	log_info("reopened '%s' (%s); %ld entries in the table", w->o->db, why, entries);
 	return 0;
 }
 
@@ -247,7 +250,14 @@ static int write_loop(struct writer *w, long entries)
 
 		if (recording_reopen && !closing) {
 			recording_reopen = 0;
-			if (reopen(w))
+			if (reopen(w, "SIGHUP"))
+				return -1;
+		}
+		if (!closing && dbwatch_changed(&w->dbw, w->o->db, now)) {
+			log_warn("'%s' is no longer the file being written (removed, moved away or"
+				 " replaced): recording goes on in a new file at that path",
+				 w->o->db);
+			if (reopen(w, "the file at its path changed"))
 				return -1;
 		}
 		if (recording_stop && !closing) {
@@ -321,6 +331,7 @@ static int start_session(struct writer *w, long *entries, int reopening)
 			 " its last stored event");
 	if (vanished)
 		w->resync_done_us = clock_now_us();
+	dbwatch_start(&w->dbw, w->o->db, clock_mono_us());
 	return commit(w);
 }
 
