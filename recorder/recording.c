@@ -10,6 +10,7 @@
 
 #include "clock.h"
 #include "ct_decode.h"
+#include "dbclaim.h"
 #include "dbwatch.h"
 #include "dump.h"
 #include "dumper.h"
@@ -48,6 +49,7 @@ struct writer {
 	int64_t stalled_until;	/* monotonic µs: the disk was full, retry then */
 	int64_t stalled_since;
 	struct dbwatch dbw;	/* is the file at the path still ours? */
+	int claim;		/* dbclaim_take()'s descriptor, or -1 */
 };
 
 static int begin(struct writer *w)
@@ -158,13 +160,16 @@ static int reopen(struct writer *w, const char *why)
 	    commit(w))
 		return -1;
 	store_close(w->rec.st);
+	dbclaim_drop(w->claim);
+	w->claim = -1;
 	flowmap_free(w->rec.open);
 	w->resync_done_us = 0;
 	w->rec.open = flowmap_new();
 	if (!w->rec.open)
 		return log_error("out of memory");
 	w->rec.st = store_open(w->o->db, STORE_WRITE);
-	if (!w->rec.st || start_session(w, &entries, 1))
+	if (!w->rec.st || (w->claim = dbclaim_take(w->o->db)) < 0 ||
+	    start_session(w, &entries, 1))
 		return -1;
 	log_info("reopened '%s' (%s); %ld entries in the table", w->o->db, why, entries);
 	return 0;
@@ -366,7 +371,7 @@ static void summary(const struct writer *w, int rc)
 
 int recording_run(const struct recording_opts *o)
 {
-	struct writer w = { .o = o };
+	struct writer w = { .o = o, .claim = -1 };
 	struct mnl_socket *nl = NULL;
 	long entries = 0;
 	int rc = -1;
@@ -378,7 +383,7 @@ int recording_run(const struct recording_opts *o)
 	    (o->user && dumper_become(o->user, mnl_socket_get_fd(nl))))
 		goto out;
 	w.rec.st = store_open(o->db, STORE_WRITE);
-	if (!w.rec.st)
+	if (!w.rec.st || (w.claim = dbclaim_take(o->db)) < 0)
 		goto out;
 	w.rec.open = flowmap_new();
 	w.rec.filter = o->filter;
@@ -412,5 +417,6 @@ out:
 	queue_free(w.q);
 	flowmap_free(w.rec.open);
 	store_close(w.rec.st);
+	dbclaim_drop(w.claim);
 	return rc;
 }

@@ -1,5 +1,5 @@
 #!/bin/bash
-# t1900: an import into the live database holds the write lock for seconds; the recorder waits (holding events in memory) instead of failing, and loses nothing.
+# t1900: an import into the live database holds the write lock for seconds; the recorder waits (holding events in memory) instead of failing, and loses nothing. A second recorder into it is refused.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -22,6 +22,15 @@ awk -v t=$(( $(date +%s) - 86400 )) 'BEGIN {
 
 DB=$TMP/flows.db
 start_recorder rec "$TMP/rec.err" --db "$DB"
+# A second recorder into the same database is refused at once (it would
+# store every event twice, and take the first for crashed); an import is not.
+rc=0
+in_ns timeout 10 "$BIN/ctrecord" --db "$DB" 2>"$TMP/second.err" || rc=$?
+[ "$rc" = 1 ] || fail "a second recorder into the same database: exit status $rc, not 1"
+grep -q "another ctrecord is recording into" "$TMP/second.err" ||
+	fail "the second recorder did not say why: $(cat "$TMP/second.err")"
+[ "$(sqlite3 -readonly "$DB" "SELECT count(*) FROM sessions")" = 1 ] ||
+	fail "the refused recorder left a session"
 # Traffic all along: 100 flows a second from 14 ports.
 ( for i in $(seq 1 14); do in_ns "$BIN/trafficgen" -S udp 127.0.0.1 $((7900 + i)) 100 >/dev/null; sleep 1; done ) &
 traffic=$!
