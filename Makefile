@@ -72,6 +72,9 @@ $(B)/evdump: tests/tools/evdump.c $(B)/libct.a
 $(B)/unit/t_flowmap: tests/unit/t_flowmap.c $(wildcard tests/unit/*.h) $(B)/recorder/flowmap.o $(B)/libct.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests/unit -Irecorder $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/recorder/flowmap.o $(B)/libct.a $(LDLIBS)
+$(B)/unit/t_queue: tests/unit/t_queue.c $(wildcard tests/unit/*.h) $(B)/recorder/queue.o $(B)/libct.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests/unit -Irecorder $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/recorder/queue.o $(B)/libct.a $(LDLIBS)
 $(B)/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(B)/libct.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libct.a $(LDLIBS)

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/mman.h>
 
 #include "queue.h"
 
@@ -17,8 +19,14 @@
  * only ever appends after tail, and moves cursor (the reset to offset 0 in
  * place()) only when used is 0, which known > 0 rules out (known <= used -
  * consumed). The items it reads were written before the unlock that
- * preceded the reader's lock, hence visible. */
+ * preceded the reader's lock, hence visible.
+ *
+ * Released room is given back to the kernel every TRIM_AT bytes: a writer
+ * that lags a little all along never empties the ring, whose start is then
+ * never reused before its end, and it would walk through all of its size
+ * (256 MiB by default), keeping every page it touched. */
 #define SKIP UINT32_MAX
+#define TRIM_AT (4u << 20)
 #define ALIGN8(n) (((n) + 7) & ~(size_t)7)
 
 struct queue {
@@ -26,11 +34,15 @@ struct queue {
 	pthread_cond_t nonempty, nonfull;
 	char *ring;
 	size_t size;
-	size_t head, tail, used, peak;	/* under lock */
+	size_t head, tail, used, peak;	/* under lock; used counts a skipped end */
+	size_t held;			/* under lock: bytes of items, no skipped end */
+	size_t touched;			/* under lock: the furthest end of an item so far */
+	size_t trim_from, untrimmed;	/* under lock: released room still in memory */
 	int closed;			/* under lock */
 	/* the reader's own */
 	size_t cursor;		/* the next item to read; head..cursor is read, not released */
 	size_t consumed;	/* bytes between head and cursor */
+	size_t consumed_items;	/* of which items' (not a skipped end) */
 	size_t known;		/* unread bytes the reader knows were added */
 	/* the adder's own */
 	int unflushed;		/* items added since the last wake-up */
@@ -70,6 +82,8 @@ static long place(struct queue *q, size_t need)
 {
 	if (q->used == 0) {
 		q->head = q->tail = q->cursor = 0;
+		q->trim_from = 0;
+		q->untrimmed = 0;
 		return need <= q->size ? 0 : -1;
 	}
 	if (q->tail > q->head) {	/* data in [head, tail) */
@@ -115,9 +129,12 @@ int queue_add(struct queue *q, const struct qitem *head, const void *data, size_
 	if (len)
 		memcpy(it->data, data, len);
 	q->tail = at + need;
+	if (q->tail > q->touched)
+		q->touched = q->tail;
 	q->used += need;
-	if (q->used > q->peak)
-		q->peak = q->used;
+	q->held += need;
+	if (q->held > q->peak)
+		q->peak = q->held;
 	pthread_mutex_unlock(&q->lock);
 	q->unflushed = 1;
 	return 0;
@@ -181,17 +198,50 @@ void queue_pop(struct queue *q)
 
 	q->cursor += n;
 	q->consumed += n;
+	q->consumed_items += n;
 	q->known -= n;
 	if (q->cursor >= q->size)
 		q->cursor = 0;
 }
 
+/* Gives the pages inside ring bytes [from, to) back to the kernel (they
+ * read as zeros after). Only for room no item holds and none can take
+ * meanwhile: under the lock, before head moves past it. */
+static void trim(struct queue *q, size_t from, size_t to)
+{
+	uintptr_t a = (uintptr_t)(q->ring + from), b = (uintptr_t)(q->ring + to);
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+
+	a = (a + page - 1) & ~(page - 1);
+	b &= ~(page - 1);
+	if (b > a)
+		madvise((void *)a, b - a, MADV_DONTNEED);
+}
+
 void queue_release(struct queue *q)
 {
 	pthread_mutex_lock(&q->lock);
+	/* The room released since the last trim, [trim_from, cursor), is free,
+	 * but the adder may have come round into its older part (only when
+	 * the items left and it fill the ring: its pages are in use then). */
+	q->untrimmed += q->consumed;
+	if (q->untrimmed >= TRIM_AT) {
+		if (q->used - q->consumed + q->untrimmed <= q->size) {
+			if (q->cursor >= q->trim_from) {
+				trim(q, q->trim_from, q->cursor);
+			} else {	/* the released room wraps */
+				trim(q, q->trim_from, q->size);
+				trim(q, 0, q->cursor);
+			}
+		}
+		q->trim_from = q->cursor;
+		q->untrimmed = 0;
+	}
 	q->used -= q->consumed;
+	q->held -= q->consumed_items;
 	q->head = q->cursor;
 	q->consumed = 0;
+	q->consumed_items = 0;
 	pthread_cond_signal(&q->nonfull);
 	pthread_mutex_unlock(&q->lock);
 }
@@ -204,6 +254,7 @@ size_t queue_rewind(struct queue *q)
 	n = q->consumed;
 	q->cursor = q->head;
 	q->consumed = 0;
+	q->consumed_items = 0;
 	q->known = 0;	/* the next peek counts again, under the lock */
 	pthread_mutex_unlock(&q->lock);
 	return n;
@@ -223,7 +274,7 @@ size_t queue_used(struct queue *q)
 	size_t n;
 
 	pthread_mutex_lock(&q->lock);
-	n = q->used;
+	n = q->held;
 	pthread_mutex_unlock(&q->lock);
 	return n;
 }
@@ -234,6 +285,16 @@ size_t queue_peak(struct queue *q)
 
 	pthread_mutex_lock(&q->lock);
 	n = q->peak;
+	pthread_mutex_unlock(&q->lock);
+	return n;
+}
+
+size_t queue_touched(struct queue *q)
+{
+	size_t n;
+
+	pthread_mutex_lock(&q->lock);
+	n = q->touched;
 	pthread_mutex_unlock(&q->lock);
 	return n;
 }

@@ -63,8 +63,11 @@ size_t queue_rewind(struct queue *q);
 /* Wakes everyone; queue_put fails from now on, queue_peek drains what is left. */
 void queue_close(struct queue *q);
 
-/* Bytes in use now, and the most ever used. */
+/* Bytes of the items held now, and the most ever held. */
 size_t queue_used(struct queue *q);
 size_t queue_peak(struct queue *q);
+
+/* How far into its room the queue has ever written: the memory it took. */
+size_t queue_touched(struct queue *q);
 
 #endif

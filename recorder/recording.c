@@ -409,7 +409,8 @@ int recording_run(const struct recording_opts *o)
 out:
 	receiver_stop(&w.rx);
 	if (w.q && w.rx.enobufs == 0 && rc == 0 && o->verbose)
-		log_info("queue peak %zu bytes", queue_peak(w.q));
+		log_info("queue peak %zu bytes (%zu of its %zu touched)", queue_peak(w.q),
+			 queue_touched(w.q), o->queue_size);
 	if (w.rec.session > 0)	/* else it never started: the error said it all */
 		summary(&w, rc);
 	if (nl)

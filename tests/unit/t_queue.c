@@ -1,0 +1,138 @@
+/* Unit tests of the queue between the receiving and the writing thread: order, contents, rewind after a failed transaction, closing, and the memory it touches. */
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "queue.h"
+#include "unit.h"
+
+#define CAPACITY (256u << 20)	/* ctrecord's default */
+#define ITEMS 150000		/* about 300 MiB in all: more than the room */
+#define BACKLOG 1000		/* items the writer leaves in the queue */
+
+/* Items added so far, for the writer to stay BACKLOG behind. */
+static volatile uint32_t added;
+
+/* Item i's length and bytes, known to both sides. */
+static size_t item_len(uint32_t i)
+{
+	return 16 + (i * 2654435761u) % 4000;
+}
+
+static unsigned char item_byte(uint32_t i, size_t k)
+{
+	return (unsigned char)(i * 31 + k * 7);
+}
+
+static void *produce(void *arg)
+{
+	struct queue *q = arg;
+	static unsigned char buf[4100];
+	uint32_t i;
+
+	for (i = 0; i < ITEMS; i++) {
+		struct qitem head = { .kind = QITEM_DATA, .t_us = i };
+		size_t n = item_len(i), k;
+
+		for (k = 0; k < n; k++)
+			buf[k] = item_byte(i, k);
+		memcpy(buf, &i, sizeof(i));
+		if (queue_add(q, &head, buf, n))
+			break;
+		__atomic_store_n(&added, i + 1, __ATOMIC_RELEASE);
+		if (i % 16 == 15)
+			queue_flush(q);
+	}
+	queue_flush(q);
+	queue_close(q);
+	return NULL;
+}
+
+/* The most memory this process ever had resident, in bytes (VmHWM). */
+static size_t peak_rss(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	unsigned long kb = 0;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmHWM: %lu kB", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kb * 1024;
+}
+
+/* Is it item i, whole? */
+static int item_ok(const struct qitem *it, uint32_t i)
+{
+	size_t k, n = item_len(i);
+	uint32_t got;
+
+	if (it->len != n || it->t_us != (int64_t)i)
+		return 0;
+	memcpy(&got, it->data, sizeof(got));
+	if (got != i)
+		return 0;
+	for (k = sizeof(i); k < n; k++)
+		if ((unsigned char)it->data[k] != item_byte(i, k))
+			return 0;
+	return 1;
+}
+
+int main(void)
+{
+	struct queue *q = queue_new(CAPACITY);
+	pthread_t t;
+	const struct qitem *it;
+	uint32_t next = 0, batch_start = 0, bad = 0, rewinds = 0;
+	size_t rss0 = peak_rss();
+
+	CHECK(q != NULL);
+	if (!q)
+		return unit_done("t_queue");
+	CHECK(pthread_create(&t, NULL, produce, q) == 0);
+	/* The writer: batches of up to 200 items, every 37th rolled back and
+	 * read again, as after a failed commit; it stays BACKLOG items behind,
+	 * so that the queue is never empty (as under a long storm). */
+	while (1) {
+		while (__atomic_load_n(&added, __ATOMIC_ACQUIRE) < next + BACKLOG &&
+		       __atomic_load_n(&added, __ATOMIC_ACQUIRE) < ITEMS)
+			sched_yield();
+		if (!(it = queue_peek(q, 1000000)))
+			break;
+		if (!item_ok(it, next))
+			bad++;
+		queue_pop(q);
+		next++;
+		if (next - batch_start == 200 || next == ITEMS) {
+			if ((next / 200) % 37 == 0 && rewinds < next / 200) {
+				rewinds = next / 200;
+				queue_rewind(q);
+				next = batch_start;
+				continue;
+			}
+			queue_release(q);
+			batch_start = next;
+		}
+	}
+	pthread_join(t, NULL);
+	CHECK(bad == 0);
+	CHECK(next == ITEMS);
+	CHECK(queue_used(q) == 0);
+	CHECK(queue_peak(q) > 0 && queue_peak(q) < CAPACITY);
+	/* More went through than the room holds, so the ring came round; its
+	 * released room was given back: the memory it ever kept is near what
+	 * it held, not all it touched. */
+	CHECK(queue_touched(q) > CAPACITY / 2);
+#ifndef __SANITIZE_ADDRESS__	/* (its shadow of the ring is resident too) */
+	CHECK(peak_rss() - rss0 < (48u << 20));
+#endif
+	printf("t_queue: peak %zu B, touched %zu of %u B, at most %zu B more resident than at the start\n",
+	       queue_peak(q), queue_touched(q), CAPACITY, peak_rss() - rss0);
+	queue_free(q);
+	return unit_done("t_queue");
+}
