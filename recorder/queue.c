@@ -269,32 +269,28 @@ void queue_close(struct queue *q)
 	pthread_mutex_unlock(&q->lock);
 }
 
-size_t queue_used(struct queue *q)
+/* A counter the adder changes, read under the lock. */
+static size_t read_locked(struct queue *q, const size_t *counter)
 {
 	size_t n;
 
 	pthread_mutex_lock(&q->lock);
-	n = q->held;
+	n = *counter;
 	pthread_mutex_unlock(&q->lock);
 	return n;
+}
+
+size_t queue_used(struct queue *q)
+{
+	return read_locked(q, &q->held);
 }
 
 size_t queue_peak(struct queue *q)
 {
-	size_t n;
-
-	pthread_mutex_lock(&q->lock);
-	n = q->peak;
-	pthread_mutex_unlock(&q->lock);
-	return n;
+	return read_locked(q, &q->peak);
 }
 
 size_t queue_touched(struct queue *q)
 {
-	size_t n;
-
-	pthread_mutex_lock(&q->lock);
-	n = q->touched;
-	pthread_mutex_unlock(&q->lock);
-	return n;
+	return read_locked(q, &q->touched);
 }
