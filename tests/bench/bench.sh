@@ -242,6 +242,13 @@ replay_null() { "$BIN/ctquery" --db "$BIG" replay >/dev/null; }
 replay_log() { "$BIN/ctquery" --db "$BIG" replay -o timestamp >"$TMP/big.log"; }
 s=$(tsec replay_null)
 out "#   ctquery replay >/dev/null: $s s, $(awk -v s="$s" -v n="$NEV" 'BEGIN { printf "%.0f", n / s }') events/s (target >= 500000)"
+# A filter that keeps a few flows of many: the TCP ones (the events of the
+# other flows are read and passed over).
+replay_tcp() { "$BIN/ctquery" --db "$BIG" replay -p tcp >"$TMP/tcp.txt"; }
+s=$(tsec replay_tcp)
+n=$(wc -l <"$TMP/tcp.txt")
+[ "$n" -gt 0 ] || fail "ctquery replay -p tcp printed nothing"
+out "#   ctquery replay -p tcp >file: $s s for its $n events of $NEV"
 s=$(tsec replay_log)
 LB=$(wc -c <"$TMP/big.log")
 out "#   ctquery replay -o timestamp >log: $s s, $(awk -v s="$s" -v n="$NEV" 'BEGIN { printf "%.0f", n / s }') events/s; log $LB B ($(awk -v b="$LB" -v n="$NEV" 'BEGIN { printf "%.1f", b / n }') B/event, $(awk -v b="$LB" -v d="$BB" 'BEGIN { printf "%.2f", b / d }')x the database)"
