@@ -35,7 +35,11 @@ struct store_cursor {
 	int64_t event_id;
 	struct store_query q;		/* copy; q.where points at the caller's */
 	unsigned type_mask;
-	int filtered;			/* flow pre-filters: only flows in the cache match */
+	int filtered;			/* flow pre-filters: only flows in the cache match,
+					 * or with match, those it lists */
+	uint8_t *match;			/* many flows match: their ids, a bit each;
+					 * the cache holds their rows as met */
+	size_t match_bytes;
 	int selective;			/* and few: sel[] is sorted by id */
 	struct cflow *sel;
 	size_t nsel;

@@ -11,6 +11,20 @@
 /* At most this many matching flows make a query "selective": only the blocks
  * that may hold their events (time, id range, Bloom filter) are decoded. */
 #define SELECTIVE_MAX 256
+/* Beyond this many matching flows a filter keeps their ids in a bitmap and
+ * their rows only while their events are read (as without a filter): a
+ * broad filter over a long history held every matching row, 345 MB for
+ * `replay -s 127.0.0.0/8` over 1.1M flows. */
+#define MATCH_ROWS_MAX 65536
+
+/* MATCH_ROWS_MAX, or CT_MATCH_ROWS_MAX from the environment: the tests set
+ * it low to read small histories the way of large ones. */
+static size_t match_rows_max(void)
+{
+	const char *e = getenv("CT_MATCH_ROWS_MAX");
+
+	return e && *e ? (size_t)strtoull(e, NULL, 10) : MATCH_ROWS_MAX;
+}
 
 /* A selective query also searches the blocks from the last one back (a flow's
  * events are mostly at its start and its end, blocks apart) and stops once
@@ -146,8 +160,60 @@ static void cache_remove(struct store_cursor *c, int64_t id)
 		}
 }
 
-/* Unfiltered: loads the flows from id on (the next events are mostly theirs).
- * Returns the flow, NULL when there is none of that id (pruned), or sets *err. */
+/* Is flow id one that matches (with c->match)? */
+static int matches(const struct store_cursor *c, int64_t id)
+{
+	uint64_t k = (uint64_t)id;
+
+	return id > 0 && k / 8 < c->match_bytes && (c->match[k / 8] >> (k % 8) & 1);
+}
+
+/* Lists flow id (from 1, in any order: a bit each up to the largest, an
+ * eighth of a byte a flow of the history) as matching. Returns 0 or -1
+ * (reported). */
+static int match_add(struct store_cursor *c, int64_t id)
+{
+	uint64_t k = (uint64_t)id;
+
+	if (id <= 0)
+		return log_error("internal error: flow id %lld", (long long)id);
+	if (k / 8 >= c->match_bytes) {
+		size_t n = c->match_bytes ? c->match_bytes : 4096;
+		uint8_t *m;
+
+		while (n <= k / 8)
+			n *= 2;
+		if (!(m = realloc(c->match, n)))
+			return log_error("out of memory");
+		memset(m + c->match_bytes, 0, n - c->match_bytes);
+		c->match = m;
+		c->match_bytes = n;
+	}
+	c->match[k / 8] |= (uint8_t)(1u << (k % 8));
+	return 0;
+}
+
+/* From the rows of the matching flows held so far to their ids in a bitmap:
+ * the rows go. Returns 0 or -1 (reported). */
+static int match_from_rows(struct store_cursor *c)
+{
+	size_t k;
+
+	/* (nothing was removed) */
+	for (k = 0; k < c->nfl; k++)
+		if (match_add(c, c->fl[k].id))
+			return -1;
+	free(c->fl);
+	free(c->slot);
+	c->fl = NULL;
+	c->slot = NULL;
+	c->nfl = c->fl_cap = c->nslots = c->nfree = 0;
+	return 0;
+}
+
+/* Unfiltered, or many flows matching: loads the flows from id on (the next
+ * events are mostly theirs), with a bitmap only those it lists. Returns the
+ * flow, NULL when there is none of that id (pruned), or sets *err. */
 static struct cflow *prefetch(struct store_cursor *c, int64_t id, int *err)
 {
 	static const char sql[] = "SELECT " FLOW_COLS " FROM " STORE_FLOWS_FROM " WHERE f.id >= ?"
@@ -163,6 +229,8 @@ static struct cflow *prefetch(struct store_cursor *c, int64_t id, int *err)
 	sqlite3_reset(c->prefetch);
 	sqlite3_bind_int64(c->prefetch, 1, id);
 	while ((rc = sqlite3_step(c->prefetch)) == SQLITE_ROW) {
+		if (c->match && !matches(c, sqlite3_column_int64(c->prefetch, 0)))
+			continue;
 		if (read_cflow(c->prefetch, &f) || cache_add(c, &f)) {
 			*err = -1;
 			return NULL;
@@ -182,10 +250,13 @@ static int cmp_cflow(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Filtered: loads every flow that passes the pre-filters. */
+/* Filtered: the flows that pass the pre-filters: their rows, or beyond
+ * match_rows_max() of them their ids (the rows then come as their events do).
+ * In any order: sorting them (by id) held every row in SQLite's sorter. */
 static int load_matching(struct store_cursor *c)
 {
 	struct store_query fq = c->q;
+	size_t rows_max = match_rows_max();
 	struct cflow f;
 	sqlite3_stmt *s;
 	int rc;
@@ -193,18 +264,21 @@ static int load_matching(struct store_cursor *c)
 	/* what is left for the events themselves */
 	fq.type_mask = 0;
 	fq.pf &= ~(STORE_PF_SINCE | STORE_PF_UNTIL | STORE_PF_AFTER | STORE_PF_SESSION);
-	s = store_query_prepare(c->st, &fq, "SELECT " FLOW_COLS, "ORDER BY f.id");
+	s = store_query_prepare(c->st, &fq, "SELECT " FLOW_COLS, "");
 	if (!s)
 		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		if (read_cflow(s, &f) || cache_add(c, &f)) {
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (c->match ? match_add(c, sqlite3_column_int64(s, 0)) :
+		    read_cflow(s, &f) || cache_add(c, &f) ||
+		    (c->nfl > rows_max && match_from_rows(c))) {
 			sqlite3_finalize(s);
 			return -1;
 		}
+	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
 		return store_fail(c->st, "cannot read flows");
-	if (c->nfl <= SELECTIVE_MAX) {
+	if (!c->match && c->nfl <= SELECTIVE_MAX) {
 		size_t i;
 
 		c->selective = 1;
@@ -390,7 +464,7 @@ static struct cflow *flow_of(struct store_cursor *c, int64_t id, int *err)
 {
 	struct cflow *f = cache_find(c, id);
 
-	if (f || c->filtered)
+	if (f || (c->filtered && !(c->match && matches(c, id))))
 		return f;
 	return prefetch(c, id, err);
 }
@@ -651,7 +725,7 @@ int store_next(struct store_cursor *c, struct ct_event *ev, int64_t *flow)
 		complete(ev, f);
 		/* an ended flow has no later events: forget it (not when the
 		 * cache is the filter, where absence means "does not match") */
-		if (ev->type == CT_EV_DESTROY && !c->filtered)
+		if (ev->type == CT_EV_DESTROY && (!c->filtered || c->match))
 			cache_remove(c, *flow);
 		return 1;
 	}
@@ -673,6 +747,7 @@ void store_cursor_free(struct store_cursor *c)
 	free(c->data);
 	free(c->fl);
 	free(c->slot);
+	free(c->match);
 	free(c->sel);
 	free(c->held);
 	free(c->seg);
