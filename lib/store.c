@@ -73,6 +73,13 @@ static const char *const stmt_sql[STMT_MAX] = {
 		"SELECT first_us, ids FROM open_ranges WHERE rng = ?",
 };
 
+char *store_sibling(const char *path, const char *suffix)
+{
+	char *s = NULL;
+
+	return asprintf(&s, "%s%s", path, suffix) < 0 ? NULL : s;
+}
+
 int store_fail(struct store *st, const char *what)
 {
 	int busy = sqlite3_errcode(st->db) == SQLITE_BUSY;
@@ -238,13 +245,11 @@ static char *read_uri(const char *path)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	size_t n = strlen(path);
-	char *shm = malloc(n + sizeof("-shm")), *uri = NULL, *p;
+	char *shm = store_sibling(path, "-shm"), *uri = NULL, *p;
 	const char *s;
 
 	if (!shm)
 		return NULL;
-	memcpy(shm, path, n);
-	memcpy(shm + n, "-shm", sizeof("-shm"));
 	if (!access(shm, F_OK) && (uri = malloc(3 * n + sizeof("file://?readonly_shm=1")))) {
 		/* "file://" + an absolute path: a path starting "//" is no authority */
 		p = stpcpy(uri, path[0] == '/' ? "file://" : "file:");

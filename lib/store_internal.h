@@ -187,6 +187,9 @@ struct store {
 
 /* Reports the database's last error about what, once; returns -1. */
 int store_fail(struct store *st, const char *what);
+/* path + suffix ("-wal", "-shm"): the database's files beside it. malloc'd;
+ * NULL when out of memory (not reported). */
+char *store_sibling(const char *path, const char *suffix);
 
 /* Returns the cached statement for id, preparing it on first use; NULL on error. */
 sqlite3_stmt *store_stmt(struct store *st, int id);

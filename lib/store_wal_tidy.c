@@ -1,6 +1,5 @@
 /* A killed writer's -wal moved into the database by the reader that finds it, so that the readers after it need not index it again. */
 #include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -32,16 +31,9 @@ static int other_connection(const char *shm)
 	return rc || fl.l_type != F_UNLCK;
 }
 
-static char *with_suffix(const char *path, const char *suffix)
-{
-	char *s = NULL;
-
-	return asprintf(&s, "%s%s", path, suffix) < 0 ? NULL : s;
-}
-
 void store_wal_tidy(const char *path)
 {
-	char *wal = with_suffix(path, "-wal"), *shm = with_suffix(path, "-shm");
+	char *wal = store_sibling(path, "-wal"), *shm = store_sibling(path, "-shm");
 	struct stat w;
 	sqlite3 *db = NULL;
 	int on = 1;
