@@ -5,6 +5,7 @@
 
 #include "evblock.h"
 #include "log.h"
+#include "varint.h"
 
 /* A record: a 2-byte header in stream EVS_HEAD, then varints in the other
  * streams (lib/evblock.h), each field in its own. Header bits: 0-1 type - 1;
@@ -64,11 +65,7 @@ static int reserve(struct evstream *st, size_t more)
 /* Appends v as a varint to stream st (room reserved by the caller). */
 static void put_u64(struct evstream *st, uint64_t v)
 {
-	while (v >= 0x80) {
-		st->p[st->len++] = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	st->p[st->len++] = (uint8_t)v;
+	st->len = (size_t)(varint_put(st->p + st->len, v) - st->p);
 }
 
 static void put_bytes(struct evstream *st, const void *p, size_t n)
@@ -356,25 +353,6 @@ int evblock_bloom_has(const uint8_t *bloom, size_t len, int64_t flow)
 	return 1;
 }
 
-/* A varint from [*p, end); advances *p. Returns 0 or -1. */
-static int varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
-{
-	uint64_t x = 0;
-	int shift = 0;
-
-	while (*p < end && shift < 64) {
-		uint8_t c = *(*p)++;
-
-		x |= (uint64_t)(c & 0x7f) << shift;
-		if (!(c & 0x80)) {
-			*v = x;
-			return 0;
-		}
-		shift += 7;
-	}
-	return -1;
-}
-
 int evblock_reader_init(struct evblock_reader *r, const void *data, size_t len)
 {
 	const uint8_t *p = data, *end = p + len;
@@ -382,10 +360,10 @@ int evblock_reader_init(struct evblock_reader *r, const void *data, size_t len)
 	int k;
 
 	memset(r, 0, sizeof(*r));
-	if (varint(&p, end, &n) || n != EVS_MAX)
+	if (varint_get(&p, end, &n) || n != EVS_MAX)
 		return -1;
 	for (k = 0; k < EVS_MAX; k++)
-		if (varint(&p, end, &sz[k]) || sz[k] > (uint64_t)(end - p))
+		if (varint_get(&p, end, &sz[k]) || sz[k] > (uint64_t)(end - p))
 			return -1;
 	for (k = 0; k < EVS_MAX; k++) {
 		if (sz[k] > (uint64_t)(end - p))
@@ -401,7 +379,7 @@ int evblock_reader_init(struct evblock_reader *r, const void *data, size_t len)
 
 static int get_u64(struct evblock_reader *r, int k, uint64_t *v)
 {
-	return varint(&r->p[k], r->end[k], v);
+	return varint_get(&r->p[k], r->end[k], v);
 }
 
 static int get_u32(struct evblock_reader *r, int k, uint32_t *v)

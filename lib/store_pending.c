@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include "log.h"
+#include "varint.h"
 
 #include "store_internal.h"
 
@@ -56,34 +57,8 @@ void pchange_merge(struct pchange *into, const struct pchange *later)
 	}
 }
 
-/* The coded form of a change: at most 1 + 10 varints of 10 bytes. */
-#define CODED_MAX 111
-
-static uint8_t *put(uint8_t *p, uint64_t v)
-{
-	while (v >= 0x80) {
-		*p++ = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	*p++ = (uint8_t)v;
-	return p;
-}
-
-static int get(const uint8_t **p, const uint8_t *end, uint64_t *v)
-{
-	unsigned shift = 0;
-
-	*v = 0;
-	while (*p < end && shift < 64) {
-		uint8_t b = *(*p)++;
-
-		*v |= (uint64_t)(b & 0x7f) << shift;
-		if (!(b & 0x80))
-			return 0;
-		shift += 7;
-	}
-	return -1;
-}
+/* The coded form of a change: at most 1 + 10 varints. */
+#define CODED_MAX (1 + 10 * VARINT_MAX)
 
 /* Codes p after a change of flow prev at out (the id as a signed
  * difference: changes come in the order of their events); returns the end. */
@@ -97,29 +72,29 @@ static uint8_t *code(uint8_t *out, const struct pchange *p, int64_t prev)
 
 	int64_t d = p->id - prev;
 
-	out = put(out, (uint64_t)d << 1 ^ (uint64_t)(d >> 63));	/* zigzag */
-	out = put(out, f);
+	out = varint_put(out, (uint64_t)d << 1 ^ (uint64_t)(d >> 63));	/* zigzag */
+	out = varint_put(out, f);
 	if (f & PC_EVENTS) {
-		out = put(out, (uint64_t)p->nevents);
-		out = put(out, (uint64_t)p->last_us);
+		out = varint_put(out, (uint64_t)p->nevents);
+		out = varint_put(out, (uint64_t)p->last_us);
 	}
 	if (p->end_kind) {
-		out = put(out, (uint64_t)p->end_us);
-		out = put(out, (uint64_t)p->first_us);
+		out = varint_put(out, (uint64_t)p->end_us);
+		out = varint_put(out, (uint64_t)p->first_us);
 	}
 	if (f & PC_STATUS)
-		out = put(out, p->status);
+		out = varint_put(out, p->status);
 	if (f & PC_MARK)
-		out = put(out, p->mark);
+		out = varint_put(out, p->mark);
 	if (f & PC_STATE)
-		out = put(out, p->state);
+		out = varint_put(out, p->state);
 	if (f & PC_COUNTERS_ORIG) {
-		out = put(out, p->pkts_orig);
-		out = put(out, p->bytes_orig);
+		out = varint_put(out, p->pkts_orig);
+		out = varint_put(out, p->bytes_orig);
 	}
 	if (f & PC_COUNTERS_REPLY) {
-		out = put(out, p->pkts_reply);
-		out = put(out, p->bytes_reply);
+		out = varint_put(out, p->pkts_reply);
+		out = varint_put(out, p->bytes_reply);
 	}
 	return out;
 }
@@ -130,51 +105,51 @@ static int decode(const uint8_t **in, const uint8_t *end, int64_t *prev, struct 
 	uint64_t d, f, v[2];
 
 	memset(p, 0, sizeof(*p));
-	if (get(in, end, &d) || get(in, end, &f) || f >> 8 || (f >> PC_END_SHIFT) > 2)
+	if (varint_get(in, end, &d) || varint_get(in, end, &f) || f >> 8 || (f >> PC_END_SHIFT) > 2)
 		return -1;
 	p->id = *prev += (int64_t)(d >> 1) ^ -(int64_t)(d & 1);
 	if (p->id <= 0)
 		return -1;
 	p->end_kind = (uint8_t)(f >> PC_END_SHIFT);
 	if (f & PC_EVENTS) {
-		if (get(in, end, &v[0]) || get(in, end, &v[1]) || !v[0])
+		if (varint_get(in, end, &v[0]) || varint_get(in, end, &v[1]) || !v[0])
 			return -1;
 		p->nevents = (int64_t)v[0];
 		p->last_us = (int64_t)v[1];
 	}
 	if (p->end_kind) {
-		if (get(in, end, &v[0]) || get(in, end, &v[1]))
+		if (varint_get(in, end, &v[0]) || varint_get(in, end, &v[1]))
 			return -1;
 		p->end_us = (int64_t)v[0];
 		p->first_us = (int64_t)v[1];
 	}
 	if (f & PC_STATUS) {
-		if (get(in, end, &v[0]))
+		if (varint_get(in, end, &v[0]))
 			return -1;
 		p->status = (uint32_t)v[0];
 		p->has |= CT_HAS_STATUS;
 	}
 	if (f & PC_MARK) {
-		if (get(in, end, &v[0]))
+		if (varint_get(in, end, &v[0]))
 			return -1;
 		p->mark = (uint32_t)v[0];
 		p->has |= CT_HAS_MARK;
 	}
 	if (f & PC_STATE) {
-		if (get(in, end, &v[0]))
+		if (varint_get(in, end, &v[0]))
 			return -1;
 		p->state = (uint8_t)v[0];
 		p->has |= CT_HAS_STATE;
 	}
 	if (f & PC_COUNTERS_ORIG) {
-		if (get(in, end, &v[0]) || get(in, end, &v[1]))
+		if (varint_get(in, end, &v[0]) || varint_get(in, end, &v[1]))
 			return -1;
 		p->pkts_orig = v[0];
 		p->bytes_orig = v[1];
 		p->has |= CT_HAS_COUNTERS_ORIG;
 	}
 	if (f & PC_COUNTERS_REPLY) {
-		if (get(in, end, &v[0]) || get(in, end, &v[1]))
+		if (varint_get(in, end, &v[0]) || varint_get(in, end, &v[1]))
 			return -1;
 		p->pkts_reply = v[0];
 		p->bytes_reply = v[1];
