@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include "log.h"
+#include "radix_sort.h"
 #include "store_internal.h"
 
 /* Must agree with the view flow_keys_of, which the migration and retention
@@ -74,23 +75,23 @@ static int put_key(struct store *st, struct fkey *k)
 	return 0;
 }
 
-/* Key order, as near as it matters: neighbours in flow_keys are written one
- * after the other. */
-static int by_key(const void *a, const void *b)
+/* A key's place in flow_keys, as near as it matters (neighbours there are
+ * then written one after the other): its kind, then the first 60 bits of
+ * its value (an address's first bytes, or the integer, which is below 2^60). */
+static uint64_t key_order(const struct fkey *k)
 {
-	const struct fkey *x = a, *y = b;
-	int c;
+	uint64_t v = (uint64_t)k->ival;
 
-	if (x->kind != y->kind)
-		return x->kind < y->kind ? -1 : 1;
-	if (x->len != y->len)
-		return x->len < y->len ? -1 : 1;
-	if (x->ival != y->ival)
-		return x->ival < y->ival ? -1 : 1;
-	c = memcmp(x->addr, y->addr, x->len);
-	if (c)
-		return c;
-	return (x->rng > y->rng) - (x->rng < y->rng);
+	if (k->len) {
+		uint8_t b[8] = { 0 };
+		int i;
+
+		memcpy(b, k->addr, k->len < 8 ? k->len : 8);
+		for (v = 0, i = 0; i < 8; i++)
+			v = v << 8 | b[i];
+		v >>= 4;
+	}
+	return (uint64_t)k->kind << 60 | (v & ((1ULL << 60) - 1));
 }
 
 /* Binds key k as the row at parameter i (kind, val, rng). */
@@ -106,27 +107,38 @@ static void bind_key(sqlite3_stmt *s, int i, const struct fkey *k)
 
 int store_keys_flush(struct store *st)
 {
-	struct fkey *k = st->keys_due;
+	const struct fkey *k = st->keys_due;
 	size_t n = st->nkeys_due, i, j, rows;
+	struct radix_item *order;
 	sqlite3_stmt *s;
-	int rc;
+	int rc = SQLITE_DONE;
 
 	if (!n)
 		return 0;
-	qsort(k, n, sizeof(*k), by_key);
+	order = malloc(2 * n * sizeof(*order));
+	if (!order)
+		return log_error("out of memory");
+	for (i = 0; i < n; i++) {
+		order[i].key = key_order(&k[i]);
+		order[i].val = i;
+	}
+	radix_sort(order, order + n, n);
 	/* STORE_KEY_BATCH rows a statement: one step instead of 32 */
-	for (i = 0; i < n; i += rows) {
+	for (i = 0; i < n && rc == SQLITE_DONE; i += rows) {
 		rows = n - i >= STORE_KEY_BATCH ? STORE_KEY_BATCH : 1;
 		s = store_stmt(st, rows > 1 ? STMT_KEY_INSERT_MANY : STMT_KEY_INSERT);
-		if (!s)
+		if (!s) {
+			free(order);
 			return -1;
+		}
 		for (j = 0; j < rows; j++)
-			bind_key(s, 1 + 3 * (int)j, &k[i + j]);
+			bind_key(s, 1 + 3 * (int)j, &k[order[i + j].val]);
 		rc = sqlite3_step(s);
 		sqlite3_reset(s);
-		if (rc != SQLITE_DONE)
-			return store_fail(st, "cannot store a flow's keys");
 	}
+	free(order);
+	if (rc != SQLITE_DONE)
+		return store_fail(st, "cannot store a flow's keys");
 	st->nkeys_due = 0;
 	return 0;
 }

@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include "log.h"
+#include "radix_sort.h"
 #include "varint.h"
 
 #include "store_internal.h"
@@ -300,50 +301,10 @@ int store_pending_load(struct store *st)
 	return 0;
 }
 
-/* A change's place: by flow, then in the order they came. */
-struct chg_order {
-	int64_t id;
-	size_t i;
-};
-
-/* Sorts order[0..n) by id, equal ids kept in the order they are in: a
- * radix sort, a byte of (id - smallest id) a pass, through tmp (room for n). */
-static void sort_by_id(struct chg_order *order, struct chg_order *tmp, size_t n)
-{
-	struct chg_order *from = order, *to = tmp, *t;
-	uint64_t lo = UINT64_MAX, span = 0;
-	size_t i, count[256];
-	int shift;
-
-	for (i = 0; i < n; i++)
-		if ((uint64_t)order[i].id < lo)
-			lo = (uint64_t)order[i].id;
-	for (i = 0; i < n; i++)
-		span |= (uint64_t)order[i].id - lo;
-	for (shift = 0; shift < 64 && span >> shift; shift += 8) {
-		size_t at = 0;
-
-		memset(count, 0, sizeof(count));
-		for (i = 0; i < n; i++)
-			count[((uint64_t)from[i].id - lo) >> shift & 0xff]++;
-		for (i = 0; i < 256; i++) {
-			size_t c = count[i];
-
-			count[i] = at;
-			at += c;
-		}
-		for (i = 0; i < n; i++)
-			to[count[((uint64_t)from[i].id - lo) >> shift & 0xff]++] = from[i];
-		t = from, from = to, to = t;
-	}
-	if (from != order)
-		memcpy(order, from, n * sizeof(*order));
-}
-
 int store_each_merged(const struct pchange *c, size_t n,
 		      int (*fn)(const struct pchange *merged, void *arg), void *arg)
 {
-	struct chg_order *order;
+	struct radix_item *order;	/* by flow, then in the order they came */
 	struct pchange merged;
 	size_t i;
 	int rc = 0;
@@ -354,16 +315,16 @@ int store_each_merged(const struct pchange *c, size_t n,
 	if (!order)
 		return log_error("out of memory");
 	for (i = 0; i < n; i++) {
-		order[i].id = c[i].id;
-		order[i].i = i;
+		order[i].key = (uint64_t)c[i].id;	/* ids are positive */
+		order[i].val = i;
 	}
-	sort_by_id(order, order + n, n);
+	radix_sort(order, order + n, n);
 	for (i = 0; i < n && !rc; i++) {
-		if (!i || order[i].id != order[i - 1].id)
-			merged = c[order[i].i];
+		if (!i || order[i].key != order[i - 1].key)
+			merged = c[order[i].val];
 		else
-			pchange_merge(&merged, &c[order[i].i]);
-		if (i + 1 == n || order[i + 1].id != order[i].id)
+			pchange_merge(&merged, &c[order[i].val]);
+		if (i + 1 == n || order[i + 1].key != order[i].key)
 			rc = fn(&merged, arg);
 	}
 	free(order);
