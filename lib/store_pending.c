@@ -12,10 +12,13 @@
 /* Fold when this many changes of flows are pending (with those not written
  * yet, fewer than FOLD_AT + STORE_CHANGES_FLUSH_AT: about 4 MiB; and a
  * reader applies fewer than FOLD_AT of them, about 12 ms), or at the
- * commit this many commits after the first of them (about a second of a
- * storm's 100 ms commits). */
+ * commit this many commits after the first of them (10 s of 100 ms
+ * commits). A fold rewrites every page of flows its changes touch, and the
+ * ends of a busy host's open flows touch them all: folding every tenth
+ * commit wrote 124-142 bytes an event where this writes 86 (the bench's
+ * steady host, tests/bench/steady.sh). */
 #define FOLD_AT 32768
-#define FOLD_COMMITS 10
+#define FOLD_COMMITS 100
 
 /* What a coded change holds, in its flags. */
 enum {

@@ -140,7 +140,7 @@ CREATE INDEX event_blocks_time ON event_blocks(last_us);
 -- Changes to flows already stored (version 8): the events that came after a
 -- flow's row was written, and its end, as one row per flush of the writer
 -- (lib/store_pending.c codes them). The writer folds them into flows in id
--- order every second or so, then deletes them: a DESTROY storm ends flows all
+-- order every ten seconds or so, then deletes them: a DESTROY storm ends flows all
 -- over the table, and folding them at once rewrites each page of flows once
 -- rather than at every commit. Readers apply them as the writer will
 -- (lib/store_overlay.c).
