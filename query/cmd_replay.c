@@ -80,6 +80,7 @@ struct run {
 	int threads;		/* formatting threads: see replay_threads() */
 	int64_t shown, prev_us;
 	int64_t last_id;	/* the last event read */
+	int write_errno;	/* writing the output failed (not reported yet) */
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -132,6 +133,7 @@ static int pass(struct store *st, struct run *r, const struct store_query *q)
 			       &stop_requested, stdout, &res);
 		r->shown += res.shown;
 		r->last_id = res.last_id;
+		r->write_errno = res.write_errno;
 		if (rc == 0 && r->flt->limit && r->shown >= r->flt->limit)
 			rc = 1;
 		return stop_requested ? 1 : rc;
@@ -192,8 +194,11 @@ static int replay(struct query_ctx *ctx, struct run *r, struct store_query *q)
 	ct_fmt_close(r->fmt, stdout);	/* as conntrack -E on SIGINT */
 	/* (the write a signal interrupted, or that could not wait: what was
 	 * asked, not a failure) */
-	if ((fflush(stdout) || ferror(stdout)) && !stop_requested)
+	if ((fflush(stdout) || ferror(stdout) || r->write_errno) && !stop_requested) {
+		if (r->write_errno)
+			errno = r->write_errno;
 		rc = log_errno("cannot write the output");
+	}
 	store_close(st);
 	return rc < 0 ? -1 : 0;
 }

@@ -1,7 +1,10 @@
 /* Formats a replay's events on several threads at once and writes them in the order they were stored. */
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include <sys/socket.h>
 #include <libnetfilter_conntrack/libnetfilter_conntrack.h>
 
@@ -19,8 +22,11 @@
  * store cursor under the lock rd (SQLite's cursor is one thread's at a
  * time), with a sequence number; formats them outside the lock into the
  * output slot of that number; then hands the slot over under the lock wr.
- * Whoever hands over the slot next in sequence writes it to out, and the
- * ones after it that are ready, so one thread at a time writes, in order.
+ * Only the calling thread (worker 0) writes the slots to out, in order:
+ * after each batch of its own, when the window is full, and at the end. It
+ * is the thread that a SIGINT or SIGTERM reaches (the others block every
+ * signal), so a write blocked on a full pipe is interrupted and the replay
+ * stops; a helper blocked there could not be (t3400).
  *
  * Memory is bounded: a thread takes sequence number n only once every
  * number up to n - WINDOW is written, so at most WINDOW slots are filled
@@ -93,6 +99,7 @@ struct par;
 struct worker {
 	struct par *p;
 	pthread_t thread;
+	int writes;		/* worker 0: the one that writes the slots */
 	struct ra_event *ev;	/* BATCH events */
 	FILE *f;		/* writes into cur (fopencookie) */
 	struct slot *cur;
@@ -111,9 +118,10 @@ struct par {
 
 	/* writing: under wr */
 	pthread_mutex_t wr;
-	pthread_cond_t room;	/* next_write moved on */
+	pthread_cond_t room;	/* next_write moved on, or a slot is ready */
 	uint64_t next_write;
 	int failed;		/* a written slot failed: write nothing more */
+	int write_errno;	/* why writing failed (the writer's only) */
 	int64_t shown, last_id;
 	struct slot slot[WINDOW];
 	FILE *out;
@@ -160,9 +168,71 @@ static ssize_t slot_write(void *cookie, const char *buf, size_t size)
 	return (ssize_t)size;
 }
 
+/* Waits on room, under wr, a tenth of a second at most: a request to stop
+ * comes as a signal, which wakes no one. */
+static void wait_room(struct par *p)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	t.tv_nsec += 100 * 1000 * 1000;
+	if (t.tv_nsec >= 1000 * 1000 * 1000) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000 * 1000 * 1000;
+	}
+	pthread_cond_timedwait(&p->room, &p->wr, &t);
+}
+
+/* Writes [d, d + n) to fd, unless asked to stop meanwhile: a signal that
+ * comes when part of a write is done makes it return that part, and
+ * stdio would write the rest, waiting again (on a pipe nobody reads, for
+ * ever). Returns 0, or errno on a write error (for the caller to report). */
+static int write_out(int fd, const char *d, size_t n, volatile sig_atomic_t *stop)
+{
+	while (n && !*stop) {
+		ssize_t k = write(fd, d, n);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return errno;
+		d += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+/* Writes the slots that are ready, in order, under wr (released while
+ * writing). Called by the writer only. After a request to stop nothing
+ * more is written: the slots are only passed over. */
+static void write_ready(struct par *p)
+{
+	struct slot *s;
+
+	while ((s = &p->slot[p->next_write % WINDOW])->ready) {
+		int skip = p->failed || *p->stop;
+
+		pthread_mutex_unlock(&p->wr);
+		if (!skip && s->len && (p->write_errno = write_out(fileno(p->out), s->data,
+								   s->len, p->stop)))
+			s->failed = 1;
+		pthread_mutex_lock(&p->wr);
+		if (!skip) {
+			p->shown += s->n;
+			if (s->n)
+				p->last_id = s->last_id;
+			p->failed = s->failed;
+		}
+		s->ready = 0;
+		p->next_write++;
+		pthread_cond_broadcast(&p->room);
+	}
+}
+
 /* Takes the next batch into w->ev: *seq its number, *n its events, *failed
  * set when reading failed after them (reported). Waits until its slot is
- * free. Returns 1, or 0 when there is nothing more to take. */
+ * free (the writer writes what is ready meanwhile). Returns 1, or 0 when
+ * there is nothing more to take. */
 static int take(struct worker *w, uint64_t *seq, int *n, int *failed)
 {
 	struct par *p = w->p;
@@ -170,17 +240,21 @@ static int take(struct worker *w, uint64_t *seq, int *n, int *failed)
 
 	*n = 0;
 	*failed = 0;
-	pthread_mutex_lock(&p->rd);
-	if (p->ended || *p->stop) {
-		p->ended = 1;
+	/* lock order: rd, then wr; a thread waits for room without rd, which
+	 * the writer needs to take its own batches */
+	for (;;) {
+		pthread_mutex_lock(&p->rd);
+		pthread_mutex_lock(&p->wr);
+		stop = p->ended || p->failed || *p->stop;
+		if (stop || p->next_seq < p->next_write + WINDOW)
+			break;
 		pthread_mutex_unlock(&p->rd);
-		return 0;
+		if (w->writes && p->slot[p->next_write % WINDOW].ready)
+			write_ready(p);
+		else
+			wait_room(p);
+		pthread_mutex_unlock(&p->wr);
 	}
-	/* lock order: rd, then wr; the writers never take rd */
-	pthread_mutex_lock(&p->wr);
-	while (!p->failed && p->next_seq >= p->next_write + WINDOW)
-		pthread_cond_wait(&p->room, &p->wr);
-	stop = p->failed;
 	pthread_mutex_unlock(&p->wr);
 	if (stop) {
 		p->ended = 1;
@@ -254,35 +328,36 @@ static void format(struct worker *w, struct slot *s, uint64_t seq, int n)
 	}
 }
 
-/* Hands slot seq over, and writes it and the ones after it that are ready
- * when it is the next in sequence. */
-static void hand_over(struct par *p, uint64_t seq)
+/* Hands slot seq over; the writer then writes what is ready. */
+static void hand_over(struct worker *w, uint64_t seq)
 {
-	struct slot *s;
+	struct par *p = w->p;
 
 	pthread_mutex_lock(&p->wr);
 	p->slot[seq % WINDOW].ready = 1;
-	/* Only the thread whose slot is next writes: while it writes (without
-	 * the lock) next_write stays at that slot, so nobody else starts. */
-	if (seq == p->next_write) {
-		while ((s = &p->slot[p->next_write % WINDOW])->ready) {
-			int skip = p->failed;
+	if (w->writes)
+		write_ready(p);
+	else
+		pthread_cond_broadcast(&p->room);
+	pthread_mutex_unlock(&p->wr);
+}
 
-			pthread_mutex_unlock(&p->wr);
-			if (!skip && s->len)
-				fwrite(s->data, 1, s->len, p->out);
-			pthread_mutex_lock(&p->wr);
-			if (!skip) {
-				p->shown += s->n;
-				if (s->n)
-					p->last_id = s->last_id;
-				p->failed = s->failed;
-			}
-			s->ready = 0;
-			p->next_write++;
-			pthread_cond_broadcast(&p->room);
-		}
+/* The writer, once nothing more is to be taken: writes the batches the
+ * others are still formatting as they come, unless asked to stop. */
+static void write_rest(struct par *p)
+{
+	uint64_t taken;
+
+	pthread_mutex_lock(&p->rd);
+	taken = p->next_seq;	/* final: p->ended is set */
+	pthread_mutex_unlock(&p->rd);
+	pthread_mutex_lock(&p->wr);
+	while (p->next_write < taken && !*p->stop) {
+		write_ready(p);
+		if (p->next_write < taken)
+			wait_room(p);
 	}
+	pthread_cond_broadcast(&p->room);
 	pthread_mutex_unlock(&p->wr);
 }
 
@@ -297,8 +372,10 @@ static void *work(void *arg)
 
 		s->failed = failed;
 		format(w, s, seq, n);
-		hand_over(w->p, seq);
+		hand_over(w, seq);
 	}
+	if (w->writes)
+		write_rest(w->p);
 	return NULL;
 }
 
@@ -353,12 +430,14 @@ int parformat(struct store *st, const struct store_query *q, const struct ct_fil
 	int i, started = 0, rc = -1;
 
 	r->shown = 0;
+	r->write_errno = 0;
 	if (threads < 1)
 		threads = 1;
 	if (threads > PARFORMAT_MAX_THREADS)
 		threads = PARFORMAT_MAX_THREADS;
 	for (i = 0; i < threads; i++) {
 		w[i].p = &p;
+		w[i].writes = i == 0;
 		w[i].fmt = *f;
 		w[i].ev = malloc(BATCH * sizeof(*w[i].ev));
 		w[i].f = fopencookie(&w[i], "w", slot_io);
@@ -371,6 +450,12 @@ int parformat(struct store *st, const struct store_query *q, const struct ct_fil
 	p.c = store_events(st, q);
 	if (!p.c)
 		goto out;
+	/* the slots go straight to the file, after what stdio holds */
+	if (fflush(out)) {
+		store_cursor_free(p.c);
+		r->write_errno = errno;
+		goto out;
+	}
 	prime_format();
 	pthread_mutex_init(&p.rd, NULL);
 	pthread_mutex_init(&p.wr, NULL);
@@ -392,6 +477,7 @@ int parformat(struct store *st, const struct store_query *q, const struct ct_fil
 		f->header_done = 1;
 	r->shown = p.shown;
 	r->last_id = p.last_id;
+	r->write_errno = p.write_errno;
 	rc = p.failed ? -1 : 0;
 out:
 	for (i = 0; i < WINDOW; i++)

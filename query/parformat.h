@@ -20,6 +20,8 @@ struct ct_fmt;
 struct parformat_result {
 	int64_t shown;		/* events written */
 	int64_t last_id;	/* the id of the last one; left as it was when none */
+	int write_errno;	/* non-zero: writing to out failed, with this errno
+				 * (not reported: out is the caller's) */
 };
 
 /* Returns non-zero when parformat() is the faster way to print with f and
@@ -33,11 +35,14 @@ int parformat_usable(const struct ct_fmt *f);
  * ct_fmt_event(f, ...) prints it (ft_event_json() with json), with the XML
  * header before the first when f->header_done is not set (it is set then).
  * threads threads format (this one among them; 1 is allowed) while one at a
- * time reads the store: the caller does not touch st meanwhile. Takes no new
- * events once *stop is non-zero; those taken are still printed, so the output
- * is always a whole prefix. Returns 0 when the events ran out or max was
- * reached, -1 on an error (reported) in reading or formatting an event: the
- * events before it are printed, none after. r is filled in both cases. */
+ * time reads the store: the caller does not touch st meanwhile. The calling
+ * thread does every write to out (after flushing what its stdio buffer holds),
+ * so a signal to it interrupts a write blocked on a full pipe. Once *stop is
+ * non-zero it takes no new events and writes nothing more (the output may end
+ * inside an event). Returns 0 when the events ran out, max was reached or
+ * *stop was set; -1 on an error in reading or formatting an event (reported)
+ * or in writing (r->write_errno): the events before it are printed, none
+ * after. r is filled in every case. */
 int parformat(struct store *st, const struct store_query *q, const struct ct_filter *flt,
 	      int64_t max, struct ct_fmt *f, int json, int threads,
 	      volatile sig_atomic_t *stop, FILE *out, struct parformat_result *r);
