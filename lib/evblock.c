@@ -488,19 +488,7 @@ static int next_body(struct evblock_reader *r, unsigned h, struct ct_event *ev)
  * longer than 10 bytes). */
 static int skip_varints(struct evblock_reader *r, int k, int n)
 {
-	const uint8_t *p = r->p[k], *end = r->end[k];
-
-	while (n-- > 0) {
-		const uint8_t *stop = end - p > 10 ? p + 10 : end;
-
-		while (p < stop && *p & 0x80)
-			p++;
-		if (p == stop)
-			return -1;
-		p++;
-	}
-	r->p[k] = p;
-	return 0;
+	return varint_skip(&r->p[k], r->end[k], n);
 }
 
 /* Passes over a length-prefixed byte string of stream EVS_OTHER. */

@@ -293,7 +293,6 @@ struct store *store_open(const char *path, enum store_mode mode)
 	}
 	st->writable = mode == STORE_WRITE;
 	id_set_init(&st->held, sizeof(struct pflow));
-	id_set_init(&st->ovl, sizeof(struct pchange));
 	/* No memory statistics: they take a global mutex on every allocation.
 	 * (Only possible before SQLite initializes; later calls fail harmlessly.) */
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
@@ -371,7 +370,10 @@ void store_close(struct store *st)
 	}
 	store_open_free(st);
 	free(st->chg);
-	id_set_clear(&st->ovl, 1);
+	free(st->ovl);
+	st->ovl = NULL;
+	st->novl = st->ovl_cap = 0;
+	store_pending_raw_free(&st->praw);
 	for (i = 0; i < STMT_MAX; i++)
 		sqlite3_finalize(st->stmt[i]);
 	store_drop_flows(st, 1);

@@ -3,6 +3,8 @@
 #define CT_STORE_INTERNAL_H
 
 #include <sqlite3.h>
+
+#include "radix_sort.h"
 #include "evblock.h"
 #include "store.h"
 
@@ -113,6 +115,28 @@ int store_pending_write(struct store *st);
 int store_pending_read(struct store *st, int (*fn)(const struct pchange *c, void *arg),
 		       void *arg, int64_t *rows, int64_t *last);
 
+/* The changes waiting in flow_pending as a reader holds them: their coded
+ * bytes as read, and a change each in chg[0..n): its flow's id (key) and
+ * where it starts in data (val), in the order they were made. */
+struct pending_raw {
+	uint8_t *data;
+	size_t len, cap;
+	struct radix_item *chg;
+	size_t n, cap_n;
+};
+
+/* Reads flow_pending into raw (what it held is dropped). Only the changes'
+ * heads are decoded, but every change is checked whole. Returns 0, or -1
+ * (damaged, out of memory or SQLite's error, reported). */
+int store_pending_scan(struct store *st, struct pending_raw *raw);
+
+/* Decodes the change chg at into c (raw as store_pending_scan() left it:
+ * it cannot fail then). */
+void store_pending_decode(const struct pending_raw *raw, const struct radix_item *chg,
+			  struct pchange *c);
+
+void store_pending_raw_free(struct pending_raw *raw);
+
 /* The flows that a held change (loaded: see store_pending_load) ends, in
  * id order: a malloc'd array of *n ids, or NULL (out of memory, reported). */
 int64_t *store_pending_ends(const struct store *st, size_t *n);
@@ -159,11 +183,15 @@ struct store {
 
 	/* a reader: in a read transaction of store_read_snapshot(), whether
 	 * its temp view of flows (lib/store_overlay.c) is there, and the
-	 * changes that view applies: one merged change a flow, by id */
+	 * changes that view applies: their coded bytes (sorted by flow), and
+	 * an entry a flow in id order (struct ovl_entry) that merges them when
+	 * first asked */
 	int snapshot;
 	int overlay;
 	int ovl_module;
-	struct id_set ovl;
+	struct pending_raw praw;
+	struct ovl_entry *ovl;
+	size_t novl, ovl_cap;
 
 	/* the block being filled (lib/store_blocks.c) */
 	struct evblock blk;

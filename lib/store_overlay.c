@@ -11,7 +11,9 @@
 /* The changes, one merged change a flow (st->ovl), are the virtual table
  * ct_flow_changes of the reader's connection: columns in
  * store_change_column()'s order, unset values NULL. A lookup by id is a hash
- * lookup; nothing is copied into SQLite. */
+ * lookup; nothing is copied into SQLite. A flow's changes are decoded and
+ * merged when first asked for: a query that reads a few flows does not
+ * decode the changes of all (the snapshot only reads their heads). */
 static const char vtab_sql[] =
 	"CREATE TABLE x(id INTEGER, last_us INTEGER, nevents INTEGER, status INTEGER,"
 	" mark INTEGER, end_us INTEGER, end_kind INTEGER, state INTEGER, o_packets INTEGER,"
@@ -43,11 +45,52 @@ struct ovl_vtab {
 	struct store *st;
 };
 
-/* A scan of the changes: [at, end) of st->ovl's array. */
+/* A flow's entry in st->ovl: its changes, st->praw.chg[first..first + n)
+ * (sorted by flow, in the order they were made), merged into c once asked. */
+struct ovl_entry {
+	struct pchange c;
+	size_t first, n;
+	int merged;
+};
+
+/* A scan of the changes: [at, end) of st->ovl. */
 struct ovl_cursor {
 	sqlite3_vtab_cursor base;
-	const struct pchange *at, *end;
+	struct ovl_entry *at, *end;
 };
+
+/* e's merged change (decoded and merged on the first call). */
+static const struct pchange *merged(struct store *st, struct ovl_entry *e)
+{
+	struct pchange c;
+	size_t i;
+
+	if (e->merged)
+		return &e->c;
+	store_pending_decode(&st->praw, &st->praw.chg[e->first], &e->c);
+	for (i = 1; i < e->n; i++) {
+		store_pending_decode(&st->praw, &st->praw.chg[e->first + i], &c);
+		pchange_merge(&e->c, &c);
+	}
+	e->merged = 1;
+	return &e->c;
+}
+
+/* The entry of flow id, or NULL. */
+static struct ovl_entry *find(const struct store *st, int64_t id)
+{
+	size_t lo = 0, hi = st->novl;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (st->ovl[mid].c.id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < st->novl && st->ovl[lo].c.id == id ? &st->ovl[lo] : NULL;
+}
 
 static int ovl_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
 		       sqlite3_vtab **vtab, char **err)
@@ -95,8 +138,8 @@ static int ovl_best_index(sqlite3_vtab *vtab, sqlite3_index_info *info)
 		}
 	}
 	info->idxNum = 0;
-	info->estimatedCost = (double)t->st->ovl.n + 1;
-	info->estimatedRows = (sqlite3_int64)t->st->ovl.n + 1;
+	info->estimatedCost = (double)t->st->novl + 1;
+	info->estimatedRows = (sqlite3_int64)t->st->novl + 1;
 	return SQLITE_OK;
 }
 
@@ -125,14 +168,14 @@ static int ovl_filter(sqlite3_vtab_cursor *cur, int idx, const char *idx_str, in
 	const struct store *st = ((struct ovl_vtab *)cur->pVtab)->st;
 
 	(void)idx_str;
-	c->at = st->ovl.a;
-	c->end = c->at + st->ovl.n;
+	c->at = st->ovl;
+	c->end = c->at + st->novl;
 	if (idx != 1 || argc < 1)
 		return SQLITE_OK;
 	c->end = c->at;		/* no such id: nothing */
 	if (sqlite3_value_numeric_type(argv[0]) != SQLITE_INTEGER)
 		return SQLITE_OK;
-	c->at = id_set_find(&st->ovl, sqlite3_value_int64(argv[0]));
+	c->at = find(st, sqlite3_value_int64(argv[0]));
 	c->end = c->at ? c->at + 1 : c->at;
 	return SQLITE_OK;
 }
@@ -152,9 +195,10 @@ static int ovl_eof(sqlite3_vtab_cursor *cur)
 
 static int ovl_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
 {
+	struct store *st = ((struct ovl_vtab *)cur->pVtab)->st;
 	int64_t v;
 
-	if (store_change_column(((struct ovl_cursor *)cur)->at, col, &v))
+	if (store_change_column(merged(st, ((struct ovl_cursor *)cur)->at), col, &v))
 		sqlite3_result_int64(ctx, v);
 	else
 		sqlite3_result_null(ctx);
@@ -163,7 +207,7 @@ static int ovl_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
 
 static int ovl_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *rowid)
 {
-	*rowid = ((struct ovl_cursor *)cur)->at->id;
+	*rowid = ((struct ovl_cursor *)cur)->at->c.id;
 	return SQLITE_OK;
 }
 
@@ -181,21 +225,46 @@ static const sqlite3_module ovl_module = {
 	.xRowid = ovl_rowid,
 };
 
-/* Merges a change read (store_pending_read, in the order they were made)
- * into its flow's in st->ovl, as the fold will. Returns 0 or -1 (reported). */
-static int keep(const struct pchange *c, void *arg)
+/* Reads the changes waiting into st->praw, sorted by flow, and lists an
+ * entry a flow in st->ovl. Returns 0 or -1 (reported). */
+static int read_changes(struct store *st)
 {
-	struct store *st = arg;
-	struct pchange *p = id_set_find(&st->ovl, c->id);
+	struct pending_raw *raw = &st->praw;
+	struct radix_item *tmp;
+	size_t i;
 
-	if (p) {
-		pchange_merge(p, c);
-		return 0;
-	}
-	p = id_set_add(&st->ovl, c->id);
-	if (!p)
+	st->novl = 0;
+	if (store_pending_scan(st, raw))
 		return -1;
-	*p = *c;
+	if (!raw->n)
+		return 0;
+	tmp = malloc(raw->n * sizeof(*tmp));
+	if (!tmp)
+		return log_error("out of memory");
+	radix_sort(raw->chg, tmp, raw->n);	/* stable: a flow's in the order made */
+	free(tmp);
+	for (i = 0; i < raw->n; i++) {
+		struct ovl_entry *e;
+
+		if (st->novl && st->ovl[st->novl - 1].c.id == (int64_t)raw->chg[i].key) {
+			st->ovl[st->novl - 1].n++;
+			continue;
+		}
+		if (st->novl == st->ovl_cap) {
+			size_t cap = st->ovl_cap ? st->ovl_cap * 2 : 1024;
+
+			e = realloc(st->ovl, cap * sizeof(*e));
+			if (!e)
+				return log_error("out of memory");
+			st->ovl = e;
+			st->ovl_cap = cap;
+		}
+		e = &st->ovl[st->novl++];
+		memset(e, 0, sizeof(*e));
+		e->c.id = (int64_t)raw->chg[i].key;
+		e->first = i;
+		e->n = 1;
+	}
 	return 0;
 }
 
@@ -209,11 +278,11 @@ static int apply(struct store *st)
 			return store_fail(st, "cannot read the changes of flows");
 		st->ovl_module = 1;
 	}
-	if (st->ovl.n && !st->overlay) {
+	if (st->novl && !st->overlay) {
 		if (sqlite3_exec(st->db, view_sql, NULL, NULL, NULL) != SQLITE_OK)
 			return store_fail(st, "cannot read the changes of flows");
 		st->overlay = 1;
-	} else if (!st->ovl.n && st->overlay) {
+	} else if (!st->novl && st->overlay) {
 		if (sqlite3_exec(st->db, "DROP VIEW temp.flows", NULL, NULL, NULL) != SQLITE_OK)
 			return store_fail(st, "cannot read the changes of flows");
 		st->overlay = 0;
@@ -223,7 +292,6 @@ static int apply(struct store *st)
 
 int store_read_snapshot(struct store *st)
 {
-	int64_t rows, last;
 	int rc;
 
 	sqlite3_set_authorizer(st->db, NULL, NULL);	/* a --where's: our statements */
@@ -233,9 +301,8 @@ int store_read_snapshot(struct store *st)
 	if (sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
 		return store_fail(st, "cannot start a read");
 	/* (the first read fixes the snapshot: this one) */
-	id_set_clear(&st->ovl, 0);
-	rc = store_pending_read(st, keep, st, &rows, &last);
-	if (!rc && (st->ovl.n || st->overlay)) {
+	rc = read_changes(st);
+	if (!rc && (st->novl || st->overlay)) {
 		/* query_only covers the temp schema too: lifted for the view */
 		if (sqlite3_exec(st->db, "PRAGMA query_only = 0", NULL, NULL, NULL) != SQLITE_OK)
 			rc = store_fail(st, "cannot read the changes of flows");
@@ -245,7 +312,7 @@ int store_read_snapshot(struct store *st)
 			rc = store_fail(st, "cannot read the changes of flows");
 	}
 	if (rc)
-		id_set_clear(&st->ovl, 0);	/* (a view left behind reads no change) */
+		st->novl = 0;	/* (a view left behind reads no change) */
 	st->snapshot = !rc;
 	return rc;
 }

@@ -103,17 +103,36 @@ static uint8_t *code(uint8_t *out, const struct pchange *p, int64_t prev)
 	return out;
 }
 
-/* Decodes one change at *in (after flow *prev) into p. Returns 0 or -1. */
-static int decode(const uint8_t **in, const uint8_t *end, int64_t *prev, struct pchange *p)
+/* Decodes the start of a change at *in, after flow *prev: its flow into
+ * *prev, what it holds into *f. Returns 0 or -1. */
+static int decode_head(const uint8_t **in, const uint8_t *end, int64_t *prev, uint64_t *f)
 {
-	uint64_t d, f, v[2];
+	uint64_t d;
+
+	if (varint_get(in, end, &d) || varint_get(in, end, f) || *f >> 8 ||
+	    (*f >> PC_END_SHIFT) > 2)
+		return -1;
+	*prev += (int64_t)(d >> 1) ^ -(int64_t)(d & 1);
+	return *prev > 0 ? 0 : -1;
+}
+
+/* The number of values a change holding f has (varints after its head). */
+static int values_of(uint64_t f)
+{
+	return (f & PC_EVENTS ? 2 : 0) + (f >> PC_END_SHIFT ? 2 : 0) + !!(f & PC_STATUS) +
+	       !!(f & PC_MARK) + !!(f & PC_STATE) + (f & PC_COUNTERS_ORIG ? 2 : 0) +
+	       (f & PC_COUNTERS_REPLY ? 2 : 0);
+}
+
+/* Decodes the values of a change holding f at *in into p (of flow id).
+ * Returns 0 or -1. */
+static int decode_values(const uint8_t **in, const uint8_t *end, uint64_t f, int64_t id,
+			 struct pchange *p)
+{
+	uint64_t v[2];
 
 	memset(p, 0, sizeof(*p));
-	if (varint_get(in, end, &d) || varint_get(in, end, &f) || f >> 8 || (f >> PC_END_SHIFT) > 2)
-		return -1;
-	p->id = *prev += (int64_t)(d >> 1) ^ -(int64_t)(d & 1);
-	if (p->id <= 0)
-		return -1;
+	p->id = id;
 	p->end_kind = (uint8_t)(f >> PC_END_SHIFT);
 	if (f & PC_EVENTS) {
 		if (varint_get(in, end, &v[0]) || varint_get(in, end, &v[1]) || !v[0])
@@ -162,11 +181,25 @@ static int decode(const uint8_t **in, const uint8_t *end, int64_t *prev, struct 
 	return 0;
 }
 
+/* Decodes one change at *in (after flow *prev) into p. Returns 0 or -1. */
+static int decode(const uint8_t **in, const uint8_t *end, int64_t *prev, struct pchange *p)
+{
+	uint64_t f;
+
+	return decode_head(in, end, prev, &f) || decode_values(in, end, f, *prev, p) ? -1 : 0;
+}
+
+/* What decode_row() calls for each change. */
+struct row_fn {
+	int (*fn)(const struct pchange *c, void *arg);
+	void *arg;
+};
+
 /* Decodes a flow_pending row's data, calling fn for each change in turn.
  * Returns 0 or -1 (damaged, reported; or fn's -1). */
-static int decode_row(const void *data, size_t len,
-		      int (*fn)(const struct pchange *c, void *arg), void *arg)
+static int decode_row(const uint8_t *data, size_t len, void *arg)
 {
+	const struct row_fn *r = arg;
 	const uint8_t *p = data, *end = p + len;
 	int64_t prev = 0;
 	struct pchange c;
@@ -174,14 +207,17 @@ static int decode_row(const void *data, size_t len,
 	while (p < end) {
 		if (decode(&p, end, &prev, &c))
 			return log_error("a pending change of flows is damaged");
-		if (fn(&c, arg))
+		if (r->fn(&c, r->arg))
 			return -1;
 	}
 	return 0;
 }
 
-int store_pending_read(struct store *st, int (*fn)(const struct pchange *c, void *arg),
-		       void *arg, int64_t *rows, int64_t *last)
+/* Reads flow_pending's rows in order, calling row() with each one's data;
+ * sets *rows and *last (its last seq). Returns 0, or -1 (reported) when
+ * SQLite fails or row() returns -1. */
+static int read_rows(struct store *st, int (*row)(const uint8_t *data, size_t len, void *arg),
+		     void *arg, int64_t *rows, int64_t *last)
 {
 	sqlite3_stmt *s;
 	int rc;
@@ -193,13 +229,102 @@ int store_pending_read(struct store *st, int (*fn)(const struct pchange *c, void
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		++*rows;
 		*last = sqlite3_column_int64(s, 0);
-		if (decode_row(sqlite3_column_blob(s, 1), sqlite3_column_bytes(s, 1), fn, arg))
+		if (row(sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1), arg))
 			break;
 	}
 	sqlite3_finalize(s);
 	if (rc == SQLITE_ROW)
 		return -1;
 	return rc == SQLITE_DONE ? 0 : store_fail(st, "cannot read the changes of flows");
+}
+
+int store_pending_read(struct store *st, int (*fn)(const struct pchange *c, void *arg),
+		       void *arg, int64_t *rows, int64_t *last)
+{
+	struct row_fn r = { fn, arg };
+
+	return read_rows(st, decode_row, &r, rows, last);
+}
+
+/* Appends a flow_pending row's data to the raw changes and lists each of
+ * its changes, reading only their heads (and the count of events, which
+ * must not be 0) and passing over the other values. Returns 0 or -1
+ * (damaged or out of memory, reported). */
+static int index_row(const uint8_t *data, size_t len, void *arg)
+{
+	struct pending_raw *raw = arg;
+	const uint8_t *p, *end;
+	int64_t prev = 0;
+
+	if (raw->len + len > raw->cap) {
+		size_t cap = raw->cap ? raw->cap : 1 << 16;
+		uint8_t *d;
+
+		while (cap < raw->len + len)
+			cap *= 2;
+		if (!(d = realloc(raw->data, cap)))
+			return log_error("out of memory");
+		raw->data = d;
+		raw->cap = cap;
+	}
+	memcpy(raw->data + raw->len, data, len);
+	p = raw->data + raw->len;
+	end = p + len;
+	raw->len += len;
+	while (p < end) {
+		const uint8_t *start = p;
+		uint64_t f, v;
+		int n;
+
+		if (raw->n == raw->cap_n) {
+			size_t cap = raw->cap_n ? raw->cap_n * 2 : 4096;
+			struct radix_item *c = realloc(raw->chg, cap * sizeof(*c));
+
+			if (!c)
+				return log_error("out of memory");
+			raw->chg = c;
+			raw->cap_n = cap;
+		}
+		if (decode_head(&p, end, &prev, &f))
+			return log_error("a pending change of flows is damaged");
+		n = values_of(f);
+		if ((f & PC_EVENTS) && (varint_get(&p, end, &v) || !v))
+			return log_error("a pending change of flows is damaged");
+		if (varint_skip(&p, end, n - !!(f & PC_EVENTS)))
+			return log_error("a pending change of flows is damaged");
+		raw->chg[raw->n].key = (uint64_t)prev;
+		raw->chg[raw->n++].val = (uint64_t)(start - raw->data);
+	}
+	return 0;
+}
+
+int store_pending_scan(struct store *st, struct pending_raw *raw)
+{
+	int64_t rows, last;
+
+	raw->len = raw->n = 0;
+	return read_rows(st, index_row, raw, &rows, &last);
+}
+
+void store_pending_decode(const struct pending_raw *raw, const struct radix_item *chg,
+			  struct pchange *c)
+{
+	const uint8_t *p = raw->data + chg->val, *end = raw->data + raw->len;
+	uint64_t d, f;
+
+	/* (index_row() checked it whole; the id is known: its delta passed over) */
+	if (varint_get(&p, end, &d) || varint_get(&p, end, &f) ||
+	    decode_values(&p, end, f, (int64_t)chg->key, c)) {
+		memset(c, 0, sizeof(*c));
+		c->id = (int64_t)chg->key;
+	}
+}
+
+void store_pending_raw_free(struct pending_raw *raw)
+{
+	free(raw->data);
+	free(raw->chg);
+	memset(raw, 0, sizeof(*raw));
 }
 
 /* Appends a copy of c to the writer's list of changes. Returns 0 or -1

@@ -56,4 +56,23 @@ done:
 	return 0;
 }
 
+/* Moves *pp past n varints in [*pp, end). Returns 0, or -1 when one runs
+ * past end or over VARINT_MAX bytes (*pp is then left as it was). */
+static inline int varint_skip(const uint8_t **pp, const uint8_t *end, int n)
+{
+	const uint8_t *p = *pp;
+
+	while (n-- > 0) {
+		const uint8_t *stop = end - p > VARINT_MAX ? p + VARINT_MAX : end;
+
+		while (p < stop && *p >= 0x80)
+			p++;
+		if (p == stop)
+			return -1;
+		p++;
+	}
+	*pp = p;
+	return 0;
+}
+
 #endif

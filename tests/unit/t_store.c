@@ -607,6 +607,53 @@ static void test_refusals(void)
 	CHECK(store_open(other, STORE_WRITE) == NULL);
 }
 
+/* A damaged row of flow_pending (its changes are coded by hand here) is
+ * refused by a reader with an error, whichever part of a change is bad:
+ * never read as no change or as part of one. */
+static void test_pending_damaged(void)
+{
+	static const char *const bad[] = {
+		"X'02'",				/* a flow, nothing it holds */
+		"X'0201' || X'00' || X'01'",		/* 0 events */
+		"X'0201' || X'01' || X'8080808080808080808001'",	/* a value of 11 bytes */
+		"X'0201' || X'01' || X'81'",		/* a value cut short */
+		"X'02' || X'8002'",			/* what it holds: unknown bits */
+		"X'0201' || X'01' || X'01' || X'0201'",	/* then a change cut short */
+	};
+	static struct ct_event ev;
+	char dbpath[80], sql[160];
+	struct store *st, *rd;
+	sqlite3 *db;
+	int64_t session, id;
+	size_t i;
+
+	snprintf(dbpath, sizeof(dbpath), "%s/damaged.db", dir);
+	st = store_open(dbpath, STORE_WRITE);
+	CHECK(st != NULL);
+	if (!st)
+		return;
+	session = store_session_start(st, "record", NULL, 1);
+	CHECK(store_begin(st) == 0);
+	sample(&ev, CT_EV_NEW, 1000);
+	id = store_flow_insert(st, session, &ev, 0);
+	CHECK(id == 1 && store_event_insert(st, id, &ev) == 0 && store_commit(st) == 0);
+	store_close(st);
+	/* the good form first: flow 1, one event at 2 (PC_EVENTS: count, last_us) */
+	for (i = 0; i <= sizeof(bad) / sizeof(*bad); i++) {
+		CHECK(sqlite3_open(dbpath, &db) == SQLITE_OK);
+		snprintf(sql, sizeof(sql), "DELETE FROM flow_pending; INSERT INTO flow_pending (data)"
+			 " VALUES (%s)", i ? bad[i - 1] : "X'0201' || X'01' || X'02'");
+		CHECK(sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK);
+		sqlite3_close(db);
+		rd = store_open(dbpath, STORE_READ);
+		CHECK(i ? rd == NULL : rd != NULL);
+		if (i ? rd != NULL : rd == NULL)
+			fprintf(stderr, "  flow_pending holding %s: %s\n", i ? bad[i - 1] : "a good change",
+				rd ? "read" : "refused");
+		store_close(rd);
+	}
+}
+
 int main(void)
 {
 	char cmd[96];
@@ -619,6 +666,7 @@ int main(void)
 	test_end_without_event();
 	test_many_new_flows();
 	test_pending();
+	test_pending_damaged();
 	test_query_plans();
 	test_migration();
 	test_refusals();
