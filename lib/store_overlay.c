@@ -10,10 +10,11 @@
 
 /* The changes, one merged change a flow (st->ovl), are the virtual table
  * ct_flow_changes of the reader's connection: columns in
- * store_change_column()'s order, unset values NULL. A lookup by id is a hash
- * lookup; nothing is copied into SQLite. A flow's changes are decoded and
- * merged when first asked for: a query that reads a few flows does not
- * decode the changes of all (the snapshot only reads their heads). */
+ * store_change_column()'s order, unset values NULL. A lookup by id is a
+ * binary search; nothing is copied into SQLite. A flow's changes are decoded
+ * and merged when first asked for: a query that reads a few flows does not
+ * decode the changes of all (the snapshot only reads their heads). Whoever
+ * reads the store (one thread at a time) may fill an entry in. */
 static const char vtab_sql[] =
 	"CREATE TABLE x(id INTEGER, last_us INTEGER, nevents INTEGER, status INTEGER,"
 	" mark INTEGER, end_us INTEGER, end_kind INTEGER, state INTEGER, o_packets INTEGER,"
