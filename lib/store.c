@@ -327,8 +327,9 @@ struct store *store_open(const char *path, enum store_mode mode)
 	      /* The writer touches flows all over the file (a DESTROY ends one):
 	       * a 64 MiB page cache keeps that off the disk. */
 	      exec(st, "PRAGMA cache_size = -65536", "cannot set the cache size") ||
-	      /* Checkpoint every 40 MiB of WAL rather than every 4 MiB. */
-	      exec(st, "PRAGMA wal_autocheckpoint = 10000", "cannot set the checkpoint size") ||
+	      /* Checkpoint every 40 MiB of WAL rather than every 4 MiB; warn
+	       * when a reader keeps it from being reused. */
+	      store_wal_watch(st) ||
 	      /* A reader that keeps its snapshot (ctquery paused in a pager)
 	       * stops checkpoints from restarting the WAL, which then grows;
 	       * once it is done, the WAL goes back to 64 MiB instead of

@@ -115,6 +115,13 @@ int store_pending_write(struct store *st);
 int store_pending_read(struct store *st, int (*fn)(const struct pchange *c, void *arg),
 		       void *arg, int64_t *rows, int64_t *last);
 
+/* The writer's checkpoints (every 10,000 frames of its -wal) and a warning
+ * when a reader's old snapshot keeps them from taking the whole -wal, which
+ * then grows: at 1 GiB (CT_WAL_WARN_BYTES) and each doubling. Replaces
+ * SQLite's automatic checkpoints: nothing must set wal_autocheckpoint after.
+ * Returns 0 or -1 (reported). */
+int store_wal_watch(struct store *st);
+
 /* The changes waiting in flow_pending as a reader holds them: their coded
  * bytes as read, and a change each in chg[0..n): its flow's id (key) and
  * where it starts in data (val), in the order they were made. */
@@ -163,6 +170,9 @@ struct store {
 	char *path;
 	int writable;
 	int tidy_wal;		/* a reader opened: may checkpoint a dead writer's -wal at close */
+	int64_t page_size;	/* the writer's, for what its -wal holds (lib/store_wal_watch.c) */
+	int64_t wal_warn_at;	/* warn when the -wal holds this much a checkpoint cannot take */
+	int wal_warned;
 	int in_txn;
 	int64_t session;	/* the session this connection stores events for */
 	sqlite3_stmt *stmt[STMT_MAX];

@@ -1,0 +1,68 @@
+/* The writer's checkpoints, and a warning when a reader's old snapshot keeps the -wal from being reused, so that it grows. */
+#include <stdlib.h>
+#include <sqlite3.h>
+
+#include "log.h"
+
+#include "store_internal.h"
+
+/* Checkpoint every 10,000 frames (40 MiB of 4 KiB pages) rather than
+ * SQLite's 1,000: what sqlite3_wal_autocheckpoint() would do, in a hook of
+ * our own that also looks at what the checkpoint could not take. */
+#define CHECKPOINT_FRAMES 10000
+
+/* Warn when the -wal holds this much that no checkpoint could take (a
+ * reader still reads before it): then at every doubling. CT_WAL_WARN_BYTES
+ * sets it, for the tests. */
+#define WARN_BYTES (1LL << 30)
+
+static int64_t warn_base(void)
+{
+	const char *e = getenv("CT_WAL_WARN_BYTES");
+	long long v = e ? atoll(e) : 0;
+
+	return v > 0 ? v : WARN_BYTES;
+}
+
+/* SQLite calls this after each commit, with the frames now in the -wal. */
+static int after_commit(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	struct store *st = arg;
+	int64_t base = warn_base();
+	int in_wal = 0, moved = 0;
+
+	if (frames < CHECKPOINT_FRAMES && (int64_t)frames * st->page_size < base)
+		return SQLITE_OK;
+	if (sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, &in_wal, &moved) != SQLITE_OK)
+		return SQLITE_OK;	/* (busy: the next commit tries again) */
+	if (moved >= in_wal) {
+		if (st->wal_warned)
+			log_info("the -wal of '%s' is checkpointed again", st->path);
+		st->wal_warned = 0;
+		st->wal_warn_at = base;
+		return SQLITE_OK;
+	}
+	if (!st->wal_warn_at)
+		st->wal_warn_at = base;
+	if ((int64_t)in_wal * st->page_size >= st->wal_warn_at) {
+		log_warn("the -wal of '%s' has grown to %lld MiB: a reader still reads an old"
+			 " snapshot (a ctquery paused in a pager?); it is reused once that reader"
+			 " ends", st->path, (long long)((int64_t)in_wal * st->page_size >> 20));
+		st->wal_warned = 1;
+		while (st->wal_warn_at <= (int64_t)in_wal * st->page_size)
+			st->wal_warn_at *= 2;
+	}
+	return SQLITE_OK;
+}
+
+int store_wal_watch(struct store *st)
+{
+	sqlite3_stmt *s;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA page_size", -1, &s, NULL) != SQLITE_OK)
+		return store_fail(st, "cannot read the page size");
+	st->page_size = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 4096;
+	sqlite3_finalize(s);
+	sqlite3_wal_hook(st->db, after_commit, st);
+	return 0;
+}

@@ -1,0 +1,47 @@
+#!/bin/bash
+# t1260: a reader that keeps an old snapshot (ctquery replay paused on a full pipe) keeps the recorder's checkpoints from reusing the -wal, which grows: ctrecord warns once it passes CT_WAL_WARN_BYTES, and says when the -wal is checkpointed again; without such a reader it never warns.
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+require_root
+[ -x "$BIN/ctrecord" ] && [ -x "$BIN/ctquery" ] && [ -x "$BIN/trafficgen" ] ||
+	fail "ctrecord/ctquery/trafficgen not built"
+netns_setup
+netns_long_udp 300
+
+DB=$TMP/flows.db
+export CT_WAL_WARN_BYTES=$((1 << 20))
+warned() { grep -c 'has grown to' "$TMP/rec.err" || true; }
+
+# Some history, so that a replay's output is more than a pipe holds.
+start_recorder rec "$TMP/rec.err" --db "$DB"
+in_ns "$BIN/trafficgen" -S udp 127.0.0.1 7500 3000 >/dev/null
+# No reader: the -wal passes 1 MiB again and again, each checkpoint takes it all.
+in_ns "$BIN/trafficgen" -S udp 127.0.0.1 7501 6000 >/dev/null
+sleep 1
+[ "$(warned)" = 0 ] || fail "a warning with no reader: $(cat "$TMP/rec.err")"
+
+# A replay nobody reads holds its snapshot while the recorder goes on.
+mkfifo "$TMP/pager"
+exec 8<>"$TMP/pager"
+"$BIN/ctquery" --db "$DB" replay >"$TMP/pager" 2>"$TMP/replay.err" &
+reader=$!
+sleep 0.5
+kill -0 "$reader" 2>/dev/null || fail "the replay did not block on its output"
+in_ns "$BIN/trafficgen" -S udp 127.0.0.1 7502 6000 >/dev/null
+wait_until 10 eval "[ \$(warned) -ge 1 ]" ||
+	fail "no warning while a reader held its snapshot: $(cat "$TMP/rec.err")"
+grep -q 'a reader still reads an old snapshot' "$TMP/rec.err" || fail "the warning does not say why"
+n=$(warned)
+[ "$n" -le 6 ] || fail "$n warnings: not one per doubling"
+
+# The reader ends: the next checkpoint takes the -wal, and ctrecord says so.
+kill -TERM "$reader"
+wait "$reader" || true
+exec 8<&-
+in_ns "$BIN/trafficgen" -S udp 127.0.0.1 7503 3000 >/dev/null
+wait_until 10 grep -q 'is checkpointed again' "$TMP/rec.err" ||
+	fail "no word that the -wal is checkpointed again: $(cat "$TMP/rec.err")"
+stop_bg rec
+[ "$BG_STATUS" = 0 ] || fail "ctrecord exited $BG_STATUS: $(cat "$TMP/rec.err")"
+say "a paused reader: $n warning(s) as the -wal grew, one line once it was checkpointed again; none without it"
