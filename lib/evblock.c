@@ -4,6 +4,7 @@
 #include <zlib.h>
 
 #include "evblock.h"
+#include "grow.h"
 #include "log.h"
 #include "varint.h"
 
@@ -89,6 +90,7 @@ static size_t most_per_record(int k, const struct ct_event *ev, size_t name)
 
 int evblock_add(struct evblock *b, int64_t flow, const struct ct_event *ev)
 {
+	int64_t *f;
 	size_t name = ev->portid ? strnlen(ev->progname, sizeof(ev->progname)) : 0;
 	unsigned h = ((ev->type - 1) & 3) | has_pack(ev->has) << 2;
 	uint64_t t_ns = (uint64_t)ev->t_us * 1000;	/* wraps like the kernel's u64 */
@@ -98,15 +100,9 @@ int evblock_add(struct evblock *b, int64_t flow, const struct ct_event *ev)
 	for (k = 0; k < EVS_MAX; k++)
 		if (reserve(&s[k], most_per_record(k, ev, name)))
 			return -1;
-	if (b->n == b->flows_cap) {
-		size_t cap = b->flows_cap ? b->flows_cap * 2 : 1024;
-		int64_t *f = realloc(b->flows, cap * sizeof(*f));
-
-		if (!f)
-			return log_error("out of memory");
-		b->flows = f;
-		b->flows_cap = cap;
-	}
+	if (!(f = grow_array(b->flows, &b->flows_cap, b->n, sizeof(*f), 1024)))
+		return -1;
+	b->flows = f;
 	if (ev->portid)
 		h |= H_PORTID;
 	if (name)

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "log.h"
 
 #include "store_internal.h"
@@ -48,17 +49,9 @@ void *id_set_add(struct id_set *s, int64_t id)
 	void *p;
 	size_t i;
 
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 1024;
-
-		p = realloc(s->a, cap * s->size);
-		if (!p) {
-			log_error("out of memory");
-			return NULL;
-		}
-		s->a = p;
-		s->cap = cap;
-	}
+	if (!(p = grow_array(s->a, &s->cap, s->n, s->size, 1024)))
+		return NULL;
+	s->a = p;
 	if ((s->n + 1) * 2 > s->nslots) {
 		size_t n = s->nslots ? s->nslots * 2 : 2048, k;
 		int64_t *slot = calloc(n, sizeof(*slot));

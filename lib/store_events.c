@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sqlite3.h>
 
+#include "grow.h"
 #include "log.h"
 #include "store_cursor.h"
 #include "store_query.h"
@@ -123,21 +124,16 @@ static int cache_grow(struct store_cursor *c)
 
 static int cache_add(struct store_cursor *c, const struct cflow *f)
 {
+	struct cflow *p;
 	size_t i;
 
 	if (cache_find(c, f->id))
 		return 0;
 	if ((c->nfl + 1) * 2 > c->nslots && cache_grow(c))
 		return -1;
-	if (c->nfl == c->fl_cap) {
-		size_t cap = c->fl_cap ? c->fl_cap * 2 : 1024;
-		struct cflow *p = realloc(c->fl, cap * sizeof(*p));
-
-		if (!p)
-			return log_error("out of memory");
-		c->fl = p;
-		c->fl_cap = cap;
-	}
+	if (!(p = grow_array(c->fl, &c->fl_cap, c->nfl, sizeof(*p), 1024)))
+		return -1;
+	c->fl = p;
 	c->fl[c->nfl] = *f;
 	for (i = hash_id(f->id, c->nslots); c->slot[i].idx && c->slot[i].idx != TOMB;
 	     i = (i + 1) & (c->nslots - 1))

@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <sqlite3.h>
 
+#include "grow.h"
 #include "log.h"
 #include "radix_sort.h"
 #include "store_internal.h"
@@ -61,15 +62,9 @@ static int put_key(struct store *st, struct fkey *k)
 	slot = (struct fkey *)st->keycache + key_hash(k) % KEYCACHE_SLOTS;
 	if (!memcmp(slot, k, sizeof(*k)))
 		return 0;
-	if (st->nkeys_due == st->keys_due_cap) {
-		size_t cap = st->keys_due_cap ? st->keys_due_cap * 2 : 1024;
-
-		due = realloc(st->keys_due, cap * sizeof(*due));
-		if (!due)
-			return log_error("out of memory");
-		st->keys_due = due;
-		st->keys_due_cap = cap;
-	}
+	if (!(due = grow_array(st->keys_due, &st->keys_due_cap, st->nkeys_due, sizeof(*due), 1024)))
+		return -1;
+	st->keys_due = due;
 	((struct fkey *)st->keys_due)[st->nkeys_due++] = *k;
 	*slot = *k;
 	return 0;

@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include "clock.h"
+#include "grow.h"
 #include "log.h"
 #include "store_internal.h"
 
@@ -57,22 +58,15 @@ static size_t find(const struct store_openset *o, int64_t rng, int *found)
 /* The range rng, added (unchanged) when missing. NULL: out of memory (reported). */
 static struct orange *get(struct store_openset *o, int64_t rng)
 {
+	struct orange *r;
 	int found;
 	size_t i = find(o, rng, &found);
 
 	if (found)
 		return &o->r[i];
-	if (o->n == o->cap) {
-		size_t cap = o->cap ? o->cap * 2 : 64;
-		struct orange *r = realloc(o->r, cap * sizeof(*r));
-
-		if (!r) {
-			log_error("out of memory");
-			return NULL;
-		}
-		o->r = r;
-		o->cap = cap;
-	}
+	if (!(r = grow_array(o->r, &o->cap, o->n, sizeof(*r), 64)))
+		return NULL;
+	o->r = r;
 	memmove(&o->r[i + 1], &o->r[i], (o->n - i) * sizeof(*o->r));
 	o->n++;
 	memset(&o->r[i], 0, sizeof(*o->r));

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sqlite3.h>
 
+#include "grow.h"
 #include "log.h"
 
 #include "store_internal.h"
@@ -251,15 +252,9 @@ static int read_changes(struct store *st)
 			st->ovl[st->novl - 1].n++;
 			continue;
 		}
-		if (st->novl == st->ovl_cap) {
-			size_t cap = st->ovl_cap ? st->ovl_cap * 2 : 1024;
-
-			e = realloc(st->ovl, cap * sizeof(*e));
-			if (!e)
-				return log_error("out of memory");
-			st->ovl = e;
-			st->ovl_cap = cap;
-		}
+		if (!(e = grow_array(st->ovl, &st->ovl_cap, st->novl, sizeof(*e), 1024)))
+			return -1;
+		st->ovl = e;
 		e = &st->ovl[st->novl++];
 		memset(e, 0, sizeof(*e));
 		e->c.id = (int64_t)raw->chg[i].key;

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <sqlite3.h>
 
+#include "grow.h"
 #include "log.h"
 #include "radix_sort.h"
 #include "varint.h"
@@ -273,18 +274,13 @@ static int index_row(const uint8_t *data, size_t len, void *arg)
 	raw->len += len;
 	while (p < end) {
 		const uint8_t *start = p;
+		struct radix_item *c;
 		uint64_t f, v;
 		int n;
 
-		if (raw->n == raw->cap_n) {
-			size_t cap = raw->cap_n ? raw->cap_n * 2 : 4096;
-			struct radix_item *c = realloc(raw->chg, cap * sizeof(*c));
-
-			if (!c)
-				return log_error("out of memory");
-			raw->chg = c;
-			raw->cap_n = cap;
-		}
+		if (!(c = grow_array(raw->chg, &raw->cap_n, raw->n, sizeof(*c), 4096)))
+			return -1;
+		raw->chg = c;
 		if (decode_head(&p, end, &prev, &f))
 			return log_error("a pending change of flows is damaged");
 		n = values_of(f);
@@ -332,18 +328,13 @@ void store_pending_raw_free(struct pending_raw *raw)
 static int append(const struct pchange *c, void *arg)
 {
 	struct store *st = arg;
+	struct pchange *p;
 
 	if (!st->nchg)
 		st->pend_commits = 0;
-	if (st->nchg == st->chg_cap) {
-		size_t grown = st->chg_cap ? st->chg_cap * 2 : 1024;
-		struct pchange *p = realloc(st->chg, grown * sizeof(*p));
-
-		if (!p)
-			return log_error("out of memory");
-		st->chg = p;
-		st->chg_cap = grown;
-	}
+	if (!(p = grow_array(st->chg, &st->chg_cap, st->nchg, sizeof(*p), 1024)))
+		return -1;
+	st->chg = p;
 	st->chg[st->nchg++] = *c;
 	return 0;
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sqlite3.h>
 
+#include "grow.h"
 #include "log.h"
 #include "store_cursor.h"
 #include "store_query.h"
@@ -97,15 +98,13 @@ static int flows_with_events(struct store_cursor *c, const struct store_query *q
 	if (!ec)
 		return -1;
 	while ((rc = store_next(ec, &ev, &flow)) > 0) {
-		if (n == cap) {
-			int64_t *p = realloc(c->ids, (cap = cap ? cap * 2 : 1024) * sizeof(*p));
+		int64_t *p = grow_array(c->ids, &cap, n, sizeof(*p), 1024);
 
-			if (!p) {
-				rc = log_error("out of memory");
-				break;
-			}
-			c->ids = p;
+		if (!p) {
+			rc = -1;
+			break;
 		}
+		c->ids = p;
 		c->ids[n++] = flow;
 	}
 	store_cursor_free(ec);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "groups.h"
+#include "grow.h"
 #include "log.h"
 
 #define CHUNK (64 * 1024)
@@ -65,7 +66,7 @@ static int grow_slots(struct groups *g)
 int groups_add(struct groups *g, const char *key, uint64_t packets, uint64_t bytes)
 {
 	size_t n = strlen(key), j;
-	struct group *grp;
+	struct group *grp, *v;
 
 	if (2 * (g->n + 1) > g->nslots && grow_slots(g))
 		return log_error("out of memory");
@@ -76,15 +77,9 @@ int groups_add(struct groups *g, const char *key, uint64_t packets, uint64_t byt
 	}
 	if (g->n == UINT32_MAX - 1)
 		return log_error("too many groups");
-	if (g->n == g->cap) {
-		size_t cap = g->cap ? 2 * g->cap : 256;
-		struct group *v = realloc(g->v, cap * sizeof(*v));
-
-		if (!v)
-			return log_error("out of memory");
-		g->v = v;
-		g->cap = cap;
-	}
+	if (!(v = grow_array(g->v, &g->cap, g->n, sizeof(*v), 256)))
+		return -1;
+	g->v = v;
 	grp = &g->v[g->n];
 	memset(grp, 0, sizeof(*grp));
 	if (!(grp->key = keep_key(g, key, n)))

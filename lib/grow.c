@@ -1,0 +1,23 @@
+/* Arrays that grow by doubling: the one way every module makes room for one more element. */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "grow.h"
+#include "log.h"
+
+void *grow_array(void *a, size_t *cap, size_t n, size_t size, size_t first)
+{
+	size_t c = *cap;
+	void *p;
+
+	if (n < c)
+		return a;
+	while (c <= n)
+		c = c ? c * 2 : first;
+	if (c > SIZE_MAX / size || !(p = realloc(a, c * size))) {
+		log_error("out of memory");
+		return NULL;
+	}
+	*cap = c;
+	return p;
+}

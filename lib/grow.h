@@ -1,0 +1,13 @@
+/* Arrays that grow by doubling: the one way every module makes room for one more element. */
+#ifndef CT_GROW_H
+#define CT_GROW_H
+
+#include <stddef.h>
+
+/* Returns a with room for at least n + 1 elements of size bytes: a itself
+ * when *cap > n, else a realloc'd copy with *cap doubled (first when it was
+ * 0). NULL when out of memory (reported; a is untouched and still the
+ * caller's, *cap unchanged). */
+void *grow_array(void *a, size_t *cap, size_t n, size_t size, size_t first);
+
+#endif
