@@ -140,6 +140,25 @@ netns_setup() {
 	done
 }
 
+# netns_storm PREFIX: for the benchmarks' storms, a fresh namespace
+# PREFIX-XXXXXX with lo up, conntrack on (an output rule using ct), accounting
+# and timestamps on (as the end-to-end tests run, kernel timeouts left as
+# they are), and the storm's destinations, 127.2.0.0/16, dropped at input so
+# that no ICMP error (and no extra event) comes back.
+netns_storm() {
+	NS=$1-$(head -c 3 /dev/urandom | od -An -tx1 | tr -d ' \n')
+	ip netns add "$NS" || skip "cannot create network namespace '$NS'"
+	in_ns ip link set lo up
+	in_ns nft -f - <<-'EOF' || fail "cannot load the nft rules"
+	table inet ctstorm {
+		chain out { type filter hook output priority 0; ct state new counter; }
+		chain in { type filter hook input priority 0; ip daddr 127.2.0.0/16 drop; }
+	}
+	EOF
+	in_ns sysctl -qw net.netfilter.nf_conntrack_acct=1 net.netfilter.nf_conntrack_timestamp=1 ||
+		fail "cannot switch on conntrack accounting and timestamps"
+}
+
 # netns_mark_zone_nat: rules for the special flows the oracle tests make:
 # ct mark 42 on tcp dport 5004, ct zone 7 on udp port 5005, and tcp dport
 # 5006 DNAT'ed to 127.0.0.1:5007.

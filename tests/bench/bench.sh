@@ -34,19 +34,7 @@ mkdir -p "$(dirname "$OUT")"
 : >"$OUT"
 out() { echo "$*" | tee -a "$OUT"; }
 
-# A namespace of our own: conntrack on (output rule), accounting and
-# timestamps on (as the end-to-end tests run), storm destinations dropped at
-# input so that no ICMP error (and no extra event) comes back.
-NS=ctb-$(head -c 3 /dev/urandom | od -An -tx1 | tr -d ' \n')
-ip netns add "$NS" || skip "cannot create network namespace '$NS'"
-in_ns ip link set lo up
-in_ns nft -f - <<-'EOF' || fail "cannot load the nft rules"
-table inet ctbench {
-	chain out { type filter hook output priority 0; ct state new counter; }
-	chain in { type filter hook input priority 0; ip daddr 127.2.0.0/16 drop; }
-}
-EOF
-in_ns sysctl -qw net.netfilter.nf_conntrack_acct=1 net.netfilter.nf_conntrack_timestamp=1
+netns_storm ctb
 
 # /proc helpers: CPU ticks (utime + stime) and peak RSS (kB) of a pid.
 cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat" 2>/dev/null || echo 0; }

@@ -24,17 +24,8 @@ done
 mkdir -p "$(dirname "$OUT")"
 out() { echo "$*" | tee -a "$OUT"; }
 
-NS=cts-$(head -c 3 /dev/urandom | od -An -tx1 | tr -d ' \n')
-ip netns add "$NS" || skip "cannot create network namespace '$NS'"
-in_ns ip link set lo up
-in_ns nft -f - <<-'EOF' || fail "cannot load the nft rules"
-table inet ctsteady {
-	chain out { type filter hook output priority 0; ct state new counter; }
-	chain in { type filter hook input priority 0; ip daddr 127.2.0.0/16 drop; }
-}
-EOF
-in_ns sysctl -qw net.netfilter.nf_conntrack_acct=1 net.netfilter.nf_conntrack_timestamp=1 \
-	net.netfilter.nf_conntrack_udp_timeout=20
+netns_storm cts
+in_ns sysctl -qw net.netfilter.nf_conntrack_udp_timeout=20 || fail "cannot set the UDP timeout"
 
 written() { awk '/^write_bytes:/ { print $2 }' "/proc/$1/io"; }
 
