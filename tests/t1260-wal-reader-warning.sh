@@ -28,7 +28,7 @@ exec 8<>"$TMP/pager"
 reader=$!
 sleep 0.5
 kill -0 "$reader" 2>/dev/null || fail "the replay did not block on its output"
-in_ns "$BIN/trafficgen" -S udp 127.0.0.1 7502 6000 >/dev/null
+in_ns "$BIN/trafficgen" -S udp 127.0.0.1 7502 12000 >/dev/null
 wait_until 10 eval "[ \$(warned) -ge 1 ]" ||
 	fail "no warning while a reader held its snapshot: $(cat "$TMP/rec.err")"
 grep -q 'a reader still reads an old snapshot' "$TMP/rec.err" || fail "the warning does not say why"
