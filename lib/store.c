@@ -360,7 +360,7 @@ void store_close(struct store *st)
 	}
 	/* the changes of flows not folded yet, and the ranges whose flows only
 	 * ended, written now rather than at a sweep */
-	if (st->db && st->writable &&
+	if (st->db && st->writable && !st->pend_broken &&
 	    (st->nchg || st->pend_stale || store_open_pending(st)) &&
 	    sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK) {
 		st->in_txn = 1;

@@ -188,6 +188,7 @@ struct store {
 	size_t chg_written;	/* chg[0..chg_written) are in flow_pending */
 	int64_t held_from;	/* flows from this id on are new, in held */
 	int pend_stale;
+	int pend_broken;		/* flow_pending could not be read (reported) */
 	unsigned pend_commits;	/* commits since the first of them */
 	int64_t pend_rows, pend_last;	/* flow_pending as they left it: rows, last seq */
 

@@ -196,8 +196,12 @@ struct row_fn {
 	void *arg;
 };
 
+/* What a row's reader returns when the row is damaged (not reported:
+ * read_rows() says which row). */
+#define DAMAGED (-2)
+
 /* Decodes a flow_pending row's data, calling fn for each change in turn.
- * Returns 0 or -1 (damaged, reported; or fn's -1). */
+ * Returns 0, DAMAGED, or fn's -1. */
 static int decode_row(const uint8_t *data, size_t len, void *arg)
 {
 	const struct row_fn *r = arg;
@@ -207,7 +211,7 @@ static int decode_row(const uint8_t *data, size_t len, void *arg)
 
 	while (p < end) {
 		if (decode(&p, end, &prev, &c))
-			return log_error("a pending change of flows is damaged");
+			return DAMAGED;
 		if (r->fn(&c, r->arg))
 			return -1;
 	}
@@ -216,7 +220,7 @@ static int decode_row(const uint8_t *data, size_t len, void *arg)
 
 /* Reads flow_pending's rows in order, calling row() with each one's data;
  * sets *rows and *last (its last seq). Returns 0, or -1 (reported) when
- * SQLite fails or row() returns -1. */
+ * SQLite fails or row() returns -1 (reported by it) or DAMAGED. */
 static int read_rows(struct store *st, int (*row)(const uint8_t *data, size_t len, void *arg),
 		     void *arg, int64_t *rows, int64_t *last)
 {
@@ -228,9 +232,17 @@ static int read_rows(struct store *st, int (*row)(const uint8_t *data, size_t le
 			       -1, &s, NULL) != SQLITE_OK)
 		return store_fail(st, "cannot read the changes of flows");
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int r;
+
 		++*rows;
 		*last = sqlite3_column_int64(s, 0);
-		if (row(sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1), arg))
+		r = row(sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1), arg);
+		if (r == DAMAGED)
+			log_error("row %lld of flow_pending in '%s' is damaged: the changes of flows in"
+				  " it cannot be read (their events are intact); to go on without them:"
+				  " sqlite3 '%s' 'DELETE FROM flow_pending WHERE seq = %lld'",
+				  (long long)*last, st->path, st->path, (long long)*last);
+		if (r)
 			break;
 	}
 	sqlite3_finalize(s);
@@ -249,8 +261,8 @@ int store_pending_read(struct store *st, int (*fn)(const struct pchange *c, void
 
 /* Appends a flow_pending row's data to the raw changes and lists each of
  * its changes, reading only their heads (and the count of events, which
- * must not be 0) and passing over the other values. Returns 0 or -1
- * (damaged or out of memory, reported). */
+ * must not be 0) and passing over the other values. Returns 0, DAMAGED, or
+ * -1 (out of memory, reported). */
 static int index_row(const uint8_t *data, size_t len, void *arg)
 {
 	struct pending_raw *raw = arg;
@@ -282,12 +294,12 @@ static int index_row(const uint8_t *data, size_t len, void *arg)
 			return -1;
 		raw->chg = c;
 		if (decode_head(&p, end, &prev, &f))
-			return log_error("a pending change of flows is damaged");
+			return DAMAGED;
 		n = values_of(f);
 		if ((f & PC_EVENTS) && (varint_get(&p, end, &v) || !v))
-			return log_error("a pending change of flows is damaged");
+			return DAMAGED;
 		if (varint_skip(&p, end, n - !!(f & PC_EVENTS)))
-			return log_error("a pending change of flows is damaged");
+			return DAMAGED;
 		raw->chg[raw->n].key = (uint64_t)prev;
 		raw->chg[raw->n++].val = (uint64_t)(start - raw->data);
 	}
@@ -412,8 +424,10 @@ int store_pending_load(struct store *st)
 	if (!st->pend_stale)
 		return 0;
 	st->nchg = st->chg_written = 0;
-	if (store_pending_read(st, append, st, &st->pend_rows, &st->pend_last))
+	if (store_pending_read(st, append, st, &st->pend_rows, &st->pend_last)) {
+		st->pend_broken = 1;	/* (reported: not again at close) */
 		return -1;
+	}
 	st->chg_written = st->nchg;
 	st->pend_stale = 0;
 	st->pend_commits = 0;

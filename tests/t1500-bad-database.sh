@@ -1,5 +1,5 @@
 #!/bin/bash
-# t1500: a missing directory, a file that is not a database, a newer schema, a read-only file and a locked database each give one clear error and exit 1, and change nothing.
+# t1500: a missing directory, a file that is not a database, a newer schema, a read-only file, a locked database and a damaged row of flow_pending each give one clear error and exit 1, and change nothing.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -109,3 +109,24 @@ expect_error "locked database" "database is locked \(another process holds a wri
 	"$BIN/ctrecord" --db locked.db --import "$SEED/events.xml"
 wait "$holder"
 [ "$(sqlite3 -readonly locked.db "SELECT count(*), sum(n) FROM event_blocks")" = "$before" ] || fail "locked.db changed"
+
+# A damaged row of flow_pending (a change cut short): one error naming the row and
+# how to go on, from a reader and from a writer (not again when it closes); once
+# the row is removed, both work again.
+"$BIN/ctrecord" --db pending.db --import "$LOG" 2>/dev/null
+sqlite3 pending.db "INSERT INTO flow_pending (data) VALUES (X'02')"
+seq=$(sqlite3 -readonly pending.db "SELECT max(seq) FROM flow_pending")
+before=$(sqlite3 -readonly pending.db "SELECT count(*), sum(n) FROM event_blocks")
+expect_error "a damaged change of flows (ctquery)" "row $seq of flow_pending .* is damaged" \
+	"$BIN/ctquery" --db pending.db list
+expect_error "a damaged change of flows (ctrecord)" "row $seq of flow_pending .* is damaged" \
+	"$BIN/ctrecord" --db pending.db --import "$SEED/events.xml"
+[ "$(sqlite3 -readonly pending.db "SELECT count(*), sum(n) FROM event_blocks")" = "$before" ] ||
+	fail "pending.db changed"
+fix=$(sed -n "s/.*to go on without them: sqlite3 'pending.db' '\(.*\)'$/\1/p" err)
+[ -n "$fix" ] || fail "the error gives no command to go on"
+sqlite3 pending.db "$fix"
+"$BIN/ctquery" --db pending.db list >/dev/null || fail "ctquery still fails after: $fix"
+"$BIN/ctrecord" --db pending.db --import "$SEED/events.xml" 2>err ||
+	fail "ctrecord still fails after $fix: $(cat err)"
+say "a damaged change of flows: one error each, and after '$fix' both work"
