@@ -171,6 +171,7 @@ struct store {
 	int writable;
 	int tidy_wal;		/* a reader opened: may checkpoint a dead writer's -wal at close */
 	int64_t page_size;	/* the writer's, for what its -wal holds (lib/store_wal_watch.c) */
+	int64_t wal_warn_base;	/* the first size to warn at (CT_WAL_WARN_BYTES) */
 	int64_t wal_warn_at;	/* warn when the -wal holds this much a checkpoint cannot take */
 	int wal_warned;
 	int in_txn;

@@ -1,4 +1,5 @@
 /* The writer's checkpoints, and a warning when a reader's old snapshot keeps the -wal from being reused, so that it grows. */
+#include <errno.h>
 #include <stdlib.h>
 #include <sqlite3.h>
 
@@ -13,22 +14,34 @@
 
 /* Warn when the -wal holds this much that no checkpoint could take (a
  * reader still reads before it): then at every doubling. CT_WAL_WARN_BYTES
- * sets it, for the tests. */
+ * sets it (ctrecord(8), ENVIRONMENT). */
 #define WARN_BYTES (1LL << 30)
 
+/* The size to warn at first: CT_WAL_WARN_BYTES, or WARN_BYTES when it is
+ * unset or not a positive number of bytes (said once). */
 static int64_t warn_base(void)
 {
 	const char *e = getenv("CT_WAL_WARN_BYTES");
-	long long v = e ? atoll(e) : 0;
+	char *end;
+	long long v;
 
-	return v > 0 ? v : WARN_BYTES;
+	if (!e)
+		return WARN_BYTES;
+	errno = 0;
+	v = strtoll(e, &end, 10);
+	if (errno || end == e || *end || v <= 0) {
+		log_warn("CT_WAL_WARN_BYTES='%s' is not a number of bytes: warning at %lld", e,
+			 (long long)WARN_BYTES);
+		return WARN_BYTES;
+	}
+	return v;
 }
 
 /* SQLite calls this after each commit, with the frames now in the -wal. */
 static int after_commit(void *arg, sqlite3 *db, const char *name, int frames)
 {
 	struct store *st = arg;
-	int64_t base = warn_base();
+	int64_t base = st->wal_warn_base;
 	int in_wal = 0, moved = 0;
 
 	if (frames < CHECKPOINT_FRAMES && (int64_t)frames * st->page_size < base)
@@ -42,8 +55,6 @@ static int after_commit(void *arg, sqlite3 *db, const char *name, int frames)
 		st->wal_warn_at = base;
 		return SQLITE_OK;
 	}
-	if (!st->wal_warn_at)
-		st->wal_warn_at = base;
 	if ((int64_t)in_wal * st->page_size >= st->wal_warn_at) {
 		log_warn("the -wal of '%s' has grown to %lld MiB: a reader still reads an old"
 			 " snapshot (a ctquery paused in a pager?); it is reused once that reader"
@@ -63,6 +74,7 @@ int store_wal_watch(struct store *st)
 		return store_fail(st, "cannot read the page size");
 	st->page_size = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 4096;
 	sqlite3_finalize(s);
+	st->wal_warn_base = st->wal_warn_at = warn_base();
 	sqlite3_wal_hook(st->db, after_commit, st);
 	return 0;
 }
