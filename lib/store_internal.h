@@ -172,8 +172,8 @@ struct store {
 	int tidy_wal;		/* a reader opened: may checkpoint a dead writer's -wal at close */
 	int64_t page_size;	/* the writer's, for what its -wal holds (lib/store_wal_watch.c) */
 	int64_t wal_warn_base;	/* the first size to warn at (CT_WAL_WARN_BYTES) */
-	int64_t wal_warn_at;	/* warn when the -wal holds this much a checkpoint cannot take */
-	int wal_warned;
+	int64_t wal_warn_at;	/* warn when the -wal holds this much a checkpoint cannot take
+				 * (past wal_warn_base: it has warned) */
 	int in_txn;
 	int64_t session;	/* the session this connection stores events for */
 	sqlite3_stmt *stmt[STMT_MAX];

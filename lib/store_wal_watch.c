@@ -49,9 +49,8 @@ static int after_commit(void *arg, sqlite3 *db, const char *name, int frames)
 	if (sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, &in_wal, &moved) != SQLITE_OK)
 		return SQLITE_OK;	/* (busy: the next commit tries again) */
 	if (moved >= in_wal) {
-		if (st->wal_warned)
+		if (st->wal_warn_at > base)	/* (it warned) */
 			log_info("the -wal of '%s' is checkpointed again", st->path);
-		st->wal_warned = 0;
 		st->wal_warn_at = base;
 		return SQLITE_OK;
 	}
@@ -59,7 +58,6 @@ static int after_commit(void *arg, sqlite3 *db, const char *name, int frames)
 		log_warn("the -wal of '%s' has grown to %lld MiB: a reader still reads an old"
 			 " snapshot (a ctquery paused in a pager?); it is reused once that reader"
 			 " ends", st->path, (long long)((int64_t)in_wal * st->page_size >> 20));
-		st->wal_warned = 1;
 		while (st->wal_warn_at <= (int64_t)in_wal * st->page_size)
 			st->wal_warn_at *= 2;
 	}
