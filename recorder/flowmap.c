@@ -1,14 +1,21 @@
 /* The recorder's table of open flows: kernel entry (id and original tuple) to our flow id. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "flowmap.h"
 
 /* Entries live in chunks, so they never move; an open-addressing index
  * (linear probing, at most half full) finds them by hash. A slot keeps the
- * hash, so a probe reads an entry only when the hash matches. */
-#define CHUNK_SHIFT 12
-#define CHUNK (1u << CHUNK_SHIFT)
+ * hash, so a probe reads an entry only when the hash matches.
+ *
+ * A chunk is a huge page (2 MiB), and so is the index once it is that big:
+ * each lookup lands somewhere random in them, and with 4 KiB pages a table
+ * of a storm's hundreds of thousands of flows missed the TLB at nearly
+ * every lookup (a walk of the page tables, nested in a virtual machine).
+ * The first chunk, all a quiet host needs, is left to ordinary pages. */
+#define HUGE_PAGE ((size_t)2 << 20)
+#define CHUNK ((uint32_t)(HUGE_PAGE / sizeof(struct flowmap_entry)))
 #define NO_ENTRY UINT32_MAX
 
 struct slot {
@@ -28,7 +35,23 @@ struct flowmap {
 
 static struct flowmap_entry *entry(const struct flowmap *m, uint32_t i)
 {
-	return &m->chunk[i >> CHUNK_SHIFT][i & (CHUNK - 1)];
+	return &m->chunk[i / CHUNK][i % CHUNK];
+}
+
+/* n bytes of zeros: in huge pages, when asked (and then aligned to them),
+ * as a hint the kernel may not take. NULL when out of memory. */
+static void *alloc_zeroed(size_t n, int huge)
+{
+	void *p;
+
+	if (!huge)
+		return calloc(1, n);
+	n = (n + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+	if (posix_memalign(&p, HUGE_PAGE, n))
+		return NULL;
+	madvise(p, n, MADV_HUGEPAGE);
+	memset(p, 0, n);
+	return p;
 }
 
 static uint64_t mix(uint64_t h, uint64_t v)
@@ -70,7 +93,7 @@ struct flowmap *flowmap_new(void)
 	if (!m)
 		return NULL;
 	m->nslots = 1024;
-	m->slot = calloc(m->nslots, sizeof(*m->slot));
+	m->slot = alloc_zeroed(m->nslots * sizeof(*m->slot), 0);
 	if (!m->slot) {
 		free(m);
 		return NULL;
@@ -122,7 +145,7 @@ static void place(struct slot *slot, size_t mask, uint32_t hash, uint32_t index)
 static void grow(struct flowmap *m)
 {
 	size_t n = m->nslots * 2, i;
-	struct slot *s = calloc(n, sizeof(*s));
+	struct slot *s = alloc_zeroed(n * sizeof(*s), n * sizeof(*s) >= HUGE_PAGE);
 
 	if (!s)
 		return;
@@ -145,7 +168,7 @@ static struct flowmap_entry *take_entry(struct flowmap *m)
 		m->free_head = e->free_next;
 		return e;
 	}
-	if (m->nentries == (uint32_t)(m->nchunks << CHUNK_SHIFT)) {
+	if (m->nentries == (uint32_t)(m->nchunks * CHUNK)) {
 		struct flowmap_entry **c, *chunk;
 
 		if (m->nentries >= NO_ENTRY - CHUNK)
@@ -154,7 +177,7 @@ static struct flowmap_entry *take_entry(struct flowmap *m)
 		if (!c)
 			return NULL;
 		m->chunk = c;
-		chunk = malloc(CHUNK * sizeof(*chunk));
+		chunk = alloc_zeroed(CHUNK * sizeof(*chunk), m->nchunks > 0);
 		if (!chunk)
 			return NULL;
 		m->chunk[m->nchunks++] = chunk;

@@ -126,9 +126,49 @@ static void run(size_t maxlive, long steps)
 	flowmap_free(m);
 }
 
+/* Many distinct flows, more than a chunk of entries holds and enough for
+ * an index of huge pages: all found, half removed, the rest still found. */
+static void big(uint32_t n)
+{
+	struct flowmap *m = flowmap_new();
+	struct ct_event ev;
+	uint32_t i, wrong = 0;
+
+	CHECK(m != NULL);
+	memset(&ev, 0, sizeof(ev));
+	rand_tuple(&ev.orig, 2, 17);
+	for (i = 0; m && i < n; i++) {
+		ev.id = i + 1;
+		if (!flowmap_add(m, &ev, i))
+			wrong++;
+	}
+	for (i = 0; m && i < n; i++) {
+		struct flowmap_entry *e;
+
+		ev.id = i + 1;
+		e = flowmap_find(m, &ev);
+		if (!e || e->flow != i)
+			wrong++;
+		else if (i & 1)
+			flowmap_remove(m, e);
+	}
+	for (i = 0; m && i < n; i++) {
+		struct flowmap_entry *e;
+
+		ev.id = i + 1;
+		e = flowmap_find(m, &ev);
+		if ((i & 1) ? e != NULL : !e || e->flow != i)
+			wrong++;
+	}
+	CHECK(wrong == 0);
+	CHECK(m && flowmap_count(m) == n / 2);
+	flowmap_free(m);
+}
+
 int main(void)
 {
 	run(500, 100000);
 	run(MAXN, 200000);
+	big(300000);
 	return unit_done("t_flowmap");
 }
