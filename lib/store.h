@@ -170,6 +170,11 @@ struct store_flow {
 	struct ct_event ev;
 };
 
+/* Checks --where's expression before any output: it must compile alone, as
+ * one expression reading the view flows_v and nothing else. Returns 0, or -1
+ * (reported, naming expr), which is the user's error, not the store's. */
+int store_check_where(struct store *st, const char *expr);
+
 /* Returns a cursor over the flows matching q's pre-filters in id order (the
  * time filters select flows alive in the window), or NULL (reported). */
 struct store_cursor *store_flows(struct store *st, const struct store_query *q);

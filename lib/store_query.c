@@ -188,15 +188,16 @@ static void cond_range(struct qbuf *b, const char *col, const struct store_range
 	arg_blob(b, r->hi, r->len);
 }
 
-/* Does --where's expression compile alone, as one statement reading only? */
-static int check_where(struct store *st, const char *expr)
+int store_check_where(struct store *st, const char *expr)
 {
-	char *sql = sqlite3_mprintf("SELECT 1 FROM %s WHERE (%s)", view_sql, expr);
+	char *sql;
 	sqlite3_stmt *s = NULL;
 	const char *tail = NULL;
 	int rc;
 
-	if (!sql)
+	if (setup_view(st))
+		return -1;
+	if (!(sql = sqlite3_mprintf("SELECT 1 FROM %s WHERE (%s)", view_sql, expr)))
 		return log_error("out of memory");
 	sqlite3_set_authorizer(st->db, authorize, NULL);
 	rc = sqlite3_prepare_v2(st->db, sql, -1, &s, &tail);
@@ -396,7 +397,7 @@ sqlite3_stmt *store_query_prepare(struct store *st, const struct store_query *q,
 		log_error("out of memory");
 		return NULL;
 	}
-	if (q->where && (setup_view(st) || check_where(st, q->where)))
+	if (q->where && store_check_where(st, q->where))
 		goto out;
 	/* A flow id is one row; an address or a port picks the ranges of flow
 	 * ids that flow_keys lists for it (the conditions then check each row);

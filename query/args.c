@@ -4,6 +4,7 @@
 #include "args.h"
 #include "filter.h"
 #include "log.h"
+#include "opt_error.h"
 
 int args_filter(struct ct_filter *f, int c, int argc, char **argv)
 {
@@ -11,10 +12,8 @@ int args_filter(struct ct_filter *f, int c, int argc, char **argv)
 
 	if (r < 0)
 		return 2;
-	if (r == 0) {
-		log_error("unknown option '%s'", argv[optind - 1]);
-		return 2;
-	}
+	if (r == 0)
+		return opt_error(c, argv, "");
 	return 0;
 }
 

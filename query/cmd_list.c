@@ -10,6 +10,7 @@
 #include "ct_names.h"
 #include "filter_text.h"
 #include "log.h"
+#include "opt_error.h"
 #include "store.h"
 #include "timeparse.h"
 
@@ -59,10 +60,14 @@ static int list(struct query_ctx *ctx, const struct ct_filter *flt, const struct
 
 	if (!st)
 		return 1;
+	if (q->where && store_check_where(st, q->where)) {
+		store_close(st);
+		return 2;
+	}
 	c = store_flows(st, q);
 	if (!c) {
 		store_close(st);
-		return flt->where ? 2 : 1;	/* a bad --where is a usage error */
+		return 1;
 	}
 	if (fmt == OUT_TABLE)
 		printf("%-19s %9s %-6s %-45s %-45s %-11s %s %s %s\n", "START", "DURATION",
@@ -112,7 +117,7 @@ static int list_exec(struct query_ctx *ctx, int argc, char **argv)
 	size_t i;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "o:h" FILTER_SHORTOPTS, longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, OPT_STRICT "o:h" FILTER_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			for (i = 0; i < 5 && strcmp(optarg, fmts[i]); i++)

@@ -16,6 +16,7 @@
 #include "filter.h"
 #include "filter_text.h"
 #include "log.h"
+#include "opt_error.h"
 #include "parformat.h"
 #include "readahead.h"
 #include "store.h"
@@ -160,13 +161,18 @@ static int pass(struct store *st, struct run *r, const struct store_query *q)
 	return stop_requested ? 1 : rc;
 }
 
+/* Returns the exit code: 0, 1 on an error, 2 for a bad --where (reported). */
 static int replay(struct query_ctx *ctx, struct run *r, struct store_query *q)
 {
 	struct store *st = store_open(ctx->db, STORE_READ);
 	int rc = -1;
 
 	if (!st)
-		return -1;
+		return 1;
+	if (q->where && store_check_where(st, q->where)) {
+		store_close(st);
+		return 2;
+	}
 	/* Into a file or a pipe, write 64 KiB at a time instead of stdio's
 	 * st_blksize (4 KiB): a tenth of a microsecond an event, in system calls.
 	 * A terminal keeps its line buffering. Nothing was printed yet. */
@@ -200,7 +206,7 @@ static int replay(struct query_ctx *ctx, struct run *r, struct store_query *q)
 		rc = log_errno("cannot write the output");
 	}
 	store_close(st);
-	return rc < 0 ? -1 : 0;
+	return rc < 0 ? 1 : 0;
 }
 
 /* How many threads format: CTQUERY_THREADS when set (1 formats on this
@@ -259,7 +265,7 @@ static int replay_exec(struct query_ctx *ctx, int argc, char **argv)
 	int c, r, json = 0;
 
 	opterr = 0;	/* one line of our own per bad option */
-	while ((c = getopt_long(argc, argv, "o:e:h" FILTER_SHORTOPTS, longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, OPT_STRICT "o:e:h" FILTER_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			if (parse_output(&fmt, &json, optarg))
@@ -302,7 +308,7 @@ static int replay_exec(struct query_ctx *ctx, int argc, char **argv)
 	run.threads = replay_threads();
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	return replay(ctx, &run, &q) ? 1 : 0;
+	return replay(ctx, &run, &q);
 }
 
 const struct command cmd_replay = {

@@ -10,6 +10,7 @@
 #include "ct_names.h"
 #include "filter_text.h"
 #include "log.h"
+#include "opt_error.h"
 #include "store.h"
 #include "timeparse.h"
 
@@ -143,13 +144,12 @@ static int show_exec(struct query_ctx *ctx, int argc, char **argv)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, OPT_STRICT "h", longopts, NULL)) != -1) {
 		if (c == 'h') {
 			usage(stdout);
 			return 0;
 		}
-		log_error("unknown option '%s'", argv[optind - 1]);
-		return 2;
+		return opt_error(c, argv, "");
 	}
 	if (optind != argc - 1) {
 		log_error("show needs one FLOW id; see 'ctquery show --help'");

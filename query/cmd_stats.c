@@ -13,6 +13,7 @@
 #include "filter_text.h"
 #include "groups.h"
 #include "log.h"
+#include "opt_error.h"
 #include "store.h"
 #include "timeparse.h"
 
@@ -200,6 +201,10 @@ static int stats(struct query_ctx *ctx, const struct ct_filter *flt, struct stor
 
 	if (!st)
 		return 1;
+	if (q->where && store_check_where(st, q->where)) {
+		store_close(st);
+		return 2;
+	}
 	r = count_events(st, flt, q, s);
 	if (r == 0)
 		r = count_flows(st, flt, q, s, top);
@@ -247,7 +252,7 @@ static int stats_exec(struct query_ctx *ctx, int argc, char **argv)
 	char *end;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h" FILTER_SHORTOPTS, longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, OPT_STRICT "h" FILTER_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (c) {
 		case O_TOP:
 			top = strtoll(optarg, &end, 10);

@@ -5,6 +5,7 @@
 
 #include "commands.h"
 #include "log.h"
+#include "opt_error.h"
 #include "store.h"
 
 static const struct command *const commands[] = {
@@ -42,7 +43,8 @@ int main(int argc, char **argv)
 	int c;
 
 	log_init("ctquery");
-	while ((c = getopt_long(argc, argv, "+hV", longopts, NULL)) != -1) {
+	opterr = 0;	/* one line of our own per bad option */
+	while ((c = getopt_long(argc, argv, "+" OPT_STRICT "hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'D':
 			ctx.db = optarg;
@@ -54,8 +56,7 @@ int main(int argc, char **argv)
 			printf("ctquery %s\n", CT_VERSION);
 			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			return opt_error(c, argv, "; see 'ctquery --help'");
 		}
 	}
 	if (optind >= argc) {

@@ -11,6 +11,7 @@
 #include "filter.h"
 #include "import.h"
 #include "log.h"
+#include "opt_error.h"
 #include "recording.h"
 #include "retention.h"
 #include "store.h"
@@ -144,7 +145,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	int c, r;
 
 	opterr = 0;	/* one line of our own per bad option */
-	while ((c = getopt_long(argc, argv, "b:e:vhV" FILTER_SHORTOPTS, longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, OPT_STRICT "b:e:vhV" FILTER_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'D':
 			o->rec.db = optarg;
@@ -217,9 +218,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		default:
 			r = filter_option(&o->filter, c, optarg, argc, argv);
 			if (r == 0)
-				log_error("unknown option '%s'; see 'ctrecord --help'",
-					  argv[optind - 1]);
-			if (r <= 0)
+				return opt_error(c, argv, "; see 'ctrecord --help'");
+			if (r < 0)
 				return 2;
 		}
 	}

@@ -218,5 +218,22 @@ bad list --where "id IN (SELECT 1) OR writefile('x', 'y')"
 bad show notanumber
 bad replay -o json,xml
 bad replay -o json --pretty
+# ... and says what is wrong with it: a missing value is not an unknown option.
+says() {	# says TEXT ARGS...: bad ARGS, whose line contains TEXT
+	local want=$1 err; shift
+	bad "$@"
+	err=$(Q "$@" 2>&1 >/dev/null) || true
+	grep -qF -- "$want" <<<"$err" || fail "ctquery $*: '$err' does not say \"$want\""
+}
+says "option '--at' needs a value" list --at
+says "option '-s' needs a value" replay -s
+says "option '--dport' needs a value" list -p tcp --dport
+says "option '--top' needs a value" stats --top
+says "option '--help' takes no value" show --help=1
+says "unknown option '--bogus'" list --bogus=1
+says "unknown option '-Z'" list -Zs 1.2.3.4
+# a bad --where is the user's error (2) in every command, not the store's (1)
+says "--where 'x =': " replay --where 'x ='
+says "--where 'nope(1)': no such function" stats --where 'nope(1)'
 say "bad input checks passed"
 exit 0

@@ -1,0 +1,39 @@
+#!/bin/bash
+# t0110: a bad command line makes ctrecord and ctquery exit 2 with one line that names the option and says what is wrong.
+#
+# Needs no root and no namespace: options are checked before anything opens.
+# (Each ctquery command's own bad options are in t3000.)
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+for b in ctrecord ctquery; do [ -x "$BIN/$b" ] || fail "$b not built"; done
+cd "$TMP"
+n=0
+says() {	# says TOOL TEXT ARGS...: TOOL ARGS exits 2, one stderr line containing TEXT, no stdout
+	local tool=$1 want=$2 rc=0 err; shift 2
+	err=$("$BIN/$tool" "$@" 2>&1 >"$TMP/stdout") || rc=$?
+	[ "$rc" = 2 ] || fail "$tool $*: exited $rc, not 2 ($err)"
+	[ "$(wc -l <<<"$err")" = 1 ] || fail "$tool $*: not one line: $err"
+	grep -qF -- "$want" <<<"$err" || fail "$tool $*: '$err' does not say \"$want\""
+	[ ! -s "$TMP/stdout" ] || fail "$tool $*: printed on stdout: $(head -3 "$TMP/stdout")"
+	n=$((n + 1))
+}
+
+# a known option without its value is not an unknown option
+says ctrecord "option '--db' needs a value; see 'ctrecord --help'" --db
+says ctrecord "option '-b' needs a value" -b
+says ctrecord "option '-b' needs a value" -vb
+says ctrecord "option '--src' needs a value" --src
+says ctrecord "option '--reliable' takes no value" --reliable=yes
+says ctrecord "unknown option '--bogus'; see 'ctrecord --help'" --bogus
+says ctrecord "unknown option '-Z'" -vZ
+says ctrecord "unexpected argument 'extra'" --db x.db extra
+says ctrecord "--since" --since 1h
+says ctrecord "--commit-interval" --commit-interval 0
+says ctquery "option '--db' needs a value; see 'ctquery --help'" --db
+says ctquery "unknown option '--bogus'; see 'ctquery --help'" --bogus
+says ctquery "unknown option '-x'" -x
+says ctquery "unknown command 'lsit'" lsit
+[ ! -e "$TMP/x.db" ] || fail "ctrecord created its database for a bad command line"
+say "$n bad command lines refused, each in one line naming what is wrong"
+exit 0
