@@ -169,7 +169,11 @@ static int migrate(struct store *st, int version)
 			return -1;
 		}
 	}
-	return exec(st, "COMMIT", "cannot migrate the schema");
+	if (exec(st, "COMMIT", "cannot migrate the schema"))
+		return -1;
+	log_info("'%s': schema upgraded from version %d to %d", st->path, version,
+		 STORE_SCHEMA_VERSION);
+	return 0;
 }
 
 /* Checks that the file is ours and of a version we read; creates the schema

@@ -58,6 +58,8 @@ expect_error "older schema (ctquery)" "schema version 5, older .*ctrecord --db o
 	"$BIN/ctquery" --db old.db replay
 [ "$(fingerprint old.db)" = "$before" ] || fail "ctquery changed old.db"
 "$BIN/ctrecord" --db old.db --upgrade 2>err || { cat err; fail "--upgrade failed"; }
+grep -q "'old.db': schema upgraded from version 5 to [0-9]" err ||
+	fail "--upgrade does not say what it did: $(cat err)"
 "$BIN/ctquery" --db old.db replay >replayed || fail "ctquery cannot read the upgraded file"
 cat >expected <<-'EOF'
 	    [NEW] udp      17 30 src=10.0.0.1 dst=10.0.0.2 sport=1000 dport=53 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=53 dport=1000
