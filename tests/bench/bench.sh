@@ -7,7 +7,8 @@
 # network namespace on loopback; the table goes to stdout and to $BENCH_OUT
 # (default tests/out/bench.txt).  Knobs: FLOWS (200000), TCP (20000),
 # STORMS (3: the storm is run that many times, the summary gives medians),
-# PASSES (5: copies of the storm's history in the big database, >= 1M flows).
+# PASSES (5: copies of the storm's history in the big database, >= 1M flows),
+# SCALE_PASSES (20: the same for a bigger one, the selective queries only; 0: none).
 # shellcheck disable=SC2034,SC2086 # PID_* are read through eval; $o is split on purpose
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -17,6 +18,7 @@ BIN=${BIN:-$ROOT/build}
 FLOWS=${FLOWS:-200000}
 TCP=${TCP:-20000}
 PASSES=${PASSES:-5}
+SCALE_PASSES=${SCALE_PASSES:-20}
 STORMS=${STORMS:-3}
 OUT=${BENCH_OUT:-$ROOT/tests/out/bench.txt}
 HZ=$(getconf CLK_TCK)
@@ -241,45 +243,8 @@ s=$(tsec replay_log)
 LB=$(wc -c <"$TMP/big.log")
 out "#   ctquery replay -o timestamp >log: $s s, $(awk -v s="$s" -v n="$NEV" 'BEGIN { printf "%.0f", n / s }') events/s; log $LB B ($(awk -v b="$LB" -v n="$NEV" 'BEGIN { printf "%.1f", b / n }') B/event, $(awk -v b="$LB" -v d="$BB" 'BEGIN { printf "%.2f", b / d }')x the database)"
 
-# (b) Selective queries on the big history: the store's SQL (qtime) vs grep/awk over the log.
-# Parameters come from the last passes, so a query cannot stop early by luck.
-P=$((PASSES - 1))
-T0=$(sqlite3 "$BIG" 'select min(first_us) from flows')
-SRC=127.$((1 + 8 * P)).0.77
-FLOW=$(sqlite3 "$BIG" "select id from flows where o_src = X'$(printf '%02x%02x%02x%02x' 127 $((1 + 8 * P)) 0 77)'")
-# the flow's original tuple as conntrack prints it (its destination differs by phase)
-TUPLE=$(sqlite3 "$BIG" "select hex(o_dst), o_sport, o_dport from flows where id = $FLOW" |
-	awk -F'|' -v src="$SRC" '{ d = ""; h = "0123456789ABCDEF"
-		for (i = 1; i <= 7; i += 2)
-			d = d (i > 1 ? "." : "") (index(h, substr($1, i, 1)) - 1) * 16 + index(h, substr($1, i + 1, 1)) - 1
-		printf "src=%s dst=%s sport=%s dport=%s ", src, d, $2, $3 }')
-PP=$(( P > 1 ? P - 1 : P ))
-W0=$(( T0 + PP * 3600000000 )); W1=$(( W0 + 600000000 ))
-AT=$(sqlite3 "$BIG" "select first_us from flows where o_src = X'$(printf '%02x%02x%02x%02x' 127 $((1 + 8 * PP)) 0 77)'")
-BETWEEN=$(( T0 + PP * 3600000000 - 1800000000 ))
-q_src() { grep -F " src=$SRC " "$TMP/big.log" >/dev/null || true; }
-q_dport() { grep -F ' dport=10077 ' "$TMP/big.log" | awk -F'\t' -v lo="$W0" -v hi="$W1" '{ t = substr($1, 2, 17) * 1e6; if (t >= lo && t <= hi) n++ }' || true; }
-alive_awk() {	# alive_awk T_US: flows alive at T_US, pairing [NEW] and [DESTROY] lines by tuple
-	awk -F'\t' -v at="$1" '{
-		t = substr($1, 2, 17) * 1e6; if (t > at) exit
-		if (!match($2, /src=[^ ]+ dst=[^ ]+ sport=[^ ]+ dport=[^ ]+/)) next
-		k = substr($2, RSTART, RLENGTH)
-		if ($2 ~ /^ *\[NEW\]/) open[k] = 1; else if ($2 ~ /^\[DESTROY\]/) delete open[k]
-	} END { n = 0; for (k in open) n++; print n }' "$TMP/big.log" >/dev/null
-}
-q_at() { alive_awk "$AT"; }
-q_between() { alive_awk "$BETWEEN"; }
-q_flow() { grep -F "$TUPLE" "$TMP/big.log" >/dev/null || true; }
-cat "$TMP/big.log" >/dev/null	# both sides from the page cache
-# the baselines must find what they stand for: the flow's events, the source's lines
-n=$(grep -cF "$TUPLE" "$TMP/big.log" || true)
-[ "$n" = "$(sqlite3 "$BIG" "select nevents from flows where id = $FLOW")" ] ||
-	fail "grep finds $n lines of flow $FLOW ('$TUPLE'), not its events"
-grep -qF " src=$SRC " "$TMP/big.log" || fail "grep finds no line of source $SRC"
-out ""
-out "# (b) queries on $NFL flows: store (best/median of 7, all rows read) vs grep/awk over the $LB B log"
-out "$(printf '#   %-40s %7s %9s %9s %10s %9s %7s %7s' query rows store_ms median_ms ctquery_ms grep_ms ratio ratio_q)"
-ctq_ms() { ctq_ms_db "$BIG" "$@"; }
+# (b) Selective queries on a big history: the store's SQL (qtime) and the whole
+# ctquery process vs grep/awk over the same history as a conntrack -o timestamp log.
 run_ms() {	# run_ms CMD...: median wall ms of 7 runs of CMD >/dev/null ("fail" if one fails)
 	local i a b t=()
 	for i in 1 2 3 4 5 6 7; do
@@ -296,18 +261,65 @@ med_ms() {	# med_ms FN: median wall ms of 3 runs of FN
 	for i in 1 2 3; do t+=("$(tsec "$1")"); done
 	printf '%s\n' "${t[@]}" | sort -n | awk 'NR == 2 { printf "%.1f", $1 * 1000 }'
 }
+# query_params PASSES: the queries' parameters in $QDB (a history of PASSES
+# passes), from its last passes so that no query can stop early by luck;
+# checks that each grep baseline finds what it stands for in $QLOG.
+query_params() {
+	local P=$(($1 - 1)) PP T0 n
+	PP=$(( P > 1 ? P - 1 : P ))
+	T0=$(sqlite3 "$QDB" 'select min(first_us) from flows')
+	SRC=127.$((1 + 8 * P)).0.77
+	FLOW=$(sqlite3 "$QDB" "select id from flows where o_src = X'$(printf '%02x%02x%02x%02x' 127 $((1 + 8 * P)) 0 77)'")
+	# the flow's original tuple as conntrack prints it (its destination differs by phase)
+	TUPLE=$(sqlite3 "$QDB" "select hex(o_dst), o_sport, o_dport from flows where id = $FLOW" |
+		awk -F'|' -v src="$SRC" '{ d = ""; h = "0123456789ABCDEF"
+			for (i = 1; i <= 7; i += 2)
+				d = d (i > 1 ? "." : "") (index(h, substr($1, i, 1)) - 1) * 16 + index(h, substr($1, i + 1, 1)) - 1
+			printf "src=%s dst=%s sport=%s dport=%s ", src, d, $2, $3 }')
+	W0=$(( T0 + PP * 3600000000 )); W1=$(( W0 + 600000000 ))
+	S0=$((W0 / 1000000)); S1=$((W1 / 1000000))
+	AT=$(sqlite3 "$QDB" "select first_us from flows where o_src = X'$(printf '%02x%02x%02x%02x' 127 $((1 + 8 * PP)) 0 77)'")
+	BETWEEN=$(( T0 + PP * 3600000000 - 1800000000 ))
+	cat "$QLOG" >/dev/null	# both sides from the page cache
+	n=$(grep -cF "$TUPLE" "$QLOG" || true)
+	[ "$n" = "$(sqlite3 "$QDB" "select nevents from flows where id = $FLOW")" ] ||
+		fail "grep finds $n lines of flow $FLOW ('$TUPLE'), not its events"
+	grep -qF " src=$SRC " "$QLOG" || fail "grep finds no line of source $SRC"
+}
+q_src() { grep -F " src=$SRC " "$QLOG" >/dev/null || true; }
+q_dport() { grep -F ' dport=10077 ' "$QLOG" | awk -F'\t' -v lo="$W0" -v hi="$W1" '{ t = substr($1, 2, 17) * 1e6; if (t >= lo && t <= hi) n++ }' || true; }
+alive_awk() {	# alive_awk T_US: flows alive at T_US, pairing [NEW] and [DESTROY] lines by tuple
+	awk -F'\t' -v at="$1" '{
+		t = substr($1, 2, 17) * 1e6; if (t > at) exit
+		if (!match($2, /src=[^ ]+ dst=[^ ]+ sport=[^ ]+ dport=[^ ]+/)) next
+		k = substr($2, RSTART, RLENGTH)
+		if ($2 ~ /^ *\[NEW\]/) open[k] = 1; else if ($2 ~ /^\[DESTROY\]/) delete open[k]
+	} END { n = 0; for (k in open) n++; print n }' "$QLOG" >/dev/null
+}
+q_at() { alive_awk "$AT"; }
+q_between() { alive_awk "$BETWEEN"; }
+q_flow() { grep -F "$TUPLE" "$QLOG" >/dev/null || true; }
+qhead() {
+	out "$(printf '#   %-40s %7s %9s %9s %10s %9s %7s %7s %7s' query rows store_ms median_ms ctquery_ms grep_ms ratio ratio_q max_q)"
+}
 qrow() {	# label qtime-args... -- grep-function -- ctquery-args...
 	local label=$1 r best med g c fn; shift
 	local args=() ; while [ "$1" != -- ]; do args+=("$1"); shift; done; shift
 	fn=$1; shift 2
-	read -r r best med <<<"$("$BIN/qtime" "$BIG" "${args[@]}")"
+	read -r r best med <<<"$("$BIN/qtime" "$QDB" "${args[@]}")"
 	g=$(med_ms "$fn")
-	c=$(ctq_ms "$@")
-	out "$(printf '#   %-40s %7s %9s %9s %10s %9s %7s %7s' "$label" "$r" "$best" "$med" "$c" "$g" \
+	c=$(ctq_ms_db "$QDB" "$@")
+	out "$(printf '#   %-40s %7s %9s %9s %10s %9s %7s %7s %7s' "$label" "$r" "$best" "$med" "$c" "$g" \
 		"$(awk -v g="$g" -v m="$med" 'BEGIN { printf "%.0fx", (m > 0 ? g / m : 0) }')" \
-		"$(awk -v g="$g" -v m="$c" 'BEGIN { printf "%.0fx", (m > 0 ? g / m : 0) }')")"
+		"$(awk -v g="$g" -v m="$c" 'BEGIN { printf "%.0fx", (m > 0 ? g / m : 0) }')" \
+		"$(awk -v g="$g" -v m="$TRUE_MS" 'BEGIN { printf "%.0fx", (m > 0 ? g / m : 0) }')")"
 }
-S0=$((W0 / 1000000)); S1=$((W1 / 1000000))
+TRUE_MS=$(run_ms /bin/true)
+QDB=$BIG QLOG=$TMP/big.log
+query_params "$PASSES"
+out ""
+out "# (b) queries on $NFL flows: store (best/median of 7, all rows read) vs grep/awk over the $LB B log"
+qhead
 qrow "source address $SRC" src "$SRC" -- q_src -- list -s "$SRC"
 qrow "dport 10077 within 10 min" dport 10077 "$W0" "$W1" -- q_dport -- list -p udp --dport 10077 --since "@$S0" --until "@$S1"
 qrow "alive at an instant (TCP phase)" at "$AT" -- q_at -- list --at "@$((AT / 1000000))"
@@ -328,7 +340,25 @@ out "#     ctquery list -s 127.1.0.77 (1 row) $lw ms while its writer runs; once
 out "#     the first reader (it checkpoints the $lwal B WAL left) and $lk ms after; $(ctq_ms_db "$TMP/live.db" list -s 127.1.0.77) ms once folded"
 out "# store_ms/median_ms: the store's query alone (qtime); ctquery_ms: the whole ctquery"
 out "# list/show process (median of 7, output to /dev/null; the same way, /bin/true takes"
-out "# $(run_ms /bin/true) ms here and ctquery --version $(run_ms "$BIN/ctquery" --version) ms); grep_ms: median of 3;"
-out "# ratio = grep/median, ratio_q = grep/ctquery."
+out "# $TRUE_MS ms here and ctquery --version $(run_ms "$BIN/ctquery" --version) ms); grep_ms: median of 3;"
+out "# ratio = grep/median, ratio_q = grep/ctquery; max_q = grep / /bin/true's time, the"
+out "# most any process started this way could reach."
 out "# (targets: each selective query < 20 ms and >= 100x faster than grep)"
+
+# (b2) The same selective queries on a bigger history: grep's time grows with
+# the history, a query's (and a process's start) does not.
+if [ "$SCALE_PASSES" -gt 0 ]; then
+	rm -f "$TMP"/live.db* "$TMP/big.log"
+	QDB=$TMP/scale.db QLOG=$TMP/scale.log
+	"$BIN/ingest" -n "$SCALE_PASSES" "$TMP/r1/capture" "$QDB" >"$TMP/ingestS.out" || fail "ingest -n $SCALE_PASSES failed"
+	"$BIN/ctquery" --db "$QDB" replay -o timestamp >"$QLOG"
+	query_params "$SCALE_PASSES"
+	out ""
+	out "# (b2) the selective queries on $(sqlite3 "$QDB" 'select count(*) from flows') flows ($SCALE_PASSES passes), log $(wc -c <"$QLOG") B"
+	qhead
+	qrow "source address $SRC" src "$SRC" -- q_src -- list -s "$SRC"
+	qrow "dport 10077 within 10 min" dport 10077 "$W0" "$W1" -- q_dport -- list -p udp --dport 10077 --since "@$S0" --until "@$S1"
+	qrow "one flow's events (flow $FLOW)" flow "$FLOW" -- q_flow -- show "$FLOW"
+	rm -f "$QDB"* "$QLOG"
+fi
 exit 0
