@@ -269,19 +269,11 @@ static void test_count_too_high(void)
 
 int main(void)
 {
-	char cmd[96];
-	int rc;
-
-	if (!mkdtemp(dir))
+	if (unit_tmpdir(dir, "flows.db", path, sizeof(path)))
 		return 1;
-	snprintf(path, sizeof(path), "%s/flows.db", dir);
 	CHECK(write_history() == 0);
 	test_both_ends();
 	test_where();
 	test_count_too_high();
-	rc = unit_done("t_events");
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd))
-		return 1;
-	return rc;
+	return unit_rmdir(dir, unit_done("t_events"));
 }

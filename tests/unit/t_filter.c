@@ -233,14 +233,14 @@ static void test_time_plans(const char *path)
 
 static void test_plans(void)
 {
-	char dir[] = "/tmp/ct-unit-XXXXXX", path[64];
+	char dir[] = "/tmp/ct-unit-XXXXXX", path[64] = "";
 	struct store_cursor *c;
 	struct store *st;
 	struct store_query q;
 
-	if (!mkdtemp(dir))
+	CHECK(unit_tmpdir(dir, "f.db", path, sizeof(path)) == 0);
+	if (!*path)
 		return;
-	snprintf(path, sizeof(path), "%s/f.db", dir);
 	st = store_open(path, STORE_WRITE);
 	CHECK(st != NULL);
 	if (!st)
@@ -282,8 +282,7 @@ static void test_plans(void)
 	store_cursor_free(c);
 	store_close(st);
 	test_time_plans(path);
-	unlink(path);
-	rmdir(dir);
+	CHECK(unit_rmdir(dir, 0) == 0);
 }
 
 /* replay -o json: only what the event carried, status as names, strings escaped. */

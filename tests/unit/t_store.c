@@ -656,12 +656,8 @@ static void test_pending_damaged(void)
 
 int main(void)
 {
-	char cmd[96];
-	int rc;
-
-	if (!mkdtemp(dir))
+	if (unit_tmpdir(dir, "flows.db", path, sizeof(path)))
 		return 1;
-	snprintf(path, sizeof(path), "%s/flows.db", dir);
 	test_roundtrip();
 	test_end_without_event();
 	test_many_new_flows();
@@ -670,9 +666,5 @@ int main(void)
 	test_query_plans();
 	test_migration();
 	test_refusals();
-	rc = unit_done("t_store");
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd))
-		return 1;
-	return rc;
+	return unit_rmdir(dir, unit_done("t_store"));
 }

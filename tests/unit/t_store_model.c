@@ -951,11 +951,8 @@ static void crash_phase(void)
 
 int main(void)
 {
-	if (!mkdtemp(dir)) {
-		perror("mkdtemp");
+	if (unit_tmpdir(dir, "model.db", path, sizeof(path)))
 		return 1;
-	}
-	snprintf(path, sizeof(path), "%s/model.db", dir);
 	st = store_open(path, STORE_WRITE);
 	CHECK(st != NULL);
 	if (!st)
@@ -970,15 +967,5 @@ int main(void)
 	random_phase(60);
 	crash_phase();
 	printf("t_store_model: %zu flows, %zu events\n", nfl, nev);
-	unlink(path);
-	{
-		char p[80];
-
-		snprintf(p, sizeof(p), "%s-wal", path);
-		unlink(p);
-		snprintf(p, sizeof(p), "%s-shm", path);
-		unlink(p);
-	}
-	rmdir(dir);
-	return unit_done("t_store_model");
+	return unit_rmdir(dir, unit_done("t_store_model"));
 }
