@@ -6,7 +6,7 @@
 # nft, ulogd2 with its SQLITE3 plugin, sqlite3.  Everything happens in a fresh
 # network namespace on loopback; the table goes to stdout and to $BENCH_OUT
 # (default tests/out/bench.txt).  Knobs: FLOWS (200000), TCP (20000),
-# STORMS (3: the storm is run that many times, the summary gives medians),
+# STORMS (5: the storm is run that many times, the summary gives medians),
 # PASSES (5: copies of the storm's history in the big database, >= 1M flows),
 # SCALE_PASSES (20: the same for a bigger one, the selective queries only; 0: none).
 # shellcheck disable=SC2034,SC2086 # PID_* are read through eval; $o is split on purpose
@@ -19,7 +19,7 @@ FLOWS=${FLOWS:-200000}
 TCP=${TCP:-20000}
 PASSES=${PASSES:-5}
 SCALE_PASSES=${SCALE_PASSES:-20}
-STORMS=${STORMS:-3}
+STORMS=${STORMS:-5}
 OUT=${BENCH_OUT:-$ROOT/tests/out/bench.txt}
 HZ=$(getconf CLK_TCK)
 ULOGD_LIB=${ULOGD_LIB:-/usr/lib/x86_64-linux-gnu/ulogd}
