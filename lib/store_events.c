@@ -8,6 +8,7 @@
 #include "log.h"
 #include "store_cursor.h"
 #include "store_query.h"
+#include "timeparse.h"
 
 /* At most this many matching flows make a query "selective": only the blocks
  * that may hold their events (time, id range, Bloom filter) are decoded. */
@@ -438,20 +439,35 @@ static int block_wanted(struct store_cursor *c, sqlite3_stmt *s)
 	return 0;
 }
 
-/* Reads block id's records into c->data and sets rd to read them. Returns 0
- * or -1 (reported). */
-static int load_block(struct store_cursor *c, int64_t id, struct evblock_reader *rd)
+/* Reports as damaged the block of blk's row (a block statement's: id,
+ * first_event, n, min_flow, max_flow, first_us, last_us), saying which events
+ * are lost to the reader and how to read around them. Returns -1. */
+static int block_damaged(sqlite3_stmt *blk)
+{
+	char from[40], to[40];
+
+	time_format(from, sizeof(from), sqlite3_column_int64(blk, 5), 1);
+	time_format(to, sizeof(to), sqlite3_column_int64(blk, 6), 1);
+	return log_error("event block %lld is damaged: its %lld events, received from %s to %s,"
+			 " cannot be read (--until and --since read the history around them)",
+			 (long long)sqlite3_column_int64(blk, 0),
+			 (long long)sqlite3_column_int64(blk, 2), from, to);
+}
+
+/* Reads the records of the block of blk's row (see block_damaged) into
+ * c->data and sets rd to read them. Returns 0 or -1 (reported). */
+static int load_block(struct store_cursor *c, sqlite3_stmt *blk, struct evblock_reader *rd)
 {
 	sqlite3_stmt *d;
 
 	if (block_column(c, &c->data_stmt, "SELECT data FROM event_data WHERE id = ?",
-			 id) != SQLITE_ROW)
+			 sqlite3_column_int64(blk, 0)) != SQLITE_ROW)
 		return store_fail(c->st, "cannot read events");
 	d = c->data_stmt;
 	if (evblock_unpack(sqlite3_column_blob(d, 0), sqlite3_column_bytes(d, 0), &c->data,
 			   &c->dcap, &c->dlen) ||
 	    evblock_reader_init(rd, c->data, c->dlen))
-		return log_error("event block %lld is damaged", (long long)id);
+		return block_damaged(blk);
 	return 0;
 }
 
@@ -577,7 +593,7 @@ static int search_back(struct store_cursor *c, struct ct_event *ev)
 			c->back_id = id;
 		return rc;
 	}
-	if (load_block(c, id, &rd))
+	if (load_block(c, s, &rd))
 		return -1;
 	/* (once all are found, the block's other records are not theirs; other
 	 * flows' records are passed over) */
@@ -599,7 +615,7 @@ static int search_back(struct store_cursor *c, struct ct_event *ev)
 		}
 	}
 	if (rc < 0)
-		return log_error("event block %lld is damaged", (long long)id);
+		return block_damaged(s);
 	if (c->held_len > start) {
 		if (c->nseg == c->seg_cap) {
 			size_t cap = c->seg_cap ? c->seg_cap * 2 : 16;
@@ -671,7 +687,7 @@ static int next_block(struct store_cursor *c, struct ct_event *ev)
 			return -1;
 		if (!wanted)
 			continue;
-		if (load_block(c, id, &c->rd))
+		if (load_block(c, s, &c->rd))
 			return -1;
 		c->first_event = sqlite3_column_int64(s, 1);
 		return 1;
@@ -705,9 +721,8 @@ int store_next(struct store_cursor *c, struct ct_event *ev, int64_t *flow)
 			rc = evblock_next(&c->rd, ev, flow);
 		else
 			rc = c->left <= 0 ? 0 : evblock_next_wanted(&c->rd, ev, flow, in_cache, c);
-		if (rc < 0)
-			return log_error("event block of event %lld is damaged",
-					 (long long)record_id(&c->rd, c->first_event));
+		if (rc < 0)	/* the block of c->blocks' row, read from the start */
+			return block_damaged(c->blocks);
 		if (rc == 0) {
 			c->in_block = 0;
 			continue;

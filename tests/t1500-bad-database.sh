@@ -1,5 +1,5 @@
 #!/bin/bash
-# t1500: a missing directory, a file that is not a database, a newer schema, a read-only file, a locked database and a damaged row of flow_pending each give one clear error and exit 1, and change nothing.
+# t1500: a missing directory, a file that is not a database, a newer schema, a read-only file, a locked database, a damaged row of flow_pending and a damaged event block each give one clear error and exit 1, and change nothing.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -132,3 +132,21 @@ sqlite3 pending.db "$fix"
 "$BIN/ctrecord" --db pending.db --import "$SEED/events.xml" 2>err ||
 	fail "ctrecord still fails after $fix: $(cat err)"
 say "a damaged change of flows: one error each, and after '$fix' both work"
+
+# A damaged event block: one error naming the block, its events and their
+# times; the history before and after it still reads (--until, --since).
+awk 'BEGIN { for (i = 0; i < 6000; i++)
+	printf "[%d.%06d]\t    [NEW] udp      17 30 src=10.0.%d.%d dst=10.1.0.1 sport=%d dport=53 [UNREPLIED] src=10.1.0.1 dst=10.0.%d.%d sport=53 dport=%d\n",
+		1795700000 + int(i / 1000), (i % 1000) * 1000, int(i / 250), i % 250, 1024 + i,
+		int(i / 250), i % 250, 1024 + i }' >gen.log
+"$BIN/ctrecord" --db blocks.db --import gen.log 2>/dev/null
+read -r n1 last1 <<<"$(sqlite3 -readonly blocks.db "SELECT n, last_us FROM event_blocks WHERE id = 1" | tr '|' ' ')"
+[ "$(sqlite3 -readonly blocks.db "SELECT count(*) FROM event_blocks")" = 2 ] && [ "$n1" -lt 6000 ] ||
+	fail "gen.log did not make 2 blocks"
+sqlite3 blocks.db "UPDATE event_data SET data = substr(data, 1, 40) || zeroblob(60) || substr(data, 101) WHERE id = 1"
+expect_error "a damaged event block" "event block 1 is damaged: its $n1 events, received from 2026-.* to 2026-.*, cannot be read" \
+	"$BIN/ctquery" --db blocks.db replay
+after=$("$BIN/ctquery" --db blocks.db replay --since "@$((last1 / 1000000)).$(printf %06d $((last1 % 1000000 + 1)))" | wc -l) ||
+	fail "replay --since after the damaged block failed"
+[ "$after" = $((6000 - n1)) ] || fail "replay --since after the damaged block: $after events, not $((6000 - n1))"
+say "a damaged event block: one error; the $after events after it still read"
