@@ -1,9 +1,11 @@
 /* The writer's checkpoints, and a warning when a reader's old snapshot keeps the -wal from being reused, so that it grows. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sqlite3.h>
 
 #include "log.h"
+#include "wal_readers.h"
 
 #include "store_internal.h"
 
@@ -55,9 +57,15 @@ static int after_commit(void *arg, sqlite3 *db, const char *name, int frames)
 		return SQLITE_OK;
 	}
 	if ((int64_t)in_wal * st->page_size >= st->wal_warn_at) {
+		char *shm = store_sibling(st->path, "-shm"), who[256] = "";
+
+		/* the readers named, so that they can be told or ended */
+		if (!shm || !wal_readers(shm, who, sizeof(who)))
+			snprintf(who, sizeof(who), "a ctquery paused in a pager?");
+		free(shm);
 		log_warn("the -wal of '%s' has grown to %lld MiB: a reader still reads an old"
-			 " snapshot (a ctquery paused in a pager?); it is reused once that reader"
-			 " ends", st->path, (long long)((int64_t)in_wal * st->page_size >> 20));
+			 " snapshot (%s); it is reused once that reader ends", st->path,
+			 (long long)((int64_t)in_wal * st->page_size >> 20), who);
 		while (st->wal_warn_at <= (int64_t)in_wal * st->page_size)
 			st->wal_warn_at *= 2;
 	}

@@ -1,5 +1,5 @@
 #!/bin/bash
-# t1260: a reader that keeps an old snapshot (ctquery replay paused on a full pipe) keeps the recorder's checkpoints from reusing the -wal, which grows: ctrecord warns once it passes CT_WAL_WARN_BYTES, and says when the -wal is checkpointed again; without such a reader it never warns.
+# t1260: a reader that keeps an old snapshot (ctquery replay paused on a full pipe) keeps the recorder's checkpoints from reusing the -wal, which grows: ctrecord warns once it passes CT_WAL_WARN_BYTES, naming the reader, and says when the -wal is checkpointed again; without such a reader it never warns.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -32,6 +32,9 @@ in_ns "$BIN/trafficgen" -S udp 127.0.0.1 7502 12000 >/dev/null
 wait_until 10 eval "[ \$(warned) -ge 1 ]" ||
 	fail "no warning while a reader held its snapshot: $(cat "$TMP/rec.err")"
 grep -q 'a reader still reads an old snapshot' "$TMP/rec.err" || fail "the warning does not say why"
+# ... and names it (from /proc/locks), so that it can be ended
+grep -q "old snapshot (ctquery (pid $reader))" "$TMP/rec.err" ||
+	fail "the warning does not name the reader, ctquery (pid $reader): $(grep 'has grown' "$TMP/rec.err")"
 n=$(warned)
 [ "$n" -le 6 ] || fail "$n warnings: not one per doubling"
 
@@ -44,4 +47,5 @@ wait_until 10 grep -q 'is checkpointed again' "$TMP/rec.err" ||
 	fail "no word that the -wal is checkpointed again: $(cat "$TMP/rec.err")"
 stop_bg rec
 [ "$BG_STATUS" = 0 ] || fail "ctrecord exited $BG_STATUS: $(cat "$TMP/rec.err")"
+say "$(grep -m1 "has grown" "$TMP/rec.err")"
 say "a paused reader: $n warning(s) as the -wal grew, one line once it was checkpointed again; none without it"
