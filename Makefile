@@ -39,7 +39,7 @@ REC_OBJ  := $(REC_SRC:%.c=$(B)/%.o)
 QRY_OBJ  := $(QRY_SRC:%.c=$(B)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
 
-all: $(B)/ctrecord $(B)/ctquery $(B)/trafficgen
+all: $(B)/ctrecord $(B)/ctquery $(B)/trafficgen $(B)/rawgen
 
 $(B)/%.o: %.c $(wildcard lib/*.h recorder/*.h query/*.h)
 	@mkdir -p $(dir $@)
@@ -65,6 +65,9 @@ $(B)/ctrecord: $(REC_OBJ) $(B)/libct.a
 $(B)/ctquery: $(QRY_OBJ) $(B)/libct.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(QRY_LDLIBS)
 $(B)/trafficgen: tests/tools/trafficgen.c
+	@mkdir -p $(B)
+	$(CC) $(CFLAGS) -o $@ $<
+$(B)/rawgen: tests/tools/rawgen.c
 	@mkdir -p $(B)
 	$(CC) $(CFLAGS) -o $@ $<
 $(B)/evdump: tests/tools/evdump.c $(B)/libct.a
