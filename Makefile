@@ -39,7 +39,7 @@ REC_OBJ  := $(REC_SRC:%.c=$(B)/%.o)
 QRY_OBJ  := $(QRY_SRC:%.c=$(B)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
 
-all: $(B)/ctrecord $(B)/ctquery $(B)/trafficgen $(B)/rawgen
+all: $(B)/ctrecord $(B)/ctquery $(B)/trafficgen $(B)/rawgen $(B)/sandbox
 
 $(B)/%.o: %.c $(wildcard lib/*.h recorder/*.h query/*.h)
 	@mkdir -p $(dir $@)
@@ -68,6 +68,9 @@ $(B)/trafficgen: tests/tools/trafficgen.c
 	@mkdir -p $(B)
 	$(CC) $(CFLAGS) -o $@ $<
 $(B)/rawgen: tests/tools/rawgen.c
+	@mkdir -p $(B)
+	$(CC) $(CFLAGS) -o $@ $<
+$(B)/sandbox: tests/tools/sandbox.c
 	@mkdir -p $(B)
 	$(CC) $(CFLAGS) -o $@ $<
 $(B)/evdump: tests/tools/evdump.c $(B)/libct.a
