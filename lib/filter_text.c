@@ -32,7 +32,10 @@ void ft_tuple(const struct ct_tuple *t, char *buf, size_t size)
 
 	ft_addr(t, t->src, s);
 	ft_addr(t, t->dst, d);
-	if (t->has_ports)
+	if (t->has_ports && t->proto == IPPROTO_GRE)	/* keys, in hex as conntrack shows them */
+		snprintf(buf, size, v6 ? "[%s]:0x%x->[%s]:0x%x" : "%s:0x%x->%s:0x%x", s, t->sport,
+			 d, t->dport);
+	else if (t->has_ports)
 		snprintf(buf, size, v6 ? "[%s]:%u->[%s]:%u" : "%s:%u->%s:%u", s, t->sport, d,
 			 t->dport);
 	else if (t->has_icmp)

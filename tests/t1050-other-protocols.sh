@@ -73,6 +73,11 @@ done
 [ "$(grep -c 'sctp' "$TMP/list")" = 2 ] || fail "list -p sctp: $(cat "$TMP/list")"
 f=$("$BIN/ctquery" --db "$TMP/flows.db" list -o csv -p gre | awk -F, 'NR == 2 { print $1 }')
 "$BIN/ctquery" --db "$TMP/flows.db" show "$f" >"$TMP/show" || fail "show $f failed"
-grep -q 'gre' "$TMP/show" || fail "show $f does not say gre: $(cat "$TMP/show")"
+grep -q 'ipv4 gre$' "$TMP/show" || fail "show $f does not say gre: $(cat "$TMP/show")"
+# a GRE tuple's keys in hex, as conntrack shows srckey=0x0, not as ports
+grep -q '^  original 127\.0\.0\.1:0x0->127\.0\.0\.1:0x0$' "$TMP/show" ||
+	fail "show $f does not give the GRE keys: $(cat "$TMP/show")"
+"$BIN/ctquery" --db "$TMP/flows.db" list -p gre | grep -q ' \[::1\]:0x0->\[::1\]:0x0 ' ||
+	fail "list -p gre does not give the keys: $("$BIN/ctquery" --db "$TMP/flows.db" list -p gre)"
 say "sctp, gre, udplite and protocol 253 over IPv4 and IPv6: replayed as conntrack -E printed them"
 exit 0
