@@ -1,6 +1,8 @@
-/* Small helpers over struct ct_event: names, tuple comparison, the verbatim attribute area. */
+/* Small helpers over struct ct_event: names, tuple comparison, the verbatim attribute area, the protocol state. */
+#include <netinet/in.h>
 #include <string.h>
 #include <libmnl/libmnl.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
 
 #include "ct_event.h"
 
@@ -56,4 +58,59 @@ void ct_tuple_mirror(const struct ct_tuple *t, struct ct_tuple *m)
 	memcpy(m->dst, t->src, sizeof(m->dst));
 	m->sport = t->dport;
 	m->dport = t->sport;
+}
+
+int ct_extra_put(struct ct_event *ev, uint16_t type, const void *data, size_t len)
+{
+	struct nlattr a = { .nla_len = (uint16_t)(sizeof(a) + len), .nla_type = type };
+	size_t total = MNL_ALIGN(sizeof(a) + len);
+
+	if (ev->extra_len + total > sizeof(ev->extra))
+		return -1;
+	memset(ev->extra + ev->extra_len, 0, total);
+	memcpy(ev->extra + ev->extra_len, &a, sizeof(a));
+	memcpy(ev->extra + ev->extra_len + sizeof(a), data, len);
+	ev->extra_len += total;
+	return 0;
+}
+
+int ct_extra_nest1(struct ct_event *ev, uint16_t nest, uint16_t type, const void *p, size_t len)
+{
+	char buf[512];
+	struct nlattr a = { .nla_len = (uint16_t)(sizeof(a) + len), .nla_type = type };
+	size_t inner = MNL_ALIGN(sizeof(a) + len);
+
+	if (inner > sizeof(buf))
+		return -1;
+	memset(buf, 0, inner);
+	memcpy(buf, &a, sizeof(a));
+	memcpy(buf + sizeof(a), p, len);
+	return ct_extra_put(ev, nest | NLA_F_NESTED, buf, inner);
+}
+
+int ct_event_set_state(struct ct_event *ev, uint8_t state)
+{
+	char inner[16] = { 0 };
+	struct nlattr a = { .nla_len = sizeof(a) + 1, .nla_type = 0 };
+	uint16_t sub;
+
+	ev->state = state;
+	ev->has |= CT_HAS_STATE;
+	if (ev->orig.proto == IPPROTO_TCP) {
+		ev->tcpinfo = CT_TCPI_HAS_STATE;
+		ev->has |= CT_HAS_TCPINFO;
+		return 0;
+	}
+	if (ev->orig.proto == IPPROTO_SCTP) {
+		sub = CTA_PROTOINFO_SCTP;
+		a.nla_type = CTA_PROTOINFO_SCTP_STATE;
+	} else if (ev->orig.proto == IPPROTO_DCCP) {
+		sub = CTA_PROTOINFO_DCCP;
+		a.nla_type = CTA_PROTOINFO_DCCP_STATE;
+	} else {
+		return 0;	/* no protoinfo of its own: the state column only */
+	}
+	memcpy(inner, &a, sizeof(a));
+	inner[sizeof(a)] = (char)state;
+	return ct_extra_nest1(ev, CTA_PROTOINFO | NLA_F_NESTED, sub | NLA_F_NESTED, inner, 8);
 }

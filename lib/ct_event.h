@@ -84,6 +84,17 @@ struct ct_event {
 /* Returns non-zero when extra holds a top-level attribute of that type. */
 int ct_extra_has(const struct ct_event *ev, uint16_t type);
 
+/* Appends to ev->extra a verbatim attribute of type holding len bytes of
+ * data, or nest { type: len bytes of p } as one attribute. Return 0, or -1
+ * when extra is full. */
+int ct_extra_put(struct ct_event *ev, uint16_t type, const void *data, size_t len);
+int ct_extra_nest1(struct ct_event *ev, uint16_t nest, uint16_t type, const void *p, size_t len);
+
+/* Sets ev's protocol state as the kernel sends it: TCP's into tcpinfo,
+ * SCTP's and DCCP's as a verbatim CTA_PROTOINFO attribute (another protocol
+ * has only the state column). Returns 0, or -1 when extra is full. */
+int ct_event_set_state(struct ct_event *ev, uint8_t state);
+
 /* Returns "NEW", "UPDATE", "DESTROY" or "DUMP". */
 const char *ct_ev_type_name(int type);
 

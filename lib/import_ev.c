@@ -84,78 +84,15 @@ void import_set_status(struct ct_event *ev, int unreplied, int assured, int offl
 	ev->has |= CT_HAS_STATUS;
 }
 
-static size_t put_hdr(struct ct_event *ev, uint16_t type, size_t len)
-{
-	struct nlattr a = { .nla_len = (uint16_t)(sizeof(a) + len), .nla_type = type };
-	size_t off = ev->extra_len;
-
-	memcpy(ev->extra + off, &a, sizeof(a));
-	return off;
-}
-
-int import_extra_raw(struct ct_event *ev, uint16_t type, const void *data, size_t len)
-{
-	size_t total = MNL_ALIGN(sizeof(struct nlattr) + len);
-
-	if (ev->extra_len + total > sizeof(ev->extra))
-		return -1;
-	put_hdr(ev, type, len);
-	memset(ev->extra + ev->extra_len + sizeof(struct nlattr), 0, total - sizeof(struct nlattr));
-	memcpy(ev->extra + ev->extra_len + sizeof(struct nlattr), data, len);
-	ev->extra_len += total;
-	return 0;
-}
-
 int import_extra_u32(struct ct_event *ev, uint16_t type, uint32_t v)
 {
 	v = htonl(v);
-	return import_extra_raw(ev, type, &v, sizeof(v));
-}
-
-/* Appends nest { type: payload } as one attribute. */
-static int extra_nest1(struct ct_event *ev, uint16_t nest, uint16_t type, const void *p,
-		       size_t len)
-{
-	char buf[512];
-	struct nlattr a = { .nla_len = (uint16_t)(sizeof(a) + len), .nla_type = type };
-	size_t inner = MNL_ALIGN(sizeof(a) + len);
-
-	if (inner > sizeof(buf))
-		return -1;
-	memset(buf, 0, inner);
-	memcpy(buf, &a, sizeof(a));
-	memcpy(buf + sizeof(a), p, len);
-	return import_extra_raw(ev, nest | NLA_F_NESTED, buf, inner);
+	return ct_extra_put(ev, type, &v, sizeof(v));
 }
 
 int import_extra_str(struct ct_event *ev, uint16_t nest, uint16_t type, const char *s)
 {
-	return extra_nest1(ev, nest, type, s, strlen(s) + 1);
-}
-
-int import_set_state(struct ct_event *ev, uint8_t state)
-{
-	char inner[16] = { 0 };
-	struct nlattr a = { .nla_len = sizeof(a) + 1, .nla_type = 0 };
-	uint16_t sub;
-
-	ev->state = state;
-	ev->has |= CT_HAS_STATE;
-	if (ev->orig.proto == IPPROTO_TCP) {
-		ev->tcpinfo = CT_TCPI_HAS_STATE;
-		ev->has |= CT_HAS_TCPINFO;
-		return 0;
-	}
-	if (ev->orig.proto == IPPROTO_SCTP) {
-		sub = CTA_PROTOINFO_SCTP;
-		a.nla_type = CTA_PROTOINFO_SCTP_STATE;
-	} else {
-		sub = CTA_PROTOINFO_DCCP;
-		a.nla_type = CTA_PROTOINFO_DCCP_STATE;
-	}
-	memcpy(inner, &a, sizeof(a));
-	inner[sizeof(a)] = (char)state;
-	return extra_nest1(ev, CTA_PROTOINFO | NLA_F_NESTED, sub | NLA_F_NESTED, inner, 8);
+	return ct_extra_nest1(ev, nest, type, s, strlen(s) + 1);
 }
 
 void import_set_delta(struct ct_event *ev, uint64_t delta)
@@ -196,7 +133,7 @@ int import_labels(struct ct_event *ev, const char *list, struct import_err *e)
 		words[bit / 32] |= 1u << (bit % 32);
 		p += n + (comma ? 1 : 0);
 	}
-	if (import_extra_raw(ev, CTA_LABELS, words, sizeof(words)))
+	if (ct_extra_put(ev, CTA_LABELS, words, sizeof(words)))
 		return import_fail(e, "too many attributes");
 	return 0;
 }

@@ -34,18 +34,13 @@ int import_proto_has_ports(int proto);
 void import_set_status(struct ct_event *ev, int unreplied, int assured, int offload,
 		       int hw_offload);
 
-/* Sets ev's protoinfo state: TCP into tcpinfo, SCTP and DCCP as a verbatim
- * CTA_PROTOINFO attribute. Returns 0, or -1 when extra is full. */
-int import_set_state(struct ct_event *ev, uint8_t state);
-
 /* Gives ev start/stop timestamps that print as delta-time=delta, ending at ev->t_us. */
 void import_set_delta(struct ct_event *ev, uint64_t delta);
 
-/* Appends a verbatim attribute to ev->extra: a u32 (network order), a
- * nest holding one NUL-terminated string, or raw bytes. Return 0, or -1 when full. */
+/* Appends a verbatim attribute to ev->extra: a u32 (network order), or a
+ * nest holding one NUL-terminated string. Return 0, or -1 when full. */
 int import_extra_u32(struct ct_event *ev, uint16_t type, uint32_t v);
 int import_extra_str(struct ct_event *ev, uint16_t nest, uint16_t type, const char *s);
-int import_extra_raw(struct ct_event *ev, uint16_t type, const void *data, size_t len);
 
 /* Parses " [USERSPACE] portid=N[ progname=NAME]" (s starts with the space)
  * into ev->portid and ev->progname. Returns 0, or -1 with e set. */

@@ -247,7 +247,7 @@ static int parse_tokens(char **tok, int ntok, struct ct_event *ev, struct import
 
 		if (st < 0)
 			return import_fail(e, "unknown state '%s'", tok[i]);
-		if (import_set_state(ev, (uint8_t)st))
+		if (ct_event_set_state(ev, (uint8_t)st))
 			return import_fail(e, "too many attributes");
 		i++;
 	}

@@ -519,7 +519,7 @@ static int end_flow(struct flow *f, struct ct_event *ev, int64_t now_us, int *ti
 		if (ev->orig.proto != IPPROTO_TCP && ev->orig.proto != IPPROTO_SCTP &&
 		    ev->orig.proto != IPPROTO_DCCP)
 			return import_fail(e, "<state> for a protocol without states");
-		if (import_set_state(ev, st))
+		if (ct_event_set_state(ev, st))
 			return import_fail(e, "too many attributes");
 	}
 	if (f->labels[0] && import_labels(ev, f->labels, e))
