@@ -266,7 +266,8 @@ int64_t store_flow_insert(struct store *st, int64_t session, const struct ct_eve
 	return p->c.id;
 }
 
-/* Keeps the final state and counters ev carries on p, a held flow's or a change. */
+/* Keeps the final state and counters ev carries on p, a held flow's or a change
+ * (the state again: store_event_insert() took it already). */
 static void take_final(struct pchange *p, const struct ct_event *ev)
 {
 	if (ev->has & CT_HAS_STATE) {
@@ -316,6 +317,10 @@ int store_event_insert(struct store *st, int64_t flow, const struct ct_event *ev
 	if (ev->has & CT_HAS_MARK) {
 		p->mark = ev->mark;
 		p->has |= CT_HAS_MARK;
+	}
+	if (ev->has & CT_HAS_STATE) {	/* the last known, as conntrack -L would show it */
+		p->state = ev->state;
+		p->has |= CT_HAS_STATE;
 	}
 	return 0;
 }

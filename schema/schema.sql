@@ -36,7 +36,7 @@ CREATE TABLE flows (
   first_us    INTEGER NOT NULL,        -- first event or dump, µs since the epoch
   end_dur     INTEGER,                 -- end_us - first_us; NULL while open
   end_kind    INTEGER,                 -- NULL open, 1 destroyed, 2 end unknown
-  state       INTEGER,                 -- final protoinfo state (from the DESTROY)
+  state       INTEGER,                 -- the last protoinfo state an event carried
   o_packets   INTEGER, o_bytes INTEGER, r_packets INTEGER, r_bytes INTEGER,
   last_dur    INTEGER,                 -- last_us - first_us
   nevents     INTEGER NOT NULL DEFAULT 0,

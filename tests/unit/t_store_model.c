@@ -159,6 +159,10 @@ static void make_event(struct ct_event *ev, const struct mflow *f, int type)
 		ev->has |= CT_HAS_MARK;
 		ev->mark = (uint32_t)rnd();
 	}
+	if (coin(30)) {
+		ev->has |= CT_HAS_STATE;
+		ev->state = (uint8_t)(rnd() % 10);
+	}
 }
 
 /* Keeps flow ix as it is, for a rollback (flows new in the transaction go
@@ -185,6 +189,10 @@ static void model_event(struct mflow *f, const struct ct_event *ev)
 	if (ev->has & CT_HAS_MARK) {
 		f->mark = ev->mark;
 		f->has |= CT_HAS_MARK;
+	}
+	if (ev->has & CT_HAS_STATE) {	/* the last known state, from any event */
+		f->state = ev->state;
+		f->has |= CT_HAS_STATE;
 	}
 	grow(&evs, &capev, nev + 1, sizeof(*evs));
 	evs[nev++] = (struct mevent){ f->id, ev->t_us, ev->type, !!(ev->has & CT_HAS_STATUS),
@@ -273,10 +281,6 @@ static void op_end(int destroyed)
 		CHECK(store_event_insert(st, f->id, &ev) == 0);
 		CHECK(store_flow_end(st, f->id, f->first_us, ev.t_us, 1, &ev) == 0);
 		model_event(f, &ev);
-		if (ev.has & CT_HAS_STATE) {
-			f->state = ev.state;
-			f->has |= CT_HAS_STATE;
-		}
 		if (ev.has & CT_HAS_COUNTERS_ORIG) {
 			f->pkts_o = (int64_t)ev.pkts_orig;
 			f->bytes_o = (int64_t)ev.bytes_orig;
