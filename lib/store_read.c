@@ -182,10 +182,11 @@ int store_next_flow(struct store_cursor *c, struct store_flow *fl)
 		ev->zone = sqlite3_column_int(s, F_ZONE);
 		ev->has |= CT_HAS_ZONE;
 	}
-	if (is_set(s, F_STATE)) {
-		ev->state = sqlite3_column_int(s, F_STATE);
-		ev->has |= CT_HAS_STATE;
-	}
+	/* as the kernel sends it (TCP's in tcpinfo, SCTP's and DCCP's in
+	 * protoinfo), so that list -o conntrack and xml print it as conntrack -L;
+	 * extra was emptied above and holds it */
+	if (is_set(s, F_STATE))
+		(void)ct_event_set_state(ev, (uint8_t)sqlite3_column_int(s, F_STATE));
 	store_read_opt(s, F_OPKTS, &ev->pkts_orig, &ev->has, CT_HAS_COUNTERS_ORIG);
 	store_read_opt(s, F_OBYTES, &ev->bytes_orig, &ev->has, 0);
 	store_read_opt(s, F_RPKTS, &ev->pkts_reply, &ev->has, CT_HAS_COUNTERS_REPLY);

@@ -68,9 +68,11 @@ for k in $KINDS; do
 	test_cmp "$TMP/$k.ct" "$TMP/$k.replay"
 	say "compared 16 events (${o:-default}): identical"
 done
-# list and show name them too
+# list and show name them too; list -o conntrack with SCTP's state, as conntrack -L
 "$BIN/ctquery" --db "$TMP/flows.db" list -p sctp >"$TMP/list"
 [ "$(grep -c 'sctp' "$TMP/list")" = 2 ] || fail "list -p sctp: $(cat "$TMP/list")"
+[ "$("$BIN/ctquery" --db "$TMP/flows.db" list -o conntrack -p sctp | grep -c '^sctp     132 CLOSED src=')" = 2 ] ||
+	fail "list -o conntrack -p sctp lacks the state: $("$BIN/ctquery" --db "$TMP/flows.db" list -o conntrack -p sctp)"
 f=$("$BIN/ctquery" --db "$TMP/flows.db" list -o csv -p gre | awk -F, 'NR == 2 { print $1 }')
 "$BIN/ctquery" --db "$TMP/flows.db" show "$f" >"$TMP/show" || fail "show $f failed"
 grep -q 'ipv4 gre$' "$TMP/show" || fail "show $f does not say gre: $(cat "$TMP/show")"

@@ -105,6 +105,10 @@ Q list -o json >"$TMP/list.json" || fail "list -o json failed"
 [ "$(wc -l <"$TMP/list.json")" = "$nflows" ] || fail "list -o json: wrong count"
 [ "$(Q list -p tcp --dport 5004 -o csv | tail -n +2 | wc -l)" = 1 ] || fail "list -p tcp --dport 5004"
 Q list -o conntrack -p tcp --dport 5004 | grep -q 'mark=42' || fail "list -o conntrack lacks mark=42"
+# ... and the state, as conntrack prints it (here the one its DESTROY carried)
+st=$(awk '/^\[DESTROY\] tcp .* dport=5004 / { print $4; exit }' "$TMP/all.ct")
+Q list -o conntrack -p tcp --dport 5004 | grep -q "^tcp      6 $st src=" ||
+	fail "list -o conntrack lacks the state $st: $(Q list -o conntrack -p tcp --dport 5004)"
 Q list --any-nat | grep -q 5006 || fail "list --any-nat lacks the DNAT'ed flow"
 # list -e: the flows that had such an event; conntrack's UPDATE lines, keyed
 # by their original tuple, say how many flows had one.
