@@ -32,7 +32,7 @@ static void print_table_row(const struct store_flow *fl, FILE *out)
 {
 	const struct ct_event *ev = &fl->ev;
 	const char *st = ev->has & CT_HAS_STATE ? ct_state_name(ev->orig.proto, ev->state) : NULL;
-	char start[32], dur[24], o[128], r[128], pb[8];
+	char start[32], dur[24], o[128], r[128], pb[8], pk[48] = "-", by[48] = "-";
 
 	time_format(start, sizeof(start), fl->first_us, 0);
 	if (fl->end_kind == 1)
@@ -41,11 +41,15 @@ static void print_table_row(const struct store_flow *fl, FILE *out)
 		snprintf(dur, sizeof(dur), fl->end_kind ? "?" : "open");
 	ft_tuple(&ev->orig, o, sizeof(o));
 	ft_tuple(&ev->reply, r, sizeof(r));
-	fprintf(out, "%-19s %9s %-6s %-45s %-45s %-11s %llu/%llu %llu/%llu %lld\n", start, dur,
-		ft_proto(ev->orig.proto, pb), o, r, st ? st : "-",
-		(unsigned long long)ev->pkts_orig, (unsigned long long)ev->pkts_reply,
-		(unsigned long long)ev->bytes_orig, (unsigned long long)ev->bytes_reply,
-		(long long)fl->id);
+	/* counters come with a flow's end: "-" until then, not 0 */
+	if (ev->has & (CT_HAS_COUNTERS_ORIG | CT_HAS_COUNTERS_REPLY)) {
+		snprintf(pk, sizeof(pk), "%llu/%llu", (unsigned long long)ev->pkts_orig,
+			 (unsigned long long)ev->pkts_reply);
+		snprintf(by, sizeof(by), "%llu/%llu", (unsigned long long)ev->bytes_orig,
+			 (unsigned long long)ev->bytes_reply);
+	}
+	fprintf(out, "%-19s %9s %-6s %-45s %-45s %-11s %s %s %lld\n", start, dur,
+		ft_proto(ev->orig.proto, pb), o, r, st ? st : "-", pk, by, (long long)fl->id);
 }
 
 static int list(struct query_ctx *ctx, const struct ct_filter *flt, const struct store_query *q,

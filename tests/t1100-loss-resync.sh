@@ -44,5 +44,8 @@ n=$(wc -l <"$TMP/ct.open")
 [ "$n" -ge 9000 ] || fail "expected 9000 open udp flows in the kernel, found $n"
 test_cmp "$TMP/ct.open" "$TMP/db.open"
 say "open flows after resync equal conntrack -L: $n"
+# ctquery list shows them open, their counters unknown until their end: "-", not 0/0
+k=$("$BIN/ctquery" --db "$DB" list -p udp | awk '$3 == "open" && $(NF - 2) == "-" && $(NF - 1) == "-"' | wc -l)
+[ "$k" = "$n" ] || fail "list shows $k open flows with counters '-', not $n: $("$BIN/ctquery" --db "$DB" list -p udp | head -3)"
 unknown=$(sqlite3 "$DB" "SELECT count(*) FROM flows WHERE origin = 2")
 say "$unknown flows first seen mid-life (their NEW was lost), added by the resync"
