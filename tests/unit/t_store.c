@@ -66,6 +66,21 @@ static int same_event(const struct ct_event *a, const struct ct_event *b)
 	       a->extra_len == b->extra_len && !memcmp(a->extra, b->extra, a->extra_len);
 }
 
+/* The store at p open for writing, a recording session started (its id in
+ * *session) and a transaction begun; NULL when it cannot be opened (a
+ * failed check). */
+static struct store *open_recording(const char *p, int64_t *session)
+{
+	struct store *st = store_open(p, STORE_WRITE);
+
+	CHECK(st != NULL);
+	if (!st)
+		return NULL;
+	*session = store_session_start(st, "record", NULL, 1);
+	CHECK(*session > 0 && store_begin(st) == 0);
+	return st;
+}
+
 static void test_roundtrip(void)
 {
 	static struct ct_event in[3], out;
@@ -120,16 +135,13 @@ static void test_roundtrip(void)
 static void test_end_without_event(void)
 {
 	static struct ct_event ev;
-	struct store *st = store_open(path, STORE_WRITE);
 	int64_t session, a, b;
+	struct store *st = open_recording(path, &session);
 	sqlite3_stmt *s;
 
-	CHECK(st != NULL);
 	if (!st)
 		return;
-	session = store_session_start(st, "record", NULL, 1);
 	sample(&ev, CT_EV_NEW, 1000);
-	CHECK(store_begin(st) == 0);
 	a = store_flow_insert(st, session, &ev, 0);
 	CHECK(store_event_insert(st, a, &ev) == 0);
 	b = store_flow_insert(st, session, &ev, 0);
@@ -163,16 +175,13 @@ static void test_end_without_event(void)
 static void test_many_new_flows(void)
 {
 	static struct ct_event ev;
-	struct store *st = store_open(path, STORE_WRITE);
 	int64_t session, id[100];
+	struct store *st = open_recording(path, &session);
 	sqlite3_stmt *s;
 	int i, ok = 0;
 
-	CHECK(st != NULL);
 	if (!st)
 		return;
-	session = store_session_start(st, "record", NULL, 1);
-	CHECK(store_begin(st) == 0);
 	for (i = 0; i < 100; i++) {
 		sample(&ev, CT_EV_NEW, 10000 + i);
 		ev.orig.sport = ev.reply.dport = (uint16_t)(1000 + i);
@@ -283,12 +292,8 @@ static void test_pending(void)
 	int i, status;
 
 	snprintf(pend_path, sizeof(pend_path), "%s/pending.db", dir);
-	st = store_open(pend_path, STORE_WRITE);
-	CHECK(st != NULL);
-	if (!st)
+	if (!(st = open_recording(pend_path, &session)))
 		return;
-	session = store_session_start(st, "record", NULL, 1);
-	CHECK(store_begin(st) == 0);
 	for (i = 0; i < 3; i++) {
 		sample(&ev, CT_EV_NEW, 1000);
 		ev.orig.sport = (uint16_t)(40000 + i);
@@ -628,12 +633,8 @@ static void test_pending_damaged(void)
 	size_t i;
 
 	snprintf(dbpath, sizeof(dbpath), "%s/damaged.db", dir);
-	st = store_open(dbpath, STORE_WRITE);
-	CHECK(st != NULL);
-	if (!st)
+	if (!(st = open_recording(dbpath, &session)))
 		return;
-	session = store_session_start(st, "record", NULL, 1);
-	CHECK(store_begin(st) == 0);
 	sample(&ev, CT_EV_NEW, 1000);
 	id = store_flow_insert(st, session, &ev, 0);
 	CHECK(id == 1 && store_event_insert(st, id, &ev) == 0 && store_commit(st) == 0);
