@@ -12,7 +12,7 @@ $(B)/ingest: tests/bench/ingest.c $(B)/recorder/record.o $(B)/recorder/flowmap.o
 $(B)/qtime: tests/bench/qtime.c $(B)/libct.a
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# The storm benchmark of issue 5 (root; about 3.5 minutes: three storms, the queries, a steady host); results in tests/out/bench.txt.
+# The storm benchmark of issue 5 (root; about 8 minutes: five storms, the queries on two histories, a steady host); results in tests/out/bench.txt.
 bench: all $(BENCH_TOOLS)
 	sh tests/install-deps.sh bench
 	BIN=$(CURDIR)/$(B) tests/bench/bench.sh
