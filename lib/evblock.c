@@ -48,18 +48,13 @@ static int64_t unzigzag(uint64_t v)
 /* Makes room for more bytes in stream st. Returns 0 or -1 (reported). */
 static int reserve(struct evstream *st, size_t more)
 {
-	size_t cap = st->cap ? st->cap : 4096;
 	uint8_t *p;
 
-	if (st->len + more <= st->cap)
+	if (st->len + more <= st->cap)	/* (every event, every stream: no call) */
 		return 0;
-	while (cap < st->len + more)
-		cap *= 2;
-	p = realloc(st->p, cap);
-	if (!p)
-		return log_error("out of memory");
+	if (!(p = grow_to(st->p, &st->cap, st->len + more, 1, 4096)))
+		return -1;
 	st->p = p;
-	st->cap = cap;
 	return 0;
 }
 

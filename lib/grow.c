@@ -5,14 +5,14 @@
 #include "grow.h"
 #include "log.h"
 
-void *grow_array(void *a, size_t *cap, size_t n, size_t size, size_t first)
+void *grow_to(void *a, size_t *cap, size_t need, size_t size, size_t first)
 {
 	size_t c = *cap;
 	void *p;
 
-	if (n < c)
+	if (need <= c)
 		return a;
-	while (c <= n)
+	while (c < need)
 		c = c ? c * 2 : first;
 	if (c > SIZE_MAX / size || !(p = realloc(a, c * size))) {
 		log_error("out of memory");
@@ -20,4 +20,9 @@ void *grow_array(void *a, size_t *cap, size_t n, size_t size, size_t first)
 	}
 	*cap = c;
 	return p;
+}
+
+void *grow_array(void *a, size_t *cap, size_t n, size_t size, size_t first)
+{
+	return grow_to(a, cap, n + 1, size, first);
 }

@@ -617,15 +617,11 @@ static int search_back(struct store_cursor *c, struct ct_event *ev)
 	if (rc < 0)
 		return block_damaged(s);
 	if (c->held_len > start) {
-		if (c->nseg == c->seg_cap) {
-			size_t cap = c->seg_cap ? c->seg_cap * 2 : 16;
-			size_t *p = realloc(c->seg, cap * sizeof(*p));
+		size_t *p = grow_array(c->seg, &c->seg_cap, c->nseg, sizeof(*p), 16);
 
-			if (!p)
-				return log_error("out of memory");
-			c->seg = p;
-			c->seg_cap = cap;
-		}
+		if (!p)
+			return -1;
+		c->seg = p;
 		c->seg[c->nseg++] = start;
 	}
 	c->back_id = id;

@@ -266,20 +266,13 @@ int store_pending_read(struct store *st, int (*fn)(const struct pchange *c, void
 static int index_row(const uint8_t *data, size_t len, void *arg)
 {
 	struct pending_raw *raw = arg;
+	uint8_t *d = grow_to(raw->data, &raw->cap, raw->len + len, 1, 1 << 16);
 	const uint8_t *p, *end;
 	int64_t prev = 0;
 
-	if (raw->len + len > raw->cap) {
-		size_t cap = raw->cap ? raw->cap : 1 << 16;
-		uint8_t *d;
-
-		while (cap < raw->len + len)
-			cap *= 2;
-		if (!(d = realloc(raw->data, cap)))
-			return log_error("out of memory");
-		raw->data = d;
-		raw->cap = cap;
-	}
+	if (!d)
+		return -1;
+	raw->data = d;
 	memcpy(raw->data + raw->len, data, len);
 	p = raw->data + raw->len;
 	end = p + len;
