@@ -159,6 +159,21 @@ netns_storm() {
 		fail "cannot switch on conntrack accounting and timestamps"
 }
 
+# unit_state_dir DIR: makes DIR as systemd makes ctrecord.service's
+# StateDirectory (root, the service's group, 0770), with nobody's group for
+# the ctrecord user's; $TMP is opened so that nobody can reach it.
+unit_state_dir() {
+	chmod 0755 "$TMP"
+	mkdir -m 0770 "$1"
+	chgrp "$(id -gn nobody)" "$1"
+}
+
+# unit_bounding UNIT: the unit's CapabilityBoundingSet= as setpriv's
+# --bounding-set wants it after "-all," (e.g. +net_admin,+setuid,+setgid).
+unit_bounding() {
+	sed -n 's/^CapabilityBoundingSet=//p' "$1" | tr '[:upper:]' '[:lower:]' | sed 's/cap_/+/g; s/ /,/g'
+}
+
 # netns_mark_zone_nat: rules for the special flows the oracle tests make:
 # ct mark 42 on tcp dport 5004, ct zone 7 on udp port 5005, and tcp dport
 # 5006 DNAT'ed to 127.0.0.1:5007.

@@ -42,15 +42,13 @@ say "installed: modes right; systemd-analyze verify passes, exposure $exposure; 
 # systemd makes StateDirectory: root, the service's group, 0770).
 exec_start=$(sed -n 's/^ExecStart=//p' "$UNIT")
 exec_reload=$(sed -n 's/^ExecReload=//p' "$UNIT")
-caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$UNIT" | tr 'A-Z' 'a-z' | sed 's/cap_/+/g; s/ /,/g')
+caps=$(unit_bounding "$UNIT")
 umask_unit=$(sed -n 's/^UMask=//p' "$UNIT")
 grep -qx 'NoNewPrivileges=yes' "$UNIT" || fail "the unit no longer sets NoNewPrivileges (update this test)"
 grep -qx 'KillSignal=SIGTERM' "$UNIT" || fail "the unit no longer stops with SIGTERM (update this test)"
 [ "${exec_start%% *}" = "$P/sbin/ctrecord" ] || fail "ExecStart runs '${exec_start%% *}', not the installed ctrecord"
 STATE=$TMP/state
-chmod 0755 "$TMP"
-mkdir -m 0770 "$STATE"
-chgrp "$(id -gn nobody)" "$STATE"
+unit_state_dir "$STATE"
 # shellcheck disable=SC2086
 set -- ${exec_start//\/var\/lib\/ctrecord/$STATE}
 args=("$@")

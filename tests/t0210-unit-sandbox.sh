@@ -26,9 +26,7 @@ rc=0
 ! "$BIN/sandbox" --check 2>/dev/null || fail "sandbox --check passes without the limits: it checks nothing"
 
 STATE=$TMP/state
-chmod 0755 "$TMP"
-mkdir -m 0770 "$STATE"
-chgrp "$(id -gn nobody)" "$STATE"
+unit_state_dir "$STATE"
 # protect STATE CMD...: in a mount namespace of its own, every mount read-only
 # but STATE (and /proc, /sys, /dev), /proc/sys read-only, /home and /root
 # empty; then CMD.
@@ -63,7 +61,7 @@ rm -f "$STATE/probe"
 [ -z "$(ls -A /root)" ] || [ -z "$(protect ls -A /root)" ] || fail "/root shows its files: ProtectHome not emulated"
 say "emulated: read-only file system but the state directory, /proc/sys read-only, /root empty; sockets and W+X memory limited"
 
-caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$UNIT" | tr '[:upper:]' '[:lower:]' | sed 's/cap_/+/g; s/ /,/g')
+caps=$(unit_bounding "$UNIT")
 umask "$(sed -n 's/^UMask=//p' "$UNIT")"
 start_bg rec unshare -m sh "$TMP/protect.sh" "$STATE" \
 	setpriv --bounding-set=-all,"$caps" --inh-caps=-all --no-new-privs \
