@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include "ct_names.h"
+#include "ct_numfmt.h"
 #include "filter_text.h"
 #include "timeparse.h"
 
@@ -32,7 +33,7 @@ void ft_tuple(const struct ct_tuple *t, char *buf, size_t size)
 
 	ft_addr(t, t->src, s);
 	ft_addr(t, t->dst, d);
-	if (t->has_ports && t->proto == IPPROTO_GRE)	/* keys, in hex as conntrack shows them */
+	if (t->has_ports && ct_l4_form(t->proto) == CT_L4_GRE_KEYS)	/* in hex, as conntrack */
 		snprintf(buf, size, v6 ? "[%s]:0x%x->[%s]:0x%x" : "%s:0x%x->%s:0x%x", s, t->sport,
 			 d, t->dport);
 	else if (t->has_ports)
