@@ -16,6 +16,12 @@ struct cflow {
 	struct ct_tuple orig, reply;
 };
 
+/* An event block's header, as a block statement's row gives it: what an
+ * error about the block names. */
+struct blkhead {
+	int64_t id, n, first_us, last_us;
+};
+
 /* A slot of the flows' hash table: the id, and its entry's index + 1 (0 empty). */
 struct cslot {
 	int64_t id;
@@ -57,8 +63,10 @@ struct store_cursor {
 	size_t dlen, dcap;
 	struct evblock_reader rd;
 	int64_t first_event;		/* the block's first record's id */
+	struct blkhead cur;		/* the block rd reads */
 	int in_block;
 	int blocks_done;		/* the reading from the start has ended */
+
 
 	/* selective, in a read transaction of its own: the blocks are searched
 	 * from both ends, and the search ends when every event of the flows is

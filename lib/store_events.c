@@ -439,35 +439,43 @@ static int block_wanted(struct store_cursor *c, sqlite3_stmt *s)
 	return 0;
 }
 
-/* Reports as damaged the block of blk's row (a block statement's: id,
- * first_event, n, min_flow, max_flow, first_us, last_us), saying which events
- * are lost to the reader and how to read around them. Returns -1. */
-static int block_damaged(sqlite3_stmt *blk)
+/* The header of blk's row (a block statement's: id, first_event, n,
+ * min_flow, max_flow, first_us, last_us). */
+static void blkhead_of(sqlite3_stmt *blk, struct blkhead *h)
+{
+	h->id = sqlite3_column_int64(blk, 0);
+	h->n = sqlite3_column_int64(blk, 2);
+	h->first_us = sqlite3_column_int64(blk, 5);
+	h->last_us = sqlite3_column_int64(blk, 6);
+}
+
+/* Reports block h as damaged, saying which events are lost to the reader
+ * and how to read around them. Returns -1. */
+static int block_damaged(const struct blkhead *h)
 {
 	char from[40], to[40];
 
-	time_format(from, sizeof(from), sqlite3_column_int64(blk, 5), 1);
-	time_format(to, sizeof(to), sqlite3_column_int64(blk, 6), 1);
+	time_format(from, sizeof(from), h->first_us, 1);
+	time_format(to, sizeof(to), h->last_us, 1);
 	return log_error("event block %lld is damaged: its %lld events, received from %s to %s,"
 			 " cannot be read (--until and --since read the history around them)",
-			 (long long)sqlite3_column_int64(blk, 0),
-			 (long long)sqlite3_column_int64(blk, 2), from, to);
+			 (long long)h->id, (long long)h->n, from, to);
 }
 
-/* Reads the records of the block of blk's row (see block_damaged) into
- * c->data and sets rd to read them. Returns 0 or -1 (reported). */
-static int load_block(struct store_cursor *c, sqlite3_stmt *blk, struct evblock_reader *rd)
+/* Reads the records of block h into c->data and sets rd to read them.
+ * Returns 0 or -1 (reported). */
+static int load_block(struct store_cursor *c, const struct blkhead *h, struct evblock_reader *rd)
 {
 	sqlite3_stmt *d;
 
 	if (block_column(c, &c->data_stmt, "SELECT data FROM event_data WHERE id = ?",
-			 sqlite3_column_int64(blk, 0)) != SQLITE_ROW)
+			 h->id) != SQLITE_ROW)
 		return store_fail(c->st, "cannot read events");
 	d = c->data_stmt;
 	if (evblock_unpack(sqlite3_column_blob(d, 0), sqlite3_column_bytes(d, 0), &c->data,
 			   &c->dcap, &c->dlen) ||
 	    evblock_reader_init(rd, c->data, c->dlen))
-		return block_damaged(blk);
+		return block_damaged(h);
 	return 0;
 }
 
@@ -573,6 +581,7 @@ static int search_back(struct store_cursor *c, struct ct_event *ev)
 {
 	sqlite3_stmt *s = c->back;
 	struct evblock_reader rd;
+	struct blkhead h;
 	size_t start = c->held_len;
 	int64_t id, first_event, flow, left = c->left;
 	int rc, err = 0;
@@ -593,7 +602,8 @@ static int search_back(struct store_cursor *c, struct ct_event *ev)
 			c->back_id = id;
 		return rc;
 	}
-	if (load_block(c, s, &rd))
+	blkhead_of(s, &h);
+	if (load_block(c, &h, &rd))
 		return -1;
 	/* (once all are found, the block's other records are not theirs; other
 	 * flows' records are passed over) */
@@ -615,7 +625,7 @@ static int search_back(struct store_cursor *c, struct ct_event *ev)
 		}
 	}
 	if (rc < 0)
-		return block_damaged(s);
+		return block_damaged(&h);
 	if (c->held_len > start) {
 		size_t *p = grow_array(c->seg, &c->seg_cap, c->nseg, sizeof(*p), 16);
 
@@ -683,7 +693,8 @@ static int next_block(struct store_cursor *c, struct ct_event *ev)
 			return -1;
 		if (!wanted)
 			continue;
-		if (load_block(c, s, &c->rd))
+		blkhead_of(s, &c->cur);
+		if (load_block(c, &c->cur, &c->rd))
 			return -1;
 		c->first_event = sqlite3_column_int64(s, 1);
 		return 1;
@@ -717,8 +728,8 @@ int store_next(struct store_cursor *c, struct ct_event *ev, int64_t *flow)
 			rc = evblock_next(&c->rd, ev, flow);
 		else
 			rc = c->left <= 0 ? 0 : evblock_next_wanted(&c->rd, ev, flow, in_cache, c);
-		if (rc < 0)	/* the block of c->blocks' row, read from the start */
-			return block_damaged(c->blocks);
+		if (rc < 0)	/* the block read from the start */
+			return block_damaged(&c->cur);
 		if (rc == 0) {
 			c->in_block = 0;
 			continue;
