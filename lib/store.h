@@ -62,6 +62,11 @@ int store_fold(struct store *st);
  * Returns 0 or -1 (reported). */
 int store_read_snapshot(struct store *st);
 
+/* Ends the read transaction of store_read_snapshot() (none is left open;
+ * the next query reads in a transaction of its own). Returns 0 or -1
+ * (reported). */
+int store_read_end(struct store *st);
+
 /* Returns the new session id, or -1. kind is "record" or "import". */
 int64_t store_session_start(struct store *st, const char *kind, const char *source,
 			    int64_t t_us);
@@ -154,6 +159,15 @@ int64_t store_cursor_event_id(const struct store_cursor *c);
 
 /* Fills ev (and *flow) with the next event. Returns 1, 0 at the end, -1 on error. */
 int store_next(struct store_cursor *c, struct ct_event *ev, int64_t *flow);
+
+/* Gives up c's snapshot, and with it the read transaction on its store, for
+ * a while: a reader whose output waits (a pager left open) would otherwise
+ * keep the writer's checkpoints from reusing the -wal, which grows. The next
+ * store_next() takes a new snapshot and goes on where c was, with the
+ * events of the first snapshot only (a selective query then reads on from
+ * where it is, no longer from both ends). Returns 1 when released, 0 when it is not (or already is), -1 when ending
+ * the read failed (reported; the cursor then gives no more events). */
+int store_cursor_release(struct store_cursor *c);
 
 void store_cursor_free(struct store_cursor *c);
 

@@ -67,6 +67,15 @@ struct store_cursor {
 	int in_block;
 	int blocks_done;		/* the reading from the start has ended */
 
+	/* a snapshot given up while the output waited (lib/store_release.c):
+	 * the next store_next() takes a new one and reads on after block
+	 * front_id, the events before upto only (the first snapshot's) */
+	int released;
+	int broken;			/* giving it up failed (reported): no more events */
+	int bounded;			/* upto is set */
+	int64_t upto;
+	int64_t prunes_seen;		/* the last retention step the first snapshot had */
+	int64_t last_us;		/* the receive time of the event returned last */
 
 	/* selective, in a read transaction of its own: the blocks are searched
 	 * from both ends, and the search ends when every event of the flows is
@@ -82,5 +91,16 @@ struct store_cursor {
 	size_t nseg, seg_cap;
 	size_t held_pos;		/* the next held event to return */
 };
+
+/* Prepares c->blocks, and with both_ends c->back (the same blocks, last
+ * first): the blocks to read in order, by session, time window, after an
+ * event id, for a selective query within its flows' span, and once the
+ * cursor was released after the block it reached and within its first
+ * snapshot. Returns 0 or -1 (reported). */
+int store_cursor_blocks(struct store_cursor *c);
+
+/* Takes a released cursor up again in a new snapshot (lib/store_release.c).
+ * Returns 0, or -1 (reported) and the cursor then gives no more events. */
+int store_cursor_resume(struct store_cursor *c);
 
 #endif

@@ -316,10 +316,7 @@ static int is_filtered(const struct store_query *q)
 			 STORE_PF_RSPORT | STORE_PF_RDPORT | STORE_PF_AT | STORE_PF_FLOW));
 }
 
-/* The blocks to read, in order: by session, time window, after an event id,
- * and for a selective query within its flows' span; searched from both ends,
- * the same blocks last first too (c->back). */
-static int prepare_blocks(struct store_cursor *c)
+int store_cursor_blocks(struct store_cursor *c)
 {
 	const struct store_query *q = &c->q;
 	int64_t lo = INT64_MIN, hi = INT64_MAX;
@@ -351,12 +348,14 @@ static int prepare_blocks(struct store_cursor *c)
 		snprintf(sql, sizeof(sql),
 			 "SELECT id, first_event, n, min_flow, max_flow, first_us, last_us"
 			 " FROM event_blocks WHERE last_us >= ?1 AND first_us <= ?2"
-			 " AND first_event + n > ?3%s%s ORDER BY id%s",
+			 " AND first_event + n > ?3%s%s%s ORDER BY id%s",
 			 /* ids and first_event grow together: the block of event ?3,
 			  * found from the end (replay --follow asks for the last few) */
 			 q->pf & STORE_PF_AFTER ? " AND id >= coalesce((SELECT id FROM"
 			 " event_blocks WHERE first_event <= ?3 ORDER BY id DESC LIMIT 1), 0)" :
-			 "", q->pf & STORE_PF_SESSION ? " AND session = ?4" : "", k ? " DESC" : "");
+			 "", q->pf & STORE_PF_SESSION ? " AND session = ?4" : "",
+			 /* taken up again: after the block reached, within the first snapshot */
+			 c->released ? " AND id > ?5 AND first_event < ?6" : "", k ? " DESC" : "");
 		if (sqlite3_prepare_v2(store_db(c->st), sql, -1, s, NULL) != SQLITE_OK)
 			return store_fail(c->st, "cannot read events");
 		sqlite3_bind_int64(*s, 1, lo);
@@ -364,6 +363,10 @@ static int prepare_blocks(struct store_cursor *c)
 		sqlite3_bind_int64(*s, 3, q->pf & STORE_PF_AFTER ? q->after_id + 1 : INT64_MIN);
 		if (q->pf & STORE_PF_SESSION)
 			sqlite3_bind_int64(*s, 4, q->session);
+		if (c->released) {
+			sqlite3_bind_int64(*s, 5, c->front_id);
+			sqlite3_bind_int64(*s, 6, c->upto);
+		}
 	}
 	return 0;
 }
@@ -392,7 +395,7 @@ struct store_cursor *store_events(struct store *st, const struct store_query *q)
 		}
 		c->own_txn = 1;
 	}
-	if ((c->filtered && load_matching(c)) || prepare_blocks(c)) {
+	if ((c->filtered && load_matching(c)) || store_cursor_blocks(c)) {
 		store_cursor_free(c);
 		return NULL;
 	}
@@ -709,6 +712,8 @@ int64_t store_cursor_event_id(const struct store_cursor *c)
 
 int store_next(struct store_cursor *c, struct ct_event *ev, int64_t *flow)
 {
+	if (c->broken || (c->released && store_cursor_resume(c)))
+		return -1;
 	for (;;) {
 		struct cflow *f;
 		int rc, err = 0;
@@ -735,12 +740,19 @@ int store_next(struct store_cursor *c, struct ct_event *ev, int64_t *flow)
 			continue;
 		}
 		c->event_id = record_id(&c->rd, c->first_event);
+		if (c->bounded && c->event_id >= c->upto) {
+			/* stored after the first snapshot: the rest is too */
+			c->in_block = 0;
+			c->blocks_done = 1;
+			continue;
+		}
 		f = record_flow(c, ev, *flow, c->event_id, &err);
 		if (err)
 			return -1;
 		if (!f)
 			continue;
 		complete(ev, f);
+		c->last_us = ev->t_us;
 		/* an ended flow has no later events: forget it (not when the
 		 * cache is the filter, where absence means "does not match") */
 		if (ev->type == CT_EV_DESTROY && (!c->filtered || c->match))

@@ -286,6 +286,16 @@ static int apply(struct store *st)
 	return 0;
 }
 
+int store_read_end(struct store *st)
+{
+	sqlite3_set_authorizer(st->db, NULL, NULL);	/* a --where's: our statement */
+	st->snapshot = 0;
+	if (!sqlite3_get_autocommit(st->db) &&
+	    sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		return store_fail(st, "cannot end a read");
+	return 0;
+}
+
 int store_read_snapshot(struct store *st)
 {
 	int rc;

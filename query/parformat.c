@@ -3,11 +3,11 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
 #include <libnetfilter_conntrack/libnetfilter_conntrack.h>
 
+#include "cond_wait.h"
 #include "ct_format.h"
 #include "filter.h"
 #include "filter_text.h"
@@ -169,18 +169,11 @@ static ssize_t slot_write(void *cookie, const char *buf, size_t size)
 }
 
 /* Waits on room, under wr, a tenth of a second at most: a request to stop
- * comes as a signal, which wakes no one. */
-static void wait_room(struct par *p)
+ * comes as a signal, which wakes no one. Returns ETIMEDOUT when nothing
+ * woke it. */
+static int wait_room(struct par *p)
 {
-	struct timespec t;
-
-	clock_gettime(CLOCK_REALTIME, &t);
-	t.tv_nsec += 100 * 1000 * 1000;
-	if (t.tv_nsec >= 1000 * 1000 * 1000) {
-		t.tv_sec++;
-		t.tv_nsec -= 1000 * 1000 * 1000;
-	}
-	pthread_cond_timedwait(&p->room, &p->wr, &t);
+	return cond_wait_ms(&p->room, &p->wr, 100);
 }
 
 /* Writes [d, d + n) to fd, unless asked to stop meanwhile: a signal that
@@ -236,7 +229,7 @@ static void write_ready(struct par *p)
 static int take(struct worker *w, uint64_t *seq, int *n, int *failed)
 {
 	struct par *p = w->p;
-	int rc, stop;
+	int rc, stop, idle = 0;
 
 	*n = 0;
 	*failed = 0;
@@ -251,9 +244,16 @@ static int take(struct worker *w, uint64_t *seq, int *n, int *failed)
 		pthread_mutex_unlock(&p->rd);
 		if (w->writes && p->slot[p->next_write % WINDOW].ready)
 			write_ready(p);
-		else
-			wait_room(p);
+		else if (wait_room(p))
+			idle++;
 		pthread_mutex_unlock(&p->wr);
+		/* the output waited this long (nobody reads it): the cursor
+		 * gives up its snapshot (an error fails its next event) */
+		if (idle == RELEASE_AFTER_MS / 100) {
+			pthread_mutex_lock(&p->rd);
+			store_cursor_release(p->c);
+			pthread_mutex_unlock(&p->rd);
+		}
 	}
 	pthread_mutex_unlock(&p->wr);
 	if (stop) {

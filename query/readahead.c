@@ -2,6 +2,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
+#include "cond_wait.h"
 #include "filter.h"
 #include "log.h"
 #include "readahead.h"
@@ -31,16 +32,29 @@ struct readahead {
 };
 
 /* Hands over what was filled up to n, and waits for room for the next batch.
- * Returns non-zero when asked to stop. */
+ * Once it has waited RELEASE_AFTER_MS, the cursor gives up its snapshot
+ * (store_cursor_release): an output nobody reads (a pager left open) then
+ * keeps no old snapshot from the writer. Returns non-zero when asked to stop. */
 static int hand_over(struct readahead *ra, uint64_t n)
 {
-	int stop;
+	int stop, waited = 0;
 
 	pthread_mutex_lock(&ra->lock);
 	ra->filled = n;
 	pthread_cond_signal(&ra->more);
-	while (!ra->stop && n + BATCH > ra->freed + SLOTS)
-		pthread_cond_wait(&ra->room, &ra->lock);
+	while (!ra->stop && n + BATCH > ra->freed + SLOTS) {
+		if (waited) {
+			pthread_cond_wait(&ra->room, &ra->lock);
+			continue;
+		}
+		if (!cond_wait_ms(&ra->room, &ra->lock, RELEASE_AFTER_MS))
+			continue;
+		/* (an error leaves the cursor failing at its next event) */
+		pthread_mutex_unlock(&ra->lock);
+		store_cursor_release(ra->c);
+		pthread_mutex_lock(&ra->lock);
+		waited = 1;
+	}
 	stop = ra->stop;
 	pthread_mutex_unlock(&ra->lock);
 	return stop;

@@ -1,5 +1,5 @@
 #!/bin/bash
-# t1260: a reader that keeps an old snapshot (ctquery replay paused on a full pipe) keeps the recorder's checkpoints from reusing the -wal, which grows: ctrecord warns once it passes CT_WAL_WARN_BYTES, naming the reader, and says when the -wal is checkpointed again; without such a reader it never warns.
+# t1260: a reader that keeps an old snapshot (ctquery list paused on a full pipe) keeps the recorder's checkpoints from reusing the -wal, which grows: ctrecord warns once it passes CT_WAL_WARN_BYTES, naming the reader, and says when the -wal is checkpointed again; without such a reader it never warns, nor with a paused replay, which gives its snapshot up (t3410).
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -21,14 +21,28 @@ in_ns "$BIN/trafficgen" -S udp 127.0.0.1 7501 6000 >/dev/null
 sleep 1
 [ "$(warned)" = 0 ] || fail "a warning with no reader: $(cat "$TMP/rec.err")"
 
-# A replay nobody reads holds its snapshot while the recorder goes on.
 mkfifo "$TMP/pager"
-exec 8<>"$TMP/pager"
+exec 8<>"$TMP/pager"	# a reader that never reads
+# A replay nobody reads gives its snapshot up (t3410): the recorder goes on
+# as with no reader.
 "$BIN/ctquery" --db "$DB" replay >"$TMP/pager" 2>"$TMP/replay.err" &
 reader=$!
-sleep 0.5
+sleep 1.5
 kill -0 "$reader" 2>/dev/null || fail "the replay did not block on its output"
 in_ns "$BIN/trafficgen" -S udp 127.0.0.1 7502 12000 >/dev/null
+sleep 1
+[ "$(warned)" = 0 ] || fail "a warning with a paused replay: $(cat "$TMP/rec.err")"
+kill -TERM "$reader"
+wait "$reader" || true
+exec 8<&-
+exec 8<>"$TMP/pager"
+
+# A list nobody reads holds its snapshot while the recorder goes on.
+"$BIN/ctquery" --db "$DB" list >"$TMP/pager" 2>"$TMP/list.err" &
+reader=$!
+sleep 0.5
+kill -0 "$reader" 2>/dev/null || fail "the list did not block on its output"
+in_ns "$BIN/trafficgen" -S udp 127.0.0.1 7504 12000 >/dev/null
 wait_until 10 eval "[ \$(warned) -ge 1 ]" ||
 	fail "no warning while a reader held its snapshot: $(cat "$TMP/rec.err")"
 grep -q 'a reader still reads an old snapshot' "$TMP/rec.err" || fail "the warning does not say why"
@@ -48,4 +62,4 @@ wait_until 10 grep -q 'is checkpointed again' "$TMP/rec.err" ||
 stop_bg rec
 [ "$BG_STATUS" = 0 ] || fail "ctrecord exited $BG_STATUS: $(cat "$TMP/rec.err")"
 say "$(grep -m1 "has grown" "$TMP/rec.err")"
-say "a paused reader: $n warning(s) as the -wal grew, one line once it was checkpointed again; none without it"
+say "a paused list: $n warning(s) as the -wal grew, one line once it was checkpointed again; none without it, nor with a paused replay"
