@@ -127,6 +127,7 @@ enum {
 	STORE_PF_FLOW = 1 << 9,
 	STORE_PF_SESSION = 1 << 10,
 	STORE_PF_AFTER = 1 << 11,
+	STORE_PF_IDS = 1 << 12,
 };
 
 /* What to read. A zeroed query reads every NEW, UPDATE and DESTROY event.
@@ -144,6 +145,7 @@ struct store_query {
 	int64_t flow;		/* one flow id */
 	int64_t session;	/* events stored by that session; flows it started */
 	int64_t after_id;	/* events after this event id (replay --follow) */
+	int64_t ids_after, ids_upto;	/* flows with ids in (after, upto] */
 	const char *where;	/* SQL expression over the view flows_v, or NULL */
 };
 
@@ -165,7 +167,9 @@ int store_next(struct store_cursor *c, struct ct_event *ev, int64_t *flow);
  * keep the writer's checkpoints from reusing the -wal, which grows. The next
  * store_next() takes a new snapshot and goes on where c was, with the
  * events of the first snapshot only (a selective query then reads on from
- * where it is, no longer from both ends). Returns 1 when released, 0 when it is not (or already is), -1 when ending
+ * where it is, no longer from both ends); for a cursor of store_flows(),
+ * the next store_next_flow() goes on with the flows after the last one
+ * read, up to the first snapshot's last, as they are then. Returns 1 when released, 0 when it is not (or already is), -1 when ending
  * the read failed (reported; the cursor then gives no more events). */
 int store_cursor_release(struct store_cursor *c);
 

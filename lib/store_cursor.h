@@ -32,9 +32,11 @@ struct store_cursor {
 	struct store *st;
 
 	/* flows (lib/store_read.c) */
+	int of_flows;			/* a cursor of store_flows() */
 	sqlite3_stmt *s;
 	int64_t *ids;			/* with a type mask: the flows with such events, sorted */
 	size_t nids;
+	int64_t last_flow;		/* the id of the flow read last */
 
 	/* events (lib/store_events.c) */
 	int own_txn;			/* the read transaction is the cursor's */
@@ -75,7 +77,7 @@ struct store_cursor {
 	int bounded;			/* upto is set */
 	int64_t upto;
 	int64_t prunes_seen;		/* the last retention step the first snapshot had */
-	int64_t last_us;		/* the receive time of the event returned last */
+	int64_t last_us;		/* the time of the event read last (of a flow: its start) */
 
 	/* selective, in a read transaction of its own: the blocks are searched
 	 * from both ends, and the search ends when every event of the flows is
@@ -100,7 +102,13 @@ struct store_cursor {
 int store_cursor_blocks(struct store_cursor *c);
 
 /* Takes a released cursor up again in a new snapshot (lib/store_release.c).
- * Returns 0, or -1 (reported) and the cursor then gives no more events. */
+ * Returns 0, or -1 (reported) and the cursor then gives no more events or
+ * flows. */
 int store_cursor_resume(struct store_cursor *c);
+
+/* Prepares c->s, the statement of a cursor of store_flows() (c->q, and
+ * once the cursor was released its flows after the last one read, up to
+ * the first snapshot's last). Returns 0 or -1 (reported). */
+int store_cursor_flows(struct store_cursor *c);
 
 #endif

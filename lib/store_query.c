@@ -351,6 +351,10 @@ static void build_where(struct qbuf *b, const struct store_query *q, int probe)
 		cond_int(b, "f.id = ?", q->flow, 1);
 	if (pf & STORE_PF_SESSION)
 		cond_int(b, "f.session = ?", q->session, 1);
+	if (pf & STORE_PF_IDS) {
+		cond_int(b, "f.id > ?", q->ids_after, 1);
+		cond_int(b, "f.id <= ?", q->ids_upto, 1);
+	}
 	if (pf & STORE_PF_FAMILY)
 		cond_int(b, "f.family = ?", q->family, 1);
 	if (pf & STORE_PF_PROTO)

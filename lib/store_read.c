@@ -117,6 +117,20 @@ static int flows_with_events(struct store_cursor *c, const struct store_query *q
 	return 0;
 }
 
+int store_cursor_flows(struct store_cursor *c)
+{
+	struct store_query fq = c->q;
+
+	fq.type_mask = 0;	/* (c->ids lists the flows with such events) */
+	if (c->bounded) {
+		fq.pf |= STORE_PF_IDS;
+		fq.ids_after = c->last_flow;
+		fq.ids_upto = c->upto;
+	}
+	c->s = store_query_prepare(c->st, &fq, flows_head, "ORDER BY f.id");
+	return c->s ? 0 : -1;
+}
+
 struct store_cursor *store_flows(struct store *st, const struct store_query *q)
 {
 	struct store_cursor *c = calloc(1, sizeof(*c));
@@ -126,19 +140,9 @@ struct store_cursor *store_flows(struct store *st, const struct store_query *q)
 		return NULL;
 	}
 	c->st = st;
-	if (q->type_mask) {
-		struct store_query fq = *q;
-
-		fq.type_mask = 0;
-		if (flows_with_events(c, q)) {
-			store_cursor_free(c);
-			return NULL;
-		}
-		c->s = store_query_prepare(st, &fq, flows_head, "ORDER BY f.id");
-	} else {
-		c->s = store_query_prepare(st, q, flows_head, "ORDER BY f.id");
-	}
-	if (!c->s) {
+	c->of_flows = 1;
+	c->q = *q;
+	if ((q->type_mask && flows_with_events(c, q)) || store_cursor_flows(c)) {
 		store_cursor_free(c);
 		return NULL;
 	}
@@ -147,10 +151,13 @@ struct store_cursor *store_flows(struct store *st, const struct store_query *q)
 
 int store_next_flow(struct store_cursor *c, struct store_flow *fl)
 {
-	sqlite3_stmt *s = c->s;
 	struct ct_event *ev = &fl->ev;
+	sqlite3_stmt *s;
 	int rc;
 
+	if (c->broken || (c->released && store_cursor_resume(c)))
+		return -1;
+	s = c->s;
 	do {
 		rc = sqlite3_step(s);
 		if (rc == SQLITE_DONE)
@@ -160,10 +167,10 @@ int store_next_flow(struct store_cursor *c, struct store_flow *fl)
 	} while (c->ids && !bsearch(&(int64_t){ sqlite3_column_int64(s, F_ID) }, c->ids, c->nids,
 				    sizeof(*c->ids), cmp_id));
 	memset(fl, 0, offsetof(struct store_flow, ev) + offsetof(struct ct_event, extra));
-	fl->id = sqlite3_column_int64(s, F_ID);
+	fl->id = c->last_flow = sqlite3_column_int64(s, F_ID);
 	fl->session = sqlite3_column_int64(s, F_SESSION);
 	fl->origin = sqlite3_column_int(s, F_ORIGIN);
-	fl->first_us = sqlite3_column_int64(s, F_FIRST);
+	fl->first_us = c->last_us = sqlite3_column_int64(s, F_FIRST);
 	fl->end_us = sqlite3_column_int64(s, F_END);
 	fl->end_kind = sqlite3_column_int(s, F_ENDKIND);
 	fl->last_us = sqlite3_column_int64(s, F_LAST);

@@ -1,4 +1,4 @@
-/* A cursor over events gives up its snapshot while its reader's output waits, and takes a new one up where it was. */
+/* A cursor over events or flows gives up its snapshot while its reader's output waits, and takes a new one up where it was. */
 #include <sqlite3.h>
 
 #include "log.h"
@@ -26,10 +26,36 @@ static const char events_end_sql[] =
 	"SELECT first_event + n FROM event_blocks ORDER BY id DESC LIMIT 1";
 static const char last_prune_sql[] = "SELECT max(id) FROM prunes";
 
+/* The flows' ids: AUTOINCREMENT, so the largest is the last stored. */
+static const char flows_end_sql[] = "SELECT max(id) FROM main.flows";
+
+/* Gives up the snapshot of a cursor of store_flows(): see store_cursor_release. */
+static int release_flows(struct store_cursor *c)
+{
+	if (!c->bounded) {
+		if (read_int(c->st, flows_end_sql, &c->upto) ||
+		    read_int(c->st, last_prune_sql, &c->prunes_seen)) {
+			c->broken = 1;
+			return -1;
+		}
+		c->bounded = 1;
+	}
+	sqlite3_finalize(c->s);
+	c->s = NULL;
+	if (store_read_end(c->st)) {
+		c->broken = 1;
+		return -1;
+	}
+	c->released = 1;
+	return 1;
+}
+
 int store_cursor_release(struct store_cursor *c)
 {
 	if (c->released || c->broken)
 		return 0;
+	if (c->of_flows)
+		return release_flows(c);
 	if (c->both_ends && !c->blocks_done) {
 		/* A selective query's search from the end counts its flows'
 		 * events, which holds in one snapshot only: it ends here, what
@@ -83,14 +109,14 @@ static int check_pruned(struct store_cursor *c)
 		return 0;
 	time_format(when, sizeof(when), before_us, 0);
 	log_warn("retention removed the history before %s while the output waited:"
-		 " what this replay had not read of it yet is missing", when);
+		 " what had not been read of it yet is missing", when);
 	return 0;
 }
 
 int store_cursor_resume(struct store_cursor *c)
 {
 	if (store_read_snapshot(c->st) || check_pruned(c) ||
-	    (!c->blocks_done && store_cursor_blocks(c))) {
+	    (c->of_flows ? store_cursor_flows(c) : !c->blocks_done && store_cursor_blocks(c))) {
 		c->broken = 1;
 		return -1;
 	}

@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "args.h"
 #include "commands.h"
@@ -10,6 +11,7 @@
 #include "ct_names.h"
 #include "filter_text.h"
 #include "log.h"
+#include "outwait.h"
 #include "opt_error.h"
 #include "store.h"
 #include "timeparse.h"
@@ -52,6 +54,11 @@ static void print_table_row(const struct store_flow *fl, FILE *out)
 		ft_proto(ev->orig.proto, pb), o, r, st ? st : "-", pk, by, (long long)fl->id);
 }
 
+static void give_up_snapshot(void *c)
+{
+	store_cursor_release(c);	/* (an error fails the next row) */
+}
+
 static int list(struct query_ctx *ctx, const struct ct_filter *flt, const struct store_query *q,
 		int fmt)
 {
@@ -59,6 +66,7 @@ static int list(struct query_ctx *ctx, const struct ct_filter *flt, const struct
 	struct ct_fmt cf = { .xml = fmt == OUT_XML };
 	static struct store_flow fl;
 	struct store_cursor *c;
+	FILE *out = NULL;
 	int64_t shown = 0;
 	int r = -1;
 
@@ -69,38 +77,41 @@ static int list(struct query_ctx *ctx, const struct ct_filter *flt, const struct
 		return 2;
 	}
 	c = store_flows(st, q);
-	if (!c) {
+	/* an output left unread gives the snapshot up meanwhile */
+	if (!c || !(out = outwait_open(STDOUT_FILENO, give_up_snapshot, c))) {
+		store_cursor_free(c);
 		store_close(st);
 		return 1;
 	}
 	if (fmt == OUT_TABLE)
-		printf("%-19s %9s %-6s %-45s %-45s %-11s %s %s %s\n", "START", "DURATION",
+		fprintf(out, "%-19s %9s %-6s %-45s %-45s %-11s %s %s %s\n", "START", "DURATION",
 		       "PROTO", "ORIGINAL", "REPLY", "STATE", "PACKETS(o/r)", "BYTES(o/r)",
 		       "FLOW");
 	if (fmt == OUT_CSV)
-		ft_flow_csv_header(stdout);
+		ft_flow_csv_header(out);
 	while ((r = store_next_flow(c, &fl)) > 0) {
 		if (!filter_match(flt, &fl.ev))
 			continue;
 		if (flt->limit && shown++ >= flt->limit)
 			break;
 		if (fmt == OUT_TABLE)
-			print_table_row(&fl, stdout);
+			print_table_row(&fl, out);
 		else if (fmt == OUT_JSON)
-			ft_flow_json(&fl, stdout);
+			ft_flow_json(&fl, out);
 		else if (fmt == OUT_CSV)
-			ft_flow_csv(&fl, stdout);
+			ft_flow_csv(&fl, out);
 		else {
 			fl.ev.type = CT_EV_DUMP;	/* conntrack -L prints no event type */
-			if (ct_fmt_event(&cf, &fl.ev, stdout)) {
+			if (ct_fmt_event(&cf, &fl.ev, out)) {
 				r = -1;
 				break;
 			}
 		}
 	}
-	ct_fmt_close(&cf, stdout);
-	if (fflush(stdout) || ferror(stdout))
+	ct_fmt_close(&cf, out);
+	if (fflush(out) || ferror(out))
 		r = log_errno("cannot write the output");
+	fclose(out);
 	store_cursor_free(c);
 	store_close(st);
 	return r < 0 ? 1 : 0;

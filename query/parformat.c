@@ -12,6 +12,7 @@
 #include "filter.h"
 #include "filter_text.h"
 #include "log.h"
+#include "outwait.h"
 #include "parformat.h"
 #include "readahead.h"
 #include "store.h"

@@ -5,6 +5,7 @@
 #include "cond_wait.h"
 #include "filter.h"
 #include "log.h"
+#include "outwait.h"
 #include "readahead.h"
 #include "store.h"
 #include "thread_start.h"

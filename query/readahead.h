@@ -10,11 +10,6 @@ struct store_query;
 struct ct_filter;
 struct readahead;
 
-/* How long a reading thread waits for room (its output is not read) before
- * its cursor gives up its snapshot (store_cursor_release): long enough
- * that a slow reader costs few new snapshots. */
-#define RELEASE_AFTER_MS 1000
-
 /* One event read ahead: what store_next() gave, and the event's id. */
 struct ra_event {
 	struct ct_event ev;

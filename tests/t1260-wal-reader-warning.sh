@@ -1,9 +1,10 @@
 #!/bin/bash
-# t1260: a reader that keeps an old snapshot (ctquery list paused on a full pipe) keeps the recorder's checkpoints from reusing the -wal, which grows: ctrecord warns once it passes CT_WAL_WARN_BYTES, naming the reader, and says when the -wal is checkpointed again; without such a reader it never warns, nor with a paused replay, which gives its snapshot up (t3410).
+# t1260: a reader that keeps an old snapshot (here sqlite3 in a read transaction) keeps the recorder's checkpoints from reusing the -wal, which grows: ctrecord warns once it passes CT_WAL_WARN_BYTES, naming the reader, and says when the -wal is checkpointed again; without such a reader it never warns, nor with a paused ctquery replay or list, which give their snapshots up (t3410).
 set -eu
 . "$(dirname "$0")/lib.sh"
 
 require_root
+require_cmd sqlite3
 [ -x "$BIN/ctrecord" ] && [ -x "$BIN/ctquery" ] && [ -x "$BIN/trafficgen" ] ||
 	fail "ctrecord/ctquery/trafficgen not built"
 netns_setup
@@ -23,43 +24,48 @@ sleep 1
 
 mkfifo "$TMP/pager"
 exec 8<>"$TMP/pager"	# a reader that never reads
-# A replay nobody reads gives its snapshot up (t3410): the recorder goes on
-# as with no reader.
+# A replay and a list nobody reads give their snapshots up (t3410): the
+# recorder goes on as with no reader.
 "$BIN/ctquery" --db "$DB" replay >"$TMP/pager" 2>"$TMP/replay.err" &
-reader=$!
+r1=$!
+"$BIN/ctquery" --db "$DB" list >"$TMP/pager" 2>"$TMP/list.err" &
+r2=$!
 sleep 1.5
-kill -0 "$reader" 2>/dev/null || fail "the replay did not block on its output"
+kill -0 "$r1" 2>/dev/null || fail "the replay did not block on its output"
+kill -0 "$r2" 2>/dev/null || fail "the list did not block on its output"
 in_ns "$BIN/trafficgen" -S udp 127.0.0.1 7502 12000 >/dev/null
 sleep 1
-[ "$(warned)" = 0 ] || fail "a warning with a paused replay: $(cat "$TMP/rec.err")"
-kill -TERM "$reader"
-wait "$reader" || true
+[ "$(warned)" = 0 ] || fail "a warning with a paused replay and list: $(cat "$TMP/rec.err")"
+kill -TERM "$r1" "$r2"
+wait "$r1" || true
+wait "$r2" || true
 exec 8<&-
-exec 8<>"$TMP/pager"
 
-# A list nobody reads holds its snapshot while the recorder goes on.
-"$BIN/ctquery" --db "$DB" list >"$TMP/pager" 2>"$TMP/list.err" &
+# A reader that keeps its snapshot: sqlite3 in a read transaction, waiting
+# for its next command.
+mkfifo "$TMP/sql"
+sqlite3 "$DB" <"$TMP/sql" >"$TMP/sql.out" 2>&1 &
 reader=$!
-sleep 0.5
-kill -0 "$reader" 2>/dev/null || fail "the list did not block on its output"
+exec 7>"$TMP/sql"
+echo 'BEGIN; SELECT count(*) > 0 FROM flows;' >&7
+wait_until 5 grep -q 1 "$TMP/sql.out" || fail "sqlite3 read nothing: $(cat "$TMP/sql.out")"
 in_ns "$BIN/trafficgen" -S udp 127.0.0.1 7504 12000 >/dev/null
 wait_until 10 eval "[ \$(warned) -ge 1 ]" ||
 	fail "no warning while a reader held its snapshot: $(cat "$TMP/rec.err")"
 grep -q 'a reader still reads an old snapshot' "$TMP/rec.err" || fail "the warning does not say why"
 # ... and names it (from /proc/locks), so that it can be ended
-grep -q "old snapshot (ctquery (pid $reader))" "$TMP/rec.err" ||
-	fail "the warning does not name the reader, ctquery (pid $reader): $(grep 'has grown' "$TMP/rec.err")"
+grep -q "old snapshot (sqlite3 (pid $reader))" "$TMP/rec.err" ||
+	fail "the warning does not name the reader, sqlite3 (pid $reader): $(grep 'has grown' "$TMP/rec.err")"
 n=$(warned)
 [ "$n" -le 6 ] || fail "$n warnings: not one per doubling"
 
 # The reader ends: the next checkpoint takes the -wal, and ctrecord says so.
-kill -TERM "$reader"
+exec 7>&-
 wait "$reader" || true
-exec 8<&-
 in_ns "$BIN/trafficgen" -S udp 127.0.0.1 7503 3000 >/dev/null
 wait_until 10 grep -q 'is checkpointed again' "$TMP/rec.err" ||
 	fail "no word that the -wal is checkpointed again: $(cat "$TMP/rec.err")"
 stop_bg rec
 [ "$BG_STATUS" = 0 ] || fail "ctrecord exited $BG_STATUS: $(cat "$TMP/rec.err")"
 say "$(grep -m1 "has grown" "$TMP/rec.err")"
-say "a paused list: $n warning(s) as the -wal grew, one line once it was checkpointed again; none without it, nor with a paused replay"
+say "a reader in a read transaction: $n warning(s) as the -wal grew, one line once it was checkpointed again; none without it, nor with a paused replay and list"
