@@ -68,10 +68,19 @@ static uint32_t load32(const uint8_t *p)
 	return w;
 }
 
-/* The hash of exactly what ct_tuple_equal() compares, and the id. */
-static uint32_t hash_entry(uint32_t id, const struct ct_tuple *t)
+/* An entry's zone as flowmap_entry keeps it. An entry's identity in the
+ * kernel is its zone and tuple: two entries may share a tuple in two zones,
+ * and a log without ids (conntrack -E without -o id) tells them apart by
+ * zone= alone. */
+static uint32_t zone_key(const struct ct_event *ev)
 {
-	uint64_t h = mix(id, (uint64_t)t->l3 << 8 | t->proto);
+	return ev->has & CT_HAS_ZONE ? (uint32_t)ev->zone + 1 : 0;
+}
+
+/* The hash of exactly what ct_tuple_equal() compares, the id and the zone. */
+static uint32_t hash_entry(uint32_t id, uint32_t zone, const struct ct_tuple *t)
+{
+	uint64_t h = mix((uint64_t)zone << 32 | id, (uint64_t)t->l3 << 8 | t->proto);
 	int i, words = t->l3 == 10 ? 4 : 1;
 
 	for (i = 0; i < words; i++)
@@ -117,14 +126,15 @@ void flowmap_free(struct flowmap *m)
 
 struct flowmap_entry *flowmap_find(struct flowmap *m, const struct ct_event *ev)
 {
-	uint32_t h = hash_entry(ev->id, &ev->orig);
+	uint32_t zone = zone_key(ev), h = hash_entry(ev->id, zone, &ev->orig);
 	size_t mask = m->nslots - 1, i;
 
 	for (i = h & mask; m->slot[i].index; i = (i + 1) & mask) {
 		if (m->slot[i].hash == h) {
 			struct flowmap_entry *e = entry(m, m->slot[i].index - 1);
 
-			if (e->ct_id == ev->id && ct_tuple_equal(&e->orig, &ev->orig))
+			if (e->ct_id == ev->id && e->zone_key == zone &&
+			    ct_tuple_equal(&e->orig, &ev->orig))
 				return e;
 		}
 	}
@@ -204,10 +214,11 @@ struct flowmap_entry *flowmap_add(struct flowmap *m, const struct ct_event *ev, 
 	e->index = index;
 	e->used = 1;
 	e->ct_id = ev->id;
+	e->zone_key = zone_key(ev);
 	e->orig = ev->orig;
 	e->flow = flow;
 	e->first_us = ev->t_us;
-	place(m->slot, m->nslots - 1, hash_entry(e->ct_id, &e->orig), index + 1);
+	place(m->slot, m->nslots - 1, hash_entry(e->ct_id, e->zone_key, &e->orig), index + 1);
 	m->count++;
 	return e;
 }
@@ -233,7 +244,7 @@ void flowmap_remove(struct flowmap *m, struct flowmap_entry *e)
 {
 	size_t mask = m->nslots - 1, i;
 
-	for (i = hash_entry(e->ct_id, &e->orig) & mask; m->slot[i].index;
+	for (i = hash_entry(e->ct_id, e->zone_key, &e->orig) & mask; m->slot[i].index;
 	     i = (i + 1) & mask) {
 		if (m->slot[i].index == e->index + 1) {
 			unslot(m, i);

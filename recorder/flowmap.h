@@ -1,4 +1,4 @@
-/* The recorder's table of open flows: kernel entry (id and original tuple) to our flow id. */
+/* The recorder's table of open flows: kernel entry (id, zone and original tuple) to our flow id. */
 #ifndef CT_FLOWMAP_H
 #define CT_FLOWMAP_H
 
@@ -9,6 +9,7 @@ struct flowmap;
 
 struct flowmap_entry {
 	uint32_t ct_id;
+	uint32_t zone_key;	/* its zone (CTA_ZONE) + 1; 0 without one */
 	struct ct_tuple orig;
 	int64_t flow;		/* our flow id */
 	int64_t first_us;	/* when it was first seen (the flow's first_us) */

@@ -66,4 +66,18 @@ LOG
 "$BIN/ctquery" --db "$DB" replay -o extended,timestamp,id >"$TMP/ext.replay"
 test_cmp "$TMP/ext.txt" "$TMP/ext.replay"
 [ "$(sqlite3 "$DB" 'SELECT count(*) FROM flows')" = 1 ] || fail "the three events are not one flow"
+
+say "one tuple in two zones, in a log without ids: two entries, each with its zone"
+DB=$TMP/zone.db
+cat >"$TMP/zone.txt" <<'LOG'
+    [NEW] udp      17 30 src=10.0.0.1 dst=10.0.0.2 sport=5 dport=53 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=53 dport=5 zone=3
+    [NEW] udp      17 30 src=10.0.0.1 dst=10.0.0.2 sport=5 dport=53 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=53 dport=5
+[DESTROY] udp      17 src=10.0.0.1 dst=10.0.0.2 sport=5 dport=53 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=53 dport=5 zone=3
+[DESTROY] udp      17 src=10.0.0.1 dst=10.0.0.2 sport=5 dport=53 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=53 dport=5
+LOG
+"$BIN/ctrecord" --db "$DB" --import "$TMP/zone.txt" 2>"$TMP/imp.err" || fail "import failed: $(cat "$TMP/imp.err")"
+"$BIN/ctquery" --db "$DB" replay >"$TMP/zone.replay"
+test_cmp "$TMP/zone.txt" "$TMP/zone.replay"
+[ "$(sqlite3 "$DB" 'SELECT group_concat(nevents || "/" || end_kind, " ") FROM flows')" = "2/1 2/1" ] ||
+	fail "not two flows of two events, each destroyed: $(sqlite3 "$DB" 'SELECT * FROM flows')"
 exit 0

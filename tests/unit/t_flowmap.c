@@ -24,11 +24,19 @@ static void rand_key(struct ct_event *ev)
 		ev->orig.sport = (uint16_t)(rnd() % 8);
 		ev->orig.dport = 53;
 	}
+	/* a zone, sometimes: zone 0 sent is another entry than none sent */
+	if (coin(30)) {
+		ev->has |= CT_HAS_ZONE;
+		ev->zone = (uint16_t)(rnd() % 3);
+	}
 }
 
+/* An entry is its id, its zone and its original tuple. */
 static int same_key(const struct ct_event *a, const struct ct_event *b)
 {
-	return a->id == b->id && ct_tuple_equal(&a->orig, &b->orig);
+	return a->id == b->id && ct_tuple_equal(&a->orig, &b->orig) &&
+	       (a->has & CT_HAS_ZONE) == (b->has & CT_HAS_ZONE) &&
+	       (!(a->has & CT_HAS_ZONE) || a->zone == b->zone);
 }
 
 /* The live reference entry with ev's key, or -1. */
