@@ -200,11 +200,18 @@ struct store_cursor *store_flows(struct store *st, const struct store_query *q);
 /* Fills fl with the next flow. Returns 1, 0 at the end, -1 on error (reported). */
 int store_next_flow(struct store_cursor *c, struct store_flow *fl);
 
+/* Gaps: how many, the events known lost in them, and how many of them lost
+ * an unknown number (the kernel's ENOBUFS, an outage: all, so far). */
+struct store_gaps {
+	int64_t n, lost, unknown;
+};
+
 /* One recorder run or import, for `ctquery sessions`. */
 struct store_session {
 	int64_t id, started_us, stopped_us;	/* stopped_us 0: running or crashed */
 	char kind[16], host[64], source[256], version[32];
-	int64_t pid, flows, events, gaps, lost;	/* lost: events known lost */
+	int64_t pid, flows, events;
+	struct store_gaps gaps;
 };
 
 /* Calls fn for each session in id order; stops when fn returns non-zero.
@@ -226,10 +233,9 @@ int store_flow_totals(struct store *st,
 				int64_t last_us, void *arg),
 		      void *arg);
 
-/* Gaps within [since, until] (pass INT64_MIN/INT64_MAX for all): how many,
- * and the events known lost. Returns 0 or -1 (reported). */
-int store_gap_totals(struct store *st, int64_t since_us, int64_t until_us,
-		     int64_t *ngaps, int64_t *lost);
+/* The gaps within [since, until] (pass INT64_MIN/INT64_MAX for all).
+ * Returns 0 or -1 (reported). */
+int store_gap_totals(struct store *st, int64_t since_us, int64_t until_us, struct store_gaps *g);
 
 /* What retention removed (table prunes, schema version 3): how many pruning
  * steps, the latest "history before" bound (µs), and the flows and events

@@ -241,7 +241,8 @@ int store_sessions(struct store *st, int (*fn)(const struct store_session *s, vo
 		"SELECT s.id, s.kind, s.started_us, s.stopped_us, s.host, s.pid, s.source,"
 		" s.version, (SELECT coalesce(sum(n), 0) FROM event_blocks WHERE session = s.id),"
 		" (SELECT count(*) FROM gaps WHERE session = s.id),"
-		" (SELECT coalesce(sum(lost), 0) FROM gaps WHERE session = s.id)"
+		" (SELECT coalesce(sum(lost), 0) FROM gaps WHERE session = s.id),"
+		" (SELECT count(*) FROM gaps WHERE session = s.id AND lost IS NULL)"
 		" FROM sessions s ORDER BY s.id";
 	struct store_session ss;
 	int64_t *flows = NULL, max = 0;
@@ -268,8 +269,9 @@ int store_sessions(struct store *st, int (*fn)(const struct store_session *s, vo
 		text_col(s, 7, ss.version, sizeof(ss.version));
 		ss.flows = ss.id >= 0 && ss.id <= max ? flows[ss.id] : 0;
 		ss.events = sqlite3_column_int64(s, 8);
-		ss.gaps = sqlite3_column_int64(s, 9);
-		ss.lost = sqlite3_column_int64(s, 10);
+		ss.gaps.n = sqlite3_column_int64(s, 9);
+		ss.gaps.lost = sqlite3_column_int64(s, 10);
+		ss.gaps.unknown = sqlite3_column_int64(s, 11);
 		if (fn(&ss, arg)) {
 			rc = SQLITE_DONE;
 			break;
@@ -345,11 +347,11 @@ int store_flow_totals(struct store *st,
 	return rc == SQLITE_DONE ? 0 : store_fail(st, "cannot count flows");
 }
 
-int store_gap_totals(struct store *st, int64_t since_us, int64_t until_us, int64_t *ngaps,
-		     int64_t *lost)
+int store_gap_totals(struct store *st, int64_t since_us, int64_t until_us, struct store_gaps *g)
 {
 	static const char sql[] =
-		"SELECT count(*), coalesce(sum(lost), 0) FROM gaps WHERE t_us BETWEEN ?1 AND ?2";
+		"SELECT count(*), coalesce(sum(lost), 0), count(*) - count(lost) FROM gaps"
+		" WHERE t_us BETWEEN ?1 AND ?2";
 	sqlite3_stmt *s;
 	int rc;
 
@@ -359,8 +361,9 @@ int store_gap_totals(struct store *st, int64_t since_us, int64_t until_us, int64
 	sqlite3_bind_int64(s, 2, until_us);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
-		*ngaps = sqlite3_column_int64(s, 0);
-		*lost = sqlite3_column_int64(s, 1);
+		g->n = sqlite3_column_int64(s, 0);
+		g->lost = sqlite3_column_int64(s, 1);
+		g->unknown = sqlite3_column_int64(s, 2);
 	}
 	sqlite3_finalize(s);
 	return rc == SQLITE_ROW ? 0 : store_fail(st, "cannot read gaps");

@@ -12,16 +12,22 @@ static const char sessions_usage[] = "sessions";
 
 static int print_session(const struct store_session *s, void *arg)
 {
-	char start[40], stop[40];
+	char start[40], stop[40], lost[24];
 
 	(void)arg;
 	time_format(start, sizeof(start), s->started_us, 0);
 	if (s->stopped_us)
 		time_format(stop, sizeof(stop), s->stopped_us, 0);
-	printf("%-4lld %-7s %-19s %-19s %8lld %9lld %5lld %6lld %s%s%s\n", (long long)s->id,
+	/* ?: gaps that lost an unknown number (ENOBUFS, an outage); N+: at least N */
+	if (s->gaps.unknown && !s->gaps.lost)
+		snprintf(lost, sizeof(lost), "?");
+	else
+		snprintf(lost, sizeof(lost), "%lld%s", (long long)s->gaps.lost,
+			 s->gaps.unknown ? "+" : "");
+	printf("%-4lld %-7s %-19s %-19s %8lld %9lld %5lld %6s %s%s%s\n", (long long)s->id,
 	       s->kind, start, s->stopped_us ? stop : "(running or crashed)",
-	       (long long)s->flows, (long long)s->events, (long long)s->gaps,
-	       (long long)s->lost, s->host, s->source[0] ? " " : "", s->source);
+	       (long long)s->flows, (long long)s->events, (long long)s->gaps.n,
+	       lost, s->host, s->source[0] ? " " : "", s->source);
 	return 0;
 }
 

@@ -70,7 +70,7 @@ struct pruned {
 	int64_t steps, before_us, flows, events;
 };
 
-static void report(struct stats *s, int64_t top, int64_t gaps, int64_t lost,
+static void report(struct stats *s, int64_t top, const struct store_gaps *gaps,
 		   const struct pruned *pr)
 {
 	char a[40], b[40], pb[8];
@@ -97,7 +97,14 @@ static void report(struct stats *s, int64_t top, int64_t gaps, int64_t lost,
 		time_format(b, sizeof(b), s->last_us, 0);
 		printf("span: %s .. %s (%.0fs)\n", a, b, (s->last_us - s->first_us) / 1e6);
 	}
-	printf("gaps: %lld, events lost: %lld\n", (long long)gaps, (long long)lost);
+	/* the kernel says that it dropped events (ENOBUFS), not how many */
+	if (!gaps->unknown)
+		printf("gaps: %lld, events lost: %lld\n", (long long)gaps->n, (long long)gaps->lost);
+	else if (!gaps->lost)
+		printf("gaps: %lld, events lost: unknown\n", (long long)gaps->n);
+	else
+		printf("gaps: %lld, events lost: at least %lld\n", (long long)gaps->n,
+		       (long long)gaps->lost);
 	if (pr->steps) {
 		time_format(a, sizeof(a), pr->before_us, 0);
 		printf("pruned: history before %s removed (%lld flows, %lld events)\n", a,
@@ -195,7 +202,7 @@ static int stats(struct query_ctx *ctx, const struct ct_filter *flt, struct stor
 		 struct stats *s, int64_t top)
 {
 	struct store *st = store_open(ctx->db, STORE_READ);
-	int64_t gaps = 0, lost = 0;
+	struct store_gaps gaps = { 0 };
 	struct pruned pr = { 0 };
 	int r;
 
@@ -209,12 +216,14 @@ static int stats(struct query_ctx *ctx, const struct ct_filter *flt, struct stor
 	if (r == 0)
 		r = count_flows(st, flt, q, s, top);
 	if (r == 0)
-		r = store_gap_totals(st, s->flows ? s->first_us : INT64_MIN,
-				     s->flows ? s->last_us : INT64_MAX, &gaps, &lost);
+		/* the gaps of the time asked (--since, --until), else of all of it:
+		 * events lost after the last one stored count too */
+		r = store_gap_totals(st, q->pf & STORE_PF_SINCE ? q->since_us : INT64_MIN,
+				     q->pf & STORE_PF_UNTIL ? q->until_us : INT64_MAX, &gaps);
 	if (r == 0)
 		r = store_prune_totals(st, &pr.steps, &pr.before_us, &pr.flows, &pr.events);
 	if (r == 0)
-		report(s, top, gaps, lost, &pr);
+		report(s, top, &gaps, &pr);
 	store_close(st);
 	groups_free(&s->groups);
 	return r < 0 ? 1 : 0;
