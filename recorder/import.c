@@ -94,8 +94,9 @@ struct lines {
 };
 
 /* Returns 1 with the next line (without its newline), 0 at the end, -1 on
- * a read error or a line that does not fit (reported). */
-static int next_line(struct src *s, struct lines *l, char **line, size_t *len)
+ * a read error or a line that does not fit (reported). *ended is 0 for a
+ * last line without a newline. */
+static int next_line(struct src *s, struct lines *l, char **line, size_t *len, int *ended)
 {
 	char *nl;
 	int n;
@@ -105,6 +106,7 @@ static int next_line(struct src *s, struct lines *l, char **line, size_t *len)
 		if (nl || (l->eof && l->pos < l->len)) {
 			*line = l->buf + l->pos;
 			*len = nl ? (size_t)(nl - *line) : l->len - l->pos;
+			*ended = nl != NULL;
 			l->pos += *len + (nl ? 1 : 0);
 			l->lineno++;
 			return 1;
@@ -133,12 +135,15 @@ struct run {
 	uint64_t untimed;
 	uint64_t cut;		/* text lines conntrack cut at 1023 bytes */
 	long first_cut;		/* the first one's line number */
+	int64_t last_us;	/* the time of the last event with one in the log */
 };
 
 static int store_one(struct run *r, struct ct_event *ev, int timed)
 {
 	if (!timed)
 		r->untimed++;
+	else
+		r->last_us = ev->t_us;
 	r->src->events++;
 	progress(r->src, 0);
 	return record_event(&r->rec, ev);
@@ -150,7 +155,9 @@ static int is_chatter(const char *p, size_t len, struct run *r)
 	static const char enobufs[] = "WARNING: We have hit ENOBUFS! We are losing events.";
 
 	if (len >= sizeof(enobufs) - 1 && !memcmp(p, enobufs, sizeof(enobufs) - 1)) {
-		if (store_gap_insert(r->rec.st, r->rec.session, r->now, "enobufs", -1))
+		/* the loss came after the last event the log gave a time */
+		if (store_gap_insert(r->rec.st, r->rec.session, r->last_us ? r->last_us : r->now,
+				     "enobufs", -1))
 			return -1;
 		return 1;
 	}
@@ -166,17 +173,31 @@ static int import_text(struct run *r)
 	struct import_err e;
 	char *line = NULL;
 	size_t len = 0, i;
-	int rc, how;
+	int rc, how, ended = 1;
 
 	memset(&l, 0, offsetof(struct lines, buf));
 	l.pos = l.len = 0;
 	l.eof = 0;
 	l.lineno = 0;
-	while ((rc = next_line(r->src, &l, &line, &len)) > 0) {
-		for (i = 0; i < len && (line[i] == ' ' || line[i] == '\r'); i++)
+	while ((rc = next_line(r->src, &l, &line, &len, &ended)) > 0) {
+		/* a UTF-8 byte order mark; DOS line ends */
+		if (l.lineno == 1 && len >= 3 && !memcmp(line, "\xef\xbb\xbf", 3)) {
+			line += 3;
+			len -= 3;
+		}
+		if (len && line[len - 1] == '\r')
+			len--;
+		for (i = 0; i < len && line[i] == ' '; i++)
 			;
 		if (i == len)
 			continue;	/* blank */
+		if (!ended) {
+			/* conntrack ends every line: this one was being written
+			 * (cut in a number, it would be read as another) */
+			log_warn("%s:%ld: the last line has no end (was the log still being"
+				 " written?): not imported", r->src->name, l.lineno);
+			return 0;
+		}
 		rc = is_chatter(line, len, r);
 		if (rc < 0)
 			return -1;

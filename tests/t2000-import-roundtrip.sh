@@ -1,5 +1,5 @@
 #!/bin/bash
-# t2000: ctrecord --import of conntrack -E logs (text and XML) replays byte for byte; duplicates and bad files are refused whole.
+# t2000: ctrecord --import of conntrack -E logs (text and XML) replays byte for byte (also with DOS line ends, a byte order mark, one tuple in two zones); duplicates and bad files are refused whole; an unended last line is left out with a warning; conntrack's ENOBUFS line is a gap at its place.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -80,4 +80,28 @@ LOG
 test_cmp "$TMP/zone.txt" "$TMP/zone.replay"
 [ "$(sqlite3 "$DB" 'SELECT group_concat(nevents || "/" || end_kind, " ") FROM flows')" = "2/1 2/1" ] ||
 	fail "not two flows of two events, each destroyed: $(sqlite3 "$DB" 'SELECT * FROM flows')"
+
+say "DOS line ends and a byte order mark are read as the log's own"
+DB=$TMP/crlf.db
+{ printf '\357\273\277'; sed 's/$/\r/' "$SEED/events.txt"; } >"$TMP/crlf.txt"
+"$BIN/ctrecord" --db "$DB" --import "$TMP/crlf.txt" 2>"$TMP/imp.err" || fail "import failed: $(cat "$TMP/imp.err")"
+"$BIN/ctquery" --db "$DB" replay >"$TMP/crlf.replay"
+test_cmp "$SEED/events.txt" "$TMP/crlf.replay"
+
+say "a last line without its end (a log still being written) is left out, with a warning"
+DB=$TMP/unended.db
+{ head -n 2 "$SEED/events.txt"; sed -n 3p "$SEED/events.txt" | head -c 150; } >"$TMP/unended.txt"
+"$BIN/ctrecord" --db "$DB" --import "$TMP/unended.txt" 2>"$TMP/imp.err" || fail "import failed: $(cat "$TMP/imp.err")"
+grep -q "unended.txt:3: the last line has no end" "$TMP/imp.err" || fail "no warning: $(cat "$TMP/imp.err")"
+"$BIN/ctquery" --db "$DB" replay >"$TMP/unended.replay"
+head -n 2 "$SEED/events.txt" | test_cmp - "$TMP/unended.replay"
+
+say "conntrack's ENOBUFS line in a timed log: a gap at the time of the event before it"
+DB=$TMP/gap.db
+{ head -n 2 "$TMP/ext.txt"; echo 'WARNING: We have hit ENOBUFS! We are losing events.'; tail -n 1 "$TMP/ext.txt"; } >"$TMP/gap.txt"
+"$BIN/ctrecord" --db "$DB" --import "$TMP/gap.txt" 2>"$TMP/imp.err" || fail "import failed: $(cat "$TMP/imp.err")"
+[ "$(sqlite3 "$DB" "SELECT t_us, kind FROM gaps")" = "1700000000500000|enobufs" ] ||
+	fail "the gap is not at 1700000000.5: $(sqlite3 "$DB" 'SELECT * FROM gaps')"
+"$BIN/ctquery" --db "$DB" stats | grep -qx 'gaps: 1, events lost: unknown' ||
+	fail "stats: $("$BIN/ctquery" --db "$DB" stats | grep gaps)"
 exit 0
