@@ -141,6 +141,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		FILTER_LONGOPTS,
 		{ 0 }
 	};
+	const char *rec_opt = NULL;	/* an option of recording's given (the last) */
 	char *end;
 	int c, r;
 
@@ -151,18 +152,22 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->rec.db = optarg;
 			break;
 		case 'b':
+			rec_opt = "--buffer-size";
 			if (parse_size("--buffer-size", optarg, &o->rec.bufsize))
 				return 2;
 			break;
 		case 'Q':
+			rec_opt = "--queue-size";
 			if (parse_size("--queue-size", optarg, &o->rec.queue_size))
 				return 2;
 			break;
 		case 'e':
+			rec_opt = "--event-mask";
 			if (evmask_parse(optarg, &o->rec.evmask))
 				return 2;
 			break;
 		case 'C':
+			rec_opt = "--commit-interval";
 			errno = 0;
 			o->rec.commit_ms = strtol(optarg, &end, 10);
 			if (errno || *end || end == optarg || o->rec.commit_ms <= 0 ||
@@ -172,9 +177,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 			}
 			break;
 		case 'R':
+			rec_opt = "--reliable";
 			o->rec.reliable = 1;
 			break;
 		case 'U':
+			rec_opt = "--user";
 			o->rec.user = optarg;
 			break;
 		case 'v':
@@ -216,6 +223,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 				  " select history: they are ctquery's options, not ctrecord's");
 			return 2;
 		default:
+			rec_opt = "a filter (-p, -s, ...)";
 			r = filter_option(&o->filter, c, optarg, argc, argv);
 			if (r == 0)
 				return opt_error(c, argv, "; see 'ctrecord --help'");
@@ -239,8 +247,21 @@ static int parse_options(int argc, char **argv, struct options *o)
 		log_error("--prune and --import do not go together");
 		return 2;
 	}
-	if (o->upgrade && (o->prune || o->import.file)) {
+	if (o->upgrade && (o->prune || o->import.file || rec_opt ||
+			   retention_enabled(&o->retention))) {
 		log_error("--upgrade goes alone");
+		return 2;
+	}
+	/* rather than ignored: an import stores the whole log, a prune removes
+	 * by age and size only */
+	if ((o->import.file || o->prune) && rec_opt) {
+		log_error("%s is for recording, not for %s", rec_opt,
+			  o->import.file ? "--import" : "--prune");
+		return 2;
+	}
+	if (o->import.file && retention_enabled(&o->retention)) {
+		log_error("--retain and --max-size apply while recording or with --prune,"
+			  " not with --import");
 		return 2;
 	}
 	if (retention_enabled(&o->retention))

@@ -30,6 +30,12 @@ says ctrecord "unknown option '-Z'" -vZ
 says ctrecord "unexpected argument 'extra'" --db x.db extra
 says ctrecord "--since" --since 1h
 says ctrecord "--commit-interval" --commit-interval 0
+# recording's options with --import or --prune, which would ignore them
+says ctrecord "a filter (-p, -s, ...) is for recording, not for --import" --db x.db --import x.log -p tcp
+says ctrecord "--event-mask is for recording, not for --import" --db x.db --import x.log -e DESTROY
+says ctrecord "--buffer-size is for recording, not for --prune" --db x.db --prune --retain 1d -b 1M
+says ctrecord "not with --import" --db x.db --import x.log --retain 1d
+says ctrecord "--upgrade goes alone" --db x.db --upgrade --reliable
 says ctquery "option '--db' needs a value; see 'ctquery --help'" --db
 says ctquery "unknown option '--bogus'; see 'ctquery --help'" --bogus
 says ctquery "unknown option '-x'" -x
