@@ -495,12 +495,11 @@ static int end_flow(struct flow *f, struct ct_event *ev, int64_t now_us, int *ti
 			return import_fail(e, "<flow> lacks the %s <layer3>/<layer4>", which);
 		if (s[S_PKTS] != s[S_BYTES])
 			return import_fail(e, "%s <counters> incomplete", which);
-		if (import_proto_has_ports(t->proto) && t->proto != IPPROTO_DCCP) {
+		/* (DCCP's too: libnetfilter_conntrack prints them in XML as in text) */
+		if (import_proto_has_ports(t->proto)) {
 			if (!s[S_SPORT] || !s[S_DPORT])
 				return import_fail(e, "%s <layer4> lacks its ports", which);
 			t->has_ports = 1;
-		} else if (t->proto == IPPROTO_DCCP && (s[S_SPORT] || s[S_DPORT])) {
-			return import_fail(e, "%s <layer4> has ports its protocol does not print", which);
 		} else if (s[S_SPORT] || s[S_DPORT]) {
 			return import_fail(e, "%s <layer4> has ports its protocol does not print", which);
 		}

@@ -1,5 +1,6 @@
 /* ctrecord --import: loads existing `conntrack -E` logs (text or XML) into the database. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -10,6 +11,7 @@
 #include "import.h"
 #include "import_text.h"
 #include "import_xml.h"
+#include "import_xml_lines.h"
 #include "log.h"
 #include "record.h"
 #include "store.h"
@@ -132,21 +134,37 @@ struct run {
 	struct recorder rec;
 	struct src *src;
 	int64_t now;
-	uint64_t untimed;
+	uint64_t untimed;	/* events without a time in the log */
+	uint64_t untimed_now;	/* ... of them before any with one: stored at the import's */
 	uint64_t cut;		/* text lines conntrack cut at 1023 bytes */
 	long first_cut;		/* the first one's line number */
 	int64_t last_us;	/* the time of the last event with one in the log */
 };
 
+/* The time of an event without one in the log: the event's before it
+ * (in order), else the import's. */
+static int64_t untimed_at(const struct run *r)
+{
+	return r->last_us ? r->last_us : r->now;
+}
+
 static int store_one(struct run *r, struct ct_event *ev, int timed)
 {
-	if (!timed)
+	if (!timed) {
 		r->untimed++;
-	else
+		r->untimed_now += !r->last_us;
+	} else {
 		r->last_us = ev->t_us;
+	}
 	r->src->events++;
 	progress(r->src, 0);
 	return record_event(&r->rec, ev);
+}
+
+/* conntrack's ENOBUFS warning in the log: a gap, after the event before it. */
+static int note_enobufs(struct run *r)
+{
+	return store_gap_insert(r->rec.st, r->rec.session, untimed_at(r), "enobufs", -1);
 }
 
 /* Lines conntrack writes besides events, when stderr went into the log too. */
@@ -154,13 +172,8 @@ static int is_chatter(const char *p, size_t len, struct run *r)
 {
 	static const char enobufs[] = "WARNING: We have hit ENOBUFS! We are losing events.";
 
-	if (len >= sizeof(enobufs) - 1 && !memcmp(p, enobufs, sizeof(enobufs) - 1)) {
-		/* the loss came after the last event the log gave a time */
-		if (store_gap_insert(r->rec.st, r->rec.session, r->last_us ? r->last_us : r->now,
-				     "enobufs", -1))
-			return -1;
-		return 1;
-	}
+	if (len >= sizeof(enobufs) - 1 && !memcmp(p, enobufs, sizeof(enobufs) - 1))
+		return note_enobufs(r) ? -1 : 1;
 	if (len > 11 && !memcmp(p, "conntrack v", 11) && memmem(p, len, " flow events have been shown", 28))
 		return 1;
 	return 0;
@@ -203,7 +216,7 @@ static int import_text(struct run *r)
 			return -1;
 		if (rc)
 			continue;
-		if (import_text_line(line, len, r->now, &ev, &how, &e))
+		if (import_text_line(line, len, untimed_at(r), &ev, &how, &e))
 			return log_error("%s:%ld: %s", r->src->name, l.lineno, e.msg);
 		if ((how & IMPORT_CUT) && !r->cut++)
 			r->first_cut = l.lineno;
@@ -213,22 +226,38 @@ static int import_text(struct run *r)
 	return rc;
 }
 
+/* Stores the gaps of the ENOBUFS lines before line `before`. Returns 0 or -1. */
+static int xml_gaps(struct run *r, struct xml_lines *xl, long before)
+{
+	while (xml_lines_gap(xl, before))
+		if (note_enobufs(r))
+			return -1;
+	return 0;
+}
+
 static int import_xml(struct run *r)
 {
 	static struct ct_event ev;
-	struct import_xml *x = import_xml_new(xml_read, r->src);
+	struct xml_lines *xl = xml_lines_new(xml_read, r->src);
+	struct import_xml *x = xl ? import_xml_new(xml_lines_read, xl) : NULL;
 	struct import_err e;
 	long line = 0;
 	int rc, timed;
 
-	if (!x)
+	if (!x) {
+		xml_lines_free(xl);
 		return log_error("out of memory");
-	while ((rc = import_xml_next(x, r->now, &ev, &timed, &e, &line)) > 0)
-		if (store_one(r, &ev, timed)) {
+	}
+	while ((rc = import_xml_next(x, untimed_at(r), &ev, &timed, &e, &line)) > 0)
+		if (xml_gaps(r, xl, line) || store_one(r, &ev, timed)) {
 			rc = -1;
 			break;
 		}
+	if (rc == 0 && xml_gaps(r, xl, LONG_MAX))
+		rc = -1;
+	r->cut = xml_lines_cut(xl, &r->first_cut);
 	import_xml_free(x);
+	xml_lines_free(xl);
 	if (rc < 0 && !r->src->failed && e.msg[0])
 		log_error("%s:%ld: %s", r->src->name, line, e.msg);
 	return rc < 0 ? -1 : 0;
@@ -311,12 +340,15 @@ out:
 		log_info("imported %llu events, %llu flows from '%s' (%s)",
 			 (unsigned long long)r.rec.n.events, (unsigned long long)r.rec.n.flows,
 			 s.name, xml ? "xml" : "text");
-		if (r.untimed)
+		if (r.untimed_now)
 			log_warn("%llu events had no time in the log: stored with the import's time",
-				 (unsigned long long)r.untimed);
+				 (unsigned long long)r.untimed_now);
+		if (r.untimed > r.untimed_now)
+			log_warn("%llu events had no time in the log: stored with the time of the"
+				 " event before them", (unsigned long long)(r.untimed - r.untimed_now));
 		if (r.cut)
 			log_warn("%llu lines were cut at %d bytes by conntrack (the first: line %ld):"
-				 " their last field is lost", (unsigned long long)r.cut,
+				 " what they held past that is lost", (unsigned long long)r.cut,
 				 IMPORT_CONNTRACK_CUT, r.first_cut);
 	}
 	flowmap_free(r.rec.open);

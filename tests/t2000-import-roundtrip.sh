@@ -1,5 +1,5 @@
 #!/bin/bash
-# t2000: ctrecord --import of conntrack -E logs (text and XML) replays byte for byte (also with DOS line ends, a byte order mark, one tuple in two zones); duplicates and bad files are refused whole; an unended last line is left out with a warning; conntrack's ENOBUFS line is a gap at its place.
+# t2000: ctrecord --import of conntrack -E logs (text and XML) replays byte for byte (also with DOS line ends, a byte order mark, one tuple in two zones); duplicates and bad files are refused whole; an unended last line is left out with a warning; conntrack's own lines are passed over (its ENOBUFS line a gap at its place), in text and XML; an XML line it cut at 1023 bytes is closed; DCCP's ports in XML.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -104,4 +104,38 @@ DB=$TMP/gap.db
 	fail "the gap is not at 1700000000.5: $(sqlite3 "$DB" 'SELECT * FROM gaps')"
 "$BIN/ctquery" --db "$DB" stats | grep -qx 'gaps: 1, events lost: unknown' ||
 	fail "stats: $("$BIN/ctquery" --db "$DB" stats | grep gaps)"
+
+say "XML with conntrack's own lines in it, and a line it cut at 1023 bytes"
+# the -o extended,timestamp,id log as XML, over IPv6, the UPDATE with a long
+# security context (so past 1023 bytes, and cut there), an ENOBUFS warning
+# after it and conntrack's closing count
+a=2001:db8:1111:2222:3333:4444:5555:6666 b=2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff
+sed "s/10\.0\.0\.1/$a/g; s/10\.0\.0\.2/$b/g; s/ipv4     2/ipv6     10/" "$TMP/ext.txt" >"$TMP/ext6.txt"
+"$BIN/ctrecord" --db "$TMP/ext6.db" --import "$TMP/ext6.txt" 2>"$TMP/imp.err" || fail "import failed: $(cat "$TMP/imp.err")"
+"$BIN/ctquery" --db "$TMP/ext6.db" replay -o xml,timestamp,id >"$TMP/ext6.xml"
+ctx=$(printf 's%.0s' $(seq 250))
+awk -v ctx="$ctx" 'NR == 4 { sub(/<meta direction="independent">/, "&<secctx>" ctx "</secctx>"); $0 = substr($0, 1, 1023) }
+	{ print } NR == 4 { print "WARNING: We have hit ENOBUFS! We are losing events." }
+	END { print "conntrack v1.4.7 (conntrack-tools): 3 flow events have been shown." }' "$TMP/ext6.xml" >"$TMP/chatter.xml"
+[ "$(sed -n 4p "$TMP/chatter.xml" | tr -d '\n' | wc -c)" = 1023 ] && ! sed -n 4p "$TMP/chatter.xml" | grep -q '</flow>' ||
+	fail "the test's line 4 is not a cut one"
+DB=$TMP/chatter.db
+"$BIN/ctrecord" --db "$DB" --import "$TMP/chatter.xml" 2>"$TMP/imp.err" || fail "import failed: $(cat "$TMP/imp.err")"
+grep -q "1 lines were cut at 1023 bytes by conntrack (the first: line 4)" "$TMP/imp.err" ||
+	fail "no word of the cut line: $(cat "$TMP/imp.err")"
+"$BIN/ctquery" --db "$DB" replay -o xml,timestamp,id >"$TMP/chatter.replay"
+sed 4d "$TMP/ext6.xml" | test_cmp - <(sed 4d "$TMP/chatter.replay")
+sed -n 4p "$TMP/chatter.replay" | grep -q "<flow type=\"update\">.*<src>$a</src>" ||
+	fail "the cut event is not the UPDATE: $(sed -n 4p "$TMP/chatter.replay")"
+[ "$(sqlite3 "$DB" "SELECT t_us FROM gaps")" = 1700000000000000 ] ||
+	fail "the gap is not after the UPDATE: $(sqlite3 "$DB" 'SELECT * FROM gaps')"
+
+say "DCCP in XML, with its ports as libnetfilter_conntrack prints them"
+printf '    [NEW] dccp     33 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1\n' >"$TMP/dccp.txt"
+"$BIN/ctrecord" --db "$TMP/dccp.db" --import "$TMP/dccp.txt" 2>/dev/null || fail "DCCP text import failed"
+"$BIN/ctquery" --db "$TMP/dccp.db" replay -o xml >"$TMP/dccp.xml"
+grep -q '<layer4 protonum="33" protoname="dccp"><sport>1</sport><dport>2</dport>' "$TMP/dccp.xml" ||
+	fail "replay -o xml prints no DCCP ports: $(cat "$TMP/dccp.xml")"
+"$BIN/ctrecord" --db "$TMP/dccp2.db" --import "$TMP/dccp.xml" 2>"$TMP/imp.err" || fail "DCCP XML import failed: $(cat "$TMP/imp.err")"
+"$BIN/ctquery" --db "$TMP/dccp2.db" replay | test_cmp "$TMP/dccp.txt" -
 exit 0
