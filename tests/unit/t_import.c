@@ -87,6 +87,9 @@ static void test_text(void)
 	text_ok("ktimestamp,id", "[DESTROY] tcp      6 src=1.1.1.1 dst=2.2.2.2 sport=1 dport=2 packets=1 bytes=2 src=2.2.2.2 dst=1.1.1.1 sport=2 dport=1 packets=3 bytes=4 [ASSURED] delta-time=61 [start=Tue Nov 14 22:13:20 2023] [stop=Tue Nov 14 22:14:21 2023] id=1");
 	text_ok("", "[DESTROY] udp      17 src=1.1.1.1 dst=2.2.2.2 sport=1 dport=2 [UNREPLIED] src=2.2.2.2 dst=1.1.1.1 sport=2 dport=1 [USERSPACE] portid=77");
 
+	/* counters up to 2^64 - 1, and not one more */
+	text_ok("", "[DESTROY] udp      17 src=1.1.1.1 dst=2.2.2.2 sport=1 dport=2 packets=18446744073709551615 bytes=18446744073709551610 src=2.2.2.2 dst=1.1.1.1 sport=2 dport=1 packets=1 bytes=2");
+	text_bad("[DESTROY] udp      17 src=1.1.1.1 dst=2.2.2.2 sport=1 dport=2 packets=18446744073709551616 bytes=1 src=2.2.2.2 dst=1.1.1.1 sport=2 dport=1 packets=1 bytes=2", strlen("[DESTROY] udp      17 src=1.1.1.1 dst=2.2.2.2 sport=1 dport=2 packets=18446744073709551616 bytes=1 src=2.2.2.2 dst=1.1.1.1 sport=2 dport=1 packets=1 bytes=2"), "bad number");
 	text_bad("", strlen(""), "empty");
 	text_bad("[NEW] tcp 6 120", strlen("[NEW] tcp 6 120"), "reply");
 	text_bad("    [NEW] udp      17 30 src=1.2.3.4 dst=1.2.3.4 sport=1", strlen("    [NEW] udp      17 30 src=1.2.3.4 dst=1.2.3.4 sport=1"), "reply");
