@@ -11,7 +11,11 @@ int store_each_open_flow(struct store *st, store_open_flow_cb cb, void *data)
 	static const char sql[] =
 		"SELECT f.id, f.family, f.proto, f.ct_id, m.zone, " STORE_TUPLE_COLS ", f.first_us"
 		" FROM open_flow_ids o CROSS JOIN flows f ON f.id = o.id"
-		" LEFT JOIN flows_more m ON m.id = f.id WHERE f.end_dur IS NULL ORDER BY f.id";
+		" LEFT JOIN flows_more m ON m.id = f.id"
+		" WHERE f.end_dur IS NULL"
+		/* a recorder's: an imported log's flows are not this table's */
+		" AND f.session IN (SELECT id FROM sessions WHERE kind = 'record')"
+		" ORDER BY f.id";
 	static struct ct_event ev;
 	int64_t *ended, id;
 	size_t nended, k = 0;

@@ -11,7 +11,9 @@ struct store;
  * zone and tuples, and t_us is when it was first seen. Returns 0 to go on, -1 to stop (the walk then fails). */
 typedef int (*store_open_flow_cb)(int64_t flow, const struct ct_event *ev, void *data);
 
-/* Calls cb for every flow still open in the database. Returns 0 or -1 (reported). */
+/* Calls cb for every flow a recorder left open in the database (not an
+ * import: those are no kernel table's to reconcile with). Returns 0 or -1
+ * (reported). */
 int store_each_open_flow(struct store *st, store_open_flow_cb cb, void *data);
 
 /* Finds where recording last stopped before session `current`: the previous
