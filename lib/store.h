@@ -81,6 +81,13 @@ int64_t store_import_find(struct store *st, const char *digest);
 int store_import_insert(struct store *st, int64_t session, const char *digest,
 			int64_t bytes, const char *format, int64_t events, int64_t untimed);
 
+/* Calls fn for each earlier import (its session, digest and size), the
+ * smallest first, until fn returns non-zero. Returns 0, or -1 when reading
+ * failed (reported) or fn returned a negative value (its own report). */
+int store_imports_by_size(struct store *st,
+			  int (*fn)(int64_t session, const char *digest, int64_t bytes, void *arg),
+			  void *arg);
+
 /* Returns the new flow's id, or -1. origin: 0 NEW, 1 start-up dump, 2 first
  * seen after its start. The tuples, ct id and zone come from ev. */
 int64_t store_flow_insert(struct store *st, int64_t session, const struct ct_event *ev,

@@ -374,6 +374,26 @@ int64_t store_import_find(struct store *st, const char *digest)
 	return id;
 }
 
+int store_imports_by_size(struct store *st,
+			  int (*fn)(int64_t session, const char *digest, int64_t bytes, void *arg),
+			  void *arg)
+{
+	const char *sql = "SELECT session, digest, bytes FROM imports ORDER BY bytes, id";
+	sqlite3_stmt *s;
+	int rc, r = 0;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return store_fail(st, "cannot look up earlier imports");
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW &&
+	       !(r = fn(sqlite3_column_int64(s, 0), (const char *)sqlite3_column_text(s, 1),
+			sqlite3_column_int64(s, 2), arg)))
+		;
+	sqlite3_finalize(s);
+	if (r)
+		return r < 0 ? -1 : 0;
+	return rc == SQLITE_DONE ? 0 : store_fail(st, "cannot look up earlier imports");
+}
+
 int store_import_insert(struct store *st, int64_t session, const char *digest,
 			int64_t bytes, const char *format, int64_t events, int64_t untimed)
 {

@@ -2,12 +2,14 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "clock.h"
 #include "flowmap.h"
+#include "grow.h"
 #include "import.h"
 #include "import_text.h"
 #include "import_xml.h"
@@ -15,6 +17,13 @@
 #include "log.h"
 #include "record.h"
 #include "store.h"
+
+/* An earlier import: its content's digest and size. */
+struct prior {
+	int64_t session;
+	uint64_t bytes;
+	char digest[64];
+};
 
 /* The input: read through here so that every byte is hashed and counted. */
 struct src {
@@ -27,7 +36,50 @@ struct src {
 	int tty, failed;
 	int64_t next_progress;
 	uint64_t events;
+	/* earlier imports by size, and the largest one this input begins with */
+	struct prior *prior;
+	size_t nprior, prior_cap, next_prior;
+	int64_t begins_session;
+	uint64_t begins_bytes;
 };
+
+static void digest_of(const struct src *s, uint64_t bytes, char *out, size_t size)
+{
+	snprintf(out, size, "%016llx%016llx-%llu", (unsigned long long)s->h1,
+		 (unsigned long long)s->h2, (unsigned long long)bytes);
+}
+
+/* Lists an earlier import (store_imports_by_size), in order. Returns 0, or
+ * -1 when out of memory (reported). */
+static int add_prior(int64_t session, const char *digest, int64_t bytes, void *arg)
+{
+	struct src *s = arg;
+	struct prior *p;
+
+	if (bytes <= 0 || !digest)
+		return 0;
+	if (!(p = grow_array(s->prior, &s->prior_cap, s->nprior, sizeof(*p), 64)))
+		return -1;
+	s->prior = p;
+	p += s->nprior++;
+	p->session = session;
+	p->bytes = (uint64_t)bytes;
+	snprintf(p->digest, sizeof(p->digest), "%s", digest);
+	return 0;
+}
+
+/* After the input's first `at` bytes: were they an earlier import's? */
+static void check_prior(struct src *s, uint64_t at)
+{
+	char digest[64];
+
+	digest_of(s, at, digest, sizeof(digest));
+	for (; s->next_prior < s->nprior && s->prior[s->next_prior].bytes == at; s->next_prior++)
+		if (!strcmp(s->prior[s->next_prior].digest, digest)) {
+			s->begins_session = s->prior[s->next_prior].session;
+			s->begins_bytes = at;
+		}
+}
 
 /* Reads up to len bytes: the peeked ones first. Returns the count, 0 at the
  * end, -1 on a read error (reported). */
@@ -54,6 +106,8 @@ static int src_read(struct src *s, char *buf, size_t len)
 		s->h1 = (s->h1 ^ c) * 0x100000001b3ULL;
 		s->h2 = (s->h2 + c + 1) * 0x9e3779b97f4a7c15ULL;
 		s->h2 ^= s->h2 >> 29;
+		if (s->next_prior < s->nprior && s->prior[s->next_prior].bytes == s->bytes + i + 1)
+			check_prior(s, s->bytes + i + 1);
 	}
 	s->bytes += n;
 	return (int)n;
@@ -285,8 +339,7 @@ static int finish(struct run *r, const struct import_opts *o, int xml)
 	char digest[64];
 	int64_t prev;
 
-	snprintf(digest, sizeof(digest), "%016llx%016llx-%llu", (unsigned long long)s->h1,
-		 (unsigned long long)s->h2, (unsigned long long)s->bytes);
+	digest_of(s, s->bytes, digest, sizeof(digest));
 	prev = store_import_find(r->rec.st, digest);
 	if (prev < 0)
 		return -1;
@@ -294,6 +347,21 @@ static int finish(struct run *r, const struct import_opts *o, int xml)
 		return log_error("%s: this content was imported before (session %lld);"
 				 " nothing imported (use --force to import it again)",
 				 s->name, (long long)prev);
+	/* a log that grew since it was imported: its events would be there twice */
+	if (s->begins_session && !o->force) {
+		if (xml)
+			return log_error("%s: its first %llu bytes were imported before (session"
+					 " %lld) and it has grown since; nothing imported (use"
+					 " --force to import it whole again)", s->name,
+					 (unsigned long long)s->begins_bytes,
+					 (long long)s->begins_session);
+		return log_error("%s: its first %llu bytes were imported before (session %lld)"
+				 " and it has grown since; nothing imported (import what"
+				 " follows with: tail -c +%llu '%s' | ctrecord --import -)",
+				 s->name, (unsigned long long)s->begins_bytes,
+				 (long long)s->begins_session,
+				 (unsigned long long)s->begins_bytes + 1, s->name);
+	}
 	if (store_import_insert(r->rec.st, r->rec.session, digest, (int64_t)s->bytes,
 				xml ? "xml" : "text", (int64_t)r->rec.n.events, (int64_t)r->untimed) ||
 	    store_session_stop(r->rec.st, r->rec.session, clock_now_us()))
@@ -326,7 +394,7 @@ int import_log(struct store *st, const struct import_opts *o)
 		goto out;
 	}
 	xml = detect(&s);
-	if (xml < 0 || store_begin(st))
+	if (xml < 0 || store_begin(st) || store_imports_by_size(st, add_prior, &s))
 		goto out;
 	r.rec.session = store_session_start(st, "import", s.name, r.now);
 	if (r.rec.session < 0)
@@ -354,5 +422,6 @@ out:
 	flowmap_free(r.rec.open);
 	if (!stdin_)
 		fclose(s.f);
+	free(s.prior);
 	return rc;
 }

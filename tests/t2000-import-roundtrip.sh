@@ -1,5 +1,5 @@
 #!/bin/bash
-# t2000: ctrecord --import of conntrack -E logs (text and XML) replays byte for byte (also with DOS line ends, a byte order mark, one tuple in two zones); duplicates and bad files are refused whole; an unended last line is left out with a warning; conntrack's own lines are passed over (its ENOBUFS line a gap at its place), in text and XML; an XML line it cut at 1023 bytes is closed; DCCP's ports in XML.
+# t2000: ctrecord --import of conntrack -E logs (text and XML) replays byte for byte (also with DOS line ends, a byte order mark, one tuple in two zones); duplicates (also a log that grew since) and bad files are refused whole; an unended last line is left out with a warning; conntrack's own lines are passed over (its ENOBUFS line a gap at its place), in text and XML; an XML line it cut at 1023 bytes is closed; DCCP's ports in XML.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -24,9 +24,24 @@ grep -q "imported before" "$TMP/dup.err" || fail "no clear message: $(cat "$TMP/
 sqlite3 "$DB" .dump >"$TMP/after.dump"
 test_cmp "$TMP/before.dump" "$TMP/after.dump"
 
+say "the same log grown since is refused too, with how to import what follows"
+sed 's/52486/52487/g' "$SEED/events.txt" >"$TMP/grown.txt"	# (not the content imported above)
+head -n 10 "$TMP/grown.txt" >"$TMP/grow.txt"
+rec --import "$TMP/grow.txt" 2>/dev/null || fail "import of the log's start failed"
+cp "$TMP/grown.txt" "$TMP/grow.txt"
+sqlite3 "$DB" .dump >"$TMP/before.dump"
+if rec --import "$TMP/grow.txt" 2>"$TMP/grow.err"; then fail "the grown log was imported whole again"; fi
+n=$(head -n 10 "$TMP/grown.txt" | wc -c)
+grep -q "grow.txt: its first $n bytes were imported before (session [0-9]*) and it has grown since" "$TMP/grow.err" ||
+	fail "no clear message: $(cat "$TMP/grow.err")"
+sqlite3 "$DB" .dump >"$TMP/after.dump"
+test_cmp "$TMP/before.dump" "$TMP/after.dump"
+tail -c +$((n + 1)) "$TMP/grow.txt" | rec --import - 2>/dev/null || fail "the import of what follows failed"
+q replay | tail -n "$(wc -l <"$TMP/grown.txt")" | test_cmp "$TMP/grown.txt" -
+
 say "--force imports it again; stdin works"
 rec --import - --force <"$SEED/events.txt" 2>/dev/null || fail "--force import from stdin failed"
-[ "$(q replay | wc -l)" = $((2 * $(wc -l <"$SEED/events.txt"))) ] || fail "forced import did not add the events"
+[ "$(q replay | wc -l)" = $((3 * $(wc -l <"$SEED/events.txt"))) ] || fail "forced import did not add the events"
 
 say "a malformed file leaves the database unchanged"
 sqlite3 "$DB" .dump >"$TMP/before.dump"
