@@ -31,107 +31,155 @@ void time_format(char *buf, unsigned size, int64_t t_us, int frac)
 		snprintf(buf + n, size - n, ".%06lld", (long long)(t_us % 1000000));
 }
 
+/* Reads exactly n digits at *p into *v, moving *p past them. Returns 0 or -1. */
+static int digits(const char **p, int n, int *v)
+{
+	*v = 0;
+	for (; n > 0; n--, (*p)++) {
+		if (!isdigit((unsigned char)**p))
+			return -1;
+		*v = *v * 10 + (**p - '0');
+	}
+	return 0;
+}
+
+/* Reads a fraction after a '.' (at *p, which moves past it) into µs. */
+static int64_t fraction(const char **p)
+{
+	int64_t us = 0, scale = 100000;
+
+	for (; isdigit((unsigned char)**p); (*p)++) {
+		us += (**p - '0') * scale;
+		scale /= 10;
+	}
+	return us;
+}
+
 /* Parses digits with an optional fraction into µs; end must be reached. */
 static int parse_seconds(const char *s, int64_t *us)
 {
-	char *end;
-	long long sec;
-	int64_t frac = 0, scale = 100000;
+	const char *p = s;
+	int64_t sec = 0, frac = 0;
 
-	if (!isdigit((unsigned char)*s))
+	if (!isdigit((unsigned char)*p))
 		return -1;
-	sec = strtoll(s, &end, 10);
-	if (*end == '.') {
-		for (end++; isdigit((unsigned char)*end); end++) {
-			frac += (*end - '0') * scale;
-			scale /= 10;
-		}
+	for (; isdigit((unsigned char)*p); p++) {
+		sec = sec * 10 + (*p - '0');
+		if (sec > 100000000000LL)
+			return -1;
 	}
-	if (*end || sec > 100000000000LL)
+	if (*p == '.') {
+		p++;
+		frac = fraction(&p);
+	}
+	if (*p)
 		return -1;
 	*us = sec * 1000000 + frac;
 	return 0;
 }
 
+/* -N or +N with a unit (s, m, h, d, w), N digits with an optional fraction:
+ * at most 10^11 seconds from now (3,000 years), as epoch seconds are. */
 static int parse_relative(const char *s, int64_t now_us, int64_t *us)
 {
 	static const struct { char c; int64_t mult; } units[] = {
 		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { 'w', 604800 },
 	};
 	int sign = *s == '-' ? -1 : 1;
-	char *end;
-	double n;
+	const char *p = s + 1;
+	int64_t n = 0, frac = 0;
 	size_t i;
 
-	if (!isdigit((unsigned char)s[1]))
+	if (!isdigit((unsigned char)*p))
 		return -1;
-	n = strtod(s + 1, &end);
-	if (!end[0] || end[1])
+	for (; isdigit((unsigned char)*p); p++) {
+		n = n * 10 + (*p - '0');
+		if (n > 100000000000LL)
+			return -1;
+	}
+	if (*p == '.') {
+		p++;
+		frac = fraction(&p);
+	}
+	if (!p[0] || p[1])
 		return -1;
 	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-		if (units[i].c == *end) {
-			*us = now_us + sign * (int64_t)(n * units[i].mult * 1e6);
+		if (units[i].c == *p) {
+			if (n * units[i].mult > 100000000000LL)
+				return -1;
+			*us = now_us + sign * (n * units[i].mult * 1000000 + frac * units[i].mult);
 			return 0;
 		}
 	return -1;
 }
 
-/* Parses an ISO 8601 date and time. */
+static int days_in(int y, int mo)
+{
+	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+
+	return mo == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0) ? 29 : days[mo - 1];
+}
+
+/* Parses an ISO 8601 date and time: YYYY-MM-DD[(T| )HH:MM[:SS[.frac]]]
+ * [Z|(+|-)HH[[:]MM]], every field in its range. */
 static int parse_iso(const char *s, int64_t *us)
 {
 	struct tm tm = { 0 };
-	int y, mo, d, h = 0, mi = 0, n = 0, utc = 0, off = 0;
-	double sec = 0;
-	const char *p;
+	int y, mo, d, h = 0, mi = 0, sec = 0, utc = 0, off = 0;
+	int64_t frac = 0;
+	const char *p = s;
 	time_t t;
 
-	if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
+	if (digits(&p, 4, &y) || *p++ != '-' || digits(&p, 2, &mo) || *p++ != '-' ||
+	    digits(&p, 2, &d))
 		return -1;
-	p = s + n;
 	if (*p == ' ' || *p == 'T') {
-		int k = 0;
-
-		if (sscanf(p + 1, "%2d:%2d%n", &h, &mi, &k) != 2 || k != 5)
+		p++;
+		if (digits(&p, 2, &h) || *p++ != ':' || digits(&p, 2, &mi))
 			return -1;
-		p += 1 + k;
 		if (*p == ':') {
-			char *end;
-
-			if (!isdigit((unsigned char)p[1]) || !isdigit((unsigned char)p[2]))
+			p++;
+			if (digits(&p, 2, &sec))
 				return -1;
-			sec = strtod(p + 1, &end);
-			if (end - (p + 1) < 2)
-				return -1;
-			p = end;
+			if (*p == '.') {
+				p++;
+				if (!isdigit((unsigned char)*p))
+					return -1;
+				frac = fraction(&p);
+			}
 		}
 	}
 	if (*p == 'Z' && !p[1]) {
 		utc = 1;
-	} else if ((*p == '+' || *p == '-') && strlen(p) >= 3) {
-		int oh, om = 0;
+	} else if (*p == '+' || *p == '-') {
+		int sign = *p++ == '-' ? -1 : 1, oh, om = 0;
 
-		if (sscanf(p + 1, "%2d:%2d", &oh, &om) < 1 && sscanf(p + 1, "%2d%2d", &oh, &om) < 1)
+		if (digits(&p, 2, &oh))
 			return -1;
-		if (strspn(p + 1, "0123456789:") != strlen(p + 1))
+		if (*p == ':')
+			p++;
+		if (*p && digits(&p, 2, &om))
+			return -1;
+		if (*p || oh > 23 || om > 59)
 			return -1;
 		utc = 1;
-		off = (*p == '-' ? -1 : 1) * (oh * 3600 + om * 60);
+		off = sign * (oh * 3600 + om * 60);
 	} else if (*p) {
 		return -1;
 	}
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec >= 61)
+	if (mo < 1 || mo > 12 || d < 1 || d > days_in(y, mo) || h > 23 || mi > 59 || sec > 59)
 		return -1;
 	tm.tm_year = y - 1900;
 	tm.tm_mon = mo - 1;
 	tm.tm_mday = d;
 	tm.tm_hour = h;
 	tm.tm_min = mi;
-	tm.tm_sec = (int)sec;
+	tm.tm_sec = sec;
 	tm.tm_isdst = -1;
 	t = utc ? timegm(&tm) - off : mktime(&tm);
 	if (t == (time_t)-1 && !(y == 1969 || y == 1970))
 		return -1;
-	*us = (int64_t)t * 1000000 + (int64_t)((sec - (int)sec) * 1e6 + 0.5);
+	*us = (int64_t)t * 1000000 + frac;
 	return 0;
 }
 

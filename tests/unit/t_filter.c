@@ -128,6 +128,31 @@ static void test_time(void)
 	CHECK(time_parse("yesterday", now, &t) == -1);
 	CHECK(time_parse("-5x", now, &t) == -1);
 	CHECK(time_parse("2025-11-26 10", now, &t) == -1);
+	/* every field in its range, nothing rolled into the next month */
+	CHECK(!time_parse("2024-02-29T10:00Z", now, &t));
+	CHECK(time_parse("2025-02-29", now, &t) == -1);
+	CHECK(time_parse("2025-11-31", now, &t) == -1);
+	CHECK(time_parse("2025-04-31T10:00Z", now, &t) == -1);
+	CHECK(time_parse("2025-11-26T24:00Z", now, &t) == -1);
+	CHECK(time_parse("2025-11-26T10:00:60Z", now, &t) == -1);
+	CHECK(time_parse("2025-11-26T10:00:05e1Z", now, &t) == -1);
+	CHECK(!time_parse("2025-11-26T10:00:05.25Z", now, &t) && t == now + 5250000);
+	/* offsets: +HH, +HHMM, +HH:MM, in range, nothing after */
+	CHECK(!time_parse("2025-11-26T12:00+02", now, &t) && t == now);
+	CHECK(!time_parse("2025-11-26T12:00+0200", now, &t) && t == now);
+	CHECK(!time_parse("2025-11-26T08:30-01:30", now, &t) && t == now);
+	CHECK(time_parse("2025-11-26T10:00+123", now, &t) == -1);
+	CHECK(time_parse("2025-11-26T10:00+99:99", now, &t) == -1);
+	CHECK(time_parse("2025-11-26T10:00+24:00", now, &t) == -1);
+	CHECK(time_parse("2025-11-26T10:00+01:00:99", now, &t) == -1);
+	/* relative: digits and a fraction, no exponent, no hex, no overflow */
+	CHECK(!time_parse("-1.5m", now, &t) && t == now - 90000000LL);
+	CHECK(time_parse("-0x10m", now, &t) == -1);
+	CHECK(time_parse("-1e3s", now, &t) == -1);
+	CHECK(time_parse("-99999999999d", now, &t) == -1);
+	CHECK(time_parse("-99999999999999999999999s", now, &t) == -1);
+	CHECK(!time_parse("-1000w", now, &t) && t == now - 604800000000000LL);
+	CHECK(time_parse("@99999999999999", now, &t) == -1);
 }
 
 /* The plan must search an index (never scan a whole table first). */
