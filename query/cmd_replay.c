@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -204,6 +205,10 @@ static int replay(struct query_ctx *ctx, struct run *r, struct store_query *q)
 		if (r->write_errno)
 			errno = r->write_errno;
 		rc = log_errno("cannot write the output");
+	}
+	if (stop_requested) {	/* what could not be written is dropped, not retried */
+		__fpurge(stdout);
+		clearerr(stdout);
 	}
 	store_close(st);
 	return rc < 0 ? 1 : 0;

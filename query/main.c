@@ -30,6 +30,18 @@ static void usage(FILE *out)
 		fprintf(out, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
 }
 
+/* The exit code once standard output is written out: a write error that
+ * the command did not report itself (stats, show, --help into a full disk)
+ * makes a success a failure. */
+static int written(int rc)
+{
+	if ((fflush(stdout) || ferror(stdout)) && rc == 0) {
+		log_errno("cannot write the output");
+		rc = 1;
+	}
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -51,10 +63,10 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
-			return 0;
+			return written(0);
 		case 'V':
 			printf("ctquery %s\n", CT_VERSION);
-			return 0;
+			return written(0);
 		default:
 			return opt_error(c, argv, "; see 'ctquery --help'");
 		}
@@ -68,7 +80,7 @@ int main(int argc, char **argv)
 			int first = optind;
 
 			optind = 0;	/* the command parses its own options afresh */
-			return commands[i]->exec(&ctx, argc - first, argv + first);
+			return written(commands[i]->exec(&ctx, argc - first, argv + first));
 		}
 	}
 	log_error("unknown command '%s'; see 'ctquery --help'", argv[optind]);

@@ -119,6 +119,17 @@ static int parse_age(const char *s, int64_t *us)
 }
 
 /* Returns 0 to run, 1 to exit 0 (help, version), 2 on a usage error. */
+/* The exit code after --help or --version: 0, or 1 when they could not be
+ * written (reported). */
+static int printed(void)
+{
+	if (fflush(stdout) || ferror(stdout)) {
+		log_errno("cannot write the output");
+		return 1;
+	}
+	return 0;
+}
+
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
@@ -326,7 +337,7 @@ int main(int argc, char **argv)
 	log_init("ctrecord");
 	r = parse_options(argc, argv, &o);
 	if (r)
-		return r == 1 ? 0 : 2;
+		return r == 1 ? printed() : 2;
 	umask(027);	/* the database and its WAL: 0640 */
 	if (o.import.file)
 		return run_import(&o) ? 1 : 0;

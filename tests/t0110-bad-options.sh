@@ -41,5 +41,12 @@ says ctquery "unknown option '--bogus'; see 'ctquery --help'" --bogus
 says ctquery "unknown option '-x'" -x
 says ctquery "unknown command 'lsit'" lsit
 [ ! -e "$TMP/x.db" ] || fail "ctrecord created its database for a bad command line"
+# output that cannot be written is an error too (exit 1, one line)
+for cmd in "ctrecord --help" "ctrecord --version" "ctquery --help" "ctquery --version"; do
+	rc=0
+	err=$($BIN/$cmd 2>&1 >/dev/full) || rc=$?
+	[ "$rc" = 1 ] && grep -q "cannot write the output" <<<"$err" ||
+		fail "$cmd >/dev/full: exit $rc, '$err'"
+done
 say "$n bad command lines refused, each in one line naming what is wrong"
 exit 0

@@ -1,5 +1,5 @@
 #!/bin/bash
-# t3300: ctquery stats --top, every --by and --sort, lists every group as awk counts them from the imported log (largest first, ties in key order), with more groups than the hash table's first size.
+# t3300: ctquery stats --top, every --by and --sort, lists every group as awk counts them from the imported log (largest first, ties in key order), with more groups than the hash table's first size. Output that cannot be written is an error.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -51,3 +51,13 @@ for by in src dst sport dport proto pair; do
 	done
 done
 say "stats --top (all groups), 6 keys x 3 orders over $N flows: equal to awk's count of the log"
+
+# Output that cannot be written is an error (exit 1, one line), as for replay and list.
+for cmd in "stats" "stats --top 5 --by src" "sessions" "show 1"; do
+	rc=0
+	# shellcheck disable=SC2086
+	err=$("$BIN/ctquery" --db "$DB" $cmd 2>&1 >/dev/full) || rc=$?
+	[ "$rc" = 1 ] && [ "$err" = "ctquery: error: cannot write the output: No space left on device" ] ||
+		fail "ctquery $cmd >/dev/full: exit $rc, '$err'"
+done
+say "stats, sessions and show into a full disk: exit 1, 'cannot write the output'"
