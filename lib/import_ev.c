@@ -22,28 +22,6 @@ int import_fail(struct import_err *e, const char *fmt, ...)
 	return -1;
 }
 
-int import_num(const char *s, uint64_t max, uint64_t *v)
-{
-	uint64_t n = 0;
-
-	if (!*s)
-		return -1;
-	for (; *s; s++) {
-		uint64_t d = (uint64_t)(*s - '0');
-
-		if (*s < '0' || *s > '9')
-			return -1;
-		/* up to UINT64_MAX itself: a 64-bit counter's every value */
-		if (n > UINT64_MAX / 10 || (n == UINT64_MAX / 10 && d > UINT64_MAX % 10))
-			return -1;
-		n = n * 10 + d;
-	}
-	if (n > max)
-		return -1;
-	*v = n;
-	return 0;
-}
-
 int import_addr(const char *s, struct ct_tuple *t, int dst)
 {
 	uint8_t *a = dst ? t->dst : t->src;
@@ -155,7 +133,7 @@ int import_userspace(const char *s, struct ct_event *ev, struct import_err *e)
 		return import_fail(e, "bad [USERSPACE] portid");
 	memcpy(num, p, n);
 	num[n] = 0;
-	if (import_num(num, UINT32_MAX, &v) || v == 0)
+	if (num_parse(num, UINT32_MAX, &v) || v == 0)
 		return import_fail(e, "bad [USERSPACE] portid '%s'", num);
 	ev->portid = (uint32_t)v;
 	p += n;

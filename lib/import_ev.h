@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "ct_event.h"
+#include "numparse.h"
 
 /* Longest line (text) or flow (XML) a log may hold; conntrack prints at most 1023 bytes
  * plus a timestamp prefix and a [USERSPACE] suffix. */
@@ -17,10 +18,6 @@ struct import_err {
 
 /* Sets e->msg from a printf format; returns -1. */
 int import_fail(struct import_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* Parses a decimal unsigned number of the whole string s (no sign, no
- * spaces, at most max). Returns 0, or -1 when s is not such a number. */
-int import_num(const char *s, uint64_t max, uint64_t *v);
 
 /* Parses an address: fills t->l3 (AF_INET or AF_INET6) and src or dst. Returns 0 or -1. */
 int import_addr(const char *s, struct ct_tuple *t, int dst);

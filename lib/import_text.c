@@ -57,7 +57,7 @@ static int parse_ctime(const char *s, uint64_t *sec)
 static int num(const char *key, const char *v, uint64_t max, uint64_t *out,
 	       struct import_err *e)
 {
-	if (import_num(v, max, out))
+	if (num_parse(v, max, out))
 		return import_fail(e, "bad number %s=%s", key, v);
 	return 0;
 }
@@ -224,20 +224,20 @@ static int parse_tokens(char **tok, int ntok, struct ct_event *ev, struct import
 	char *eq;
 
 	/* [l3name l3num] protoname protonum */
-	if (ntok >= 4 && proto_num(tok[2]) >= 0 && !import_num(tok[3], 255, &n) &&
+	if (ntok >= 4 && proto_num(tok[2]) >= 0 && !num_parse(tok[3], 255, &n) &&
 	    (!strcmp(tok[0], "ipv4") || !strcmp(tok[0], "ipv6") || !strcmp(tok[0], "unknown"))) {
-		if (import_num(tok[1], 255, &n))
+		if (num_parse(tok[1], 255, &n))
 			return import_fail(e, "bad layer 3 number '%s'", tok[1]);
 		ev->family = (uint8_t)n;
 		i = 2;
 	}
 	if (ntok < i + 2 || (proto = proto_num(tok[i])) < 0)
 		return import_fail(e, "expected a protocol name, got '%s'", ntok > i ? tok[i] : "");
-	if (import_num(tok[i + 1], 255, &n) || (proto != 256 && (uint64_t)proto != n))
+	if (num_parse(tok[i + 1], 255, &n) || (proto != 256 && (uint64_t)proto != n))
 		return import_fail(e, "bad protocol number '%s'", tok[i + 1]);
 	ev->orig.proto = ev->reply.proto = (uint8_t)n;
 	i += 2;
-	if (i < ntok && !import_num(tok[i], UINT32_MAX, &n)) {
+	if (i < ntok && !num_parse(tok[i], UINT32_MAX, &n)) {
 		ev->timeout = (uint32_t)n;
 		ev->has |= CT_HAS_TIMEOUT;
 		i++;

@@ -227,7 +227,7 @@ static int is_blank(const char *s)
 static int num(const char *what, const char *v, uint64_t max, uint64_t *out,
 	       struct import_err *e)
 {
-	if (import_num(v, max, out))
+	if (num_parse(v, max, out))
 		return import_fail(e, "bad number <%s>%.40s</%s>", what, v, what);
 	return 0;
 }
@@ -241,7 +241,7 @@ static int protonum(struct import_xml *x, struct flow *f, struct ct_event *ev, i
 	uint64_t n;
 	int r = 0;
 
-	if (!v || import_num((const char *)v, 255, &n))
+	if (!v || num_parse((const char *)v, 255, &n))
 		r = import_fail(e, "<layer%d> without a valid protonum", l4 ? 4 : 3);
 	else if (l4)
 		t->proto = (uint8_t)n;
