@@ -151,7 +151,7 @@ static int parse_status(struct ct_filter *f, const char *arg)
 	};
 	const char *p = arg;
 
-	f->status = 0;
+	/* (repeated, the statuses add up, as in conntrack: all must be set) */
 	while (*p) {
 		size_t n = strcspn(p, ","), i;
 
@@ -256,7 +256,8 @@ static int parse_count(int opt, const char *arg, int64_t *v)
 {
 	unsigned long long n;
 
-	if (parse_uint(arg, 10, INT64_MAX, &n) || ((opt == FO_FLOW || opt == FO_SESSION) && !n))
+	/* (--limit 0 would print nothing: a mistake, not a query) */
+	if (parse_uint(arg, 10, INT64_MAX, &n) || !n)
 		return bad(opt, opt == FO_FLOW ? "invalid flow id" :
 			   opt == FO_SESSION ? "invalid session" : "invalid number", arg);
 	*v = n;
@@ -304,7 +305,14 @@ static int filter_value(struct ct_filter *f, int opt, const char *arg)
 		if (!strncmp(arg, "ipv6", 4))
 			return set_family(f, AF_INET6, opt, arg);
 		return bad(opt, "unsupported family", arg);
-	case 'e': return evmask_parse(arg, &f->event_mask);
+	case 'e': {	/* (repeated, the types add up, as in conntrack) */
+		unsigned m;
+
+		if (evmask_parse(arg, &m))
+			return -1;
+		f->event_mask |= m;
+		return 0;
+	}
 	case 'l': return parse_labels(f, arg);
 	case FO_SINCE: return parse_time(opt, arg, &f->since_us);
 	case FO_UNTIL: return parse_time(opt, arg, &f->until_us);

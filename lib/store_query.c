@@ -83,15 +83,15 @@ static void fn_state(sqlite3_context *cx, int argc, sqlite3_value **argv)
 static int authorize(void *arg, int action, const char *a, const char *b, const char *db,
 		     const char *trigger)
 {
-	(void)arg; (void)b; (void)db; (void)trigger;
+	(void)arg; (void)a; (void)db; (void)trigger;
 	switch (action) {
 	case SQLITE_SELECT:
 	case SQLITE_READ:
 	case SQLITE_RECURSIVE:
 		return SQLITE_OK;
-	case SQLITE_FUNCTION:
-		return a && (!strcmp(a, "load_extension") || !strcmp(a, "readfile") ||
-			     !strcmp(a, "writefile")) ? SQLITE_DENY : SQLITE_OK;
+	case SQLITE_FUNCTION:	/* (its name is the second argument) */
+		return b && (!strcmp(b, "load_extension") || !strcmp(b, "readfile") ||
+			     !strcmp(b, "writefile")) ? SQLITE_DENY : SQLITE_OK;
 	default:
 		return SQLITE_DENY;
 	}

@@ -17,6 +17,7 @@
 #include "filter.h"
 #include "filter_text.h"
 #include "log.h"
+#include "timeparse.h"
 #include "opt_error.h"
 #include "parformat.h"
 #include "readahead.h"
@@ -108,8 +109,10 @@ static void nap(int64_t us)
 static void pace(struct run *r, int64_t t_us)
 {
 	if (r->speed > 0 && r->prev_us && t_us > r->prev_us) {
+		double w = (double)(t_us - r->prev_us) / r->speed;
+
 		fflush(stdout);
-		nap((int64_t)((t_us - r->prev_us) / r->speed));
+		nap(w < 1e15 ? (int64_t)w : (int64_t)1e15);	/* (30 years: int64 holds it) */
 	}
 	r->prev_us = t_us;
 }
@@ -183,6 +186,9 @@ static int replay(struct query_ctx *ctx, struct run *r, struct store_query *q)
 		/* --follow: each pass starts a read of its own, so it sees what
 		 * ctrecord committed since the last one; like tail -f. */
 		while ((rc = pass(st, r, q)) == 0 && r->follow) {
+			/* past --until, no event to come is in the window */
+			if ((q->pf & STORE_PF_UNTIL) && time_now_us() > q->until_us)
+				break;
 			fflush(stdout);
 			nap(200000);
 			if (store_read_snapshot(st)) {
@@ -243,10 +249,11 @@ static int parse_speed(const char *arg, double *speed)
 {
 	char *end;
 
+	/* (below 10^-6, a second of history would wait 11 days: a mistake) */
 	*speed = strtod(arg, &end);
-	if (end == arg || *end || !(*speed > 0) || *speed > 1e6)
-		return log_error("--speed: invalid factor '%s' (1 = as it happened, 10 = ten"
-				 " times faster)", arg);
+	if (end == arg || *end || !(*speed >= 1e-6) || *speed > 1e6)
+		return log_error("--speed: invalid factor '%s' (from 0.000001 to 1000000:"
+				 " 1 = as it happened, 10 = ten times faster)", arg);
 	return 0;
 }
 
@@ -276,10 +283,14 @@ static int replay_exec(struct query_ctx *ctx, int argc, char **argv)
 			if (parse_output(&fmt, &json, optarg))
 				return 2;
 			break;
-		case 'e':
-			if (evmask_parse(optarg, &q.type_mask))
+		case 'e': {	/* (repeated, the types add up, as in conntrack) */
+			unsigned m;
+
+			if (evmask_parse(optarg, &m))
 				return 2;
+			q.type_mask |= m;
 			break;
+		}
 		case 'P':
 			fmt.pretty = 1;
 			break;

@@ -10,6 +10,7 @@
 #include "ct_names.h"
 #include "filter_text.h"
 #include "log.h"
+#include "numparse.h"
 #include "opt_error.h"
 #include "store.h"
 #include "timeparse.h"
@@ -139,8 +140,7 @@ static int show_exec(struct query_ctx *ctx, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	char *end;
-	long long id;
+	uint64_t id;
 	int c;
 
 	opterr = 0;
@@ -155,12 +155,11 @@ static int show_exec(struct query_ctx *ctx, int argc, char **argv)
 		log_error("show needs one FLOW id; see 'ctquery show --help'");
 		return 2;
 	}
-	id = strtoll(argv[optind], &end, 10);
-	if (*end || id <= 0 || !*argv[optind]) {
+	if (num_parse(argv[optind], INT64_MAX, &id) || !id) {
 		log_error("show: invalid flow id '%s'", argv[optind]);
 		return 2;
 	}
-	return show(ctx, id);
+	return show(ctx, (int64_t)id);
 }
 
 const struct command cmd_show = {

@@ -13,6 +13,7 @@
 #include "filter_text.h"
 #include "groups.h"
 #include "log.h"
+#include "numparse.h"
 #include "opt_error.h"
 #include "store.h"
 #include "timeparse.h"
@@ -258,17 +259,17 @@ static int stats_exec(struct query_ctx *ctx, int argc, char **argv)
 	struct ct_filter flt = { 0 };
 	int64_t top = 0;
 	int c, r, by_given = 0;
-	char *end;
+	uint64_t n;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, OPT_STRICT "h" FILTER_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (c) {
 		case O_TOP:
-			top = strtoll(optarg, &end, 10);
-			if (*end || top <= 0 || !*optarg) {
+			if (num_parse(optarg, INT32_MAX, &n) || !n) {
 				log_error("--top: invalid number '%s'", optarg);
 				return 2;
 			}
+			top = (int64_t)n;
 			break;
 		case O_BY:
 			if ((s.by = pick("--by", optarg, bys, 6)) < 0)

@@ -153,6 +153,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ 0 }
 	};
 	const char *rec_opt = NULL;	/* an option of recording's given (the last) */
+	int rec_evmask_given = 0;
 	char *end;
 	int c, r;
 
@@ -172,11 +173,16 @@ static int parse_options(int argc, char **argv, struct options *o)
 			if (parse_size("--queue-size", optarg, &o->rec.queue_size))
 				return 2;
 			break;
-		case 'e':
-			rec_opt = "--event-mask";
-			if (evmask_parse(optarg, &o->rec.evmask))
+		case 'e': {	/* (repeated, the types add up, as in conntrack) */
+			unsigned m;
+
+			if (evmask_parse(optarg, &m))
 				return 2;
+			o->rec.evmask = m | (rec_evmask_given ? o->rec.evmask : 0);
+			rec_evmask_given = 1;
+			rec_opt = "--event-mask";
 			break;
+		}
 		case 'C':
 			rec_opt = "--commit-interval";
 			errno = 0;

@@ -239,5 +239,25 @@ says "unknown option '-Z'" list -Zs 1.2.3.4
 # a bad --where is the user's error (2) in every command, not the store's (1)
 says "--where 'x =': " replay --where 'x ='
 says "--where 'nope(1)': no such function" stats --where 'nope(1)'
+# a time read strictly: no day past the month's end, no exponent, no overflow
+says "--since" list --since 2025-11-31
+says "--until" replay --until '2025-11-26T10:00+99:99'
+says "--at" list --at -99999999999d
+says "--since" stats --since -1e3s
+says "--limit: invalid number '0'" list --limit 0
+says "show: invalid flow id '+1'" show +1
+says "show: invalid flow id '99999999999999999999'" show 99999999999999999999
+says "--top: invalid number ' 3'" stats --top ' 3'
+says "--speed: invalid factor '1e-20'" replay --speed 1e-20
+says "not authorized to use function: load_extension" list --where "load_extension('x')"
+# repeated, -e and -u add up as in conntrack
+[ "$(Q replay -e NEW -e DESTROY | wc -l)" = "$(Q replay -e NEW,DESTROY | wc -l)" ] &&
+	[ "$(Q replay -e NEW | wc -l)" -lt "$(Q replay -e NEW,DESTROY | wc -l)" ] ||
+	fail "replay -e NEW -e DESTROY is not -e NEW,DESTROY"
+[ "$(Q list -u ASSURED -u SEEN_REPLY | wc -l)" = "$(Q list -u ASSURED,SEEN_REPLY | wc -l)" ] ||
+	fail "list -u ASSURED -u SEEN_REPLY is not -u ASSURED,SEEN_REPLY"
+# --follow with a window already past ends by itself
+timeout 10 "$BIN/ctquery" --db "$TMP/flows.db" replay --follow --until -1s >/dev/null ||
+	fail "replay --follow --until in the past did not end"
 say "bad input checks passed"
 exit 0
