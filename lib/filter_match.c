@@ -247,8 +247,12 @@ int filter_match(const struct ct_filter *f, const struct ct_event *ev)
 		return 0;
 	if (!match_nat(f, ev))
 		return 0;
+	/* An event without a mark has none to match (conntrack -E); an entry of
+	 * the table (a flow, conntrack -L) without one has mark 0: the kernel
+	 * sends an entry's mark in events only once it is set. */
 	if ((f->opts & FF_MARK) &&
-	    (!(ev->has & CT_HAS_MARK) || (ev->mark & f->mark_mask) != f->mark))
+	    (!(ev->has & CT_HAS_MARK) && ev->type != CT_EV_DUMP ?
+	     1 : ((ev->has & CT_HAS_MARK ? ev->mark : 0) & f->mark_mask) != f->mark))
 		return 0;
 	if (!match_labels(f, ev))
 		return 0;

@@ -176,6 +176,7 @@ int store_next_flow(struct store_cursor *c, struct store_flow *fl)
 	fl->last_us = sqlite3_column_int64(s, F_LAST);
 	fl->nevents = sqlite3_column_int64(s, F_NEVENTS);
 	ev->extra_len = 0;
+	ev->type = CT_EV_DUMP;	/* a table entry, as conntrack -L has them */
 	ev->t_us = fl->first_us;
 	ev->family = sqlite3_column_int(s, F_FAMILY);
 	if (store_read_tuple(s, F_ORIG, &ev->orig) ||

@@ -98,6 +98,13 @@ static void test_match(void)
 	CHECK(opt1(&f, 'g', "198.51.100.9") == 1 && filter_match(&f, &ev));
 	memset(&f, 0, sizeof(f));
 	CHECK(opt1(&f, 'm', "0") == 1 && !filter_match(&f, &ev));	/* no mark sent */
+	ev.type = CT_EV_DUMP;	/* an entry of the table (list): no mark is mark 0 */
+	CHECK(filter_match(&f, &ev));
+	memset(&f, 0, sizeof(f));
+	CHECK(opt1(&f, 'm', "0/0") == 1 && filter_match(&f, &ev));
+	memset(&f, 0, sizeof(f));
+	CHECK(opt1(&f, 'm', "1") == 1 && !filter_match(&f, &ev));
+	ev.type = CT_EV_NEW;
 	memset(&f, 0, sizeof(f));
 	CHECK(opt1(&f, 'p', "tcp") == 1 && opt1(&f, FO_STATE, "SYN_SENT") == 1 &&
 	      !filter_finish(&f) && !filter_match(&f, &ev));		/* no protoinfo */
