@@ -10,9 +10,27 @@
 
 static const char sessions_usage[] = "sessions";
 
+/* s with its control characters (a file name may hold any) as \xNN, into
+ * out of size bytes. */
+static const char *printable(const char *s, char *out, size_t size)
+{
+	size_t n = 0;
+
+	for (; *s && n + 5 < size; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c == 0x7f)
+			n += (size_t)snprintf(out + n, size - n, "\\x%02x", c);
+		else
+			out[n++] = (char)c;
+	}
+	out[n] = 0;
+	return out;
+}
+
 static int print_session(const struct store_session *s, void *arg)
 {
-	char start[40], stop[40], lost[24];
+	char start[40], stop[40], lost[24], host[4 * sizeof(s->host)], source[4 * sizeof(s->source)];
 
 	(void)arg;
 	time_format(start, sizeof(start), s->started_us, 0);
@@ -27,7 +45,8 @@ static int print_session(const struct store_session *s, void *arg)
 	printf("%-4lld %-7s %-19s %-19s %8lld %9lld %5lld %6s %s%s%s\n", (long long)s->id,
 	       s->kind, start, s->stopped_us ? stop : "(running or crashed)",
 	       (long long)s->flows, (long long)s->events, (long long)s->gaps.n,
-	       lost, s->host, s->source[0] ? " " : "", s->source);
+	       lost, printable(s->host, host, sizeof(host)), s->source[0] ? " " : "",
+	       printable(s->source, source, sizeof(source)));
 	return 0;
 }
 

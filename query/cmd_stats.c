@@ -258,7 +258,7 @@ static int stats_exec(struct query_ctx *ctx, int argc, char **argv)
 	struct store_query q = { 0 };
 	struct ct_filter flt = { 0 };
 	int64_t top = 0;
-	int c, r, by_given = 0;
+	int c, r, by_given = 0, sort_given = 0;
 	uint64_t n;
 
 	opterr = 0;
@@ -279,6 +279,7 @@ static int stats_exec(struct query_ctx *ctx, int argc, char **argv)
 		case O_SORT:
 			if ((s.sort = pick("--sort", optarg, sorts, 3)) < 0)
 				return 2;
+			sort_given = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -292,6 +293,10 @@ static int stats_exec(struct query_ctx *ctx, int argc, char **argv)
 		return r;
 	if (flt.opts & FF_LIMIT) {
 		log_error("--limit does not apply to stats; --top N limits the groups");
+		return 2;
+	}
+	if (sort_given && !by_given && !top) {
+		log_error("--sort orders the groups of --top or --by; give one of them");
 		return 2;
 	}
 	if (by_given && !top)

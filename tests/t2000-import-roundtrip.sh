@@ -145,6 +145,14 @@ sed -n 4p "$TMP/chatter.replay" | grep -q "<flow type=\"update\">.*<src>$a</src>
 [ "$(sqlite3 "$DB" "SELECT t_us FROM gaps")" = 1700000000000000 ] ||
 	fail "the gap is not after the UPDATE: $(sqlite3 "$DB" 'SELECT * FROM gaps')"
 
+say "a log's name with control characters in it is shown escaped by sessions"
+name=$(printf '%s/a\nb\033[31m.txt' "$TMP")
+cp "$TMP/dccp.txt" "$name" 2>/dev/null || printf '    [NEW] dccp     33 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1\n' >"$name"
+"$BIN/ctrecord" --db "$TMP/names.db" --import "$name" 2>/dev/null || fail "import of '$name' failed"
+"$BIN/ctquery" --db "$TMP/names.db" sessions >"$TMP/sessions.out"
+[ "$(wc -l <"$TMP/sessions.out")" = 2 ] && grep -qF 'a\x0ab\x1b[31m.txt' "$TMP/sessions.out" ||
+	fail "sessions shows the name raw: $(cat -A "$TMP/sessions.out")"
+
 say "DCCP in XML, with its ports as libnetfilter_conntrack prints them"
 printf '    [NEW] dccp     33 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1\n' >"$TMP/dccp.txt"
 "$BIN/ctrecord" --db "$TMP/dccp.db" --import "$TMP/dccp.txt" 2>/dev/null || fail "DCCP text import failed"
