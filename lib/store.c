@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 #include <sqlite3.h>
@@ -280,10 +281,20 @@ struct store *store_open(const char *path, enum store_mode mode)
 	int flags = mode == STORE_WRITE ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
 					: SQLITE_OPEN_READONLY;
 	struct store *st;
+	struct stat sb;
 	char *uri = NULL;
 	int rc;
 
-	if (mode == STORE_READ && access(path, F_OK)) {
+	/* what SQLite would only call "disk I/O error" or "unable to open" */
+	if (mode == STORE_READ && access(path, R_OK)) {
+		log_errno("cannot open '%s'", path);
+		return NULL;
+	}
+	if (!stat(path, &sb) && S_ISDIR(sb.st_mode)) {
+		log_error("'%s' is a directory, not a database", path);
+		return NULL;
+	}
+	if (mode == STORE_WRITE && !access(path, F_OK) && access(path, R_OK | W_OK)) {
 		log_errno("cannot open '%s'", path);
 		return NULL;
 	}

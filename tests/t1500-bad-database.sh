@@ -75,6 +75,8 @@ check_open_ranges old.db exact
 say "schema 5: ctquery asks for --upgrade; after it, the events replay as stored"
 
 expect_error "missing database (ctquery)" "cannot open 'none.db'" "$BIN/ctquery" --db none.db replay
+expect_error "a directory (ctquery)" "'$TMP' is a directory, not a database" "$BIN/ctquery" --db "$TMP" list
+expect_error "a directory (ctrecord)" "'$TMP' is a directory, not a database" "$BIN/ctrecord" --db "$TMP" --import "$LOG"
 [ ! -e none.db ] || fail "ctquery created a database"
 
 if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
@@ -82,7 +84,7 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
 	chmod 0644 ro.db*
 	chmod 0755 "$TMP"
 	before=$(fingerprint ro.db ro.db-wal)
-	expect_error "read-only file" "readonly database" \
+	expect_error "read-only file" "ro.db.: Permission denied" \
 		su -s /bin/sh nobody -c "'$BIN/ctrecord' --db '$TMP/ro.db' --import '$SEED/events.xml'"
 	[ "$(fingerprint ro.db ro.db-wal)" = "$before" ] || fail "ro.db changed"
 fi
