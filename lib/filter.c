@@ -1,4 +1,5 @@
 /* Parses conntrack's filter options (and ctquery's time, flow and --where options) into a struct ct_filter. */
+#include <ctype.h>
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,8 +133,14 @@ static int parse_addr(struct ct_filter *f, struct filter_addr *a, int opt, const
 static int parse_proto(struct ct_filter *f, const char *arg)
 {
 	unsigned long long n;
+	char lower[16];
+	size_t i;
 
-	f->proto = ct_proto_num(arg);
+	/* (any case: /etc/protocols, which conntrack reads, has TCP, UDP...) */
+	for (i = 0; arg[i] && i < sizeof(lower) - 1; i++)
+		lower[i] = (char)tolower((unsigned char)arg[i]);
+	lower[i] = 0;
+	f->proto = ct_proto_num(lower);
 	if (f->proto >= 0)
 		return 0;
 	if (parse_uint(arg, 10, 255, &n))

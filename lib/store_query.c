@@ -195,6 +195,8 @@ int store_check_where(struct store *st, const char *expr)
 	const char *tail = NULL;
 	int rc;
 
+	if (!expr[strspn(expr, " \t\r\n")])
+		return log_error("--where '%s': an empty expression", expr);
 	if (setup_view(st))
 		return -1;
 	if (!(sql = sqlite3_mprintf("SELECT 1 FROM %s WHERE (%s)", view_sql, expr)))
