@@ -84,7 +84,7 @@ for args in "replay" "replay -o xml,labels" "replay -p udp -o id" "replay -s 10.
 	CTQUERY_THREADS=2 paused "p$n" "$DB" $args
 	# a writer stores more while the replay waits; its snapshot held, the
 	# -wal could not have been reset (the import's close does that)
-	log $((10 + n)) "$NOW" >"$TMP/b$n.log"
+	log 10 $((NOW + 100 * n)) >"$TMP/b$n.log"	# (each its own: not a grown one)
 	"$BIN/ctrecord" --db "$DB" --import "$TMP/b$n.log" 2>"$TMP/imp.err" ||
 		fail "import while ctquery $args waits: $(cat "$TMP/imp.err")"
 	[ ! -s "$DB-wal" ] || fail "the -wal was not reset after the import: $(wc -c <"$DB-wal") bytes"
