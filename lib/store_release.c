@@ -29,34 +29,25 @@ static const char last_prune_sql[] = "SELECT max(id) FROM prunes";
 /* The flows' ids: AUTOINCREMENT, so the largest is the last stored. */
 static const char flows_end_sql[] = "SELECT max(id) FROM main.flows";
 
-/* Gives up the snapshot of a cursor of store_flows(): see store_cursor_release. */
-static int release_flows(struct store_cursor *c)
+/* Notes, once, where the first snapshot ends (its last event or flow) and
+ * the last retention step it saw: the next snapshots keep to the first.
+ * Returns 0 or -1 (reported). */
+static int note_bounds(struct store_cursor *c)
 {
-	if (!c->bounded) {
-		if (read_int(c->st, flows_end_sql, &c->upto) ||
-		    read_int(c->st, last_prune_sql, &c->prunes_seen)) {
-			c->broken = 1;
-			return -1;
-		}
-		c->bounded = 1;
-	}
-	sqlite3_finalize(c->s);
-	c->s = NULL;
-	if (store_read_end(c->st)) {
-		c->broken = 1;
+	if (c->bounded)
+		return 0;
+	if (read_int(c->st, c->of_flows ? flows_end_sql : events_end_sql, &c->upto) ||
+	    read_int(c->st, last_prune_sql, &c->prunes_seen))
 		return -1;
-	}
-	c->released = 1;
-	return 1;
+	c->bounded = 1;
+	return 0;
 }
 
 int store_cursor_release(struct store_cursor *c)
 {
 	if (c->released || c->broken)
 		return 0;
-	if (c->of_flows)
-		return release_flows(c);
-	if (c->both_ends && !c->blocks_done) {
+	if (!c->of_flows && c->both_ends && !c->blocks_done) {
 		/* A selective query's search from the end counts its flows'
 		 * events, which holds in one snapshot only: it ends here, what
 		 * it found is dropped, and the reading from the start reads on
@@ -65,20 +56,16 @@ int store_cursor_release(struct store_cursor *c)
 		c->back_done = 1;
 		c->held_len = c->held_pos = c->nseg = 0;
 	}
-	/* what the snapshot holds, for the next ones to keep to */
-	if (!c->bounded) {
-		if (read_int(c->st, events_end_sql, &c->upto) ||
-		    read_int(c->st, last_prune_sql, &c->prunes_seen)) {
-			c->broken = 1;
-			return -1;
-		}
-		c->bounded = 1;
+	if (note_bounds(c)) {
+		c->broken = 1;
+		return -1;
 	}
 	/* none of the cursor's statements may keep the read open; the ones
 	 * bound to where the reading is are made again */
+	sqlite3_finalize(c->s);
 	sqlite3_finalize(c->blocks);
 	sqlite3_finalize(c->back);
-	c->blocks = c->back = NULL;
+	c->s = c->blocks = c->back = NULL;
 	sqlite3_reset(c->prefetch);
 	sqlite3_reset(c->bloom_stmt);
 	sqlite3_reset(c->data_stmt);
