@@ -30,6 +30,22 @@ require_cmd() {
 	done
 }
 
+# require_built PROG...: fail unless every PROG of ours is built in $BIN.
+require_built() {
+	local b
+	for b in "$@"; do
+		[ -x "$BIN/$b" ] || fail "'$BIN/$b' not built (run make, or set BIN)"
+	done
+}
+
+# require_seed FILE...: skip unless every FILE of the seed samples is there.
+require_seed() {
+	local f
+	for f in "$@"; do
+		[ -r "$SEED/$f" ] || skip "seed files not found in '$SEED'"
+	done
+}
+
 # require_root: skip unless root and able to create a network namespace.
 require_root() {
 	[ "$(id -u)" = 0 ] || skip "needs root (network namespaces, conntrack)"

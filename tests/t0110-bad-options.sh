@@ -6,7 +6,7 @@
 set -eu
 . "$(dirname "$0")/lib.sh"
 
-for b in ctrecord ctquery; do [ -x "$BIN/$b" ] || fail "$b not built"; done
+require_built ctrecord ctquery
 cd "$TMP"
 n=0
 says() {	# says TOOL TEXT ARGS...: TOOL ARGS exits 2, one stderr line containing TEXT, no stdout

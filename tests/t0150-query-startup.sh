@@ -5,7 +5,7 @@
 # (BENCHMARKS.md), so a link line that pulls these libraries back in fails here.
 . "$(dirname "$0")/lib.sh"
 
-[ -x "$BIN/ctquery" ] && [ -x "$BIN/ctrecord" ] || fail "ctquery or ctrecord not built"
+require_built ctquery ctrecord
 [ -r "$SEED/events.txt" ] || skip "seed log '$SEED/events.txt' not found"
 
 # loaded CMD...: the shared objects CMD loads, one soname per line (glibc's LD_DEBUG).

@@ -11,7 +11,7 @@ set -eu
 
 require_root
 require_cmd unshare setpriv findmnt
-for b in ctrecord ctquery trafficgen sandbox; do [ -x "$BIN/$b" ] || fail "'$BIN/$b' not built"; done
+require_built ctrecord ctquery trafficgen sandbox
 id nobody >/dev/null 2>&1 || skip "no user 'nobody'"
 UNIT=$TOP/contrib/ctrecord.service
 for d in ProtectSystem=strict ProtectHome=yes ProtectKernelTunables=yes \

@@ -14,9 +14,7 @@ require_root
 require_cmd ping timeout
 SELFTEST=${CT_ORACLE_SELFTEST:-0}
 if [ "$SELFTEST" != 1 ]; then
-	for b in ctrecord ctquery; do
-		[ -x "$BIN/$b" ] || fail "'$BIN/$b' not built (run make, or set BIN)"
-	done
+	require_built ctrecord ctquery
 fi
 TG=$BIN/trafficgen
 if [ ! -x "$TG" ]; then

@@ -8,7 +8,7 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 
 require_root
-for b in ctrecord ctquery rawgen; do [ -x "$BIN/$b" ] || fail "'$BIN/$b' not built"; done
+require_built ctrecord ctquery rawgen
 netns_setup
 for s in nf_conntrack_sctp_timeout_closed=2 nf_conntrack_sctp_timeout_cookie_wait=2 \
     nf_conntrack_gre_timeout=2 nf_conntrack_gre_timeout_stream=2 nf_conntrack_generic_timeout=2; do

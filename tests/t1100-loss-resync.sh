@@ -4,7 +4,7 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 
 require_root
-[ -x "$BIN/ctrecord" ] && [ -x "$BIN/trafficgen" ] || fail "ctrecord/trafficgen not built"
+require_built ctrecord trafficgen
 require_cmd sqlite3
 netns_setup
 # Flows must outlive the test so that conntrack -L still shows them at the end.

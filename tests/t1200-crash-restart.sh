@@ -5,7 +5,7 @@ set -eu
 
 require_root
 require_cmd sqlite3
-[ -x "$BIN/ctrecord" ] && [ -x "$BIN/trafficgen" ] || fail "ctrecord/trafficgen not built"
+require_built ctrecord trafficgen
 netns_setup
 # Events for every entry, also those made while no recorder listens: with the
 # default "auto" (2) they would never send their DESTROY (see ctrecord's warning).

@@ -5,7 +5,7 @@ set -eu
 
 require_root
 require_cmd strace
-[ -x "$BIN/ctrecord" ] && [ -x "$BIN/trafficgen" ] || fail "ctrecord/trafficgen not built"
+require_built ctrecord trafficgen
 netns_setup
 
 DB=$TMP/flows.db

@@ -6,7 +6,7 @@ set -eu
 require_root
 require_cmd sqlite3
 id daemon >/dev/null 2>&1 || skip "no user 'daemon'"
-[ -x "$BIN/ctrecord" ] && [ -x "$BIN/trafficgen" ] || fail "ctrecord/trafficgen not built"
+require_built ctrecord trafficgen
 netns_setup
 netns_long_udp 300
 

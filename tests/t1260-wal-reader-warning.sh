@@ -5,8 +5,7 @@ set -eu
 
 require_root
 require_cmd sqlite3
-[ -x "$BIN/ctrecord" ] && [ -x "$BIN/ctquery" ] && [ -x "$BIN/trafficgen" ] ||
-	fail "ctrecord/ctquery/trafficgen not built"
+require_built ctrecord ctquery trafficgen
 netns_setup
 netns_long_udp 300
 

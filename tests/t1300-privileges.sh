@@ -5,7 +5,7 @@ set -eu
 
 require_root
 require_cmd sqlite3 su
-[ -x "$BIN/ctrecord" ] && [ -x "$BIN/trafficgen" ] || fail "ctrecord/trafficgen not built"
+require_built ctrecord trafficgen
 id nobody >/dev/null 2>&1 || skip "no user 'nobody'"
 id daemon >/dev/null 2>&1 || skip "no user 'daemon'"
 netns_setup

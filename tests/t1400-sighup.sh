@@ -5,7 +5,7 @@ set -eu
 
 require_root
 require_cmd sqlite3
-[ -x "$BIN/ctrecord" ] && [ -x "$BIN/trafficgen" ] || fail "ctrecord/trafficgen not built"
+require_built ctrecord trafficgen
 netns_setup
 netns_long_udp
 

@@ -4,7 +4,7 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 
 require_cmd sqlite3 md5sum
-[ -x "$BIN/ctrecord" ] && [ -x "$BIN/ctquery" ] || fail "ctrecord/ctquery not built"
+require_built ctrecord ctquery
 cd "$TMP"
 LOG=$SEED/events.txt
 [ -r "$LOG" ] || fail "no seed log '$LOG'"

@@ -4,7 +4,7 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 
 require_cmd sqlite3 awk
-[ -x "$BIN/ctrecord" ] && [ -x "$BIN/ctquery" ] || fail "ctrecord/ctquery not built"
+require_built ctrecord ctquery
 cd "$TMP"
 q() { sqlite3 -readonly "$DB" "$1"; }
 
@@ -53,7 +53,7 @@ say "--max-size $max (of $before): $left flows left, the newest, $used bytes in 
 # While recording: flows that ended 2 s ago go; the recorder loses nothing.
 [ "$(id -u)" = 0 ] || { say "not root: the live part is left out"; exit 0; }
 require_root
-[ -x "$BIN/trafficgen" ] || fail "trafficgen not built"
+require_built trafficgen
 netns_setup
 netns_long_udp
 DB=$TMP/live.db

@@ -5,7 +5,7 @@ set -eu
 
 require_root
 require_cmd ping
-for b in ctrecord ctquery trafficgen; do [ -x "$BIN/$b" ] || fail "$b not built"; done
+require_built ctrecord ctquery trafficgen
 netns_setup
 netns_mark_zone_nat
 

@@ -5,7 +5,7 @@ set -eu
 
 require_root
 require_cmd sqlite3 awk
-for b in ctrecord trafficgen; do [ -x "$BIN/$b" ] || fail "$b not built"; done
+require_built ctrecord trafficgen
 netns_setup
 netns_long_udp
 

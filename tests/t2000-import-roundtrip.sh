@@ -4,10 +4,8 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 
 require_cmd sqlite3
-for b in ctrecord ctquery; do
-	[ -x "$BIN/$b" ] || fail "'$BIN/$b' not built (run make, or set BIN)"
-done
-[ -r "$SEED/events.txt" ] && [ -r "$SEED/events.xml" ] || skip "seed files not found in '$SEED'"
+require_built ctrecord ctquery
+require_seed events.txt events.xml
 DB=$TMP/flows.db
 rec() { "$BIN/ctrecord" --db "$DB" "$@"; }
 q() { "$BIN/ctquery" --db "$DB" "$@"; }

@@ -34,9 +34,7 @@ set -eu
 
 require_root
 require_cmd ping
-for b in ctrecord ctquery trafficgen; do
-	[ -x "$BIN/$b" ] || fail "'$BIN/$b' not built (run make, or set BIN)"
-done
+require_built ctrecord ctquery trafficgen
 TG=$BIN/trafficgen
 Q() { db=$1; shift; "$BIN/ctquery" --db "$TMP/$db" "$@"; }
 

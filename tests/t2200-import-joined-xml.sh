@@ -9,9 +9,7 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 
 require_root
-for b in ctrecord ctquery trafficgen; do
-	[ -x "$BIN/$b" ] || fail "'$BIN/$b' not built (run make, or set BIN)"
-done
+require_built ctrecord ctquery trafficgen
 netns_setup
 LOG=$TMP/joined.xml
 : >"$LOG"

@@ -19,7 +19,7 @@ fi
 . "$(dirname "$0")/lib.sh"
 
 require_root
-for b in ctrecord ctquery trafficgen; do [ -x "$BIN/$b" ] || fail "$b not built"; done
+require_built ctrecord ctquery trafficgen
 
 mkdir -p "$TMP/upper/xtables" "$TMP/work"
 {

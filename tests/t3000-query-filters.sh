@@ -10,9 +10,7 @@ set -eu
 
 require_root
 require_cmd ping sqlite3 python3
-for b in ctrecord ctquery trafficgen; do
-	[ -x "$BIN/$b" ] || fail "'$BIN/$b' not built (run make, or set BIN)"
-done
+require_built ctrecord ctquery trafficgen
 TG=$BIN/trafficgen
 Q() { "$BIN/ctquery" --db "$TMP/flows.db" "$@"; }
 

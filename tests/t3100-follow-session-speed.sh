@@ -5,7 +5,7 @@ set -eu
 
 require_root
 require_cmd sqlite3
-for b in ctrecord ctquery trafficgen; do [ -x "$BIN/$b" ] || fail "$b not built"; done
+require_built ctrecord ctquery trafficgen
 netns_setup
 DB=$TMP/flows.db
 Q() { "$BIN/ctquery" --db "$DB" "$@"; }

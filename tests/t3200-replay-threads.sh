@@ -15,9 +15,7 @@
 set -eu
 . "$(dirname "$0")/lib.sh"
 
-for b in ctrecord ctquery; do
-	[ -x "$BIN/$b" ] || fail "'$BIN/$b' not built (run make, or set BIN)"
-done
+require_built ctrecord ctquery
 export TZ=UTC	# [start=...] in the log and in the replay: the same zone
 DB=$TMP/flows.db
 q() { "$BIN/ctquery" --db "$DB" "$@"; }

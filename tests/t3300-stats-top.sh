@@ -3,9 +3,7 @@
 set -eu
 . "$(dirname "$0")/lib.sh"
 
-for b in ctrecord ctquery; do
-	[ -x "$BIN/$b" ] || fail "'$BIN/$b' not built (run make, or set BIN)"
-done
+require_built ctrecord ctquery
 DB=$TMP/flows.db
 LOG=$TMP/events.txt
 N=6000

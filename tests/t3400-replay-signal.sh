@@ -3,10 +3,8 @@
 set -eu
 . "$(dirname "$0")/lib.sh"
 
-for b in ctrecord ctquery; do
-	[ -x "$BIN/$b" ] || fail "'$BIN/$b' not built (run make, or set BIN)"
-done
-[ -r "$SEED/events.txt" ] || skip "seed files not found in '$SEED'"
+require_built ctrecord ctquery
+require_seed events.txt
 DB=$TMP/flows.db
 # A history whose replay is far more than a pipe holds (64 KiB).
 for i in $(seq 1 500); do cat "$SEED/events.txt"; done >"$TMP/many.txt"

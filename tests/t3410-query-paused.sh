@@ -3,10 +3,8 @@
 set -eu
 . "$(dirname "$0")/lib.sh"
 
-for b in ctrecord ctquery; do
-	[ -x "$BIN/$b" ] || fail "'$BIN/$b' not built (run make, or set BIN)"
-done
-[ -r "$SEED/events.txt" ] || skip "seed files not found in '$SEED'"
+require_built ctrecord ctquery
+require_seed events.txt
 
 # log N T0: the seed's events N times over, as conntrack -E -o timestamp
 # prints them, a millisecond apart from T0 (epoch seconds) on
