@@ -193,6 +193,7 @@ struct run {
 	uint64_t cut;		/* text lines conntrack cut at 1023 bytes */
 	long first_cut;		/* the first one's line number */
 	int64_t last_us;	/* the time of the last event with one in the log */
+	uint64_t gaps;		/* conntrack's ENOBUFS lines */
 };
 
 /* The time of an event without one in the log: the event's before it
@@ -218,6 +219,7 @@ static int store_one(struct run *r, struct ct_event *ev, int timed)
 /* conntrack's ENOBUFS warning in the log: a gap, after the event before it. */
 static int note_enobufs(struct run *r)
 {
+	r->gaps++;
 	return store_gap_insert(r->rec.st, r->rec.session, untimed_at(r), "enobufs", -1);
 }
 
@@ -373,7 +375,7 @@ int import_log(struct store *st, const struct import_opts *o)
 {
 	static struct src s;
 	struct run r = { .rec = { .st = st }, .src = &s };
-	int stdin_ = !strcmp(o->file, "-"), xml, rc = -1;
+	int stdin_ = !strcmp(o->file, "-"), xml, rc = -1, empty = 0;
 	struct stat sb;
 
 	memset(&s, 0, sizeof(s));
@@ -399,12 +401,22 @@ int import_log(struct store *st, const struct import_opts *o)
 	r.rec.session = store_session_start(st, "import", s.name, r.now);
 	if (r.rec.session < 0)
 		goto out;
-	if ((xml ? import_xml(&r) : import_text(&r)) || finish(&r, o, xml))
+	if (xml ? import_xml(&r) : import_text(&r))
 		goto out;	/* nothing committed: store_close() rolls back */
+	if (!r.rec.n.events && !r.gaps) {
+		/* nothing to keep: no session either, and the next empty log
+		 * is no duplicate of this one */
+		log_warn("%s: no events in it; nothing imported", s.name);
+		rc = 0;
+		empty = 1;
+		goto out;
+	}
+	if (finish(&r, o, xml))
+		goto out;
 	rc = 0;
 out:
 	progress(&s, 1);
-	if (rc == 0) {
+	if (rc == 0 && !empty) {
 		log_info("imported %llu events, %llu flows from '%s' (%s)",
 			 (unsigned long long)r.rec.n.events, (unsigned long long)r.rec.n.flows,
 			 s.name, xml ? "xml" : "text");

@@ -151,6 +151,15 @@ cp "$TMP/dccp.txt" "$name" 2>/dev/null || printf '    [NEW] dccp     33 src=10.0
 [ "$(wc -l <"$TMP/sessions.out")" = 2 ] && grep -qF 'a\x0ab\x1b[31m.txt' "$TMP/sessions.out" ||
 	fail "sessions shows the name raw: $(cat -A "$TMP/sessions.out")"
 
+say "a log with no event imports nothing, not even a session, and says so"
+: >"$TMP/empty.txt"
+printf '\n\n' >"$TMP/blank.txt"
+for f in empty.txt blank.txt; do
+	"$BIN/ctrecord" --db "$TMP/empty.db" --import "$TMP/$f" 2>"$TMP/imp.err" || fail "$f: $(cat "$TMP/imp.err")"
+	grep -q "$f: no events in it; nothing imported" "$TMP/imp.err" || fail "$f: $(cat "$TMP/imp.err")"
+done
+[ "$(sqlite3 "$TMP/empty.db" 'SELECT count(*) FROM sessions')" = 0 ] || fail "sessions for logs without events"
+
 say "DCCP in XML, with its ports as libnetfilter_conntrack prints them"
 printf '    [NEW] dccp     33 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1\n' >"$TMP/dccp.txt"
 "$BIN/ctrecord" --db "$TMP/dccp.db" --import "$TMP/dccp.txt" 2>/dev/null || fail "DCCP text import failed"
