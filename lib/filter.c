@@ -159,9 +159,13 @@ static int parse_status(struct ct_filter *f, const char *arg)
 	const char *p = arg;
 
 	/* (repeated, the statuses add up, as in conntrack: all must be set) */
+	if (!*p)
+		return bad('u', "no status in", arg);
 	while (*p) {
 		size_t n = strcspn(p, ","), i;
 
+		if (!n || (p[n] == ',' && !p[n + 1]))
+			return bad('u', "an empty status in", arg);
 		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 			if (n == strlen(names[i]) && !strncasecmp(p, names[i], n))
 				break;

@@ -250,6 +250,7 @@ says "--speed: invalid factor '1e-20'" replay --speed 1e-20
 says "not authorized to use function: load_extension" list --where "load_extension('x')"
 says "--sort orders the groups of --top or --by" stats --sort bytes
 says "--where ' ': an empty expression" list --where ' '
+says "--status: an empty status in 'ASSURED,'" list -u ASSURED,
 [ "$(Q list -p TCP | wc -l)" = "$(Q list -p tcp | wc -l)" ] || fail "-p TCP is not -p tcp"
 # repeated, -e and -u add up as in conntrack
 [ "$(Q replay -e NEW -e DESTROY | wc -l)" = "$(Q replay -e NEW,DESTROY | wc -l)" ] &&
