@@ -55,24 +55,32 @@ static int64_t fraction(const char **p)
 	return us;
 }
 
+/* Reads digits (at most 10^11) and an optional fraction at *p, which moves
+ * past them: the whole part, and the fraction in µs. Returns 0 or -1. */
+static int number(const char **p, int64_t *whole, int64_t *frac)
+{
+	*whole = *frac = 0;
+	if (!isdigit((unsigned char)**p))
+		return -1;
+	for (; isdigit((unsigned char)**p); (*p)++) {
+		*whole = *whole * 10 + (**p - '0');
+		if (*whole > 100000000000LL)
+			return -1;
+	}
+	if (**p == '.') {
+		(*p)++;
+		*frac = fraction(p);
+	}
+	return 0;
+}
+
 /* Parses digits with an optional fraction into µs; end must be reached. */
 static int parse_seconds(const char *s, int64_t *us)
 {
 	const char *p = s;
-	int64_t sec = 0, frac = 0;
+	int64_t sec, frac;
 
-	if (!isdigit((unsigned char)*p))
-		return -1;
-	for (; isdigit((unsigned char)*p); p++) {
-		sec = sec * 10 + (*p - '0');
-		if (sec > 100000000000LL)
-			return -1;
-	}
-	if (*p == '.') {
-		p++;
-		frac = fraction(&p);
-	}
-	if (*p)
+	if (number(&p, &sec, &frac) || *p)
 		return -1;
 	*us = sec * 1000000 + frac;
 	return 0;
@@ -87,21 +95,10 @@ static int parse_relative(const char *s, int64_t now_us, int64_t *us)
 	};
 	int sign = *s == '-' ? -1 : 1;
 	const char *p = s + 1;
-	int64_t n = 0, frac = 0;
+	int64_t n, frac;
 	size_t i;
 
-	if (!isdigit((unsigned char)*p))
-		return -1;
-	for (; isdigit((unsigned char)*p); p++) {
-		n = n * 10 + (*p - '0');
-		if (n > 100000000000LL)
-			return -1;
-	}
-	if (*p == '.') {
-		p++;
-		frac = fraction(&p);
-	}
-	if (!p[0] || p[1])
+	if (number(&p, &n, &frac) || !p[0] || p[1])
 		return -1;
 	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
 		if (units[i].c == *p) {
