@@ -235,12 +235,16 @@ static int parse_nat(struct ct_filter *f, int opt, const char *arg)
 		f->nat_has_port = 1;
 		f->nat_port = port;
 	}
+	if (!*buf && f->nat_has_port)	/* :PORT alone */
+		return 0;
 	if (parse_addr(f, &a, opt, buf, 0))
 		return -1;
-	if (a.family == AF_INET) {
-		f->nat_has_addr = 1;
-		memcpy(f->nat_addr, a.addr, 4);
-	}
+	/* (conntrack's NAT filters compare IPv4 addresses only: an IPv6 one
+	 * would be passed over) */
+	if (a.family != AF_INET)
+		return bad(opt, "an IPv4 address is needed, as in conntrack, not", arg);
+	f->nat_has_addr = 1;
+	memcpy(f->nat_addr, a.addr, 4);
 	f->nat_l3 = a.family;
 	return 0;
 }
