@@ -1,10 +1,23 @@
 /* Argument handling every ctquery command shares: filter options and what is left after them. */
 #include <getopt.h>
+#include <string.h>
 
 #include "args.h"
 #include "filter.h"
 #include "log.h"
 #include "opt_error.h"
+
+int args_bad_option(int c, char **argv)
+{
+	const char *word = optind > 0 ? argv[optind - 1] : "";
+
+	/* the one option of ctquery's own, given after the command */
+	if (!strcmp(word, "--db") || !strncmp(word, "--db=", 5)) {
+		log_error("--db goes before the command: ctquery --db PATH %s ...", argv[0]);
+		return 2;
+	}
+	return opt_error(c, argv, "");
+}
 
 int args_filter(struct ct_filter *f, int c, int argc, char **argv)
 {
@@ -13,7 +26,7 @@ int args_filter(struct ct_filter *f, int c, int argc, char **argv)
 	if (r < 0)
 		return 2;
 	if (r == 0)
-		return opt_error(c, argv, "");
+		return args_bad_option(c, argv);
 	return 0;
 }
 

@@ -4,6 +4,11 @@
 
 struct ct_filter;
 
+/* For an option a command's getopt loop rejected: reports it (opt_error; a
+ * --db given after the command is told where it goes). Returns the exit
+ * code 2. */
+int args_bad_option(int c, char **argv);
+
 /* For the default case of a command's getopt loop: hands option c (with
  * optarg) to the filters. Returns 0 when taken, or the exit code 2 after
  * reporting a bad value or an unknown option. */

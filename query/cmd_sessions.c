@@ -61,7 +61,10 @@ static int sessions_exec(struct query_ctx *ctx, int argc, char **argv)
 		return 0;
 	}
 	if (argc > 1) {
-		log_error("unexpected argument '%s'", argv[1]);
+		if (!strcmp(argv[1], "--db") || !strncmp(argv[1], "--db=", 5))
+			log_error("--db goes before the command: ctquery --db PATH sessions");
+		else
+			log_error("unexpected argument '%s'", argv[1]);
 		return 2;
 	}
 	st = store_open(ctx->db, STORE_READ);

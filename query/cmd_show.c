@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "ct_names.h"
 #include "filter_text.h"
+#include "args.h"
 #include "log.h"
 #include "numparse.h"
 #include "opt_error.h"
@@ -149,7 +150,7 @@ static int show_exec(struct query_ctx *ctx, int argc, char **argv)
 			usage(stdout);
 			return 0;
 		}
-		return opt_error(c, argv, "");
+		return args_bad_option(c, argv);
 	}
 	if (optind != argc - 1) {
 		log_error("show needs one FLOW id; see 'ctquery show --help'");

@@ -253,6 +253,8 @@ says "--where ' ': an empty expression" list --where ' '
 says "--status: an empty status in 'ASSURED,'" list -u ASSURED,
 says "--src-nat: an IPv4 address is needed, as in conntrack" list -n 2001:db8::1
 Q list -n :80 >/dev/null || fail "list -n :80 (a port alone) refused"
+says "--db goes before the command: ctquery --db PATH list" list --db x.db
+says "--db goes before the command: ctquery --db PATH sessions" sessions --db x.db
 [ "$(Q list -p TCP | wc -l)" = "$(Q list -p tcp | wc -l)" ] || fail "-p TCP is not -p tcp"
 # repeated, -e and -u add up as in conntrack
 [ "$(Q replay -e NEW -e DESTROY | wc -l)" = "$(Q replay -e NEW,DESTROY | wc -l)" ] &&
