@@ -26,6 +26,7 @@ struct import_xml {
 	int pending;		/* the reader stands on a node not handled yet */
 	int in_doc, done, flows;
 	int ready;		/* a whole flow waits to be returned */
+	long ready_line;	/* the line where it starts */
 	int (*read)(void *ctx, char *buf, int len);
 	void *ctx;
 	int at_eof;		/* the document ended; a closing </conntrack> was supplied */
@@ -584,6 +585,16 @@ static int after_flow_text(const char *s, struct ct_event *ev, struct import_err
 	return import_userspace(buf, ev, e);
 }
 
+/* The line of the reader's node: its own (where it starts), not the
+ * parser's, which has read on past it. */
+static long node_line(struct import_xml *x)
+{
+	xmlNodePtr n = xmlTextReaderCurrentNode(x->r);
+	long l = n ? xmlGetLineNo(n) : -1;
+
+	return l > 0 ? l : xmlTextReaderGetParserLineNumber(x->r);
+}
+
 /* import_xml_next() within the current document. */
 static int doc_next(struct import_xml *x, int64_t now_us, struct ct_event *ev, int *timed,
 		    struct import_err *e, long *line)
@@ -598,7 +609,7 @@ static int doc_next(struct import_xml *x, int64_t now_us, struct ct_event *ev, i
 		type = xmlTextReaderNodeType(x->r);
 		d = xmlTextReaderDepth(x->r);
 		name = (const char *)xmlTextReaderConstLocalName(x->r);
-		*line = x->line_base + xmlTextReaderGetParserLineNumber(x->r);
+		*line = x->line_base + node_line(x);
 		if (!in_flow && type == XML_READER_TYPE_ELEMENT && d == 0) {
 			if (strcmp(name, "conntrack"))
 				return import_fail(e, "the document is not <conntrack>");
@@ -656,6 +667,7 @@ static int doc_next(struct import_xml *x, int64_t now_us, struct ct_event *ev, i
 			in_flow = 0;
 			x->flows++;
 			x->ready = 1;
+			x->ready_line = *line;
 			continue;	/* look for a [USERSPACE] suffix */
 		}
 		if (in_flow && type == XML_READER_TYPE_END_ELEMENT) {
@@ -704,6 +716,7 @@ static int doc_next(struct import_xml *x, int64_t now_us, struct ct_event *ev, i
 	}
 	if (x->ready) {
 		x->ready = 0;
+		*line = x->ready_line;
 		return 1;
 	}
 	return 0;

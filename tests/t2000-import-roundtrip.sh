@@ -119,29 +119,36 @@ DB=$TMP/gap.db
 	fail "stats: $("$BIN/ctquery" --db "$DB" stats | grep gaps)"
 
 say "XML with conntrack's own lines in it, and a line it cut at 1023 bytes"
-# the -o extended,timestamp,id log as XML, over IPv6, the UPDATE with a long
-# security context (so past 1023 bytes, and cut there), an ENOBUFS warning
-# after it and conntrack's closing count
+# the -o extended,timestamp,id log as XML, over IPv6 (its NEW 10 s earlier),
+# an ENOBUFS warning after the NEW, the UPDATE with a long security context
+# (so past 1023 bytes, and cut there), and conntrack's closing count
 a=2001:db8:1111:2222:3333:4444:5555:6666 b=2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff
-sed "s/10\.0\.0\.1/$a/g; s/10\.0\.0\.2/$b/g; s/ipv4     2/ipv6     10/" "$TMP/ext.txt" >"$TMP/ext6.txt"
+sed "s/10\.0\.0\.1/$a/g; s/10\.0\.0\.2/$b/g; s/ipv4     2/ipv6     10/; 1s/^\[1700000000/[1699999990/" \
+	"$TMP/ext.txt" >"$TMP/ext6.txt"
 "$BIN/ctrecord" --db "$TMP/ext6.db" --import "$TMP/ext6.txt" 2>"$TMP/imp.err" || fail "import failed: $(cat "$TMP/imp.err")"
 "$BIN/ctquery" --db "$TMP/ext6.db" replay -o xml,timestamp,id >"$TMP/ext6.xml"
 ctx=$(printf 's%.0s' $(seq 250))
 awk -v ctx="$ctx" 'NR == 4 { sub(/<meta direction="independent">/, "&<secctx>" ctx "</secctx>"); $0 = substr($0, 1, 1023) }
-	{ print } NR == 4 { print "WARNING: We have hit ENOBUFS! We are losing events." }
-	END { print "conntrack v1.4.7 (conntrack-tools): 3 flow events have been shown." }' "$TMP/ext6.xml" >"$TMP/chatter.xml"
-[ "$(sed -n 4p "$TMP/chatter.xml" | tr -d '\n' | wc -c)" = 1023 ] && ! sed -n 4p "$TMP/chatter.xml" | grep -q '</flow>' ||
-	fail "the test's line 4 is not a cut one"
+	NR == 4 { print "WARNING: We have hit ENOBUFS! We are losing events." }
+	{ print } END { print "conntrack v1.4.7 (conntrack-tools): 3 flow events have been shown." }' \
+	"$TMP/ext6.xml" >"$TMP/chatter.xml"
+[ "$(sed -n 5p "$TMP/chatter.xml" | tr -d '\n' | wc -c)" = 1023 ] && ! sed -n 5p "$TMP/chatter.xml" | grep -q '</flow>' ||
+	fail "the test's line 5 is not a cut one"
 DB=$TMP/chatter.db
 "$BIN/ctrecord" --db "$DB" --import "$TMP/chatter.xml" 2>"$TMP/imp.err" || fail "import failed: $(cat "$TMP/imp.err")"
-grep -q "1 lines were cut at 1023 bytes by conntrack (the first: line 4)" "$TMP/imp.err" ||
+grep -q "1 lines were cut at 1023 bytes by conntrack (the first: line 5)" "$TMP/imp.err" ||
 	fail "no word of the cut line: $(cat "$TMP/imp.err")"
 "$BIN/ctquery" --db "$DB" replay -o xml,timestamp,id >"$TMP/chatter.replay"
 sed 4d "$TMP/ext6.xml" | test_cmp - <(sed 4d "$TMP/chatter.replay")
 sed -n 4p "$TMP/chatter.replay" | grep -q "<flow type=\"update\">.*<src>$a</src>" ||
 	fail "the cut event is not the UPDATE: $(sed -n 4p "$TMP/chatter.replay")"
-[ "$(sqlite3 "$DB" "SELECT t_us FROM gaps")" = 1700000000000000 ] ||
-	fail "the gap is not after the UPDATE: $(sqlite3 "$DB" 'SELECT * FROM gaps')"
+# the gap is after the NEW, at its time (not before it, at the import's)
+[ "$(sqlite3 "$DB" "SELECT t_us FROM gaps")" = 1699999990000000 ] ||
+	fail "the gap is not after the NEW: $(sqlite3 "$DB" 'SELECT * FROM gaps')"
+# an XML error names the line of the element that is wrong
+sed '3s/<timeout>120</<timeout>x</' "$TMP/ext6.xml" >"$TMP/badline.xml"
+if "$BIN/ctrecord" --db "$TMP/badline.db" --import "$TMP/badline.xml" 2>"$TMP/imp.err"; then fail "a bad <timeout> imported"; fi
+grep -q "badline.xml:3: bad number <timeout>x</timeout>" "$TMP/imp.err" || fail "not line 3: $(cat "$TMP/imp.err")"
 
 say "a log's name with control characters in it is shown escaped by sessions"
 name=$(printf '%s/a\nb\033[31m.txt' "$TMP")
