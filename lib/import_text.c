@@ -36,21 +36,43 @@ static size_t parse_prefix(const char *s, int64_t *t_us)
 	return (size_t)(p + 2 - s);
 }
 
-static int parse_ctime(const char *s, uint64_t *sec)
+/* Local time tm as seconds since the epoch, in its standard (isdst 0) or
+ * summer (1) reading: -1 when that reading is not this wall clock. */
+static time_t reading(const struct tm *tm, int isdst)
 {
-	struct tm tm;
+	struct tm t = *tm, back;
+	time_t v;
+
+	t.tm_isdst = isdst;
+	v = mktime(&t);
+	if (v == (time_t)-1 || !localtime_r(&v, &back) || back.tm_hour != tm->tm_hour ||
+	    back.tm_min != tm->tm_min || back.tm_mday != tm->tm_mday)
+		return -1;
+	return v;
+}
+
+/* ctime()'s text, "Sun Oct 25 02:30:00 2026" in local time, as seconds: *sec
+ * mktime's own reading, *alt the other one when the wall clock is ambiguous
+ * (the hour repeated when summer time ends), else *sec too. */
+static int parse_ctime(const char *s, uint64_t *sec, uint64_t *alt)
+{
+	struct tm tm, c;
 	const char *end;
-	time_t t;
+	time_t t, a, b;
 
 	memset(&tm, 0, sizeof(tm));
 	end = strptime(s, "%a %b %d %H:%M:%S %Y", &tm);
 	if (!end || *end)
 		return -1;
 	tm.tm_isdst = -1;
-	t = mktime(&tm);
+	c = tm;
+	t = mktime(&c);
 	if (t == (time_t)-1 || t < 0)
 		return -1;
+	a = reading(&tm, 0);
+	b = reading(&tm, 1);
 	*sec = (uint64_t)t;
+	*alt = a >= 0 && a != t ? (uint64_t)a : b >= 0 && b != t ? (uint64_t)b : (uint64_t)t;
 	return 0;
 }
 
@@ -147,6 +169,7 @@ struct tail {
 	int unreplied, assured, offload, hw_offload;
 	int have_delta, have_kstart, have_kstop;
 	uint64_t delta, kstart, kstop;
+	uint64_t kstart_alt, kstop_alt;	/* their other reading in an hour repeated */
 };
 
 static int tail_kv(const char *k, const char *v, struct ct_event *ev, struct tail *tl,
@@ -256,7 +279,7 @@ static int parse_tokens(char **tok, int ntok, struct ct_event *ev, struct import
 		int r;
 
 		if (k[0] == '[') {
-			uint64_t *sec;
+			uint64_t *sec, *alt;
 			char when[64];
 			size_t wl = 0;
 
@@ -271,6 +294,7 @@ static int parse_tokens(char **tok, int ntok, struct ct_event *ev, struct import
 			if (strncmp(k, "[start=", 7) && strncmp(k, "[stop=", 6))
 				return import_fail(e, "unexpected '%s'", k);
 			sec = k[3] == 'a' ? &tl.kstart : &tl.kstop;
+			alt = k[3] == 'a' ? &tl.kstart_alt : &tl.kstop_alt;
 			*(k[3] == 'a' ? &tl.have_kstart : &tl.have_kstop) = 1;
 			/* "[start=Thu Nov 26 18:03:44 2026]" spans five tokens. */
 			k = strchr(k, '=') + 1;
@@ -289,7 +313,7 @@ static int parse_tokens(char **tok, int ntok, struct ct_event *ev, struct import
 				k = tok[i];
 			}
 			when[wl - 1] = 0;
-			if (parse_ctime(when, sec))
+			if (parse_ctime(when, sec, alt))
 				return import_fail(e, "bad time stamp '%s'", when);
 			after_reply = 1;
 			continue;
@@ -335,6 +359,20 @@ static int parse_tokens(char **tok, int ntok, struct ct_event *ev, struct import
 		ev->family = ev->orig.l3;
 	import_set_status(ev, tl.unreplied, tl.assured, tl.offload, tl.hw_offload);
 	if (tl.have_kstart || tl.have_kstop) {
+		/* where summer time ends an hour is repeated: take the readings
+		 * of start and stop that are delta-time apart, as logged */
+		if (tl.have_kstart && tl.have_kstop && tl.have_delta &&
+		    tl.kstop - tl.kstart != tl.delta) {
+			uint64_t s2[2] = { tl.kstart, tl.kstart_alt }, t2[2] = { tl.kstop, tl.kstop_alt };
+			int a, b;
+
+			for (a = 0; a < 2; a++)
+				for (b = 0; b < 2; b++)
+					if (t2[b] >= s2[a] && t2[b] - s2[a] == tl.delta) {
+						tl.kstart = s2[a];
+						tl.kstop = t2[b];
+					}
+		}
 		if (tl.have_kstart) {
 			ev->ts_start = tl.kstart * 1000000000ULL;
 			ev->has |= CT_HAS_TS_START;

@@ -80,6 +80,13 @@ LOG
 test_cmp "$TMP/ext.txt" "$TMP/ext.replay"
 [ "$(sqlite3 "$DB" 'SELECT count(*) FROM flows')" = 1 ] || fail "the three events are not one flow"
 
+say "-o ktimestamp in the hour repeated when summer time ends: start and stop as delta-time has them"
+# (a POSIX TZ: no zone files needed; 02:00-03:00 on 25 Oct 2026 comes twice)
+printf '[DESTROY] udp      17 src=10.0.0.1 dst=10.0.0.2 sport=5 dport=53 packets=1 bytes=60 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=53 dport=5 packets=0 bytes=0 delta-time=2400 [start=Sun Oct 25 02:30:00 2026] [stop=Sun Oct 25 02:10:00 2026]\n' >"$TMP/dst.txt"
+TZ='CET-1CEST,M3.5.0,M10.5.0/3' "$BIN/ctrecord" --db "$TMP/dst.db" --import "$TMP/dst.txt" 2>/dev/null ||
+	fail "import of the DST log failed"
+TZ='CET-1CEST,M3.5.0,M10.5.0/3' "$BIN/ctquery" --db "$TMP/dst.db" replay -o ktimestamp | test_cmp "$TMP/dst.txt" -
+
 say "one tuple in two zones, in a log without ids: two entries, each with its zone"
 DB=$TMP/zone.db
 cat >"$TMP/zone.txt" <<'LOG'
