@@ -9,26 +9,27 @@
 int evmask_parse(const char *list, unsigned *mask)
 {
 	const char *p = list;
+	unsigned m = 0;
 
-	*mask = 0;
 	while (*p) {
 		size_t n = strcspn(p, ",");
 
 		if (n == 3 && !strncasecmp(p, "NEW", n))
-			*mask |= 1 << CT_EV_NEW;
+			m |= 1 << CT_EV_NEW;
 		else if (n == 6 && !strncasecmp(p, "UPDATE", n))
-			*mask |= 1 << CT_EV_UPDATE;
+			m |= 1 << CT_EV_UPDATE;
 		else if (n == 7 && !strncasecmp(p, "DESTROY", n))
-			*mask |= 1 << CT_EV_DESTROY;
+			m |= 1 << CT_EV_DESTROY;
 		else if (n == 3 && !strncasecmp(p, "ALL", n))
-			*mask |= 1 << CT_EV_NEW | 1 << CT_EV_UPDATE | 1 << CT_EV_DESTROY;
+			m |= 1 << CT_EV_NEW | 1 << CT_EV_UPDATE | 1 << CT_EV_DESTROY;
 		else
 			return log_error("unknown event type '%.*s' in -e '%s'", (int)n, p, list);
 		p += n;
 		if (*p == ',')
 			p++;
 	}
-	if (!*mask)
+	if (!m)
 		return log_error("empty event mask");
+	*mask |= m;
 	return 0;
 }

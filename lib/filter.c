@@ -320,14 +320,7 @@ static int filter_value(struct ct_filter *f, int opt, const char *arg)
 		if (!strncmp(arg, "ipv6", 4))
 			return set_family(f, AF_INET6, opt, arg);
 		return bad(opt, "unsupported family", arg);
-	case 'e': {	/* (repeated, the types add up, as in conntrack) */
-		unsigned m;
-
-		if (evmask_parse(arg, &m))
-			return -1;
-		f->event_mask |= m;
-		return 0;
-	}
+	case 'e': return evmask_parse(arg, &f->event_mask);	/* (repeated, they add up) */
 	case 'l': return parse_labels(f, arg);
 	case FO_SINCE: return parse_time(opt, arg, &f->since_us);
 	case FO_UNTIL: return parse_time(opt, arg, &f->until_us);

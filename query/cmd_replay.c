@@ -283,14 +283,10 @@ static int replay_exec(struct query_ctx *ctx, int argc, char **argv)
 			if (parse_output(&fmt, &json, optarg))
 				return 2;
 			break;
-		case 'e': {	/* (repeated, the types add up, as in conntrack) */
-			unsigned m;
-
-			if (evmask_parse(optarg, &m))
+		case 'e':	/* (repeated, the types add up) */
+			if (evmask_parse(optarg, &q.type_mask))
 				return 2;
-			q.type_mask |= m;
 			break;
-		}
 		case 'P':
 			fmt.pretty = 1;
 			break;

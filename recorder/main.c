@@ -118,7 +118,6 @@ static int parse_age(const char *s, int64_t *us)
 	return 0;
 }
 
-/* Returns 0 to run, 1 to exit 0 (help, version), 2 on a usage error. */
 /* The exit code after --help or --version: 0, or 1 when they could not be
  * written (reported). */
 static int printed(void)
@@ -130,6 +129,7 @@ static int printed(void)
 	return 0;
 }
 
+/* Returns 0 to run, 1 to exit 0 (help, version), 2 on a usage error. */
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
@@ -153,7 +153,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ 0 }
 	};
 	const char *rec_opt = NULL;	/* an option of recording's given (the last) */
-	int rec_evmask_given = 0;
+	const char *rec_opt_evmask = NULL;	/* -e given */
 	char *end;
 	int c, r;
 
@@ -173,16 +173,13 @@ static int parse_options(int argc, char **argv, struct options *o)
 			if (parse_size("--queue-size", optarg, &o->rec.queue_size))
 				return 2;
 			break;
-		case 'e': {	/* (repeated, the types add up, as in conntrack) */
-			unsigned m;
-
-			if (evmask_parse(optarg, &m))
+		case 'e':	/* the first replaces the default (all); more add up */
+			if (!rec_opt_evmask)
+				o->rec.evmask = 0;
+			rec_opt = rec_opt_evmask = "--event-mask";
+			if (evmask_parse(optarg, &o->rec.evmask))
 				return 2;
-			o->rec.evmask = m | (rec_evmask_given ? o->rec.evmask : 0);
-			rec_evmask_given = 1;
-			rec_opt = "--event-mask";
 			break;
-		}
 		case 'C':
 			rec_opt = "--commit-interval";
 			errno = 0;
