@@ -7,16 +7,18 @@
 #include "log.h"
 #include "opt_error.h"
 
+int args_misplaced_db(const char *word, const char *command)
+{
+	if (strcmp(word, "--db") && strncmp(word, "--db=", 5))
+		return 0;
+	log_error("--db goes before the command: ctquery --db PATH %s ...", command);
+	return 1;
+}
+
 int args_bad_option(int c, char **argv)
 {
-	const char *word = optind > 0 ? argv[optind - 1] : "";
-
-	/* the one option of ctquery's own, given after the command */
-	if (!strcmp(word, "--db") || !strncmp(word, "--db=", 5)) {
-		log_error("--db goes before the command: ctquery --db PATH %s ...", argv[0]);
-		return 2;
-	}
-	return opt_error(c, argv, "");
+	return args_misplaced_db(optind > 0 ? argv[optind - 1] : "", argv[0]) ? 2 :
+	       opt_error(c, argv, "");
 }
 
 int args_filter(struct ct_filter *f, int c, int argc, char **argv)

@@ -4,6 +4,10 @@
 
 struct ct_filter;
 
+/* When word is --db (ctquery's own option, given after the command):
+ * reports where it goes and returns 1; else 0. */
+int args_misplaced_db(const char *word, const char *command);
+
 /* For an option a command's getopt loop rejected: reports it (opt_error; a
  * --db given after the command is told where it goes). Returns the exit
  * code 2. */

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "args.h"
 #include "commands.h"
 #include "log.h"
 #include "store.h"
@@ -61,9 +62,7 @@ static int sessions_exec(struct query_ctx *ctx, int argc, char **argv)
 		return 0;
 	}
 	if (argc > 1) {
-		if (!strcmp(argv[1], "--db") || !strncmp(argv[1], "--db=", 5))
-			log_error("--db goes before the command: ctquery --db PATH sessions");
-		else
+		if (!args_misplaced_db(argv[1], argv[0]))
 			log_error("unexpected argument '%s'", argv[1]);
 		return 2;
 	}
