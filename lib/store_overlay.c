@@ -288,7 +288,7 @@ static int apply(struct store *st)
 
 int store_read_end(struct store *st)
 {
-	sqlite3_set_authorizer(st->db, NULL, NULL);	/* a --where's: our statement */
+	sqlite3_set_authorizer(st->db, NULL, NULL);	/* a --where's: our statements */
 	st->snapshot = 0;
 	if (!sqlite3_get_autocommit(st->db) &&
 	    sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
@@ -300,10 +300,8 @@ int store_read_snapshot(struct store *st)
 {
 	int rc;
 
-	sqlite3_set_authorizer(st->db, NULL, NULL);	/* a --where's: our statements */
-	if (!sqlite3_get_autocommit(st->db) &&
-	    sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		return store_fail(st, "cannot end a read");
+	if (store_read_end(st))
+		return -1;
 	if (sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
 		return store_fail(st, "cannot start a read");
 	/* (the first read fixes the snapshot: this one) */
