@@ -24,9 +24,16 @@
  * Released room is given back to the kernel every TRIM_AT bytes: a writer
  * that lags a little all along never empties the ring, whose start is then
  * never reused before its end, and it would walk through all of its size
- * (256 MiB by default), keeping every page it touched. */
+ * (256 MiB by default), keeping every page it touched.
+ *
+ * The ring is in huge pages (2 MiB) where the kernel allows them: walking
+ * through fresh memory costs a page fault per page, and at 4 KiB that was
+ * ~40,000 faults over the bench's storm (4% of the recorder's CPU). Trims
+ * give back whole huge pages only, from trim_from, which is kept on a huge
+ * page's start. */
 #define SKIP UINT32_MAX
 #define TRIM_AT (4u << 20)
+#define HUGE_PAGE ((size_t)2 << 20)
 #define ALIGN8(n) (((n) + 7) & ~(size_t)7)
 
 struct queue {
@@ -55,11 +62,11 @@ struct queue *queue_new(size_t capacity)
 	if (!q)
 		return NULL;
 	q->size = ALIGN8(capacity);
-	q->ring = malloc(q->size);
-	if (!q->ring) {
+	if (posix_memalign((void **)&q->ring, HUGE_PAGE, q->size)) {
 		free(q);
 		return NULL;
 	}
+	madvise(q->ring, q->size, MADV_HUGEPAGE);
 	pthread_mutex_init(&q->lock, NULL);
 	pthread_cond_init(&q->nonempty, NULL);
 	pthread_cond_init(&q->nonfull, NULL);
@@ -204,18 +211,20 @@ void queue_pop(struct queue *q)
 		q->cursor = 0;
 }
 
-/* Gives the pages inside ring bytes [from, to) back to the kernel (they
- * read as zeros after). Only for room no item holds and none can take
- * meanwhile: under the lock, before head moves past it. */
-static void trim(struct queue *q, size_t from, size_t to)
+/* Gives the huge pages inside ring bytes [from, to) back to the kernel (they
+ * read as zeros after); from is a huge page's start (the ring's is). Only
+ * for room no item holds and none can take meanwhile: under the lock,
+ * before head moves past it. Returns where the next trim starts: the start
+ * of the huge page to was in (or to, at the ring's end, whose last small
+ * page stays). */
+static size_t trim(struct queue *q, size_t from, size_t to)
 {
-	uintptr_t a = (uintptr_t)(q->ring + from), b = (uintptr_t)(q->ring + to);
-	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t b = to & ~((to == q->size ? page : HUGE_PAGE) - 1);
 
-	a = (a + page - 1) & ~(page - 1);
-	b &= ~(page - 1);
-	if (b > a)
-		madvise((void *)a, b - a, MADV_DONTNEED);
+	if (b > from)
+		madvise(q->ring + from, b - from, MADV_DONTNEED);
+	return b > from ? b : from;
 }
 
 void queue_release(struct queue *q)
@@ -228,14 +237,16 @@ void queue_release(struct queue *q)
 	if (q->untrimmed >= TRIM_AT) {
 		if (q->used - q->consumed + q->untrimmed <= q->size) {
 			if (q->cursor >= q->trim_from) {
-				trim(q, q->trim_from, q->cursor);
+				q->trim_from = trim(q, q->trim_from, q->cursor);
 			} else {	/* the released room wraps */
 				trim(q, q->trim_from, q->size);
-				trim(q, 0, q->cursor);
+				q->trim_from = trim(q, 0, q->cursor);
 			}
+		} else {
+			q->trim_from = q->cursor & ~(HUGE_PAGE - 1);
 		}
-		q->trim_from = q->cursor;
-		q->untrimmed = 0;
+		/* the released room not given back yet: [trim_from, cursor) */
+		q->untrimmed = q->cursor - q->trim_from;
 	}
 	q->used -= q->consumed;
 	q->held -= q->consumed_items;
