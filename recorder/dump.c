@@ -1,5 +1,6 @@
 /* Table dumps: read from the kernel directly, or through the privileged dumper process. */
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -70,6 +71,53 @@ out:
 	return err ? -1 : 0;
 }
 
+/* Asks the dumper and hands each datagram it sends back to fn, as
+ * kernel_dump() does. Returns 0, or -1 with errno set (nothing reported);
+ * EPIPE when the dumper is gone. */
+static int dumper_dump(int (*fn)(const void *buf, size_t n, void *arg), void *arg)
+{
+	char buf[DUMP_BUFSZ] __attribute__((aligned(8)));
+	char tag = TAG_REQUEST;
+	struct iovec iov[2] = { { &tag, 1 }, { buf, sizeof(buf) } };
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2 };
+	int ret = MNL_CB_OK, err = 0;
+	ssize_t n;
+
+	if (write(dumper_fd, &tag, 1) != 1)
+		return -1;
+	while (ret == MNL_CB_OK) {
+		n = recvmsg(dumper_fd, &msg, 0);
+		if (n <= 0) {
+			errno = EPIPE;
+			return -1;
+		}
+		if (tag == TAG_ERROR) {
+			memcpy(&err, buf, sizeof(err));
+			errno = err;
+			return -1;
+		}
+		ret = fn(buf, n - 1, arg);
+		if (ret == MNL_CB_ERROR) {
+			errno = errno ? errno : EIO;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int dump_datagrams(dump_datagram_cb fn, void *arg)
+{
+	/* the writer (start, reopen) and the receiving thread (after a loss)
+	 * may both dump: one at a time on the dumper's channel */
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	int rc;
+
+	pthread_mutex_lock(&lock);
+	rc = dumper_fd >= 0 ? dumper_dump(fn, arg) : kernel_dump(fn, arg);
+	pthread_mutex_unlock(&lock);
+	return rc;
+}
+
 struct entries {
 	dump_entry_cb cb;
 	void *data;
@@ -96,41 +144,11 @@ static int datagram_entries(const void *buf, size_t n, void *arg)
 	return mnl_cb_run(buf, n, 0, 0, one_entry, arg);
 }
 
-/* Asks the dumper and runs what it sends back. */
-static int dumper_dump(struct entries *e)
-{
-	char buf[DUMP_BUFSZ] __attribute__((aligned(8)));
-	char tag = TAG_REQUEST;
-	struct iovec iov[2] = { { &tag, 1 }, { buf, sizeof(buf) } };
-	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2 };
-	int ret = MNL_CB_OK, err;
-	ssize_t n;
-
-	if (write(dumper_fd, &tag, 1) != 1)
-		return log_errno("cannot reach the table dumper");
-	while (ret == MNL_CB_OK) {
-		n = recvmsg(dumper_fd, &msg, 0);
-		if (n <= 0)
-			return log_error("the table dumper is gone");
-		if (tag == TAG_ERROR) {
-			memcpy(&err, buf, sizeof(err));
-			errno = err;
-			return log_errno("cannot read the conntrack table");
-		}
-		ret = datagram_entries(buf, n - 1, e);
-	}
-	if (ret == MNL_CB_ERROR && !e->cb_failed)
-		return log_errno("cannot read the conntrack table");
-	return ret == MNL_CB_ERROR ? -1 : 0;
-}
-
 long dump_table(dump_entry_cb cb, void *data)
 {
 	struct entries e = { cb, data, 0, 0 };
 
-	if (dumper_fd >= 0)
-		return dumper_dump(&e) ? -1 : e.count;
-	if (kernel_dump(datagram_entries, &e)) {
+	if (dump_datagrams(datagram_entries, &e)) {
 		if (!e.cb_failed)
 			log_errno("cannot read the conntrack table");
 		return -1;
