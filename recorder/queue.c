@@ -257,6 +257,11 @@ void queue_release(struct queue *q)
 	pthread_mutex_unlock(&q->lock);
 }
 
+int queue_release_due(const struct queue *q)
+{
+	return q->consumed >= q->size / 2;
+}
+
 size_t queue_rewind(struct queue *q)
 {
 	size_t n;
@@ -278,6 +283,16 @@ void queue_close(struct queue *q)
 	pthread_cond_broadcast(&q->nonempty);
 	pthread_cond_broadcast(&q->nonfull);
 	pthread_mutex_unlock(&q->lock);
+}
+
+int queue_drained(struct queue *q)
+{
+	int drained;
+
+	pthread_mutex_lock(&q->lock);
+	drained = q->closed && q->used == q->consumed;
+	pthread_mutex_unlock(&q->lock);
+	return drained;
 }
 
 /* A counter the adder changes, read under the lock. */

@@ -11,11 +11,17 @@
 enum qitem_kind {
 	QITEM_DATA,	/* netlink messages as received */
 	QITEM_GAP,	/* the kernel dropped events here (ENOBUFS) */
+	QITEM_SYNC,	/* every event made before receiver_ask_sync() came before */
+	QITEM_DUMP_BEGIN,	/* a table dump follows, after every event made before it */
+	QITEM_DUMP,	/* a datagram of that dump, as received */
+	QITEM_DUMP_END,	/* its end; sync: the ask whose QITEM_SYNC follows every
+			 * event made before this */
 };
 
 struct qitem {
 	uint32_t len;		/* bytes of data[] */
 	uint8_t kind;		/* enum qitem_kind */
+	uint16_t sync;		/* QITEM_SYNC: the number of the last ask it answers */
 	int64_t t_us;		/* receive time */
 	uint32_t portid;	/* the first non-zero portid among the messages, or 0 */
 	char progname[CT_PROGNAME_MAX];	/* its program, read at receive time */
@@ -56,12 +62,20 @@ void queue_pop(struct queue *q);
 /* Frees the room of every item read so far (their transaction committed). */
 void queue_release(struct queue *q);
 
+/* Do the items read but not released take half of the queue or more? Then
+ * the receiver may soon wait for a release, however many items are left
+ * to read. The reader's call. */
+int queue_release_due(const struct queue *q);
+
 /* Makes every read but unreleased item unread again (their transaction was
  * rolled back). Returns the bytes they take. */
 size_t queue_rewind(struct queue *q);
 
 /* Wakes everyone; queue_put fails from now on, queue_peek drains what is left. */
 void queue_close(struct queue *q);
+
+/* Is the queue closed, with every item read? */
+int queue_drained(struct queue *q);
 
 /* Bytes of the items held now, and the most ever held. */
 size_t queue_used(struct queue *q);

@@ -8,6 +8,7 @@
 #include <libmnl/libmnl.h>
 
 #include "clock.h"
+#include "dump.h"
 #include "log.h"
 #include "progname.h"
 #include "queue.h"
@@ -31,6 +32,11 @@
  * that long of a storm (a few hundred kB per ms at most). */
 #define COALESCE_NS (1000 * 1000)
 #define COALESCE_MIN_RCVBUF (16 << 20)
+
+/* After a loss, the table is dumped at most this often: under a storm that
+ * overflows the socket again and again, a dump each time would only add to
+ * the load. */
+#define RESYNC_MIN_US (1 * 1000000)
 
 struct batch {
 	struct mmsghdr msg[VLEN];
@@ -71,6 +77,87 @@ static int enqueue_gap(struct receiver *r)
 
 	r->enobufs++;
 	return queue_add(r->q, &gap, NULL, 0);
+}
+
+/* Answers the asks made before the read that found the socket empty. */
+static int enqueue_sync(struct receiver *r, uint16_t asked)
+{
+	struct qitem sync = { .kind = QITEM_SYNC, .sync = asked, .t_us = clock_now_us() };
+
+	if (asked == r->sync_placed)
+		return 0;
+	r->sync_placed = asked;
+	return queue_add(r->q, &sync, NULL, 0);
+}
+
+void receiver_ask_dump(struct receiver *r)
+{
+	__atomic_store_n(&r->dump_asked, 1, __ATOMIC_SEQ_CST);
+}
+
+uint16_t receiver_ask_sync(struct receiver *r)
+{
+	return __atomic_add_fetch(&r->sync_asked, 1, __ATOMIC_SEQ_CST);
+}
+
+/* Queues a datagram of the dump; MNL_CB_STOP after the last. */
+static int queue_dump_datagram(const void *buf, size_t n, void *arg)
+{
+	struct receiver *r = arg;
+	struct qitem head = { .kind = QITEM_DUMP, .t_us = clock_now_us() };
+	int ret;
+
+	errno = 0;
+	ret = mnl_cb_run(buf, n, 0, 0, NULL, NULL);
+	if (ret == MNL_CB_ERROR)
+		return ret;
+	if (queue_add(r->q, &head, buf, n)) {
+		errno = ECANCELED;	/* closed: the writer failed */
+		return MNL_CB_ERROR;
+	}
+	return ret;
+}
+
+/* Queues a dump of the table between a QITEM_DUMP_BEGIN and a
+ * QITEM_DUMP_END, which asks for a sync item. Called when the socket was
+ * read empty, so the writer reaches the dump after every event made before
+ * it: the open flows it then holds are what the dump can be compared with.
+ * Returns 0, or -1 when the queue is closed or the dump failed (reported,
+ * and r->error set). */
+static int queue_dump(struct receiver *r)
+{
+	struct qitem mark = { .kind = QITEM_DUMP_BEGIN, .t_us = clock_now_us() };
+
+	r->dump_due = 0;
+	r->last_dump = clock_mono_us();
+	if (queue_add(r->q, &mark, NULL, 0))
+		return -1;
+	if (dump_datagrams(queue_dump_datagram, r)) {
+		if (errno != ECANCELED) {
+			log_errno("cannot read the conntrack table");
+			r->error = 1;
+		}
+		return -1;
+	}
+	mark.kind = QITEM_DUMP_END;
+	mark.t_us = clock_now_us();
+	mark.sync = receiver_ask_sync(r);
+	return queue_add(r->q, &mark, NULL, 0);
+}
+
+/* What a read that found the socket empty allows: the dump owed since a loss
+ * (at most one every RESYNC_MIN_US, and one before stopping), else the sync
+ * item asked before the read. Sets *dumped. Returns 0, or -1 when the thread
+ * must end. */
+static int at_empty(struct receiver *r, uint16_t asked, int stopping, int *dumped)
+{
+	if (__atomic_exchange_n(&r->dump_asked, 0, __ATOMIC_SEQ_CST))
+		r->dump_due = 1;
+	if (r->dump_due && (stopping || clock_mono_us() - r->last_dump >= RESYNC_MIN_US)) {
+		*dumped = 1;
+		return queue_dump(r);
+	}
+	return enqueue_sync(r, asked);
 }
 
 /* Queues the n datagrams of a batch. Returns 0, or -1 when the queue is closed. */
@@ -123,25 +210,15 @@ static void *receive(void *arg)
 		   rcvbuf >= COALESCE_MIN_RCVBUF;
 
 	for (;;) {
-		int stopping = r->stop;
+		int stopping = r->stop, empty, dumped = 0;
+		uint16_t asked = __atomic_load_n(&r->sync_asked, __ATOMIC_SEQ_CST);
 
 		n = recvmmsg(r->fd, b->msg, VLEN, MSG_DONTWAIT, NULL);
-		if (n > 0) {
-			if (enqueue_batch(r, b, n))
-				break;
-			queue_flush(r->q);
-			if (n == VLEN || stopping)
-				continue;
-			/* Fewer than asked: the socket is empty, or nearly. */
-			if (coalesce)
-				nanosleep(&nap, NULL);
-			else
-				poll(&p, 1, 100);
-			continue;
-		}
 		/* An error after some datagrams is kept by the kernel for the next
-		 * call, so ENOBUFS comes after the datagrams received before it. */
+		 * call, so ENOBUFS comes after the datagrams received before it
+		 * (and before those still in the socket). */
 		if (n < 0 && errno == ENOBUFS) {
+			r->dump_due = 1;
 			if (enqueue_gap(r))
 				break;
 			queue_flush(r->q);
@@ -152,11 +229,24 @@ static void *receive(void *arg)
 			r->error = 1;
 			break;
 		}
+		if (n > 0 && enqueue_batch(r, b, n))
+			break;
+		/* Fewer than asked: the socket was empty. */
+		empty = n >= 0 ? n < VLEN : errno != EINTR;
+		if (empty && at_empty(r, asked, stopping, &dumped))
+			break;
+		queue_flush(r->q);
+		if (!empty || dumped || (n > 0 && stopping))
+			continue;
 		if (stopping)	/* the socket is empty and we were asked to stop */
 			break;
-		poll(&p, 1, 100);
+		if (n > 0 && coalesce)
+			nanosleep(&nap, NULL);
+		else
+			poll(&p, 1, 100);
 	}
-	queue_flush(r->q);
+	/* nothing more comes: the writer ends once it has read the rest */
+	queue_close(r->q);
 	free(b->slots);
 	free(b);
 	return NULL;
@@ -172,6 +262,11 @@ int receiver_start(struct receiver *r)
 	}
 	r->running = 1;
 	return 0;
+}
+
+void receiver_finish(struct receiver *r)
+{
+	r->stop = 1;
 }
 
 void receiver_stop(struct receiver *r)

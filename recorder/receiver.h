@@ -16,12 +16,37 @@ struct receiver {
 	int running;
 	int error;		/* set when recv failed for good (reported) */
 	uint64_t datagrams, enobufs;
+	uint16_t sync_asked;	/* atomic: receiver_ask_sync() calls so far */
+	uint16_t sync_placed;	/* the receiving thread's own: the last one answered */
+	int dump_due;		/* the thread's own: events were lost, a dump is owed */
+	int dump_asked;		/* atomic: receiver_ask_dump() was called */
+	int64_t last_dump;	/* the thread's own: monotonic µs */
 };
 
-/* Starts the thread, with every signal blocked in it. Returns 0 or -1 (reported). */
+/* Starts the thread, with every signal blocked in it. It reads events into
+ * the queue; after a loss (ENOBUFS) it queues a gap, then, once it has read
+ * the socket empty, a dump of the table (QITEM_DUMP_BEGIN .. QITEM_DUMP_END).
+ * When it ends it closes the queue. Returns 0 or -1 (reported). */
 int receiver_start(struct receiver *r);
 
-/* Asks the thread to read what is still queued in the socket, then stop; waits for it. */
+/* Asks for a QITEM_SYNC item after every event the kernel made before this
+ * call: the thread queues it once a read finds the socket empty (the kernel
+ * puts an event in the socket when it makes it). Returns the ask's number,
+ * which the item's sync field reaches (modulo 2^16) when it answers this ask.
+ * Callable before the thread starts. Under a storm that never lets the
+ * socket empty, the item waits. */
+uint16_t receiver_ask_sync(struct receiver *r);
+
+/* Asks for another dump of the table, as after a loss. */
+void receiver_ask_dump(struct receiver *r);
+
+/* Asks the thread to read what is still in the socket (and to dump the table
+ * if a loss is not reconciled yet), then to close the queue and end. Does
+ * not wait: the queue must be read meanwhile, until queue_drained(). */
+void receiver_finish(struct receiver *r);
+
+/* Waits for the thread to end. It must not be blocked on a full queue: call
+ * after the queue was drained, or closed. */
 void receiver_stop(struct receiver *r);
 
 #endif

@@ -29,7 +29,6 @@
 
 #define QUIET_HINT_US (5 * 1000000)
 #define STATUS_EVERY_US (5 * 1000000)
-#define RESYNC_MIN_US (1 * 1000000)
 #define COMMIT_EVERY_EVENTS 50000
 
 volatile sig_atomic_t recording_stop, recording_reopen;
@@ -42,9 +41,13 @@ struct writer {
 	int in_txn;
 	int64_t commit_at;	/* monotonic µs */
 	uint64_t pending;
-	int resync_due;		/* events were lost: dump when allowed */
-	int64_t last_resync;	/* monotonic µs */
+	int gap_warned;		/* events were lost, no dump since */
+	int in_dump;		/* between the receiver's QITEM_DUMP_BEGIN and _END */
+	int dump_committed;	/* a commit came inside it */
+	int dump_spoiled;	/* then a rollback: its first part is not read again */
+	long dump_entries;
 	int64_t resync_done_us;	/* wall µs the dump ended; vanished flows pending */
+	uint16_t resync_sync;	/* the receiver's sync ask that ends them */
 	struct record_counts saved;	/* the counts at begin(), for a rollback */
 	int64_t stalled_until;	/* monotonic µs: the disk was full, retry then */
 	int64_t stalled_since;
@@ -70,6 +73,7 @@ static int commit(struct writer *w)
 		return 0;
 	w->in_txn = 0;
 	w->pending = 0;
+	w->dump_committed |= w->in_dump;
 	if (store_commit(w->rec.st))
 		return -1;
 	queue_release(w->q);
@@ -107,26 +111,89 @@ static int store_datagram(struct writer *w, const struct qitem *it)
 static int note_gap(struct writer *w, const struct qitem *it)
 {
 	w->rec.n.gaps++;
-	if (!w->resync_due)
+	if (!w->gap_warned)
 		log_warn("the kernel dropped events (ENOBUFS): history has a gap; resyncing"
 			 " from a table dump (raise --buffer-size)");
-	w->resync_due = 1;
+	w->gap_warned = 1;
 	return store_gap_insert(w->rec.st, w->rec.session, it->t_us, "enobufs", -1);
 }
 
-static int resync(struct writer *w)
+/* The flows a dump found missing from the table are ended "end unknown" at
+ * the dump's end (t_us), but only once every event the kernel made before
+ * then is stored: their DESTROY may still be in the socket. The receiver
+ * marks that point with the sync item the ask (sync) names. */
+static void await_sync(struct writer *w, int64_t t_us, uint16_t sync)
 {
-	long entries, vanished;
+	w->resync_done_us = t_us;
+	w->resync_sync = sync;
+}
 
-	w->resync_due = 0;
-	w->last_resync = clock_mono_us();
-	if (resync_dump(&w->rec, ORIGIN_UNSEEN, &entries, &vanished))
-		return -1;
-	w->resync_done_us = clock_now_us();
-	if (w->o->verbose)
-		log_info("resync: %zu open flows, %ld missing from the table",
-			 flowmap_count(w->rec.open), vanished);
-	return 0;
+/* Ends the flows a dump found missing, once the sync item it waits for comes. */
+static int sync_arrived(struct writer *w, const struct qitem *it)
+{
+	int rc;
+
+	if (!w->resync_done_us || (int16_t)(it->sync - w->resync_sync) < 0)
+		return 0;
+	rc = resync_finish(&w->rec, w->resync_done_us);
+	w->resync_done_us = 0;
+	return rc;
+}
+
+/* An item of the dump the receiver queued after a loss, which it reached
+ * after every event made before the dump: the open flows are compared with
+ * the table as it was then, not as it is when the writer gets there (the
+ * kernel reports ENOBUFS before the events still in the socket, and under
+ * a storm the writer lags). A dump that a rollback cut (the disk was full)
+ * after a commit inside it cannot say which flows vanished: another one is
+ * asked for. */
+static int dump_item(struct writer *w, const struct qitem *it)
+{
+	long n;
+
+	switch (it->kind) {
+	case QITEM_DUMP_BEGIN:
+		resync_begin(&w->rec);
+		w->in_dump = 1;
+		w->dump_committed = w->dump_spoiled = 0;
+		w->dump_entries = 0;
+		return 0;
+	case QITEM_DUMP:
+		n = resync_datagram(&w->rec, it->data, it->len, it->t_us);
+		if (n < 0)
+			return -1;
+		w->dump_entries += n;
+		return 0;
+	default:	/* QITEM_DUMP_END */
+		w->in_dump = 0;
+		if (w->dump_spoiled) {
+			receiver_ask_dump(&w->rx);
+			return 0;
+		}
+		n = resync_end(&w->rec);
+		w->gap_warned = 0;
+		if (n)
+			await_sync(w, it->t_us, it->sync);
+		if (w->o->verbose)
+			log_info("resync: %ld entries in the table; %zu open flows, %ld missing"
+				 " from it", w->dump_entries, flowmap_count(w->rec.open), n);
+		return 0;
+	}
+}
+
+/* One queued item. */
+static int store_item(struct writer *w, const struct qitem *it)
+{
+	switch (it->kind) {
+	case QITEM_DATA:
+		return store_datagram(w, it);
+	case QITEM_GAP:
+		return note_gap(w, it);
+	case QITEM_SYNC:
+		return sync_arrived(w, it);
+	default:
+		return dump_item(w, it);
+	}
 }
 
 static void status_line(struct writer *w, uint64_t *last_events, int64_t *last_at)
@@ -186,9 +253,14 @@ static int stall(struct writer *w)
 	if (w->in_txn)
 		store_rollback(w->rec.st);
 	w->in_txn = 0;
+	/* A dump is read again from its start, unless a commit came inside it */
+	w->dump_spoiled |= w->in_dump && w->dump_committed;
+	w->in_dump = w->dump_spoiled;
 	w->pending = 0;
 	held = queue_rewind(w->q);
 	w->rec.n = w->saved;
+	if (w->resync_done_us)	/* the open flows are read again: which vanished is lost */
+		receiver_ask_dump(&w->rx);
 	w->resync_done_us = 0;
 	flowmap_free(w->rec.open);
 	w->rec.open = flowmap_new();
@@ -218,25 +290,18 @@ static int turn(struct writer *w, int closing, int64_t now, int *done)
 	if (it) {
 		if (begin(w))
 			return -1;
-		if (w->resync_done_us && it->t_us > w->resync_done_us) {
-			if (resync_finish(&w->rec, it->t_us))
-				return -1;
-			w->resync_done_us = 0;
-		}
-		if (it->kind == QITEM_GAP ? note_gap(w, it) : store_datagram(w, it))
+		if (store_item(w, it))
 			return -1;
 		queue_pop(w->q);
-	} else if (closing) {
+	} else if (closing && queue_drained(w->q)) {
 		*done = 1;
 	} else if (!w->in_txn && store_pending_changes(w->rec.st)) {
 		/* a second without events: the changes of flows go into their rows */
 		if (begin(w) || store_fold(w->rec.st))
 			return -1;
 	}
-	if (w->resync_due && now - w->last_resync >= RESYNC_MIN_US && (begin(w) || resync(w)))
-		return -1;
-	if (w->in_txn && (*done || now >= w->commit_at || w->pending >= COMMIT_EVERY_EVENTS) &&
-	    commit(w))
+	if (w->in_txn && (*done || now >= w->commit_at || w->pending >= COMMIT_EVERY_EVENTS ||
+			  queue_release_due(w->q)) && commit(w))
 		return -1;
 	if (!w->in_txn && w->o->retention && retention_step(w->o->retention, w->rec.st))
 		return -1;
@@ -253,12 +318,13 @@ static int write_loop(struct writer *w, long entries)
 	while (!done) {
 		int64_t now = clock_mono_us();
 
-		if (recording_reopen && !closing) {
+		/* (not inside the receiver's dump: it compares with the open flows) */
+		if (recording_reopen && !closing && !w->in_dump) {
 			recording_reopen = 0;
 			if (reopen(w, "SIGHUP"))
 				return -1;
 		}
-		if (!closing && dbwatch_changed(&w->dbw, w->o->db, now)) {
+		if (!closing && !w->in_dump && dbwatch_changed(&w->dbw, w->o->db, now)) {
 			log_warn("'%s' is no longer the file being written (removed, moved away or"
 				 " replaced): recording goes on in a new file at that path",
 				 w->o->db);
@@ -268,8 +334,7 @@ static int write_loop(struct writer *w, long entries)
 		if (recording_stop && !closing) {
 			closing = 1;
 			stop_at = now;
-			receiver_stop(&w->rx);
-			queue_close(w->q);
+			receiver_finish(&w->rx);
 		}
 		if (w->rx.error)
 			return -1;
@@ -295,10 +360,9 @@ static int write_loop(struct writer *w, long entries)
 				 " ctrecord out ct state new counter");
 		}
 	}
-	/* Loss just before the stop: reconcile now rather than leave it to the next run. */
-	if (w->resync_due && (begin(w) || resync(w)))
-		return -1;
-	if (w->resync_done_us && (begin(w) || resync_finish(&w->rec, clock_now_us())))
+	/* The receiver read the socket empty before it stopped (and dumped the
+	 * table after a loss not reconciled yet): every event is in. */
+	if (w->resync_done_us && (begin(w) || resync_finish(&w->rec, w->resync_done_us)))
 		return -1;
 	return 0;
 }
@@ -335,7 +399,7 @@ static int start_session(struct writer *w, long *entries, int reopening)
 		log_warn("the last recording did not stop cleanly; history has a gap since"
 			 " its last stored event");
 	if (vanished)
-		w->resync_done_us = clock_now_us();
+		await_sync(w, clock_now_us(), receiver_ask_sync(&w->rx));
 	dbwatch_start(&w->dbw, w->o->db, clock_mono_us());
 	return commit(w);
 }
@@ -407,6 +471,8 @@ int recording_run(const struct recording_opts *o)
 		goto out;
 	rc = 0;
 out:
+	if (w.q)	/* a receiver blocked on a full queue must see it closed */
+		queue_close(w.q);
 	receiver_stop(&w.rx);
 	if (w.q && w.rx.enobufs == 0 && rc == 0 && o->verbose)
 		log_info("queue peak %zu bytes (%zu of its %zu touched)", queue_peak(w.q),

@@ -1,4 +1,4 @@
-/* Unit tests of the queue between the receiving and the writing thread: order, contents, rewind after a failed transaction, closing, and the memory it touches. */
+/* Unit tests of the queue between the receiving and the writing thread: order, contents, rewind after a failed transaction, closing, early release, and the memory it touches. */
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
@@ -83,6 +83,40 @@ static int item_ok(const struct qitem *it, uint32_t i)
 	return 1;
 }
 
+/* A small queue, one thread: when a release is due (half the room read
+ * and not released), and when the queue is drained (closed, all read). */
+static void release_and_drain(void)
+{
+	struct queue *q = queue_new(64 << 10);
+	struct qitem head = { .kind = QITEM_DATA };
+	static char buf[1000];
+	int i, n = 0;
+
+	CHECK(q != NULL);
+	if (!q)
+		return;
+	for (i = 0; i < 48; i++)	/* ~48 KiB: three quarters of the room */
+		n += queue_add(q, &head, buf, sizeof(buf)) == 0;
+	CHECK(n == 48);
+	queue_flush(q);
+	CHECK(!queue_release_due(q));
+	for (i = 0; i < 24 && queue_peek(q, 0); i++)
+		queue_pop(q);
+	CHECK(!queue_release_due(q));	/* a quarter and a half read */
+	for (i = 0; i < 12 && queue_peek(q, 0); i++)
+		queue_pop(q);
+	CHECK(queue_release_due(q));
+	queue_release(q);
+	CHECK(!queue_release_due(q));
+	queue_close(q);
+	CHECK(!queue_drained(q));	/* closed, 12 items unread */
+	for (i = 0; queue_peek(q, 0); i++)
+		queue_pop(q);
+	CHECK(i == 12);
+	CHECK(queue_drained(q));
+	queue_free(q);
+}
+
 int main(void)
 {
 	struct queue *q = queue_new(CAPACITY);
@@ -91,6 +125,7 @@ int main(void)
 	uint32_t next = 0, batch_start = 0, bad = 0, rewinds = 0;
 	size_t rss0 = peak_rss();
 
+	release_and_drain();
 	CHECK(q != NULL);
 	if (!q)
 		return unit_done("t_queue");
