@@ -1,6 +1,5 @@
 /* Table dumps: read from the kernel directly, or through the privileged dumper process. */
 #include <errno.h>
-#include <pthread.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,11 +18,12 @@
  * one message, ending with the datagram that holds NLMSG_DONE, or 'X' + errno. */
 enum { TAG_REQUEST = 'R', TAG_DATA = 'D', TAG_ERROR = 'X' };
 
-static int dumper_fd = -1;
+static int dumper_fd[DUMP_CHANNELS] = { -1, -1 };
 
-void dump_use_dumper(int fd)
+void dump_use_dumpers(int writer_fd, int receiver_fd)
 {
-	dumper_fd = fd;
+	dumper_fd[DUMP_WRITER] = writer_fd;
+	dumper_fd[DUMP_RECEIVER] = receiver_fd;
 }
 
 /* Asks the kernel for the table and hands each datagram to fn, which returns
@@ -74,7 +74,7 @@ out:
 /* Asks the dumper and hands each datagram it sends back to fn, as
  * kernel_dump() does. Returns 0, or -1 with errno set (nothing reported);
  * EPIPE when the dumper is gone. */
-static int dumper_dump(int (*fn)(const void *buf, size_t n, void *arg), void *arg)
+static int dumper_dump(int fd, int (*fn)(const void *buf, size_t n, void *arg), void *arg)
 {
 	char buf[DUMP_BUFSZ] __attribute__((aligned(8)));
 	char tag = TAG_REQUEST;
@@ -83,10 +83,10 @@ static int dumper_dump(int (*fn)(const void *buf, size_t n, void *arg), void *ar
 	int ret = MNL_CB_OK, err = 0;
 	ssize_t n;
 
-	if (write(dumper_fd, &tag, 1) != 1)
+	if (write(fd, &tag, 1) != 1)
 		return -1;
 	while (ret == MNL_CB_OK) {
-		n = recvmsg(dumper_fd, &msg, 0);
+		n = recvmsg(fd, &msg, 0);
 		if (n <= 0) {
 			errno = EPIPE;
 			return -1;
@@ -105,17 +105,9 @@ static int dumper_dump(int (*fn)(const void *buf, size_t n, void *arg), void *ar
 	return 0;
 }
 
-int dump_datagrams(dump_datagram_cb fn, void *arg)
+int dump_datagrams(enum dump_channel ch, dump_datagram_cb fn, void *arg)
 {
-	/* the writer (start, reopen) and the receiving thread (after a loss)
-	 * may both dump: one at a time on the dumper's channel */
-	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-	int rc;
-
-	pthread_mutex_lock(&lock);
-	rc = dumper_fd >= 0 ? dumper_dump(fn, arg) : kernel_dump(fn, arg);
-	pthread_mutex_unlock(&lock);
-	return rc;
+	return dumper_fd[ch] >= 0 ? dumper_dump(dumper_fd[ch], fn, arg) : kernel_dump(fn, arg);
 }
 
 struct entries {
@@ -148,7 +140,7 @@ long dump_table(dump_entry_cb cb, void *data)
 {
 	struct entries e = { cb, data, 0, 0 };
 
-	if (dump_datagrams(datagram_entries, &e)) {
+	if (dump_datagrams(DUMP_WRITER, datagram_entries, &e)) {
 		if (!e.cb_failed)
 			log_errno("cannot read the conntrack table");
 		return -1;

@@ -13,17 +13,23 @@ typedef int (*dump_entry_cb)(const struct nlmsghdr *nlh, void *data);
  * mnl_cb_run), MNL_CB_ERROR to fail, with errno set. */
 typedef int (*dump_datagram_cb)(const void *buf, size_t n, void *arg);
 
-/* From now on, dumps are asked of the dumper process at the other end of fd. */
-void dump_use_dumper(int fd);
+/* Who dumps: each thread has its own channel to a dumper (a dumper sends a
+ * whole dump at once: one that waited for the other's reader would wait
+ * for good). */
+enum dump_channel { DUMP_WRITER, DUMP_RECEIVER, DUMP_CHANNELS };
 
-/* Dumps the conntrack table (both families), calling cb for each entry.
+/* From now on, dumps are asked of the dumper processes at the other end of
+ * these descriptors. */
+void dump_use_dumpers(int writer_fd, int receiver_fd);
+
+/* Dumps the conntrack table (both families) on the writer's channel,
+ * calling cb for each entry.
  * Returns the number of entries, or -1 (reported once, by cb or here). */
 long dump_table(dump_entry_cb cb, void *data);
 
 /* Dumps the conntrack table (both families), handing fn each datagram.
- * Returns 0, or -1 with errno set (nothing reported). Safe from two threads:
- * one dump at a time. */
-int dump_datagrams(dump_datagram_cb fn, void *arg);
+ * Returns 0, or -1 with errno set (nothing reported). */
+int dump_datagrams(enum dump_channel ch, dump_datagram_cb fn, void *arg);
 
 /* The dumper's side: answers each request byte read from fd with the
  * kernel's dump datagrams, until fd closes. Returns when it does. */

@@ -10,7 +10,7 @@
 #include "log.h"
 #include "privdrop.h"
 
-int dumper_start(const struct passwd *pw, int close_fd, pid_t *pid)
+int dumper_start(const struct passwd *pw, int close_fd, int close_fd2, pid_t *pid)
 {
 	int sv[2];
 
@@ -30,6 +30,8 @@ int dumper_start(const struct passwd *pw, int close_fd, pid_t *pid)
 		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 		close(sv[0]);
 		close(close_fd);
+		if (close_fd2 >= 0)
+			close(close_fd2);
 		prctl(PR_SET_NAME, "ctrecord-dump", 0, 0, 0);
 		if (privdrop(pw, 1) == 0)
 			dump_serve(sv[1]);
@@ -43,13 +45,14 @@ int dumper_become(const char *user, int event_fd)
 {
 	struct passwd *pw = privdrop_user(user);
 	pid_t pid;
-	int fd;
+	int fd, fd2;
 
 	if (!pw)
 		return -1;
-	fd = dumper_start(pw, event_fd, &pid);
-	if (fd < 0)
+	fd = dumper_start(pw, event_fd, -1, &pid);
+	fd2 = fd < 0 ? -1 : dumper_start(pw, event_fd, fd, &pid);
+	if (fd2 < 0)
 		return -1;
-	dump_use_dumper(fd);
+	dump_use_dumpers(fd, fd2);
 	return privdrop(pw, 0);
 }

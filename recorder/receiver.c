@@ -71,11 +71,13 @@ static int enqueue(struct receiver *r, struct batch *b, const char *buf, int n)
 	return queue_add(r->q, &head, buf, n);
 }
 
+/* Events were lost here: a gap, and a dump of the table owed. */
 static int enqueue_gap(struct receiver *r)
 {
 	struct qitem gap = { .kind = QITEM_GAP, .t_us = clock_now_us() };
 
 	r->enobufs++;
+	r->dump_due = 1;
 	return queue_add(r->q, &gap, NULL, 0);
 }
 
@@ -132,7 +134,7 @@ static int queue_dump(struct receiver *r)
 	r->last_dump = clock_mono_us();
 	if (queue_add(r->q, &mark, NULL, 0))
 		return -1;
-	if (dump_datagrams(queue_dump_datagram, r)) {
+	if (dump_datagrams(DUMP_RECEIVER, queue_dump_datagram, r)) {
 		if (errno != ECANCELED) {
 			log_errno("cannot read the conntrack table");
 			r->error = 1;
@@ -218,7 +220,6 @@ static void *receive(void *arg)
 		 * call, so ENOBUFS comes after the datagrams received before it
 		 * (and before those still in the socket). */
 		if (n < 0 && errno == ENOBUFS) {
-			r->dump_due = 1;
 			if (enqueue_gap(r))
 				break;
 			queue_flush(r->q);

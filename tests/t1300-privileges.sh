@@ -23,11 +23,15 @@ status() { sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status"; }
 [ "$(status "$pid" Uid | cut -f1)" = "$(id -u nobody)" ] || fail "the recorder still runs as uid $(status "$pid" Uid)"
 [ "$(status "$pid" CapEff)" = 0000000000000000 ] || fail "the recorder kept capabilities: $(status "$pid" CapEff)"
 [ "$(status "$pid" CapPrm)" = 0000000000000000 ] || fail "the recorder kept permitted capabilities"
-dumper=$(cat /proc/"$pid"/task/*/children | tr " " "\n" | grep -m1 .)
-[ -n "$dumper" ] || fail "no dumper process"
-[ "$(status "$dumper" Uid | cut -f1)" = "$(id -u nobody)" ] || fail "the dumper runs as root"
-[ "$(status "$dumper" CapEff)" = 0000000000001000 ] || fail "the dumper has $(status "$dumper" CapEff), not CAP_NET_ADMIN only"
-say "recorder: uid nobody, no capabilities; dumper: uid nobody, CAP_NET_ADMIN only"
+# Two dumpers: the writer's and the receiving thread's.
+dumpers=$(cat /proc/"$pid"/task/*/children | tr " " "\n" | grep .)
+[ "$(echo "$dumpers" | wc -l)" = 2 ] || fail "not two dumper processes: $dumpers"
+for dumper in $dumpers; do
+	[ "$(cat /proc/"$dumper"/comm)" = ctrecord-dump ] || fail "child $dumper is $(cat /proc/"$dumper"/comm)"
+	[ "$(status "$dumper" Uid | cut -f1)" = "$(id -u nobody)" ] || fail "a dumper runs as root"
+	[ "$(status "$dumper" CapEff)" = 0000000000001000 ] || fail "a dumper has $(status "$dumper" CapEff), not CAP_NET_ADMIN only"
+done
+say "recorder: uid nobody, no capabilities; dumpers: uid nobody, CAP_NET_ADMIN only"
 
 # A burst through a 4 KiB buffer forces ENOBUFS: the resync must still work.
 in_ns "$BIN/trafficgen" -S udp 127.0.0.1 7300 3000 >/dev/null
