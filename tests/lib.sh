@@ -224,6 +224,15 @@ start_recorder() {
 		fail "ctrecord $* did not start: $(cat "$err")"
 }
 
+# holds_snapshot PID DB: PID holds a read mark of DB's -wal index (bytes
+# 123-127 of the -shm, SQLite's WAL_READ_LOCK(0..4)): it reads a snapshot.
+holds_snapshot() {
+	local ino
+	ino=$(stat -c %i "$2-shm") || return 1
+	awk -v p="$1" -v i=":$ino" '$5 == p && substr($6, length($6) - length(i) + 1) == i &&
+		$7 >= 123 && $7 <= 127 { found = 1 } END { exit !found }' /proc/locks
+}
+
 # events_of DB: every stored event, one "id flow t_us type" line each, in
 # the order stored (tests/tools/evdump.c: events are packed in blocks).
 events_of() { "$BIN/evdump" "$1"; }

@@ -21,6 +21,11 @@ in_ns "$BIN/trafficgen" -S udp 127.0.0.1 7501 6000 >/dev/null
 sleep 1
 [ "$(warned)" = 0 ] || fail "a warning with no reader: $(cat "$TMP/rec.err")"
 
+# The recorder folds its waiting changes of flows a second after the last
+# event: that write must not fall in the second the readers below hold
+# their snapshots (it warned, naming them, on a slow host).
+wait_until 20 eval "[ \$(sqlite3 '$DB' 'SELECT count(*) FROM flow_pending') = 0 ]" ||
+	fail "the recorder never folded its waiting changes"
 mkfifo "$TMP/pager"
 exec 8<>"$TMP/pager"	# a reader that never reads
 # A replay and a list nobody reads give their snapshots up (t3410): the
@@ -29,7 +34,11 @@ exec 8<>"$TMP/pager"	# a reader that never reads
 r1=$!
 "$BIN/ctquery" --db "$DB" list >"$TMP/pager" 2>"$TMP/list.err" &
 r2=$!
-sleep 1.5
+# (seen reading a snapshot, then not: a fixed wait was too short under load)
+wait_until 5 eval "holds_snapshot $r1 '$DB' && holds_snapshot $r2 '$DB'" ||
+	fail "the replay and the list never seen reading a snapshot"
+wait_until 10 eval "! holds_snapshot $r1 '$DB' && ! holds_snapshot $r2 '$DB'" ||
+	fail "the replay or the list keeps its snapshot"
 kill -0 "$r1" 2>/dev/null || fail "the replay did not block on its output"
 kill -0 "$r2" 2>/dev/null || fail "the list did not block on its output"
 in_ns "$BIN/trafficgen" -S udp 127.0.0.1 7502 12000 >/dev/null

@@ -14,15 +14,6 @@ log() {
 		awk -v t0="$2" '{ printf "[%d.%06d]\t%s\n", t0 + int(NR / 1000), (NR % 1000) * 1000, $0 }'
 }
 
-# holds_snapshot PID DB: PID holds a read mark of DB's -wal index (bytes
-# 123-127 of the -shm, SQLite's WAL_READ_LOCK(0..4)): it reads a snapshot.
-holds_snapshot() {
-	local ino
-	ino=$(stat -c %i "$2-shm") || return 1
-	awk -v p="$1" -v i=":$ino" '$5 == p && substr($6, length($6) - length(i) + 1) == i &&
-		$7 >= 123 && $7 <= 127 { found = 1 } END { exit !found }' /proc/locks
-}
-
 # paused NAME DB COMMAND ARGS...: starts ctquery --db DB COMMAND ARGS into
 # a pipe nobody reads; returns once it is blocked there and has given its
 # snapshot up. Its pid goes to $PAUSED.
