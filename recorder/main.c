@@ -17,6 +17,9 @@
 #include "store.h"
 
 #define DEFAULT_BUFSIZE (256u << 20)
+/* The queue takes a table dump's datagrams too (up to 32 KiB each): at
+ * least two of them. */
+#define QUEUE_MIN (64u << 10)
 #define DEFAULT_QUEUE (256u << 20)
 
 struct options {
@@ -74,7 +77,7 @@ static void on_signal(int sig)
 }
 
 /* Parses a positive size with an optional K, M or G suffix. */
-static int parse_size(const char *opt, const char *s, size_t *out)
+static int parse_size(const char *opt, const char *s, size_t min, size_t *out)
 {
 	char *end;
 	unsigned long long v;
@@ -88,12 +91,13 @@ static int parse_size(const char *opt, const char *s, size_t *out)
 	case 'M': case 'm': v <<= 20; end++; break;
 	case 'G': case 'g': v <<= 30; end++; break;
 	}
-	if (*end || v < 4096 || v > (1ULL << 40))
+	if (*end || v < min || v > (1ULL << 40))
 		goto bad;
 	*out = v;
 	return 0;
 bad:
-	return log_error("invalid %s '%s' (a size from 4K, with K, M or G)", opt, s);
+	return log_error("invalid %s '%s' (a size from %zuK, with K, M or G)", opt, s,
+			 min >> 10);
 }
 
 /* Parses an age: a positive number with s, m, h or d (seconds without). */
@@ -165,12 +169,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'b':
 			rec_opt = "--buffer-size";
-			if (parse_size("--buffer-size", optarg, &o->rec.bufsize))
+			if (parse_size("--buffer-size", optarg, 4096, &o->rec.bufsize))
 				return 2;
 			break;
 		case 'Q':
 			rec_opt = "--queue-size";
-			if (parse_size("--queue-size", optarg, &o->rec.queue_size))
+			if (parse_size("--queue-size", optarg, QUEUE_MIN, &o->rec.queue_size))
 				return 2;
 			break;
 		case 'e':	/* the first replaces the default (all); more add up */
@@ -211,7 +215,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'M': {
 			size_t max;
 
-			if (parse_size("--max-size", optarg, &max))
+			if (parse_size("--max-size", optarg, 4096, &max))
 				return 2;
 			o->retention.max_bytes = (int64_t)max;
 			break;

@@ -108,8 +108,10 @@ int queue_add(struct queue *q, const struct qitem *head, const void *data, size_
 	struct qitem *it;
 	long at;
 
-	if (need > q->size)
+	if (need > q->size) {
+		errno = EMSGSIZE;
 		return -1;
+	}
 	pthread_mutex_lock(&q->lock);
 	if (!q->closed && (at = place(q, need)) < 0) {
 		/* Full: the reader must not sleep on items it was not told about. */
@@ -122,6 +124,7 @@ int queue_add(struct queue *q, const struct qitem *head, const void *data, size_
 	}
 	if (q->closed) {
 		pthread_mutex_unlock(&q->lock);
+		errno = EPIPE;
 		return -1;
 	}
 	if (at == 0 && q->used && q->tail != 0) {

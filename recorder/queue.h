@@ -11,19 +11,20 @@
 enum qitem_kind {
 	QITEM_DATA,	/* netlink messages as received */
 	QITEM_GAP,	/* the kernel dropped events here (ENOBUFS) */
-	QITEM_SYNC,	/* every event made before receiver_ask_sync() came before */
-	QITEM_DUMP_BEGIN,	/* a table dump follows, after every event made before it */
+	QITEM_SYNC,	/* seq: every event made before that receiver_ask_sync() came before */
+	QITEM_DUMP_BEGIN,	/* seq: the receiver's dump of that number follows,
+				 * after every event made before it */
 	QITEM_DUMP,	/* a datagram of that dump, as received */
-	QITEM_DUMP_END,	/* its end; sync: the ask whose QITEM_SYNC follows every
+	QITEM_DUMP_END,	/* its end; seq: the ask whose QITEM_SYNC follows every
 			 * event made before this */
 };
 
 struct qitem {
 	uint32_t len;		/* bytes of data[] */
 	uint8_t kind;		/* enum qitem_kind */
-	uint16_t sync;		/* QITEM_SYNC: the number of the last ask it answers */
 	int64_t t_us;		/* receive time */
 	uint32_t portid;	/* the first non-zero portid among the messages, or 0 */
+	uint32_t seq;		/* the number its kind gives it */
 	char progname[CT_PROGNAME_MAX];	/* its program, read at receive time */
 	char data[];
 };
@@ -35,8 +36,8 @@ struct queue *queue_new(size_t capacity);
 void queue_free(struct queue *q);
 
 /* Appends an item with len bytes of data copied from data; blocks while the
- * queue is full, unless it is closed. Returns 0, or -1 when closed (or when
- * the item can never fit). The reader sees the item at once if it looks, but
+ * queue is full, unless it is closed. Returns 0, or -1 with errno EPIPE when
+ * closed, EMSGSIZE when the item can never fit. The reader sees the item at once if it looks, but
  * is not woken: call queue_flush() after a batch of queue_add(). */
 int queue_add(struct queue *q, const struct qitem *head, const void *data, size_t len);
 

@@ -47,6 +47,19 @@ struct batch {
 	char progname[CT_PROGNAME_MAX];
 };
 
+/* queue_add(), reporting an item that can never fit (r->error set).
+ * Returns 0, or -1 when the thread must end. */
+static int put(struct receiver *r, const struct qitem *head, const void *data, size_t len)
+{
+	if (queue_add(r->q, head, data, len) == 0)
+		return 0;
+	if (errno == EMSGSIZE) {
+		log_error("a datagram of %zu bytes does not fit in the queue (--queue-size)", len);
+		r->error = 1;
+	}
+	return -1;
+}
+
 /* Queues one datagram, naming the process that caused its events, if any. */
 static int enqueue(struct receiver *r, struct batch *b, const char *buf, int n)
 {
@@ -68,7 +81,7 @@ static int enqueue(struct receiver *r, struct batch *b, const char *buf, int n)
 			break;
 		}
 	}
-	return queue_add(r->q, &head, buf, n);
+	return put(r, &head, buf, n);
 }
 
 /* Events were lost here: a gap, and a dump of the table owed. */
@@ -78,18 +91,18 @@ static int enqueue_gap(struct receiver *r)
 
 	r->enobufs++;
 	r->dump_due = 1;
-	return queue_add(r->q, &gap, NULL, 0);
+	return put(r, &gap, NULL, 0);
 }
 
 /* Answers the asks made before the read that found the socket empty. */
-static int enqueue_sync(struct receiver *r, uint16_t asked)
+static int enqueue_sync(struct receiver *r, uint32_t asked)
 {
-	struct qitem sync = { .kind = QITEM_SYNC, .sync = asked, .t_us = clock_now_us() };
+	struct qitem sync = { .kind = QITEM_SYNC, .seq = asked, .t_us = clock_now_us() };
 
 	if (asked == r->sync_placed)
 		return 0;
 	r->sync_placed = asked;
-	return queue_add(r->q, &sync, NULL, 0);
+	return put(r, &sync, NULL, 0);
 }
 
 void receiver_ask_dump(struct receiver *r)
@@ -97,7 +110,7 @@ void receiver_ask_dump(struct receiver *r)
 	__atomic_store_n(&r->dump_asked, 1, __ATOMIC_SEQ_CST);
 }
 
-uint16_t receiver_ask_sync(struct receiver *r)
+uint32_t receiver_ask_sync(struct receiver *r)
 {
 	return __atomic_add_fetch(&r->sync_asked, 1, __ATOMIC_SEQ_CST);
 }
@@ -113,8 +126,8 @@ static int queue_dump_datagram(const void *buf, size_t n, void *arg)
 	ret = mnl_cb_run(buf, n, 0, 0, NULL, NULL);
 	if (ret == MNL_CB_ERROR)
 		return ret;
-	if (queue_add(r->q, &head, buf, n)) {
-		errno = ECANCELED;	/* closed: the writer failed */
+	if (put(r, &head, buf, n)) {
+		errno = ECANCELED;	/* the thread ends (reported if it must be) */
 		return MNL_CB_ERROR;
 	}
 	return ret;
@@ -130,9 +143,10 @@ static int queue_dump(struct receiver *r)
 {
 	struct qitem mark = { .kind = QITEM_DUMP_BEGIN, .t_us = clock_now_us() };
 
+	mark.seq = __atomic_add_fetch(&r->dumps, 1, __ATOMIC_SEQ_CST);
 	r->dump_due = 0;
 	r->last_dump = clock_mono_us();
-	if (queue_add(r->q, &mark, NULL, 0))
+	if (put(r, &mark, NULL, 0))
 		return -1;
 	if (dump_datagrams(DUMP_RECEIVER, queue_dump_datagram, r)) {
 		if (errno != ECANCELED) {
@@ -143,15 +157,22 @@ static int queue_dump(struct receiver *r)
 	}
 	mark.kind = QITEM_DUMP_END;
 	mark.t_us = clock_now_us();
-	mark.sync = receiver_ask_sync(r);
-	return queue_add(r->q, &mark, NULL, 0);
+	mark.seq = receiver_ask_sync(r);
+	return put(r, &mark, NULL, 0);
+}
+
+/* Is a dump or a sync item owed, which an empty socket would allow? */
+static int owed(struct receiver *r, uint32_t asked)
+{
+	return r->dump_due || asked != r->sync_placed ||
+	       __atomic_load_n(&r->dump_asked, __ATOMIC_SEQ_CST);
 }
 
 /* What a read that found the socket empty allows: the dump owed since a loss
  * (at most one every RESYNC_MIN_US, and one before stopping), else the sync
  * item asked before the read. Sets *dumped. Returns 0, or -1 when the thread
  * must end. */
-static int at_empty(struct receiver *r, uint16_t asked, int stopping, int *dumped)
+static int at_empty(struct receiver *r, uint32_t asked, int stopping, int *dumped)
 {
 	if (__atomic_exchange_n(&r->dump_asked, 0, __ATOMIC_SEQ_CST))
 		r->dump_due = 1;
@@ -212,8 +233,8 @@ static void *receive(void *arg)
 		   rcvbuf >= COALESCE_MIN_RCVBUF;
 
 	for (;;) {
-		int stopping = r->stop, empty, dumped = 0;
-		uint16_t asked = __atomic_load_n(&r->sync_asked, __ATOMIC_SEQ_CST);
+		int stopping = r->stop, empty, eintr, dumped = 0;
+		uint32_t asked = __atomic_load_n(&r->sync_asked, __ATOMIC_SEQ_CST);
 
 		n = recvmmsg(r->fd, b->msg, VLEN, MSG_DONTWAIT, NULL);
 		/* An error after some datagrams is kept by the kernel for the next
@@ -230,14 +251,16 @@ static void *receive(void *arg)
 			r->error = 1;
 			break;
 		}
+		/* Only EAGAIN says the socket is empty: fewer datagrams than asked
+		 * may be those before an error kept for the next call. */
+		eintr = n < 0 && errno == EINTR;
+		empty = n < 0 && !eintr;
 		if (n > 0 && enqueue_batch(r, b, n))
 			break;
-		/* Fewer than asked: the socket was empty. */
-		empty = n >= 0 ? n < VLEN : errno != EINTR;
 		if (empty && at_empty(r, asked, stopping, &dumped))
 			break;
 		queue_flush(r->q);
-		if (!empty || dumped || (n > 0 && stopping))
+		if (eintr || dumped || n == VLEN || (n > 0 && (stopping || owed(r, asked))))
 			continue;
 		if (stopping)	/* the socket is empty and we were asked to stop */
 			break;

@@ -16,8 +16,9 @@ struct receiver {
 	int running;
 	int error;		/* set when recv failed for good (reported) */
 	uint64_t datagrams, enobufs;
-	uint16_t sync_asked;	/* atomic: receiver_ask_sync() calls so far */
-	uint16_t sync_placed;	/* the receiving thread's own: the last one answered */
+	uint32_t sync_asked;	/* atomic: receiver_ask_sync() calls so far */
+	uint32_t sync_placed;	/* the receiving thread's own: the last one answered */
+	uint32_t dumps;		/* atomic: the receiving thread's dumps begun so far */
 	int dump_due;		/* the thread's own: events were lost, a dump is owed */
 	int dump_asked;		/* atomic: receiver_ask_dump() was called */
 	int64_t last_dump;	/* the thread's own: monotonic µs */
@@ -32,10 +33,10 @@ int receiver_start(struct receiver *r);
 /* Asks for a QITEM_SYNC item after every event the kernel made before this
  * call: the thread queues it once a read finds the socket empty (the kernel
  * puts an event in the socket when it makes it). Returns the ask's number,
- * which the item's sync field reaches (modulo 2^16) when it answers this ask.
+ * which the item's seq reaches (modulo 2^32) when it answers this ask.
  * Callable before the thread starts. Under a storm that never lets the
  * socket empty, the item waits. */
-uint16_t receiver_ask_sync(struct receiver *r);
+uint32_t receiver_ask_sync(struct receiver *r);
 
 /* Asks for another dump of the table, as after a loss. */
 void receiver_ask_dump(struct receiver *r);

@@ -47,8 +47,11 @@ struct writer {
 	int dump_spoiled;	/* then a rollback: its first part is not read again */
 	long dump_entries;
 	int64_t resync_done_us;	/* wall µs the dump ended; vanished flows pending */
-	uint16_t resync_sync;	/* the receiver's sync ask that ends them */
+	uint32_t resync_sync;	/* the receiver's sync ask that ends them */
 	struct record_counts saved;	/* the counts at begin(), for a rollback */
+	int64_t saved_resync;	/* resync_done_us at begin() */
+	uint32_t reopen_dumps;	/* the receiver's dumps begun before the last reopen's */
+	int dump_stale;		/* the dump read now is one of those: skipped */
 	int64_t stalled_until;	/* monotonic µs: the disk was full, retry then */
 	int64_t stalled_since;
 	struct dbwatch dbw;	/* is the file at the path still ours? */
@@ -62,6 +65,7 @@ static int begin(struct writer *w)
 	if (store_begin(w->rec.st))
 		return -1;
 	w->saved = w->rec.n;
+	w->saved_resync = w->resync_done_us;
 	w->in_txn = 1;
 	w->commit_at = clock_mono_us() + (int64_t)w->o->commit_ms * 1000;
 	return 0;
@@ -71,11 +75,13 @@ static int commit(struct writer *w)
 {
 	if (!w->in_txn)
 		return 0;
+	if (store_commit(w->rec.st))
+		return -1;	/* still in the transaction: stall() rolls it back */
 	w->in_txn = 0;
 	w->pending = 0;
 	w->dump_committed |= w->in_dump;
-	if (store_commit(w->rec.st))
-		return -1;
+	if (!w->in_dump)
+		w->dump_spoiled = 0;
 	queue_release(w->q);
 	if (w->stalled_since) {
 		log_info("writing again after %.1f s", (clock_mono_us() - w->stalled_since) / 1e6);
@@ -122,7 +128,7 @@ static int note_gap(struct writer *w, const struct qitem *it)
  * the dump's end (t_us), but only once every event the kernel made before
  * then is stored: their DESTROY may still be in the socket. The receiver
  * marks that point with the sync item the ask (sync) names. */
-static void await_sync(struct writer *w, int64_t t_us, uint16_t sync)
+static void await_sync(struct writer *w, int64_t t_us, uint32_t sync)
 {
 	w->resync_done_us = t_us;
 	w->resync_sync = sync;
@@ -133,7 +139,7 @@ static int sync_arrived(struct writer *w, const struct qitem *it)
 {
 	int rc;
 
-	if (!w->resync_done_us || (int16_t)(it->sync - w->resync_sync) < 0)
+	if (!w->resync_done_us || (int32_t)(it->seq - w->resync_sync) < 0)
 		return 0;
 	rc = resync_finish(&w->rec, w->resync_done_us);
 	w->resync_done_us = 0;
@@ -146,11 +152,18 @@ static int sync_arrived(struct writer *w, const struct qitem *it)
  * kernel reports ENOBUFS before the events still in the socket, and under
  * a storm the writer lags). A dump that a rollback cut (the disk was full)
  * after a commit inside it cannot say which flows vanished: another one is
- * asked for. */
+ * asked for. A dump begun before a reopen's is skipped: that one, newer,
+ * took its place (the open flows it would be compared with are gone). */
 static int dump_item(struct writer *w, const struct qitem *it)
 {
 	long n;
 
+	if (it->kind == QITEM_DUMP_BEGIN)
+		w->dump_stale = (int32_t)(it->seq - w->reopen_dumps) <= 0;
+	if (w->dump_stale) {
+		w->dump_stale = it->kind != QITEM_DUMP_END;
+		return 0;
+	}
 	switch (it->kind) {
 	case QITEM_DUMP_BEGIN:
 		resync_begin(&w->rec);
@@ -173,7 +186,7 @@ static int dump_item(struct writer *w, const struct qitem *it)
 		n = resync_end(&w->rec);
 		w->gap_warned = 0;
 		if (n)
-			await_sync(w, it->t_us, it->sync);
+			await_sync(w, it->t_us, it->seq);
 		if (w->o->verbose)
 			log_info("resync: %ld entries in the table; %zu open flows, %ld missing"
 				 " from it", w->dump_entries, flowmap_count(w->rec.open), n);
@@ -231,6 +244,7 @@ static int reopen(struct writer *w, const char *why)
 	w->claim = -1;
 	flowmap_free(w->rec.open);
 	w->resync_done_us = 0;
+	w->reopen_dumps = __atomic_load_n(&w->rx.dumps, __ATOMIC_SEQ_CST);
 	w->rec.open = flowmap_new();
 	if (!w->rec.open)
 		return log_error("out of memory");
@@ -259,7 +273,9 @@ static int stall(struct writer *w)
 	w->pending = 0;
 	held = queue_rewind(w->q);
 	w->rec.n = w->saved;
-	if (w->resync_done_us)	/* the open flows are read again: which vanished is lost */
+	/* the open flows are read again: which vanished (found by a dump, or
+	 * ended since) is lost */
+	if (w->resync_done_us || w->saved_resync)
 		receiver_ask_dump(&w->rx);
 	w->resync_done_us = 0;
 	flowmap_free(w->rec.open);
@@ -278,11 +294,11 @@ static int stall(struct writer *w)
 }
 
 /* One turn of the writing loop: stores what is queued, commits when due,
- * resyncs after a loss, prunes. now is the loop's reading of the monotonic
+ * and the receiver's dumps after a loss, prunes. now is the loop's reading of the monotonic
  * clock (one a turn: under a storm a turn is one datagram, and reading the
  * clock three times a turn took 1.4% of the recorder). Sets *done when the
  * queue is closed and empty. Returns 0, or -1 on a failure (reported). */
-static int turn(struct writer *w, int closing, int64_t now, int *done)
+static int turn(struct writer *w, int64_t now, int *done)
 {
 	int64_t wait = w->in_txn ? w->commit_at - now : 1000000;
 	const struct qitem *it = queue_peek(w->q, wait > 0 ? wait : 0);
@@ -293,7 +309,8 @@ static int turn(struct writer *w, int closing, int64_t now, int *done)
 		if (store_item(w, it))
 			return -1;
 		queue_pop(w->q);
-	} else if (closing && queue_drained(w->q)) {
+	} else if (queue_drained(w->q)) {
+		/* the receiving thread closed it: asked to stop, or failed */
 		*done = 1;
 	} else if (!w->in_txn && store_pending_changes(w->rec.st)) {
 		/* a second without events: the changes of flows go into their rows */
@@ -319,12 +336,13 @@ static int write_loop(struct writer *w, long entries)
 		int64_t now = clock_mono_us();
 
 		/* (not inside the receiver's dump: it compares with the open flows) */
-		if (recording_reopen && !closing && !w->in_dump) {
+		if (recording_reopen && !closing && !w->in_dump && now >= w->stalled_until) {
 			recording_reopen = 0;
 			if (reopen(w, "SIGHUP"))
 				return -1;
 		}
-		if (!closing && !w->in_dump && dbwatch_changed(&w->dbw, w->o->db, now)) {
+		if (!closing && !w->in_dump && now >= w->stalled_until &&
+		    dbwatch_changed(&w->dbw, w->o->db, now)) {
 			log_warn("'%s' is no longer the file being written (removed, moved away or"
 				 " replaced): recording goes on in a new file at that path",
 				 w->o->db);
@@ -345,9 +363,11 @@ static int write_loop(struct writer *w, long entries)
 			usleep(100000);
 			continue;
 		}
-		if (turn(w, closing, now, &done) &&
-		    (!store_error_transient(w->rec.st) || stall(w)))
-			return -1;
+		if (turn(w, now, &done)) {
+			if (!store_error_transient(w->rec.st) || stall(w))
+				return -1;
+			done = 0;	/* what was rewound is read again */
+		}
 		if (w->o->verbose && now - status_at >= STATUS_EVERY_US)
 			status_line(w, &status_events, &status_at);
 		if (!hinted && entries == 0 && w->rec.n.events == 0 &&
@@ -360,6 +380,9 @@ static int write_loop(struct writer *w, long entries)
 				 " ctrecord out ct state new counter");
 		}
 	}
+	/* (the receiving thread may have failed after the last look) */
+	if (w->rx.error)
+		return -1;
 	/* The receiver read the socket empty before it stopped (and dumped the
 	 * table after a loss not reconciled yet): every event is in. */
 	if (w->resync_done_us && (begin(w) || resync_finish(&w->rec, w->resync_done_us)))
