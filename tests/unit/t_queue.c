@@ -12,9 +12,12 @@
 #define CAPACITY (256u << 20)	/* ctrecord's default */
 #define ITEMS 150000		/* about 300 MiB in all: more than the room */
 #define BACKLOG 1000		/* items the writer leaves in the queue */
+#define LEAD 4000		/* items the producer may be ahead of the releases */
 
-/* Items added so far, for the writer to stay BACKLOG behind. */
-static volatile uint32_t added;
+/* Items added so far, for the writer to stay BACKLOG behind; items
+ * released, for the producer to stay at most LEAD ahead (else, when adding
+ * is the faster side, the queue fills whatever it gives back). */
+static volatile uint32_t added, released;
 
 /* Item i's length and bytes, known to both sides. */
 static size_t item_len(uint32_t i)
@@ -37,6 +40,10 @@ static void *produce(void *arg)
 		struct qitem head = { .kind = QITEM_DATA, .t_us = i };
 		size_t n = item_len(i), k;
 
+		while (i > __atomic_load_n(&released, __ATOMIC_ACQUIRE) + LEAD) {
+			queue_flush(q);
+			sched_yield();
+		}
 		for (k = 0; k < n; k++)
 			buf[k] = item_byte(i, k);
 		memcpy(buf, &i, sizeof(i));
@@ -152,6 +159,7 @@ int main(void)
 			}
 			queue_release(q);
 			batch_start = next;
+			__atomic_store_n(&released, next, __ATOMIC_RELEASE);
 		}
 	}
 	pthread_join(t, NULL);
