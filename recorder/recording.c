@@ -23,6 +23,7 @@
 #include "record.h"
 #include "recording.h"
 #include "resync.h"
+#include "resync_track.h"
 #include "retention.h"
 #include "store.h"
 #include "store_flows.h"
@@ -41,17 +42,8 @@ struct writer {
 	int in_txn;
 	int64_t commit_at;	/* monotonic µs */
 	uint64_t pending;
-	int gap_warned;		/* events were lost, no dump since */
-	int in_dump;		/* between the receiver's QITEM_DUMP_BEGIN and _END */
-	int dump_committed;	/* a commit came inside it */
-	int dump_spoiled;	/* then a rollback: its first part is not read again */
-	long dump_entries;
-	int64_t resync_done_us;	/* wall µs the dump ended; vanished flows pending */
-	uint32_t resync_sync;	/* the receiver's sync ask that ends them */
+	struct resync_track rt;	/* the table dumps */
 	struct record_counts saved;	/* the counts at begin(), for a rollback */
-	int64_t saved_resync;	/* resync_done_us at begin() */
-	uint32_t reopen_dumps;	/* the receiver's dumps begun before the last reopen's */
-	int dump_stale;		/* the dump read now is one of those: skipped */
 	int64_t stalled_until;	/* monotonic µs: the disk was full, retry then */
 	int64_t stalled_since;
 	struct dbwatch dbw;	/* is the file at the path still ours? */
@@ -65,7 +57,7 @@ static int begin(struct writer *w)
 	if (store_begin(w->rec.st))
 		return -1;
 	w->saved = w->rec.n;
-	w->saved_resync = w->resync_done_us;
+	resync_track_begin(&w->rt);
 	w->in_txn = 1;
 	w->commit_at = clock_mono_us() + (int64_t)w->o->commit_ms * 1000;
 	return 0;
@@ -79,9 +71,7 @@ static int commit(struct writer *w)
 		return -1;	/* still in the transaction: stall() rolls it back */
 	w->in_txn = 0;
 	w->pending = 0;
-	w->dump_committed |= w->in_dump;
-	if (!w->in_dump)
-		w->dump_spoiled = 0;
+	resync_track_commit(&w->rt);
 	queue_release(w->q);
 	if (w->stalled_since) {
 		log_info("writing again after %.1f s", (clock_mono_us() - w->stalled_since) / 1e6);
@@ -114,99 +104,10 @@ static int store_datagram(struct writer *w, const struct qitem *it)
 	return 0;
 }
 
-static int note_gap(struct writer *w, const struct qitem *it)
-{
-	w->rec.n.gaps++;
-	if (!w->gap_warned)
-		log_warn("the kernel dropped events (ENOBUFS): history has a gap; resyncing"
-			 " from a table dump (raise --buffer-size)");
-	w->gap_warned = 1;
-	return store_gap_insert(w->rec.st, w->rec.session, it->t_us, "enobufs", -1);
-}
-
-/* The flows a dump found missing from the table are ended "end unknown" at
- * the dump's end (t_us), but only once every event the kernel made before
- * then is stored: their DESTROY may still be in the socket. The receiver
- * marks that point with the sync item the ask (sync) names. */
-static void await_sync(struct writer *w, int64_t t_us, uint32_t sync)
-{
-	w->resync_done_us = t_us;
-	w->resync_sync = sync;
-}
-
-/* Ends the flows a dump found missing, once the sync item it waits for comes. */
-static int sync_arrived(struct writer *w, const struct qitem *it)
-{
-	int rc;
-
-	if (!w->resync_done_us || (int32_t)(it->seq - w->resync_sync) < 0)
-		return 0;
-	rc = resync_finish(&w->rec, w->resync_done_us);
-	w->resync_done_us = 0;
-	return rc;
-}
-
-/* An item of the dump the receiver queued after a loss, which it reached
- * after every event made before the dump: the open flows are compared with
- * the table as it was then, not as it is when the writer gets there (the
- * kernel reports ENOBUFS before the events still in the socket, and under
- * a storm the writer lags). A dump that a rollback cut (the disk was full)
- * after a commit inside it cannot say which flows vanished: another one is
- * asked for. A dump begun before a reopen's is skipped: that one, newer,
- * took its place (the open flows it would be compared with are gone). */
-static int dump_item(struct writer *w, const struct qitem *it)
-{
-	long n;
-
-	if (it->kind == QITEM_DUMP_BEGIN)
-		w->dump_stale = (int32_t)(it->seq - w->reopen_dumps) <= 0;
-	if (w->dump_stale) {
-		w->dump_stale = it->kind != QITEM_DUMP_END;
-		return 0;
-	}
-	switch (it->kind) {
-	case QITEM_DUMP_BEGIN:
-		resync_begin(&w->rec);
-		w->in_dump = 1;
-		w->dump_committed = w->dump_spoiled = 0;
-		w->dump_entries = 0;
-		return 0;
-	case QITEM_DUMP:
-		n = resync_datagram(&w->rec, it->data, it->len, it->t_us);
-		if (n < 0)
-			return -1;
-		w->dump_entries += n;
-		return 0;
-	default:	/* QITEM_DUMP_END */
-		w->in_dump = 0;
-		if (w->dump_spoiled) {
-			receiver_ask_dump(&w->rx);
-			return 0;
-		}
-		n = resync_end(&w->rec);
-		w->gap_warned = 0;
-		if (n)
-			await_sync(w, it->t_us, it->seq);
-		if (w->o->verbose)
-			log_info("resync: %ld entries in the table; %zu open flows, %ld missing"
-				 " from it", w->dump_entries, flowmap_count(w->rec.open), n);
-		return 0;
-	}
-}
-
 /* One queued item. */
 static int store_item(struct writer *w, const struct qitem *it)
 {
-	switch (it->kind) {
-	case QITEM_DATA:
-		return store_datagram(w, it);
-	case QITEM_GAP:
-		return note_gap(w, it);
-	case QITEM_SYNC:
-		return sync_arrived(w, it);
-	default:
-		return dump_item(w, it);
-	}
+	return it->kind == QITEM_DATA ? store_datagram(w, it) : resync_track_item(&w->rt, it);
 }
 
 static void status_line(struct writer *w, uint64_t *last_events, int64_t *last_at)
@@ -243,8 +144,7 @@ static int reopen(struct writer *w, const char *why)
 	dbclaim_drop(w->claim);
 	w->claim = -1;
 	flowmap_free(w->rec.open);
-	w->resync_done_us = 0;
-	w->reopen_dumps = __atomic_load_n(&w->rx.dumps, __ATOMIC_SEQ_CST);
+	resync_track_reopen(&w->rt);
 	w->rec.open = flowmap_new();
 	if (!w->rec.open)
 		return log_error("out of memory");
@@ -267,17 +167,10 @@ static int stall(struct writer *w)
 	if (w->in_txn)
 		store_rollback(w->rec.st);
 	w->in_txn = 0;
-	/* A dump is read again from its start, unless a commit came inside it */
-	w->dump_spoiled |= w->in_dump && w->dump_committed;
-	w->in_dump = w->dump_spoiled;
+	resync_track_rollback(&w->rt);
 	w->pending = 0;
 	held = queue_rewind(w->q);
 	w->rec.n = w->saved;
-	/* the open flows are read again: which vanished (found by a dump, or
-	 * ended since) is lost */
-	if (w->resync_done_us || w->saved_resync)
-		receiver_ask_dump(&w->rx);
-	w->resync_done_us = 0;
 	flowmap_free(w->rec.open);
 	w->rec.open = flowmap_new();
 	if (!w->rec.open)
@@ -336,12 +229,12 @@ static int write_loop(struct writer *w, long entries)
 		int64_t now = clock_mono_us();
 
 		/* (not inside the receiver's dump: it compares with the open flows) */
-		if (recording_reopen && !closing && !w->in_dump && now >= w->stalled_until) {
+		if (recording_reopen && !closing && !w->rt.in_dump && now >= w->stalled_until) {
 			recording_reopen = 0;
 			if (reopen(w, "SIGHUP"))
 				return -1;
 		}
-		if (!closing && !w->in_dump && now >= w->stalled_until &&
+		if (!closing && !w->rt.in_dump && now >= w->stalled_until &&
 		    dbwatch_changed(&w->dbw, w->o->db, now)) {
 			log_warn("'%s' is no longer the file being written (removed, moved away or"
 				 " replaced): recording goes on in a new file at that path",
@@ -385,7 +278,7 @@ static int write_loop(struct writer *w, long entries)
 		return -1;
 	/* The receiver read the socket empty before it stopped (and dumped the
 	 * table after a loss not reconciled yet): every event is in. */
-	if (w->resync_done_us && (begin(w) || resync_finish(&w->rec, w->resync_done_us)))
+	if (w->rt.done_us && (begin(w) || resync_track_finish(&w->rt)))
 		return -1;
 	return 0;
 }
@@ -422,7 +315,7 @@ static int start_session(struct writer *w, long *entries, int reopening)
 		log_warn("the last recording did not stop cleanly; history has a gap since"
 			 " its last stored event");
 	if (vanished)
-		await_sync(w, clock_now_us(), receiver_ask_sync(&w->rx));
+		resync_track_await(&w->rt, clock_now_us());
 	dbwatch_start(&w->dbw, w->o->db, clock_mono_us());
 	return commit(w);
 }
@@ -474,6 +367,9 @@ int recording_run(const struct recording_opts *o)
 		goto out;
 	w.rec.open = flowmap_new();
 	w.rec.filter = o->filter;
+	w.rt.rec = &w.rec;
+	w.rt.rx = &w.rx;
+	w.rt.verbose = o->verbose;
 	w.q = queue_new(o->queue_size);
 	if (!w.rec.open || !w.q) {
 		log_error("out of memory");
