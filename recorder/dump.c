@@ -10,7 +10,6 @@
 #include <linux/netfilter/nfnetlink_conntrack.h>
 
 #include "dump.h"
-#include "log.h"
 
 #define DUMP_BUFSZ (MNL_SOCKET_BUFFER_SIZE * 4)
 
@@ -108,44 +107,6 @@ static int dumper_dump(int fd, int (*fn)(const void *buf, size_t n, void *arg), 
 int dump_datagrams(enum dump_channel ch, dump_datagram_cb fn, void *arg)
 {
 	return dumper_fd[ch] >= 0 ? dumper_dump(dumper_fd[ch], fn, arg) : kernel_dump(fn, arg);
-}
-
-struct entries {
-	dump_entry_cb cb;
-	void *data;
-	long count;
-	int cb_failed;		/* cb failed and reported it */
-};
-
-static int one_entry(const struct nlmsghdr *nlh, void *arg)
-{
-	struct entries *e = arg;
-
-	e->count++;
-	if (e->cb(nlh, e->data)) {
-		e->cb_failed = 1;
-		return MNL_CB_ERROR;
-	}
-	return MNL_CB_OK;
-}
-
-/* Runs the entries of one datagram; MNL_CB_STOP after NLMSG_DONE. */
-static int datagram_entries(const void *buf, size_t n, void *arg)
-{
-	errno = 0;
-	return mnl_cb_run(buf, n, 0, 0, one_entry, arg);
-}
-
-long dump_table(dump_entry_cb cb, void *data)
-{
-	struct entries e = { cb, data, 0, 0 };
-
-	if (dump_datagrams(DUMP_WRITER, datagram_entries, &e)) {
-		if (!e.cb_failed)
-			log_errno("cannot read the conntrack table");
-		return -1;
-	}
-	return e.count;
 }
 
 /* The dumper passes each datagram on, and sees the end for itself. */

@@ -3,10 +3,6 @@
 #define CT_DUMP_H
 
 #include <stddef.h>
-#include <linux/netlink.h>
-
-/* Called for each conntrack entry of a dump; returns 0 to go on, -1 to stop. */
-typedef int (*dump_entry_cb)(const struct nlmsghdr *nlh, void *data);
 
 /* Called for each datagram of a dump, as received; returns MNL_CB_OK to go
  * on, MNL_CB_STOP after the one that ends the dump (NLMSG_DONE: see
@@ -21,11 +17,6 @@ enum dump_channel { DUMP_WRITER, DUMP_RECEIVER, DUMP_CHANNELS };
 /* From now on, dumps are asked of the dumper processes at the other end of
  * these descriptors. */
 void dump_use_dumpers(int writer_fd, int receiver_fd);
-
-/* Dumps the conntrack table (both families) on the writer's channel,
- * calling cb for each entry.
- * Returns the number of entries, or -1 (reported once, by cb or here). */
-long dump_table(dump_entry_cb cb, void *data);
 
 /* Dumps the conntrack table (both families), handing fn each datagram.
  * Returns 0, or -1 with errno set (nothing reported). */

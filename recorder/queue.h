@@ -37,8 +37,9 @@ void queue_free(struct queue *q);
 
 /* Appends an item with len bytes of data copied from data; blocks while the
  * queue is full, unless it is closed. Returns 0, or -1 with errno EPIPE when
- * closed, EMSGSIZE when the item can never fit. The reader sees the item at once if it looks, but
- * is not woken: call queue_flush() after a batch of queue_add(). */
+ * closed, EMSGSIZE when the item can never fit. The reader sees the item at
+ * once if it looks, but is not woken: call queue_flush() after a batch of
+ * queue_add(). */
 int queue_add(struct queue *q, const struct qitem *head, const void *data, size_t len);
 
 /* Wakes the reader if it waits and items were added since the last flush.

@@ -186,11 +186,12 @@ static int stall(struct writer *w)
 	return 0;
 }
 
-/* One turn of the writing loop: stores what is queued, commits when due,
- * and the receiver's dumps after a loss, prunes. now is the loop's reading of the monotonic
- * clock (one a turn: under a storm a turn is one datagram, and reading the
- * clock three times a turn took 1.4% of the recorder). Sets *done when the
- * queue is closed and empty. Returns 0, or -1 on a failure (reported). */
+/* One turn of the writing loop: stores what is queued (events, gaps, the
+ * receiver's dumps after a loss), commits when due, prunes. now is the
+ * loop's reading of the monotonic clock (one a turn: under a storm a turn
+ * is one datagram, and reading the clock three times a turn took 1.4% of
+ * the recorder). Sets *done when the queue is closed and empty. Returns 0,
+ * or -1 on a failure (reported). */
 static int turn(struct writer *w, int64_t now, int *done)
 {
 	int64_t wait = w->in_txn ? w->commit_at - now : 1000000;

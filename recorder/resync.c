@@ -25,7 +25,7 @@ void resync_begin(struct recorder *r)
 struct dump {
 	struct recorder *r;
 	int origin;
-	int64_t t_us;		/* 0: the time each entry is read */
+	int64_t t_us;		/* when its datagram was read */
 	long entries;
 	int failed;		/* record_*() failed (reported) */
 };
@@ -34,23 +34,29 @@ static int dump_entry(const struct nlmsghdr *nlh, void *data)
 {
 	static struct ct_event ev;
 	struct dump *d = data;
-	int64_t t_us = d->t_us ? d->t_us : clock_now_us();
 
 	d->entries++;
-	if (ct_decode(nlh, &ev) ? record_unparsed(d->r, t_us, nlh, nlh->nlmsg_len) :
-	    (ev.t_us = t_us, record_dump_entry(d->r, &ev, d->origin))) {
+	if (ct_decode(nlh, &ev) ? record_unparsed(d->r, d->t_us, nlh, nlh->nlmsg_len) :
+	    (ev.t_us = d->t_us, record_dump_entry(d->r, &ev, d->origin))) {
 		d->failed = 1;
 		return MNL_CB_ERROR;
 	}
 	return MNL_CB_OK;
 }
 
+/* Records the entries of one datagram: MNL_CB_STOP after the dump's last,
+ * MNL_CB_ERROR on a failure (reported when d->failed, else errno set). */
+static int dump_datagram(struct dump *d, const void *buf, size_t n)
+{
+	errno = 0;
+	return mnl_cb_run(buf, n, 0, 0, dump_entry, d);
+}
+
 long resync_datagram(struct recorder *r, const void *buf, size_t n, int64_t t_us)
 {
 	struct dump d = { r, ORIGIN_UNSEEN, t_us, 0, 0 };
 
-	errno = 0;
-	if (mnl_cb_run(buf, n, 0, 0, dump_entry, &d) == MNL_CB_ERROR && !d.failed)
+	if (dump_datagram(&d, buf, n) == MNL_CB_ERROR && !d.failed)
 		return log_errno("cannot read the conntrack table");
 	return d.failed ? -1 : d.entries;
 }
@@ -74,9 +80,13 @@ long resync_end(struct recorder *r)
 	return vanished;
 }
 
-static int dump_table_entry(const struct nlmsghdr *nlh, void *data)
+/* A datagram of the writer's own dump, read now. */
+static int writer_datagram(const void *buf, size_t n, void *arg)
 {
-	return dump_entry(nlh, data) == MNL_CB_OK ? 0 : -1;
+	struct dump *d = arg;
+
+	d->t_us = clock_now_us();
+	return dump_datagram(d, buf, n);
 }
 
 int resync_dump(struct recorder *r, int origin, long *entries, long *vanished)
@@ -84,9 +94,12 @@ int resync_dump(struct recorder *r, int origin, long *entries, long *vanished)
 	struct dump d = { r, origin, 0, 0, 0 };
 
 	resync_begin(r);
-	*entries = dump_table(dump_table_entry, &d);
-	if (*entries < 0)
+	if (dump_datagrams(DUMP_WRITER, writer_datagram, &d)) {
+		if (!d.failed)
+			log_errno("cannot read the conntrack table");
 		return -1;
+	}
+	*entries = d.entries;
 	*vanished = resync_end(r);
 	return 0;
 }
