@@ -1,5 +1,6 @@
-/* Error and warning messages in one format: "prog: message", reported once where they happen. */
+/* Error and warning messages in one format: "prog: message", reported once where they happen; a message the same as the one before is counted, not printed again. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,15 +14,34 @@ void log_init(const char *progname)
 	prog = progname;
 }
 
+/* The last line printed, and how often it came again since: a writer that
+ * retries every second on a full disk would otherwise say the same error
+ * 3,600 times an hour. The count is printed before the next other line. */
+static pthread_mutex_t last_lock = PTHREAD_MUTEX_INITIALIZER;
+static char last[1200];
+static unsigned long repeats;
+
 static void vlog(const char *kind, const char *fmt, va_list ap, int err)
 {
-	char msg[1024];
+	char msg[1024], line[sizeof(last)];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (err)
-		fprintf(stderr, "%s: %s%s: %s\n", prog, kind, msg, strerror(err));
+		snprintf(line, sizeof(line), "%s%s: %s", kind, msg, strerror(err));
 	else
-		fprintf(stderr, "%s: %s%s\n", prog, kind, msg);
+		snprintf(line, sizeof(line), "%s%s", kind, msg);
+	pthread_mutex_lock(&last_lock);
+	if (strcmp(line, last) == 0) {
+		repeats++;
+	} else {
+		if (repeats)
+			fprintf(stderr, "%s: (the line before came %lu more time%s)\n", prog,
+				repeats, repeats > 1 ? "s" : "");
+		repeats = 0;
+		fprintf(stderr, "%s: %s\n", prog, line);
+		memcpy(last, line, sizeof(last));
+	}
+	pthread_mutex_unlock(&last_lock);
 }
 
 int log_error(const char *fmt, ...)

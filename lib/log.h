@@ -1,4 +1,4 @@
-/* Error and warning messages in one format: "prog: message", reported once where they happen. */
+/* Error and warning messages in one format: "prog: message", reported once where they happen; a message the same as the one before is counted, not printed again. */
 #ifndef CT_LOG_H
 #define CT_LOG_H
 

@@ -10,7 +10,7 @@
 /* What a queued item is. */
 enum qitem_kind {
 	QITEM_DATA,	/* netlink messages as received */
-	QITEM_GAP,	/* the kernel dropped events here (ENOBUFS) */
+	QITEM_GAP,	/* seq: the kernel dropped events here (ENOBUFS) for the seq-th time */
 	QITEM_SYNC,	/* seq: every event made before that receiver_ask_sync() came before */
 	QITEM_DUMP_BEGIN,	/* seq: the receiver's dump of that number follows,
 				 * after every event made before it */

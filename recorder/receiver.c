@@ -89,7 +89,7 @@ static int enqueue_gap(struct receiver *r)
 {
 	struct qitem gap = { .kind = QITEM_GAP, .t_us = clock_now_us() };
 
-	r->enobufs++;
+	gap.seq = (uint32_t)++r->enobufs;
 	r->dump_due = 1;
 	return put(r, &gap, NULL, 0);
 }

@@ -8,10 +8,21 @@
 #include "resync_track.h"
 #include "store.h"
 
+/* Is seq after *told (wrapping)? Then it becomes *told. */
+static int newer(uint32_t seq, uint32_t *told)
+{
+	if ((int32_t)(seq - *told) <= 0)
+		return 0;
+	*told = seq;
+	return 1;
+}
+
 static int note_gap(struct resync_track *t, const struct qitem *it)
 {
+	int fresh = newer(it->seq, &t->gap_told);
+
 	t->rec->n.gaps++;
-	if (!t->gap_warned)
+	if (!t->gap_warned && fresh)
 		log_warn("the kernel dropped events (ENOBUFS): history has a gap; resyncing"
 			 " from a table dump (raise --buffer-size)");
 	t->gap_warned = 1;
@@ -82,7 +93,7 @@ static int dump_item(struct resync_track *t, const struct qitem *it)
 		t->gap_warned = 0;
 		if (n)
 			await_sync(t, it->t_us, it->seq);
-		if (t->verbose)
+		if (t->verbose && newer(it->seq, &t->dump_told))
 			log_info("resync: %ld entries in the table; %zu open flows, %ld missing"
 				 " from it", t->dump_entries, flowmap_count(t->rec->open), n);
 		return 0;

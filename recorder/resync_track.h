@@ -13,6 +13,9 @@ struct resync_track {
 	struct receiver *rx;
 	int verbose;
 	int gap_warned;		/* events were lost, no dump since */
+	/* The newest gap and dump end said on stderr: items read again after a
+	 * rollback are not reported again (neither is rolled back). */
+	uint32_t gap_told, dump_told;
 	int in_dump;		/* between the receiver's QITEM_DUMP_BEGIN and _END */
 	int dump_committed;	/* a commit came inside it */
 	int dump_spoiled;	/* then a rollback: its first part is not read again */
