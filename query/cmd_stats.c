@@ -135,6 +135,8 @@ static int count_events(struct store *st, const struct ct_filter *flt, struct st
 
 	if (!flt->opts && !flt->session && (r = store_event_totals(st, s->types)) != 0)
 		return r < 0 ? -1 : 0;
+	/* (the headers could not tell: what they summed is counted again) */
+	memset(s->types, 0, sizeof(s->types));
 	q->type_mask = flt->event_mask ? flt->event_mask :
 		       1 << CT_EV_NEW | 1 << CT_EV_UPDATE | 1 << CT_EV_DESTROY | 1 << CT_EV_DUMP;
 	c = store_events(st, q);
