@@ -39,13 +39,30 @@ static int refused(struct recorder *r, const struct ct_event *ev)
 	return 1;
 }
 
+/* A DESTROY that is not stored: its flow, if open, ends all the same (with
+ * the counters it brought), without the event. */
+static int end_unrecorded(struct recorder *r, const struct ct_event *ev)
+{
+	struct flowmap_entry *e = flowmap_find(r->open, ev);
+	int64_t flow, first_us;
+
+	if (!e)
+		return 0;
+	flow = e->flow;
+	first_us = e->first_us;
+	flowmap_remove(r->open, e);
+	return store_flow_end(r->st, flow, first_us, ev->t_us, END_DESTROYED, ev);
+}
+
 int record_event(struct recorder *r, struct ct_event *ev)
 {
 	struct flowmap_entry *e;
 	int64_t flow;
 
+	if (r->unrecorded & 1u << ev->type)
+		return ev->type == CT_EV_DESTROY ? end_unrecorded(r, ev) : 0;
 	if (refused(r, ev))
-		return 0;
+		return ev->type == CT_EV_DESTROY ? end_unrecorded(r, ev) : 0;
 	e = flowmap_find(r->open, ev);
 
 	if (ev->type == CT_EV_NEW && e && !e->from_dump) {

@@ -20,11 +20,14 @@ struct recorder {
 	struct flowmap *open;
 	int64_t session;
 	const struct ct_filter *filter;	/* store only the events it matches, or NULL */
+	unsigned unrecorded;	/* 1 << CT_EV_*: types received only to end flows (-e) */
 	struct record_counts n;
 };
 
 /* Stores ev (a NEW, UPDATE or DESTROY) under its flow: a NEW or an unknown
- * entry opens a flow, a DESTROY ends it. Must run inside a transaction.
+ * entry opens a flow, a DESTROY ends it. A DESTROY that is not recorded
+ * (its type is unrecorded, or the filter refuses it) still ends its flow,
+ * which would else stay open for ever. Must run inside a transaction.
  * Returns 0, or -1 on a database error (reported). */
 int record_event(struct recorder *r, struct ct_event *ev);
 

@@ -321,16 +321,15 @@ static int start_session(struct writer *w, long *entries, int reopening)
 	return commit(w);
 }
 
+/* DESTROY always: without it (-e NEW, -e UPDATE) no flow would ever end */
 static unsigned groups_of(unsigned evmask)
 {
-	unsigned groups = 0;
+	unsigned groups = NF_NETLINK_CONNTRACK_DESTROY;
 
 	if (evmask & 1 << CT_EV_NEW)
 		groups |= NF_NETLINK_CONNTRACK_NEW;
 	if (evmask & 1 << CT_EV_UPDATE)
 		groups |= NF_NETLINK_CONNTRACK_UPDATE;
-	if (evmask & 1 << CT_EV_DESTROY)
-		groups |= NF_NETLINK_CONNTRACK_DESTROY;
 	return groups;
 }
 
@@ -368,6 +367,7 @@ int recording_run(const struct recording_opts *o)
 		goto out;
 	w.rec.open = flowmap_new();
 	w.rec.filter = o->filter;
+	w.rec.unrecorded = ~o->evmask & 1u << CT_EV_DESTROY;
 	w.rt.rec = &w.rec;
 	w.rt.rx = &w.rx;
 	w.rt.verbose = o->verbose;
