@@ -98,15 +98,19 @@ int store_prune_step(struct store *st, int64_t before_us, int limit, int64_t now
 	/* Whole blocks go (at most limit / 100 of up to 4096 events a step):
 	 * with a time limit those whose every event is older, with a size limit
 	 * the oldest one. Events of flows still open go with them; events of removed
-	 * flows in blocks that stay are left, and never read again. */
+	 * flows in blocks that stay are left, and never read again. The newest
+	 * block stays: the next block's id and first event id follow its own,
+	 * and without it they started again from 1, below what readers (replay
+	 * --follow, a released cursor) had read, which then never saw them. */
 	static const char pick_blocks[] =
 		"CREATE TEMP TABLE IF NOT EXISTS prune_blocks (id INTEGER PRIMARY KEY, n INTEGER);"
 		" DELETE FROM prune_blocks;";
 	static const char old_blocks[] =
 		"INSERT INTO prune_blocks SELECT id, n FROM event_blocks WHERE last_us < ?1"
-		" ORDER BY id LIMIT ?2";
+		" AND id < (SELECT max(id) FROM event_blocks) ORDER BY id LIMIT ?2";
 	static const char first_blocks[] =
-		"INSERT INTO prune_blocks SELECT id, n FROM event_blocks WHERE ?1 ORDER BY id LIMIT ?2";
+		"INSERT INTO prune_blocks SELECT id, n FROM event_blocks WHERE ?1"
+		" AND id < (SELECT max(id) FROM event_blocks) ORDER BY id LIMIT ?2";
 	static const char del_blocks[] =
 		"DELETE FROM event_blocks WHERE id IN (SELECT id FROM prune_blocks)";
 	static const char del_data[] =
