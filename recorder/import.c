@@ -193,6 +193,8 @@ struct run {
 	uint64_t cut;		/* text lines conntrack cut at 1023 bytes */
 	long first_cut;		/* the first one's line number */
 	int64_t last_us;	/* the time of the last event with one in the log */
+	uint64_t back;		/* events timed before the timed event before them */
+	int64_t most_back_us;	/* by how much, at most */
 	uint64_t gaps;		/* conntrack's ENOBUFS lines */
 };
 
@@ -209,6 +211,11 @@ static int store_one(struct run *r, struct ct_event *ev, int timed)
 		r->untimed++;
 		r->untimed_now += !r->last_us;
 	} else {
+		if (r->last_us && ev->t_us < r->last_us) {
+			r->back++;
+			if (r->last_us - ev->t_us > r->most_back_us)
+				r->most_back_us = r->last_us - ev->t_us;
+		}
 		r->last_us = ev->t_us;
 	}
 	r->src->events++;
@@ -426,6 +433,10 @@ out:
 		if (r.untimed > r.untimed_now)
 			log_warn("%llu events had no time in the log: stored with the time of the"
 				 " event before them", (unsigned long long)(r.untimed - r.untimed_now));
+		if (r.back)
+			log_warn("%llu events are timed before the event before them in the log (by"
+				 " up to %.6f s): logs joined out of order? Their flows' times may"
+				 " not add up", (unsigned long long)r.back, r.most_back_us / 1e6);
 		if (r.cut)
 			log_warn("%llu lines were cut at %d bytes by conntrack (the first: line %ld):"
 				 " what they held past that is lost", (unsigned long long)r.cut,

@@ -1,5 +1,5 @@
 #!/bin/bash
-# t2000: ctrecord --import of conntrack -E logs (text and XML) replays byte for byte (also with DOS line ends, a byte order mark, one tuple in two zones); duplicates (also a log that grew since) and bad files are refused whole; an unended last line is left out with a warning; conntrack's own lines are passed over (its ENOBUFS line a gap at its place), in text and XML; an XML line it cut at 1023 bytes is closed; DCCP's ports in XML.
+# t2000: ctrecord --import of conntrack -E logs (text and XML) replays byte for byte (also with DOS line ends, a byte order mark, one tuple in two zones); duplicates (also a log that grew since) and bad files are refused whole; an unended last line is left out with a warning; conntrack's own lines are passed over (its ENOBUFS line a gap at its place), in text and XML; an XML line it cut at 1023 bytes is closed; DCCP's ports in XML; times that go back are warned of.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -182,4 +182,16 @@ grep -q '<layer4 protonum="33" protoname="dccp"><sport>1</sport><dport>2</dport>
 	fail "replay -o xml prints no DCCP ports: $(cat "$TMP/dccp.xml")"
 "$BIN/ctrecord" --db "$TMP/dccp2.db" --import "$TMP/dccp.xml" 2>"$TMP/imp.err" || fail "DCCP XML import failed: $(cat "$TMP/imp.err")"
 "$BIN/ctquery" --db "$TMP/dccp2.db" replay | test_cmp "$TMP/dccp.txt" -
+
+say "a log whose times go back (logs joined out of order) is imported with a warning"
+printf '%s\n' \
+	'[1795000100.000000]	    [NEW] udp      17 30 src=10.0.0.1 dst=10.0.0.2 sport=1000 dport=53 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=53 dport=1000' \
+	'[1795000000.000000]	[DESTROY] udp      17 src=10.0.0.1 dst=10.0.0.2 sport=1000 dport=53 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=53 dport=1000' \
+	>"$TMP/back.txt"
+"$BIN/ctrecord" --db "$TMP/back.db" --import "$TMP/back.txt" 2>"$TMP/imp.err" || fail "back.txt: $(cat "$TMP/imp.err")"
+grep -q "warning: 1 events are timed before the event before them in the log (by up to 100.000000 s)" "$TMP/imp.err" ||
+	fail "no warning for times going back: $(cat "$TMP/imp.err")"
+sed '1s/^\[1795000100/[1795000000/; 2s/^\[1795000000/[1795000100/' "$TMP/back.txt" >"$TMP/fwd.txt"
+"$BIN/ctrecord" --db "$TMP/fwd.db" --import "$TMP/fwd.txt" 2>"$TMP/imp.err" || fail "fwd.txt: $(cat "$TMP/imp.err")"
+! grep -q "timed before" "$TMP/imp.err" || fail "a warning for a log in order: $(cat "$TMP/imp.err")"
 exit 0
