@@ -199,7 +199,9 @@ int store_check_where(struct store *st, const char *expr)
 		return log_error("--where '%s': an empty expression", expr);
 	if (setup_view(st))
 		return -1;
-	if (!(sql = sqlite3_mprintf("SELECT 1 FROM %s WHERE (%s)", view_sql, expr)))
+	/* (a newline before the closing parenthesis ends a -- comment, as
+	 * build_where does: the expression stays whole and one) */
+	if (!(sql = sqlite3_mprintf("SELECT 1 FROM %s WHERE (%s\n)", view_sql, expr)))
 		return log_error("out of memory");
 	sqlite3_set_authorizer(st->db, authorize, NULL);
 	rc = sqlite3_prepare_v2(st->db, sql, -1, &s, &tail);
@@ -387,7 +389,7 @@ static void build_where(struct qbuf *b, const struct store_query *q, int probe)
 		add(b, view_sql);
 		add(b, " WHERE (");
 		add(b, q->where);
-		add(b, "))");
+		add(b, "\n))");	/* (see store_check_where) */
 	}
 }
 

@@ -1,0 +1,31 @@
+#!/bin/bash
+# t3500: ctquery's edge cases found in review, on a database imported from the seed log: each a usage error (2) or a clear failure (1) in one line where it should be, and an answer where it should be.
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+require_cmd sqlite3
+require_built ctrecord ctquery
+require_seed events.txt
+cd "$TMP"
+"$BIN/ctrecord" --db seed.db --import "$SEED/events.txt" 2>/dev/null ||
+	fail "cannot import the seed log"
+Q() { "$BIN/ctquery" --db seed.db "$@"; }
+
+# expect RC REGEX ARGS...: ctquery ARGS exits RC with one line on stderr matching REGEX.
+expect() {
+	local want=$1 re=$2 rc=0; shift 2
+	"$BIN/ctquery" "$@" >out 2>err </dev/null || rc=$?
+	[ "$rc" = "$want" ] || { cat err; fail "ctquery $*: exit status $rc, not $want"; }
+	[ "$(wc -l <err)" = 1 ] || { cat err; fail "ctquery $*: not one line on stderr"; }
+	grep -Eq -- "$re" err || { cat err; fail "ctquery $*: the error does not say /$re/"; }
+}
+
+# --where: an SQL comment ends the expression's line, not the query around it.
+[ "$(Q list --where 'dport = 53 -- the DNS ones' -o csv | wc -l)" = 3 ] ||
+	fail "--where with a trailing -- comment: not the 2 DNS flows"
+[ "$(Q replay --where 'dport = 53 -- DNS' | wc -l)" = 6 ] ||
+	fail "replay --where with a trailing -- comment: not the 6 DNS events"
+expect 2 "--where '1\) --': " --db seed.db list --where '1) --'
+say "--where: comments"
+
+exit 0
