@@ -176,6 +176,10 @@ static int parse_iso(const char *s, int64_t *us)
 	t = utc ? timegm(&tm) - off : mktime(&tm);
 	if (t == (time_t)-1 && !(y == 1969 || y == 1970))
 		return -1;
+	/* a local time that the clocks skipped (a DST change) is none: mktime
+	 * would move it an hour on, past later times of the same day */
+	if (!utc && (tm.tm_hour != h || tm.tm_min != mi || tm.tm_mday != d))
+		return -1;
 	*us = (int64_t)t * 1000000 + frac;
 	return 0;
 }

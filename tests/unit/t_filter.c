@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sqlite3.h>
@@ -160,6 +161,17 @@ static void test_time(void)
 	CHECK(time_parse("-99999999999999999999999s", now, &t) == -1);
 	CHECK(!time_parse("-1000w", now, &t) && t == now - 604800000000000LL);
 	CHECK(time_parse("@99999999999999", now, &t) == -1);
+	/* local times: one that the clocks skipped is refused (Paris went from
+	 * 02:00 to 03:00 on 2026-03-29), one they passed twice is read */
+	setenv("TZ", "Europe/Paris", 1);
+	tzset();
+	CHECK(!time_parse("2026-03-29 01:59:59", now, &t) && t == 1774745999000000LL);
+	CHECK(time_parse("2026-03-29 02:30", now, &t) == -1);
+	CHECK(!time_parse("2026-03-29 03:00", now, &t) && t == 1774746000000000LL);
+	CHECK(!time_parse("2026-10-25 02:30", now, &t));
+	CHECK(!time_parse("2026-03-29T02:30Z", now, &t));
+	setenv("TZ", "UTC", 1);
+	tzset();
 }
 
 /* The plan must search an index (never scan a whole table first). */
