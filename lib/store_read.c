@@ -110,7 +110,8 @@ static int flows_with_events(struct store_cursor *c, const struct store_query *q
 	store_cursor_free(ec);
 	if (rc < 0)
 		return -1;
-	qsort(c->ids, n, sizeof(*c->ids), cmp_id);
+	if (n)	/* (none: c->ids is NULL, which qsort may not take) */
+		qsort(c->ids, n, sizeof(*c->ids), cmp_id);
 	for (i = 0, c->nids = 0; i < n; i++)
 		if (!i || c->ids[i] != c->ids[i - 1])
 			c->ids[c->nids++] = c->ids[i];
@@ -157,6 +158,8 @@ int store_next_flow(struct store_cursor *c, struct store_flow *fl)
 
 	if (c->broken || (c->released && store_cursor_resume(c)))
 		return -1;
+	if (c->q.type_mask && !c->nids)	/* no flow had an event of those types */
+		return 0;
 	s = c->s;
 	do {
 		rc = sqlite3_step(s);
