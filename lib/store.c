@@ -177,6 +177,48 @@ static int migrate(struct store *st, int version)
 	return 0;
 }
 
+/* Into dir (of size n): the directory of path. Returns 0, or -1 (reported)
+ * when it does not fit. */
+static int dir_of(const char *path, char *dir, size_t size)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n = slash ? (size_t)(slash - path) : 1;
+
+	if (n >= size)
+		return log_error("path too long: '%s'", path);
+	memcpy(dir, slash ? path : ".", n);
+	dir[n ? n : 1] = 0;
+	if (slash == path)
+		strcpy(dir, "/");
+	return 0;
+}
+
+/* A reader that SQLite could not let read: is it the -wal or -shm file
+ * beside the database, one it may not open or one missing that it may not
+ * create (SQLite says only "unable to open database file" or "attempt to
+ * write a readonly database")? Returns -1 after saying which, else 0. */
+static int wal_files_unusable(const char *path)
+{
+	static const char *const suffixes[] = { "-wal", "-shm" };
+	char dir[4096], *sib;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < 2 && !rc; i++) {
+		if (!(sib = store_sibling(path, suffixes[i])))
+			return 0;
+		if (!access(sib, F_OK) && access(sib, R_OK))
+			rc = log_errno("cannot open '%s'", sib);
+		else if (access(sib, F_OK) && !dir_of(path, dir, sizeof(dir)) &&
+			 access(dir, W_OK | X_OK))
+			rc = log_error("cannot read '%s': '%s' is missing and cannot be created"
+				       " in '%s'; keep the -wal and -shm files beside the database",
+				       path, sib, dir);
+		free(sib);
+	}
+	return rc;
+}
+
 /* Checks that the file is ours and of a version we read; creates the schema
  * in an empty database when writable. */
 static int check_schema(struct store *st, enum store_mode mode)
@@ -188,8 +230,13 @@ static int check_schema(struct store *st, enum store_mode mode)
 	if (pragma_int(st, "PRAGMA user_version", &version) ||
 	    pragma_int(st, "PRAGMA application_id", &appid) ||
 	    (version == 0 && pragma_int(st, "SELECT count(*) FROM sqlite_master", &tables))) {
-		if (sqlite3_errcode(st->db) == SQLITE_NOTADB)
+		int err = sqlite3_errcode(st->db);
+
+		if (err == SQLITE_NOTADB)
 			return log_error("'%s' is not a ctrecord database", st->path);
+		if (mode == STORE_READ && (err == SQLITE_CANTOPEN || err == SQLITE_READONLY) &&
+		    wal_files_unusable(st->path))
+			return -1;
 		return store_fail(st, "cannot read the schema");
 	}
 	if (tables == 0 && version == 0) {
@@ -225,15 +272,9 @@ static int check_schema(struct store *st, enum store_mode mode)
 static int check_dir(const char *path)
 {
 	char dir[4096];
-	const char *slash = strrchr(path, '/');
-	size_t n = slash ? (size_t)(slash - path) : 1;
 
-	if (n >= sizeof(dir))
-		return log_error("path too long: '%s'", path);
-	memcpy(dir, slash ? path : ".", n);
-	dir[n ? n : 1] = 0;
-	if (slash == path)
-		strcpy(dir, "/");
+	if (dir_of(path, dir, sizeof(dir)))
+		return -1;
 	if (access(dir, W_OK | X_OK))
 		return log_errno("cannot create '%s' in '%s'", path, dir);
 	return 0;

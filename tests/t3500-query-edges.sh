@@ -11,10 +11,10 @@ cd "$TMP"
 	fail "cannot import the seed log"
 Q() { "$BIN/ctquery" --db seed.db "$@"; }
 
-# expect RC REGEX ARGS...: ctquery ARGS exits RC with one line on stderr matching REGEX.
+# expect RC REGEX CMD...: CMD exits RC with one line on stderr matching REGEX.
 expect() {
 	local want=$1 re=$2 rc=0; shift 2
-	"$BIN/ctquery" "$@" >out 2>err </dev/null || rc=$?
+	"$@" >out 2>err </dev/null || rc=$?
 	[ "$rc" = "$want" ] || { cat err; fail "ctquery $*: exit status $rc, not $want"; }
 	[ "$(wc -l <err)" = 1 ] || { cat err; fail "ctquery $*: not one line on stderr"; }
 	grep -Eq -- "$re" err || { cat err; fail "ctquery $*: the error does not say /$re/"; }
@@ -25,7 +25,7 @@ expect() {
 	fail "--where with a trailing -- comment: not the 2 DNS flows"
 [ "$(Q replay --where 'dport = 53 -- DNS' | wc -l)" = 6 ] ||
 	fail "replay --where with a trailing -- comment: not the 6 DNS events"
-expect 2 "--where '1\) --': " --db seed.db list --where '1) --'
+expect 2 "--where '1\) --': " Q list --where '1) --'
 say "--where: comments"
 
 # -e with a type no event has: no flow, no error (under make asan, no
@@ -39,5 +39,26 @@ grep -qx 'flows: 0' out || fail "stats -e DESTROY counts flows without a DESTROY
 "$BIN/ctquery" --db open.db list -e DESTROY -o csv >out 2>err || { cat err; fail "list -e DESTROY failed"; }
 [ ! -s err ] && [ "$(wc -l <out)" = 1 ] || { cat err out; fail "list -e DESTROY: not just the header"; }
 say "-e with a type no event has"
+
+# A reader that may not create the -wal or -shm beside the database (a
+# read-only directory), or not open them, is told which file, not SQLite's
+# "attempt to write a readonly database" or "unable to open database file".
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+	chmod 0755 "$TMP"
+	mkdir ro
+	cp seed.db ro/
+	chmod 0644 ro/seed.db
+	chmod 0555 ro
+	asnobody() { su -s /bin/sh nobody -c "'$BIN/ctquery' --db '$TMP/ro/seed.db' list"; }
+	expect 1 "'.*/ro/seed.db-wal' is missing and cannot be created in '.*/ro'" asnobody
+	chmod 0755 ro
+	cp seed.db-wal seed.db-shm ro/
+	chmod 0644 ro/seed.db-wal
+	chmod 0600 ro/seed.db-shm
+	expect 1 "cannot open '.*/ro/seed.db-shm': Permission denied" asnobody
+	chmod 0644 ro/seed.db-shm
+	asnobody >/dev/null 2>err || { cat err; fail "nobody cannot read with both files readable"; }
+	say "a -wal or -shm the reader cannot create or open is named"
+fi
 
 exit 0
