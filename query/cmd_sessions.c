@@ -44,7 +44,7 @@ static int print_session(const struct store_session *s, void *arg)
 		snprintf(lost, sizeof(lost), "%lld%s", (long long)s->gaps.lost,
 			 s->gaps.unknown ? "+" : "");
 	printf("%-4lld %-7s %-19s %-19s %8lld %9lld %5lld %6s %s%s%s\n", (long long)s->id,
-	       s->kind, start, s->stopped_us ? stop : "(running or crashed)",
+	       s->kind, start, s->stopped_us ? stop : "(running/crashed)",
 	       (long long)s->flows, (long long)s->events, (long long)s->gaps.n,
 	       lost, printable(s->host, host, sizeof(host)), s->source[0] ? " " : "",
 	       printable(s->source, source, sizeof(source)));
