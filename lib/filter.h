@@ -107,6 +107,11 @@ enum {
 	FF_EVENTS = 1u << 31,
 };
 
+/* The options whose answer can change over a flow's life (its state, status,
+ * mark, labels): with one of them, a flow's first recorded event may come
+ * after its NEW. The others look at what a flow keeps (tuples, zones, NAT). */
+#define FF_PER_EVENT (FF_STATE | FF_STATUS | FF_MARK | FF_LABEL)
+
 /* Takes one option from getopt_long. For -n/-g/-j, arg may be NULL and the
  * next argv word (not starting with '-') is taken, as conntrack does.
  * Returns 1 when opt is a filter option and its value is good, 0 when opt

@@ -76,6 +76,7 @@ int record_event(struct recorder *r, struct ct_event *ev)
 		e = open_flow(r, ev, ev->type == CT_EV_NEW ? ORIGIN_NEW : ORIGIN_UNSEEN);
 		if (!e)
 			return -1;
+		r->n.unseen += ev->type != CT_EV_NEW;
 	}
 	e->from_dump = 0;
 	flow = e->flow;

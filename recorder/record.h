@@ -7,11 +7,13 @@
 
 struct store;
 struct flowmap;
+struct flowmap_entry;
 struct ct_filter;
 
 /* What a recorder stored and skipped, as one block (a rollback restores it). */
 struct record_counts {
 	uint64_t events, flows, gaps, unparsed, ended_unknown;
+	uint64_t unseen;		/* flows opened by an event after their NEW */
 	uint64_t filtered;		/* events and dump entries the filter refused */
 };
 

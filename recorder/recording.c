@@ -14,6 +14,7 @@
 #include "dbwatch.h"
 #include "dump.h"
 #include "dumper.h"
+#include "filter.h"
 #include "flowmap.h"
 #include "kfilter.h"
 #include "log.h"
@@ -27,6 +28,7 @@
 #include "retention.h"
 #include "store.h"
 #include "store_flows.h"
+#include "unreported.h"
 
 #define QUIET_HINT_US (5 * 1000000)
 #define STATUS_EVERY_US (5 * 1000000)
@@ -43,6 +45,7 @@ struct writer {
 	int64_t commit_at;	/* monotonic µs */
 	uint64_t pending;
 	struct resync_track rt;	/* the table dumps */
+	struct unreported unrep;	/* losses --reliable hides */
 	struct record_counts saved;	/* the counts at begin(), for a rollback */
 	int64_t stalled_until;	/* monotonic µs: the disk was full, retry then */
 	int64_t stalled_since;
@@ -58,6 +61,7 @@ static int begin(struct writer *w)
 		return -1;
 	w->saved = w->rec.n;
 	resync_track_begin(&w->rt);
+	unreported_begin(&w->unrep, &w->rec);
 	w->in_txn = 1;
 	w->commit_at = clock_mono_us() + (int64_t)w->o->commit_ms * 1000;
 	return 0;
@@ -67,7 +71,7 @@ static int commit(struct writer *w)
 {
 	if (!w->in_txn)
 		return 0;
-	if (store_commit(w->rec.st))
+	if (unreported_flush(&w->unrep, &w->rec) || store_commit(w->rec.st))
 		return -1;	/* still in the transaction: stall() rolls it back */
 	w->in_txn = 0;
 	w->pending = 0;
@@ -99,6 +103,7 @@ static int store_datagram(struct writer *w, const struct qitem *it)
 			memcpy(ev.progname, it->progname, sizeof(ev.progname));
 		if (record_event(&w->rec, &ev))
 			return -1;
+		unreported_seen(&w->unrep, &w->rec, ev.t_us);
 		w->pending++;
 	}
 	return 0;
@@ -342,6 +347,9 @@ static void summary(const struct writer *w, int rc)
 	if (w->rx.enobufs)
 		snprintf(lost, sizeof(lost), "events lost at %llu points (ENOBUFS)",
 			 (unsigned long long)w->rx.enobufs);
+	else if (w->unrep.on && n->unseen)
+		snprintf(lost, sizeof(lost), "%llu NEW events lost (unreported)",
+			 (unsigned long long)n->unseen);
 	if (n->filtered || n->unparsed)
 		snprintf(skipped, sizeof(skipped), ", %llu filtered out, %llu undecodable",
 			 (unsigned long long)n->filtered, (unsigned long long)n->unparsed);
@@ -367,6 +375,8 @@ int recording_run(const struct recording_opts *o)
 		goto out;
 	w.rec.open = flowmap_new();
 	w.rec.filter = o->filter;
+	unreported_init(&w.unrep, o->reliable, o->evmask,
+			o->filter && (o->filter->opts & FF_PER_EVENT));
 	w.rec.unrecorded = ~o->evmask & 1u << CT_EV_DESTROY;
 	w.rt.rec = &w.rec;
 	w.rt.rx = &w.rx;

@@ -1,0 +1,56 @@
+#!/bin/bash
+# t1120: under --reliable the kernel reports no ENOBUFS, yet NEW events are still lost when the socket overflows: each flow first seen after its NEW counts as a lost NEW, stored as a gap ("unreported"), warned of and in the summary, not "0 lost"; no loss, no gap.
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+require_root
+require_built ctrecord trafficgen
+require_cmd sqlite3 conntrack
+netns_setup
+netns_long_udp
+DB=$TMP/flows.db
+N=3000
+q() { sqlite3 "$DB" "$1"; }
+
+# No loss: nothing unreported.
+start_recorder rec "$TMP/rec.err" --db "$DB" --reliable
+in_ns "$BIN/trafficgen" -S udp 127.0.0.1 7401 200 >/dev/null
+wait_until 10 eval "[ \$(q 'SELECT count(*) FROM flows WHERE o_dport = 7401') = 200 ]" ||
+	fail "the 200 flows were not recorded: $(cat "$TMP/rec.err")"
+stop_bg rec TERM 20 || fail "ctrecord did not stop"
+[ "$BG_STATUS" = 0 ] || { cat "$TMP/rec.err"; fail "ctrecord exited $BG_STATUS"; }
+grep -q "^ctrecord: [0-9]* events, [0-9]* flows, 0 lost" "$TMP/rec.err" ||
+	fail "a loss without one: $(cat "$TMP/rec.err")"
+[ "$(q 'SELECT count(*) FROM gaps')" = 0 ] || fail "gaps without a loss"
+in_ns conntrack -D -p udp >/dev/null 2>&1 || true
+rm -f "$DB" "$DB-wal" "$DB-shm"
+
+# A loss: the recorder is stopped while N flows begin (their NEW overflow its
+# 64 KiB socket and are dropped, unreported) and are deleted (the kernel
+# keeps each DESTROY until it could deliver it).
+start_recorder rec2 "$TMP/rec2.err" --db "$DB" --reliable -b 64K
+kill -STOP "$PID_rec2"
+in_ns "$BIN/trafficgen" -S udp 127.0.0.1 7402 $N >/dev/null
+in_ns conntrack -D -p udp >/dev/null 2>&1 || true
+kill -CONT "$PID_rec2"
+ended() { [ "$(q "SELECT count(*) FROM flows WHERE o_dport = 7402 AND end_kind = 1")" = $N ]; }
+wait_until 30 ended || fail "not every DESTROY was delivered: $(q "SELECT origin, end_kind, count(*)
+	FROM flows WHERE o_dport = 7402 GROUP BY 1, 2")"
+stop_bg rec2 TERM 20 || fail "ctrecord did not stop"
+[ "$BG_STATUS" = 0 ] || { cat "$TMP/rec2.err"; fail "ctrecord exited $BG_STATUS"; }
+cat "$TMP/rec2.err"
+
+unseen=$(q "SELECT count(*) FROM flows WHERE o_dport = 7402 AND origin = 2")
+[ "$unseen" -gt 0 ] || fail "no NEW was lost: the test proves nothing"
+[ "$(q "SELECT count(*) FROM flows WHERE o_dport = 7402")" = $N ] || fail "not $N flows"
+lost=$(q "SELECT coalesce(sum(lost), 0) FROM gaps WHERE kind = 'unreported'")
+[ "$lost" = "$unseen" ] || fail "$unseen flows first seen mid-life, gaps say $lost NEW lost"
+[ "$(q "SELECT count(*) FROM gaps WHERE kind <> 'unreported'")" = 0 ] || fail "other gaps: $(q 'SELECT * FROM gaps')"
+grep -q "^ctrecord: warning: events were lost although the kernel did not say so (--reliable)" "$TMP/rec2.err" ||
+	fail "no warning"
+[ "$(grep -c 'did not say so' "$TMP/rec2.err")" = 1 ] || fail "the warning was repeated"
+grep -q "^ctrecord: [0-9]* events, $N flows, $unseen NEW events lost (unreported)" "$TMP/rec2.err" ||
+	fail "the summary does not count them"
+"$BIN/ctquery" --db "$DB" stats | grep -q "^gaps: [0-9]*, events lost: $unseen\$" ||
+	fail "stats: $("$BIN/ctquery" --db "$DB" stats | grep gaps)"
+say "$unseen of $N NEW events lost unreported, in $(q 'SELECT count(*) FROM gaps') gaps; every DESTROY delivered"
