@@ -205,6 +205,15 @@ netns_mark_zone_nat() {
 	EOF
 }
 
+# small_fs: a 4 MiB tmpfs at $SMALL ($TMP/small), unmounted at exit, for
+# tests of a full disk.
+small_fs() {
+	SMALL=$TMP/small
+	mkdir "$SMALL"
+	mount -t tmpfs -o size=4m tmpfs "$SMALL" || skip "cannot mount a tmpfs"
+	trap 'umount "$SMALL" 2>/dev/null || true; cleanup' EXIT
+}
+
 # netns_long_udp [SECONDS]: UDP flows live SECONDS (default 120) instead of
 # 2 s, for tests whose flows must still be open when they look.
 netns_long_udp() {

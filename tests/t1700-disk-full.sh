@@ -9,11 +9,7 @@ require_built ctrecord trafficgen
 netns_setup
 netns_long_udp
 
-SMALL=$TMP/small
-mkdir "$SMALL"
-mount -t tmpfs -o size=4m tmpfs "$SMALL" || skip "cannot mount a tmpfs"
-umount_small() { umount "$SMALL" 2>/dev/null || true; }
-trap 'umount_small; cleanup' EXIT
+small_fs
 DB=$SMALL/flows.db
 q() { sqlite3 -readonly "$DB" "$1"; }
 # updates_to PORT: UPDATE events of the flows to that port.

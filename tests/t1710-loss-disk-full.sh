@@ -9,11 +9,7 @@ require_built ctrecord trafficgen
 netns_setup
 netns_long_udp
 
-SMALL=$TMP/small
-mkdir "$SMALL"
-mount -t tmpfs -o size=4m tmpfs "$SMALL" || skip "cannot mount a tmpfs"
-umount_small() { umount "$SMALL" 2>/dev/null || true; }
-trap 'umount_small; cleanup' EXIT
+small_fs
 DB=$SMALL/flows.db
 N=2000
 # flows to PORT..PORT+9 (200 each)
