@@ -11,7 +11,8 @@
 #include "store_internal.h"
 
 extern const char ct_sql_schema[], ct_sql_migrate_2[], ct_sql_migrate_3[], ct_sql_migrate_4[],
-	ct_sql_migrate_5[], ct_sql_migrate_6[], ct_sql_migrate_7[], ct_sql_migrate_8[];
+	ct_sql_migrate_5[], ct_sql_migrate_6[], ct_sql_migrate_7[], ct_sql_migrate_8[],
+	ct_sql_migrate_9[];
 
 /* "ctrc": marks a database as ours in its header. */
 #define STORE_APPLICATION_ID 0x63747263
@@ -142,6 +143,7 @@ static const struct {
 	/* events become blocks once the blocks have their version 7 columns */
 	{ 7, ct_sql_migrate_7, store_migrate_to_7 },
 	{ 8, ct_sql_migrate_8, NULL },
+	{ 9, ct_sql_migrate_9, NULL },
 };
 
 /* Sets user_version (PRAGMA takes no bound parameter). */

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include "ct_event.h"
 
-#define STORE_SCHEMA_VERSION 8
+#define STORE_SCHEMA_VERSION 9
 #define CT_VERSION "0.1"
 
 struct store;
@@ -75,11 +75,17 @@ int store_session_stop(struct store *st, int64_t session, int64_t t_us);
 /* Imports (schema version 2, table imports). digest identifies a log's
  * content. store_import_find returns the session that imported that content
  * first, 0 when none, -1 on error (reported). store_import_insert records
- * that session imported it: format "text" or "xml", events stored, and how
- * many of them had no time in the log (their time is the import's). */
+ * that session imported it: format "text" or "xml", events stored, how
+ * many of them had no time in the log (their time is the import's), and the
+ * import session whose open flows it continued (0: none). */
 int64_t store_import_find(struct store *st, const char *digest);
 int store_import_insert(struct store *st, int64_t session, const char *digest,
-			int64_t bytes, const char *format, int64_t events, int64_t untimed);
+			int64_t bytes, const char *format, int64_t events, int64_t untimed,
+			int64_t continues);
+
+/* Returns the session of the last import (the highest id), 0 when there was
+ * none, -1 on error (reported). */
+int64_t store_import_last(struct store *st);
 
 /* Calls fn for each earlier import (its session, digest and size), the
  * smallest first, until fn returns non-zero. Returns 0, or -1 when reading

@@ -1,4 +1,4 @@
-/* What a restarted recorder needs from earlier sessions: their open flows and where they stopped. */
+/* What a restarted recorder or a continued import needs from earlier sessions: their open flows and where they stopped. */
 #include <stdlib.h>
 #include <string.h>
 #include <sqlite3.h>
@@ -6,16 +6,20 @@
 #include "store_flows.h"
 #include "store_internal.h"
 
-int store_each_open_flow(struct store *st, store_open_flow_cb cb, void *data)
+/* The columns each_open_flow() reads, and the flows they come from; a
+ * WHERE clause on f (the flows) follows. */
+#define OPEN_FLOWS_SELECT \
+	"SELECT f.id, f.family, f.proto, f.ct_id, m.zone, " STORE_TUPLE_COLS ", f.first_us" \
+	" FROM open_flow_ids o CROSS JOIN flows f ON f.id = o.id" \
+	" LEFT JOIN flows_more m ON m.id = f.id" \
+	" WHERE f.end_dur IS NULL"
+
+/* Calls cb for each flow sql (an OPEN_FLOWS_SELECT, by flow id, its ?1 bound
+ * to session when that is not 0) reads, but those whose end waits to be
+ * folded. Returns 0 or -1 (reported). */
+static int each_open_flow(struct store *st, const char *sql, int64_t session,
+			  store_open_flow_cb cb, void *data)
 {
-	static const char sql[] =
-		"SELECT f.id, f.family, f.proto, f.ct_id, m.zone, " STORE_TUPLE_COLS ", f.first_us"
-		" FROM open_flow_ids o CROSS JOIN flows f ON f.id = o.id"
-		" LEFT JOIN flows_more m ON m.id = f.id"
-		" WHERE f.end_dur IS NULL"
-		/* a recorder's: an imported log's flows are not this table's */
-		" AND f.session IN (SELECT id FROM sessions WHERE kind = 'record')"
-		" ORDER BY f.id";
 	static struct ct_event ev;
 	int64_t *ended, id;
 	size_t nended, k = 0;
@@ -30,6 +34,8 @@ int store_each_open_flow(struct store *st, store_open_flow_cb cb, void *data)
 		free(ended);
 		return store_fail(st, "cannot read the open flows");
 	}
+	if (session)
+		sqlite3_bind_int64(s, 1, session);
 	while (!failed && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		id = sqlite3_column_int64(s, 0);
 		while (k < nended && ended[k] < id)
@@ -58,6 +64,28 @@ int store_each_open_flow(struct store *st, store_open_flow_cb cb, void *data)
 	sqlite3_finalize(s);
 	free(ended);
 	return failed || rc != SQLITE_DONE ? -1 : 0;
+}
+
+int store_each_open_flow(struct store *st, store_open_flow_cb cb, void *data)
+{
+	static const char sql[] = OPEN_FLOWS_SELECT
+		/* a recorder's: an imported log's flows are not this table's */
+		" AND f.session IN (SELECT id FROM sessions WHERE kind = 'record')"
+		" ORDER BY f.id";
+
+	return each_open_flow(st, sql, 0, cb, data);
+}
+
+int store_each_open_import_flow(struct store *st, int64_t session, store_open_flow_cb cb,
+				void *data)
+{
+	static const char sql[] =
+		"WITH RECURSIVE chain(id) AS (SELECT ?1 UNION"
+		" SELECT i.continues FROM imports i JOIN chain c ON i.session = c.id"
+		" WHERE i.continues IS NOT NULL) "
+		OPEN_FLOWS_SELECT " AND f.session IN chain ORDER BY f.id";
+
+	return each_open_flow(st, sql, session, cb, data);
 }
 
 int store_last_stop(struct store *st, int64_t current, int64_t *t_us, int *clean)

@@ -1,4 +1,4 @@
-/* What a restarted recorder needs from earlier sessions: their open flows and where they stopped. */
+/* What a restarted recorder or a continued import needs from earlier sessions: their open flows and where they stopped. */
 #ifndef CT_STORE_FLOWS_H
 #define CT_STORE_FLOWS_H
 
@@ -15,6 +15,12 @@ typedef int (*store_open_flow_cb)(int64_t flow, const struct ct_event *ev, void 
  * import: those are no kernel table's to reconcile with). Returns 0 or -1
  * (reported). */
 int store_each_open_flow(struct store *st, store_open_flow_cb cb, void *data);
+
+/* Calls cb for every flow the import `session` left open: the flows it
+ * opened and those it continued from the imports before it (imports.continues,
+ * followed back), still without an end. Returns 0 or -1 (reported). */
+int store_each_open_import_flow(struct store *st, int64_t session, store_open_flow_cb cb,
+				void *data);
 
 /* Finds where recording last stopped before session `current`: the previous
  * recording session's stop time, or, when it did not stop cleanly, the time

@@ -374,6 +374,16 @@ int64_t store_import_find(struct store *st, const char *digest)
 	return id;
 }
 
+int64_t store_import_last(struct store *st)
+{
+	int64_t id;
+
+	if (store_one_int(st, "SELECT coalesce(max(session), 0) FROM imports",
+			  "cannot look up earlier imports", &id))
+		return -1;
+	return id;
+}
+
 int store_imports_by_size(struct store *st,
 			  int (*fn)(int64_t session, const char *digest, int64_t bytes, void *arg),
 			  void *arg)
@@ -395,10 +405,11 @@ int store_imports_by_size(struct store *st,
 }
 
 int store_import_insert(struct store *st, int64_t session, const char *digest,
-			int64_t bytes, const char *format, int64_t events, int64_t untimed)
+			int64_t bytes, const char *format, int64_t events, int64_t untimed,
+			int64_t continues)
 {
-	const char *sql = "INSERT INTO imports (session, digest, bytes, format, events, untimed)"
-			  " VALUES (?,?,?,?,?,?)";
+	const char *sql = "INSERT INTO imports (session, digest, bytes, format, events, untimed,"
+			  " continues) VALUES (?,?,?,?,?,?,?)";
 	sqlite3_stmt *s;
 	int rc;
 
@@ -410,6 +421,8 @@ int store_import_insert(struct store *st, int64_t session, const char *digest,
 	sqlite3_bind_text(s, 4, format, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 5, events);
 	sqlite3_bind_int64(s, 6, untimed);
+	if (continues > 0)
+		sqlite3_bind_int64(s, 7, continues);
 	rc = run(st, s, "cannot record the import");
 	sqlite3_finalize(s);
 	return rc;

@@ -1,4 +1,4 @@
--- The ctrecord database, schema version 7: sessions, flows, blocks of their events, gaps.
+-- The ctrecord database, schema version 9: sessions, flows, blocks of their events, gaps.
 -- Owned by lib/store.c; PRAGMA user_version holds the version.
 
 -- One recorder run or one import.
@@ -175,7 +175,9 @@ CREATE TABLE imports (
   bytes       INTEGER NOT NULL,
   format      TEXT NOT NULL,           -- 'text' or 'xml'
   events      INTEGER NOT NULL,
-  untimed     INTEGER NOT NULL         -- events without a time in the log: stored at the import's time
+  untimed     INTEGER NOT NULL,        -- events without a time in the log: stored at the import's time
+  continues   INTEGER                  -- (version 9) the import session whose open flows this
+                                       -- one continued (a log that grew since, --continue); NULL: none
 );
 CREATE INDEX imports_digest ON imports(digest);
 
