@@ -17,6 +17,7 @@
 #include "log.h"
 #include "record.h"
 #include "store.h"
+#include "store_flows.h"
 
 /* An earlier import: its content's digest and size. */
 struct prior {
@@ -41,6 +42,22 @@ struct src {
 	size_t nprior, prior_cap, next_prior;
 	int64_t begins_session;
 	uint64_t begins_bytes;
+	uint64_t begins_line_at;	/* where the line byte begins_bytes ends in starts */
+	long begins_lines;		/* the lines before it */
+	/* newlines read so far, and where the line after the last one starts */
+	long lines;
+	uint64_t line_at;
+};
+
+/* Where an import carries on from an earlier one, whose open flows it continues. */
+struct cont {
+	int64_t session;	/* that import's session; 0: none */
+	uint64_t bytes;		/* a grown log: that import's size, what the log begins with */
+	uint64_t from;		/* ... and where this import starts: the start of the line
+				 * byte `bytes` ends in (that import left out a line without
+				 * its end) */
+	long lines;		/* the lines before `from` */
+	uint64_t flows;		/* its flows open when this import began */
 };
 
 static void digest_of(const struct src *s, uint64_t bytes, char *out, size_t size)
@@ -78,6 +95,8 @@ static void check_prior(struct src *s, uint64_t at)
 		if (!strcmp(s->prior[s->next_prior].digest, digest)) {
 			s->begins_session = s->prior[s->next_prior].session;
 			s->begins_bytes = at;
+			s->begins_line_at = s->line_at;
+			s->begins_lines = s->lines;
 		}
 }
 
@@ -106,6 +125,10 @@ static int src_read(struct src *s, char *buf, size_t len)
 		s->h1 = (s->h1 ^ c) * 0x100000001b3ULL;
 		s->h2 = (s->h2 + c + 1) * 0x9e3779b97f4a7c15ULL;
 		s->h2 ^= s->h2 >> 29;
+		if (c == '\n') {
+			s->lines++;
+			s->line_at = s->bytes + i + 1;
+		}
 		if (s->next_prior < s->nprior && s->prior[s->next_prior].bytes == s->bytes + i + 1)
 			check_prior(s, s->bytes + i + 1);
 	}
@@ -196,6 +219,7 @@ struct run {
 	uint64_t back;		/* events timed before the timed event before them */
 	int64_t most_back_us;	/* by how much, at most */
 	uint64_t gaps;		/* conntrack's ENOBUFS lines */
+	struct cont cont;	/* the import this one continues, if any */
 };
 
 /* The time of an event without one in the log: the event's before it
@@ -254,7 +278,7 @@ static int import_text(struct run *r)
 	memset(&l, 0, offsetof(struct lines, buf));
 	l.pos = l.len = 0;
 	l.eof = 0;
-	l.lineno = 0;
+	l.lineno = r->cont.lines;	/* a grown log's: those already imported */
 	while ((rc = next_line(r->src, &l, &line, &len, &ended)) > 0) {
 		/* a UTF-8 byte order mark; DOS line ends */
 		if (l.lineno == 1 && len >= 3 && !memcmp(line, "\xef\xbb\xbf", 3)) {
@@ -326,19 +350,122 @@ static int import_xml(struct run *r)
 	return rc < 0 ? -1 : 0;
 }
 
+/* Fills the peek buffer from where the input is. Returns 0 or -1 (reported). */
+static int peek(struct src *s)
+{
+	s->peek_off = 0;
+	s->peek_len = fread(s->peek, 1, sizeof(s->peek), s->f);
+	if (s->peek_len == 0 && ferror(s->f))
+		return log_errno("cannot read '%s'", s->name);
+	return 0;
+}
+
 /* Fills the peek buffer and tells XML (1) from text (0) by the first non-blank byte. */
 static int detect(struct src *s)
 {
 	size_t i = 0;
 
-	s->peek_len = fread(s->peek, 1, sizeof(s->peek), s->f);
-	if (s->peek_len == 0 && ferror(s->f))
-		return log_errno("cannot read '%s'", s->name);
+	if (peek(s))
+		return -1;
 	if (s->peek_len >= 3 && !memcmp(s->peek, "\xef\xbb\xbf", 3))
 		i = 3;
 	while (i < s->peek_len && strchr(" \t\r\n", s->peek[i]))
 		i++;
 	return i < s->peek_len && s->peek[i] == '<';
+}
+
+/* Back to the start of a regular file, nothing read. Returns 0 or -1 (reported). */
+static int src_rewind(struct src *s)
+{
+	if (fseek(s->f, 0, SEEK_SET))
+		return log_errno("cannot read '%s' again", s->name);
+	s->peek_len = s->peek_off = 0;
+	s->h1 = 0xcbf29ce484222325ULL;
+	s->h2 = 0x84222325cbf29ce4ULL;
+	s->bytes = 0;
+	s->lines = 0;
+	s->line_at = 0;
+	s->next_prior = 0;
+	s->begins_session = 0;
+	s->begins_bytes = 0;
+	return 0;
+}
+
+/* Reads (hashing) the next n bytes, or up to the end. Returns 0 or -1 (reported). */
+static int src_skip(struct src *s, uint64_t n)
+{
+	char buf[65536];
+	int got;
+
+	while (n) {
+		got = src_read(s, buf, n < sizeof(buf) ? (size_t)n : sizeof(buf));
+		if (got <= 0)
+			return got;
+		n -= (uint64_t)got;
+	}
+	return 0;
+}
+
+/* A regular file that grew since an earlier import: sets c to the largest
+ * such import (none: c->session stays 0) and leaves s where this import is
+ * to start, before any event is read: at c->from, or at the start. Hashes
+ * the file's first bytes up to the largest earlier import no larger than it;
+ * one as large as it is a duplicate, which finish() refuses. Returns 0 or
+ * -1 (reported). */
+static int find_grown(struct src *s, struct cont *c)
+{
+	uint64_t upto = 0;
+	size_t i;
+
+	for (i = 0; i < s->nprior; i++)
+		if ((int64_t)s->prior[i].bytes <= s->size)
+			upto = s->prior[i].bytes;
+	if (!upto)
+		return 0;
+	if (src_skip(s, upto))
+		return -1;
+	if (s->begins_session && s->begins_bytes < (uint64_t)s->size) {
+		c->session = s->begins_session;
+		c->bytes = s->begins_bytes;
+		c->from = s->begins_line_at;
+		c->lines = s->begins_lines;
+	}
+	return src_rewind(s) || src_skip(s, c->from) || peek(s) ? -1 : 0;
+}
+
+static int continue_flow(int64_t flow, const struct ct_event *ev, void *data)
+{
+	struct run *r = data;
+
+	if (!flowmap_add(r->rec.open, ev, flow))
+		return log_error("out of memory");
+	r->cont.flows++;
+	return 0;
+}
+
+/* Picks up the flows the import r continues left open, and says so. Returns
+ * 0 or -1 (reported). */
+static int continue_import(struct run *r)
+{
+	const struct src *s = r->src;
+
+	if (store_each_open_import_flow(r->rec.st, r->cont.session, continue_flow, r))
+		return -1;
+	if (!r->cont.bytes)
+		log_info("'%s' continues the import of session %lld (--continue): %llu flows it left"
+			 " open", s->name, (long long)r->cont.session,
+			 (unsigned long long)r->cont.flows);
+	else if (r->cont.from == r->cont.bytes)
+		log_info("'%s' continues the import of session %lld (its first %llu bytes): importing"
+			 " the %llu bytes after them", s->name, (long long)r->cont.session,
+			 (unsigned long long)r->cont.bytes,
+			 (unsigned long long)(s->size - (int64_t)r->cont.from));
+	else
+		log_info("'%s' continues the import of session %lld (its first %llu bytes, the last"
+			 " line unended): importing the %llu bytes from that line on", s->name,
+			 (long long)r->cont.session, (unsigned long long)r->cont.bytes,
+			 (unsigned long long)(s->size - (int64_t)r->cont.from));
+	return 0;
 }
 
 /* Checks for an earlier import of the same bytes and records this one. */
@@ -356,23 +483,25 @@ static int finish(struct run *r, const struct import_opts *o, int xml)
 		return log_error("%s: this content was imported before (session %lld);"
 				 " nothing imported (use --force to import it again)",
 				 s->name, (long long)prev);
-	/* a log that grew since it was imported: its events would be there twice */
-	if (s->begins_session && !o->force) {
+	/* a log that grew since it was imported, not continued (find_grown):
+	 * its events would be there twice */
+	if (s->begins_session && !o->force && !r->cont.bytes) {
 		if (xml)
 			return log_error("%s: its first %llu bytes were imported before (session"
-					 " %lld) and it has grown since; nothing imported (use"
-					 " --force to import it whole again)", s->name,
-					 (unsigned long long)s->begins_bytes,
+					 " %lld) and it has grown since; nothing imported (an XML"
+					 " log is not continued where it grew, which may be inside"
+					 " a document; use --force to import it whole again)",
+					 s->name, (unsigned long long)s->begins_bytes,
 					 (long long)s->begins_session);
 		return log_error("%s: its first %llu bytes were imported before (session %lld)"
-				 " and it has grown since; nothing imported (import what"
-				 " follows with: tail -c +%llu '%s' | ctrecord --import -)",
+				 " and it has grown since; nothing imported (import the log by"
+				 " its file name: only what follows them is read then)",
 				 s->name, (unsigned long long)s->begins_bytes,
-				 (long long)s->begins_session,
-				 (unsigned long long)s->begins_bytes + 1, s->name);
+				 (long long)s->begins_session);
 	}
 	if (store_import_insert(r->rec.st, r->rec.session, digest, (int64_t)s->bytes,
-				xml ? "xml" : "text", (int64_t)r->rec.n.events, (int64_t)r->untimed) ||
+				xml ? "xml" : "text", (int64_t)r->rec.n.events, (int64_t)r->untimed,
+				r->cont.session) ||
 	    store_session_stop(r->rec.st, r->rec.session, clock_now_us()))
 		return -1;
 	return store_commit(r->rec.st);
@@ -405,15 +534,22 @@ int import_log(struct store *st, const struct import_opts *o)
 	xml = detect(&s);
 	if (xml < 0 || store_begin(st) || store_imports_by_size(st, add_prior, &s))
 		goto out;
+	/* a regular file named: its start can be read twice (XML: see finish()) */
+	if (!xml && !o->force && !stdin_ && s.size >= 0 && find_grown(&s, &r.cont))
+		goto out;
 	r.rec.session = store_session_start(st, "import", s.name, r.now);
-	if (r.rec.session < 0)
+	if (r.rec.session < 0 || (r.cont.session && continue_import(&r)))
 		goto out;
 	if (xml ? import_xml(&r) : import_text(&r))
 		goto out;	/* nothing committed: store_close() rolls back */
 	if (!r.rec.n.events && !r.gaps) {
 		/* nothing to keep: no session either, and the next empty log
 		 * is no duplicate of this one */
-		log_warn("%s: no events in it; nothing imported", s.name);
+		if (r.cont.bytes)
+			log_warn("%s: no events after what session %lld imported; nothing imported",
+				 s.name, (long long)r.cont.session);
+		else
+			log_warn("%s: no events in it; nothing imported", s.name);
 		rc = 0;
 		empty = 1;
 		goto out;

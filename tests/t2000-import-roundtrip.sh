@@ -1,5 +1,5 @@
 #!/bin/bash
-# t2000: ctrecord --import of conntrack -E logs (text and XML) replays byte for byte (also with DOS line ends, a byte order mark, one tuple in two zones); duplicates (also a log that grew since) and bad files are refused whole; an unended last line is left out with a warning; conntrack's own lines are passed over (its ENOBUFS line a gap at its place), in text and XML; an XML line it cut at 1023 bytes is closed; DCCP's ports in XML; times that go back are warned of.
+# t2000: ctrecord --import of conntrack -E logs (text and XML) replays byte for byte (also with DOS line ends, a byte order mark, one tuple in two zones); duplicates (also a log that grew since, from stdin) and bad files are refused whole, a grown log named is imported from where it grew; an unended last line is left out with a warning; conntrack's own lines are passed over (its ENOBUFS line a gap at its place), in text and XML; an XML line it cut at 1023 bytes is closed; DCCP's ports in XML; times that go back are warned of.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -22,19 +22,21 @@ grep -q "imported before" "$TMP/dup.err" || fail "no clear message: $(cat "$TMP/
 sqlite3 "$DB" .dump >"$TMP/after.dump"
 test_cmp "$TMP/before.dump" "$TMP/after.dump"
 
-say "the same log grown since is refused too, with how to import what follows"
+say "the same log grown since is refused from stdin (its start cannot be read twice), imported from what follows by its name"
 sed 's/52486/52487/g' "$SEED/events.txt" >"$TMP/grown.txt"	# (not the content imported above)
 head -n 10 "$TMP/grown.txt" >"$TMP/grow.txt"
 rec --import "$TMP/grow.txt" 2>/dev/null || fail "import of the log's start failed"
 cp "$TMP/grown.txt" "$TMP/grow.txt"
 sqlite3 "$DB" .dump >"$TMP/before.dump"
-if rec --import "$TMP/grow.txt" 2>"$TMP/grow.err"; then fail "the grown log was imported whole again"; fi
+if rec --import - <"$TMP/grow.txt" 2>"$TMP/grow.err"; then fail "the grown log was imported whole again"; fi
 n=$(head -n 10 "$TMP/grown.txt" | wc -c)
-grep -q "grow.txt: its first $n bytes were imported before (session [0-9]*) and it has grown since" "$TMP/grow.err" ||
+grep -q "<stdin>: its first $n bytes were imported before (session [0-9]*) and it has grown since; nothing imported (import the log by its file name" "$TMP/grow.err" ||
 	fail "no clear message: $(cat "$TMP/grow.err")"
 sqlite3 "$DB" .dump >"$TMP/after.dump"
 test_cmp "$TMP/before.dump" "$TMP/after.dump"
-tail -c +$((n + 1)) "$TMP/grow.txt" | rec --import - 2>/dev/null || fail "the import of what follows failed"
+rec --import "$TMP/grow.txt" 2>"$TMP/grow.err" || fail "the import of what follows failed: $(cat "$TMP/grow.err")"
+grep -q "'$TMP/grow.txt' continues the import of session [0-9]* (its first $n bytes): importing the $(($(wc -c <"$TMP/grow.txt") - n)) bytes after them" "$TMP/grow.err" ||
+	fail "no word of the continuation: $(cat "$TMP/grow.err")"
 q replay | tail -n "$(wc -l <"$TMP/grown.txt")" | test_cmp "$TMP/grown.txt" -
 
 say "--force imports it again; stdin works"

@@ -1,0 +1,105 @@
+#!/bin/bash
+# t2050: a log imported in parts keeps its flows whole: a grown text log continues the flows its earlier import left open (one flow per connection, each event once, ended by its DESTROY), so does a rotated log with --continue (without it, today's two flows); duplicates are still refused, --force still imports whole, a grown XML log is still refused.
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+require_cmd sqlite3
+require_built ctrecord ctquery
+
+# tcp EVENT TIME FIELDS...: a line of conntrack -E -o extended,timestamp,id
+# for the TCP entry 10.0.0.1:40000 -> 10.0.0.2:80 (id 1); udp PORT ID EVENT
+# TIME: a UDP entry 10.0.0.1:PORT -> 10.0.0.3:53.
+tcp() {
+	case $1 in
+	NEW)	printf '[%s]\t    [NEW] ipv4     2 tcp      6 120 SYN_SENT src=10.0.0.1 dst=10.0.0.2 sport=40000 dport=80 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=80 dport=40000 id=1\n' "$2" ;;
+	UPDATE)	printf '[%s]\t [UPDATE] ipv4     2 tcp      6 60 SYN_RECV src=10.0.0.1 dst=10.0.0.2 sport=40000 dport=80 src=10.0.0.2 dst=10.0.0.1 sport=80 dport=40000 id=1\n' "$2" ;;
+	DESTROY) printf '[%s]\t[DESTROY] ipv4     2 tcp      6 src=10.0.0.1 dst=10.0.0.2 sport=40000 dport=80 packets=3 bytes=180 src=10.0.0.2 dst=10.0.0.1 sport=80 dport=40000 packets=2 bytes=120 [ASSURED] delta-time=3 id=1\n' "$2" ;;
+	esac
+}
+udp() {
+	case $3 in
+	NEW)	printf '[%s]\t    [NEW] ipv4     2 udp      17 30 src=10.0.0.1 dst=10.0.0.3 sport=%s dport=53 [UNREPLIED] src=10.0.0.3 dst=10.0.0.1 sport=53 dport=%s id=%s\n' "$4" "$1" "$1" "$2" ;;
+	DESTROY) printf '[%s]\t[DESTROY] ipv4     2 udp      17 src=10.0.0.1 dst=10.0.0.3 sport=%s dport=53 [UNREPLIED] src=10.0.0.3 dst=10.0.0.1 sport=53 dport=%s id=%s\n' "$4" "$1" "$1" "$2" ;;
+	esac
+}
+# The first part: the TCP entry opens, a UDP one opens and ends, another
+# UDP one opens (its DESTROY lost: the kernel reuses its id and tuple later).
+{
+	tcp NEW 1700000000.000001
+	udp 5000 2 NEW 1700000000.100000
+	udp 5000 2 DESTROY 1700000000.200000
+	udp 6000 3 NEW 1700000000.300000
+} >"$TMP/part1.log"
+# What follows: the TCP entry goes on and ends; the UDP entry's tuple and id
+# come again.
+{
+	tcp UPDATE 1700000000.500000
+	udp 6000 3 NEW 1700000001.000000
+	tcp DESTROY 1700000003.000000
+} >"$TMP/part2.log"
+cat "$TMP/part1.log" "$TMP/part2.log" >"$TMP/whole.log"
+flows() { sqlite3 "$1" "SELECT group_concat(f, ' ') FROM (SELECT id || ':' || nevents || '/' ||
+	coalesce(end_kind, 'open') || '/' || coalesce(end_dur, '-') AS f FROM flows ORDER BY id)"; }
+replay() { "$BIN/ctquery" --db "$1" replay -o extended,timestamp,id; }
+
+say "a grown text log: what follows continues the flows its import left open"
+DB=$TMP/grown.db
+cp "$TMP/part1.log" "$TMP/flows.log"
+"$BIN/ctrecord" --db "$DB" --import "$TMP/flows.log" 2>"$TMP/imp.err" || fail "import of the first part: $(cat "$TMP/imp.err")"
+cat "$TMP/part2.log" >>"$TMP/flows.log"
+"$BIN/ctrecord" --db "$DB" --import "$TMP/flows.log" 2>"$TMP/imp.err" || fail "the grown log was refused: $(cat "$TMP/imp.err")"
+n=$(wc -c <"$TMP/part1.log") m=$(wc -c <"$TMP/part2.log")
+grep -q "'$TMP/flows.log' continues the import of session 1 (its first $n bytes): importing the $m bytes after them" "$TMP/imp.err" ||
+	fail "no word of the continuation: $(cat "$TMP/imp.err")"
+replay "$DB" | test_cmp "$TMP/whole.log" -
+# TCP: one flow of 3 events, destroyed after 2.999999 s; UDP 5000: destroyed;
+# UDP 6000: its first flow ended "end unknown" by the second NEW, which is open
+[ "$(flows "$DB")" = "1:3/1/2999999 2:2/1/100000 3:1/2/700000 4:1/open/-" ] ||
+	fail "flows: $(flows "$DB")"
+"$BIN/ctquery" --db "$DB" sessions >"$TMP/sessions.out"
+[ "$(grep -c ' import ' "$TMP/sessions.out")" = 2 ] || fail "not two import sessions: $(cat "$TMP/sessions.out")"
+[ "$(sqlite3 "$DB" 'SELECT group_concat(coalesce(continues, "-"), " ") FROM imports ORDER BY id')" = "- 1" ] ||
+	fail "imports: $(sqlite3 "$DB" 'SELECT * FROM imports')"
+
+say "grown once more: the flows left open by both imports are continued"
+udp 6000 3 DESTROY 1700000004.000000 >>"$TMP/flows.log"
+"$BIN/ctrecord" --db "$DB" --import "$TMP/flows.log" 2>"$TMP/imp.err" || fail "the log grown again was refused: $(cat "$TMP/imp.err")"
+[ "$(flows "$DB")" = "1:3/1/2999999 2:2/1/100000 3:1/2/700000 4:2/1/3000000" ] ||
+	fail "flows: $(flows "$DB")"
+replay "$DB" | test_cmp "$TMP/flows.log" -
+
+say "the same bytes again are still a duplicate, and change nothing"
+sqlite3 "$DB" .dump >"$TMP/before.dump"
+if "$BIN/ctrecord" --db "$DB" --import "$TMP/flows.log" 2>"$TMP/imp.err"; then fail "a duplicate was imported"; fi
+grep -q "this content was imported before (session 3); nothing imported" "$TMP/imp.err" ||
+	fail "no clear message: $(cat "$TMP/imp.err")"
+sqlite3 "$DB" .dump >"$TMP/after.dump"
+test_cmp "$TMP/before.dump" "$TMP/after.dump"
+
+say "--force imports a grown log whole, as an import of its own"
+DB=$TMP/force.db
+"$BIN/ctrecord" --db "$DB" --import "$TMP/part1.log" 2>/dev/null || fail "import of the first part failed"
+"$BIN/ctrecord" --db "$DB" --import "$TMP/whole.log" --force 2>"$TMP/imp.err" || fail "--force: $(cat "$TMP/imp.err")"
+! grep -q "continues" "$TMP/imp.err" || fail "--force continued: $(cat "$TMP/imp.err")"
+[ "$(replay "$DB" | wc -l)" = $(($(wc -l <"$TMP/part1.log") + $(wc -l <"$TMP/whole.log"))) ] ||
+	fail "--force did not import the whole log"
+[ "$(sqlite3 "$DB" 'SELECT count(*) FROM flows WHERE session = 2')" = 4 ] || fail "flows: $(flows "$DB")"
+
+say "a grown log from stdin is refused still (its start cannot be read twice)"
+DB=$TMP/stdin.db
+"$BIN/ctrecord" --db "$DB" --import "$TMP/part1.log" 2>/dev/null || fail "import of the first part failed"
+if cat "$TMP/whole.log" | "$BIN/ctrecord" --db "$DB" --import - 2>"$TMP/imp.err"; then fail "imported whole again"; fi
+grep -q "<stdin>: its first $n bytes were imported before (session 1) and it has grown since; nothing imported (import the log by its file name" "$TMP/imp.err" ||
+	fail "no clear message: $(cat "$TMP/imp.err")"
+
+say "a grown XML log is refused still, saying why"
+DB=$TMP/xml.db
+"$BIN/ctrecord" --db "$TMP/x.db" --import "$TMP/whole.log" 2>/dev/null || fail "import for the XML failed"
+"$BIN/ctquery" --db "$TMP/x.db" replay -o xml,timestamp,id | sed '$d' >"$TMP/whole.xml"
+head -n 6 "$TMP/whole.xml" >"$TMP/part1.xml"
+"$BIN/ctrecord" --db "$DB" --import "$TMP/part1.xml" 2>"$TMP/imp.err" || fail "XML first part: $(cat "$TMP/imp.err")"
+cp "$TMP/whole.xml" "$TMP/part1.xml"
+if "$BIN/ctrecord" --db "$DB" --import "$TMP/part1.xml" 2>"$TMP/imp.err"; then fail "a grown XML log imported"; fi
+grep -q "it has grown since; nothing imported (an XML log is not continued where it grew" "$TMP/imp.err" ||
+	fail "no clear message: $(cat "$TMP/imp.err")"
+exit 0
