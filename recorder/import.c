@@ -443,6 +443,18 @@ static int continue_flow(int64_t flow, const struct ct_event *ev, void *data)
 	return 0;
 }
 
+/* --continue: sets c to the last import. Returns 0, or -1 when there is
+ * none or on a database error (reported). */
+static int continue_last(struct store *st, struct cont *c)
+{
+	c->session = store_import_last(st);
+	if (c->session < 0)
+		return -1;
+	if (!c->session)
+		return log_error("--continue: no earlier import to continue; nothing imported");
+	return 0;
+}
+
 /* Picks up the flows the import r continues left open, and says so. Returns
  * 0 or -1 (reported). */
 static int continue_import(struct run *r)
@@ -536,6 +548,9 @@ int import_log(struct store *st, const struct import_opts *o)
 		goto out;
 	/* a regular file named: its start can be read twice (XML: see finish()) */
 	if (!xml && !o->force && !stdin_ && s.size >= 0 && find_grown(&s, &r.cont))
+		goto out;
+	/* (a grown log continues its own import, not necessarily the last) */
+	if (o->cont && !r.cont.session && continue_last(st, &r.cont))
 		goto out;
 	r.rec.session = store_session_start(st, "import", s.name, r.now);
 	if (r.rec.session < 0 || (r.cont.session && continue_import(&r)))

@@ -7,6 +7,7 @@ struct store;
 struct import_opts {
 	const char *file;	/* path, or "-" for standard input */
 	int force;		/* import even if this content was imported before */
+	int cont;		/* --continue: the log continues the last import's */
 };
 
 /* Imports one log as a session of kind "import", all or nothing. Returns 0,

@@ -37,7 +37,7 @@ static void usage(FILE *out)
 		"usage: ctrecord [--db PATH] [-b BYTES] [-e EVENTS] [--commit-interval MS]\n"
 		"                [--queue-size BYTES] [--reliable] [--user NAME]\n"
 		"                [--retain AGE] [--max-size BYTES] [-v]\n"
-		"       ctrecord [--db PATH] --import FILE [--force]\n"
+		"       ctrecord [--db PATH] --import FILE [--force] [--continue]\n"
 		"       ctrecord [--db PATH] --prune [--retain AGE] [--max-size BYTES]\n"
 		"       ctrecord [--db PATH] --upgrade\n"
 		"\n"
@@ -60,6 +60,8 @@ static void usage(FILE *out)
 		"  --upgrade               bring an older database up to date, then exit\n"
 		"  --import FILE           load a conntrack -E log (text or XML; - for stdin)\n"
 		"  --force                 import a log even if it was imported before\n"
+		"  --continue              the log continues the one imported last (rotated):\n"
+		"                          continue the flows that import left open\n"
 		"  -h, --help              show this help\n"
 		"  -V, --version           show the version\n"
 		"\n"
@@ -151,6 +153,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "prune", no_argument, NULL, 'P' },
 		{ "upgrade", no_argument, NULL, 'G' },
 		{ "force", no_argument, NULL, 'F' },
+		{ "continue", no_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		FILTER_LONGOPTS,
@@ -229,6 +232,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'F':
 			o->import.force = 1;
 			break;
+		case 'K':
+			o->import.cont = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			return 1;
@@ -255,6 +261,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 	}
 	if (o->import.force && !o->import.file) {
 		log_error("--force goes with --import");
+		return 2;
+	}
+	if (o->import.cont && !o->import.file) {
+		log_error("--continue goes with --import");
 		return 2;
 	}
 	if (o->prune && !retention_enabled(&o->retention)) {

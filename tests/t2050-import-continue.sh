@@ -1,5 +1,5 @@
 #!/bin/bash
-# t2050: a log imported in parts keeps its flows whole: a grown text log continues the flows its earlier import left open (one flow per connection, each event once, ended by its DESTROY), so does a rotated log with --continue (without it, today's two flows); duplicates are still refused, --force still imports whole, a grown XML log is still refused.
+# t2050: a log imported in parts keeps its flows whole: a grown text log continues the flows its earlier import left open (one flow per connection, each event once, ended by its DESTROY), so does a rotated log or a tail from stdin with --continue (without it, today's two flows); --continue without --import is refused; duplicates are still refused, --force still imports whole, a grown XML log or one from stdin is still refused.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -102,4 +102,48 @@ cp "$TMP/whole.xml" "$TMP/part1.xml"
 if "$BIN/ctrecord" --db "$DB" --import "$TMP/part1.xml" 2>"$TMP/imp.err"; then fail "a grown XML log imported"; fi
 grep -q "it has grown since; nothing imported (an XML log is not continued where it grew" "$TMP/imp.err" ||
 	fail "no clear message: $(cat "$TMP/imp.err")"
+say "--continue: a rotated log continues the flows the log before it left open"
+DB=$TMP/rot.db
+cp "$TMP/part1.log" "$TMP/flows.log.1"
+cp "$TMP/part2.log" "$TMP/flows.log"
+"$BIN/ctrecord" --db "$DB" --import "$TMP/flows.log.1" 2>/dev/null || fail "import of flows.log.1 failed"
+"$BIN/ctrecord" --db "$DB" --import "$TMP/flows.log" --continue 2>"$TMP/imp.err" || fail "--continue: $(cat "$TMP/imp.err")"
+grep -q "'$TMP/flows.log' continues the import of session 1 (--continue): 2 flows it left open" "$TMP/imp.err" ||
+	fail "no word of the continuation: $(cat "$TMP/imp.err")"
+[ "$(flows "$DB")" = "1:3/1/2999999 2:2/1/100000 3:1/2/700000 4:1/open/-" ] ||
+	fail "flows: $(flows "$DB")"
+replay "$DB" | test_cmp "$TMP/whole.log" -
+
+say "without --continue the rotated log's flows are its own (two flows for the TCP entry)"
+DB=$TMP/rot2.db
+"$BIN/ctrecord" --db "$DB" --import "$TMP/flows.log.1" 2>/dev/null || fail "import of flows.log.1 failed"
+"$BIN/ctrecord" --db "$DB" --import "$TMP/flows.log" 2>"$TMP/imp.err" || fail "import of flows.log: $(cat "$TMP/imp.err")"
+! grep -q "continues" "$TMP/imp.err" || fail "continued without --continue: $(cat "$TMP/imp.err")"
+[ "$(flows "$DB")" = "1:1/open/- 2:2/1/100000 3:1/open/- 4:2/1/2500000 5:1/open/-" ] ||
+	fail "flows: $(flows "$DB")"
+
+say "--continue from stdin (what followed, read by tail) continues the last import only"
+DB=$TMP/tail.db
+udp 7000 9 NEW 1690000000.000000 | "$BIN/ctrecord" --db "$DB" --import - 2>/dev/null || fail "import of another log failed"
+"$BIN/ctrecord" --db "$DB" --import "$TMP/part1.log" 2>/dev/null || fail "import of part1.log failed"
+tail -c +$((n + 1)) "$TMP/whole.log" | "$BIN/ctrecord" --db "$DB" --import - --continue 2>"$TMP/imp.err" ||
+	fail "--continue from stdin: $(cat "$TMP/imp.err")"
+grep -q "'<stdin>' continues the import of session 2 (--continue): 2 flows it left open" "$TMP/imp.err" ||
+	fail "no word of the continuation: $(cat "$TMP/imp.err")"
+# the other log's flow (1) is left alone
+[ "$(flows "$DB")" = "1:1/open/- 2:3/1/2999999 3:2/1/100000 4:1/2/700000 5:1/open/-" ] ||
+	fail "flows: $(flows "$DB")"
+replay "$DB" | tail -n +2 | test_cmp "$TMP/whole.log" -
+
+say "--continue without --import is refused; without an earlier import, nothing is imported"
+set +e
+"$BIN/ctrecord" --db "$TMP/none.db" --continue 2>"$TMP/opt.err"; rc=$?
+set -e
+[ "$rc" = 2 ] && [ "$(cat "$TMP/opt.err")" = "ctrecord: error: --continue goes with --import" ] ||
+	fail "exit $rc: $(cat "$TMP/opt.err")"
+set +e
+"$BIN/ctrecord" --db "$TMP/none.db" --import "$TMP/part2.log" --continue 2>"$TMP/imp.err"; rc=$?
+set -e
+[ "$rc" = 1 ] && grep -q "continue: no earlier import to continue; nothing imported" "$TMP/imp.err" ||
+	fail "exit $rc: $(cat "$TMP/imp.err")"
 exit 0
