@@ -263,7 +263,7 @@ static int check_schema(struct store *st, enum store_mode mode)
 				 STORE_SCHEMA_VERSION);
 	if (version < STORE_SCHEMA_VERSION && mode == STORE_WRITE)
 		return migrate(st, version);
-	if (version < STORE_SCHEMA_VERSION)	/* readers open read-only: the writer migrates */
+	if (version < STORE_READ_MIN_VERSION)	/* readers open read-only: the writer migrates */
 		return log_error("'%s' has schema version %d, older than this program's %d: bring"
 				 " it up to date with 'ctrecord --db %s --upgrade'", st->path,
 				 version, STORE_SCHEMA_VERSION, st->path);

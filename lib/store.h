@@ -6,6 +6,10 @@
 #include "ct_event.h"
 
 #define STORE_SCHEMA_VERSION 9
+/* The oldest version a reader takes as it is: 9 only adds imports.continues,
+ * which only imports read, so ctquery reads a version 8 database before its
+ * recorder (or an import, or --upgrade) has brought it up to date. */
+#define STORE_READ_MIN_VERSION 8
 #define CT_VERSION "0.1"
 
 struct store;
