@@ -183,12 +183,31 @@ static int at_empty(struct receiver *r, uint32_t asked, int stopping, int *dumpe
 	return enqueue_sync(r, asked);
 }
 
+/* A step of the wall clock (NTP at boot, an operator's date): the events'
+ * times before and after it do not compare, which the history cannot show.
+ * A slew (at most 500 ppm) is not a step: 1000 ppm of the time since the
+ * last reading, and a second, are allowed. */
+#define CLOCK_STEP_US 1000000
+static void note_clock(struct receiver *r, int64_t now_us)
+{
+	int64_t mono = clock_mono_us(), off = now_us - mono, d = off - r->clock_off;
+
+	if (r->clock_off && (d > 0 ? d : -d) > CLOCK_STEP_US + (mono - r->clock_mono) / 1000)
+		log_warn("the system clock was set %s by %.3f s: the times of events before"
+			 " and after it do not compare (a flow open across it lasts %s than"
+			 " its times say)", d > 0 ? "forward" : "back", (d > 0 ? d : -d) / 1e6,
+			 d > 0 ? "less" : "longer");
+	r->clock_off = off;
+	r->clock_mono = mono;
+}
+
 /* Queues the n datagrams of a batch. Returns 0, or -1 when the queue is closed. */
 static int enqueue_batch(struct receiver *r, struct batch *b, int n)
 {
 	int i;
 
 	b->t_us = clock_now_us();
+	note_clock(r, b->t_us);
 	b->portid = 0;
 	for (i = 0; i < n; i++) {
 		if (b->msg[i].msg_hdr.msg_flags & MSG_TRUNC) {

@@ -22,6 +22,8 @@ struct receiver {
 	int dump_due;		/* the thread's own: events were lost, a dump is owed */
 	int dump_asked;		/* atomic: receiver_ask_dump() was called */
 	int64_t last_dump;	/* the thread's own: monotonic µs */
+	int64_t clock_off;	/* the thread's own: wall clock minus monotonic, µs (0: none yet) */
+	int64_t clock_mono;	/* ... read at this monotonic µs */
 };
 
 /* Starts the thread, with every signal blocked in it. It reads events into
