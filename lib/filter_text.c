@@ -62,20 +62,54 @@ static void json_tuple(const char *pre, const struct ct_tuple *t, FILE *out)
 		fprintf(out, ",\"%szone\":%u", *pre ? pre : "orig_", t->zone);
 }
 
-/* A JSON string: quoted, with '"', '\\' and control characters escaped
- * (other bytes pass as they are). */
+/* The length of the well-formed UTF-8 sequence at p (RFC 3629: no overlong
+ * form, no surrogate, nothing past U+10FFFF), or 0. */
+static int utf8_len(const unsigned char *p)
+{
+	int n, i;
+	unsigned cp;
+
+	if (*p < 0x80)
+		return 1;
+	if (*p >= 0xc2 && *p <= 0xdf)
+		n = 2, cp = *p & 0x1f;
+	else if (*p >= 0xe0 && *p <= 0xef)
+		n = 3, cp = *p & 0x0f;
+	else if (*p >= 0xf0 && *p <= 0xf4)
+		n = 4, cp = *p & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)	/* also stops at the NUL */
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return n;
+}
+
+/* A JSON string: quoted, with '"', '\\' and control characters escaped;
+ * a byte that is not part of well-formed UTF-8 (a program name is bytes, and
+ * the kernel cuts it at 15 of them, maybe inside a character) becomes U+FFFD,
+ * as JSON text must be UTF-8 (RFC 8259). */
 static void json_str(const char *s, FILE *out)
 {
 	const unsigned char *p;
+	int n;
 
 	fputc('"', out);
-	for (p = (const unsigned char *)s; *p; p++) {
+	for (p = (const unsigned char *)s; *p; p += n ? n : 1) {
+		n = utf8_len(p);
 		if (*p == '"' || *p == '\\')
 			fprintf(out, "\\%c", *p);
 		else if (*p < 0x20 || *p == 0x7f)
 			fprintf(out, "\\u%04x", *p);
+		else if (!n)
+			fputs("\\ufffd", out);
 		else
-			fputc(*p, out);
+			fwrite(p, 1, (size_t)n, out);
 	}
 	fputc('"', out);
 }
