@@ -78,7 +78,7 @@ static void print_event(const struct ct_event *ev)
 	if (ev->has & CT_HAS_COUNTERS_REPLY)
 		printf(" reply=%llu/%lluB", (unsigned long long)ev->pkts_reply,
 		       (unsigned long long)ev->bytes_reply);
-	if (ev->portid)
+	if (ev->portid && ev->type != CT_EV_DUMP)	/* (older recorders kept their own) */
 		printf(" by portid=%u%s%s", ev->portid, ev->progname[0] ? " " : "", ev->progname);
 	putchar('\n');
 }

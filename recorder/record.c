@@ -106,6 +106,10 @@ int record_dump_entry(struct recorder *r, struct ct_event *ev, int origin)
 			return -1;
 		e->from_dump = 1;
 		ev->type = CT_EV_DUMP;
+		/* the answer to our own dump request carries our socket's
+		 * portid: no process caused this entry */
+		ev->portid = 0;
+		ev->progname[0] = '\0';
 		if (store_event_insert(r->st, e->flow, ev))
 			return -1;
 	}
