@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "filter.h"
 #include "ct_names.h"
+#include "ct_numfmt.h"
 #include "filter_text.h"
 #include "groups.h"
 #include "log.h"
@@ -44,14 +45,23 @@ static void usage(FILE *out)
 static void group_key(const struct stats *s, const struct ct_event *ev, char *k, size_t n)
 {
 	char a[64], b[64], pb[8];
+	/* (a protocol without ports, as ICMP, is one group, not port 0) */
+	int ports = ev->orig.has_ports;
 
 	ft_addr(&ev->orig, ev->orig.src, a);
 	ft_addr(&ev->orig, ev->orig.dst, b);
 	switch (s->by) {
 	case BY_SRC: snprintf(k, n, "%s", a); break;
 	case BY_DST: snprintf(k, n, "%s", b); break;
-	case BY_SPORT: snprintf(k, n, "%s/%u", ft_proto(ev->orig.proto, pb), ev->orig.sport); break;
-	case BY_DPORT: snprintf(k, n, "%s/%u", ft_proto(ev->orig.proto, pb), ev->orig.dport); break;
+	case BY_SPORT:
+	case BY_DPORT:
+		if (!ports)
+			snprintf(k, n, "%s/-", ft_proto(ev->orig.proto, pb));
+		else	/* GRE keys in hex, as conntrack prints them */
+			snprintf(k, n, ct_l4_form(ev->orig.proto) == CT_L4_GRE_KEYS ? "%s/0x%x" : "%s/%u",
+				 ft_proto(ev->orig.proto, pb),
+				 s->by == BY_SPORT ? ev->orig.sport : ev->orig.dport);
+		break;
 	case BY_PROTO: snprintf(k, n, "%s", ft_proto(ev->orig.proto, pb)); break;
 	default: snprintf(k, n, "%s -> %s", a, b); break;
 	}

@@ -1,5 +1,5 @@
 #!/bin/bash
-# t3300: ctquery stats --top, every --by and --sort, lists every group as awk counts them from the imported log (largest first, ties in key order), with more groups than the hash table's first size. Output that cannot be written is an error.
+# t3300: ctquery stats --top, every --by and --sort, lists every group as awk counts them from the imported log (largest first, ties in key order), with more groups than the hash table's first size; by port, ICMP is one group and GRE keys are in hex. Output that cannot be written is an error.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -49,6 +49,21 @@ for by in src dst sport dport proto pair; do
 	done
 done
 say "stats --top (all groups), 6 keys x 3 orders over $N flows: equal to awk's count of the log"
+
+# By port: a protocol without ports (ICMP) is one group, not port 0; GRE's
+# keys are in hex, as conntrack prints them.
+printf '%s\n' \
+	'    [NEW] icmp     1 30 src=10.0.0.1 dst=10.0.0.2 type=8 code=0 id=7 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 type=0 code=0 id=7' \
+	'    [NEW] icmp     1 30 src=10.0.0.3 dst=10.0.0.2 type=8 code=0 id=9 [UNREPLIED] src=10.0.0.2 dst=10.0.0.3 type=0 code=0 id=9' \
+	'    [NEW] gre      47 30 src=10.0.0.1 dst=10.0.0.2 srckey=0x1a dstkey=0x2b [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 srckey=0x2b dstkey=0x1a' \
+	>"$TMP/noports.txt"
+"$BIN/ctrecord" --db "$TMP/noports.db" --import "$TMP/noports.txt" 2>/dev/null || fail "import noports.txt failed"
+for by in sport dport; do
+	"$BIN/ctquery" --db "$TMP/noports.db" stats --by $by | awk '/^top/ { on = 1; next } on && $1 != "KEY" { print $1, $2 }' >"$TMP/got"
+	want=$([ $by = sport ] && echo 0x1a || echo 0x2b)
+	printf 'icmp/- 2\ngre/%s 1\n' "$want" | test_cmp - "$TMP/got"
+done
+say "stats --by sport/dport: ICMP one group without a port, GRE keys in hex"
 
 # Output that cannot be written is an error (exit 1, one line), as for replay and list.
 for cmd in "stats" "stats --top 5 --by src" "sessions" "show 1"; do
