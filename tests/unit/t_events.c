@@ -267,6 +267,70 @@ static void test_count_too_high(void)
 	store_close(st);
 }
 
+/* Reading every event, or only one type of them, keeps no flow that ended
+ * in the cursor's cache: flows opened in id order and ended in the reverse
+ * order (the kernel's timeouts end them in no order of ours). -e NEW kept
+ * every flow of the history (its DESTROY events not read), -e DESTROY each
+ * flow it had read the end of (loaded again with the flows after an
+ * earlier one). */
+static void test_cache_of_ended(void)
+{
+	static struct ct_event ev;
+	static const unsigned masks[] = { 0, 1 << CT_EV_NEW, 1 << CT_EV_DESTROY };
+	enum { N = 3000 };
+	static int64_t flow[N];
+	char p[96], src[32];
+	struct store *st;
+	int64_t t = 1000000, session;
+	size_t k;
+	int i, ok = 1;
+
+	snprintf(p, sizeof(p), "%s/ended.db", dir);
+	st = store_open(p, STORE_WRITE);
+	CHECK(st != NULL);
+	if (!st)
+		return;
+	session = store_session_start(st, "record", NULL, t);
+	ok &= session > 0 && store_begin(st) == 0;
+	for (i = 0; i < N; i++) {
+		snprintf(src, sizeof(src), "10.3.%d.%d", i >> 8, i & 255);
+		make(&ev, CT_EV_NEW, src, t += 10);
+		ok &= (flow[i] = store_flow_insert(st, session, &ev, 0)) > 0;
+		ok &= store_event_insert(st, flow[i], &ev) == 0;
+	}
+	for (i = N - 1; i >= 0; i--) {
+		snprintf(src, sizeof(src), "10.3.%d.%d", i >> 8, i & 255);
+		make(&ev, CT_EV_DESTROY, src, t += 10);
+		ok &= store_event_insert(st, flow[i], &ev) == 0;
+		ok &= store_flow_end(st, flow[i], 1000000 + 10 * (i + 1), t, 1, &ev) == 0;
+	}
+	ok &= store_commit(st) == 0;
+	store_close(st);
+	CHECK(ok);
+	st = store_open(p, STORE_READ);
+	CHECK(st != NULL);
+	for (k = 0; st && k < sizeof(masks) / sizeof(*masks); k++) {
+		struct store_query q = { .type_mask = masks[k] };
+		struct store_cursor *c = store_events(st, &q);
+		int64_t f;
+		long n = 0;
+		int rc;
+
+		CHECK(c != NULL);
+		if (!c)
+			break;
+		while ((rc = store_next(c, &ev, &f)) > 0)
+			n++;
+		CHECK(rc == 0 && n == (masks[k] ? N : 2 * N));
+		CHECK(c->nfl - c->nfree == 0);
+		if (c->nfl - c->nfree)
+			fprintf(stderr, "  type mask %#x: %zu ended flows left in the cache\n",
+				masks[k], c->nfl - c->nfree);
+		store_cursor_free(c);
+	}
+	store_close(st);
+}
+
 int main(void)
 {
 	if (unit_tmpdir(dir, "flows.db", path, sizeof(path)))
@@ -275,5 +339,6 @@ int main(void)
 	test_both_ends();
 	test_where();
 	test_count_too_high();
+	test_cache_of_ended();
 	return unit_rmdir(dir, unit_done("t_events"));
 }
