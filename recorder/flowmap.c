@@ -1,4 +1,5 @@
 /* The recorder's table of open flows: kernel entry (id and original tuple) to our flow id. */
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -13,7 +14,14 @@
  * each lookup lands somewhere random in them, and with 4 KiB pages a table
  * of a storm's hundreds of thousands of flows missed the TLB at nearly
  * every lookup (a walk of the page tables, nested in a virtual machine).
- * The first chunk, all a quiet host needs, is left to ordinary pages. */
+ * The first chunk, all a quiet host needs, is left to ordinary pages.
+ *
+ * When a quarter of the chunks' entries or fewer are open (a storm's flows
+ * have ended), the entries past the first chunks that hold twice the open
+ * ones move down into free room, the chunks after them go back, and the
+ * index is rebuilt smaller: a storm of a million flows kept its 105 MB for
+ * good (one table of its size after another reused them, but a host's
+ * memory followed its biggest storm ever, not its open flows). */
 #define HUGE_PAGE ((size_t)2 << 20)
 #define CHUNK ((uint32_t)(HUGE_PAGE / sizeof(struct flowmap_entry)))
 #define NO_ENTRY UINT32_MAX
@@ -31,6 +39,7 @@ struct flowmap {
 	uint32_t nentries;	/* entries handed out, used or free */
 	uint32_t free_head;	/* a free entry, or NO_ENTRY */
 	size_t count;
+	int walking;		/* in flowmap_walk(): no entry may move */
 };
 
 static struct flowmap_entry *entry(const struct flowmap *m, uint32_t i)
@@ -240,6 +249,68 @@ static void unslot(struct flowmap *m, size_t i)
 	m->slot[i].index = 0;
 }
 
+/* The chunks past the first that hold all the used entries and room for as
+ * many again go back (the used entries in them move to free ones below),
+ * and the index fits the open flows. Does nothing when the memory for the
+ * new index is short. */
+static void shrink(struct flowmap *m)
+{
+	uint32_t keep, i, j = 0;
+	size_t kchunks = (m->count * 2 + CHUNK - 1) / CHUNK, n = 1024, c;
+	struct slot *s;
+
+	if (kchunks == 0)
+		kchunks = 1;
+	if (kchunks > m->nchunks)
+		kchunks = m->nchunks;
+	while (n < (m->count + 1) * 4)
+		n *= 2;
+	if (n > m->nslots)
+		n = m->nslots;
+	if (!(s = alloc_zeroed(n * sizeof(*s), n * sizeof(*s) >= HUGE_PAGE)))
+		return;
+	keep = kchunks < m->nchunks ? (uint32_t)(kchunks * CHUNK) : m->nentries;
+	for (i = keep; i < m->nentries; i++) {
+		struct flowmap_entry *e = entry(m, i), *to;
+
+		if (!e->used)
+			continue;
+		while (entry(m, j)->used)	/* j < keep: count <= keep / 2 */
+			j++;
+		to = entry(m, j);
+		*to = *e;
+		to->index = j;
+	}
+	m->nentries = keep;
+	m->free_head = NO_ENTRY;
+	for (i = keep; i-- > 0;) {
+		struct flowmap_entry *e = entry(m, i);
+
+		if (e->used) {
+			place(s, n - 1, hash_entry(e->ct_id, e->zone_key, &e->orig), i + 1);
+		} else {	/* the lowest first */
+			e->free_next = m->free_head;
+			m->free_head = i;
+		}
+	}
+	free(m->slot);
+	m->slot = s;
+	m->nslots = n;
+	for (c = kchunks; c < m->nchunks; c++)
+		free(m->chunk[c]);
+	m->nchunks = kchunks;
+	malloc_trim(0);	/* glibc may keep freed blocks of its heaps */
+}
+
+/* Shrinks the map once a quarter of its entries or fewer are used, or a
+ * sixteenth of its index (a quarter of what it may hold). */
+static void maybe_shrink(struct flowmap *m)
+{
+	if (!m->walking && ((m->nchunks > 1 && m->count * 4 <= m->nchunks * CHUNK) ||
+			    (m->nslots > 1024 && (m->count + 1) * 16 <= m->nslots)))
+		shrink(m);
+}
+
 void flowmap_remove(struct flowmap *m, struct flowmap_entry *e)
 {
 	size_t mask = m->nslots - 1, i;
@@ -252,6 +323,7 @@ void flowmap_remove(struct flowmap *m, struct flowmap_entry *e)
 			e->free_next = m->free_head;
 			m->free_head = e->index;
 			m->count--;
+			maybe_shrink(m);
 			return;
 		}
 	}
@@ -262,13 +334,22 @@ void flowmap_walk(struct flowmap *m, int (*fn)(struct flowmap_entry *e, void *da
 {
 	uint32_t i;
 
-	/* by entry, not by slot: a removal moves slots, never entries */
+	/* by entry, not by slot: a removal moves slots, and entries only
+	 * once the walk is over */
+	m->walking = 1;
 	for (i = 0; i < m->nentries; i++) {
 		struct flowmap_entry *e = entry(m, i);
 
 		if (e->used && fn(e, data))
 			flowmap_remove(m, e);
 	}
+	m->walking = 0;
+	maybe_shrink(m);
+}
+
+size_t flowmap_bytes(const struct flowmap *m)
+{
+	return m->nchunks * CHUNK * sizeof(struct flowmap_entry) + m->nslots * sizeof(struct slot);
 }
 
 size_t flowmap_count(const struct flowmap *m)

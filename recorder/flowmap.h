@@ -28,10 +28,12 @@ void flowmap_free(struct flowmap *m);
 struct flowmap_entry *flowmap_find(struct flowmap *m, const struct ct_event *ev);
 
 /* Adds an open flow for ev's entry, first seen at ev->t_us; returns it, or
- * NULL when out of memory. An entry stays where it is until removed. */
+ * NULL when out of memory. An entry stays where it is until one is removed
+ * (the map may then move entries into the room freed, to give chunks back):
+ * a pointer to an entry holds until the next flowmap_remove(). */
 struct flowmap_entry *flowmap_add(struct flowmap *m, const struct ct_event *ev, int64_t flow);
 
-/* Removes e (which must be in m) and frees it. */
+/* Removes e (which must be in m) and frees it; may move other entries. */
 void flowmap_remove(struct flowmap *m, struct flowmap_entry *e);
 
 /* Calls fn for every open flow; an entry for which fn returns 1 is removed
@@ -41,5 +43,8 @@ void flowmap_walk(struct flowmap *m, int (*fn)(struct flowmap_entry *e, void *da
 
 /* Number of open flows. */
 size_t flowmap_count(const struct flowmap *m);
+
+/* Bytes the map holds for its entries and its index. */
+size_t flowmap_bytes(const struct flowmap *m);
 
 #endif

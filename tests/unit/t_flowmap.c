@@ -173,10 +173,71 @@ static void big(uint32_t n)
 	flowmap_free(m);
 }
 
+/* walk: removes the flows whose number is not a multiple of 1000. */
+static int keep_thousandths(struct flowmap_entry *e, void *data)
+{
+	(void)data;
+	return e->flow % 1000 != 0;
+}
+
+/* A storm's flows end: the map gives its chunks back and shrinks its index,
+ * by removals and by a walk's, and every flow still open is found (moved).
+ * Then a second storm fits again. */
+static void storm_ends(uint32_t n)
+{
+	struct flowmap *m = flowmap_new();
+	struct ct_event ev;
+	size_t small = m ? flowmap_bytes(m) : 0, peak;
+	uint32_t i, round, wrong = 0;
+
+	CHECK(m != NULL);
+	memset(&ev, 0, sizeof(ev));
+	rand_tuple(&ev.orig, 2, 17);
+	for (round = 0; m && round < 2; round++) {
+		for (i = 0; i < n; i++) {
+			ev.id = i + 1;
+			if (!flowmap_add(m, &ev, i))
+				wrong++;
+		}
+		peak = flowmap_bytes(m);
+		CHECK(peak >= (size_t)n * sizeof(struct flowmap_entry));
+		/* the first round removes one by one, the second in a walk */
+		if (round == 0) {
+			for (i = 0; i < n; i++) {
+				ev.id = i + 1;
+				if (i % 1000 && flowmap_find(m, &ev))
+					flowmap_remove(m, flowmap_find(m, &ev));
+			}
+		} else {
+			flowmap_walk(m, keep_thousandths, NULL);
+		}
+		CHECK(flowmap_count(m) == (n + 999) / 1000);
+		/* one chunk (2 MiB) and a small index left */
+		CHECK(flowmap_bytes(m) <= small + ((size_t)2 << 20));
+		for (i = 0; i < n; i++) {
+			struct flowmap_entry *e;
+
+			ev.id = i + 1;
+			e = flowmap_find(m, &ev);
+			if (i % 1000 ? e != NULL : !e || e->flow != i || e->ct_id != i + 1)
+				wrong++;
+		}
+		/* and the open ones go too */
+		for (i = 0; i < n; i += 1000) {
+			ev.id = i + 1;
+			flowmap_remove(m, flowmap_find(m, &ev));
+		}
+		CHECK(flowmap_count(m) == 0);
+	}
+	CHECK(wrong == 0);
+	flowmap_free(m);
+}
+
 int main(void)
 {
 	run(500, 100000);
 	run(MAXN, 200000);
 	big(300000);
+	storm_ends(200000);
 	return unit_done("t_flowmap");
 }
