@@ -10,9 +10,11 @@ struct cflow {
 	int64_t first_us, last_us;
 	int64_t nevents;		/* events stored for it (flows.nevents): in a
 					 * snapshot, its records in the blocks */
+	int64_t nread;			/* its records read since it was cached */
 	uint32_t has, ct_id;		/* has: CT_HAS_ID, CT_HAS_ZONE */
 	uint16_t zone;
 	uint8_t family;
+	uint8_t ended;			/* it has an end (destroyed or unknown) */
 	struct ct_tuple orig, reply;
 };
 
@@ -40,6 +42,8 @@ struct store_cursor {
 
 	/* events (lib/store_events.c) */
 	int own_txn;			/* the read transaction is the cursor's */
+	int drop;			/* the record returned was its flow's last:
+					 * the flow leaves the cache */
 	int64_t event_id;
 	struct store_query q;		/* copy; q.where points at the caller's */
 	unsigned type_mask;

@@ -40,9 +40,9 @@ static size_t match_rows_max(void)
 
 /* The flow columns every flow read here selects, in struct cflow's order. */
 #define FLOW_COLS "f.id, f.family, f.ct_id, m.zone, f.proto, " STORE_TUPLE_COLS "," \
-	" f.first_us, coalesce(f.last_us, f.first_us), f.nevents"
+	" f.first_us, coalesce(f.last_us, f.first_us), f.nevents, f.end_us IS NOT NULL"
 enum { K_ID, K_FAMILY, K_CTID, K_ZONE, K_PROTO, K_ORIG, K_REPLY = K_ORIG + 9,
-       K_FIRST = K_REPLY + 9, K_LAST, K_NEVENTS };
+       K_FIRST = K_REPLY + 9, K_LAST, K_NEVENTS, K_ENDED };
 
 static int read_cflow(sqlite3_stmt *s, struct cflow *f)
 {
@@ -64,6 +64,7 @@ static int read_cflow(sqlite3_stmt *s, struct cflow *f)
 	f->first_us = sqlite3_column_int64(s, K_FIRST);
 	f->last_us = sqlite3_column_int64(s, K_LAST);
 	f->nevents = sqlite3_column_int64(s, K_NEVENTS);
+	f->ended = (uint8_t)sqlite3_column_int(s, K_ENDED);
 	return 0;
 }
 
@@ -516,6 +517,22 @@ static int64_t record_id(const struct evblock_reader *rd, int64_t first_event)
 	return first_event + (int64_t)(rd->n - rd->left) - 1;
 }
 
+/* Is the record of type, one of f's, the last f has? Its DESTROY, or
+ * (counted) the last of the records of a flow that ended otherwise: an
+ * end unknown (a gap, a restart) has no event, and such flows stayed in
+ * the cache of a replay, 14 MB a 100,000 of them. Counts the record. */
+static int last_record(struct cflow *f, int type)
+{
+	return type == CT_EV_DESTROY || (++f->nread >= f->nevents && f->ended);
+}
+
+/* Is the cache of rows of flows a cache (not the filter itself)? Then a
+ * flow leaves it after its last record. */
+static int cache_forgets(const struct store_cursor *c)
+{
+	return !c->both_ends && (!c->filtered || c->match);
+}
+
 static struct cflow *record_flow(struct store_cursor *c, const struct ct_event *ev,
 				 int64_t flow, int64_t event_id, int *err)
 {
@@ -526,19 +543,20 @@ static struct cflow *record_flow(struct store_cursor *c, const struct ct_event *
 			return NULL;
 		c->left--;
 	}
-	if ((c->q.pf & STORE_PF_AFTER) && event_id <= c->q.after_id)
-		return NULL;
-	if (!(c->type_mask & 1u << ev->type)) {
-		/* an ended flow has no later events (as in store_next()): with
-		 * -e NEW or UPDATE, the cache kept every flow of the history */
-		if (ev->type == CT_EV_DESTROY && (!c->filtered || c->match))
+	if (((c->q.pf & STORE_PF_AFTER) && event_id <= c->q.after_id) ||
+	    !(c->type_mask & 1u << ev->type) ||
+	    ((c->q.pf & STORE_PF_SINCE) && ev->t_us < c->q.since_us) ||
+	    ((c->q.pf & STORE_PF_UNTIL) && ev->t_us > c->q.until_us)) {
+		/* not wanted, but maybe the flow's last (with -e NEW or
+		 * UPDATE its DESTROY): the cache kept every flow otherwise */
+		if (cache_forgets(c) && (f = cache_find(c, flow)) && last_record(f, ev->type))
 			cache_remove(c, flow);
 		return NULL;
 	}
-	if (((c->q.pf & STORE_PF_SINCE) && ev->t_us < c->q.since_us) ||
-	    ((c->q.pf & STORE_PF_UNTIL) && ev->t_us > c->q.until_us))
-		return NULL;
-	return f ? f : flow_of(c, flow, ev->t_us, err);
+	if (!f)
+		f = flow_of(c, flow, ev->t_us, err);
+	c->drop = f && cache_forgets(c) && last_record(f, ev->type);
+	return f;
 }
 
 /* Adds the flow's part of the event: what the records leave out. */
@@ -768,7 +786,7 @@ int store_next(struct store_cursor *c, struct ct_event *ev, int64_t *flow)
 		c->last_us = ev->t_us;
 		/* an ended flow has no later events: forget it (not when the
 		 * cache is the filter, where absence means "does not match") */
-		if (ev->type == CT_EV_DESTROY && (!c->filtered || c->match))
+		if (c->drop)
 			cache_remove(c, *flow);
 		return 1;
 	}

@@ -269,15 +269,16 @@ static void test_count_too_high(void)
 
 /* Reading every event, or only one type of them, keeps no flow that ended
  * in the cursor's cache: flows opened in id order and ended in the reverse
- * order (the kernel's timeouts end them in no order of ours). -e NEW kept
- * every flow of the history (its DESTROY events not read), -e DESTROY each
- * flow it had read the end of (loaded again with the flows after an
- * earlier one). */
+ * order (the kernel's timeouts end them in no order of ours), then flows
+ * whose end is unknown (no DESTROY: a restart, a gap). -e NEW kept every
+ * flow of the history (its DESTROY events not read), -e DESTROY each flow
+ * it had read the end of (loaded again with the flows after an earlier
+ * one), and every read kept the flows of unknown end. */
 static void test_cache_of_ended(void)
 {
 	static struct ct_event ev;
 	static const unsigned masks[] = { 0, 1 << CT_EV_NEW, 1 << CT_EV_DESTROY };
-	enum { N = 3000 };
+	enum { N = 3000, M = 1000 };
 	static int64_t flow[N];
 	char p[96], src[32];
 	struct store *st;
@@ -304,6 +305,17 @@ static void test_cache_of_ended(void)
 		ok &= store_event_insert(st, flow[i], &ev) == 0;
 		ok &= store_flow_end(st, flow[i], 1000000 + 10 * (i + 1), t, 1, &ev) == 0;
 	}
+	for (i = 0; i < M; i++) {
+		int64_t unknown;
+
+		snprintf(src, sizeof(src), "10.4.%d.%d", i >> 8, i & 255);
+		make(&ev, CT_EV_NEW, src, t += 10);
+		ok &= (unknown = store_flow_insert(st, session, &ev, 0)) > 0;
+		ok &= store_event_insert(st, unknown, &ev) == 0;
+		make(&ev, CT_EV_UPDATE, src, t += 10);
+		ok &= store_event_insert(st, unknown, &ev) == 0;
+		ok &= store_flow_end(st, unknown, t - 10, t + 5, 2, NULL) == 0;
+	}
 	ok &= store_commit(st) == 0;
 	store_close(st);
 	CHECK(ok);
@@ -321,7 +333,8 @@ static void test_cache_of_ended(void)
 			break;
 		while ((rc = store_next(c, &ev, &f)) > 0)
 			n++;
-		CHECK(rc == 0 && n == (masks[k] ? N : 2 * N));
+		CHECK(rc == 0 && n == (masks[k] == 1 << CT_EV_NEW ? N + M :
+				       masks[k] ? N : 2 * N + 2 * M));
 		CHECK(c->nfl - c->nfree == 0);
 		if (c->nfl - c->nfree)
 			fprintf(stderr, "  type mask %#x: %zu ended flows left in the cache\n",
