@@ -7,6 +7,9 @@ require_root
 require_built ctrecord ctquery trafficgen
 netns_setup
 netns_long_udp 60
+# The entry is made before any listener: with the kernel's default (2) it
+# would then send no event at all, and conntrack -U's UPDATE never came.
+in_ns sysctl -qw net.netfilter.nf_conntrack_events=1 || fail "cannot set nf_conntrack_events"
 in_ns python3 -c 'import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"x", ("127.0.0.1", 7610))' ||
 	fail "cannot send the datagram"
 start_recorder rec "$TMP/rec.err" --db "$TMP/flows.db"
