@@ -191,11 +191,12 @@ static int at_empty(struct receiver *r, uint32_t asked, int stopping, int *dumpe
 static void note_clock(struct receiver *r, int64_t now_us)
 {
 	int64_t mono = clock_mono_us(), off = now_us - mono, d = off - r->clock_off;
+	int64_t step = d > 0 ? d : -d;
 
-	if (r->clock_off && (d > 0 ? d : -d) > CLOCK_STEP_US + (mono - r->clock_mono) / 1000)
+	if (r->clock_off && step > CLOCK_STEP_US + (mono - r->clock_mono) / 1000)
 		log_warn("the system clock was set %s by %.3f s: the times of events before"
 			 " and after it do not compare (a flow open across it lasts %s than"
-			 " its times say)", d > 0 ? "forward" : "back", (d > 0 ? d : -d) / 1e6,
+			 " its times say)", d > 0 ? "forward" : "back", step / 1e6,
 			 d > 0 ? "less" : "longer");
 	r->clock_off = off;
 	r->clock_mono = mono;

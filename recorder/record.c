@@ -59,9 +59,7 @@ int record_event(struct recorder *r, struct ct_event *ev)
 	struct flowmap_entry *e;
 	int64_t flow;
 
-	if (r->unrecorded & 1u << ev->type)
-		return ev->type == CT_EV_DESTROY ? end_unrecorded(r, ev) : 0;
-	if (refused(r, ev))
+	if ((r->unrecorded & 1u << ev->type) || refused(r, ev))
 		return ev->type == CT_EV_DESTROY ? end_unrecorded(r, ev) : 0;
 	e = flowmap_find(r->open, ev);
 
