@@ -12,22 +12,25 @@ LDLIBS  += $(shell $(PKG_CONFIG) --libs $(PKGS)) -pthread
 # few dozen pages), so each shared library it loads costs every run. No libxml2
 # (with ICU; lib/ct_pretty.c loads it only for --pretty), no
 # libnetfilter_conntrack (query/nfct_lazy.c loads it when labels or an
-# attribute our formatters do not know need it). QUERY_STATIC names the
-# pkg-config modules linked into ctquery from their Debian .a (libsqlite3-dev,
-# zlib1g-dev): libsqlite3.so is linked -z now, so loading it means ~1,600 symbol
-# lookups, 40% of a `list -s` run's instructions; static SQLite and zlib take
-# 0.6-0.8 ms off each run here (BENCHMARKS.md). The cost: a SQLite or zlib
-# security update needs ctquery rebuilt (a Debian package would say Built-Using).
-# `make QUERY_STATIC=` links them dynamically. ctrecord, a long-running daemon,
-# always links dynamically.
-QUERY_STATIC ?= sqlite3 zlib
-QRY_DYNAMIC := $(filter-out $(QUERY_STATIC),sqlite3 zlib)
-QRY_LDLIBS := -Wl,--as-needed
-ifneq ($(strip $(QUERY_STATIC)),)
-QRY_LDLIBS += -Wl,-Bstatic $(shell $(PKG_CONFIG) --libs $(QUERY_STATIC)) -Wl,-Bdynamic
+# attribute our formatters do not know need it).
+# STATIC names the pkg-config modules linked into both programs from their
+# Debian .a (libsqlite3-dev, zlib1g-dev). ctquery: libsqlite3.so is linked
+# -z now, so loading it means ~1,600 symbol lookups, 40% of a `list -s` run's
+# instructions; static SQLite and zlib take 0.6-0.8 ms off each run here.
+# ctrecord: Debian's libsqlite3.so is position-independent code whose
+# exported functions are called through the PLT even from inside SQLite;
+# linked in, ctrecord takes 9% less CPU under the bench's storm (BENCHMARKS.md).
+# The cost: a SQLite or zlib security update needs both rebuilt (a Debian
+# package would say Built-Using). `make STATIC=` links them dynamically.
+STATIC ?= sqlite3 zlib
+STATIC_LDLIBS := -Wl,--as-needed
+ifneq ($(strip $(STATIC)),)
+STATIC_LDLIBS += -Wl,-Bstatic $(shell $(PKG_CONFIG) --libs $(STATIC)) -Wl,-Bdynamic
 endif
 # -ldl is empty in glibc >= 2.34; -lm for SQLite's math functions.
-QRY_LDLIBS += $(if $(QRY_DYNAMIC),$(shell $(PKG_CONFIG) --libs $(QRY_DYNAMIC))) -lm -ldl -pthread
+dynamic_libs = $(if $(filter-out $(STATIC),$(1)),$(shell $(PKG_CONFIG) --libs $(filter-out $(STATIC),$(1))))
+QRY_LDLIBS := $(STATIC_LDLIBS) $(call dynamic_libs,sqlite3 zlib) -lm -ldl -pthread
+REC_LDLIBS := $(STATIC_LDLIBS) $(call dynamic_libs,$(PKGS)) -lm -ldl -pthread
 
 B := build
 LIB_SRC  := $(wildcard lib/*.c)
@@ -61,7 +64,7 @@ $(B)/libct.a: $(LIB_OBJ)
 	rm -f $@ && $(AR) rcs $@ $^
 
 $(B)/ctrecord: $(REC_OBJ) $(B)/libct.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(REC_LDLIBS)
 $(B)/ctquery: $(QRY_OBJ) $(B)/libct.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(QRY_LDLIBS)
 $(B)/trafficgen: tests/tools/trafficgen.c

@@ -8,7 +8,7 @@ $(B)/nlcount: tests/tools/nlcount.c
 	@mkdir -p $(B)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $<
 $(B)/ingest: tests/bench/ingest.c $(B)/recorder/record.o $(B)/recorder/flowmap.o $(B)/libct.a
-	$(CC) $(CPPFLAGS) -Irecorder $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CPPFLAGS) -Irecorder $(CFLAGS) $(LDFLAGS) -o $@ $^ $(REC_LDLIBS)
 $(B)/qtime: tests/bench/qtime.c $(B)/libct.a
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
