@@ -201,6 +201,11 @@ const struct qitem *queue_peek(struct queue *q, int64_t timeout_us)
 	return it;
 }
 
+const struct qitem *queue_peek_known(struct queue *q)
+{
+	return q->known ? queue_peek(q, 0) : NULL;
+}
+
 void queue_pop(struct queue *q)
 {
 	struct qitem *it = (struct qitem *)(q->ring + q->cursor);

@@ -57,6 +57,10 @@ int queue_put(struct queue *q, const struct qitem *head, const void *data, size_
  * and queue_rewind to one other (the writer). */
 const struct qitem *queue_peek(struct queue *q, int64_t timeout_us);
 
+/* The next unread item when the reader already knows of one (as
+ * queue_peek() returns it), else NULL: no lock, no clock, no wait. */
+const struct qitem *queue_peek_known(struct queue *q);
+
 /* Marks the item queue_peek() returned as read; it keeps its room until
  * queue_release(), so that a failed transaction can read it again. */
 void queue_pop(struct queue *q);

@@ -33,6 +33,7 @@
 #define QUIET_HINT_US (5 * 1000000)
 #define STATUS_EVERY_US (5 * 1000000)
 #define COMMIT_EVERY_EVENTS 50000
+#define ITEMS_PER_TURN 64	/* queued items stored between two looks at the clock */
 
 volatile sig_atomic_t recording_stop, recording_reopen;
 
@@ -193,9 +194,9 @@ static int stall(struct writer *w)
 
 /* One turn of the writing loop: stores what is queued (events, gaps, the
  * receiver's dumps after a loss), commits when due, prunes. now is the
- * loop's reading of the monotonic clock (one a turn: under a storm a turn
- * is one datagram, and reading the clock three times a turn took 1.4% of
- * the recorder). Sets *done when the queue is closed and empty. Returns 0,
+ * loop's reading of the monotonic clock (one a turn: reading it three times
+ * a datagram took 1.4% of the recorder under a storm, once a datagram 0.8%;
+ * a turn now stores up to ITEMS_PER_TURN datagrams). Sets *done when the queue is closed and empty. Returns 0,
  * or -1 on a failure (reported). */
 static int turn(struct writer *w, int64_t now, int *done)
 {
@@ -203,11 +204,19 @@ static int turn(struct writer *w, int64_t now, int *done)
 	const struct qitem *it = queue_peek(w->q, wait > 0 ? wait : 0);
 
 	if (it) {
+		int n = 0;
+
 		if (begin(w))
 			return -1;
-		if (store_item(w, it))
-			return -1;
-		queue_pop(w->q);
+		/* and the datagrams known to follow, up to a commit's limits:
+		 * the loop's clock and checks once per run of them */
+		do {
+			if (store_item(w, it))
+				return -1;
+			queue_pop(w->q);
+		} while (++n < ITEMS_PER_TURN && w->pending < COMMIT_EVERY_EVENTS &&
+			 !queue_release_due(w->q) && (it = queue_peek_known(w->q)) &&
+			 it->kind == QITEM_DATA);
 	} else if (queue_drained(w->q)) {
 		/* the receiving thread closed it: asked to stop, or failed */
 		*done = 1;
