@@ -102,9 +102,17 @@ static long place(struct queue *q, size_t need)
 	return q->tail + need <= q->head ? (long)q->tail : -1;
 }
 
-int queue_add(struct queue *q, const struct qitem *head, const void *data, size_t len)
+/* The room an item takes in the ring. */
+static size_t item_room(size_t len, size_t name_len)
 {
-	size_t need = ALIGN8(sizeof(struct qitem) + len);
+	return ALIGN8(sizeof(struct qitem) + len + name_len);
+}
+
+int queue_add(struct queue *q, const struct qitem *head, const void *data, size_t len,
+	      const char *name)
+{
+	size_t nlen = name ? strnlen(name, CT_PROGNAME_MAX - 1) : 0;
+	size_t need = item_room(len, nlen);
 	struct qitem *it;
 	long at;
 
@@ -136,8 +144,11 @@ int queue_add(struct queue *q, const struct qitem *head, const void *data, size_
 	it = (struct qitem *)(q->ring + at);
 	*it = *head;
 	it->len = len;
+	it->name_len = (uint8_t)nlen;
 	if (len)
 		memcpy(it->data, data, len);
+	if (nlen)
+		memcpy(it->data + len, name, nlen);
 	q->tail = at + need;
 	if (q->tail > q->touched)
 		q->touched = q->tail;
@@ -158,14 +169,6 @@ void queue_flush(struct queue *q)
 	/* No lock needed: a reader that found nothing did so under the lock
 	 * before queue_add() took it, so it is already counted as a waiter. */
 	pthread_cond_signal(&q->nonempty);
-}
-
-int queue_put(struct queue *q, const struct qitem *head, const void *data, size_t len)
-{
-	if (queue_add(q, head, data, len))
-		return -1;
-	queue_flush(q);
-	return 0;
 }
 
 const struct qitem *queue_peek(struct queue *q, int64_t timeout_us)
@@ -209,7 +212,7 @@ const struct qitem *queue_peek_known(struct queue *q)
 void queue_pop(struct queue *q)
 {
 	struct qitem *it = (struct qitem *)(q->ring + q->cursor);
-	size_t n = ALIGN8(sizeof(struct qitem) + it->len);
+	size_t n = item_room(it->len, it->name_len);
 
 	q->cursor += n;
 	q->consumed += n;

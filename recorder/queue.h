@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "ct_event.h"
 
@@ -20,14 +21,24 @@ enum qitem_kind {
 };
 
 struct qitem {
-	uint32_t len;		/* bytes of data[] */
+	uint32_t len;		/* bytes of data, the program's name not included */
 	uint8_t kind;		/* enum qitem_kind */
+	uint8_t name_len;	/* bytes of the program's name, after the data */
 	int64_t t_us;		/* receive time */
 	uint32_t portid;	/* the first non-zero portid among the messages, or 0 */
 	uint32_t seq;		/* the number its kind gives it */
-	char progname[CT_PROGNAME_MAX];	/* its program, read at receive time */
-	char data[];
+	char data[];		/* len bytes, then name_len: the program of portid,
+				 * read at receive time (no NUL; most items have
+				 * none, so it takes no room in them) */
 };
+
+/* The item's program name into name (size bytes at least CT_PROGNAME_MAX):
+ * "" when it names none. */
+static inline void qitem_name(const struct qitem *it, char *name)
+{
+	memcpy(name, it->data + it->len, it->name_len);
+	name[it->name_len] = 0;
+}
 
 struct queue;
 
@@ -35,25 +46,24 @@ struct queue;
 struct queue *queue_new(size_t capacity);
 void queue_free(struct queue *q);
 
-/* Appends an item with len bytes of data copied from data; blocks while the
- * queue is full, unless it is closed. Returns 0, or -1 with errno EPIPE when
+/* Appends an item with len bytes of data copied from data, and the program
+ * name name (NULL or "" for none; cut at CT_PROGNAME_MAX - 1 bytes); blocks
+ * while the queue is full, unless it is closed. head gives the rest (its
+ * len and name_len are set here). Returns 0, or -1 with errno EPIPE when
  * closed, EMSGSIZE when the item can never fit. The reader sees the item at
  * once if it looks, but is not woken: call queue_flush() after a batch of
  * queue_add(). */
-int queue_add(struct queue *q, const struct qitem *head, const void *data, size_t len);
+int queue_add(struct queue *q, const struct qitem *head, const void *data, size_t len,
+	      const char *name);
 
 /* Wakes the reader if it waits and items were added since the last flush.
  * Cheap when it does not wait (no system call). */
 void queue_flush(struct queue *q);
 
-/* queue_add() then queue_flush(). */
-int queue_put(struct queue *q, const struct qitem *head, const void *data, size_t len);
-
 /* Waits up to timeout_us for an item not read yet. Returns it (valid until
  * queue_release()), or NULL on timeout or when the queue is closed and has
  * nothing unread. Takes no lock while items it already knew of are unread.
- * Single producer, single consumer: queue_add, queue_flush and queue_put
- * belong to one thread (the receiver); queue_peek, queue_pop, queue_release
+ * Single producer, single consumer: queue_add and queue_flush belong to one thread (the receiver); queue_peek, queue_pop, queue_release
  * and queue_rewind to one other (the writer). */
 const struct qitem *queue_peek(struct queue *q, int64_t timeout_us);
 
@@ -77,7 +87,7 @@ int queue_release_due(const struct queue *q);
  * rolled back). Returns the bytes they take. */
 size_t queue_rewind(struct queue *q);
 
-/* Wakes everyone; queue_put fails from now on, queue_peek drains what is left. */
+/* Wakes everyone; queue_add fails from now on, queue_peek drains what is left. */
 void queue_close(struct queue *q);
 
 /* Is the queue closed, with every item read? */

@@ -49,9 +49,10 @@ struct batch {
 
 /* queue_add(), reporting an item that can never fit (r->error set).
  * Returns 0, or -1 when the thread must end. */
-static int put(struct receiver *r, const struct qitem *head, const void *data, size_t len)
+static int put(struct receiver *r, const struct qitem *head, const void *data, size_t len,
+	       const char *name)
 {
-	if (queue_add(r->q, head, data, len) == 0)
+	if (queue_add(r->q, head, data, len, name) == 0)
 		return 0;
 	if (errno == EMSGSIZE) {
 		log_error("a datagram of %zu bytes does not fit in the queue (--queue-size)", len);
@@ -65,6 +66,7 @@ static int enqueue(struct receiver *r, struct batch *b, const char *buf, int n)
 {
 	struct qitem head = { .kind = QITEM_DATA, .t_us = b->t_us };
 	const struct nlmsghdr *nlh;
+	const char *name = NULL;
 	int left = n;
 
 	for (nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, left);
@@ -77,11 +79,11 @@ static int enqueue(struct receiver *r, struct batch *b, const char *buf, int n)
 				memset(b->progname, 0, sizeof(b->progname));
 				progname_of_portid(b->portid, b->progname, sizeof(b->progname));
 			}
-			memcpy(head.progname, b->progname, sizeof(head.progname));
+			name = b->progname;
 			break;
 		}
 	}
-	return put(r, &head, buf, n);
+	return put(r, &head, buf, n, name);
 }
 
 /* Events were lost here: a gap, and a dump of the table owed. */
@@ -91,7 +93,7 @@ static int enqueue_gap(struct receiver *r)
 
 	gap.seq = (uint32_t)++r->enobufs;
 	r->dump_due = 1;
-	return put(r, &gap, NULL, 0);
+	return put(r, &gap, NULL, 0, NULL);
 }
 
 /* Answers the asks made before the read that found the socket empty. */
@@ -102,7 +104,7 @@ static int enqueue_sync(struct receiver *r, uint32_t asked)
 	if (asked == r->sync_placed)
 		return 0;
 	r->sync_placed = asked;
-	return put(r, &sync, NULL, 0);
+	return put(r, &sync, NULL, 0, NULL);
 }
 
 void receiver_ask_dump(struct receiver *r)
@@ -126,7 +128,7 @@ static int queue_dump_datagram(const void *buf, size_t n, void *arg)
 	ret = mnl_cb_run(buf, n, 0, 0, NULL, NULL);
 	if (ret == MNL_CB_ERROR)
 		return ret;
-	if (put(r, &head, buf, n)) {
+	if (put(r, &head, buf, n, NULL)) {
 		errno = ECANCELED;	/* the thread ends (reported if it must be) */
 		return MNL_CB_ERROR;
 	}
@@ -146,7 +148,7 @@ static int queue_dump(struct receiver *r)
 	mark.seq = __atomic_add_fetch(&r->dumps, 1, __ATOMIC_SEQ_CST);
 	r->dump_due = 0;
 	r->last_dump = clock_mono_us();
-	if (put(r, &mark, NULL, 0))
+	if (put(r, &mark, NULL, 0, NULL))
 		return -1;
 	if (dump_datagrams(DUMP_RECEIVER, queue_dump_datagram, r)) {
 		if (errno != ECANCELED) {
@@ -158,7 +160,7 @@ static int queue_dump(struct receiver *r)
 	mark.kind = QITEM_DUMP_END;
 	mark.t_us = clock_now_us();
 	mark.seq = receiver_ask_sync(r);
-	return put(r, &mark, NULL, 0);
+	return put(r, &mark, NULL, 0, NULL);
 }
 
 /* Is a dump or a sync item owed, which an empty socket would allow? */

@@ -101,7 +101,7 @@ static int store_datagram(struct writer *w, const struct qitem *it)
 		}
 		ev.t_us = it->t_us;
 		if (ev.portid && ev.portid == it->portid)
-			memcpy(ev.progname, it->progname, sizeof(ev.progname));
+			qitem_name(it, ev.progname);
 		if (record_event(&w->rec, &ev))
 			return -1;
 		unreported_seen(&w->unrep, &w->rec, ev.t_us);

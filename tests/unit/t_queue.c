@@ -47,7 +47,7 @@ static void *produce(void *arg)
 		for (k = 0; k < n; k++)
 			buf[k] = item_byte(i, k);
 		memcpy(buf, &i, sizeof(i));
-		if (queue_add(q, &head, buf, n))
+		if (queue_add(q, &head, buf, n, NULL))
 			break;
 		__atomic_store_n(&added, i + 1, __ATOMIC_RELEASE);
 		if (i % 16 == 15)
@@ -90,6 +90,41 @@ static int item_ok(const struct qitem *it, uint32_t i)
 	return 1;
 }
 
+/* An item's program name comes back as it was given, cut to fit, and an
+ * item without one takes no room for it. */
+static void names(void)
+{
+	struct queue *q = queue_new(64 << 10);
+	struct qitem head = { .kind = QITEM_DATA, .portid = 7 };
+	char long_name[200], got[CT_PROGNAME_MAX];
+	const struct qitem *it;
+
+	CHECK(q != NULL);
+	if (!q)
+		return;
+	memset(long_name, 'x', sizeof(long_name) - 1);
+	long_name[sizeof(long_name) - 1] = 0;
+	CHECK(queue_add(q, &head, "abc", 3, "conntrack") == 0);
+	CHECK(queue_add(q, &head, "de", 2, long_name) == 0);
+	CHECK(queue_add(q, &head, "f", 1, NULL) == 0);
+	queue_flush(q);
+	it = queue_peek(q, 0);
+	CHECK(it && it->len == 3 && memcmp(it->data, "abc", 3) == 0 && it->portid == 7);
+	qitem_name(it, got);
+	CHECK(strcmp(got, "conntrack") == 0);
+	queue_pop(q);
+	it = queue_peek(q, 0);
+	qitem_name(it, got);
+	CHECK(it->len == 2 && strlen(got) == CT_PROGNAME_MAX - 1 && got[0] == 'x');
+	queue_pop(q);
+	it = queue_peek(q, 0);
+	qitem_name(it, got);
+	CHECK(it->len == 1 && it->data[0] == 'f' && got[0] == 0);
+	queue_pop(q);
+	CHECK(queue_peek(q, 0) == NULL);
+	queue_free(q);
+}
+
 /* A small queue, one thread: when a release is due (half the room read
  * and not released), and when the queue is drained (closed, all read). */
 static void release_and_drain(void)
@@ -103,7 +138,7 @@ static void release_and_drain(void)
 	if (!q)
 		return;
 	for (i = 0; i < 48; i++)	/* ~48 KiB: three quarters of the room */
-		n += queue_add(q, &head, buf, sizeof(buf)) == 0;
+		n += queue_add(q, &head, buf, sizeof(buf), NULL) == 0;
 	CHECK(n == 48);
 	queue_flush(q);
 	CHECK(!queue_release_due(q));
@@ -133,6 +168,7 @@ int main(void)
 	size_t rss0 = peak_rss();
 
 	release_and_drain();
+	names();
 	CHECK(q != NULL);
 	if (!q)
 		return unit_done("t_queue");
