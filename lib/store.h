@@ -217,6 +217,15 @@ struct store_cursor *store_flows(struct store *st, const struct store_query *q);
 /* Fills fl with the next flow. Returns 1, 0 at the end, -1 on error (reported). */
 int store_next_flow(struct store_cursor *c, struct store_flow *fl);
 
+/* A cursor over the events of flow fl, which store_next_flow() filled last
+ * from flows, of the types in type_mask (0: NEW, UPDATE and DESTROY): those
+ * that store_events() gives for its id. Its row is not read again when
+ * flows read it in the snapshot still open (store_open() for reading starts
+ * one) and has not moved since; else the events are read as store_events()
+ * reads them. Returns NULL (reported). */
+struct store_cursor *store_flow_events(struct store_cursor *flows, const struct store_flow *fl,
+				       unsigned type_mask);
+
 /* Gaps: how many, the events known lost in them, and how many of them lost
  * an unknown number (the kernel's ENOBUFS, an outage: all, so far). */
 struct store_gaps {

@@ -39,6 +39,8 @@ struct store_cursor {
 	int64_t *ids;			/* with a type mask: the flows with such events, sorted */
 	size_t nids;
 	int64_t last_flow;		/* the id of the flow read last */
+	int64_t row_snapshot;		/* the snapshot it was read in (st->snapshots),
+					 * 0 when none was open or s left its row */
 
 	/* events (lib/store_events.c) */
 	int own_txn;			/* the read transaction is the cursor's */
@@ -109,6 +111,12 @@ int store_cursor_blocks(struct store_cursor *c);
  * Returns 0, or -1 (reported) and the cursor then gives no more events or
  * flows. */
 int store_cursor_resume(struct store_cursor *c);
+
+/* Fills f with the part of its events of the flow store_next_flow() filled
+ * fl with from c, when c's statement is still on its row, read in the
+ * snapshot still open (its count of events holds for the blocks read now).
+ * Returns 1, or 0 when it is not (f untouched). */
+int store_flow_row(const struct store_cursor *c, const struct store_flow *fl, struct cflow *f);
 
 /* Prepares c->s, the statement of a cursor of store_flows() (c->q, and
  * once the cursor was released its flows after the last one read, up to

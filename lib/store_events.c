@@ -256,6 +256,34 @@ static int cmp_cflow(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* With few flows matching (their rows in the cache, not a bitmap): the
+ * query is selective, sel[] their rows sorted by id. Returns 0 or -1
+ * (reported). */
+static int select_few(struct store_cursor *c)
+{
+	size_t i;
+
+	if (c->match || c->nfl > SELECTIVE_MAX)
+		return 0;
+	c->selective = 1;
+	c->nsel = c->nfl;
+	c->sel = malloc((c->nsel ? c->nsel : 1) * sizeof(*c->sel));
+	if (!c->sel)
+		return log_error("out of memory");
+	if (c->nsel) {	/* (c->fl is NULL when no flow matched) */
+		memcpy(c->sel, c->fl, c->nsel * sizeof(*c->sel));
+		qsort(c->sel, c->nsel, sizeof(*c->sel), cmp_cflow);
+	}
+	/* their counts hold for the blocks read in the same snapshot:
+	 * only a transaction of the cursor's own is sure to be a read */
+	c->both_ends = c->own_txn || c->st->snapshot;
+	for (i = 0; i < c->nsel; i++)
+		c->left += c->sel[i].nevents;
+	c->back_id = INT64_MAX;
+	c->front_id = INT64_MIN;
+	return 0;
+}
+
 /* Filtered: the flows that pass the pre-filters: their rows, or beyond
  * match_rows_max() of them their ids (the rows then come as their events do).
  * In any order: sorting them (by id) held every row in SQLite's sorter. */
@@ -284,27 +312,7 @@ static int load_matching(struct store_cursor *c)
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
 		return store_fail(c->st, "cannot read flows");
-	if (!c->match && c->nfl <= SELECTIVE_MAX) {
-		size_t i;
-
-		c->selective = 1;
-		c->nsel = c->nfl;
-		c->sel = malloc((c->nsel ? c->nsel : 1) * sizeof(*c->sel));
-		if (!c->sel)
-			return log_error("out of memory");
-		if (c->nsel) {	/* (c->fl is NULL when no flow matched) */
-			memcpy(c->sel, c->fl, c->nsel * sizeof(*c->sel));
-			qsort(c->sel, c->nsel, sizeof(*c->sel), cmp_cflow);
-		}
-		/* their counts hold for the blocks read in the same snapshot:
-		 * only a transaction of the cursor's own is sure to be a read */
-		c->both_ends = c->own_txn || c->st->snapshot;
-		for (i = 0; i < c->nsel; i++)
-			c->left += c->sel[i].nevents;
-		c->back_id = INT64_MAX;
-		c->front_id = INT64_MIN;
-	}
-	return 0;
+	return select_few(c);
 }
 
 /* BEGIN or COMMIT of the cursor's own read transaction: statements of ours,
@@ -380,7 +388,8 @@ int store_cursor_blocks(struct store_cursor *c)
 	return 0;
 }
 
-struct store_cursor *store_events(struct store *st, const struct store_query *q)
+/* A new cursor over q's events, nothing prepared yet; NULL (reported). */
+static struct store_cursor *cursor_new(struct store *st, const struct store_query *q)
 {
 	struct store_cursor *c = calloc(1, sizeof(*c));
 
@@ -393,6 +402,15 @@ struct store_cursor *store_events(struct store *st, const struct store_query *q)
 	c->type_mask = q->type_mask ? q->type_mask :
 		1 << CT_EV_NEW | 1 << CT_EV_UPDATE | 1 << CT_EV_DESTROY;
 	c->filtered = is_filtered(q);
+	return c;
+}
+
+struct store_cursor *store_events(struct store *st, const struct store_query *q)
+{
+	struct store_cursor *c = cursor_new(st, q);
+
+	if (!c)
+		return NULL;
 	/* The flows and their events from one snapshot (a read transaction of
 	 * its own, unless the caller has one open): the search from both ends
 	 * trusts the flows' counts of their events. */
@@ -405,6 +423,24 @@ struct store_cursor *store_events(struct store *st, const struct store_query *q)
 		c->own_txn = 1;
 	}
 	if ((c->filtered && load_matching(c)) || store_cursor_blocks(c)) {
+		store_cursor_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+struct store_cursor *store_flow_events(struct store_cursor *flows, const struct store_flow *fl,
+				       unsigned type_mask)
+{
+	struct store_query q = { .type_mask = type_mask, .pf = STORE_PF_FLOW, .flow = fl->id };
+	struct store_cursor *c;
+	struct cflow f;
+
+	if (!store_flow_row(flows, fl, &f))
+		return store_events(flows->st, &q);
+	if (!(c = cursor_new(flows->st, &q)))
+		return NULL;
+	if (cache_add(c, &f) || select_few(c) || store_cursor_blocks(c)) {
 		store_cursor_free(c);
 		return NULL;
 	}

@@ -199,6 +199,7 @@ struct store {
 	 * an entry a flow in id order (struct ovl_entry) that merges them when
 	 * first asked */
 	int snapshot;
+	int64_t snapshots;	/* the read transactions it started: which one is open */
 	int overlay;
 	int ovl_module;
 	struct pending_raw praw;

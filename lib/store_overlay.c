@@ -318,5 +318,6 @@ int store_read_snapshot(struct store *st)
 	if (rc)
 		st->novl = 0;	/* (a view left behind reads no change) */
 	st->snapshot = !rc;
+	st->snapshots++;
 	return rc;
 }

@@ -162,6 +162,7 @@ int store_next_flow(struct store_cursor *c, struct store_flow *fl)
 		return 0;
 	s = c->s;
 	do {
+		c->row_snapshot = 0;	/* (the statement leaves the row) */
 		rc = sqlite3_step(s);
 		if (rc == SQLITE_DONE)
 			return 0;
@@ -202,6 +203,29 @@ int store_next_flow(struct store_cursor *c, struct store_flow *fl)
 	store_read_opt(s, F_OBYTES, &ev->bytes_orig, &ev->has, 0);
 	store_read_opt(s, F_RPKTS, &ev->pkts_reply, &ev->has, CT_HAS_COUNTERS_REPLY);
 	store_read_opt(s, F_RBYTES, &ev->bytes_reply, &ev->has, 0);
+	c->row_snapshot = c->st->snapshot ? c->st->snapshots : 0;
+	return 1;
+}
+
+int store_flow_row(const struct store_cursor *c, const struct store_flow *fl, struct cflow *f)
+{
+	const struct ct_event *ev = &fl->ev;
+
+	if (!c->row_snapshot || !c->st->snapshot || c->row_snapshot != c->st->snapshots)
+		return 0;
+	memset(f, 0, sizeof(*f));
+	f->id = fl->id;
+	f->family = ev->family;
+	f->has = ev->has & (CT_HAS_ID | CT_HAS_ZONE);
+	f->ct_id = ev->id;
+	f->zone = ev->zone;
+	f->orig = ev->orig;
+	f->reply = ev->reply;
+	f->first_us = fl->first_us;
+	/* (as lib/store_events.c reads a flow's row: coalesced) */
+	f->last_us = is_set(c->s, F_LAST) ? fl->last_us : fl->first_us;
+	f->nevents = fl->nevents;
+	f->ended = is_set(c->s, F_END);
 	return 1;
 }
 

@@ -89,7 +89,7 @@ static int show(struct query_ctx *ctx, int64_t id)
 {
 	struct store_query q = { .pf = STORE_PF_FLOW, .flow = id };
 	struct store *st = store_open(ctx->db, STORE_READ);
-	struct store_cursor *c = NULL;
+	struct store_cursor *fc = NULL, *c = NULL;
 	static struct store_flow fl;
 	static struct ct_event ev;
 	int64_t flow;
@@ -98,16 +98,15 @@ static int show(struct query_ctx *ctx, int64_t id)
 
 	if (!st)
 		return 1;
-	c = store_flows(st, &q);
-	if (!c || (r = store_next_flow(c, &fl)) < 0)
+	fc = store_flows(st, &q);
+	if (!fc || (r = store_next_flow(fc, &fl)) < 0)
 		goto out;
-	store_cursor_free(c);
-	c = NULL;
 	if (r) {
-		q.type_mask = 1 << CT_EV_NEW | 1 << CT_EV_UPDATE | 1 << CT_EV_DESTROY |
-			      1 << CT_EV_DUMP;
+		/* (the flow's row, read once) */
 		r = -1;
-		if (!(c = store_events(st, &q)) || (r = store_next(c, &ev, &flow)) < 0)
+		if (!(c = store_flow_events(fc, &fl, 1 << CT_EV_NEW | 1 << CT_EV_UPDATE |
+					    1 << CT_EV_DESTROY | 1 << CT_EV_DUMP)) ||
+		    (r = store_next(c, &ev, &flow)) < 0)
 			goto out;
 	}
 	if (r == 0) {
@@ -131,6 +130,7 @@ static int show(struct query_ctx *ctx, int64_t id)
 		printf("  still open (as far as the recording goes)\n");
 out:
 	store_cursor_free(c);
+	store_cursor_free(fc);
 	store_close(st);
 	return r < 0 ? 1 : 0;
 }

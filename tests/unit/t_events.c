@@ -225,6 +225,100 @@ static void test_both_ends(void)
 	store_close(st);
 }
 
+/* The same part of a flow's events? (Field by field: the rows are read
+ * into a cflow each its own way.) */
+static int same_cflow(const struct cflow *a, const struct cflow *b)
+{
+	return a->id == b->id && a->first_us == b->first_us && a->last_us == b->last_us &&
+	       a->nevents == b->nevents && a->has == b->has && a->ct_id == b->ct_id &&
+	       a->zone == b->zone && a->family == b->family && a->ended == b->ended &&
+	       !memcmp(&a->orig, &b->orig, sizeof(a->orig)) &&
+	       !memcmp(&a->reply, &b->reply, sizeof(a->reply));
+}
+
+/* Reads c and ref to their ends: the same events, in the same order?
+ * Returns how many, or -1 when they differ (or fail). */
+static long same_events(struct store_cursor *c, struct store_cursor *ref)
+{
+	static struct ct_event ev, rev;
+	int64_t flow, rflow;
+	long n = 0;
+	int rc, rrc;
+
+	while ((rc = store_next(c, &ev, &flow)) > 0 && (rrc = store_next(ref, &rev, &rflow)) > 0) {
+		if (flow != rflow || store_cursor_event_id(c) != store_cursor_event_id(ref) ||
+		    memcmp(&ev, &rev, offsetof(struct ct_event, extra)) ||
+		    ev.extra_len != rev.extra_len || memcmp(ev.extra, rev.extra, ev.extra_len))
+			return -1;
+		n++;
+	}
+	return rc == 0 && store_next(ref, &rev, &rflow) == 0 ? n : -1;
+}
+
+/* The events of a flow just read by store_flows() (show's way: its row not
+ * read again) are those store_events() gives for its id, from the same
+ * part of the row; and so they are once the row's snapshot has ended (read
+ * again then). nevents: each flow's, in target's order. */
+static void test_flow_events(const long *nevents)
+{
+	static const unsigned mask = 1 << CT_EV_NEW | 1 << CT_EV_UPDATE | 1 << CT_EV_DESTROY |
+				     1 << CT_EV_DUMP;
+	static struct store_flow fl;
+	struct store *st = store_open(path, STORE_READ);
+	int i, k;
+
+	CHECK(st != NULL);
+	for (i = 0; st && i < NTARGET; i++)
+		for (k = 0; k < 2; k++) {
+			struct store_query q = { .pf = STORE_PF_FLOW, .flow = target[i],
+						 .type_mask = mask };
+			struct store_cursor *fc = store_flows(st, &q), *c = NULL, *ref = NULL;
+
+			CHECK(fc != NULL && store_next_flow(fc, &fl) == 1);
+			if (k)
+				CHECK(store_read_snapshot(st) == 0);
+			if (fc) {
+				struct cflow row;
+
+				/* the row used as it is in its own snapshot only */
+				CHECK(store_flow_row(fc, &fl, &row) == !k);
+				c = store_flow_events(fc, &fl, mask);
+				ref = store_events(st, &q);
+			}
+			CHECK(c && ref && c->nsel == 1 && ref->nsel == 1 &&
+			      c->both_ends == ref->both_ends);
+			if (c && ref && c->nsel == 1 && ref->nsel == 1) {
+				CHECK(same_cflow(&c->sel[0], &ref->sel[0]));
+				CHECK(same_events(c, ref) == nevents[i]);
+			}
+			store_cursor_free(ref);
+			store_cursor_free(c);
+			if (fc) {	/* (past the flow: no row to use) */
+				struct cflow row;
+
+				CHECK(store_next_flow(fc, &fl) == 0 && !store_flow_row(fc, &fl, &row));
+			}
+			store_cursor_free(fc);
+		}
+	store_close(st);
+}
+
+/* A flow whose row has no last_us (NULL in a row of an older version): its
+ * events' time span is from its start, either way. */
+static void test_flow_events_no_last(void)
+{
+	static const long nevents[NTARGET] = { 2, 10, 3, 1202 };
+	sqlite3 *db;
+	char sql[96];
+
+	snprintf(sql, sizeof(sql), "UPDATE flows SET last_dur = NULL WHERE id = %lld",
+		 (long long)target[C]);
+	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+	CHECK(sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+	test_flow_events(nevents);
+}
+
 /* A reader reads in one snapshot until it asks for the next, also after a
  * --where expression (whose authorizer refuses BEGIN and COMMIT). */
 static void test_where(void)
@@ -350,8 +444,10 @@ int main(void)
 		return 1;
 	CHECK(write_history() == 0);
 	test_both_ends();
+	test_flow_events((const long[NTARGET]){ 2, 10, 3, 1202 });
 	test_where();
 	test_count_too_high();
 	test_cache_of_ended();
+	test_flow_events_no_last();
 	return unit_rmdir(dir, unit_done("t_events"));
 }
