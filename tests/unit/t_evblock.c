@@ -5,6 +5,7 @@
 #include "evblock.h"
 #include "randev.h"
 #include "unit.h"
+#include "varint.h"
 
 #define NREC 3000
 
@@ -69,6 +70,51 @@ static int same_event(const struct ct_event *a, const struct ct_event *b)
 	       !memcmp(a->extra, b->extra, a->extra_len);
 }
 
+/* varint_skip() as specified, a byte at a time: the new end, or NULL. */
+static const uint8_t *skip_ref(const uint8_t *p, const uint8_t *end, int n)
+{
+	while (n-- > 0) {
+		int len = 1;
+
+		for (; p < end && *p >= 0x80 && len < VARINT_MAX; p++, len++)
+			;
+		if (p == end || *p >= 0x80)
+			return NULL;
+		p++;
+	}
+	return p;
+}
+
+/* varint_skip() (which finds the ends of several short ones in one word)
+ * moves as the specification does, over random varints of 1 to 12 bytes
+ * (mostly short), n of them, up to an end anywhere: also one too long, or
+ * cut short by the end. */
+static void test_varint_skip(void)
+{
+	uint8_t buf[64];
+	int round, bad = 0;
+
+	for (round = 0; round < 200000; round++) {
+		const uint8_t *p = buf, *end, *want;
+		size_t i = 0, len = (size_t)(rnd() % sizeof(buf));
+		int n = (int)(rnd() % 12), rc;
+
+		while (i < sizeof(buf)) {
+			int vl = rnd() % 4 ? 1 : 1 + (int)(rnd() % 12);
+
+			for (; vl > 1 && i < sizeof(buf); vl--)
+				buf[i++] = (uint8_t)(0x80 | rnd());
+			if (i < sizeof(buf))
+				buf[i++] = (uint8_t)(rnd() & 0x7f);
+		}
+		end = buf + len;
+		want = skip_ref(buf, end, n);
+		rc = varint_skip(&p, end, n);
+		bad += want ? rc != 0 || p != want : rc != -1 || p != buf;
+	}
+	CHECK(bad == 0);
+}
+
 int main(void)
 {
 	static struct rec all[NREC], some[NREC];
@@ -77,6 +123,7 @@ int main(void)
 	size_t plen, cap = 0, len;
 	int round;
 
+	test_varint_skip();
 	memset(&b, 0, sizeof(b));
 	for (round = 0; round < 20; round++) {
 		int n, m, i, j;
