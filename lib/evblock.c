@@ -232,8 +232,8 @@ uint8_t *evblock_pack(const struct evblock *b, size_t *len)
 	return out;
 }
 
-/* A block's records never exceed this (EVBLOCK_MAX_BYTES plus one record). */
-#define UNPACKED_MAX (EVBLOCK_MAX_BYTES + 2 * CT_EXTRA_MAX + 1024)
+/* A block's records never exceed this (EVBLOCK_READ_MAX_BYTES plus one record). */
+#define UNPACKED_MAX (EVBLOCK_READ_MAX_BYTES + 2 * CT_EXTRA_MAX + 1024)
 
 int evblock_unpack(const void *data, size_t size, uint8_t **buf, size_t *cap, size_t *len)
 {

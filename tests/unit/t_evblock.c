@@ -1,4 +1,4 @@
-/* Unit test: reading an event block with evblock_next_wanted() gives exactly the records evblock_next() gives of the wanted flows, with their numbers, and stays inside damaged data. */
+/* Unit test: reading an event block with evblock_next_wanted() gives exactly the records evblock_next() gives of the wanted flows, with their numbers, stays inside damaged data, and reads blocks of the older, larger size. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -115,6 +115,36 @@ static void test_varint_skip(void)
 	CHECK(bad == 0);
 }
 
+/* A block as big as those written before its limits were halved (4096
+ * records, 64 KiB of them) still unpacks and reads whole. */
+static void test_old_size(void)
+{
+	struct evblock b;
+	struct ct_event ev;
+	uint8_t *packed, *data = NULL;
+	size_t plen, cap = 0, len;
+	int i, n = 0, rc;
+	int64_t flow;
+	struct evblock_reader r;
+
+	memset(&b, 0, sizeof(b));
+	for (i = 0; i < 2 * EVBLOCK_MAX_EVENTS && b.len < EVBLOCK_READ_MAX_BYTES - 512; i++) {
+		rand_event(&ev);
+		ev.t_us = 1700000000000000LL + i * 977LL;
+		CHECK(evblock_add(&b, 1 + (int64_t)(rnd() % 100000), &ev) == 0);
+	}
+	CHECK(b.len > EVBLOCK_MAX_BYTES);
+	packed = evblock_pack(&b, &plen);
+	CHECK(packed && evblock_unpack(packed, plen, &data, &cap, &len) == 0);
+	CHECK(evblock_reader_init(&r, data, len) == 0);
+	while ((rc = evblock_next(&r, &ev, &flow)) > 0)
+		n++;
+	CHECK(rc == 0 && n == i && n == (int)b.n);
+	free(packed);
+	free(data);
+	evblock_free(&b);
+}
+
 int main(void)
 {
 	static struct rec all[NREC], some[NREC];
@@ -124,6 +154,7 @@ int main(void)
 	int round;
 
 	test_varint_skip();
+	test_old_size();
 	memset(&b, 0, sizeof(b));
 	for (round = 0; round < 20; round++) {
 		int n, m, i, j;
