@@ -89,6 +89,8 @@ struct store_cursor {
 	 * from both ends, and the search ends when every event of the flows is
 	 * found (lib/store_events.c) */
 	int both_ends;
+	int back_first;			/* the flows are among the newer half
+					 * (see choose_first_end) */
 	int64_t left;			/* their events not found yet */
 	sqlite3_stmt *back;		/* the blocks' headers, last first */
 	int64_t front_id, back_id;	/* the block each end reached last */

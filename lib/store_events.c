@@ -315,6 +315,25 @@ static int load_matching(struct store_cursor *c)
 	return select_few(c);
 }
 
+/* Sets c->back_first when the selected flows are all among the newer half
+ * of the flows. Each end's first step passes over every block before the
+ * first that can hold their events (inside SQLite, a row at a time): from
+ * the start that is most of the history for a recent flow, from the end for
+ * an old one. So for recent flows the search from the start begins at the
+ * first block of their time, found through the index of the blocks' ends
+ * (few blocks end after a recent time; for an old flow that would be most).
+ * It does not change what is found. Returns 0 or -1 (reported). */
+static int choose_first_end(struct store_cursor *c)
+{
+	int64_t top;
+
+	if (store_one_int(c->st, "SELECT coalesce(max(id), 0) FROM main.flows",
+			  "cannot read flows", &top))
+		return -1;
+	c->back_first = c->sel[0].id > top / 2;	/* (sel is sorted by id) */
+	return 0;
+}
+
 /* BEGIN or COMMIT of the cursor's own read transaction: statements of ours,
  * so without the authorizer a --where expression leaves installed (it would
  * refuse them). Returns an SQLite result code. */
@@ -359,13 +378,21 @@ int store_cursor_blocks(struct store_cursor *c)
 		if (b < hi)
 			hi = b;
 	}
+	if (c->both_ends && c->nsel && choose_first_end(c))
+		return -1;
 	for (k = 0; k < 1 + c->both_ends; k++) {
 		sqlite3_stmt **s = k ? &c->back : &c->blocks;
 
 		snprintf(sql, sizeof(sql),
 			 "SELECT id, first_event, n, min_flow, max_flow, first_us, last_us"
 			 " FROM event_blocks WHERE last_us >= ?1 AND first_us <= ?2"
-			 " AND first_event + n > ?3%s%s%s ORDER BY id%s",
+			 " AND first_event + n > ?3%s%s%s%s ORDER BY id%s",
+			 /* recent flows: the first block of their time, through the
+			  * index of the blocks' ends (few end after a recent time),
+			  * where the scan from the start would read every block before */
+			 c->back_first && !k ? " AND id >= coalesce((SELECT min(id) FROM"
+			 " event_blocks INDEXED BY event_blocks_time WHERE last_us >= ?1"
+			 " AND first_us <= ?2), 0)" : "",
 			 /* ids and first_event grow together: the block of event ?3,
 			  * found from the end (replay --follow asks for the last few) */
 			 q->pf & STORE_PF_AFTER ? " AND id >= coalesce((SELECT id FROM"
