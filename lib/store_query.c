@@ -286,10 +286,9 @@ static int flow_window(const struct store_query *q, int64_t *lo, int64_t *hi)
 }
 
 /* The ranges holding a flow with every key q names (their intersection). */
-static void key_ranges(struct qbuf *b, const struct store_query *q)
+static void key_intersection(struct qbuf *b, const struct store_query *q)
 {
 	const char *sep = "";
-	int64_t lo, hi;
 
 	if (q->src.len) {
 		keys_addr(b, 1, &q->src);
@@ -304,13 +303,28 @@ static void key_ranges(struct qbuf *b, const struct store_query *q)
 		add(b, sep);
 		add_int(b, "SELECT rng FROM flow_keys WHERE kind = 3 AND val = ?", q->dport);
 	}
-	/* and, with a time window, those that may hold a flow alive in it:
-	 * ended (by duration class) or still open */
-	if (flow_window(q, &lo, &hi)) {
-		add(b, " INTERSECT SELECT * FROM (");
-		span_ranges(b, lo, hi, 0);
-		add_int(b, " UNION SELECT rng FROM open_ranges WHERE first_us <= ?)", hi);
+}
+
+/* The ranges holding a flow with every key q names, and, with a time
+ * window, that may hold a flow alive in it: ended (by duration class) or
+ * still open. The keys' ranges are listed once (kr); each of the window's
+ * ranges, many in a long window, is looked up among them, and only those
+ * found are kept in a temporary table (an INTERSECT of the two lists kept
+ * both whole). */
+static void key_ranges(struct qbuf *b, const struct store_query *q)
+{
+	int64_t lo, hi;
+
+	if (!flow_window(q, &lo, &hi)) {
+		key_intersection(b, q);
+		return;
 	}
+	add(b, "WITH kr(rng) AS MATERIALIZED (");
+	key_intersection(b, q);
+	add(b, ") ");
+	span_ranges(b, lo, hi, 0);
+	add(b, " WHERE flow_keys.rng IN kr");
+	add_int(b, " UNION SELECT rng FROM open_ranges WHERE first_us <= ? AND rng IN kr", hi);
 }
 
 /* Flows alive in [lo, hi], as a list of ids: the open ones started by hi

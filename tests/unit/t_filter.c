@@ -272,6 +272,19 @@ static void test_time_plans(const char *path)
 	q.since_us = 1995 * 1000000LL;
 	CHECK(uses_index(st, &q, "flow_keys") && no_flow_scan(st, &q));
 	CHECK(nflows(st, &q) == 16);		/* 985..995 ended at >= 1995, 996..1000 open */
+	/* with a key: the window's ranges (ended and open) among the key's */
+	memcpy(q.src.lo, "\x7f\0\0\x01", 4);
+	memcpy(q.src.hi, q.src.lo, 4);
+	q.src.len = 4;
+	CHECK(uses_index(st, &q, "flow_keys") && no_flow_scan(st, &q));
+	CHECK(nflows(st, &q) == 16);
+	q.pf = STORE_PF_AT;
+	q.at_us = 2500 * 1000000LL;
+	CHECK(nflows(st, &q) == 5);
+	q.at_us = 1100 * 1000000LL;
+	CHECK(nflows(st, &q) == 11);
+	q.src.lo[0] = q.src.hi[0] = 10;		/* a key no flow has */
+	CHECK(nflows(st, &q) == 0);
 	store_close(st);
 }
 
