@@ -4,6 +4,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
 
 #include "log.h"
 
@@ -20,6 +22,15 @@ void log_init(const char *progname)
 static pthread_mutex_t last_lock = PTHREAD_MUTEX_INITIALIZER;
 static char last[1200];
 static unsigned long repeats;
+static int live_shown;	/* log_live()'s line is on the terminal, unfinished */
+
+/* Erases log_live()'s line, under last_lock. */
+static void clear_live(void)
+{
+	if (live_shown)
+		fputs("\r\033[K", stderr);
+	live_shown = 0;
+}
 
 static void vlog(const char *kind, const char *fmt, va_list ap, int err)
 {
@@ -34,6 +45,7 @@ static void vlog(const char *kind, const char *fmt, va_list ap, int err)
 	if (strcmp(line, last) == 0) {
 		repeats++;
 	} else {
+		clear_live();
 		if (repeats)
 			fprintf(stderr, "%s: (the line before came %lu more time%s)\n", prog,
 				repeats, repeats > 1 ? "s" : "");
@@ -82,4 +94,34 @@ void log_info(const char *fmt, ...)
 	va_start(ap, fmt);
 	vlog("", fmt, ap, 0);
 	va_end(ap);
+}
+
+void log_live(const char *fmt, ...)
+{
+	struct winsize ws;
+	char msg[512], line[600];
+	int width = (int)sizeof(line);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(line, sizeof(line), "%s: %s", prog, msg);
+	/* (a line the terminal wraps could not be written over) */
+	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1)
+		width = ws.ws_col - 1;
+	pthread_mutex_lock(&last_lock);
+	clear_live();
+	fprintf(stderr, "%.*s", width, line);
+	fflush(stderr);
+	live_shown = 1;
+	pthread_mutex_unlock(&last_lock);
+}
+
+void log_live_end(void)
+{
+	pthread_mutex_lock(&last_lock);
+	clear_live();
+	fflush(stderr);
+	pthread_mutex_unlock(&last_lock);
 }

@@ -17,4 +17,12 @@ void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints "prog: msg" to stderr. */
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Shows "prog: msg" as a status line on a terminal: without a newline,
+ * cut to the terminal's width, written over by the next log_live(), erased
+ * before any other message. For stderr on a terminal only. */
+void log_live(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Erases log_live()'s line, if one is shown. */
+void log_live_end(void);
+
 #endif

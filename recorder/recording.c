@@ -32,6 +32,7 @@
 
 #define QUIET_HINT_US (5 * 1000000)
 #define STATUS_EVERY_US (5 * 1000000)
+#define LIVE_EVERY_US 1000000	/* the status line on a terminal */
 #define COMMIT_EVERY_EVENTS 50000
 #define ITEMS_PER_TURN 64	/* queued items stored between two looks at the clock */
 
@@ -116,17 +117,23 @@ static int store_item(struct writer *w, const struct qitem *it)
 	return it->kind == QITEM_DATA ? store_datagram(w, it) : resync_track_item(&w->rt, it);
 }
 
+/* The status line: with -v a message every STATUS_EVERY_US, else on a
+ * terminal a line written over every LIVE_EVERY_US. */
 static void status_line(struct writer *w, uint64_t *last_events, int64_t *last_at)
 {
 	int64_t now = clock_mono_us();
 	struct stat sb;
 	double secs = (now - *last_at) / 1e6;
-	long long size = stat(w->o->db, &sb) ? -1 : (long long)sb.st_size;
+	double db_mb = stat(w->o->db, &sb) ? 0 : sb.st_size / 1e6;
+	char lost[64] = "0 lost";
 
-	log_info("%.0f events/s, %zu open flows, %llu gaps, database %lld bytes, queue %zu bytes",
+	if (w->rec.n.gaps)
+		snprintf(lost, sizeof(lost), "events lost at %llu gaps",
+			 (unsigned long long)w->rec.n.gaps);
+	(w->o->verbose ? log_info : log_live)
+		("%.0f events/s, %zu open flows, %s, database %.1f MB, queue %.1f MB",
 		 (w->rec.n.events - *last_events) / (secs > 0 ? secs : 1),
-		 flowmap_count(w->rec.open), (unsigned long long)w->rec.n.gaps, size,
-		 queue_used(w->q));
+		 flowmap_count(w->rec.open), lost, db_mb, queue_used(w->q) / 1e6);
 	*last_events = w->rec.n.events;
 	*last_at = now;
 }
@@ -238,6 +245,7 @@ static int write_loop(struct writer *w, long entries)
 {
 	int64_t started = clock_mono_us(), status_at = started, stop_at = 0;
 	uint64_t status_events = 0;
+	int live = !w->o->verbose && isatty(STDERR_FILENO);
 	int hinted = 0, closing = 0, done = 0;
 
 	while (!done) {
@@ -276,7 +284,8 @@ static int write_loop(struct writer *w, long entries)
 				return -1;
 			done = 0;	/* what was rewound is read again */
 		}
-		if (w->o->verbose && now - status_at >= STATUS_EVERY_US)
+		if ((w->o->verbose && now - status_at >= STATUS_EVERY_US) ||
+		    (live && now - status_at >= LIVE_EVERY_US))
 			status_line(w, &status_events, &status_at);
 		if (!hinted && entries == 0 && w->rec.n.events == 0 &&
 		    now - started > QUIET_HINT_US) {
@@ -410,6 +419,7 @@ int recording_run(const struct recording_opts *o)
 		goto out;
 	rc = 0;
 out:
+	log_live_end();
 	if (w.q)	/* a receiver blocked on a full queue must see it closed */
 		queue_close(w.q);
 	receiver_stop(&w.rx);
