@@ -154,8 +154,9 @@ awk 'BEGIN { for (i = 0; i < 6000; i++)
 		int(i / 250), i % 250, 1024 + i }' >gen.log
 "$BIN/ctrecord" --db blocks.db --import gen.log 2>/dev/null
 read -r n1 last1 <<<"$(sqlite3 -readonly blocks.db "SELECT n, last_us FROM event_blocks WHERE id = 1" | tr '|' ' ')"
-[ "$(sqlite3 -readonly blocks.db "SELECT count(*) FROM event_blocks")" = 2 ] && [ "$n1" -lt 6000 ] ||
-	fail "gen.log did not make 2 blocks"
+# (at least two blocks, however many records a block holds: 3 at 2048)
+[ "$(sqlite3 -readonly blocks.db "SELECT count(*) FROM event_blocks")" -ge 2 ] && [ "$n1" -lt 6000 ] ||
+	fail "gen.log did not make 2 blocks or more"
 sqlite3 blocks.db "UPDATE event_data SET data = substr(data, 1, 40) || zeroblob(60) || substr(data, 101) WHERE id = 1"
 expect_error "a damaged event block" "event block 1 is damaged: its $n1 events, received from 2026-.* to 2026-.*, cannot be read" \
 	"$BIN/ctquery" --db blocks.db replay
