@@ -10,9 +10,10 @@ COPY . .
 RUN make clean && make build/ctrecord build/ctquery && \
     make install PREFIX=/usr DESTDIR=/out
 
+# (SQLite and zlib are linked in: see STATIC in the Makefile; libxml2 brings zlib1g)
 FROM debian:12
 RUN apt-get update && apt-get install -y --no-install-recommends \
-        libnetfilter-conntrack3 libmnl0 libsqlite3-0 libxml2 zlib1g && \
+        libnetfilter-conntrack3 libmnl0 libxml2 && \
     rm -rf /var/lib/apt/lists/*
 COPY --from=build /out/ /
 WORKDIR /data
