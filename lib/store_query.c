@@ -10,10 +10,12 @@
 #include "log.h"
 #include "store_query.h"
 
-/* The documented view that --where expressions see: one row per flow. */
-static const char view_sql[] =
+/* The documented view that --where expressions see, one row per flow, open
+ * for a WHERE of its own (see add_where). Its tables are vf and vm, so that
+ * such a condition can name the flow f of the enclosing query. */
+static const char view_head[] =
 	"(SELECT"
-	" f.id AS id, session, ct_id,"
+	" vf.id AS id, session, ct_id,"
 	" CASE family WHEN 2 THEN 'ipv4' WHEN 10 THEN 'ipv6' END AS family,"
 	" proto, ct_proto_name(proto) AS proto_name,"
 	" ct_addr(o_src) AS src, ct_addr(o_dst) AS dst, o_sport AS sport, o_dport AS dport,"
@@ -36,7 +38,13 @@ static const char view_sql[] =
 	" (r_l3 IS NOT NULL AND (o_dst != r_src OR coalesce(o_dport, -1) != coalesce(r_sport, -1)))"
 	" AS dnat,"
 	" last_us, last_us / 1000000.0 AS last, nevents AS events"
-	" FROM flows f LEFT JOIN main.flows_more m ON m.id = f.id) AS flows_v";
+	" FROM flows vf LEFT JOIN main.flows_more vm ON vm.id = vf.id";
+
+/* What follows the view, around a --where expression, in store_check_where
+ * as in the query: a newline before the closing parenthesis ends a --
+ * comment, so the expression stays whole and one. */
+#define WHERE_OPEN ") AS flows_v WHERE ("
+#define WHERE_CLOSE "\n)"
 
 static void fn_addr(sqlite3_context *cx, int argc, sqlite3_value **argv)
 {
@@ -199,9 +207,8 @@ int store_check_where(struct store *st, const char *expr)
 		return log_error("--where '%s': an empty expression", expr);
 	if (setup_view(st))
 		return -1;
-	/* (a newline before the closing parenthesis ends a -- comment, as
-	 * build_where does: the expression stays whole and one) */
-	if (!(sql = sqlite3_mprintf("SELECT 1 FROM %s WHERE (%s\n)", view_sql, expr)))
+	if (!(sql = sqlite3_mprintf("SELECT id FROM %s" WHERE_OPEN "%s" WHERE_CLOSE, view_head,
+				    expr)))
 		return log_error("out of memory");
 	sqlite3_set_authorizer(st->db, authorize, NULL);
 	rc = sqlite3_prepare_v2(st->db, sql, -1, &s, &tail);
@@ -358,6 +365,35 @@ static void cond_alive(struct qbuf *b, int64_t lo, int64_t hi, int probe)
 	add_int(b, " AND (f.end_us IS NULL OR f.end_us >= ?)", lo);
 }
 
+/* Does a condition besides --where pick the flows to read (a flow id, the
+ * ranges of a key, those of a time window)? */
+static int flows_picked(const struct store_query *q)
+{
+	return has_keys(q) ||
+	       (q->pf & (STORE_PF_FLOW | STORE_PF_AT | STORE_PF_SINCE | STORE_PF_UNTIL));
+}
+
+/* Appends the --where expression as a condition on the flow f, framed as
+ * store_check_where() framed it (so it parses as it did there). When other
+ * conditions pick the flows, it is asked of each of them, over f's own row
+ * of flows_v (found by its id): the list of every flow where it is true,
+ * built first, then drove the search of f instead (each key range passed
+ * over all of it). Else that list is what picks the flows. */
+static void add_where(struct qbuf *b, const struct store_query *q)
+{
+	if (flows_picked(q)) {
+		add(b, " AND EXISTS (SELECT id FROM ");
+		add(b, view_head);
+		add(b, " WHERE vf.id = f.id");
+	} else {
+		add(b, " AND f.id IN (SELECT id FROM ");
+		add(b, view_head);
+	}
+	add(b, WHERE_OPEN);
+	add(b, q->where);
+	add(b, WHERE_CLOSE ")");
+}
+
 /* probe: no single flow is asked for. The events' own conditions (types,
  * times of events, session, after) are lib/store_events.c's. */
 static void build_where(struct qbuf *b, const struct store_query *q, int probe)
@@ -398,13 +434,8 @@ static void build_where(struct qbuf *b, const struct store_query *q, int probe)
 		cond_alive(b, pf & STORE_PF_SINCE ? q->since_us : INT64_MIN,
 			   pf & STORE_PF_UNTIL ? q->until_us : INT64_MAX, probe);
 	}
-	if (q->where) {
-		add(b, " AND f.id IN (SELECT id FROM ");
-		add(b, view_sql);
-		add(b, " WHERE (");
-		add(b, q->where);
-		add(b, "\n))");	/* (see store_check_where) */
-	}
+	if (q->where)
+		add_where(b, q);
 }
 
 sqlite3_stmt *store_query_prepare(struct store *st, const struct store_query *q,

@@ -226,8 +226,21 @@ static const char *text(sqlite3_stmt *s, int col)
 	return t ? (const char *)t : "";
 }
 
+/* Appends the ids of q's flows to out (*n bytes used of size). */
+static void where_ids(struct store *rd, const struct store_query *q, char *out, size_t size,
+		      size_t *n)
+{
+	sqlite3_stmt *s = store_query_prepare(rd, q, "SELECT f.id", "ORDER BY f.id");
+
+	CHECK(s != NULL);
+	while (s && sqlite3_step(s) == SQLITE_ROW && *n < size)
+		*n += snprintf(out + *n, size - *n, " %lld", (long long)sqlite3_column_int64(s, 0));
+	sqlite3_finalize(s);
+}
+
 /* What a reader gets of flows (ends, counts, last values; alive at an
- * instant; a flow's events), as text, one flow a line. */
+ * instant, and of those and of all the destroyed ones, by --where; a flow's
+ * events), as text, one flow a line. */
 static void describe(struct store *rd, char *out, size_t size)
 {
 	struct store_query q = { .pf = STORE_PF_AT, .at_us = 3500 };
@@ -252,6 +265,15 @@ static void describe(struct store *rd, char *out, size_t size)
 	while (s && sqlite3_step(s) == SQLITE_ROW && n < size)
 		n += snprintf(out + n, size - n, " %lld", (long long)sqlite3_column_int64(s, 0));
 	sqlite3_finalize(s);
+	/* --where over a flow picked by time, and alone (the view reads the
+	 * flows with their changes too) */
+	q.where = "ended = 'destroyed'";
+	n += snprintf(out + n, size - n, "\nof those, destroyed:");
+	where_ids(rd, &q, out, size, &n);
+	q.pf = 0;
+	n += snprintf(out + n, size - n, "\ndestroyed:");
+	where_ids(rd, &q, out, size, &n);
+	q.where = NULL;
 	q.pf = STORE_PF_FLOW;
 	q.flow = 2;
 	c = store_events(rd, &q);
@@ -282,6 +304,8 @@ static void test_pending(void)
 		"2|4000|1|3|4000|9|3|1|0\n"
 		"3|3000|1|2|3000|8|7|1|0\n"
 		"alive at 3500: 1 2\n"
+		"of those, destroyed: 2\n"
+		"destroyed: 2 3\n"
 		"events of 2: 1@1000 2@2000 3@4000";
 	static struct ct_event ev;
 	char pend_path[80], before[1024], after[1024], open_ids[64];
