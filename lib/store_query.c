@@ -196,11 +196,25 @@ static void cond_range(struct qbuf *b, const char *col, const struct store_range
 	arg_blob(b, r->hi, r->len);
 }
 
+/* Prepares sql into *s. Returns SQLite's code, or SQLITE_MISMATCH (with *s
+ * finalized) when more than one statement follows. */
+static int prepare_whole(struct store *st, const char *sql, sqlite3_stmt **s)
+{
+	const char *tail = NULL;
+	int rc = sqlite3_prepare_v2(st->db, sql, -1, s, &tail);
+
+	if (rc == SQLITE_OK && tail && tail[strspn(tail, " \t\r\n;")]) {
+		sqlite3_finalize(*s);
+		*s = NULL;
+		return SQLITE_MISMATCH;
+	}
+	return rc;
+}
+
 int store_check_where(struct store *st, const char *expr)
 {
 	char *sql;
 	sqlite3_stmt *s = NULL;
-	const char *tail = NULL;
 	int rc;
 
 	if (!expr[strspn(expr, " \t\r\n")])
@@ -211,16 +225,27 @@ int store_check_where(struct store *st, const char *expr)
 				    expr)))
 		return log_error("out of memory");
 	sqlite3_set_authorizer(st->db, authorize, NULL);
-	rc = sqlite3_prepare_v2(st->db, sql, -1, &s, &tail);
-	if (rc == SQLITE_OK && tail && tail[strspn(tail, " \t\r\n;")]) {
+	rc = prepare_whole(st, sql, &s);
+	sqlite3_free(sql);
+	if (rc == SQLITE_OK) {
+		/* "1) LIMIT (3" is one statement above but no expression: it
+		 * closes the parenthesis and goes on with clauses of the query.
+		 * Inside CASE ... END no clause can follow. */
 		sqlite3_finalize(s);
+		s = NULL;
+		if (!(sql = sqlite3_mprintf("SELECT CASE WHEN (%s" WHERE_CLOSE " THEN 1 END FROM %s"
+					    WHERE_OPEN "1)", expr, view_head)))
+			return log_error("out of memory");
+		rc = prepare_whole(st, sql, &s);
 		sqlite3_free(sql);
-		return log_error("--where '%s': only one expression is allowed", expr);
+		if (rc == SQLITE_ERROR)
+			rc = SQLITE_MISMATCH;
 	}
-	if (rc != SQLITE_OK)
+	if (rc == SQLITE_MISMATCH)
+		log_error("--where '%s': only one expression is allowed", expr);
+	else if (rc != SQLITE_OK)
 		log_error("--where '%s': %s", expr, sqlite3_errmsg(st->db));
 	sqlite3_finalize(s);
-	sqlite3_free(sql);
 	return rc == SQLITE_OK ? 0 : -1;
 }
 

@@ -26,6 +26,10 @@ expect() {
 [ "$(Q replay --where 'dport = 53 -- DNS' | wc -l)" = 6 ] ||
 	fail "replay --where with a trailing -- comment: not the 6 DNS events"
 expect 2 "--where '1\) --': " Q list --where '1) --'
+# A parenthesis closed early and clauses after it: one statement, no expression.
+expect 2 "only one expression" Q list --where '1) LIMIT (1'
+expect 2 "only one expression" Q replay --where '0) UNION SELECT (1'
+expect 2 "only one expression" Q stats --where '1) ORDER BY (1'
 say "--where: comments"
 
 # -e with a type no event has: no flow, no error (under make asan, no
