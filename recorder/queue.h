@@ -63,8 +63,9 @@ void queue_flush(struct queue *q);
 /* Waits up to timeout_us for an item not read yet. Returns it (valid until
  * queue_release()), or NULL on timeout or when the queue is closed and has
  * nothing unread. Takes no lock while items it already knew of are unread.
- * Single producer, single consumer: queue_add and queue_flush belong to one thread (the receiver); queue_peek, queue_pop, queue_release
- * and queue_rewind to one other (the writer). */
+ * Single producer, single consumer: queue_add and queue_flush belong to one
+ * thread (the receiver); queue_peek, queue_peek_known, queue_pop,
+ * queue_release and queue_rewind to one other (the writer). */
 const struct qitem *queue_peek(struct queue *q, int64_t timeout_us);
 
 /* The next unread item when the reader already knows of one (as
