@@ -24,10 +24,21 @@ static char last[1200];
 static unsigned long repeats;
 static int live_shown;	/* log_live()'s line is on the terminal, unfinished */
 
-/* Erases log_live()'s line, under last_lock. */
+/* Is this process in the foreground of stderr's terminal? A job in the
+ * background (ctrecord &) does not own the line the cursor is on: the
+ * shell's prompt or another program's output is there. */
+static int foreground(void)
+{
+	pid_t fg = tcgetpgrp(STDERR_FILENO);
+
+	return fg != -1 && fg == getpgrp();
+}
+
+/* Erases log_live()'s line, under last_lock (only in the foreground: in
+ * the background the line is no longer its own). */
 static void clear_live(void)
 {
-	if (live_shown)
+	if (live_shown && foreground())
 		fputs("\r\033[K", stderr);
 	live_shown = 0;
 }
@@ -112,9 +123,11 @@ void log_live(const char *fmt, ...)
 		width = ws.ws_col - 1;
 	pthread_mutex_lock(&last_lock);
 	clear_live();
-	fprintf(stderr, "%.*s", width, line);
-	fflush(stderr);
-	live_shown = 1;
+	if (foreground()) {
+		fprintf(stderr, "%.*s", width, line);
+		fflush(stderr);
+		live_shown = 1;
+	}
 	pthread_mutex_unlock(&last_lock);
 }
 

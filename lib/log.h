@@ -19,7 +19,9 @@ void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Shows "prog: msg" as a status line on a terminal: without a newline,
  * cut to the terminal's width, written over by the next log_live(), erased
- * before any other message. For stderr on a terminal only. */
+ * before any other message. For stderr on a terminal only; nothing is
+ * shown while the process is not in the terminal's foreground (a job in
+ * the background: the line is the shell's or another program's). */
 void log_live(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Erases log_live()'s line, if one is shown. */

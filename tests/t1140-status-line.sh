@@ -29,6 +29,18 @@ grep -aq "reopened" "$TMP/tty.out" || fail "no message after SIGHUP: $(od -c "$T
 grep -aq "ctrecord: [0-9]* events, [0-9]* flows, 0 lost" "$TMP/tty.out" ||
 	fail "no summary: $(od -c "$TMP/tty.out" | tail -12)"
 
+# A job in the background of the terminal (set -m: its own process group)
+# does not own the line: no status line over the foreground's output.
+start_bg bg script -qfec "bash -c 'set -m; $BIN/ctrecord --db $TMP/bg.db & sleep 3;
+	echo FOREGROUND; sleep 1; kill -INT %1; wait'" "$TMP/bg.out" </dev/null >/dev/null
+wait_bg bg 15 || fail "ctrecord in the background under script did not stop"
+grep -aq "ctrecord: [0-9]* events, [0-9]* flows, 0 lost" "$TMP/bg.out" ||
+	fail "ctrecord in the background did not run: $(cat "$TMP/bg.out")"
+! grep -aq 'events/s' "$TMP/bg.out" ||
+	fail "a status line from a job in the background: $(od -c "$TMP/bg.out" | tail -12)"
+grep -aq '^FOREGROUND' "$TMP/bg.out" ||
+	fail "the foreground's output is not at the start of its line: $(od -c "$TMP/bg.out" | tail -12)"
+
 # -v to a file: the same facts as messages every 5 s, no terminal codes.
 start_recorder v "$TMP/v.err" --db "$TMP/v.db" -v
 in_ns "$BIN/trafficgen" -S udp 127.0.0.1 7602 30 >/dev/null
@@ -43,4 +55,4 @@ in_ns "$BIN/trafficgen" -S udp 127.0.0.1 7603 30 >/dev/null
 sleep 2
 stop_bg q INT 10 || fail "ctrecord did not stop"
 ! grep -q 'events/s' "$TMP/q.err" || fail "a status line in a file without -v: $(cat "$TMP/q.err")"
-say "terminal: $n status lines in place, erased before the summary; -v: status messages; a file without -v: none"
+say "terminal: $n status lines in place, erased before the summary, none in the background; -v: status messages; a file without -v: none"
