@@ -141,6 +141,8 @@ static int xml_read(void *ctx, char *buf, int len)
 	return src_read(ctx, buf, (size_t)len);
 }
 
+/* The progress line, through log_live(): cut to the terminal's width and
+ * erased before any message (an error on a line of the log). */
 static void progress(struct src *s, int done)
 {
 	int64_t now;
@@ -148,7 +150,7 @@ static void progress(struct src *s, int done)
 	if (!s->tty)
 		return;
 	if (done) {
-		fputs("\r\033[K", stderr);
+		log_live_end();
 		return;
 	}
 	now = clock_mono_us();
@@ -156,12 +158,11 @@ static void progress(struct src *s, int done)
 		return;
 	s->next_progress = now + 200000;
 	if (s->size > 0)
-		fprintf(stderr, "\rctrecord: importing '%s': %3d%%, %llu events", s->name,
-			(int)(100 * (double)s->bytes / (double)s->size),
-			(unsigned long long)s->events);
+		log_live("importing '%s': %3d%%, %llu events", s->name,
+			 (int)(100 * (double)s->bytes / (double)s->size),
+			 (unsigned long long)s->events);
 	else
-		fprintf(stderr, "\rctrecord: importing '%s': %llu events", s->name,
-			(unsigned long long)s->events);
+		log_live("importing '%s': %llu events", s->name, (unsigned long long)s->events);
 }
 
 /* Line reader over src for the text format. */

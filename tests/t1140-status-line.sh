@@ -41,6 +41,22 @@ grep -aq "ctrecord: [0-9]* events, [0-9]* flows, 0 lost" "$TMP/bg.out" ||
 grep -aq '^FOREGROUND' "$TMP/bg.out" ||
 	fail "the foreground's output is not at the start of its line: $(od -c "$TMP/bg.out" | tail -12)"
 
+# --import's progress line on a terminal of 40 columns: cut to the width (a
+# longer line wraps, and \r goes back to its last row only), and erased
+# before an error about a line of the log.
+awk 'BEGIN { for (i = 0; i < 2000; i++)
+	printf "[1795700000.%06d]\t    [NEW] udp      17 30 src=10.0.%d.%d dst=10.1.0.1 sport=%d dport=53 [UNREPLIED] src=10.1.0.1 dst=10.0.%d.%d sport=53 dport=%d\n",
+		i, int(i / 250), i % 250, 1024 + i, int(i / 250), i % 250, 1024 + i
+	print "not an event" }' >"$TMP/a-log-with-a-rather-long-name.log"
+script -qfec "stty cols 40; $BIN/ctrecord --db $TMP/imp.db --import $TMP/a-log-with-a-rather-long-name.log" \
+	"$TMP/imp.out" </dev/null >/dev/null || true
+grep -aq "importing" "$TMP/imp.out" || fail "no progress line: $(cat -A "$TMP/imp.out")"
+perl -ne 'for (split /\r|\e\[K/) { exit 1 if /importing/ && length > 39 }' "$TMP/imp.out" ||
+	fail "a progress line wider than the terminal: $(cat -A "$TMP/imp.out")"
+grep -aq "ctrecord: error: .*name.log:2001: " "$TMP/imp.out" || fail "no error: $(cat -A "$TMP/imp.out")"
+perl -0777 -ne 'exit 1 unless /(\e\[K|\n)ctrecord: error: /' "$TMP/imp.out" ||
+	fail "the error was written after the progress line: $(cat -A "$TMP/imp.out")"
+
 # -v to a file: the same facts as messages every 5 s, no terminal codes.
 start_recorder v "$TMP/v.err" --db "$TMP/v.db" -v
 in_ns "$BIN/trafficgen" -S udp 127.0.0.1 7602 30 >/dev/null
@@ -55,4 +71,4 @@ in_ns "$BIN/trafficgen" -S udp 127.0.0.1 7603 30 >/dev/null
 sleep 2
 stop_bg q INT 10 || fail "ctrecord did not stop"
 ! grep -q 'events/s' "$TMP/q.err" || fail "a status line in a file without -v: $(cat "$TMP/q.err")"
-say "terminal: $n status lines in place, erased before the summary, none in the background; -v: status messages; a file without -v: none"
+say "terminal: $n status lines in place, erased before the summary, none in the background; --import's progress cut and erased; -v: status messages; a file without -v: none"
