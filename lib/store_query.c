@@ -124,8 +124,8 @@ static int setup_view(struct store *st)
 /* The statement text being built, and its parameters in order. */
 #define STORE_QUERY_MAX_ARGS 128
 struct qbuf {
-	char sql[8192];
-	size_t len;
+	char *sql;	/* grown as needed: a --where expression has no bound */
+	size_t len, size;
 	int n;
 	struct { int blob; int64_t v; const void *p; int plen; } arg[STORE_QUERY_MAX_ARGS];
 	int overflow;
@@ -134,10 +134,19 @@ struct qbuf {
 static void add(struct qbuf *b, const char *text)
 {
 	size_t n = strlen(text);
+	char *p;
 
-	if (b->len + n >= sizeof(b->sql)) {
-		b->overflow = 1;
-		return;
+	if (b->len + n >= b->size) {
+		size_t size = b->size ? b->size : 8192;
+
+		while (size <= b->len + n)
+			size *= 2;
+		if (b->overflow || !(p = realloc(b->sql, size))) {
+			b->overflow = 1;
+			return;
+		}
+		b->sql = p;
+		b->size = size;
 	}
 	memcpy(b->sql + b->len, text, n + 1);
 	b->len += n;
@@ -510,6 +519,7 @@ sqlite3_stmt *store_query_prepare(struct store *st, const struct store_query *q,
 			sqlite3_bind_int64(s, i + 1, b->arg[i].v);
 	}
 out:
+	free(b->sql);
 	free(b);
 	return s;
 }

@@ -30,7 +30,17 @@ expect 2 "--where '1\) --': " Q list --where '1) --'
 expect 2 "only one expression" Q list --where '1) LIMIT (1'
 expect 2 "only one expression" Q replay --where '0) UNION SELECT (1'
 expect 2 "only one expression" Q stats --where '1) ORDER BY (1'
-say "--where: comments"
+# A long expression (a list of 2000 ports, 9 KB) is one like the others,
+# with other conditions or without.
+long="dport IN ($(seq -s, 60001 62000), 53)"
+[ "$(Q list --where "$long" -o csv | wc -l)" = 3 ] ||
+	fail "list --where with a 9 KB expression: not the 2 DNS flows"
+[ "$(Q list -p udp --where "$long" -o csv | wc -l)" = 3 ] ||
+	fail "list -p udp --where with a 9 KB expression: not the 2 DNS flows"
+[ "$(Q replay --dport 53 -p udp --where "$long" | wc -l)" = 6 ] ||
+	fail "replay --dport 53 --where with a 9 KB expression: not the 6 DNS events"
+Q stats --where "$long" >/dev/null || fail "stats --where with a 9 KB expression failed"
+say "--where: comments, a long expression"
 
 # -e with a type no event has: no flow, no error (under make asan, no
 # null pointer handed to qsort either).
