@@ -196,8 +196,14 @@ static void model_event(struct mflow *f, const struct ct_event *ev)
 		f->has |= CT_HAS_STATE;
 	}
 	grow(&evs, &capev, nev + 1, sizeof(*evs));
-	evs[nev++] = (struct mevent){ f->id, ev->t_us, ev->type, !!(ev->has & CT_HAS_STATUS),
-				      ev->status };
+	/* (its padding too: crash_phase sends the model through a pipe) */
+	memset(&evs[nev], 0, sizeof(*evs));
+	evs[nev].flow = f->id;
+	evs[nev].t_us = ev->t_us;
+	evs[nev].type = ev->type;
+	evs[nev].has_status = !!(ev->has & CT_HAS_STATUS);
+	evs[nev].status = ev->status;
+	nev++;
 }
 
 static void op_new(void)
