@@ -83,6 +83,79 @@ static size_t most_per_record(int k, const struct ct_event *ev, size_t name)
 	}
 }
 
+/* Lays the open segment out in b->raw: its streams' lengths, its streams.
+ * Returns 0 or -1 (reported). */
+static int lay_out(struct evblock *b)
+{
+	int k;
+
+	b->raw.len = 0;
+	if (reserve(&b->raw, 10 * (EVS_MAX + 1) + b->seg_len))
+		return -1;
+	put_u64(&b->raw, EVS_MAX);
+	for (k = 0; k < EVS_MAX; k++)
+		put_u64(&b->raw, b->s[k].len);
+	for (k = 0; k < EVS_MAX; k++) {
+		memcpy(b->raw.p + b->raw.len, b->s[k].p, b->s[k].len);
+		b->raw.len += b->s[k].len;
+	}
+	return 0;
+}
+
+/* Compresses b->raw (raw deflate, level 1) onto the end of out; sets *clen.
+ * Returns 0 or -1 (reported). */
+static int deflate_raw(struct evblock *b, struct evstream *out, size_t *clen)
+{
+	z_stream *z = b->z;
+	size_t bound;
+
+	if (!z) {
+		if (!(z = calloc(1, sizeof(*z))))
+			return log_error("out of memory");
+		if (deflateInit2(z, 1, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+			free(z);
+			return log_error("cannot compress events");
+		}
+		b->z = z;
+	} else if (deflateReset(z) != Z_OK) {
+		return log_error("cannot compress events");
+	}
+	bound = deflateBound(z, b->raw.len);
+	if (reserve(out, bound))
+		return -1;
+	z->next_in = b->raw.p;
+	z->avail_in = (uInt)b->raw.len;
+	z->next_out = out->p + out->len;
+	z->avail_out = (uInt)bound;
+	if (deflate(z, Z_FINISH) != Z_STREAM_END)
+		return log_error("cannot compress events");
+	*clen = bound - z->avail_out;
+	out->len += *clen;
+	return 0;
+}
+
+/* Compresses the open segment onto b->packed and opens an empty one.
+ * Returns 0 or -1 (reported; the open segment is then as it was). */
+static int close_segment(struct evblock *b)
+{
+	size_t clen;
+	int k;
+
+	if (lay_out(b) || deflate_raw(b, &b->packed, &clen))
+		return -1;
+	b->seg_nrec[b->nseg] = b->seg_n;
+	b->seg_raw[b->nseg] = (uint32_t)b->raw.len;
+	b->seg_clen[b->nseg] = (uint32_t)clen;
+	b->nseg++;
+	for (k = 0; k < EVS_MAX; k++)
+		b->s[k].len = 0;
+	b->seg_len = 0;
+	b->seg_n = 0;
+	b->prev_flow = b->prev_t = 0;
+	b->prev_ktime = 0;
+	return 0;
+}
+
 int evblock_add(struct evblock *b, int64_t flow, const struct ct_event *ev)
 {
 	int64_t *f;
@@ -142,9 +215,11 @@ int evblock_add(struct evblock *b, int64_t flow, const struct ct_event *ev)
 		put_bytes(&s[EVS_OTHER], ev->progname, name);
 	if (ev->extra_len)
 		put_bytes(&s[EVS_OTHER], ev->extra, ev->extra_len);
-	b->len = 0;
+	b->len -= b->seg_len;
+	b->seg_len = 0;
 	for (k = 0; k < EVS_MAX; k++)
-		b->len += s[k].len;
+		b->seg_len += s[k].len;
+	b->len += b->seg_len;
 
 	if (!b->n || ev->t_us < b->min_t)
 		b->min_t = ev->t_us;
@@ -155,9 +230,13 @@ int evblock_add(struct evblock *b, int64_t flow, const struct ct_event *ev)
 	if (!b->n || flow > b->max_flow)
 		b->max_flow = flow;
 	b->flows[b->n++] = flow;
+	b->seg_n++;
 	b->ntype[(ev->type - 1) & 3]++;
 	b->prev_flow = flow;
 	b->prev_t = ev->t_us;
+	if ((b->seg_n >= EVBLOCK_SEG_EVENTS || b->seg_len >= EVBLOCK_SEG_BYTES) &&
+	    b->nseg < EVBLOCK_MAX_SEGS - 1 && !b->one_segment)
+		return close_segment(b);
 	return 0;
 }
 
@@ -176,7 +255,8 @@ uint64_t evblock_types(const struct evblock *b)
 
 int evblock_full(const struct evblock *b)
 {
-	return b->n >= EVBLOCK_MAX_EVENTS || b->len >= EVBLOCK_MAX_BYTES;
+	return b->n >= EVBLOCK_MAX_EVENTS || b->len >= EVBLOCK_MAX_BYTES ||
+	       b->nseg >= EVBLOCK_MAX_SEGS - 1;
 }
 
 void evblock_reset(struct evblock *b)
@@ -185,8 +265,9 @@ void evblock_reset(struct evblock *b)
 
 	for (k = 0; k < EVS_MAX; k++)
 		b->s[k].len = 0;
-	b->len = 0;
-	b->n = 0;
+	b->len = b->seg_len = 0;
+	b->n = b->seg_n = b->nseg = 0;
+	b->packed.len = 0;
 	b->prev_flow = b->prev_t = 0;
 	b->prev_ktime = 0;
 	b->min_t = b->max_t = b->min_flow = b->max_flow = 0;
@@ -200,57 +281,144 @@ void evblock_free(struct evblock *b)
 	for (k = 0; k < EVS_MAX; k++)
 		free(b->s[k].p);
 	free(b->flows);
+	free(b->packed.p);
+	free(b->raw.p);
+	if (b->z) {
+		deflateEnd(b->z);
+		free(b->z);
+	}
 	memset(b, 0, sizeof(*b));
 }
 
-uint8_t *evblock_pack(const struct evblock *b, size_t *len)
-{
-	struct evstream raw = { 0 };
-	uLongf n;
-	uint8_t *out;
-	int k;
+/* The first byte of a block stored in segments (that of a zlib stream,
+ * the whole block before, is 0x78). */
+#define SEGMENTED 1
 
-	if (reserve(&raw, 10 * (EVS_MAX + 1) + b->len))
-		return NULL;
-	put_u64(&raw, EVS_MAX);
-	for (k = 0; k < EVS_MAX; k++)
-		put_u64(&raw, b->s[k].len);
-	for (k = 0; k < EVS_MAX; k++) {
-		memcpy(raw.p + raw.len, b->s[k].p, b->s[k].len);
-		raw.len += b->s[k].len;
-	}
-	n = compressBound(raw.len);
-	out = malloc(n);
-	if (!out || compress2(out, &n, raw.p, raw.len, 1) != Z_OK) {
-		free(raw.p);
-		free(out);
-		log_error(out ? "cannot compress events" : "out of memory");
+uint8_t *evblock_pack(struct evblock *b, size_t *len)
+{
+	struct evstream out = { 0 };
+	size_t open_at, clen = 0;
+	uint32_t nseg = b->nseg + (b->seg_n > 0), i;
+
+	/* the open segment, compressed after the closed ones in b->packed
+	 * (and taken off again: it may grow) */
+	open_at = b->packed.len;
+	if (b->seg_n && (lay_out(b) || deflate_raw(b, &b->packed, &clen))) {
+		b->packed.len = open_at;
 		return NULL;
 	}
-	free(raw.p);
-	*len = n;
-	return out;
+	if (reserve(&out, 11 + 30 * (size_t)nseg + b->packed.len)) {
+		b->packed.len = open_at;
+		return NULL;
+	}
+	out.p[out.len++] = SEGMENTED;
+	put_u64(&out, nseg);
+	for (i = 0; i < nseg; i++) {
+		int open = i == b->nseg;
+
+		put_u64(&out, open ? b->seg_n : b->seg_nrec[i]);
+		put_u64(&out, open ? b->raw.len : b->seg_raw[i]);
+		put_u64(&out, open ? clen : b->seg_clen[i]);
+	}
+	memcpy(out.p + out.len, b->packed.p, b->packed.len);
+	out.len += b->packed.len;
+	b->packed.len = open_at;
+	*len = out.len;
+	return out.p;
 }
 
 /* A block's records never exceed this (EVBLOCK_READ_MAX_BYTES plus one record). */
 #define UNPACKED_MAX (EVBLOCK_READ_MAX_BYTES + 2 * CT_EXTRA_MAX + 1024)
 
-int evblock_unpack(const void *data, size_t size, uint8_t **buf, size_t *cap, size_t *len)
+/* Makes *buf (of *cap bytes) hold at least need. Returns 0 or -1 (reported). */
+static int room(uint8_t **buf, size_t *cap, size_t need)
+{
+	uint8_t *p;
+
+	if (*cap >= need)
+		return 0;
+	if (!(p = realloc(*buf, need)))
+		return log_error("out of memory");
+	*buf = p;
+	*cap = need;
+	return 0;
+}
+
+/* A block from before version 10: one zlib stream of one segment. */
+static int unpack_whole(const void *data, size_t size, uint8_t **buf, size_t *cap, size_t *len)
 {
 	uLongf n = UNPACKED_MAX;
 
-	if (*cap < UNPACKED_MAX) {
-		uint8_t *p = realloc(*buf, UNPACKED_MAX);
-
-		if (!p)
-			return log_error("out of memory");
-		*buf = p;
-		*cap = UNPACKED_MAX;
-	}
+	if (room(buf, cap, UNPACKED_MAX))
+		return -1;
 	if (uncompress(*buf, &n, data, size) != Z_OK)
 		return -1;
 	*len = n;
 	return 0;
+}
+
+/* The most segments a stored block may have (a writer closes a block at
+ * EVBLOCK_MAX_SEGS; a Bloom filter's trailer counts them in a byte). */
+#define SEG_READ_MAX 64
+
+/* A segment's place in stored data. */
+struct segref {
+	uint64_t nrec, raw, clen;
+};
+
+int evblock_unpack(const void *data, size_t size, int (*want_seg)(void *arg, unsigned i),
+		   void *arg, uint8_t **buf, size_t *cap, size_t *len)
+{
+	const uint8_t *p = data, *end = p + size;
+	struct segref seg[SEG_READ_MAX];
+	uint64_t nseg, i, total = 0, need = 0;
+	z_stream z;
+	int rc = -1;
+
+	if (!size || p[0] != SEGMENTED)
+		return unpack_whole(data, size, buf, cap, len);
+	p++;
+	if (varint_get(&p, end, &nseg) || nseg > SEG_READ_MAX)
+		return -1;
+	for (i = 0; i < nseg; i++) {
+		if (varint_get(&p, end, &seg[i].nrec) || varint_get(&p, end, &seg[i].raw) ||
+		    varint_get(&p, end, &seg[i].clen) || seg[i].raw > UNPACKED_MAX ||
+		    seg[i].nrec > UINT32_MAX || seg[i].clen > (uint64_t)(end - p))
+			return -1;
+		total += seg[i].clen;
+		need += seg[i].raw + 2 * VARINT_MAX;
+	}
+	if (total != (uint64_t)(end - p))
+		return -1;
+	if (room(buf, cap, need ? need : 1))
+		return -1;
+	memset(&z, 0, sizeof(z));
+	if (inflateInit2(&z, -15) != Z_OK)
+		return log_error("out of memory");
+	*len = 0;
+	for (i = 0; i < nseg; i++) {
+		uint8_t *out = *buf + *len;
+
+		if (want_seg && !want_seg(arg, (unsigned)i)) {
+			/* left packed: a zero (no stream table) and its records */
+			*len = (size_t)(varint_put(varint_put(out, 0), seg[i].nrec) - *buf);
+		} else {
+			if (inflateReset(&z) != Z_OK)
+				goto out;
+			z.next_in = (Bytef *)p;
+			z.avail_in = (uInt)seg[i].clen;
+			z.next_out = out;
+			z.avail_out = (uInt)seg[i].raw;
+			if (inflate(&z, Z_FINISH) != Z_STREAM_END || z.avail_out || z.avail_in)
+				goto out;
+			*len += seg[i].raw;
+		}
+		p += seg[i].clen;
+	}
+	rc = 0;
+out:
+	inflateEnd(&z);
+	return rc;
 }
 
 /* Three bit positions per flow id from one 64-bit mix (splitmix64's finalizer). */
@@ -300,23 +468,25 @@ static long count_distinct(const int64_t *ids, size_t n)
 	return distinct;
 }
 
-size_t evblock_bloom(const struct evblock *b, uint8_t **out)
+/* The bytes of the Bloom filter of n records of flows (of distinct ids): a
+ * power of two. */
+static size_t bloom_bytes(long distinct)
 {
-	long distinct = count_distinct(b->flows, b->n);
-	size_t i, k, bits = 64;
-	uint8_t *f;
+	size_t bits = 64;
 
-	*out = NULL;
-	/* a power of two */
 	while (distinct > 0 && bits < (size_t)distinct * BLOOM_BITS_PER_FLOW && bits < (1u << 21))
 		bits *= 2;
-	if (distinct < 0 || !(f = calloc(bits / 8, 1))) {
-		log_error("out of memory");
-		return 0;
-	}
+	return bits / 8;
+}
+
+/* Sets the bits of flows[0..n) in the filter f of bytes bytes. */
+static void bloom_fill(uint8_t *f, size_t bytes, const int64_t *flows, size_t n)
+{
+	size_t i, k, bits = bytes * 8;
+
 	/* (a flow's events after its first set the same bits again) */
-	for (i = 0; i < b->n; i++) {
-		uint64_t h = mix(b->flows[i]);
+	for (i = 0; i < n; i++) {
+		uint64_t h = mix(flows[i]);
 
 		for (k = 0; k < BLOOM_K; k++) {
 			size_t bit = bit_of(h, k, bits);
@@ -324,11 +494,87 @@ size_t evblock_bloom(const struct evblock *b, uint8_t **out)
 			f[bit / 8] |= 1 << (bit % 8);
 		}
 	}
-	*out = f;
-	return bits / 8;
 }
 
-int evblock_bloom_has(const uint8_t *bloom, size_t len, int64_t flow)
+size_t evblock_bloom(const struct evblock *b, uint8_t **out)
+{
+	/* (an empty block has one empty segment here) */
+	uint32_t nseg = b->nseg + (b->seg_n > 0 || !b->nseg), i, start = 0;
+	size_t size[EVBLOCK_MAX_SEGS], total = 0, at = 0, trailer;
+	uint8_t *f;
+
+	*out = NULL;
+	for (i = 0; i < nseg; i++) {
+		uint32_t n = i < b->nseg ? b->seg_nrec[i] : b->seg_n;
+		long distinct = count_distinct(b->flows + start, n);
+
+		if (distinct < 0) {
+			log_error("out of memory");
+			return 0;
+		}
+		size[i] = bloom_bytes(distinct);
+		total += size[i];
+		start += n;
+	}
+	/* one segment: the filter alone, as before version 10 */
+	trailer = nseg > 1 ? nseg + 1 + (nseg % 2 == 1) : 0;
+	if (!(f = calloc(total + trailer, 1))) {
+		log_error("out of memory");
+		return 0;
+	}
+	for (i = start = 0; i < nseg; i++) {
+		uint32_t n = i < b->nseg ? b->seg_nrec[i] : b->seg_n;
+
+		bloom_fill(f + at, size[i], b->flows + start, n);
+		at += size[i];
+		start += n;
+	}
+	if (trailer) {
+		/* the log2 of each filter's bytes, a zero when needed for an
+		 * odd length (never a power of two), their number */
+		for (i = 0; i < nseg; i++) {
+			unsigned lg = 0;
+
+			while (((size_t)1 << lg) < size[i])
+				lg++;
+			f[at++] = (uint8_t)lg;
+		}
+		if (nseg % 2 == 1)
+			f[at++] = 0;
+		f[at++] = (uint8_t)nseg;
+	}
+	*out = f;
+	return at;
+}
+
+/* The segments' filters of a segmented block's bloom[0..len): their number,
+ * with each one's offset and size in off[], size[] (SEG_READ_MAX of room);
+ * 0 when it has a single filter for all, or a malformed trailer. */
+static unsigned bloom_segments(const uint8_t *bloom, size_t len, size_t *off, size_t *size)
+{
+	unsigned nseg, i;
+	size_t trailer, at = 0;
+
+	if (len < 3 || len % 2 == 0)
+		return 0;
+	nseg = bloom[len - 1];
+	trailer = nseg + 1 + (nseg % 2 == 1);
+	if (nseg < 2 || nseg > SEG_READ_MAX || trailer > len)
+		return 0;
+	for (i = 0; i < nseg; i++) {
+		unsigned lg = bloom[len - trailer + i];
+
+		if (lg < 3 || lg > 18)
+			return 0;
+		off[i] = at;
+		size[i] = (size_t)1 << lg;
+		at += size[i];
+	}
+	return at + trailer == len ? nseg : 0;
+}
+
+/* Non-zero when flow may be in the filter bloom[0..len) of 2^k bytes. */
+static int filter_has(const uint8_t *bloom, size_t len, int64_t flow)
 {
 	size_t bits = len * 8, k;
 	uint64_t h = mix(flow);
@@ -344,14 +590,53 @@ int evblock_bloom_has(const uint8_t *bloom, size_t len, int64_t flow)
 	return 1;
 }
 
-int evblock_reader_init(struct evblock_reader *r, const void *data, size_t len)
+int evblock_bloom_has(const uint8_t *bloom, size_t len, int64_t flow)
 {
-	const uint8_t *p = data, *end = p + len;
+	size_t off[SEG_READ_MAX], size[SEG_READ_MAX];
+	unsigned nseg = bloom_segments(bloom, len, off, size), i;
+
+	if (!nseg)
+		return filter_has(bloom, len, flow);
+	for (i = 0; i < nseg; i++)
+		if (filter_has(bloom + off[i], size[i], flow))
+			return 1;
+	return 0;
+}
+
+int evblock_bloom_segment(const uint8_t *bloom, size_t len, unsigned i,
+			  const uint8_t **seg, size_t *seg_len)
+{
+	size_t off[SEG_READ_MAX], size[SEG_READ_MAX];
+	unsigned nseg = bloom_segments(bloom, len, off, size);
+
+	if (i >= nseg)
+		return 0;
+	*seg = bloom + off[i];
+	*seg_len = size[i];
+	return 1;
+}
+
+/* Parses the unpacked segment at *pp (before end) and moves *pp past it:
+ * sets *nrec to its records and *packed when it was left packed; with r,
+ * points r's streams at a segment that was not. Returns 0 or -1. */
+static int parse_segment(struct evblock_reader *r, const uint8_t **pp, const uint8_t *end,
+			 uint32_t *nrec, int *packed)
+{
+	const uint8_t *p = *pp;
 	uint64_t n, sz[EVS_MAX];
 	int k;
 
-	memset(r, 0, sizeof(*r));
-	if (varint_get(&p, end, &n) || n != EVS_MAX)
+	if (varint_get(&p, end, &n))
+		return -1;
+	if (n == 0) {	/* left packed: its count of records */
+		if (varint_get(&p, end, &n) || n > UINT32_MAX)
+			return -1;
+		*nrec = (uint32_t)n;
+		*packed = 1;
+		*pp = p;
+		return 0;
+	}
+	if (n != EVS_MAX)
 		return -1;
 	for (k = 0; k < EVS_MAX; k++)
 		if (varint_get(&p, end, &sz[k]) || sz[k] > (uint64_t)(end - p))
@@ -359,12 +644,63 @@ int evblock_reader_init(struct evblock_reader *r, const void *data, size_t len)
 	for (k = 0; k < EVS_MAX; k++) {
 		if (sz[k] > (uint64_t)(end - p))
 			return -1;
-		r->p[k] = p;
-		r->end[k] = p += sz[k];
+		if (r) {
+			r->p[k] = p;
+			r->end[k] = p + sz[k];
+		}
+		p += sz[k];
 	}
-	if (p != end || sz[EVS_HEAD] % 2)
+	if (sz[EVS_HEAD] % 2)
 		return -1;
-	r->n = r->left = (uint32_t)(sz[EVS_HEAD] / 2);
+	*nrec = (uint32_t)(sz[EVS_HEAD] / 2);
+	*packed = 0;
+	*pp = p;
+	return 0;
+}
+
+int evblock_reader_init(struct evblock_reader *r, const void *data, size_t len)
+{
+	const uint8_t *p = data, *end = p + len;
+	uint64_t total = 0;
+	uint32_t nrec;
+	int packed;
+
+	memset(r, 0, sizeof(*r));
+	if (!len)
+		return -1;
+	while (p < end) {
+		if (parse_segment(NULL, &p, end, &nrec, &packed))
+			return -1;
+		total += nrec;
+	}
+	if (total > UINT32_MAX)
+		return -1;
+	r->next = data;
+	r->stop = end;
+	r->n = r->left = (uint32_t)total;
+	return 0;
+}
+
+/* Moves r to the next segment with records to read, passing over those
+ * left packed. Returns 1, 0 at the end, -1 when malformed. */
+static int next_segment(struct evblock_reader *r)
+{
+	uint32_t nrec;
+	int packed;
+
+	while (r->next < r->stop) {
+		if (parse_segment(r, &r->next, r->stop, &nrec, &packed) || nrec > r->left)
+			return -1;
+		if (packed) {
+			r->left -= nrec;	/* counted as read */
+			continue;
+		}
+		/* its deltas start from zero */
+		r->flow = r->t = 0;
+		r->ktime = 0;
+		if ((r->seg_left = nrec))
+			return 1;
+	}
 	return 0;
 }
 
@@ -402,10 +738,12 @@ static int get_bytes(struct evblock_reader *r, void *dst, size_t max, size_t *n)
 static int next_head(struct evblock_reader *r, unsigned *h)
 {
 	uint64_t d;
+	int rc;
 
-	if (!r->left)
-		return 0;
+	if (!r->seg_left && (rc = next_segment(r)) <= 0)
+		return rc;
 	r->left--;
+	r->seg_left--;
 	*h = r->p[EVS_HEAD][0] | r->p[EVS_HEAD][1] << 8;
 	r->p[EVS_HEAD] += 2;
 	if (*h & 0x8000)

@@ -12,7 +12,7 @@
 
 extern const char ct_sql_schema[], ct_sql_migrate_2[], ct_sql_migrate_3[], ct_sql_migrate_4[],
 	ct_sql_migrate_5[], ct_sql_migrate_6[], ct_sql_migrate_7[], ct_sql_migrate_8[],
-	ct_sql_migrate_9[];
+	ct_sql_migrate_9[], ct_sql_migrate_10[];
 
 /* "ctrc": marks a database as ours in its header. */
 #define STORE_APPLICATION_ID 0x63747263
@@ -144,6 +144,7 @@ static const struct {
 	{ 7, ct_sql_migrate_7, store_migrate_to_7 },
 	{ 8, ct_sql_migrate_8, NULL },
 	{ 9, ct_sql_migrate_9, NULL },
+	{ 10, ct_sql_migrate_10, NULL },
 };
 
 /* Sets user_version (PRAGMA takes no bound parameter). */

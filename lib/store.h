@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include "ct_event.h"
 
-#define STORE_SCHEMA_VERSION 9
+#define STORE_SCHEMA_VERSION 10
 /* The oldest version a reader takes as it is: 9 only adds imports.continues,
  * which only imports read, so ctquery reads a version 8 database before its
  * recorder (or an import, or --upgrade) has brought it up to date. */

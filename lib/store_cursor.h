@@ -21,7 +21,7 @@ struct cflow {
 /* An event block's header, as a block statement's row gives it: what an
  * error about the block names. */
 struct blkhead {
-	int64_t id, n, first_us, last_us;
+	int64_t id, n, first_us, last_us, min_flow, max_flow;
 };
 
 /* A slot of the flows' hash table: the id, and its entry's index + 1 (0 empty). */
@@ -67,6 +67,7 @@ struct store_cursor {
 					 * column a statement returns: their
 					 * blobs come apart, by id) */
 	sqlite3_stmt *bloom_stmt, *data_stmt;
+	int64_t bloom_id;		/* the block whose filter bloom_stmt holds */
 	uint8_t *data;			/* the current block's records */
 	size_t dlen, dcap;
 	struct evblock_reader rd;

@@ -485,26 +485,46 @@ static int block_column(struct store_cursor *c, sqlite3_stmt **s, const char *sq
 	return sqlite3_step(*s);
 }
 
+/* The header of blk's row (a block statement's: id, first_event, n,
+ * min_flow, max_flow, first_us, last_us). */
+static void blkhead_of(sqlite3_stmt *blk, struct blkhead *h)
+{
+	h->id = sqlite3_column_int64(blk, 0);
+	h->n = sqlite3_column_int64(blk, 2);
+	h->min_flow = sqlite3_column_int64(blk, 3);
+	h->max_flow = sqlite3_column_int64(blk, 4);
+	h->first_us = sqlite3_column_int64(blk, 5);
+	h->last_us = sqlite3_column_int64(blk, 6);
+}
+
+/* Do flow f's id and time span meet block h's? */
+static int in_span(const struct cflow *f, const struct blkhead *h)
+{
+	return f->id >= h->min_flow && f->id <= h->max_flow && f->last_us >= h->first_us &&
+	       f->first_us <= h->last_us;
+}
+
 /* For a selective query: may the block hold an event of one of its flows?
- * Its id range and time span first, then its Bloom filter, read only then.
- * Returns 1, 0, or -1 (reported). */
+ * Its id range and time span first, then its Bloom filter, read only then
+ * (and kept for load_block). Returns 1, 0, or -1 (reported). */
 static int block_wanted(struct store_cursor *c, sqlite3_stmt *s)
 {
-	int64_t id = sqlite3_column_int64(s, 0);
-	int64_t min_flow = sqlite3_column_int64(s, 3), max_flow = sqlite3_column_int64(s, 4);
-	int64_t t0 = sqlite3_column_int64(s, 5), t1 = sqlite3_column_int64(s, 6);
+	struct blkhead h;
 	int have_bloom = 0;
 	size_t i;
 
+	blkhead_of(s, &h);
 	for (i = 0; i < c->nsel; i++) {
 		const struct cflow *f = &c->sel[i];
 
-		if (f->id < min_flow || f->id > max_flow || f->last_us < t0 || f->first_us > t1)
+		if (!in_span(f, &h))
 			continue;
 		if (!have_bloom) {
+			c->bloom_id = 0;
 			if (block_column(c, &c->bloom_stmt, "SELECT bloom FROM event_data"
-					 " WHERE id = ?", id) != SQLITE_ROW)
+					 " WHERE id = ?", h.id) != SQLITE_ROW)
 				return store_fail(c->st, "cannot read events");
+			c->bloom_id = h.id;
 			have_bloom = 1;
 		}
 		if (evblock_bloom_has(sqlite3_column_blob(c->bloom_stmt, 0),
@@ -512,16 +532,6 @@ static int block_wanted(struct store_cursor *c, sqlite3_stmt *s)
 			return 1;
 	}
 	return 0;
-}
-
-/* The header of blk's row (a block statement's: id, first_event, n,
- * min_flow, max_flow, first_us, last_us). */
-static void blkhead_of(sqlite3_stmt *blk, struct blkhead *h)
-{
-	h->id = sqlite3_column_int64(blk, 0);
-	h->n = sqlite3_column_int64(blk, 2);
-	h->first_us = sqlite3_column_int64(blk, 5);
-	h->last_us = sqlite3_column_int64(blk, 6);
 }
 
 /* Reports block h as damaged, saying which events are lost to the reader
@@ -537,18 +547,49 @@ static int block_damaged(const struct blkhead *h)
 			 (long long)h->id, (long long)h->n, from, to);
 }
 
-/* Reads the records of block h into c->data and sets rd to read them.
- * Returns 0 or -1 (reported). */
+/* What segment_wanted() needs: the cursor, the block, its filter. */
+struct seg_filter {
+	const struct store_cursor *c;
+	const struct blkhead *h;
+	const uint8_t *bloom;
+	size_t len;
+};
+
+/* For evblock_unpack: may segment i hold an event of the selective query's
+ * flows? Its own Bloom filter says (a block from before version 10 has
+ * one for all). */
+static int segment_wanted(void *arg, unsigned i)
+{
+	const struct seg_filter *sf = arg;
+	const uint8_t *f;
+	size_t n, k;
+
+	if (!evblock_bloom_segment(sf->bloom, sf->len, i, &f, &n))
+		return 1;
+	for (k = 0; k < sf->c->nsel; k++)
+		if (in_span(&sf->c->sel[k], sf->h) && evblock_bloom_has(f, n, sf->c->sel[k].id))
+			return 1;
+	return 0;
+}
+
+/* Reads the records of block h into c->data and sets rd to read them: for
+ * a selective query, those of the segments that may hold its flows' (its
+ * filter was read by block_wanted). Returns 0 or -1 (reported). */
 static int load_block(struct store_cursor *c, const struct blkhead *h, struct evblock_reader *rd)
 {
+	struct seg_filter sf = { c, h, NULL, 0 };
 	sqlite3_stmt *d;
 
+	if (c->selective && c->bloom_id == h->id) {
+		sf.bloom = sqlite3_column_blob(c->bloom_stmt, 0);
+		sf.len = (size_t)sqlite3_column_bytes(c->bloom_stmt, 0);
+	}
 	if (block_column(c, &c->data_stmt, "SELECT data FROM event_data WHERE id = ?",
 			 h->id) != SQLITE_ROW)
 		return store_fail(c->st, "cannot read events");
 	d = c->data_stmt;
-	if (evblock_unpack(sqlite3_column_blob(d, 0), sqlite3_column_bytes(d, 0), &c->data,
-			   &c->dcap, &c->dlen) ||
+	if (evblock_unpack(sqlite3_column_blob(d, 0), sqlite3_column_bytes(d, 0),
+			   sf.bloom ? segment_wanted : NULL, &sf, &c->data, &c->dcap, &c->dlen) ||
 	    evblock_reader_init(rd, c->data, c->dlen))
 		return block_damaged(h);
 	return 0;

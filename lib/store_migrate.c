@@ -93,8 +93,9 @@ int store_migrate_block_types(struct store *st)
 	while (!failed && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		uint64_t types;
 
-		if (evblock_unpack(sqlite3_column_blob(s, 1), sqlite3_column_bytes(s, 1), &buf,
-				   &cap, &len) || evblock_count_types(buf, len, &types)) {
+		if (evblock_unpack(sqlite3_column_blob(s, 1), sqlite3_column_bytes(s, 1), NULL,
+				   NULL, &buf, &cap, &len) ||
+		    evblock_count_types(buf, len, &types)) {
 			failed = log_error("event block %lld is damaged",
 					   (long long)sqlite3_column_int64(s, 0));
 			break;

@@ -1,4 +1,4 @@
--- The ctrecord database, schema version 9: sessions, flows, blocks of their events, gaps.
+-- The ctrecord database, schema version 10: sessions, flows, blocks of their events, gaps.
 -- Owned by lib/store.c; PRAGMA user_version holds the version.
 
 -- One recorder run or one import.
@@ -132,8 +132,8 @@ CREATE TABLE event_blocks (
 -- finding the blocks of a time or a flow reads small rows only.
 CREATE TABLE event_data (
   id          INTEGER PRIMARY KEY,     -- the block's id
-  bloom       BLOB NOT NULL,           -- Bloom filter of its flow ids (lib/evblock.c)
-  data        BLOB NOT NULL            -- the records
+  bloom       BLOB NOT NULL,           -- Bloom filters of its segments' flow ids (lib/evblock.h)
+  data        BLOB NOT NULL            -- the records, in segments (version 10; one before)
 );
 CREATE INDEX event_blocks_time ON event_blocks(last_us);
 

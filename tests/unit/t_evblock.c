@@ -1,6 +1,7 @@
-/* Unit test: reading an event block with evblock_next_wanted() gives exactly the records evblock_next() gives of the wanted flows, with their numbers, stays inside damaged data, and reads blocks of the older, larger size. */
+/* Unit test: reading an event block with evblock_next_wanted() gives exactly the records evblock_next() gives of the wanted flows, with their numbers, also from only the segments whose filters may hold them; stays inside damaged data; reads blocks of the older, larger size and of the format before segments. */
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "evblock.h"
 #include "randev.h"
@@ -115,46 +116,117 @@ static void test_varint_skip(void)
 	CHECK(bad == 0);
 }
 
-/* A block as big as those written before its limits were halved (4096
+/* A block as written before version 10 (one zlib stream of one segment)
+ * and as big as those written before the block limits were halved (4096
  * records, 64 KiB of them) still unpacks and reads whole. */
-static void test_old_size(void)
+static void test_old_format(void)
 {
 	struct evblock b;
 	struct ct_event ev;
-	uint8_t *packed, *data = NULL;
-	size_t plen, cap = 0, len;
+	uint8_t *packed, *data = NULL, *old, *again = NULL;
+	size_t plen, cap = 0, len, cap2 = 0, len2;
+	uLongf olen;
 	int i, n = 0, rc;
 	int64_t flow;
 	struct evblock_reader r;
 
 	memset(&b, 0, sizeof(b));
+	b.one_segment = 1;
 	for (i = 0; i < 2 * EVBLOCK_MAX_EVENTS && b.len < EVBLOCK_READ_MAX_BYTES - 512; i++) {
 		rand_event(&ev);
 		ev.t_us = 1700000000000000LL + i * 977LL;
 		CHECK(evblock_add(&b, 1 + (int64_t)(rnd() % 100000), &ev) == 0);
 	}
-	CHECK(b.len > EVBLOCK_MAX_BYTES);
+	CHECK(b.len > EVBLOCK_MAX_BYTES && b.nseg == 0);
 	packed = evblock_pack(&b, &plen);
-	CHECK(packed && evblock_unpack(packed, plen, &data, &cap, &len) == 0);
-	CHECK(evblock_reader_init(&r, data, len) == 0);
+	CHECK(packed && evblock_unpack(packed, plen, NULL, NULL, &data, &cap, &len) == 0);
+	/* the same segment as one zlib stream: a block from before */
+	olen = compressBound(len);
+	old = malloc(olen);
+	CHECK(old && compress2(old, &olen, data, len, 1) == Z_OK && old[0] == 0x78);
+	CHECK(evblock_unpack(old, olen, NULL, NULL, &again, &cap2, &len2) == 0);
+	CHECK(len2 == len && !memcmp(again, data, len));
+	CHECK(evblock_reader_init(&r, again, len2) == 0);
 	while ((rc = evblock_next(&r, &ev, &flow)) > 0)
 		n++;
 	CHECK(rc == 0 && n == i && n == (int)b.n);
 	free(packed);
+	free(old);
 	free(data);
+	free(again);
 	evblock_free(&b);
+}
+
+/* The flow one_flow() wants, and the filter whose segments want_seg() tests. */
+static int64_t the_flow;
+static const uint8_t *the_bloom;
+static size_t the_bloom_len;
+static unsigned segs_asked, segs_unpacked, segs_holding;
+
+static int one_flow(void *arg, int64_t flow)
+{
+	(void)arg;
+	return flow == the_flow;
+}
+
+static int want_seg(void *arg, unsigned i)
+{
+	const uint8_t *f;
+	size_t n;
+	int yes;
+
+	(void)arg;
+	CHECK(evblock_bloom_segment(the_bloom, the_bloom_len, i, &f, &n) == 1);
+	yes = evblock_bloom_has(f, n, the_flow);
+	segs_asked++;
+	segs_unpacked += yes;
+	return yes;
+}
+
+/* One flow's records read from the segments its filters name are those a
+ * whole reading gives (all[0..n)), with the same numbers. Counts the
+ * segments of b that hold them. */
+static void check_one_flow(const struct evblock *b, const uint8_t *packed, size_t plen,
+			   const struct rec *all, int n, struct rec *some)
+{
+	uint8_t *data = NULL;
+	size_t cap = 0, len;
+	int i, j = 0, m;
+	uint32_t s, start = 0;
+
+	for (s = 0; s <= b->nseg; s++) {
+		uint32_t nrec = s < b->nseg ? b->seg_nrec[s] : b->seg_n;
+
+		for (i = (int)start; i < (int)(start + nrec) && i < n; i++)
+			if (all[i].flow == the_flow) {
+				segs_holding++;
+				break;
+			}
+		start += nrec;
+	}
+
+	CHECK(evblock_unpack(packed, plen, want_seg, NULL, &data, &cap, &len) == 0);
+	m = read_all(data, len, one_flow, some);
+	for (i = 0; i < n; i++) {
+		if (all[i].flow != the_flow)
+			continue;
+		CHECK(j < m && some[j].no == all[i].no && same_event(&some[j].ev, &all[i].ev));
+		j++;
+	}
+	CHECK(j > 0 && j == m);
+	free(data);
 }
 
 int main(void)
 {
 	static struct rec all[NREC], some[NREC];
 	struct evblock b;
-	uint8_t *packed, *data = NULL;
+	uint8_t *packed, *data = NULL, *bloom;
 	size_t plen, cap = 0, len;
 	int round;
 
 	test_varint_skip();
-	test_old_size();
+	test_old_format();
 	memset(&b, 0, sizeof(b));
 	for (round = 0; round < 20; round++) {
 		int n, m, i, j;
@@ -162,8 +234,8 @@ int main(void)
 		evblock_reset(&b);
 		fill(&b, 1700000000000000LL + round * 1000000000LL);
 		packed = evblock_pack(&b, &plen);
-		CHECK(packed && evblock_unpack(packed, plen, &data, &cap, &len) == 0);
-		free(packed);
+		CHECK(packed && evblock_unpack(packed, plen, NULL, NULL, &data, &cap, &len) == 0);
+		CHECK(packed[0] == 1 && b.nseg >= 3);
 		n = read_all(data, len, NULL, all);
 		m = read_all(data, len, want_third, some);
 		CHECK(n == (int)b.n);
@@ -176,6 +248,36 @@ int main(void)
 			j++;
 		}
 		CHECK(j == m);
+
+		/* every segment's filter holds its flows; one flow's records
+		 * come from the segments its filters name */
+		the_bloom_len = evblock_bloom(&b, &bloom);
+		the_bloom = bloom;
+		CHECK(bloom && the_bloom_len % 2 == 1);
+		for (i = 0; i < n; i++)
+			CHECK(evblock_bloom_has(bloom, the_bloom_len, all[i].flow));
+		for (i = 0; i < 5; i++) {
+			the_flow = all[rnd() % n].flow;
+			check_one_flow(&b, packed, plen, all, n, some);
+		}
+		free(bloom);
+
+		/* damaged as stored: unpacking fails, or the reading does */
+		for (j = 0; j < 100; j++) {
+			uint8_t *bad = malloc(plen), *out = NULL;
+			size_t ocap = 0, olen;
+
+			i = (int)(rnd() % plen);
+			memcpy(bad, packed, plen);
+			bad[i] ^= (uint8_t)(1 + rnd() % 255);
+			if (!evblock_unpack(bad, plen, NULL, NULL, &out, &ocap, &olen))
+				(void)read_all(out, olen, NULL, all);
+			if (!evblock_unpack(bad, (size_t)i, NULL, NULL, &out, &ocap, &olen))
+				(void)read_all(out, olen, want_third, some);
+			free(out);
+			free(bad);
+		}
+		free(packed);
 
 		/* damaged: a byte set to 0xff (a varint that never ends, a length
 		 * past the end), or cut short there: either reading may fail, never
@@ -192,6 +294,10 @@ int main(void)
 			free(bad);
 		}
 	}
+	/* the filters leave packed the segments that do not hold the flow,
+	 * but for a few false positives */
+	CHECK(segs_holding <= segs_unpacked && segs_unpacked < segs_asked &&
+	      segs_unpacked - segs_holding <= segs_asked / 20);
 	evblock_free(&b);
 	free(data);
 	return unit_done("t_evblock");

@@ -1,0 +1,5 @@
+-- Version 9 to 10: event blocks written from now on are stored in segments,
+-- each compressed on its own with a Bloom filter of its own (lib/evblock.h);
+-- blocks written before stay as they are and are read as they were. No
+-- table changes: the version tells older programs, which cannot read the new
+-- blocks, to stop.
