@@ -389,10 +389,11 @@ int store_cursor_blocks(struct store_cursor *c)
 			 " AND first_event + n > ?3%s%s%s%s ORDER BY id%s",
 			 /* recent flows: the first block of their time, through the
 			  * index of the blocks' ends (few end after a recent time),
-			  * where the scan from the start would read every block before */
+			  * where the scan from the start would read every block before;
+			  * from the index alone (a bound: the rows are checked again) */
 			 c->back_first && !k ? " AND id >= coalesce((SELECT min(id) FROM"
-			 " event_blocks INDEXED BY event_blocks_time WHERE last_us >= ?1"
-			 " AND first_us <= ?2), 0)" : "",
+			 " event_blocks INDEXED BY event_blocks_time WHERE last_us >= ?1), 0)" :
+			 "",
 			 /* ids and first_event grow together: the block of event ?3,
 			  * found from the end (replay --follow asks for the last few) */
 			 q->pf & STORE_PF_AFTER ? " AND id >= coalesce((SELECT id FROM"
