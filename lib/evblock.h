@@ -1,4 +1,4 @@
-/* Event blocks: many events packed as delta-coded records, field by field, with a Bloom filter of their flows. */
+/* Event blocks: many events packed as delta-coded records, field by field, in segments, each with a Bloom filter of its flows (lib/evblock_bloom.c). */
 #ifndef CT_EVBLOCK_H
 #define CT_EVBLOCK_H
 
@@ -27,6 +27,9 @@
  * bytes, so a block (closed at 4 times either) has at most 7 closed ones
  * and its open one; a block is also closed at this many. */
 #define EVBLOCK_MAX_SEGS 8
+/* The most segments a stored block may have (a Bloom filter's trailer
+ * counts them in a byte). */
+#define EVBLOCK_SEG_READ_MAX 64
 
 /* The streams a block's records are split into: each field of every record
  * together, so that deflate finds the repeats (the same status, timeouts,
