@@ -4,13 +4,14 @@
 #include <sqlite3.h>
 
 #include "store_flows.h"
+#include "store_sql.h"
 #include "store_internal.h"
 
 /* The columns each_open_flow() reads, and the flows they come from; a
  * WHERE clause on f (the flows) follows. */
 #define OPEN_FLOWS_SELECT \
 	"SELECT f.id, f.family, f.proto, f.ct_id, m.zone, " STORE_TUPLE_COLS ", f.first_us" \
-	" FROM open_flow_ids o CROSS JOIN flows f ON f.id = o.id" \
+	" FROM " STORE_OPEN_FLOW_IDS " o CROSS JOIN flows f ON f.id = o.id" \
 	" LEFT JOIN flows_more m ON m.id = f.id" \
 	" WHERE f.end_dur IS NULL"
 

@@ -9,8 +9,9 @@
 #include "radix_sort.h"
 #include "store_internal.h"
 
-/* Must agree with the view flow_keys_of, which the migration and retention
- * use (tests/lib.sh check_flow_keys compares the two on real recordings). */
+/* Must agree with STORE_FLOW_KEYS_OF (lib/store_sql.h), which retention uses,
+ * and with the view migrate-6.sql fills flow_keys from (tests/lib.sh
+ * check_flow_keys compares them on real recordings). */
 enum { KEY_SRC = 1, KEY_DST = 2, KEY_DPORT = 3, KEY_SPAN = 4 };
 #define RNG_SHIFT 10
 #define SPAN_CLASS_SHIFT 44

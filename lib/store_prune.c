@@ -4,6 +4,7 @@
 
 #include "store_internal.h"
 #include "store_prune.h"
+#include "store_sql.h"
 
 /* Runs sql, with ?1 = before_us and ?2 = limit where it has them; returns
  * the rows it changed, or -1. */
@@ -35,7 +36,7 @@ static int64_t one_value(struct store *st, const char *sql, const char *what)
 
 /* Runs each for every row that rows selects, with that row's columns as
  * ?1, ?2...: one lookup by key each (SQLite would scan for an IN over the
- * view flow_keys_of, or over several columns). Returns 0 or -1 (reported). */
+ * keys of STORE_FLOW_KEYS_OF, or over several columns). Returns 0 or -1 (reported). */
 static int for_each_row(struct store *st, const char *rows, const char *each)
 {
 	sqlite3_stmt *s = NULL, *e = NULL;
@@ -143,7 +144,7 @@ int store_prune_step(struct store *st, int64_t before_us, int limit, int64_t now
 	 * history kept) */
 	if (change(st, by_size ? fill_flows_by_size : fill_flows, before, limit) < 0 ||
 	    for_each_row(st, "SELECT id FROM prune_pick", "INSERT INTO prune_keys SELECT kind, val,"
-			 " rng FROM flow_keys_of WHERE id = ?1") ||
+			 " rng FROM " STORE_FLOW_KEYS_OF " WHERE id = ?1") ||
 	    change(st, del_more, 0, 0) < 0 || (n = change(st, del_flows, 0, 0)) < 0 ||
 	    store_prune_drop_keys(st))
 		goto fail;

@@ -73,7 +73,7 @@ static int keyset_has(const struct keyset *s, uint64_t h)
 	return 0;
 }
 
-/* Fills s with the keys of the flows left in range rng (as flow_keys_of
+/* Fills s with the keys of the flows left in range rng (as STORE_FLOW_KEYS_OF
  * gives them). Returns 0 or -1 (reported). */
 static int keys_left(struct store *st, sqlite3_stmt *rows, int64_t rng, struct keyset *s)
 {
@@ -97,7 +97,7 @@ static int keys_left(struct store *st, sqlite3_stmt *rows, int64_t rng, struct k
 
 int store_prune_drop_keys(struct store *st)
 {
-	/* the columns of flow_keys_of's four kinds, in kind order */
+	/* the columns of STORE_FLOW_KEYS_OF's four kinds, in kind order */
 	static const char rows_sql[] =
 		"SELECT o_src, o_dst, o_dport, length(end_dur) * 17592186044416 + (first_us >> 20)"
 		" FROM flows WHERE id BETWEEN ?1 AND ?2";

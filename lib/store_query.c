@@ -9,6 +9,7 @@
 #include "ct_names.h"
 #include "log.h"
 #include "store_query.h"
+#include "store_sql.h"
 
 /* The documented view that --where expressions see, one row per flow, open
  * for a WHERE of its own (see add_where). Its tables are vf and vm, so that
@@ -106,10 +107,14 @@ static int authorize(void *arg, int action, const char *a, const char *b, const 
 }
 
 /* Registers the view's helper functions (the view itself is inlined as a
- * subquery: a read-only connection cannot create even a TEMP view). */
+ * subquery: a read-only connection cannot create even a TEMP view). Also
+ * declares json_each's table (STORE_OPEN_FLOW_IDS uses it): that is done on
+ * its first use in a connection, an update of the schema the authorizer of
+ * the --where queries would refuse. */
 static int setup_view(struct store *st)
 {
 	sqlite3 *db = st->db;
+	sqlite3_stmt *s = NULL;
 
 	if (sqlite3_create_function(db, "ct_addr", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
 				    fn_addr, NULL, NULL) != SQLITE_OK ||
@@ -118,6 +123,10 @@ static int setup_view(struct store *st)
 	    sqlite3_create_function(db, "ct_state_name", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
 				    NULL, fn_state, NULL, NULL) != SQLITE_OK)
 		return store_fail(st, "cannot register the --where functions");
+	sqlite3_set_authorizer(db, NULL, NULL);
+	if (sqlite3_prepare_v2(db, "SELECT id FROM " STORE_OPEN_FLOW_IDS, -1, &s, NULL) != SQLITE_OK)
+		return store_fail(st, "cannot read the open flows");
+	sqlite3_finalize(s);
 	return 0;
 }
 
@@ -374,7 +383,7 @@ static void key_ranges(struct qbuf *b, const struct store_query *q)
  * history. */
 static void alive_by_keys(struct qbuf *b, int64_t lo, int64_t hi)
 {
-	add_int(b, " AND f.id IN (SELECT f3.id FROM open_flow_ids o CROSS JOIN flows f3"
+	add_int(b, " AND f.id IN (SELECT f3.id FROM " STORE_OPEN_FLOW_IDS " o CROSS JOIN flows f3"
 		" ON f3.id = o.id WHERE o.range_first_us <= ?", hi);
 	/* (open_ranges also lists a flow whose end waits in flow_pending) */
 	add_int(b, " AND f3.first_us <= ?", hi);

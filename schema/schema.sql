@@ -59,10 +59,8 @@ CREATE TABLE open_ranges (
   first_us    INTEGER NOT NULL,        -- at most the first_us of any flow listed
   ids         TEXT NOT NULL            -- e.g. [0,1,5]
 );
--- The flow ids open_ranges lists (candidates: check end_dur IS NULL).
-CREATE VIEW open_flow_ids AS
-  SELECT (o.rng << 10) + 1 + j.value AS id, o.first_us AS range_first_us
-  FROM open_ranges o, json_each(o.ids) j;
+-- The flow ids it lists: STORE_OPEN_FLOW_IDS in lib/store_sql.h (a view
+-- until version 10: each reader parsed it with the schema).
 
 -- The rest of a flow's tuples, for the flows that have any of it (version 6).
 -- No row: no zone, no ICMP fields, no tuple zones, and a mirrored reply.
@@ -101,14 +99,8 @@ CREATE TABLE flow_keys (
   PRIMARY KEY (kind, val, rng)
 ) WITHOUT ROWID;
 
--- The keys of each flow, as flow_keys holds them: the one definition that the
--- writer, the migration and retention use.
-CREATE VIEW flow_keys_of AS
-  SELECT id, 1 AS kind, o_src AS val, (id - 1) >> 10 AS rng FROM flows
-  UNION ALL SELECT id, 2, o_dst, (id - 1) >> 10 FROM flows
-  UNION ALL SELECT id, 3, o_dport, (id - 1) >> 10 FROM flows WHERE o_dport IS NOT NULL
-  UNION ALL SELECT id, 4, length(end_dur) * 17592186044416 + (first_us >> 20),
-    (id - 1) >> 10 FROM flows WHERE end_dur IS NOT NULL;
+-- The keys of each flow, as flow_keys holds them: STORE_FLOW_KEYS_OF in
+-- lib/store_sql.h (a view until version 10).
 
 -- Events (version 6), in blocks of up to 4096 in the order received: the
 -- records of lib/evblock.c, one per event, with only what that event carried

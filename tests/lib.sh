@@ -249,14 +249,24 @@ events_of() { "$BIN/evdump" "$1"; }
 # count_events DB TYPE: stored events of that type (1 NEW, 2 UPDATE, 3 DESTROY, 4 DUMP).
 count_events() { "$BIN/evdump" "$1" | awk -v t="$2" '$4 == t { n++ } END { print n + 0 }'; }
 
-# check_flow_keys DB: flow_keys lists exactly the keys the view flow_keys_of
-# gives for the flows (the writer computes them in C: lib/store_keys.c).
+# The keys of each flow, as flow_keys holds them, and the flow ids that
+# open_ranges lists: STORE_FLOW_KEYS_OF and STORE_OPEN_FLOW_IDS of
+# lib/store_sql.h, as the definitions the checks below hold the store to.
+FLOW_KEYS_OF="(SELECT id, 1 AS kind, o_src AS val, (id - 1) >> 10 AS rng FROM flows
+	UNION ALL SELECT id, 2, o_dst, (id - 1) >> 10 FROM flows
+	UNION ALL SELECT id, 3, o_dport, (id - 1) >> 10 FROM flows WHERE o_dport IS NOT NULL
+	UNION ALL SELECT id, 4, length(end_dur) * 17592186044416 + (first_us >> 20),
+		(id - 1) >> 10 FROM flows WHERE end_dur IS NOT NULL)"
+OPEN_FLOW_IDS="(SELECT (o.rng << 10) + 1 + j.value AS id FROM open_ranges o, json_each(o.ids) j)"
+
+# check_flow_keys DB: flow_keys lists exactly the keys FLOW_KEYS_OF gives
+# for the flows (the writer computes them in C: lib/store_keys.c).
 check_flow_keys() {
 	local missing extra
-	missing=$(sqlite3 -readonly "$1" "SELECT count(*) FROM (SELECT kind, val, rng FROM flow_keys_of
+	missing=$(sqlite3 -readonly "$1" "SELECT count(*) FROM (SELECT kind, val, rng FROM $FLOW_KEYS_OF
 		EXCEPT SELECT kind, val, rng FROM flow_keys)")
 	extra=$(sqlite3 -readonly "$1" "SELECT count(*) FROM (SELECT kind, val, rng FROM flow_keys
-		EXCEPT SELECT kind, val, rng FROM flow_keys_of)")
+		EXCEPT SELECT kind, val, rng FROM $FLOW_KEYS_OF)")
 	[ "$missing" = 0 ] && [ "$extra" = 0 ] ||
 		fail "flow_keys of $1: $missing keys missing, $extra too many"
 }
@@ -266,8 +276,8 @@ check_flow_keys() {
 check_open_ranges() {
 	local missing extra=0
 	missing=$(sqlite3 -readonly "$1" "SELECT count(*) FROM flows WHERE end_dur IS NULL
-		AND id NOT IN (SELECT id FROM open_flow_ids)")
-	[ "${2:-}" = exact ] && extra=$(sqlite3 -readonly "$1" "SELECT count(*) FROM open_flow_ids
+		AND id NOT IN (SELECT id FROM $OPEN_FLOW_IDS)")
+	[ "${2:-}" = exact ] && extra=$(sqlite3 -readonly "$1" "SELECT count(*) FROM $OPEN_FLOW_IDS
 		WHERE id NOT IN (SELECT id FROM flows WHERE end_dur IS NULL)")
 	[ "$missing" = 0 ] && [ "$extra" = 0 ] ||
 		fail "open_ranges of $1: $missing open flows missing, $extra listed too many"

@@ -58,7 +58,7 @@ n=$("$BIN/ctquery" --db "$DB" replay -o json -e UPDATE --session "$(sqlite3 -rea
 [ "$(sqlite3 -readonly "$DB" "PRAGMA integrity_check")" = ok ] || fail "integrity_check"
 check_flow_keys "$DB"
 check_open_ranges "$DB" exact
-open=$(sqlite3 -readonly "$DB" "SELECT count(*) FROM open_flow_ids o JOIN flows f ON f.id = o.id
+open=$(sqlite3 -readonly "$DB" "SELECT count(*) FROM $OPEN_FLOW_IDS o JOIN flows f ON f.id = o.id
 	JOIN sessions s ON s.id = f.session WHERE s.kind = 'import' AND f.end_dur IS NULL")
 [ "$open" = 300 ] || fail "$open of the import's 300 open flows listed in open_ranges"
 say "1400 of 1400 live events recorded beside 999,700 imported ones; the import's 300 open flows listed"

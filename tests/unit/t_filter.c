@@ -12,6 +12,7 @@
 #include "log.h"
 #include "store.h"
 #include "store_query.h"
+#include "store_sql.h"
 #include "timeparse.h"
 #include "unit.h"
 
@@ -213,7 +214,7 @@ static int add_flows(struct store *st, int n)
 		" SELECT 1, 2, 17, 2, x'7f000001', x'7f000001', 0,"
 		" (1000 + i) * 1000000, CASE WHEN i > %d THEN NULL ELSE 10000000 END,"
 		" CASE WHEN i > %d THEN NULL ELSE 1 END FROM k;"
-		"INSERT INTO flow_keys SELECT DISTINCT kind, val, rng FROM flow_keys_of;"
+		"INSERT INTO flow_keys SELECT DISTINCT kind, val, rng FROM " STORE_FLOW_KEYS_OF ";"
 		"INSERT INTO open_ranges SELECT (id - 1) >> 10, min(first_us),"
 		" json_group_array((id - 1) & 1023)"
 		" FROM flows WHERE end_dur IS NULL GROUP BY 1", n, n - 5, n - 5);

@@ -12,6 +12,7 @@
 #include "store_flows.h"
 #include "store_prune.h"
 #include "store_query.h"
+#include "store_sql.h"
 #include "unit.h"
 
 /* The model of one flow: what the flows table should say of it, and its tuple. */
@@ -666,7 +667,7 @@ static void restart(void)
 	expect_open(&want, 0);
 	got.len = 0;
 	rd = store_open(path, STORE_READ);
-	CHECK(rd && sqlite3_prepare_v2(store_db(rd), "SELECT id FROM open_flow_ids ORDER BY id",
+	CHECK(rd && sqlite3_prepare_v2(store_db(rd), "SELECT id FROM " STORE_OPEN_FLOW_IDS " ORDER BY id",
 				       -1, &s, NULL) == SQLITE_OK);
 	while (rd && sqlite3_step(s) == SQLITE_ROW)
 		put(&got, " %lld", (long long)sqlite3_column_int64(s, 0));
