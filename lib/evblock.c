@@ -103,7 +103,9 @@ static int lay_out(struct evblock *b)
 }
 
 /* Compresses b->raw (raw deflate, level 1) onto the end of out; sets *clen.
- * Returns 0 or -1 (reported). */
+ * Returns 0 or -1 (reported). A segment is about 8 KiB: a 16 KiB window
+ * and a hash table of 16 KiB (memory level 6) find what zlib's defaults (32
+ * KiB, 64 KiB) find in it, and the table is cleared for every segment. */
 static int deflate_raw(struct evblock *b, struct evstream *out, size_t *clen)
 {
 	z_stream *z = b->z;
@@ -112,7 +114,7 @@ static int deflate_raw(struct evblock *b, struct evstream *out, size_t *clen)
 	if (!z) {
 		if (!(z = calloc(1, sizeof(*z))))
 			return log_error("out of memory");
-		if (deflateInit2(z, 1, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+		if (deflateInit2(z, 1, Z_DEFLATED, -14, 6, Z_DEFAULT_STRATEGY) != Z_OK) {
 			free(z);
 			return log_error("cannot compress events");
 		}
