@@ -42,6 +42,7 @@ struct import_xml {
 	int doc_over;		/* another document follows in the input */
 	long line_base;		/* lines of the documents before this one */
 	long doc_lines;		/* newlines given of this one */
+	int mid_doc;		/* the input may begin inside a document (import_xml_continue) */
 };
 
 /* What one <flow> showed so far. */
@@ -75,10 +76,37 @@ static void on_error(void *arg, xmlErrorPtr err)
 	x->err_line = err->line;
 }
 
+/* What an input that begins inside a document is read after: the start of
+ * one, on the same line as its first. */
+static const char mid_doc_head[] = "<?xml version=\"1.0\" encoding=\"utf-8\"?><conntrack>";
+
+/* An input that may begin inside a document, once its first bytes are
+ * held: puts the start of one before them, unless they begin a document
+ * of their own. (fill() keeps room for it.) */
+static void open_mid_doc(struct import_xml *x)
+{
+	size_t from = 0, n = sizeof(mid_doc_head) - 1;
+
+	while (from < x->hlen && (isspace((unsigned char)x->hold[from]) ||
+				  (unsigned char)x->hold[from] == 0xef ||
+				  (unsigned char)x->hold[from] == 0xbb ||
+				  (unsigned char)x->hold[from] == 0xbf))
+		from++;
+	if (x->hlen - from < 5 && !x->src_eof)
+		return;	/* more input first */
+	x->mid_doc = 0;
+	if (x->hlen - from >= 5 && !memcmp(x->hold + from, "<?xml", 5))
+		return;
+	memmove(x->hold + n, x->hold, x->hlen);
+	memcpy(x->hold, mid_doc_head, n);
+	x->hlen += n;
+}
+
 /* Refills the held input, keeping what is not given yet. Returns -1 on a
  * read error (the source reported it). */
 static int fill(struct import_xml *x)
 {
+	size_t room;
 	int n;
 
 	if (x->hpos) {
@@ -86,14 +114,17 @@ static int fill(struct import_xml *x)
 		x->hlen -= x->hpos;
 		x->hpos = 0;
 	}
-	if (x->src_eof || x->hlen == sizeof(x->hold))
+	room = sizeof(x->hold) - x->hlen - (x->mid_doc ? sizeof(mid_doc_head) : 0);
+	if (x->src_eof || !room)
 		return 0;
-	n = x->read(x->ctx, x->hold + x->hlen, (int)(sizeof(x->hold) - x->hlen));
+	n = x->read(x->ctx, x->hold + x->hlen, (int)room);
 	if (n < 0)
 		return -1;
 	if (n == 0)
 		x->src_eof = 1;
 	x->hlen += (size_t)n;
+	if (x->mid_doc)
+		open_mid_doc(x);
 	return 0;
 }
 
@@ -194,7 +225,9 @@ static int start_doc(struct import_xml *x)
 	return 0;
 }
 
-struct import_xml *import_xml_new(int (*read)(void *ctx, char *buf, int len), void *ctx)
+/* import_xml_new(), import_xml_new_grown(): mid_doc 1 with the lines before. */
+static struct import_xml *xml_new(int (*read)(void *ctx, char *buf, int len), void *ctx,
+				  int mid_doc, long lines)
 {
 	struct import_xml *x = calloc(1, sizeof(*x));
 
@@ -202,11 +235,25 @@ struct import_xml *import_xml_new(int (*read)(void *ctx, char *buf, int len), vo
 		return NULL;
 	x->read = read;
 	x->ctx = ctx;
+	/* (before the reader: creating it reads the input's first bytes) */
+	x->mid_doc = mid_doc;
+	x->line_base = lines;
 	if (start_doc(x)) {
 		free(x);
 		return NULL;
 	}
 	return x;
+}
+
+struct import_xml *import_xml_new(int (*read)(void *ctx, char *buf, int len), void *ctx)
+{
+	return xml_new(read, ctx, 0, 0);
+}
+
+struct import_xml *import_xml_new_grown(int (*read)(void *ctx, char *buf, int len), void *ctx,
+					long lines)
+{
+	return xml_new(read, ctx, 1, lines);
 }
 
 void import_xml_free(struct import_xml *x)

@@ -21,6 +21,13 @@ struct import_xml *import_xml_new(int (*read)(void *ctx, char *buf, int len), vo
 int import_xml_next(struct import_xml *x, int64_t now_us, struct ct_event *ev, int *timed,
 		    struct import_err *e, long *line);
 
+/* As import_xml_new(), for a log read from where it grew, after `lines`
+ * lines, maybe inside a document (between two flows): the input is read
+ * after the start of a document of its own, unless it begins one itself;
+ * its lines are numbered from lines + 1. */
+struct import_xml *import_xml_new_grown(int (*read)(void *ctx, char *buf, int len), void *ctx,
+					long lines);
+
 void import_xml_free(struct import_xml *x);
 
 #endif

@@ -39,6 +39,11 @@ struct xml_lines *xml_lines_new(int (*read)(void *ctx, char *buf, int len), void
 	return l;
 }
 
+void xml_lines_from(struct xml_lines *l, long lines)
+{
+	l->lineno = lines;
+}
+
 void xml_lines_free(struct xml_lines *l)
 {
 	if (l)

@@ -11,6 +11,10 @@ struct xml_lines;
 struct xml_lines *xml_lines_new(int (*read)(void *ctx, char *buf, int len), void *ctx);
 void xml_lines_free(struct xml_lines *l);
 
+/* Before the first read: the input's first line is number lines + 1 (a
+ * log read from where it grew). */
+void xml_lines_from(struct xml_lines *l, long lines);
+
 /* Reads the input with, line by line:
  * - conntrack's own lines, which its standard error puts in the log too
  *   ("WARNING: We have hit ENOBUFS! ...", "conntrack v... flow events have

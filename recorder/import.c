@@ -327,11 +327,17 @@ static int import_xml(struct run *r)
 {
 	static struct ct_event ev;
 	struct xml_lines *xl = xml_lines_new(xml_read, r->src);
-	struct import_xml *x = xl ? import_xml_new(xml_lines_read, xl) : NULL;
+	struct import_xml *x = NULL;
 	struct import_err e;
 	long line = 0;
 	int rc, timed;
 
+	if (xl && r->cont.bytes) {	/* a grown log, read from where it grew */
+		xml_lines_from(xl, r->cont.lines);
+		x = import_xml_new_grown(xml_lines_read, xl, r->cont.lines);
+	} else if (xl) {
+		x = import_xml_new(xml_lines_read, xl);
+	}
 	if (!x) {
 		xml_lines_free(xl);
 		return log_error("out of memory");
@@ -496,22 +502,14 @@ static int finish(struct run *r, const struct import_opts *o, int xml)
 		return log_error("%s: this content was imported before (session %lld);"
 				 " nothing imported (use --force to import it again)",
 				 s->name, (long long)prev);
-	/* a log that grew since it was imported, not continued (find_grown):
-	 * its events would be there twice */
-	if (s->begins_session && !o->force && !r->cont.bytes) {
-		if (xml)
-			return log_error("%s: its first %llu bytes were imported before (session"
-					 " %lld) and it has grown since; nothing imported (an XML"
-					 " log is not continued where it grew, which may be inside"
-					 " a document; use --force to import it whole again)",
-					 s->name, (unsigned long long)s->begins_bytes,
-					 (long long)s->begins_session);
+	/* a log that grew since it was imported, not continued (find_grown:
+	 * read from standard input): its events would be there twice */
+	if (s->begins_session && !o->force && !r->cont.bytes)
 		return log_error("%s: its first %llu bytes were imported before (session %lld)"
 				 " and it has grown since; nothing imported (import the log by"
 				 " its file name: only what follows them is read then)",
 				 s->name, (unsigned long long)s->begins_bytes,
 				 (long long)s->begins_session);
-	}
 	if (store_import_insert(r->rec.st, r->rec.session, digest, (int64_t)s->bytes,
 				xml ? "xml" : "text", (int64_t)r->rec.n.events, (int64_t)r->untimed,
 				r->cont.session) ||
@@ -547,8 +545,8 @@ int import_log(struct store *st, const struct import_opts *o)
 	xml = detect(&s);
 	if (xml < 0 || store_begin(st) || store_imports_by_size(st, add_prior, &s))
 		goto out;
-	/* a regular file named: its start can be read twice (XML: see finish()) */
-	if (!xml && !o->force && !stdin_ && s.size >= 0 && find_grown(&s, &r.cont))
+	/* a regular file named: its start can be read twice */
+	if (!o->force && !stdin_ && s.size >= 0 && find_grown(&s, &r.cont))
 		goto out;
 	/* (a grown log continues its own import, not necessarily the last) */
 	if (o->cont && !r.cont.session && continue_last(st, &r.cont))

@@ -1,5 +1,5 @@
 #!/bin/bash
-# t2050: a log imported in parts keeps its flows whole: a grown text log continues the flows its earlier import left open (one flow per connection, each event once, ended by its DESTROY), so does a rotated log or a tail from stdin with --continue (without it, today's two flows); --continue without --import is refused; duplicates are still refused, --force still imports whole, a grown XML log or one from stdin is still refused.
+# t2050: a log imported in parts keeps its flows whole: a grown text log continues the flows its earlier import left open (one flow per connection, each event once, ended by its DESTROY), so does a rotated log or a tail from stdin with --continue (without it, today's two flows); --continue without --import is refused; duplicates are still refused, --force still imports whole, a grown log from stdin is still refused; a grown XML log continues too, inside its document or after it, with errors at the file's line numbers.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -92,16 +92,46 @@ if cat "$TMP/whole.log" | "$BIN/ctrecord" --db "$DB" --import - 2>"$TMP/imp.err"
 grep -q "<stdin>: its first $n bytes were imported before (session 1) and it has grown since; nothing imported (import the log by its file name" "$TMP/imp.err" ||
 	fail "no clear message: $(cat "$TMP/imp.err")"
 
-say "a grown XML log is refused still, saying why"
-DB=$TMP/xml.db
+say "a grown XML log, cut between two flows, continues its flows from where it grew"
 "$BIN/ctrecord" --db "$TMP/x.db" --import "$TMP/whole.log" 2>/dev/null || fail "import for the XML failed"
-"$BIN/ctquery" --db "$TMP/x.db" replay -o xml,timestamp,id | sed '$d' >"$TMP/whole.xml"
-head -n 6 "$TMP/whole.xml" >"$TMP/part1.xml"
-"$BIN/ctrecord" --db "$DB" --import "$TMP/part1.xml" 2>"$TMP/imp.err" || fail "XML first part: $(cat "$TMP/imp.err")"
-cp "$TMP/whole.xml" "$TMP/part1.xml"
-if "$BIN/ctrecord" --db "$DB" --import "$TMP/part1.xml" 2>"$TMP/imp.err"; then fail "a grown XML log imported"; fi
-grep -q "it has grown since; nothing imported (an XML log is not continued where it grew" "$TMP/imp.err" ||
-	fail "no clear message: $(cat "$TMP/imp.err")"
+"$BIN/ctquery" --db "$TMP/x.db" replay -o xml,timestamp,id >"$TMP/closed.xml"
+sed '$d' "$TMP/closed.xml" >"$TMP/whole.xml"	# conntrack -E -o xml still running
+head -n 6 "$TMP/whole.xml" >"$TMP/part1.xml"	# the document and part1.log's 4 flows
+# (its times are whole seconds: compared with the log imported at once)
+"$BIN/ctrecord" --db "$TMP/xonce.db" --import "$TMP/whole.xml" 2>/dev/null || fail "import of the whole XML failed"
+want=$(flows "$TMP/xonce.db")
+[ "$want" = "1:3/1/3000000 2:2/1/0 3:1/2/1000000 4:1/open/-" ] || fail "the whole XML's flows: $want"
+DB=$TMP/xml.db
+cp "$TMP/part1.xml" "$TMP/flows.xml"
+"$BIN/ctrecord" --db "$DB" --import "$TMP/flows.xml" 2>"$TMP/imp.err" || fail "XML first part: $(cat "$TMP/imp.err")"
+cp "$TMP/whole.xml" "$TMP/flows.xml"
+"$BIN/ctrecord" --db "$DB" --import "$TMP/flows.xml" 2>"$TMP/imp.err" || fail "the grown XML log: $(cat "$TMP/imp.err")"
+xn=$(wc -c <"$TMP/part1.xml") xm=$(($(wc -c <"$TMP/whole.xml") - xn))
+grep -q "'$TMP/flows.xml' continues the import of session 1 (its first $xn bytes): importing the $xm bytes after them" "$TMP/imp.err" ||
+	fail "no word of the continuation: $(cat "$TMP/imp.err")"
+grep -q "imported 3 events, 1 flows from '$TMP/flows.xml' (xml)" "$TMP/imp.err" || fail "$(cat "$TMP/imp.err")"
+[ "$(flows "$DB")" = "$want" ] || fail "flows: $(flows "$DB")"
+replay "$TMP/xonce.db" >"$TMP/xonce.replay"
+replay "$DB" | test_cmp "$TMP/xonce.replay" -
+
+say "... and one whose first document was closed (conntrack ran again, >>FILE): the new document"
+DB=$TMP/xml2.db
+{ sed -n 1,6p "$TMP/whole.xml"; echo "</conntrack>"; } >"$TMP/flows.xml"
+"$BIN/ctrecord" --db "$DB" --import "$TMP/flows.xml" 2>/dev/null || fail "XML first document failed"
+{ sed -n 1,2p "$TMP/whole.xml"; sed -n '7,$p' "$TMP/whole.xml"; } >>"$TMP/flows.xml"
+"$BIN/ctrecord" --db "$DB" --import "$TMP/flows.xml" 2>"$TMP/imp.err" || fail "the grown XML log: $(cat "$TMP/imp.err")"
+grep -q "continues the import of session 1" "$TMP/imp.err" || fail "not continued: $(cat "$TMP/imp.err")"
+[ "$(flows "$DB")" = "$want" ] || fail "flows: $(flows "$DB")"
+
+say "... an error in what it grew by names the line of the file"
+DB=$TMP/xml3.db
+cp "$TMP/part1.xml" "$TMP/flows.xml"
+"$BIN/ctrecord" --db "$DB" --import "$TMP/flows.xml" 2>/dev/null || fail "XML first part failed"
+{ sed -n 7p "$TMP/whole.xml"; echo '<flow type="new"><meta direction="bogus">'; } >>"$TMP/flows.xml"
+if "$BIN/ctrecord" --db "$DB" --import "$TMP/flows.xml" 2>"$TMP/imp.err"; then fail "a broken XML log imported"; fi
+grep -q "^ctrecord: error: $TMP/flows.xml:8: " "$TMP/imp.err" || fail "not line 8: $(cat "$TMP/imp.err")"
+[ "$(sqlite3 "$DB" 'SELECT count(*) FROM imports')" = 1 ] || fail "the broken import left rows"
+
 say "--continue: a rotated log continues the flows the log before it left open"
 DB=$TMP/rot.db
 cp "$TMP/part1.log" "$TMP/flows.log.1"
