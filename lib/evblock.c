@@ -359,66 +359,6 @@ static int unpack_whole(const void *data, size_t size, uint8_t **buf, size_t *ca
 	return 0;
 }
 
-/* A segment's place in stored data. */
-struct segref {
-	uint64_t nrec, raw, clen;
-};
-
-int evblock_unpack(const void *data, size_t size, int (*want_seg)(void *arg, unsigned i),
-		   void *arg, uint8_t **buf, size_t *cap, size_t *len)
-{
-	const uint8_t *p = data, *end = p + size;
-	struct segref seg[EVBLOCK_SEG_READ_MAX];
-	uint64_t nseg, i, total = 0, need = 0;
-	z_stream z;
-	int rc = -1;
-
-	if (!size || p[0] != SEGMENTED)
-		return unpack_whole(data, size, buf, cap, len);
-	p++;
-	if (varint_get(&p, end, &nseg) || nseg > EVBLOCK_SEG_READ_MAX)
-		return -1;
-	for (i = 0; i < nseg; i++) {
-		if (varint_get(&p, end, &seg[i].nrec) || varint_get(&p, end, &seg[i].raw) ||
-		    varint_get(&p, end, &seg[i].clen) || seg[i].raw > UNPACKED_MAX ||
-		    seg[i].nrec > UINT32_MAX || seg[i].clen > (uint64_t)(end - p))
-			return -1;
-		total += seg[i].clen;
-		need += seg[i].raw + 2 * VARINT_MAX;
-	}
-	if (total != (uint64_t)(end - p))
-		return -1;
-	if (room(buf, cap, need ? need : 1))
-		return -1;
-	memset(&z, 0, sizeof(z));
-	if (inflateInit2(&z, -15) != Z_OK)
-		return log_error("out of memory");
-	*len = 0;
-	for (i = 0; i < nseg; i++) {
-		uint8_t *out = *buf + *len;
-
-		if (want_seg && !want_seg(arg, (unsigned)i)) {
-			/* left packed: a zero (no stream table) and its records */
-			*len = (size_t)(varint_put(varint_put(out, 0), seg[i].nrec) - *buf);
-		} else {
-			if (inflateReset(&z) != Z_OK)
-				goto out;
-			z.next_in = (Bytef *)p;
-			z.avail_in = (uInt)seg[i].clen;
-			z.next_out = out;
-			z.avail_out = (uInt)seg[i].raw;
-			if (inflate(&z, Z_FINISH) != Z_STREAM_END || z.avail_out || z.avail_in)
-				goto out;
-			*len += seg[i].raw;
-		}
-		p += seg[i].clen;
-	}
-	rc = 0;
-out:
-	inflateEnd(&z);
-	return rc;
-}
-
 /* Parses the unpacked segment at *pp (before end) and moves *pp past it:
  * sets *nrec to its records and *packed when it was left packed; with r,
  * points r's streams at a segment that was not. Returns 0 or -1. */
@@ -459,6 +399,76 @@ static int parse_segment(struct evblock_reader *r, const uint8_t **pp, const uin
 	*packed = 0;
 	*pp = p;
 	return 0;
+}
+
+/* A segment's place in stored data. */
+struct segref {
+	uint64_t nrec, raw, clen;
+};
+
+int evblock_unpack(const void *data, size_t size, int (*want_seg)(void *arg, unsigned i),
+		   void *arg, uint8_t **buf, size_t *cap, size_t *len)
+{
+	const uint8_t *p = data, *end = p + size;
+	struct segref seg[EVBLOCK_SEG_READ_MAX];
+	uint64_t nseg, i, total = 0, need = 0;
+	const uint8_t *q;
+	uint32_t nrec;
+	z_stream z;
+	int rc = -1, packed;
+
+	if (!size || p[0] != SEGMENTED)
+		return unpack_whole(data, size, buf, cap, len);
+	p++;
+	if (varint_get(&p, end, &nseg) || nseg > EVBLOCK_SEG_READ_MAX)
+		return -1;
+	for (i = 0; i < nseg; i++) {
+		if (varint_get(&p, end, &seg[i].nrec) || varint_get(&p, end, &seg[i].raw) ||
+		    varint_get(&p, end, &seg[i].clen) || seg[i].raw > UNPACKED_MAX ||
+		    seg[i].nrec > UINT32_MAX || seg[i].clen > (uint64_t)(end - p))
+			return -1;
+		total += seg[i].clen;
+		need += seg[i].raw + 2 * VARINT_MAX;
+	}
+	if (total != (uint64_t)(end - p))
+		return -1;
+	if (room(buf, cap, need ? need : 1))
+		return -1;
+	memset(&z, 0, sizeof(z));
+	if (inflateInit2(&z, -15) != Z_OK)
+		return log_error("out of memory");
+	*len = 0;
+	for (i = 0; i < nseg; i++) {
+		uint8_t *out = *buf + *len;
+
+		if (want_seg && !want_seg(arg, (unsigned)i)) {
+			/* left packed: a zero (no stream table) and its records */
+			*len = (size_t)(varint_put(varint_put(out, 0), seg[i].nrec) - *buf);
+		} else {
+			if (inflateReset(&z) != Z_OK)
+				goto out;
+			z.next_in = (Bytef *)p;
+			z.avail_in = (uInt)seg[i].clen;
+			z.next_out = out;
+			z.avail_out = (uInt)seg[i].raw;
+			if (inflate(&z, Z_FINISH) != Z_STREAM_END || z.avail_out || z.avail_in)
+				goto out;
+			/* its stream table spans it exactly and counts the records
+			 * its header says: a reader that leaves it packed numbers
+			 * the records after it by that count (raw deflate has no
+			 * checksum to find the damage) */
+			q = out;
+			if (parse_segment(NULL, &q, out + seg[i].raw, &nrec, &packed) || packed ||
+			    q != out + seg[i].raw || nrec != seg[i].nrec)
+				goto out;
+			*len += seg[i].raw;
+		}
+		p += seg[i].clen;
+	}
+	rc = 0;
+out:
+	inflateEnd(&z);
+	return rc;
 }
 
 int evblock_reader_init(struct evblock_reader *r, const void *data, size_t len)

@@ -1,4 +1,4 @@
-/* Unit test: reading an event block with evblock_next_wanted() gives exactly the records evblock_next() gives of the wanted flows, with their numbers, also from only the segments whose filters may hold them; stays inside damaged data; reads blocks of the older, larger size and of the format before segments. */
+/* Unit test: reading an event block with evblock_next_wanted() gives exactly the records evblock_next() gives of the wanted flows, with their numbers, also from only the segments whose filters may hold them; stays inside damaged data and finds a segment whose records its header miscounts; reads blocks of the older, larger size and of the format before segments. */
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -217,6 +217,129 @@ static void check_one_flow(const struct evblock *b, const uint8_t *packed, size_
 	free(data);
 }
 
+/* Stores nseg segments as evblock_pack() does, with the record counts
+ * nrec[] in the header: raw[i] is segment i unpacked (raw_len[i] bytes).
+ * Returns the malloc'd data (*len bytes). */
+static uint8_t *store_segments(int nseg, uint8_t *const *raw, const size_t *raw_len,
+			       const uint64_t *nrec, size_t *len)
+{
+	size_t cap = 16 + 30 * (size_t)nseg, at, clen[EVBLOCK_SEG_READ_MAX];
+	uint8_t *comp[EVBLOCK_SEG_READ_MAX], *out, *p;
+	int i;
+
+	for (i = 0; i < nseg; i++) {
+		z_stream z;
+
+		memset(&z, 0, sizeof(z));
+		CHECK(deflateInit2(&z, 1, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) == Z_OK);
+		clen[i] = deflateBound(&z, raw_len[i]);
+		comp[i] = malloc(clen[i]);
+		z.next_in = raw[i];
+		z.avail_in = (uInt)raw_len[i];
+		z.next_out = comp[i];
+		z.avail_out = (uInt)clen[i];
+		CHECK(deflate(&z, Z_FINISH) == Z_STREAM_END);
+		clen[i] -= z.avail_out;
+		cap += clen[i];
+		deflateEnd(&z);
+	}
+	out = malloc(cap);
+	out[0] = 1;
+	p = varint_put(out + 1, (uint64_t)nseg);
+	for (i = 0; i < nseg; i++)
+		p = varint_put(varint_put(varint_put(p, nrec[i]), raw_len[i]), clen[i]);
+	at = (size_t)(p - out);
+	for (i = 0; i < nseg; i++) {
+		memcpy(out + at, comp[i], clen[i]);
+		at += clen[i];
+		free(comp[i]);
+	}
+	*len = at;
+	return out;
+}
+
+static int all_but_one(void *arg, unsigned i)
+{
+	return i != *(unsigned *)arg;
+}
+
+/* A segment whose header counts other records than its streams hold, or
+ * whose streams do not span it, is damaged: its records would be numbered
+ * one way when it is read and another when it is left packed (raw deflate
+ * has no checksum that finds such damage). Both unpacked without an error,
+ * and a reader counted 5 records more for a segment followed by "0 5"
+ * (read as a segment left packed). */
+static void test_segment_counts(void)
+{
+	struct evblock b;
+	uint8_t *packed, *data = NULL, *bad, *out = NULL, *raw[EVBLOCK_SEG_READ_MAX];
+	size_t plen, cap = 0, len, blen, ocap = 0, olen, raw_len[EVBLOCK_SEG_READ_MAX];
+	uint64_t nseg = 0, nrec[EVBLOCK_SEG_READ_MAX], v;
+	const uint8_t *p;
+	size_t at = 0;
+	unsigned i, one = 1;
+	struct evblock_reader r;
+
+	memset(&b, 0, sizeof(b));
+	fill(&b, 1700000000000000LL);
+	packed = evblock_pack(&b, &plen);
+	CHECK(packed && evblock_unpack(packed, plen, NULL, NULL, &data, &cap, &len) == 0);
+	p = packed + 1;
+	CHECK(varint_get(&p, packed + plen, &nseg) == 0 && nseg >= 3);
+	for (i = 0; i < nseg; i++) {
+		CHECK(varint_get(&p, packed + plen, &nrec[i]) == 0);
+		CHECK(varint_get(&p, packed + plen, &v) == 0);
+		CHECK(varint_get(&p, packed + plen, &v) == 0);
+	}
+	/* (each segment's bytes, from its stream table) */
+	for (i = 0; i < nseg; i++) {
+		const uint8_t *q = data + at;
+		uint64_t n, sz = 0, sum = 0;
+		int k;
+
+		CHECK(varint_get(&q, data + len, &n) == 0 && n == EVS_MAX);
+		for (k = 0; k < EVS_MAX; k++) {
+			CHECK(varint_get(&q, data + len, &sz) == 0);
+			sum += sz;
+		}
+		raw[i] = data + at;
+		raw_len[i] = (size_t)(q - (data + at)) + sum;
+		at += raw_len[i];
+	}
+	CHECK(at == len);
+	/* as they are: read as the block */
+	bad = store_segments((int)nseg, raw, raw_len, nrec, &blen);
+	CHECK(evblock_unpack(bad, blen, NULL, NULL, &out, &ocap, &olen) == 0 &&
+	      evblock_reader_init(&r, out, olen) == 0 && r.n == b.n);
+	free(bad);
+	/* a count one more in the header */
+	nrec[1]++;
+	bad = store_segments((int)nseg, raw, raw_len, nrec, &blen);
+	CHECK(evblock_unpack(bad, blen, NULL, NULL, &out, &ocap, &olen) == -1);
+	/* (left packed, it is not checked: its count is all there is) */
+	CHECK(evblock_unpack(bad, blen, all_but_one, &one, &out, &ocap, &olen) == 0);
+	free(bad);
+	nrec[1]--;
+	/* a segment followed by what reads as one left packed */
+	{
+		uint8_t *longer = malloc(raw_len[1] + 2);
+
+		memcpy(longer, raw[1], raw_len[1]);
+		longer[raw_len[1]] = 0;
+		longer[raw_len[1] + 1] = 5;
+		raw[1] = longer;
+		raw_len[1] += 2;
+		bad = store_segments((int)nseg, raw, raw_len, nrec, &blen);
+		CHECK(evblock_unpack(bad, blen, NULL, NULL, &out, &ocap, &olen) == -1);
+		free(bad);
+		free(longer);
+	}
+	free(out);
+	free(packed);
+	free(data);
+	evblock_free(&b);
+}
+
 int main(void)
 {
 	static struct rec all[NREC], some[NREC];
@@ -227,6 +350,7 @@ int main(void)
 
 	test_varint_skip();
 	test_old_format();
+	test_segment_counts();
 	memset(&b, 0, sizeof(b));
 	for (round = 0; round < 20; round++) {
 		int n, m, i, j;
