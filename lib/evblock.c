@@ -411,7 +411,7 @@ int evblock_unpack(const void *data, size_t size, int (*want_seg)(void *arg, uns
 {
 	const uint8_t *p = data, *end = p + size;
 	struct segref seg[EVBLOCK_SEG_READ_MAX];
-	uint64_t nseg, i, total = 0, need = 0;
+	uint64_t nseg, i, total = 0, raw = 0, need = 0;
 	const uint8_t *q;
 	uint32_t nrec;
 	z_stream z;
@@ -422,10 +422,13 @@ int evblock_unpack(const void *data, size_t size, int (*want_seg)(void *arg, uns
 	p++;
 	if (varint_get(&p, end, &nseg) || nseg > EVBLOCK_SEG_READ_MAX)
 		return -1;
+	/* (the segments together are a block's records: a damaged header
+	 * asked for 64 times as much, 4.8 MB) */
 	for (i = 0; i < nseg; i++) {
 		if (varint_get(&p, end, &seg[i].nrec) || varint_get(&p, end, &seg[i].raw) ||
 		    varint_get(&p, end, &seg[i].clen) || seg[i].raw > UNPACKED_MAX ||
-		    seg[i].nrec > UINT32_MAX || seg[i].clen > (uint64_t)(end - p))
+		    (raw += seg[i].raw) > UNPACKED_MAX || seg[i].nrec > UINT32_MAX ||
+		    seg[i].clen > (uint64_t)(end - p))
 			return -1;
 		total += seg[i].clen;
 		need += seg[i].raw + 2 * VARINT_MAX;

@@ -1,4 +1,4 @@
-/* Unit test: reading an event block with evblock_next_wanted() gives exactly the records evblock_next() gives of the wanted flows, with their numbers, also from only the segments whose filters may hold them; stays inside damaged data and finds a segment whose records its header miscounts; reads blocks of the older, larger size and of the format before segments. */
+/* Unit test: reading an event block with evblock_next_wanted() gives exactly the records evblock_next() gives of the wanted flows, with their numbers, also from only the segments whose filters may hold them; stays inside damaged data, takes no more memory for it than a block can need, and finds a segment whose records its header miscounts; reads blocks of the older, larger size and of the format before segments. */
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -340,6 +340,26 @@ static void test_segment_counts(void)
 	evblock_free(&b);
 }
 
+/* A header naming 64 segments of 70,000 bytes each, more than a block's
+ * records can be: unpacking takes no memory for them (it took 4.5 MB,
+ * then found the segments damaged). */
+static void test_header_sizes(void)
+{
+	uint8_t data[1 + VARINT_MAX + 64 * 3 * VARINT_MAX + 64], *p = data, *buf = NULL;
+	size_t cap = 0, len;
+	int i;
+
+	*p++ = 1;
+	p = varint_put(p, 64);
+	for (i = 0; i < 64; i++)
+		p = varint_put(varint_put(varint_put(p, 1), 70000), 1);
+	memset(p, 0, 64);
+	p += 64;
+	CHECK(evblock_unpack(data, (size_t)(p - data), NULL, NULL, &buf, &cap, &len) == -1);
+	CHECK(cap < 4 * EVBLOCK_READ_MAX_BYTES);
+	free(buf);
+}
+
 int main(void)
 {
 	static struct rec all[NREC], some[NREC];
@@ -351,6 +371,7 @@ int main(void)
 	test_varint_skip();
 	test_old_format();
 	test_segment_counts();
+	test_header_sizes();
 	memset(&b, 0, sizeof(b));
 	for (round = 0; round < 20; round++) {
 		int n, m, i, j;
