@@ -352,7 +352,7 @@ static int unpack_whole(const void *data, size_t size, uint8_t **buf, size_t *ca
 	uLongf n = UNPACKED_MAX;
 
 	if (room(buf, cap, UNPACKED_MAX))
-		return -1;
+		return -2;
 	if (uncompress(*buf, &n, data, size) != Z_OK)
 		return -1;
 	*len = n;
@@ -436,10 +436,12 @@ int evblock_unpack(const void *data, size_t size, int (*want_seg)(void *arg, uns
 	if (total != (uint64_t)(end - p))
 		return -1;
 	if (room(buf, cap, need ? need : 1))
-		return -1;
+		return -2;
 	memset(&z, 0, sizeof(z));
-	if (inflateInit2(&z, -15) != Z_OK)
-		return log_error("out of memory");
+	if (inflateInit2(&z, -15) != Z_OK) {
+		log_error("out of memory");
+		return -2;
+	}
 	*len = 0;
 	for (i = 0; i < nseg; i++) {
 		uint8_t *out = *buf + *len;

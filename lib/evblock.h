@@ -25,7 +25,8 @@
 #define EVBLOCK_SEG_BYTES 8192
 /* A closed segment has EVBLOCK_SEG_EVENTS records or EVBLOCK_SEG_BYTES
  * bytes, so a block (closed at 4 times either) has at most 7 closed ones
- * and its open one; a block is also closed at this many. */
+ * and its open one: evblock_full() also says a block with 7 closed ones is
+ * full, and a stored block has at most this many. */
 #define EVBLOCK_MAX_SEGS 8
 /* The most segments a stored block may have (a Bloom filter's trailer
  * counts them in a byte). */
@@ -78,7 +79,8 @@ struct evblock {
 };
 
 /* Appends ev as a record of flow (closing the open segment when it is
- * full). Returns 0, or -1 when out of memory or deflate fails (reported).
+ * full). Returns 0, or -1 when out of memory or deflate fails (reported):
+ * the record may then be in the block, which is to be reset, not stored.
  * The caller closes the block at EVBLOCK_MAX_* (evblock_full). */
 int evblock_add(struct evblock *b, int64_t flow, const struct ct_event *ev);
 
@@ -108,8 +110,8 @@ uint8_t *evblock_pack(struct evblock *b, size_t *len);
  * sets *len: the segments one after the other, each its streams' lengths
  * and its streams; a segment for which want_seg(arg, i) returns 0 (NULL:
  * every one is wanted) is left packed, as a zero and its count of records.
- * Returns 0, or -1 when the data is damaged (not reported) or memory short
- * (reported). */
+ * Returns 0, -1 when the data is damaged (not reported), or -2 when memory
+ * is short (reported). */
 int evblock_unpack(const void *data, size_t size, int (*want_seg)(void *arg, unsigned i),
 		   void *arg, uint8_t **buf, size_t *cap, size_t *len);
 

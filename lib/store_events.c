@@ -580,6 +580,7 @@ static int load_block(struct store_cursor *c, const struct blkhead *h, struct ev
 {
 	struct seg_filter sf = { c, h, NULL, 0 };
 	sqlite3_stmt *d;
+	int rc;
 
 	if (c->selective && c->bloom_id == h->id) {
 		sf.bloom = sqlite3_column_blob(c->bloom_stmt, 0);
@@ -589,9 +590,11 @@ static int load_block(struct store_cursor *c, const struct blkhead *h, struct ev
 			 h->id) != SQLITE_ROW)
 		return store_fail(c->st, "cannot read events");
 	d = c->data_stmt;
-	if (evblock_unpack(sqlite3_column_blob(d, 0), sqlite3_column_bytes(d, 0),
-			   sf.bloom ? segment_wanted : NULL, &sf, &c->data, &c->dcap, &c->dlen) ||
-	    evblock_reader_init(rd, c->data, c->dlen))
+	rc = evblock_unpack(sqlite3_column_blob(d, 0), sqlite3_column_bytes(d, 0),
+			    sf.bloom ? segment_wanted : NULL, &sf, &c->data, &c->dcap, &c->dlen);
+	if (rc == -2)	/* (memory short: said) */
+		return -1;
+	if (rc || evblock_reader_init(rd, c->data, c->dlen))
 		return block_damaged(h);
 	return 0;
 }

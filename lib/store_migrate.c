@@ -92,10 +92,14 @@ int store_migrate_block_types(struct store *st)
 	}
 	while (!failed && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		uint64_t types;
+		int k = evblock_unpack(sqlite3_column_blob(s, 1), sqlite3_column_bytes(s, 1),
+				       NULL, NULL, &buf, &cap, &len);
 
-		if (evblock_unpack(sqlite3_column_blob(s, 1), sqlite3_column_bytes(s, 1), NULL,
-				   NULL, &buf, &cap, &len) ||
-		    evblock_count_types(buf, len, &types)) {
+		if (k == -2) {	/* (memory short: said) */
+			failed = -1;
+			break;
+		}
+		if (k || evblock_count_types(buf, len, &types)) {
 			failed = log_error("event block %lld is damaged",
 					   (long long)sqlite3_column_int64(s, 0));
 			break;
