@@ -102,7 +102,7 @@ CREATE TABLE flow_keys (
 -- The keys of each flow, as flow_keys holds them: STORE_FLOW_KEYS_OF in
 -- lib/store_sql.h (a view until version 10).
 
--- Events (version 6), in blocks of up to 4096 in the order received: the
+-- Events (version 6), in blocks of up to 2048 (4096 before) in the order received: the
 -- records of lib/evblock.c, one per event, with only what that event carried
 -- (absent attributes stay absent), attributes with no field kept verbatim.
 -- Event ids are first_event + the record's position: increasing in the order
