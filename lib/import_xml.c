@@ -130,14 +130,24 @@ static int fill(struct import_xml *x)
 
 /* How many of the avail held bytes belong to this document: up to the next
  * <?xml once the document has begun (its own declaration comes first, after
- * blanks and a byte order mark). A possible start of one at the very end
- * waits for more input. */
+ * a byte order mark). Blanks before the document are left out, their lines
+ * counted. A possible start of one at the very end waits for more input. */
 static size_t doc_bytes(struct import_xml *x, size_t avail)
 {
 	const char *p = x->hold + x->hpos, *next;
 	size_t from = 0;
 
 	if (!x->doc_started) {
+		/* The reader refuses an <?xml after anything, blanks too: a
+		 * grown log's new part may begin with blank lines (or with
+		 * conntrack's own, which xml_lines blanked). */
+		while (avail && isspace((unsigned char)*p)) {
+			if (*p == '\n')
+				x->line_base++;
+			p++;
+			x->hpos++;
+			avail--;
+		}
 		while (from < avail && (isspace((unsigned char)p[from]) ||
 					(unsigned char)p[from] == 0xef ||
 					(unsigned char)p[from] == 0xbb ||
