@@ -419,7 +419,7 @@ static int src_skip(struct src *s, uint64_t n)
  * the file's first bytes up to the largest earlier import no larger than it;
  * one as large as it is a duplicate, which finish() refuses. Returns 0 or
  * -1 (reported). */
-static int find_grown(struct src *s, struct cont *c)
+static int find_grown(struct src *s, struct cont *c, int xml)
 {
 	uint64_t upto = 0;
 	size_t i;
@@ -434,7 +434,9 @@ static int find_grown(struct src *s, struct cont *c)
 	if (s->begins_session && s->begins_bytes < (uint64_t)s->size) {
 		c->session = s->begins_session;
 		c->bytes = s->begins_bytes;
-		c->from = s->begins_line_at;
+		/* a text import left out a last line without its end; an XML
+		 * one read it (a whole <flow>, or it failed) */
+		c->from = xml ? s->begins_bytes : s->begins_line_at;
 		c->lines = s->begins_lines;
 	}
 	return src_rewind(s) || src_skip(s, c->from) || peek(s) ? -1 : 0;
@@ -546,7 +548,7 @@ int import_log(struct store *st, const struct import_opts *o)
 	if (xml < 0 || store_begin(st) || store_imports_by_size(st, add_prior, &s))
 		goto out;
 	/* a regular file named: its start can be read twice */
-	if (!o->force && !stdin_ && s.size >= 0 && find_grown(&s, &r.cont))
+	if (!o->force && !stdin_ && s.size >= 0 && find_grown(&s, &r.cont, xml))
 		goto out;
 	/* (a grown log continues its own import, not necessarily the last) */
 	if (o->cont && !r.cont.session && continue_last(st, &r.cont))

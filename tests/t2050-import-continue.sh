@@ -1,5 +1,5 @@
 #!/bin/bash
-# t2050: a log imported in parts keeps its flows whole: a grown text log continues the flows its earlier import left open (one flow per connection, each event once, ended by its DESTROY), so does a rotated log or a tail from stdin with --continue (without it, today's two flows); --continue without --import is refused; duplicates are still refused, --force still imports whole, a grown log from stdin is still refused; a grown XML log continues too, inside its document or after it, also where what it grew by begins with blank lines, with errors at the file's line numbers.
+# t2050: a log imported in parts keeps its flows whole: a grown text log continues the flows its earlier import left open (one flow per connection, each event once, ended by its DESTROY), so does a rotated log or a tail from stdin with --continue (without it, today's two flows); --continue without --import is refused; duplicates are still refused, --force still imports whole, a grown log from stdin is still refused; a grown XML log continues too, inside its document or after it, also where what it grew by begins with blank lines or its import read a last line without its end, with errors at the file's line numbers.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -148,6 +148,22 @@ cp "$TMP/part1.xml" "$TMP/flows.xml"
 { echo; echo; sed -n 7p "$TMP/whole.xml"; echo '<flow type="new"><meta direction="bogus">'; } >>"$TMP/flows.xml"
 if "$BIN/ctrecord" --db "$TMP/xml5.db" --import "$TMP/flows.xml" 2>"$TMP/imp.err"; then fail "a broken XML log imported"; fi
 grep -q "^ctrecord: error: $TMP/flows.xml:10: " "$TMP/imp.err" || fail "not line 10: $(cat "$TMP/imp.err")"
+
+say "... and one whose import read a last <flow> line without its end: not read again"
+DB=$TMP/xml6.db
+head -n 7 "$TMP/whole.xml" | head -c -1 >"$TMP/flows.xml"
+"$BIN/ctrecord" --db "$DB" --import "$TMP/flows.xml" 2>"$TMP/imp.err" || fail "XML first part: $(cat "$TMP/imp.err")"
+grep -q "imported 5 events, 3 flows" "$TMP/imp.err" || fail "the unended <flow> line was not read: $(cat "$TMP/imp.err")"
+cp "$TMP/whole.xml" "$TMP/flows.xml"
+"$BIN/ctrecord" --db "$DB" --import "$TMP/flows.xml" 2>"$TMP/imp.err" || fail "the grown XML log: $(cat "$TMP/imp.err")"
+grep -q "imported 2 events, 1 flows from '$TMP/flows.xml' (xml)" "$TMP/imp.err" || fail "$(cat "$TMP/imp.err")"
+[ "$(flows "$DB")" = "$want" ] || fail "flows: $(flows "$DB")"
+replay "$DB" | test_cmp "$TMP/xonce.replay" -
+head -n 7 "$TMP/whole.xml" | head -c -1 >"$TMP/flows.xml"
+"$BIN/ctrecord" --db "$TMP/xml7.db" --import "$TMP/flows.xml" 2>/dev/null || fail "XML first part failed"
+{ echo; echo '<flow type="new"><meta direction="bogus">'; } >>"$TMP/flows.xml"
+if "$BIN/ctrecord" --db "$TMP/xml7.db" --import "$TMP/flows.xml" 2>"$TMP/imp.err"; then fail "a broken XML log imported"; fi
+grep -q "^ctrecord: error: $TMP/flows.xml:8: " "$TMP/imp.err" || fail "not line 8: $(cat "$TMP/imp.err")"
 
 say "--continue: a rotated log continues the flows the log before it left open"
 DB=$TMP/rot.db
