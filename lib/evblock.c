@@ -353,10 +353,16 @@ static int unpack_whole(const void *data, size_t size, uint8_t **buf, size_t *ca
 
 	if (room(buf, cap, UNPACKED_MAX))
 		return -2;
-	if (uncompress(*buf, &n, data, size) != Z_OK)
+	switch (uncompress(*buf, &n, data, size)) {
+	case Z_OK:
+		*len = n;
+		return 0;
+	case Z_MEM_ERROR:
+		log_error("out of memory");
+		return -2;
+	default:
 		return -1;
-	*len = n;
-	return 0;
+	}
 }
 
 /* Parses the unpacked segment at *pp (before end) and moves *pp past it:
