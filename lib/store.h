@@ -91,6 +91,10 @@ int store_import_insert(struct store *st, int64_t session, const char *digest,
  * none, -1 on error (reported). */
 int64_t store_import_last(struct store *st);
 
+/* The receive time of the last event session stored (µs), 0 when it stored
+ * none, -1 on error (reported). */
+int64_t store_session_last_us(struct store *st, int64_t session);
+
 /* Calls fn for each earlier import (its session, digest and size), the
  * smallest first, until fn returns non-zero. Returns 0, or -1 when reading
  * failed (reported) or fn returned a negative value (its own report). */

@@ -1,4 +1,5 @@
 /* Writing flows, events, gaps and undecodable messages: flows and events are held until the transaction commits. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -382,6 +383,18 @@ int64_t store_import_last(struct store *st)
 			  "cannot look up earlier imports", &id))
 		return -1;
 	return id;
+}
+
+int64_t store_session_last_us(struct store *st, int64_t session)
+{
+	char sql[128];
+	int64_t t;
+
+	snprintf(sql, sizeof(sql), "SELECT coalesce(max(last_us), 0) FROM event_blocks"
+		 " WHERE session = %lld", (long long)session);
+	if (store_one_int(st, sql, "cannot read the events of an earlier import", &t))
+		return -1;
+	return t;
 }
 
 int store_imports_by_size(struct store *st,

@@ -472,6 +472,10 @@ static int continue_import(struct run *r)
 
 	if (store_each_open_import_flow(r->rec.st, r->cont.session, continue_flow, r))
 		return -1;
+	/* what comes before its first timed event (an untimed one, an ENOBUFS
+	 * line) follows the last event of the import it continues */
+	if ((r->last_us = store_session_last_us(r->rec.st, r->cont.session)) < 0)
+		return -1;
 	if (!r->cont.bytes)
 		log_info("'%s' continues the import of session %lld (--continue): %llu flows it left"
 			 " open", s->name, (long long)r->cont.session,

@@ -142,6 +142,9 @@ grep -q "imported 3 events, 1 flows from '$TMP/flows.xml' (xml)" "$TMP/imp.err" 
 [ "$(flows "$DB")" = "$want" ] || fail "flows: $(flows "$DB")"
 [ "$(sqlite3 "$DB" 'SELECT group_concat(session || ":" || kind) FROM gaps')" = "2:enobufs" ] ||
 	fail "gaps: $(sqlite3 "$DB" 'SELECT * FROM gaps')"
+# the gap is where the log grew: at the last event of the first import, not at the import's time
+[ "$(sqlite3 "$DB" 'SELECT t_us = (SELECT max(last_us) FROM event_blocks WHERE session = 1) FROM gaps')" = 1 ] ||
+	fail "the gap's time: $(sqlite3 "$DB" 'SELECT t_us FROM gaps'), the first import's last event: $(sqlite3 "$DB" 'SELECT max(last_us) FROM event_blocks WHERE session = 1')"
 # (an error names the file's line still: the blank ones are 7 and 8)
 cp "$TMP/part1.xml" "$TMP/flows.xml"
 "$BIN/ctrecord" --db "$TMP/xml5.db" --import "$TMP/flows.xml" 2>/dev/null || fail "XML first part failed"
