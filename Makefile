@@ -27,9 +27,10 @@ STATIC_LDLIBS := -Wl,--as-needed
 ifneq ($(strip $(STATIC)),)
 STATIC_LDLIBS += -Wl,-Bstatic $(shell $(PKG_CONFIG) --libs $(STATIC)) -Wl,-Bdynamic
 endif
-# -ldl is empty in glibc >= 2.34; -lm for SQLite's math functions.
+# -ldl is empty in glibc >= 2.34; -lm for SQLite's math functions (ctquery
+# loads libm when they are first called: query/libm_lazy.c).
 dynamic_libs = $(if $(filter-out $(STATIC),$(1)),$(shell $(PKG_CONFIG) --libs $(filter-out $(STATIC),$(1))))
-QRY_LDLIBS := $(STATIC_LDLIBS) $(call dynamic_libs,sqlite3 zlib) -lm -ldl -pthread
+QRY_LDLIBS := $(STATIC_LDLIBS) $(call dynamic_libs,sqlite3 zlib) -ldl -pthread
 REC_LDLIBS := $(STATIC_LDLIBS) $(call dynamic_libs,$(PKGS)) -lm -ldl -pthread
 
 B := build

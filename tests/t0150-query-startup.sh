@@ -1,5 +1,5 @@
 #!/bin/bash
-# t0150: ctquery starts without loading libnetfilter_conntrack, libmnl or libxml2, and loads libnetfilter_conntrack when a command needs it (-o labels).
+# t0150: ctquery starts without loading libnetfilter_conntrack, libmnl, libxml2 or (with SQLite linked in) libm, and loads libnetfilter_conntrack when a command needs it (-o labels), libm when SQL's math functions are called (--where).
 #
 # Needs no root and no namespace. Start-up is most of a selective query's time
 # (BENCHMARKS.md), so a link line that pulls these libraries back in fails here.
@@ -34,3 +34,19 @@ grep -q '^libnetfilter_conntrack\.so' "$TMP/labels.libs" ||
 	fail "replay -o labels failed: $(cat "$TMP/labels.err")"
 test_cmp "$SEED/events.txt" "$TMP/labels.out"
 say "ctquery loads libnetfilter_conntrack only when asked for labels"
+
+# libm: SQLite's math functions only (query/libm_lazy.c); a libsqlite3.so
+# (make STATIC=) brings it itself.
+if ! ldd "$BIN/ctquery" | grep -q libsqlite3; then
+	! ldd "$BIN/ctquery" | grep -q 'libm\.so' || fail "ctquery is linked with libm: $(ldd "$BIN/ctquery" | grep 'libm\.so')"
+	! grep -q '^libm\.so' "$TMP/list.libs" || fail "ctquery list loaded libm"
+fi
+where="round(pow(2, 10)) = 1024 AND round(ln(100) * 1000) = 4605 AND round(log(1000), 9) = 3 AND round(atan2(1, 1) * 4000) = 3142 AND mod(7, 3) = 1 AND sqrt(16) = 4"
+loaded "$BIN/ctquery" --db "$DB" list --where "$where" >"$TMP/math.libs"
+grep -q '^libm\.so' "$TMP/math.libs" || fail "--where with math functions did not load libm: $(tr '\n' ' ' <"$TMP/math.libs")"
+"$BIN/ctquery" --db "$DB" list >"$TMP/all.out"
+"$BIN/ctquery" --db "$DB" list --where "$where" >"$TMP/math.out" 2>"$TMP/math.err" || fail "--where with math functions: $(cat "$TMP/math.err")"
+test_cmp "$TMP/all.out" "$TMP/math.out"
+"$BIN/ctquery" --db "$DB" list --where "ln(100) > 5" >"$TMP/none.out" || fail "--where 'ln(100) > 5' failed"
+[ "$(wc -l <"$TMP/none.out")" = 1 ] || fail "--where 'ln(100) > 5' listed flows: $(cat "$TMP/none.out")"
+say "ctquery loads libm only for SQL's math functions, and they compute as libm does"
