@@ -226,6 +226,11 @@ struct store {
 	"f.o_l3, f.o_src, f.o_dst, f.o_sport, f.o_dport, m.o_itype, m.o_icode, m.o_iid, m.o_zone," \
 	" m.r_l3, m.r_src, m.r_dst, m.r_sport, m.r_dport, m.r_itype, m.r_icode, m.r_iid, m.r_zone"
 
+/* The rest of store_read_snapshot() once its read transaction has begun:
+ * flow_pending's changes applied to the flows the snapshot reads. Returns 0
+ * or -1 (reported). */
+int store_read_fill(struct store *st);
+
 /* Reports the database's last error about what, once; returns -1. */
 int store_fail(struct store *st, const char *what);
 /* path + suffix ("-wal", "-shm"): the database's files beside it. malloc'd;

@@ -298,13 +298,19 @@ int store_read_end(struct store *st)
 
 int store_read_snapshot(struct store *st)
 {
-	int rc;
-
 	if (store_read_end(st))
 		return -1;
 	if (sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
 		return store_fail(st, "cannot start a read");
-	/* (the first read fixes the snapshot: this one) */
+	return store_read_fill(st);
+}
+
+int store_read_fill(struct store *st)
+{
+	int rc;
+
+	/* (the first read fixes the snapshot: this one, or store_open's check
+	 * of the schema in the same transaction) */
 	rc = read_changes(st);
 	if (!rc && (st->novl || st->overlay)) {
 		/* query_only covers the temp schema too: lifted for the view */
