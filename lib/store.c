@@ -459,6 +459,26 @@ void store_close(struct store *st)
 	free(st);
 }
 
+/* The readers store_leave() left for the exit to end, reachable from here. */
+static struct store *left;
+
+void store_leave(struct store *st)
+{
+	if (!st)
+		return;
+	if (st->writable || (st->tidy_wal && store_wal_untidy(st->path))) {
+		store_close(st);
+		return;
+	}
+	/* the snapshot given up now, as store_close() would (the output may
+	 * wait on a slow reader until the exit) */
+	if (st->db && !sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	st->snapshot = 0;
+	st->left_next = left;
+	left = st;
+}
+
 int store_compact(struct store *st)
 {
 	int mode;

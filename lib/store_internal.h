@@ -217,6 +217,7 @@ struct store {
 	size_t nkeys_due, keys_due_cap;
 	uint32_t keygen;	/* the transaction's number there; never 0 */
 	struct store_openset open;
+	struct store *left_next;	/* left for the exit (store_leave) */
 };
 
 /* A flow's columns come from flows f and, when it has such a row, flows_more m. */
@@ -324,5 +325,7 @@ int store_prune_drop_keys(struct store *st);
  * each later reader need not index it again (tens of ms). The content is
  * unchanged. Best effort: reports nothing, gives up if anyone connects. */
 void store_wal_tidy(const char *path);
+/* Might store_wal_tidy(path) have work: is the -wal that large? */
+int store_wal_untidy(const char *path);
 
 #endif

@@ -31,6 +31,16 @@ static int other_connection(const char *shm)
 	return rc || fl.l_type != F_UNLCK;
 }
 
+int store_wal_untidy(const char *path)
+{
+	char *wal = store_sibling(path, "-wal");
+	struct stat w;
+	int large = !wal || (!stat(wal, &w) && w.st_size >= TIDY_MIN_WAL);
+
+	free(wal);
+	return large;
+}
+
 void store_wal_tidy(const char *path)
 {
 	char *wal = store_sibling(path, "-wal"), *shm = store_sibling(path, "-shm");

@@ -113,7 +113,7 @@ static int list(struct query_ctx *ctx, const struct ct_filter *flt, const struct
 		r = log_errno("cannot write the output");
 	fclose(out);
 	store_cursor_free(c);
-	store_close(st);
+	store_leave(st);
 	return r < 0 ? 1 : 0;
 }
 

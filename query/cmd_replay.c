@@ -216,7 +216,7 @@ static int replay(struct query_ctx *ctx, struct run *r, struct store_query *q)
 		__fpurge(stdout);
 		clearerr(stdout);
 	}
-	store_close(st);
+	store_leave(st);
 	return rc < 0 ? 1 : 0;
 }
 

@@ -72,7 +72,7 @@ static int sessions_exec(struct query_ctx *ctx, int argc, char **argv)
 	printf("%-4s %-7s %-19s %-19s %8s %9s %5s %6s %s\n", "ID", "KIND", "STARTED", "STOPPED",
 	       "FLOWS", "EVENTS", "GAPS", "LOST", "HOST/SOURCE");
 	r = store_sessions(st, print_session, NULL);
-	store_close(st);
+	store_leave(st);
 	return r ? 1 : 0;
 }
 

@@ -131,7 +131,7 @@ static int show(struct query_ctx *ctx, int64_t id)
 out:
 	store_cursor_free(c);
 	store_cursor_free(fc);
-	store_close(st);
+	store_leave(st);
 	return r < 0 ? 1 : 0;
 }
 

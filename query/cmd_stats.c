@@ -237,7 +237,7 @@ static int stats(struct query_ctx *ctx, const struct ct_filter *flt, struct stor
 		r = store_prune_totals(st, &pr.steps, &pr.before_us, &pr.flows, &pr.events);
 	if (r == 0)
 		report(s, top, &gaps, &pr);
-	store_close(st);
+	store_leave(st);
 	groups_free(&s->groups);
 	return r < 0 ? 1 : 0;
 }
