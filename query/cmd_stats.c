@@ -69,11 +69,12 @@ static void group_key(const struct stats *s, const struct ct_event *ev, char *k,
 
 static int add_group(struct stats *s, const struct ct_event *ev)
 {
+	const uint64_t packets[2] = { ev->pkts_orig, ev->pkts_reply },
+		       bytes[2] = { ev->bytes_orig, ev->bytes_reply };
 	char key[160];
 
 	group_key(s, ev, key, sizeof(key));
-	return groups_add(&s->groups, key, ev->pkts_orig + ev->pkts_reply,
-			  ev->bytes_orig + ev->bytes_reply);
+	return groups_add(&s->groups, key, packets, bytes);
 }
 
 /* What retention removed, when any: the steps taken and their totals. */
@@ -126,11 +127,13 @@ static void report(struct stats *s, int64_t top, const struct store_gaps *gaps,
 	groups_sort(&s->groups, s->sort);
 	printf("top %lld:\n  %-44s %8s %10s %14s\n", (long long)top, "KEY", "FLOWS", "PACKETS",
 	       "BYTES");
-	for (i = 0; i < (int)s->groups.n && i < top; i++)
-		printf("  %-44s %8llu %10llu %14llu\n", s->groups.v[i].key,
-		       (unsigned long long)s->groups.v[i].flows,
-		       (unsigned long long)s->groups.v[i].packets,
-		       (unsigned long long)s->groups.v[i].bytes);
+	for (i = 0; i < (int)s->groups.n && i < top; i++) {
+		const struct group *g = &s->groups.v[i];
+		char pk[40], by[40];
+
+		printf("  %-44s %8llu %10s %14s\n", g->key, (unsigned long long)g->flows,
+		       sum128_format(&g->packets, pk), sum128_format(&g->bytes, by));
+	}
 }
 
 /* Counts the events the filter passes; without conditions, from the

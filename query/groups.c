@@ -63,7 +63,49 @@ static int grow_slots(struct groups *g)
 	return 0;
 }
 
-int groups_add(struct groups *g, const char *key, uint64_t packets, uint64_t bytes)
+static void sum128_add(struct sum128 *s, uint64_t v)
+{
+	s->lo += v;
+	s->hi += s->lo < v;	/* the carry */
+}
+
+static int sum128_cmp(const struct sum128 *x, const struct sum128 *y)
+{
+	if (x->hi != y->hi)
+		return x->hi < y->hi ? -1 : 1;
+	return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+char *sum128_format(const struct sum128 *s, char *buf)
+{
+	/* four 32-bit limbs, most significant first, divided by 10^9 in turn:
+	 * nine digits a division, from the right */
+	uint32_t limb[4] = { (uint32_t)(s->hi >> 32), (uint32_t)s->hi, (uint32_t)(s->lo >> 32),
+			     (uint32_t)s->lo };
+	char *p = buf + 39;
+	int i, k, zero;
+
+	*p = 0;
+	do {
+		uint64_t rem = 0;
+
+		for (i = 0, zero = 1; i < 4; i++) {
+			uint64_t cur = rem << 32 | limb[i];
+
+			limb[i] = (uint32_t)(cur / 1000000000);
+			rem = cur % 1000000000;
+			zero &= !limb[i];
+		}
+		for (k = 0; k < 9 && (rem || !zero || k == 0); k++) {
+			*--p = (char)('0' + rem % 10);
+			rem /= 10;
+		}
+	} while (!zero);
+	return p;
+}
+
+int groups_add(struct groups *g, const char *key, const uint64_t packets[2],
+	       const uint64_t bytes[2])
 {
 	size_t n = strlen(key), j;
 	struct group *grp, *v;
@@ -87,25 +129,24 @@ int groups_add(struct groups *g, const char *key, uint64_t packets, uint64_t byt
 	g->slot[j] = (uint32_t)++g->n;
 count:
 	grp->flows++;
-	grp->packets += packets;
-	grp->bytes += bytes;
+	sum128_add(&grp->packets, packets[0]);
+	sum128_add(&grp->packets, packets[1]);
+	sum128_add(&grp->bytes, bytes[0]);
+	sum128_add(&grp->bytes, bytes[1]);
 	return 0;
 }
 
 static int sort_what;
 
-static uint64_t value(const struct group *x)
-{
-	return sort_what == GROUPS_BY_BYTES ? x->bytes :
-	       sort_what == GROUPS_BY_PACKETS ? x->packets : x->flows;
-}
-
 static int cmp_group(const void *a, const void *b)
 {
 	const struct group *x = a, *y = b;
-	uint64_t vx = value(x), vy = value(y);
+	struct sum128 fx = { 0, x->flows }, fy = { 0, y->flows };
+	int c = sort_what == GROUPS_BY_BYTES ? sum128_cmp(&x->bytes, &y->bytes) :
+		sort_what == GROUPS_BY_PACKETS ? sum128_cmp(&x->packets, &y->packets) :
+		sum128_cmp(&fx, &fy);
 
-	return vx < vy ? 1 : vx > vy ? -1 : strcmp(x->key, y->key);
+	return c ? -c : strcmp(x->key, y->key);
 }
 
 void groups_sort(struct groups *g, int what)

@@ -5,9 +5,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* A sum of 64-bit counters that cannot wrap: 2^64 of them at most. A
+ * group's packets or bytes pass 2^64 with a counter near it in a log (a
+ * wrapped uint64_t printed 0 for 2^65 bytes); __int128 is not on every
+ * architecture Debian builds. */
+struct sum128 {
+	uint64_t hi, lo;
+};
+
+/* Its decimal digits in buf (40 bytes hold any); returns buf. */
+char *sum128_format(const struct sum128 *s, char *buf);
+
 struct group {
 	const char *key;
-	uint64_t flows, packets, bytes;
+	uint64_t flows;
+	struct sum128 packets, bytes;
 };
 
 /* A hash table of groups by key: each flow costs one lookup, however many
@@ -20,9 +32,10 @@ struct groups {
 	struct groups_chunk *keys;	/* the keys' bytes, never moved */
 };
 
-/* Adds one flow of packets and bytes to key's group. Returns 0, or -1 when
- * out of memory (reported). */
-int groups_add(struct groups *g, const char *key, uint64_t packets, uint64_t bytes);
+/* Adds one flow to key's group, with its packets and bytes in each
+ * direction. Returns 0, or -1 when out of memory (reported). */
+int groups_add(struct groups *g, const char *key, const uint64_t packets[2],
+	       const uint64_t bytes[2]);
 
 enum { GROUPS_BY_FLOWS, GROUPS_BY_PACKETS, GROUPS_BY_BYTES };
 

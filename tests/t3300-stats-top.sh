@@ -65,6 +65,27 @@ for by in sport dport; do
 done
 say "stats --by sport/dport: ICMP one group without a port, GRE keys in hex"
 
+# Sums of counters past 2^64 are exact, and sort as such: 2^64 - 1 is the
+# largest counter a log can hold. udp/53: packets (2^64 - 1) * 2 + 2 and
+# bytes (2^64 - 1) + 1 + (2^64 - 1) + 1, both 2^65; udp/54: 2^64 - 1 bytes;
+# udp/55: 10^18 bytes (a nine-digit run of zeros inside). A sum kept in 64
+# bits wrapped: udp/53 printed 0 bytes and sorted last.
+M=18446744073709551615
+big() {	# big SPORT DPORT PACKETS_O BYTES_O PACKETS_R BYTES_R
+	printf '    [NEW] udp      17 30 src=10.0.0.1 dst=10.0.0.2 sport=%s dport=%s [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=%s dport=%s\n' "$1" "$2" "$2" "$1"
+	printf ' [DESTROY] udp      17 src=10.0.0.1 dst=10.0.0.2 sport=%s dport=%s packets=%s bytes=%s src=10.0.0.2 dst=10.0.0.1 sport=%s dport=%s packets=%s bytes=%s\n' "$1" "$2" "$3" "$4" "$2" "$1" "$5" "$6"
+}
+{ big 1000 53 $M $M $M 1; big 1001 53 2 $M 0 1; big 1002 54 1 $M 0 0; big 1003 55 1 1000000000000000000 0 0; } >"$TMP/big.txt"
+"$BIN/ctrecord" --db "$TMP/big.db" --import "$TMP/big.txt" 2>/dev/null || fail "import big.txt failed"
+for sort in bytes packets; do
+	"$BIN/ctquery" --db "$TMP/big.db" stats --by dport --sort $sort |
+		awk '/^top/ { on = 1; next } on && $1 != "KEY" { print $1, $2, $3, $4 }' >"$TMP/got"
+	# (by packets, udp/54 and udp/55 tie: in key order)
+	printf '%s\n' "udp/53 2 36893488147419103232 36893488147419103232" \
+		"udp/54 1 1 $M" "udp/55 1 1 1000000000000000000" | test_cmp - "$TMP/got"
+done
+say "stats --top: sums past 2^64 exact and in order (2^65, 2^64 - 1, 10^18)"
+
 # Output that cannot be written is an error (exit 1, one line), as for replay and list.
 for cmd in "stats" "stats --top 5 --by src" "sessions" "show 1"; do
 	rc=0
