@@ -11,6 +11,12 @@
 #include "store_query.h"
 #include "store_sql.h"
 
+/* A counter column as the kernel's unsigned 64-bit value: one of 2^63 or
+ * more is stored as the signed integer of the same bits (SQLite has no
+ * larger integer), which a condition such as bytes_orig > 1000 found
+ * negative. It becomes a REAL then, exact to 2^-52 of the value. */
+#define U64(col) "(CASE WHEN " col " < 0 THEN " col " + 18446744073709551616.0 ELSE " col " END)"
+
 /* The documented view that --where expressions see, one row per flow, open
  * for a WHERE of its own (see add_where). Its tables are vf and vm, so that
  * such a condition can name the flow f of the enclosing query. */
@@ -30,10 +36,11 @@ static const char view_head[] =
 	" CASE end_kind WHEN 1 THEN 'destroyed' WHEN 2 THEN 'unknown' ELSE 'open' END AS ended,"
 	" CASE origin WHEN 0 THEN 'new' WHEN 1 THEN 'dump' ELSE 'gap' END AS origin,"
 	" state, ct_state_name(proto, state) AS state_name,"
-	" o_packets AS packets_orig, o_bytes AS bytes_orig,"
-	" r_packets AS packets_reply, r_bytes AS bytes_reply,"
-	" coalesce(o_packets, 0) + coalesce(r_packets, 0) AS packets,"
-	" coalesce(o_bytes, 0) + coalesce(r_bytes, 0) AS bytes,"
+	" " U64("o_packets") " AS packets_orig, " U64("o_bytes") " AS bytes_orig,"
+	" " U64("r_packets") " AS packets_reply, " U64("r_bytes") " AS bytes_reply,"
+	/* (a sum past 2^63 - 1 is a REAL: SQLite's + does that) */
+	" " U64("coalesce(o_packets, 0)") " + " U64("coalesce(r_packets, 0)") " AS packets,"
+	" " U64("coalesce(o_bytes, 0)") " + " U64("coalesce(r_bytes, 0)") " AS bytes,"
 	" (r_l3 IS NOT NULL AND (o_src != r_dst OR coalesce(o_sport, -1) != coalesce(r_dport, -1)))"
 	" AS snat,"
 	" (r_l3 IS NOT NULL AND (o_dst != r_src OR coalesce(o_dport, -1) != coalesce(r_sport, -1)))"

@@ -42,6 +42,25 @@ long="dport IN ($(seq -s, 60001 62000), 53)"
 Q stats --where "$long" >/dev/null || fail "stats --where with a 9 KB expression failed"
 say "--where: comments, a long expression"
 
+# --where sees counters as the kernel's unsigned values: one of 2^63 or more
+# (stored as the signed integer of its bits) was negative, so bytes_orig >
+# 1000 left out a flow of 2^64 - 1 bytes. Flow 1: bytes 2^64 - 1 each way,
+# packets 1 back; flow 2: 2^63 bytes out, 5 back, 2^64 - 1 packets back.
+M=18446744073709551615
+printf '%s\n' \
+	"    [NEW] udp      17 30 src=10.0.0.1 dst=10.0.0.2 sport=1000 dport=53 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=53 dport=1000" \
+	" [DESTROY] udp      17 src=10.0.0.1 dst=10.0.0.2 sport=1000 dport=53 packets=1 bytes=$M src=10.0.0.2 dst=10.0.0.1 sport=53 dport=1000 packets=1 bytes=$M" \
+	"    [NEW] udp      17 30 src=10.0.0.1 dst=10.0.0.2 sport=1001 dport=53 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=53 dport=1001" \
+	" [DESTROY] udp      17 src=10.0.0.1 dst=10.0.0.2 sport=1001 dport=53 packets=1 bytes=9223372036854775808 src=10.0.0.2 dst=10.0.0.1 sport=53 dport=1001 packets=$M bytes=5" \
+	>big.txt
+"$BIN/ctrecord" --db big.db --import big.txt 2>/dev/null || fail "cannot import big.txt"
+for w in "bytes_orig > 1000:1 2" "bytes_orig >= 9223372036854775808:1 2" "bytes_reply > 5:1" \
+	 "packets_reply > 1:2" "bytes > 2e19:1" "bytes > 9e18:1 2" "packets > 1e19:2" "bytes_orig < 0:"; do
+	got=$("$BIN/ctquery" --db big.db list --where "${w%%:*}" -o csv | awk -F, 'NR > 1 { printf "%s%s", s, $1; s = " " }')
+	[ "$got" = "${w#*:}" ] || fail "list --where '${w%%:*}': flows '$got', not '${w#*:}'"
+done
+say "--where: counters of 2^63 and more compare as the unsigned values they are"
+
 # -e with a type no event has: no flow, no error (under make asan, no
 # null pointer handed to qsort either).
 "$BIN/ctrecord" --db open.db --import - 2>/dev/null <<'LOG' || fail "cannot import a log without DESTROY"
