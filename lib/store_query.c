@@ -459,10 +459,10 @@ static void build_where(struct qbuf *b, const struct store_query *q, int probe)
 		cond_int(b, "f.id > ?", q->ids_after, 1);
 		cond_int(b, "f.id <= ?", q->ids_upto, 1);
 	}
-	if (pf & STORE_PF_FAMILY)
-		cond_int(b, "f.family = ?", q->family, 1);
-	if (pf & STORE_PF_PROTO)
-		cond_int(b, "f.proto = ?", q->proto, 1);
+	/* SQLite checks a row's conditions in this order, and stops at the
+	 * first false: a port first, which most rows fail, then the protocol,
+	 * which most pass (-p udp --dport 10077 over the bench's 1.1M-flow
+	 * history: 28,585 virtual machine steps instead of 36,959) */
 	if (pf & STORE_PF_SPORT)
 		cond_int(b, "f.o_sport = ?", q->sport, 1);
 	if (pf & STORE_PF_DPORT)
@@ -478,6 +478,10 @@ static void build_where(struct qbuf *b, const struct store_query *q, int probe)
 	cond_range(b, "f.o_dst", &q->dst);
 	cond_range(b, "coalesce(m.r_src, f.o_dst)", &q->rsrc);
 	cond_range(b, "coalesce(m.r_dst, f.o_src)", &q->rdst);
+	if (pf & STORE_PF_PROTO)
+		cond_int(b, "f.proto = ?", q->proto, 1);
+	if (pf & STORE_PF_FAMILY)
+		cond_int(b, "f.family = ?", q->family, 1);
 	if (pf & STORE_PF_AT)
 		cond_alive(b, q->at_us, q->at_us, probe);
 	if (pf & (STORE_PF_SINCE | STORE_PF_UNTIL)) {
