@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 #include <libnetfilter_conntrack/libnetfilter_conntrack.h>
@@ -23,20 +24,21 @@ int ct_fmt_parse(struct ct_fmt *f, const char *list)
 	if (strlen(list) >= sizeof(words))
 		return log_error("-o list too long: '%s'", list);
 	strcpy(words, list);
+	/* (in any case, as conntrack compares them: -o XML,Id) */
 	for (w = strtok_r(words, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
-		if (!strcmp(w, "xml"))
+		if (!strcasecmp(w, "xml"))
 			f->xml = 1;
-		else if (!strcmp(w, "extended"))
+		else if (!strcasecmp(w, "extended"))
 			f->extended = 1;
-		else if (!strcmp(w, "id"))
+		else if (!strcasecmp(w, "id"))
 			f->id = 1;
-		else if (!strcmp(w, "ktimestamp"))
+		else if (!strcasecmp(w, "ktimestamp"))
 			f->ktimestamp = 1;
-		else if (!strcmp(w, "timestamp"))
+		else if (!strcasecmp(w, "timestamp"))
 			f->timestamp = 1;
-		else if (!strcmp(w, "labels"))
+		else if (!strcasecmp(w, "labels"))
 			f->labels = 1;
-		else if (strcmp(w, "userspace"))	/* no effect, as in conntrack 1.4.7 */
+		else if (strcasecmp(w, "userspace"))	/* no effect, as in conntrack 1.4.7 */
 			return log_error("unknown -o option '%s'", w);
 	}
 	return 0;

@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "args.h"
@@ -135,7 +136,7 @@ static int list_exec(struct query_ctx *ctx, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, OPT_STRICT "o:h" FILTER_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
-			for (i = 0; i < 5 && strcmp(optarg, fmts[i]); i++)
+			for (i = 0; i < 5 && strcasecmp(optarg, fmts[i]); i++)
 				;
 			if (i == 5) {
 				log_error("--output: unknown format '%s'", optarg);

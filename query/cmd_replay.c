@@ -8,6 +8,7 @@
 #include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "args.h"
@@ -62,7 +63,7 @@ static int parse_output(struct ct_fmt *fmt, int *json, const char *list)
 		return log_error("-o list too long: '%s'", list);
 	strcpy(words, list);
 	for (w = strtok_r(words, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
-		if (!strcmp(w, "json")) {
+		if (!strcasecmp(w, "json")) {
 			*json = 1;
 			continue;
 		}

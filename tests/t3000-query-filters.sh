@@ -17,7 +17,8 @@ Q() { "$BIN/ctquery" --db "$TMP/flows.db" "$@"; }
 netns_setup
 netns_mark_zone_nat
 
-# name|filter options (the same words for conntrack -E and ctquery replay)
+# name|filter options (the same words for conntrack -E and ctquery replay; ocase:
+# -o words in capitals, which conntrack takes in any case)
 FILTERS='all|
 tcp|-p tcp
 udp6dport|-p udp --dport 5003
@@ -51,7 +52,8 @@ icmpcode|-p icmp --icmp-type 8 --icmp-code 0
 icmpid0|-p icmp --icmp-code 0
 icmp6|-p icmpv6
 evnew|-e NEW
-evdestroy|-e DESTROY -p udp'
+evdestroy|-e DESTROY -p udp
+ocase|-o EXTENDED,Id,KTimestamp -p udp'
 names=$(echo "$FILTERS" | cut -d'|' -f1)
 opts_of() { echo "$FILTERS" | awk -F'|' -v n="$1" '$1 == n { print $2 }'; }
 
@@ -93,7 +95,14 @@ done
 [ "$(wc -l <"$TMP/zone.ct")" -gt 0 ] || fail "no zoned events"
 [ "$(wc -l <"$TMP/dnat.ct")" -gt 0 ] || fail "no DNAT events"
 [ "$(wc -l <"$TMP/state.ct")" -gt 0 ] || fail "no ESTABLISHED events"
+[ "$(wc -l <"$TMP/ocase.ct")" -gt 0 ] || fail "no events for -o in capitals"
 say "compared $total filtered events in all"
+
+# list -o takes its format in any case too, as conntrack -L -o XML does.
+Q list -o xml >"$TMP/list.xml" || fail "ctquery list -o xml failed"
+Q list -o XML >"$TMP/list.XML" || fail "ctquery list -o XML failed"
+[ -s "$TMP/list.xml" ] || fail "list -o xml printed nothing"
+test_cmp "$TMP/list.xml" "$TMP/list.XML"
 
 # list: one line per flow; flows = NEW events.
 nflows=$(grep -c '^ *\[NEW\]' "$TMP/all.ct" || true)
