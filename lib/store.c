@@ -471,10 +471,10 @@ void store_leave(struct store *st)
 		return;
 	}
 	/* the snapshot given up now, as store_close() would (the output may
-	 * wait on a slow reader until the exit) */
-	if (st->db && !sqlite3_get_autocommit(st->db))
-		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-	st->snapshot = 0;
+	 * wait on a slow reader until the exit); store_read_end() first takes
+	 * away the authorizer a --where left, which refused a plain ROLLBACK */
+	if (st->db)
+		store_read_end(st);
 	st->left_next = left;
 	left = st;
 }

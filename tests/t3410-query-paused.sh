@@ -84,6 +84,28 @@ for args in "replay" "replay -o xml,labels" "replay -p udp -o id" "replay -s 10.
 done
 say "paused replays (text, XML with labels on two threads, -p udp, one flow of $(wc -l <"$TMP/ref4") events) and lists (all, -s 172.17.0.3) gave up their snapshots; read again, each printed the events or flows it started with ($(wc -l <"$TMP/ref1") events, $(($(wc -l <"$TMP/ref5") - 1)) flows), none stored meanwhile"
 
+# A stats whose last lines wait at the exit on a pipe already full (a
+# pager that has not read what came before) holds no snapshot there, with
+# --where too: its authorizer refused the ROLLBACK that was to end it.
+for args in "stats" "stats --where bytes>=0"; do
+	rm -f "$TMP/pipe"
+	mkfifo "$TMP/pipe"
+	exec 8<>"$TMP/pipe"
+	head -c 65536 /dev/zero >&8	# a pipe's 64 KiB, unread
+	# shellcheck disable=SC2086
+	"$BIN/ctquery" --db "$DB" $args >"$TMP/pipe" 2>"$TMP/st.err" &
+	PAUSED=$!
+	BG_PIDS="$BG_PIDS $PAUSED"
+	wait_until 10 eval "grep -q pipe_write /proc/$PAUSED/wchan" ||
+		fail "$args: not seen waiting on its output: $(cat "$TMP/st.err")"
+	! holds_snapshot "$PAUSED" "$DB" || fail "$args: holds its snapshot while its output waits"
+	kill "$PAUSED"
+	wait "$PAUSED" 2>/dev/null || true
+	BG_PIDS=$(echo "$BG_PIDS" | tr ' ' '\n' | grep -vx "$PAUSED" | tr '\n' ' ')
+	exec 8<&-
+done
+say "stats and stats --where waiting on their output at the exit hold no snapshot"
+
 # Retention removes the first hours while a replay of them waits: it says so.
 DB2=$TMP/pruned.db
 log 300 $((NOW - 10 * 86400)) >"$TMP/old.log"
