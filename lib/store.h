@@ -35,8 +35,8 @@ void store_close(struct store *st);
 
 /* For a reader in a process about to exit: ends its read transaction and
  * leaves the rest (memory, files) to the exit, unless its -wal wants the
- * tidying store_close() gives it (then closes). Freeing it all took 68 us of
- * a `ctquery show`'s 1.1 ms: SQLite's closing code run cold, the heap
+ * tidying store_close() gives it (then closes). Freeing it all took 20-30
+ * us of a `ctquery show`'s 1.1 ms: SQLite's closing code run cold, the heap
  * walked. What is left stays reachable: leak checkers see nothing lost. A
  * writer is closed. */
 void store_leave(struct store *st);
