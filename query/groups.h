@@ -13,7 +13,8 @@ struct sum128 {
 	uint64_t hi, lo;
 };
 
-/* Its decimal digits in buf (40 bytes hold any); returns buf. */
+/* Writes its decimal digits at the end of buf (40 bytes hold any); returns
+ * where they start, inside buf. */
 char *sum128_format(const struct sum128 *s, char *buf);
 
 struct group {
