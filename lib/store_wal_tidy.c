@@ -31,11 +31,18 @@ static int other_connection(const char *shm)
 	return rc || fl.l_type != F_UNLCK;
 }
 
+/* Is the -wal file wal large enough to tidy? */
+static int wal_large(const char *wal)
+{
+	struct stat w;
+
+	return !stat(wal, &w) && w.st_size >= TIDY_MIN_WAL;
+}
+
 int store_wal_untidy(const char *path)
 {
 	char *wal = store_sibling(path, "-wal");
-	struct stat w;
-	int large = !wal || (!stat(wal, &w) && w.st_size >= TIDY_MIN_WAL);
+	int large = !wal || wal_large(wal);
 
 	free(wal);
 	return large;
@@ -44,11 +51,10 @@ int store_wal_untidy(const char *path)
 void store_wal_tidy(const char *path)
 {
 	char *wal = store_sibling(path, "-wal"), *shm = store_sibling(path, "-shm");
-	struct stat w;
 	sqlite3 *db = NULL;
 	int on = 1;
 
-	if (!wal || !shm || stat(wal, &w) || w.st_size < TIDY_MIN_WAL ||
+	if (!wal || !shm || !wal_large(wal) ||
 	    access(path, W_OK) || access(wal, W_OK) || access(shm, W_OK) ||
 	    other_connection(shm))
 		goto out;
