@@ -2,32 +2,13 @@
 #ifndef CT_STORE_CURSOR_H
 #define CT_STORE_CURSOR_H
 
+#include "store_flow_cache.h"
 #include "store_internal.h"
-
-/* A flow's part of its events: what the event records leave out. */
-struct cflow {
-	int64_t id;
-	int64_t first_us, last_us;
-	int64_t nevents;		/* events stored for it (flows.nevents): in a
-					 * snapshot, its records in the blocks */
-	int64_t nread;			/* its records read since it was cached */
-	uint32_t has, ct_id;		/* has: CT_HAS_ID, CT_HAS_ZONE */
-	uint16_t zone;
-	uint8_t family;
-	uint8_t ended;			/* it has an end (destroyed or unknown) */
-	struct ct_tuple orig, reply;
-};
 
 /* An event block's header, as a block statement's row gives it: what an
  * error about the block names. */
 struct blkhead {
 	int64_t id, n, first_us, last_us, min_flow, max_flow;
-};
-
-/* A slot of the flows' hash table: the id, and its entry's index + 1 (0 empty). */
-struct cslot {
-	int64_t id;
-	size_t idx;
 };
 
 struct store_cursor {
@@ -57,11 +38,7 @@ struct store_cursor {
 	int selective;			/* and few: sel[] is sorted by id */
 	struct cflow *sel;
 	size_t nsel;
-	struct cflow *fl;		/* flows by id: open addressing, index + 1 into fl[] */
-	size_t nfl, fl_cap;
-	struct cslot *slot;
-	size_t nslots;
-	size_t nfree;			/* entries removed (their slots hold tombstones) */
+	struct flow_cache cache;	/* the rows of the flows met, by id */
 	sqlite3_stmt *prefetch;		/* unfiltered: the next flows from an id */
 	sqlite3_stmt *blocks;		/* the blocks' headers (SQLite reads every
 					 * column a statement returns: their

@@ -35,9 +35,6 @@ static size_t match_rows_max(void)
  * until the reading from the start reaches it. */
 #define HELD_MAX (1 << 20)
 
-#define TOMB ((size_t)-1)	/* the idx of a slot whose entry was removed */
-#define GONE INT64_MIN		/* the id of a removed entry */
-
 /* The flow columns every flow read here selects, in struct cflow's order. */
 #define FLOW_COLS "f.id, f.family, f.ct_id, m.zone, f.proto, " STORE_TUPLE_COLS "," \
 	" f.first_us, coalesce(f.last_us, f.first_us), f.nevents, f.end_us IS NOT NULL"
@@ -66,104 +63,6 @@ static int read_cflow(sqlite3_stmt *s, struct cflow *f)
 	f->nevents = sqlite3_column_int64(s, K_NEVENTS);
 	f->ended = (uint8_t)sqlite3_column_int(s, K_ENDED);
 	return 0;
-}
-
-/* Flow ids are dense and mostly read in order: 64 consecutive ids keep 64
- * neighbouring slots (and cache lines), and each run of 64 goes where
- * Fibonacci hashing of id / 64 puts it. The id itself as the hash (until
- * session 8) filled one long run of slots with the flows a filter keeps
- * (the TCP ones of a storm), and looking up an id that is not there (each
- * UDP event's) walked the run: `replay -p tcp` on the 1.1M-flow history
- * took 11 s, 91% of it here. */
-static size_t hash_id(int64_t id, size_t nslots)
-{
-	uint64_t run = ((uint64_t)id >> 6) * 0x9E3779B97F4A7C15ULL;
-
-	return ((size_t)(run >> (64 - __builtin_ctzll(nslots))) & ~(size_t)63) |
-	       ((size_t)id & 63);
-}
-
-static struct cflow *cache_find(struct store_cursor *c, int64_t id)
-{
-	size_t i;
-
-	if (!c->nslots)
-		return NULL;
-	for (i = hash_id(id, c->nslots); c->slot[i].idx; i = (i + 1) & (c->nslots - 1))
-		if (c->slot[i].id == id && c->slot[i].idx != TOMB)
-			return &c->fl[c->slot[i].idx - 1];
-	return NULL;
-}
-
-/* The cache's first sizes: a selective query holds a few flows, and the
- * 1,024 rows it used to start with (156 KB) came from an mmap of their own,
- * with its system calls and page faults, in every `ctquery show`. */
-#define CACHE_FIRST_ROWS 16
-#define CACHE_FIRST_SLOTS 64
-
-/* Rebuilds the table with room for twice the live entries, dropping removed ones. */
-static int cache_grow(struct store_cursor *c)
-{
-	size_t live = c->nfl - c->nfree, n = CACHE_FIRST_SLOTS, k, j = 0, i;
-	struct cslot *slot;
-
-	while (n < (live + 1) * 4)
-		n *= 2;
-	slot = calloc(n, sizeof(*slot));
-	if (!slot)
-		return log_error("out of memory");
-	/* compact fl[]: removed entries have id GONE */
-	for (k = 0; k < c->nfl; k++)
-		if (c->fl[k].id != GONE)
-			c->fl[j++] = c->fl[k];
-	c->nfl = j;
-	c->nfree = 0;
-	for (k = 0; k < c->nfl; k++) {
-		for (i = hash_id(c->fl[k].id, n); slot[i].idx; i = (i + 1) & (n - 1))
-			;
-		slot[i].id = c->fl[k].id;
-		slot[i].idx = k + 1;
-	}
-	free(c->slot);
-	c->slot = slot;
-	c->nslots = n;
-	return 0;
-}
-
-static int cache_add(struct store_cursor *c, const struct cflow *f)
-{
-	struct cflow *p;
-	size_t i;
-
-	if (cache_find(c, f->id))
-		return 0;
-	if ((c->nfl + 1) * 2 > c->nslots && cache_grow(c))
-		return -1;
-	if (!(p = grow_array(c->fl, &c->fl_cap, c->nfl, sizeof(*p), CACHE_FIRST_ROWS)))
-		return -1;
-	c->fl = p;
-	c->fl[c->nfl] = *f;
-	for (i = hash_id(f->id, c->nslots); c->slot[i].idx && c->slot[i].idx != TOMB;
-	     i = (i + 1) & (c->nslots - 1))
-		;
-	c->slot[i].id = f->id;
-	c->slot[i].idx = ++c->nfl;
-	return 0;
-}
-
-static void cache_remove(struct store_cursor *c, int64_t id)
-{
-	size_t i;
-
-	if (!c->nslots)
-		return;
-	for (i = hash_id(id, c->nslots); c->slot[i].idx; i = (i + 1) & (c->nslots - 1))
-		if (c->slot[i].id == id && c->slot[i].idx != TOMB) {
-			c->fl[c->slot[i].idx - 1].id = GONE;
-			c->slot[i].idx = TOMB;
-			c->nfree++;
-			return;
-		}
 }
 
 /* Is flow id one that matches (with c->match)? */
@@ -206,14 +105,10 @@ static int match_from_rows(struct store_cursor *c)
 	size_t k;
 
 	/* (nothing was removed) */
-	for (k = 0; k < c->nfl; k++)
-		if (match_add(c, c->fl[k].id))
+	for (k = 0; k < c->cache.n; k++)
+		if (match_add(c, c->cache.fl[k].id))
 			return -1;
-	free(c->fl);
-	free(c->slot);
-	c->fl = NULL;
-	c->slot = NULL;
-	c->nfl = c->fl_cap = c->nslots = c->nfree = 0;
+	flow_cache_free(&c->cache);
 	return 0;
 }
 
@@ -243,7 +138,7 @@ static struct cflow *prefetch(struct store_cursor *c, int64_t id, int64_t t_us, 
 		if (c->match && !matches(c, sqlite3_column_int64(c->prefetch, 0)))
 			continue;
 		if (read_cflow(c->prefetch, &f) ||
-		    ((f.id == id || f.last_us >= t_us) && cache_add(c, &f))) {
+		    ((f.id == id || f.last_us >= t_us) && flow_cache_add(&c->cache, &f))) {
 			*err = -1;
 			return NULL;
 		}
@@ -252,7 +147,7 @@ static struct cflow *prefetch(struct store_cursor *c, int64_t id, int64_t t_us, 
 		*err = store_fail(c->st, "cannot read flows");
 		return NULL;
 	}
-	return cache_find(c, id);
+	return flow_cache_find(&c->cache, id);
 }
 
 static int cmp_cflow(const void *a, const void *b)
@@ -269,15 +164,15 @@ static int select_few(struct store_cursor *c)
 {
 	size_t i;
 
-	if (c->match || c->nfl > SELECTIVE_MAX)
+	if (c->match || c->cache.n > SELECTIVE_MAX)
 		return 0;
 	c->selective = 1;
-	c->nsel = c->nfl;
+	c->nsel = c->cache.n;
 	c->sel = malloc((c->nsel ? c->nsel : 1) * sizeof(*c->sel));
 	if (!c->sel)
 		return log_error("out of memory");
-	if (c->nsel) {	/* (c->fl is NULL when no flow matched) */
-		memcpy(c->sel, c->fl, c->nsel * sizeof(*c->sel));
+	if (c->nsel) {	/* (cache.fl is NULL when no flow matched) */
+		memcpy(c->sel, c->cache.fl, c->nsel * sizeof(*c->sel));
 		qsort(c->sel, c->nsel, sizeof(*c->sel), cmp_cflow);
 	}
 	/* their counts hold for the blocks read in the same snapshot:
@@ -309,8 +204,8 @@ static int load_matching(struct store_cursor *c)
 		return -1;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (c->match ? match_add(c, sqlite3_column_int64(s, 0)) :
-		    read_cflow(s, &f) || cache_add(c, &f) ||
-		    (c->nfl > rows_max && match_from_rows(c))) {
+		    read_cflow(s, &f) || flow_cache_add(&c->cache, &f) ||
+		    (c->cache.n > rows_max && match_from_rows(c))) {
 			sqlite3_finalize(s);
 			return -1;
 		}
@@ -474,7 +369,7 @@ struct store_cursor *store_flow_events(struct store_cursor *flows, const struct 
 		return store_events(flows->st, &q);
 	if (!(c = cursor_new(flows->st, &q)))
 		return NULL;
-	if (cache_add(c, &f) || select_few(c) || store_cursor_blocks(c)) {
+	if (flow_cache_add(&c->cache, &f) || select_few(c) || store_cursor_blocks(c)) {
 		store_cursor_free(c);
 		return NULL;
 	}
@@ -608,7 +503,7 @@ static int load_block(struct store_cursor *c, const struct blkhead *h, struct ev
 /* The flow of an event record at t_us: NULL when it does not match (or is gone). */
 static struct cflow *flow_of(struct store_cursor *c, int64_t id, int64_t t_us, int *err)
 {
-	struct cflow *f = cache_find(c, id);
+	struct cflow *f = flow_cache_find(&c->cache, id);
 
 	if (f || (c->filtered && !(c->match && matches(c, id))))
 		return f;
@@ -620,9 +515,11 @@ static struct cflow *flow_of(struct store_cursor *c, int64_t id, int64_t t_us, i
  * query counts here every record of its flows, wanted or not. */
 /* Is flow one of the cursor's (evblock_next_wanted)? With both_ends, the
  * cache holds exactly the flows wanted. */
-static int in_cache(void *c, int64_t flow)
+static int in_cache(void *arg, int64_t flow)
 {
-	return cache_find(c, flow) != NULL;
+	const struct store_cursor *c = arg;
+
+	return flow_cache_find(&c->cache, flow) != NULL;
 }
 
 /* The id of the record rd read last, in the block whose first is first_event. */
@@ -653,7 +550,7 @@ static struct cflow *record_flow(struct store_cursor *c, const struct ct_event *
 	struct cflow *f = NULL;
 
 	if (c->both_ends) {
-		if (!(f = cache_find(c, flow)))
+		if (!(f = flow_cache_find(&c->cache, flow)))
 			return NULL;
 		c->left--;
 	}
@@ -663,8 +560,8 @@ static struct cflow *record_flow(struct store_cursor *c, const struct ct_event *
 	    ((c->q.pf & STORE_PF_UNTIL) && ev->t_us > c->q.until_us)) {
 		/* not wanted, but maybe the flow's last (with -e NEW or
 		 * UPDATE its DESTROY): the cache kept every flow otherwise */
-		if (cache_forgets(c) && (f = cache_find(c, flow)) && last_record(f, ev->type))
-			cache_remove(c, flow);
+		if (cache_forgets(c) && (f = flow_cache_find(&c->cache, flow)) && last_record(f, ev->type))
+			flow_cache_remove(&c->cache, flow);
 		return NULL;
 	}
 	if (!f)
@@ -901,7 +798,7 @@ int store_next(struct store_cursor *c, struct ct_event *ev, int64_t *flow)
 		/* an ended flow has no later events: forget it (not when the
 		 * cache is the filter, where absence means "does not match") */
 		if (c->drop)
-			cache_remove(c, *flow);
+			flow_cache_remove(&c->cache, *flow);
 		return 1;
 	}
 }
@@ -920,8 +817,7 @@ void store_cursor_free(struct store_cursor *c)
 	if (c->own_txn)		/* a read transaction: nothing to keep or lose */
 		txn_exec(c, "COMMIT");
 	free(c->data);
-	free(c->fl);
-	free(c->slot);
+	flow_cache_free(&c->cache);
 	free(c->match);
 	free(c->sel);
 	free(c->held);

@@ -429,10 +429,10 @@ static void test_cache_of_ended(void)
 			n++;
 		CHECK(rc == 0 && n == (masks[k] == 1 << CT_EV_NEW ? N + M :
 				       masks[k] ? N : 2 * N + 2 * M));
-		CHECK(c->nfl - c->nfree == 0);
-		if (c->nfl - c->nfree)
+		CHECK(c->cache.n - c->cache.nfree == 0);
+		if (c->cache.n - c->cache.nfree)
 			fprintf(stderr, "  type mask %#x: %zu ended flows left in the cache\n",
-				masks[k], c->nfl - c->nfree);
+				masks[k], c->cache.n - c->cache.nfree);
 		store_cursor_free(c);
 	}
 	store_close(st);
