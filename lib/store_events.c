@@ -510,9 +510,6 @@ static struct cflow *flow_of(struct store_cursor *c, int64_t id, int64_t t_us, i
 	return prefetch(c, id, t_us, err);
 }
 
-/* The flow of record ev (of flow, event id) when the query wants the record:
- * NULL when it does not (or the flow is gone), or sets *err. A selective
- * query counts here every record of its flows, wanted or not. */
 /* Is flow one of the cursor's (evblock_next_wanted)? With both_ends, the
  * cache holds exactly the flows wanted. */
 static int in_cache(void *arg, int64_t flow)
@@ -544,6 +541,9 @@ static int cache_forgets(const struct store_cursor *c)
 	return !c->both_ends && (!c->filtered || c->match);
 }
 
+/* The flow of record ev (of flow, event id) when the query wants the record:
+ * NULL when it does not (or the flow is gone), or sets *err. A selective
+ * query counts here every record of its flows, wanted or not. */
 static struct cflow *record_flow(struct store_cursor *c, const struct ct_event *ev,
 				 int64_t flow, int64_t event_id, int *err)
 {
@@ -560,7 +560,8 @@ static struct cflow *record_flow(struct store_cursor *c, const struct ct_event *
 	    ((c->q.pf & STORE_PF_UNTIL) && ev->t_us > c->q.until_us)) {
 		/* not wanted, but maybe the flow's last (with -e NEW or
 		 * UPDATE its DESTROY): the cache kept every flow otherwise */
-		if (cache_forgets(c) && (f = flow_cache_find(&c->cache, flow)) && last_record(f, ev->type))
+		if (cache_forgets(c) && (f = flow_cache_find(&c->cache, flow)) &&
+		    last_record(f, ev->type))
 			flow_cache_remove(&c->cache, flow);
 		return NULL;
 	}
