@@ -136,8 +136,8 @@ valgrind: $(UNIT_BIN)
 FUZZ_TIME ?= 60
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined
 # (the XML path filters conntrack's lines first, as the importer does)
-FUZZ_MORE_xml := lib/import_xml_lines.c lib/grow.c lib/log.c
-$(B)/fuzz/fuzz_import_%: tests/fuzz/fuzz_import_%.c lib/import_%.c lib/import_%.h lib/import_ev.c lib/import_ev.h lib/numparse.c lib/ct_names.c lib/ct_event.c lib/import_xml_lines.c
+FUZZ_MORE_xml := lib/import_xml_lines.c lib/import_xml_docs.c lib/grow.c lib/log.c
+$(B)/fuzz/fuzz_import_%: tests/fuzz/fuzz_import_%.c lib/import_%.c lib/import_%.h lib/import_ev.c lib/import_ev.h lib/numparse.c lib/ct_names.c lib/ct_event.c lib/import_xml_lines.c lib/import_xml_docs.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) $(CPPFLAGS) -o $@ $< lib/import_$*.c lib/import_ev.c lib/numparse.c lib/ct_names.c lib/ct_event.c $(FUZZ_MORE_$*) $(LDLIBS)
 

@@ -10,39 +10,23 @@
 
 #include "ct_names.h"
 #include "import_xml.h"
+#include "import_xml_docs.h"
 
 #define DEPTH_MAX 8
 #define NAME_MAX_LEN 16
 #define TEXT_MAX 512
 #define NODES_MAX 400	/* elements in one flow */
 
-/* The input is held in a buffer so that a document can end where the next
- * one's <?xml declaration begins: `conntrack -E -o xml >>FILE` run again
- * appends a whole new document. */
-#define HOLD_SIZE 65536
-
 struct import_xml {
 	xmlTextReaderPtr r;
+	struct xml_docs in;	/* the input, cut into documents */
 	int pending;		/* the reader stands on a node not handled yet */
 	int in_doc, done, flows;
 	int ready;		/* a whole flow waits to be returned */
 	long ready_line;	/* the line where it starts */
-	int (*read)(void *ctx, char *buf, int len);
-	void *ctx;
-	int at_eof;		/* the document ended; a closing </conntrack> was supplied */
-	char tail[12];		/* the document's last 12 non-blank bytes */
 	char err[200];
 	int err_code;
 	long err_line;
-	/* the input, and where the current document stands in it */
-	char hold[HOLD_SIZE];
-	size_t hpos, hlen;
-	int src_eof;
-	int doc_started;	/* a non-blank byte of this document was given */
-	int doc_over;		/* another document follows in the input */
-	long line_base;		/* lines of the documents before this one */
-	long doc_lines;		/* newlines given of this one */
-	int mid_doc;		/* the input may begin inside a document (import_xml_continue) */
 };
 
 /* What one <flow> showed so far. */
@@ -76,159 +60,18 @@ static void on_error(void *arg, xmlErrorPtr err)
 	x->err_line = err->line;
 }
 
-/* What an input that begins inside a document is read after: the start of
- * one, on the same line as its first. */
-static const char mid_doc_head[] = "<?xml version=\"1.0\" encoding=\"utf-8\"?><conntrack>";
-
-/* An input that may begin inside a document, once its first bytes are
- * held: puts the start of one before them, unless they begin a document
- * of their own. (fill() keeps room for it.) */
-static void open_mid_doc(struct import_xml *x)
-{
-	size_t from = 0, n = sizeof(mid_doc_head) - 1;
-
-	while (from < x->hlen && (isspace((unsigned char)x->hold[from]) ||
-				  (unsigned char)x->hold[from] == 0xef ||
-				  (unsigned char)x->hold[from] == 0xbb ||
-				  (unsigned char)x->hold[from] == 0xbf))
-		from++;
-	if (x->hlen - from < 5 && !x->src_eof)
-		return;	/* more input first */
-	x->mid_doc = 0;
-	if (x->hlen - from >= 5 && !memcmp(x->hold + from, "<?xml", 5))
-		return;
-	memmove(x->hold + n, x->hold, x->hlen);
-	memcpy(x->hold, mid_doc_head, n);
-	x->hlen += n;
-}
-
-/* Refills the held input, keeping what is not given yet. Returns -1 on a
- * read error (the source reported it). */
-static int fill(struct import_xml *x)
-{
-	size_t room;
-	int n;
-
-	if (x->hpos) {
-		memmove(x->hold, x->hold + x->hpos, x->hlen - x->hpos);
-		x->hlen -= x->hpos;
-		x->hpos = 0;
-	}
-	room = sizeof(x->hold) - x->hlen - (x->mid_doc ? sizeof(mid_doc_head) : 0);
-	if (x->src_eof || !room)
-		return 0;
-	n = x->read(x->ctx, x->hold + x->hlen, (int)room);
-	if (n < 0)
-		return -1;
-	if (n == 0)
-		x->src_eof = 1;
-	x->hlen += (size_t)n;
-	if (x->mid_doc)
-		open_mid_doc(x);
-	return 0;
-}
-
-/* How many of the avail held bytes belong to this document: up to the next
- * <?xml once the document has begun (its own declaration comes first, after
- * a byte order mark). Blanks before the document are left out, their lines
- * counted. A possible start of one at the very end waits for more input. */
-static size_t doc_bytes(struct import_xml *x, size_t avail)
-{
-	const char *p = x->hold + x->hpos, *next;
-	size_t from = 0;
-
-	if (!x->doc_started) {
-		/* The reader refuses an <?xml after anything, blanks too: a
-		 * grown log's new part may begin with blank lines (or with
-		 * conntrack's own, which xml_lines blanked). */
-		while (avail && isspace((unsigned char)*p)) {
-			if (*p == '\n')
-				x->line_base++;
-			p++;
-			x->hpos++;
-			avail--;
-		}
-		while (from < avail && (isspace((unsigned char)p[from]) ||
-					(unsigned char)p[from] == 0xef ||
-					(unsigned char)p[from] == 0xbb ||
-					(unsigned char)p[from] == 0xbf))
-			from++;
-		if (avail - from < 5 && !x->src_eof)
-			return from;	/* more input first */
-		if (from < avail)
-			x->doc_started = 1;
-		if (avail - from >= 5 && !memcmp(p + from, "<?xml", 5))
-			from += 5;
-	}
-	next = memmem(p + from, avail - from, "<?xml", 5);
-	if (next) {
-		if (next == p)
-			x->doc_over = 1;
-		return (size_t)(next - p);
-	}
-	if (!x->src_eof)
-		return avail >= from + 4 ? avail - 4 : from;
-	return avail;
-}
-
-/* Gives the reader the current document; at its end supplies "</conntrack>"
- * when the document did not end with it, so that a document cut off between
- * flows (conntrack killed) parses whole: libxml2's reader drops the nodes it
- * holds on an error. */
-static int read_input(void *arg, char *buf, int len)
-{
-	static const char close_tag[] = "\n</conntrack>\n";
-	struct import_xml *x = arg;
-	size_t n = 0, i;
-
-	if (x->at_eof)
-		return 0;
-	while (!x->doc_over) {
-		if (x->hlen - x->hpos < 5 && !x->src_eof && fill(x))
-			return -1;
-		if (x->hpos == x->hlen)
-			break;
-		n = doc_bytes(x, x->hlen - x->hpos);
-		if (n || x->doc_over || x->src_eof)
-			break;
-		if (fill(x))	/* only a possible "<?xml" start is held: read on */
-			return -1;
-	}
-	if (n > (size_t)len)
-		n = (size_t)len;
-	memcpy(buf, x->hold + x->hpos, n);
-	x->hpos += n;
-	for (i = 0; i < n; i++) {
-		if (buf[i] == '\n')
-			x->doc_lines++;
-		if (isspace((unsigned char)buf[i]))
-			continue;
-		memmove(x->tail, x->tail + 1, sizeof(x->tail) - 1);
-		x->tail[sizeof(x->tail) - 1] = buf[i];
-	}
-	if (n != 0 || len < (int)sizeof(close_tag) ||
-	    !memcmp(x->tail, "</conntrack>", sizeof(x->tail)))
-		return (int)n;
-	x->at_eof = 1;
-	memcpy(buf, close_tag, sizeof(close_tag) - 1);
-	return (int)sizeof(close_tag) - 1;
-}
-
 /* A reader for the next document of the input. Returns 0 or -1 (out of memory). */
 static int start_doc(struct import_xml *x)
 {
 	if (x->r)
 		xmlFreeTextReader(x->r);
-	x->line_base += x->doc_lines;
-	x->doc_lines = 0;
-	x->pending = x->in_doc = x->done = x->ready = x->at_eof = 0;
-	x->doc_started = x->doc_over = 0;
-	memset(x->tail, 0, sizeof(x->tail));
+	xml_docs_next(&x->in);
+	x->pending = x->in_doc = x->done = x->ready = 0;
 	x->err[0] = 0;
 	x->err_code = 0;
 	x->err_line = 0;
-	x->r = xmlReaderForIO(read_input, NULL, x, NULL, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR |
-			      XML_PARSE_NOWARNING);
+	x->r = xmlReaderForIO(xml_docs_read, NULL, &x->in, NULL, NULL,
+			      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	if (!x->r)
 		return -1;
 	xmlTextReaderSetStructuredErrorHandler(x->r, on_error, x);
@@ -243,11 +86,8 @@ static struct import_xml *xml_new(int (*read)(void *ctx, char *buf, int len), vo
 
 	if (!x)
 		return NULL;
-	x->read = read;
-	x->ctx = ctx;
 	/* (before the reader: creating it reads the input's first bytes) */
-	x->mid_doc = mid_doc;
-	x->line_base = lines;
+	xml_docs_init(&x->in, read, ctx, mid_doc, lines);
 	if (start_doc(x)) {
 		free(x);
 		return NULL;
@@ -619,7 +459,7 @@ static int step(struct import_xml *x, struct import_err *e, long *line)
 		return 1;
 	if (r == 0)
 		return 0;
-	*line = x->line_base + (x->err_line ? x->err_line : xmlTextReaderGetParserLineNumber(x->r));
+	*line = x->in.line_base + (x->err_line ? x->err_line : xmlTextReaderGetParserLineNumber(x->r));
 	return import_fail(e, "%s", x->err[0] ? x->err : "malformed XML");
 }
 
@@ -666,7 +506,7 @@ static int doc_next(struct import_xml *x, int64_t now_us, struct ct_event *ev, i
 		type = xmlTextReaderNodeType(x->r);
 		d = xmlTextReaderDepth(x->r);
 		name = (const char *)xmlTextReaderConstLocalName(x->r);
-		*line = x->line_base + node_line(x);
+		*line = x->in.line_base + node_line(x);
 		if (!in_flow && type == XML_READER_TYPE_ELEMENT && d == 0) {
 			if (strcmp(name, "conntrack"))
 				return import_fail(e, "the document is not <conntrack>");
@@ -759,7 +599,7 @@ static int doc_next(struct import_xml *x, int64_t now_us, struct ct_event *ev, i
 	}
 	if (r < 0) {
 		/* Cut off after a whole flow, before </conntrack>: conntrack was killed. */
-		if (in_flow && x->at_eof)
+		if (in_flow && x->in.at_eof)
 			return import_fail(e, "the document ends inside a <flow>");
 		if (in_flow || !x->in_doc || !x->done)
 			return -1;
@@ -784,7 +624,7 @@ int import_xml_next(struct import_xml *x, int64_t now_us, struct ct_event *ev, i
 {
 	int rc;
 
-	while ((rc = doc_next(x, now_us, ev, timed, e, line)) == 0 && x->doc_over)
+	while ((rc = doc_next(x, now_us, ev, timed, e, line)) == 0 && x->in.doc_over)
 		if (start_doc(x))
 			return import_fail(e, "out of memory");
 	return rc;
