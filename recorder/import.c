@@ -1,16 +1,13 @@
 /* ctrecord --import: loads existing `conntrack -E` logs (text or XML) into the database. */
-#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "clock.h"
 #include "flowmap.h"
-#include "grow.h"
 #include "import.h"
+#include "import_src.h"
 #include "import_text.h"
 #include "import_xml.h"
 #include "import_xml_lines.h"
@@ -18,36 +15,6 @@
 #include "record.h"
 #include "store.h"
 #include "store_flows.h"
-
-/* An earlier import: its content's digest and size. */
-struct prior {
-	int64_t session;
-	uint64_t bytes;
-	char digest[64];
-};
-
-/* The input: read through here so that every byte is hashed and counted. */
-struct src {
-	FILE *f;
-	const char *name;	/* for messages */
-	char peek[4096];
-	size_t peek_len, peek_off;
-	uint64_t h1, h2, bytes;
-	int64_t size;		/* of a regular file, else -1 */
-	int tty, failed;
-	int64_t next_progress;
-	uint64_t events;
-	/* earlier imports by size, and the largest one this input begins with */
-	struct prior *prior;
-	size_t nprior, prior_cap, next_prior;
-	int64_t begins_session;
-	uint64_t begins_bytes;
-	uint64_t begins_line_at;	/* where the line byte begins_bytes ends in starts */
-	long begins_lines;		/* the lines before it */
-	/* newlines read so far, and where the line after the last one starts */
-	long lines;
-	uint64_t line_at;
-};
 
 /* Where an import carries on from an earlier one, whose open flows it continues. */
 struct cont {
@@ -59,111 +26,6 @@ struct cont {
 	long lines;		/* the lines before `from` */
 	uint64_t flows;		/* its flows open when this import began */
 };
-
-static void digest_of(const struct src *s, uint64_t bytes, char *out, size_t size)
-{
-	snprintf(out, size, "%016llx%016llx-%llu", (unsigned long long)s->h1,
-		 (unsigned long long)s->h2, (unsigned long long)bytes);
-}
-
-/* Lists an earlier import (store_imports_by_size), in order. Returns 0, or
- * -1 when out of memory (reported). */
-static int add_prior(int64_t session, const char *digest, int64_t bytes, void *arg)
-{
-	struct src *s = arg;
-	struct prior *p;
-
-	if (bytes <= 0 || !digest)
-		return 0;
-	if (!(p = grow_array(s->prior, &s->prior_cap, s->nprior, sizeof(*p), 64)))
-		return -1;
-	s->prior = p;
-	p += s->nprior++;
-	p->session = session;
-	p->bytes = (uint64_t)bytes;
-	snprintf(p->digest, sizeof(p->digest), "%s", digest);
-	return 0;
-}
-
-/* After the input's first `at` bytes: were they an earlier import's? */
-static void check_prior(struct src *s, uint64_t at)
-{
-	char digest[64];
-
-	digest_of(s, at, digest, sizeof(digest));
-	for (; s->next_prior < s->nprior && s->prior[s->next_prior].bytes == at; s->next_prior++)
-		if (!strcmp(s->prior[s->next_prior].digest, digest)) {
-			s->begins_session = s->prior[s->next_prior].session;
-			s->begins_bytes = at;
-			s->begins_line_at = s->line_at;
-			s->begins_lines = s->lines;
-		}
-}
-
-/* Reads up to len bytes: the peeked ones first. Returns the count, 0 at the
- * end, -1 on a read error (reported). */
-static int src_read(struct src *s, char *buf, size_t len)
-{
-	size_t n, i;
-
-	if (s->peek_off < s->peek_len) {
-		n = s->peek_len - s->peek_off;
-		n = n < len ? n : len;
-		memcpy(buf, s->peek + s->peek_off, n);
-		s->peek_off += n;
-	} else {
-		n = fread(buf, 1, len, s->f);
-		if (n == 0 && ferror(s->f)) {
-			s->failed = 1;
-			return log_errno("cannot read '%s'", s->name);
-		}
-	}
-	/* Two 64-bit hashes (FNV-1a and a multiplicative one): duplicate detection, not security. */
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)buf[i];
-
-		s->h1 = (s->h1 ^ c) * 0x100000001b3ULL;
-		s->h2 = (s->h2 + c + 1) * 0x9e3779b97f4a7c15ULL;
-		s->h2 ^= s->h2 >> 29;
-		if (c == '\n') {
-			s->lines++;
-			s->line_at = s->bytes + i + 1;
-		}
-		if (s->next_prior < s->nprior && s->prior[s->next_prior].bytes == s->bytes + i + 1)
-			check_prior(s, s->bytes + i + 1);
-	}
-	s->bytes += n;
-	return (int)n;
-}
-
-static int xml_read(void *ctx, char *buf, int len)
-{
-	return src_read(ctx, buf, (size_t)len);
-}
-
-/* The progress line, through log_live(): cut to the terminal's width and
- * erased before any message (an error on a line of the log). */
-static void progress(struct src *s, int done)
-{
-	int64_t now;
-
-	if (!s->tty)
-		return;
-	if (done) {
-		log_live_end();
-		return;
-	}
-	now = clock_mono_us();
-	if (now < s->next_progress)
-		return;
-	s->next_progress = now + 200000;
-	if (s->size > 0)
-		log_live("importing '%s': %3d%%, %llu events", s->name,
-			 (int)(100 * (double)s->bytes / (double)s->size),
-			 (unsigned long long)s->events);
-	else
-		log_live("importing '%s': %llu events", s->name, (unsigned long long)s->events);
-}
 
 /* Line reader over src for the text format. */
 struct lines {
@@ -244,7 +106,7 @@ static int store_one(struct run *r, struct ct_event *ev, int timed)
 		r->last_us = ev->t_us;
 	}
 	r->src->events++;
-	progress(r->src, 0);
+	src_progress(r->src, 0);
 	return record_event(&r->rec, ev);
 }
 
@@ -326,7 +188,7 @@ static int xml_gaps(struct run *r, struct xml_lines *xl, long before)
 static int import_xml(struct run *r)
 {
 	static struct ct_event ev;
-	struct xml_lines *xl = xml_lines_new(xml_read, r->src);
+	struct xml_lines *xl = xml_lines_new(src_xml_read, r->src);
 	struct import_xml *x = NULL;
 	struct import_err e;
 	long line = 0;
@@ -357,62 +219,6 @@ static int import_xml(struct run *r)
 	return rc < 0 ? -1 : 0;
 }
 
-/* Fills the peek buffer from where the input is. Returns 0 or -1 (reported). */
-static int peek(struct src *s)
-{
-	s->peek_off = 0;
-	s->peek_len = fread(s->peek, 1, sizeof(s->peek), s->f);
-	if (s->peek_len == 0 && ferror(s->f))
-		return log_errno("cannot read '%s'", s->name);
-	return 0;
-}
-
-/* Fills the peek buffer and tells XML (1) from text (0) by the first non-blank byte. */
-static int detect(struct src *s)
-{
-	size_t i = 0;
-
-	if (peek(s))
-		return -1;
-	if (s->peek_len >= 3 && !memcmp(s->peek, "\xef\xbb\xbf", 3))
-		i = 3;
-	while (i < s->peek_len && strchr(" \t\r\n", s->peek[i]))
-		i++;
-	return i < s->peek_len && s->peek[i] == '<';
-}
-
-/* Back to the start of a regular file, nothing read. Returns 0 or -1 (reported). */
-static int src_rewind(struct src *s)
-{
-	if (fseek(s->f, 0, SEEK_SET))
-		return log_errno("cannot read '%s' again", s->name);
-	s->peek_len = s->peek_off = 0;
-	s->h1 = 0xcbf29ce484222325ULL;
-	s->h2 = 0x84222325cbf29ce4ULL;
-	s->bytes = 0;
-	s->lines = 0;
-	s->line_at = 0;
-	s->next_prior = 0;
-	s->begins_session = 0;
-	s->begins_bytes = 0;
-	return 0;
-}
-
-/* Reads (hashing) the next n bytes, or up to the end. Returns 0 or -1 (reported). */
-static int src_skip(struct src *s, uint64_t n)
-{
-	char buf[65536];
-	int got;
-
-	while (n) {
-		got = src_read(s, buf, n < sizeof(buf) ? (size_t)n : sizeof(buf));
-		if (got <= 0)
-			return got;
-		n -= (uint64_t)got;
-	}
-	return 0;
-}
-
 /* A regular file that grew since an earlier import: sets c to the largest
  * such import (none: c->session stays 0) and leaves s where this import is
  * to start, before any event is read: at c->from, or at the start. Hashes
@@ -439,7 +245,7 @@ static int find_grown(struct src *s, struct cont *c, int xml)
 		c->from = xml ? s->begins_bytes : s->begins_line_at;
 		c->lines = s->begins_lines;
 	}
-	return src_rewind(s) || src_skip(s, c->from) || peek(s) ? -1 : 0;
+	return src_rewind(s) || src_skip(s, c->from) || src_peek(s) ? -1 : 0;
 }
 
 static int continue_flow(int64_t flow, const struct ct_event *ev, void *data)
@@ -500,7 +306,7 @@ static int finish(struct run *r, const struct import_opts *o, int xml)
 	char digest[64];
 	int64_t prev;
 
-	digest_of(s, s->bytes, digest, sizeof(digest));
+	src_digest(s, s->bytes, digest, sizeof(digest));
 	prev = store_import_find(r->rec.st, digest);
 	if (prev < 0)
 		return -1;
@@ -529,27 +335,17 @@ int import_log(struct store *st, const struct import_opts *o)
 	static struct src s;
 	struct run r = { .rec = { .st = st }, .src = &s };
 	int stdin_ = !strcmp(o->file, "-"), xml, rc = -1, empty = 0;
-	struct stat sb;
 
-	memset(&s, 0, sizeof(s));
-	s.name = stdin_ ? "<stdin>" : o->file;
-	s.h1 = 0xcbf29ce484222325ULL;
-	s.h2 = 0x84222325cbf29ce4ULL;
-	s.size = -1;
-	s.tty = isatty(STDERR_FILENO);
-	s.f = stdin_ ? stdin : fopen(o->file, "r");
-	if (!s.f)
-		return log_errno("cannot open '%s'", o->file);
-	if (!fstat(fileno(s.f), &sb) && S_ISREG(sb.st_mode))
-		s.size = sb.st_size;
+	if (src_open(&s, o->file))
+		return -1;
 	r.rec.open = flowmap_new();
 	r.now = clock_now_us();
 	if (!r.rec.open) {
 		log_error("out of memory");
 		goto out;
 	}
-	xml = detect(&s);
-	if (xml < 0 || store_begin(st) || store_imports_by_size(st, add_prior, &s))
+	xml = src_detect(&s);
+	if (xml < 0 || store_begin(st) || store_imports_by_size(st, src_add_prior, &s))
 		goto out;
 	/* a regular file named: its start can be read twice */
 	if (!o->force && !stdin_ && s.size >= 0 && find_grown(&s, &r.cont, xml))
@@ -578,7 +374,7 @@ int import_log(struct store *st, const struct import_opts *o)
 		goto out;
 	rc = 0;
 out:
-	progress(&s, 1);
+	src_progress(&s, 1);
 	if (rc == 0 && !empty) {
 		log_info("imported %llu events, %llu flows from '%s' (%s)",
 			 (unsigned long long)r.rec.n.events, (unsigned long long)r.rec.n.flows,
@@ -599,8 +395,6 @@ out:
 				 IMPORT_CONNTRACK_CUT, r.first_cut);
 	}
 	flowmap_free(r.rec.open);
-	if (!stdin_)
-		fclose(s.f);
-	free(s.prior);
+	src_close(&s);
 	return rc;
 }
