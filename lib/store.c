@@ -101,7 +101,7 @@ sqlite3_stmt *store_stmt(struct store *st, int id)
 	return st->stmt[id];
 }
 
-static int exec(struct store *st, const char *sql, const char *what)
+int store_exec(struct store *st, const char *sql, const char *what)
 {
 	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
 		return store_fail(st, what);
@@ -153,7 +153,7 @@ static int set_version(struct store *st, int version)
 	char sql[64];
 
 	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", version);
-	return exec(st, sql, "cannot set the schema version");
+	return store_exec(st, sql, "cannot set the schema version");
 }
 
 /* Brings a database of an older schema version up to this one, in one transaction. */
@@ -161,19 +161,19 @@ static int migrate(struct store *st, int version)
 {
 	size_t i;
 
-	if (exec(st, "BEGIN IMMEDIATE", "cannot migrate the schema"))
+	if (store_exec(st, "BEGIN IMMEDIATE", "cannot migrate the schema"))
 		return -1;
 	for (i = 0; i < sizeof(migrations) / sizeof(migrations[0]); i++) {
 		if (migrations[i].to <= version)
 			continue;
-		if (exec(st, migrations[i].sql, "cannot migrate the schema") ||
+		if (store_exec(st, migrations[i].sql, "cannot migrate the schema") ||
 		    (migrations[i].then && migrations[i].then(st)) ||
 		    set_version(st, migrations[i].to)) {
 			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 			return -1;
 		}
 	}
-	if (exec(st, "COMMIT", "cannot migrate the schema"))
+	if (store_exec(st, "COMMIT", "cannot migrate the schema"))
 		return -1;
 	log_info("'%s': schema upgraded from version %d to %d", st->path, version,
 		 STORE_SCHEMA_VERSION);
@@ -247,11 +247,12 @@ static int check_schema(struct store *st, enum store_mode mode)
 			return log_error("'%s' is an empty database: nothing recorded yet",
 					 st->path);
 		/* free pages can go back to the file system (store_close) */
-		if (exec(st, "PRAGMA auto_vacuum = INCREMENTAL", "cannot create the schema") ||
-		    exec(st, "BEGIN IMMEDIATE", "cannot create the schema") ||
-		    exec(st, ct_sql_schema, "cannot create the schema") ||
+		if (store_exec(st, "PRAGMA auto_vacuum = INCREMENTAL",
+			       "cannot create the schema") ||
+		    store_exec(st, "BEGIN IMMEDIATE", "cannot create the schema") ||
+		    store_exec(st, ct_sql_schema, "cannot create the schema") ||
 		    set_version(st, STORE_SCHEMA_VERSION) ||
-		    exec(st, "PRAGMA application_id = 1668575843; COMMIT",
+		    store_exec(st, "PRAGMA application_id = 1668575843; COMMIT",
 			 "cannot create the schema"))
 			return -1;
 		return 0;
@@ -379,21 +380,21 @@ struct store *store_open(const char *path, enum store_mode mode)
 	 * 19 of a `ctquery show`'s 137 system calls). The two pragmas read
 	 * nothing; temp_store may not change in a transaction that used it. */
 	if ((mode == STORE_READ &&
-	     (exec(st, "PRAGMA temp_store = MEMORY", "cannot set temp_store") ||
-	      exec(st, "PRAGMA query_only = 1", "cannot set query_only") ||
-	      exec(st, "BEGIN", "cannot start a read"))) ||
+	     (store_exec(st, "PRAGMA temp_store = MEMORY", "cannot set temp_store") ||
+	      store_exec(st, "PRAGMA query_only = 1", "cannot set query_only") ||
+	      store_exec(st, "BEGIN", "cannot start a read"))) ||
 	    check_schema(st, mode) ||
 	    (mode == STORE_WRITE &&
-	     (exec(st, "PRAGMA journal_mode = WAL", "cannot switch to WAL") ||
+	     (store_exec(st, "PRAGMA journal_mode = WAL", "cannot switch to WAL") ||
 	      /* Each commit synced (fdatasync of the -wal): one that returned
 	       * survives a power loss too, not only a crash of ctrecord. Under
 	       * NORMAL the commits since the last checkpoint could roll back.
 	       * The wait is the writer's (the queue absorbs it); the bench
 	       * storm's CPU did not change (BENCHMARKS.md). */
-	      exec(st, "PRAGMA synchronous = FULL", "cannot set synchronous") ||
+	      store_exec(st, "PRAGMA synchronous = FULL", "cannot set synchronous") ||
 	      /* The writer touches flows all over the file (a DESTROY ends one):
 	       * a 64 MiB page cache keeps that off the disk. */
-	      exec(st, "PRAGMA cache_size = -65536", "cannot set the cache size") ||
+	      store_exec(st, "PRAGMA cache_size = -65536", "cannot set the cache size") ||
 	      /* Checkpoint every 40 MiB of WAL rather than every 4 MiB; warn
 	       * when a reader keeps it from being reused. */
 	      store_wal_watch(st) ||
@@ -401,7 +402,8 @@ struct store *store_open(const char *path, enum store_mode mode)
 	       * stops checkpoints from restarting the WAL, which then grows;
 	       * once it is done, the WAL goes back to 64 MiB instead of
 	       * keeping that size until ctrecord stops. */
-	      exec(st, "PRAGMA journal_size_limit = 67108864", "cannot set the WAL size limit"))) ||
+	      store_exec(st, "PRAGMA journal_size_limit = 67108864",
+			 "cannot set the WAL size limit"))) ||
 	    (mode == STORE_READ && store_read_fill(st))) {
 		store_close(st);
 		return NULL;
@@ -487,7 +489,8 @@ int store_compact(struct store *st)
 		return store_fail(st, "cannot read auto_vacuum");
 	if (mode == 2)		/* incremental already: store_close returns free pages */
 		return 0;
-	return exec(st, "PRAGMA auto_vacuum = INCREMENTAL; VACUUM", "cannot compact the database");
+	return store_exec(st, "PRAGMA auto_vacuum = INCREMENTAL; VACUUM",
+			  "cannot compact the database");
 }
 
 int store_one_int(struct store *st, const char *sql, const char *what, int64_t *v)
@@ -521,7 +524,7 @@ int store_error_transient(struct store *st)
  * event ids handed out in the transaction stay ours. */
 int store_begin(struct store *st)
 {
-	if (exec(st, "BEGIN IMMEDIATE", "cannot begin a transaction"))
+	if (store_exec(st, "BEGIN IMMEDIATE", "cannot begin a transaction"))
 		return -1;
 	st->in_txn = 1;
 	store_keys_forget(st);
@@ -551,7 +554,7 @@ int store_commit(struct store *st)
 {
 	if (store_flush_flows(st) || (store_fold_due(st) && store_fold(st)) ||
 	    store_flush_block(st) || store_open_flush(st, 0) ||
-	    exec(st, "COMMIT", "cannot commit"))
+	    store_exec(st, "COMMIT", "cannot commit"))
 		return -1;
 	st->in_txn = 0;
 	/* A block grows across commits while small: on a quiet system each

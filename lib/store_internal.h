@@ -234,6 +234,8 @@ int store_read_fill(struct store *st);
 
 /* Reports the database's last error about what, once; returns -1. */
 int store_fail(struct store *st, const char *what);
+/* Runs sql (statements without results). Returns 0, or -1 (reported about what). */
+int store_exec(struct store *st, const char *sql, const char *what);
 /* path + suffix ("-wal", "-shm"): the database's files beside it. malloc'd;
  * NULL when out of memory (not reported). */
 char *store_sibling(const char *path, const char *suffix);

@@ -70,8 +70,8 @@ int store_migrate_events_to_blocks(struct store *st)
 	store_close_block(st);
 	st->in_txn = 0;
 	st->session = saved;
-	if (failed || sqlite3_exec(st->db, "DROP TABLE events", NULL, NULL, NULL) != SQLITE_OK)
-		return failed ? -1 : store_fail(st, "cannot migrate the events");
+	if (failed || store_exec(st, "DROP TABLE events", "cannot migrate the events"))
+		return -1;
 	return 0;
 }
 

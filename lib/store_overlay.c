@@ -275,12 +275,12 @@ static int apply(struct store *st)
 		st->ovl_module = 1;
 	}
 	if (st->novl && !st->overlay) {
-		if (sqlite3_exec(st->db, view_sql, NULL, NULL, NULL) != SQLITE_OK)
-			return store_fail(st, "cannot read the changes of flows");
+		if (store_exec(st, view_sql, "cannot read the changes of flows"))
+			return -1;
 		st->overlay = 1;
 	} else if (!st->novl && st->overlay) {
-		if (sqlite3_exec(st->db, "DROP VIEW temp.flows", NULL, NULL, NULL) != SQLITE_OK)
-			return store_fail(st, "cannot read the changes of flows");
+		if (store_exec(st, "DROP VIEW temp.flows", "cannot read the changes of flows"))
+			return -1;
 		st->overlay = 0;
 	}
 	return 0;
@@ -290,9 +290,8 @@ int store_read_end(struct store *st)
 {
 	sqlite3_set_authorizer(st->db, NULL, NULL);	/* a --where's: our statements */
 	st->snapshot = 0;
-	if (!sqlite3_get_autocommit(st->db) &&
-	    sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		return store_fail(st, "cannot end a read");
+	if (!sqlite3_get_autocommit(st->db))
+		return store_exec(st, "COMMIT", "cannot end a read");
 	return 0;
 }
 
@@ -300,8 +299,8 @@ int store_read_snapshot(struct store *st)
 {
 	if (store_read_end(st))
 		return -1;
-	if (sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
-		return store_fail(st, "cannot start a read");
+	if (store_exec(st, "BEGIN", "cannot start a read"))
+		return -1;
 	return store_read_fill(st);
 }
 
@@ -314,10 +313,10 @@ int store_read_fill(struct store *st)
 	rc = read_changes(st);
 	if (!rc && (st->novl || st->overlay)) {
 		/* query_only covers the temp schema too: lifted for the view */
-		if (sqlite3_exec(st->db, "PRAGMA query_only = 0", NULL, NULL, NULL) != SQLITE_OK)
-			rc = store_fail(st, "cannot read the changes of flows");
-		else
+		rc = store_exec(st, "PRAGMA query_only = 0", "cannot read the changes of flows");
+		if (!rc)
 			rc = apply(st);
+		/* (its own failure reported when nothing failed before it) */
 		if (sqlite3_exec(st->db, "PRAGMA query_only = 1", NULL, NULL, NULL) != SQLITE_OK && !rc)
 			rc = store_fail(st, "cannot read the changes of flows");
 	}

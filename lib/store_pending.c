@@ -473,8 +473,8 @@ int store_fold(struct store *st)
 	 * merged first, into one UPDATE */
 	if (store_each_merged(st->chg, st->nchg, fold_one, st))
 		return -1;
-	if (sqlite3_exec(st->db, "DELETE FROM flow_pending", NULL, NULL, NULL) != SQLITE_OK)
-		return store_fail(st, "cannot fold the changes of flows");
+	if (store_exec(st, "DELETE FROM flow_pending", "cannot fold the changes of flows"))
+		return -1;
 	st->nchg = st->chg_written = 0;
 	st->pend_rows = 0;
 	return store_keys_flush(st);

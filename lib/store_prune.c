@@ -120,12 +120,10 @@ int store_prune_step(struct store *st, int64_t before_us, int limit, int64_t now
 	int64_t n, before = before_us;
 
 	r->flows = r->events = r->before_us = 0;
-	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-		return store_fail(st, "cannot prune");
-	if (sqlite3_exec(st->db, pick_blocks, NULL, NULL, NULL) != SQLITE_OK) {
-		store_fail(st, "cannot prune");
+	if (store_exec(st, "BEGIN IMMEDIATE", "cannot prune"))
+		return -1;
+	if (store_exec(st, pick_blocks, "cannot prune"))
 		goto fail;
-	}
 	/* a size limit: the blocks the caller asked for; the flows go with their events */
 	if (change(st, by_size ? first_blocks : old_blocks, by_size ? 1 : before_us,
 		   by_size ? (limit < 1 ? 1 : limit) : limit < 100 ? 1 : limit / 100) < 0 ||
@@ -136,10 +134,8 @@ int store_prune_step(struct store *st, int64_t before_us, int limit, int64_t now
 	/* a size limit: the flows that ended before what is left of the events */
 	if (by_size && (before = oldest_event(st)) < 0)
 		goto fail;
-	if (sqlite3_exec(st->db, pick_flows, NULL, NULL, NULL) != SQLITE_OK) {
-		store_fail(st, "cannot prune");
+	if (store_exec(st, pick_flows, "cannot prune"))
 		goto fail;
-	}
 	/* (a size limit: all of them, so that no flow is left older than the
 	 * history kept) */
 	if (change(st, by_size ? fill_flows_by_size : fill_flows, before, limit) < 0 ||
@@ -171,10 +167,8 @@ int store_prune_step(struct store *st, int64_t before_us, int limit, int64_t now
 			goto fail;
 		}
 	}
-	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		store_fail(st, "cannot prune");
+	if (store_exec(st, "COMMIT", "cannot prune"))
 		goto fail;
-	}
 	return 0;
 fail:
 	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
