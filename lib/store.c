@@ -1,4 +1,4 @@
-/* The database: opening, schema creation and versioning, transactions, sessions. */
+/* The database: opening, schema creation and the check of its version, transactions, sessions. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,9 +10,7 @@
 #include "log.h"
 #include "store_internal.h"
 
-extern const char ct_sql_schema[], ct_sql_migrate_2[], ct_sql_migrate_3[], ct_sql_migrate_4[],
-	ct_sql_migrate_5[], ct_sql_migrate_6[], ct_sql_migrate_7[], ct_sql_migrate_8[],
-	ct_sql_migrate_9[], ct_sql_migrate_10[];
+extern const char ct_sql_schema[];
 
 /* "ctrc": marks a database as ours in its header. */
 #define STORE_APPLICATION_ID 0x63747263
@@ -121,63 +119,12 @@ static int pragma_int(struct store *st, const char *sql, int *v)
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* Version 7's C half: events of a version 5 file packed into blocks, and
- * the events of each type counted in blocks from version 6. */
-static int store_migrate_to_7(struct store *st)
-{
-	return store_migrate_events_to_blocks(st) || store_migrate_block_types(st) ? -1 : 0;
-}
-
-/* The steps from each older version (schema/migrate-N.sql), and what must
- * be done in C after the SQL (lib/store_migrate.c). */
-static const struct {
-	int to;
-	const char *sql;
-	int (*then)(struct store *st);
-} migrations[] = {
-	{ 2, ct_sql_migrate_2, NULL },
-	{ 3, ct_sql_migrate_3, NULL },
-	{ 4, ct_sql_migrate_4, NULL },
-	{ 5, ct_sql_migrate_5, NULL },
-	{ 6, ct_sql_migrate_6, NULL },
-	/* events become blocks once the blocks have their version 7 columns */
-	{ 7, ct_sql_migrate_7, store_migrate_to_7 },
-	{ 8, ct_sql_migrate_8, NULL },
-	{ 9, ct_sql_migrate_9, NULL },
-	{ 10, ct_sql_migrate_10, NULL },
-};
-
-/* Sets user_version (PRAGMA takes no bound parameter). */
-static int set_version(struct store *st, int version)
+int store_set_version(struct store *st, int version)
 {
 	char sql[64];
 
 	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", version);
 	return store_exec(st, sql, "cannot set the schema version");
-}
-
-/* Brings a database of an older schema version up to this one, in one transaction. */
-static int migrate(struct store *st, int version)
-{
-	size_t i;
-
-	if (store_exec(st, "BEGIN IMMEDIATE", "cannot migrate the schema"))
-		return -1;
-	for (i = 0; i < sizeof(migrations) / sizeof(migrations[0]); i++) {
-		if (migrations[i].to <= version)
-			continue;
-		if (store_exec(st, migrations[i].sql, "cannot migrate the schema") ||
-		    (migrations[i].then && migrations[i].then(st)) ||
-		    set_version(st, migrations[i].to)) {
-			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-			return -1;
-		}
-	}
-	if (store_exec(st, "COMMIT", "cannot migrate the schema"))
-		return -1;
-	log_info("'%s': schema upgraded from version %d to %d", st->path, version,
-		 STORE_SCHEMA_VERSION);
-	return 0;
 }
 
 /* Into dir (of size n): the directory of path. Returns 0, or -1 (reported)
@@ -251,7 +198,7 @@ static int check_schema(struct store *st, enum store_mode mode)
 			       "cannot create the schema") ||
 		    store_exec(st, "BEGIN IMMEDIATE", "cannot create the schema") ||
 		    store_exec(st, ct_sql_schema, "cannot create the schema") ||
-		    set_version(st, STORE_SCHEMA_VERSION) ||
+		    store_set_version(st, STORE_SCHEMA_VERSION) ||
 		    store_exec(st, "PRAGMA application_id = 1668575843; COMMIT",
 			 "cannot create the schema"))
 			return -1;
@@ -264,7 +211,7 @@ static int check_schema(struct store *st, enum store_mode mode)
 				 " upgrade ctrecord", st->path, version,
 				 STORE_SCHEMA_VERSION);
 	if (version < STORE_SCHEMA_VERSION && mode == STORE_WRITE)
-		return migrate(st, version);
+		return store_migrate(st, version);
 	if (version < STORE_READ_MIN_VERSION)	/* readers open read-only: the writer migrates */
 		return log_error("'%s' has schema version %d, older than this program's %d: bring"
 				 " it up to date with 'ctrecord --db %s --upgrade'", st->path,

@@ -309,12 +309,11 @@ int store_open_flush(struct store *st, int all);
 int store_open_pending(const struct store *st);
 void store_open_forget(struct store *st);
 void store_open_free(struct store *st);
-/* Version 5 to 7: packs table events into event_blocks, then drops it (a
- * version 6 file has none: nothing to do). */
-int store_migrate_events_to_blocks(struct store *st);
-/* Version 6 to 7: counts the events of each type in the blocks written
- * before (event_blocks.types NULL). Returns 0 or -1 (reported). */
-int store_migrate_block_types(struct store *st);
+/* Brings a database of schema version `version` up to this one, in one
+ * transaction (lib/store_migrate.c). Returns 0, or -1 (reported; rolled back). */
+int store_migrate(struct store *st, int version);
+/* Sets user_version (PRAGMA takes no bound parameter). Returns 0 or -1 (reported). */
+int store_set_version(struct store *st, int version);
 
 /* In a pruning step, once the flows of temp table prune_pick are deleted:
  * deletes each key of theirs (temp table prune_keys) that no flow left in

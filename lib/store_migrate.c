@@ -1,4 +1,4 @@
-/* Schema migrations done in C: version 5 events packed into blocks, and the events of each type counted in blocks from before version 7. */
+/* Schema migrations: the steps from each older version, in SQL (schema/migrate-N.sql) and in C (version 5 events packed into blocks, the events of each type counted in blocks from before version 7). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,7 +7,13 @@
 #include "log.h"
 #include "store_internal.h"
 
-int store_migrate_events_to_blocks(struct store *st)
+extern const char ct_sql_migrate_2[], ct_sql_migrate_3[], ct_sql_migrate_4[], ct_sql_migrate_5[],
+	ct_sql_migrate_6[], ct_sql_migrate_7[], ct_sql_migrate_8[], ct_sql_migrate_9[],
+	ct_sql_migrate_10[];
+
+/* Version 5 to 7: packs table events into event_blocks, then drops it (a
+ * version 6 file has none: nothing to do). Returns 0 or -1 (reported). */
+static int events_to_blocks(struct store *st)
 {
 	static const char sql[] =
 		"SELECT e.flow, e.t_us, e.type, e.status, e.timeout, e.state, e.tcpinfo, e.mark,"
@@ -75,7 +81,9 @@ int store_migrate_events_to_blocks(struct store *st)
 	return 0;
 }
 
-int store_migrate_block_types(struct store *st)
+/* Version 6 to 7: counts the events of each type in the blocks written
+ * before (event_blocks.types NULL). Returns 0 or -1 (reported). */
+static int block_types(struct store *st)
 {
 	sqlite3_stmt *s = NULL, *u = NULL;
 	uint8_t *buf = NULL;
@@ -116,4 +124,53 @@ int store_migrate_block_types(struct store *st)
 	sqlite3_finalize(u);
 	free(buf);
 	return failed ? -1 : 0;
+}
+
+/* Version 7's C half: events of a version 5 file packed into blocks, and
+ * the events of each type counted in blocks from version 6. */
+static int migrate_to_7(struct store *st)
+{
+	return events_to_blocks(st) || block_types(st) ? -1 : 0;
+}
+
+/* The steps from each older version (schema/migrate-N.sql), and what must
+ * be done in C after the SQL (above). */
+static const struct {
+	int to;
+	const char *sql;
+	int (*then)(struct store *st);
+} migrations[] = {
+	{ 2, ct_sql_migrate_2, NULL },
+	{ 3, ct_sql_migrate_3, NULL },
+	{ 4, ct_sql_migrate_4, NULL },
+	{ 5, ct_sql_migrate_5, NULL },
+	{ 6, ct_sql_migrate_6, NULL },
+	/* events become blocks once the blocks have their version 7 columns */
+	{ 7, ct_sql_migrate_7, migrate_to_7 },
+	{ 8, ct_sql_migrate_8, NULL },
+	{ 9, ct_sql_migrate_9, NULL },
+	{ 10, ct_sql_migrate_10, NULL },
+};
+
+int store_migrate(struct store *st, int version)
+{
+	size_t i;
+
+	if (store_exec(st, "BEGIN IMMEDIATE", "cannot migrate the schema"))
+		return -1;
+	for (i = 0; i < sizeof(migrations) / sizeof(migrations[0]); i++) {
+		if (migrations[i].to <= version)
+			continue;
+		if (store_exec(st, migrations[i].sql, "cannot migrate the schema") ||
+		    (migrations[i].then && migrations[i].then(st)) ||
+		    store_set_version(st, migrations[i].to)) {
+			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+			return -1;
+		}
+	}
+	if (store_exec(st, "COMMIT", "cannot migrate the schema"))
+		return -1;
+	log_info("'%s': schema upgraded from version %d to %d", st->path, version,
+		 STORE_SCHEMA_VERSION);
+	return 0;
 }
