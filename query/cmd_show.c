@@ -48,7 +48,9 @@ static void print_header(const struct store_flow *fl)
 	printf("  nat      %s%s%s\n", snat ? "source" : "", snat && dnat ? " and " : "",
 	       dnat ? "destination" : snat ? "" : "none");
 	time_format(t, sizeof(t), fl->first_us, 1);
-	printf("  first seen %s, from %s\n", t, origins[fl->origin > 2 ? 2 : fl->origin]);
+	/* (any other origin as flows_v reads it: a damaged row's -1 indexed before the array) */
+	printf("  first seen %s, from %s\n", t, origins[fl->origin == 0 || fl->origin == 1 ?
+							  fl->origin : 2]);
 }
 
 static void print_event(const struct ct_event *ev)

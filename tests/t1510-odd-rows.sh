@@ -1,0 +1,24 @@
+#!/bin/bash
+# t1510: rows that SQLite takes but ctrecord never writes (a user's sqlite3 edits, a damaged copy): a flow's origin out of range in show.
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+require_cmd sqlite3
+require_built ctrecord ctquery
+require_seed events.txt
+cd "$TMP"
+
+# base NAME: a copy of a database of the seed log's flows (5 flows, 24 events).
+"$BIN/ctrecord" --db seed.db --import "$SEED/events.txt" 2>/dev/null || fail "import failed"
+base() { rm -f "$1".db*; cp seed.db "$1.db"; }
+q() { local db=$1; shift; "$BIN/ctquery" --db "$db.db" "$@"; }
+
+# A flow's origin (0 NEW, 1 dump, 2 mid-life) out of range: show indexed its
+# names with it (a negative one read before the array, and crashed).
+base origin
+sqlite3 origin.db "UPDATE flows SET origin = -1000000000 WHERE id = 1; UPDATE flows SET origin = 7 WHERE id = 2"
+for id in 1 2; do
+	q origin show $id >out 2>err || fail "show $id of a flow of origin out of range: status $?: $(cat err)"
+	grep -q "first seen .*, from mid-life (after a gap)" out || fail "show $id: $(cat out)"
+done
+say "an origin out of range: show says mid-life, as flows_v's 'gap'"
