@@ -237,26 +237,44 @@ static void text_col(sqlite3_stmt *s, int col, char *buf, size_t size)
 }
 
 /* The flows each session started, in one scan of flows (a count per
- * session would scan them once each): *counts[id] for session ids up to
- * *max. Returns 0 or -1 (reported). */
-static int flows_per_session(struct store *st, int64_t **counts, int64_t *max)
+ * session would scan them once each): (*counts)[i] for the session whose id
+ * is (*ids)[i], *n sessions sorted by id (an array indexed by the ids took
+ * 8 bytes for every id up to the largest: a session numbered 2^62 by hand
+ * asked for 2^65 bytes, "out of memory"). Returns 0 or -1 (reported). */
+static int flows_per_session(struct store *st, int64_t **ids, int64_t **counts, size_t *n)
 {
+	size_t cap = 0;
 	sqlite3_stmt *s;
 	int rc;
 
-	if (store_one_int(st, "SELECT coalesce(max(id), 0) FROM sessions", "cannot read sessions",
-			  max))
-		return -1;
-	*counts = calloc((size_t)*max + 1, sizeof(**counts));
+	*n = 0;
+	if (sqlite3_prepare_v2(st->db, "SELECT id FROM sessions ORDER BY id", -1, &s, NULL) !=
+	    SQLITE_OK)
+		return store_fail(st, "cannot read sessions");
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int64_t *p = grow_array(*ids, &cap, *n, sizeof(*p), 64);
+
+		if (!p) {
+			sqlite3_finalize(s);
+			return -1;
+		}
+		*ids = p;
+		(*ids)[(*n)++] = sqlite3_column_int64(s, 0);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return store_fail(st, "cannot read sessions");
+	*counts = calloc(*n ? *n : 1, sizeof(**counts));
 	if (!*counts)
 		return log_error("out of memory");
 	if (sqlite3_prepare_v2(st->db, "SELECT session FROM flows", -1, &s, NULL) != SQLITE_OK)
 		return store_fail(st, "cannot read sessions");
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(s, 0);
+		int64_t id = sqlite3_column_int64(s, 0), *p;
 
-		if (id >= 0 && id <= *max)
-			(*counts)[id]++;
+		p = *n ? bsearch(&id, *ids, *n, sizeof(**ids), cmp_id) : NULL;
+		if (p)
+			(*counts)[p - *ids]++;
 	}
 	sqlite3_finalize(s);
 	return rc == SQLITE_DONE ? 0 : store_fail(st, "cannot read sessions");
@@ -273,15 +291,18 @@ int store_sessions(struct store *st, int (*fn)(const struct store_session *s, vo
 		" (SELECT count(*) FROM gaps WHERE session = s.id AND lost IS NULL)"
 		" FROM sessions s ORDER BY s.id";
 	struct store_session ss;
-	int64_t *flows = NULL, max = 0;
+	int64_t *ids = NULL, *flows = NULL, *p;
+	size_t n;
 	sqlite3_stmt *s;
 	int rc;
 
-	if (flows_per_session(st, &flows, &max)) {
+	if (flows_per_session(st, &ids, &flows, &n)) {
+		free(ids);
 		free(flows);
 		return -1;
 	}
 	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		free(ids);
 		free(flows);
 		return store_fail(st, "cannot read sessions");
 	}
@@ -295,7 +316,8 @@ int store_sessions(struct store *st, int (*fn)(const struct store_session *s, vo
 		ss.pid = sqlite3_column_int64(s, 5);
 		text_col(s, 6, ss.source, sizeof(ss.source));
 		text_col(s, 7, ss.version, sizeof(ss.version));
-		ss.flows = ss.id >= 0 && ss.id <= max ? flows[ss.id] : 0;
+		p = n ? bsearch(&ss.id, ids, n, sizeof(*ids), cmp_id) : NULL;
+		ss.flows = p ? flows[p - ids] : 0;
 		ss.events = sqlite3_column_int64(s, 8);
 		ss.gaps.n = sqlite3_column_int64(s, 9);
 		ss.gaps.lost = sqlite3_column_int64(s, 10);
@@ -306,6 +328,7 @@ int store_sessions(struct store *st, int (*fn)(const struct store_session *s, vo
 		}
 	}
 	sqlite3_finalize(s);
+	free(ids);
 	free(flows);
 	return rc == SQLITE_DONE ? 0 : store_fail(st, "cannot read sessions");
 }

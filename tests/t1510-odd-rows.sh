@@ -1,5 +1,5 @@
 #!/bin/bash
-# t1510: rows that SQLite takes but ctrecord never writes (a user's sqlite3 edits, a damaged copy): a flow's origin out of range in show.
+# t1510: rows that SQLite takes but ctrecord never writes (a user's sqlite3 edits, a damaged copy): a flow's origin out of range in show, a session id far beyond the others in sessions.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -22,3 +22,14 @@ for id in 1 2; do
 	grep -q "first seen .*, from mid-life (after a gap)" out || fail "show $id: $(cat out)"
 done
 say "an origin out of range: show says mid-life, as flows_v's 'gap'"
+
+# A session numbered far beyond the others (sqlite3 takes any id): sessions
+# counted each session's flows in an array indexed by the ids, 8 bytes for
+# every id up to the largest ("out of memory" at 2^62, 32 GB at 4 * 10^9).
+base sessid
+sqlite3 sessid.db "UPDATE sessions SET id = 4611686018427387904 WHERE id = 1;
+	UPDATE flows SET session = 4611686018427387904 WHERE session = 1;
+	UPDATE event_blocks SET session = 4611686018427387904 WHERE session = 1"
+q sessid sessions >out 2>err || fail "sessions with a session id of 2^62: status $?: $(cat err)"
+grep -Eq '^4611686018427387904 +import .* 5 +24 ' out || fail "sessions: $(cat out)"
+say "a session id of 2^62: sessions counts its flows"
