@@ -39,7 +39,7 @@ static void print_table_row(const struct store_flow *fl, FILE *out)
 
 	time_format(start, sizeof(start), fl->first_us, 0);
 	if (fl->end_kind == 1)
-		snprintf(dur, sizeof(dur), "%.3fs", (fl->end_us - fl->first_us) / 1e6);
+		snprintf(dur, sizeof(dur), "%.3fs", ((double)fl->end_us - fl->first_us) / 1e6);
 	else
 		snprintf(dur, sizeof(dur), fl->end_kind ? "?" : "open");
 	ft_tuple(&ev->orig, o, sizeof(o));

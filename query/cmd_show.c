@@ -125,7 +125,7 @@ static int show(struct query_ctx *ctx, int64_t id)
 	time_format(t, sizeof(t), fl.end_us, 1);
 	if (fl.end_kind == 1)
 		printf("  ended: destroyed at %s, after %.3fs\n", t,
-		       (fl.end_us - fl.first_us) / 1e6);
+		       ((double)fl.end_us - fl.first_us) / 1e6);
 	else if (fl.end_kind == 2)
 		printf("  ended: end unknown (noticed at %s; history has a gap)\n", t);
 	else

@@ -107,7 +107,8 @@ static void report(struct stats *s, int64_t top, const struct store_gaps *gaps,
 	if (s->flows) {
 		time_format(a, sizeof(a), s->first_us, 0);
 		time_format(b, sizeof(b), s->last_us, 0);
-		printf("span: %s .. %s (%.0fs)\n", a, b, (s->last_us - s->first_us) / 1e6);
+		/* (in double: a damaged row's time far from the others overflowed 64 bits) */
+		printf("span: %s .. %s (%.0fs)\n", a, b, ((double)s->last_us - s->first_us) / 1e6);
 	}
 	/* the kernel says that it dropped events (ENOBUFS), not how many */
 	if (!gaps->unknown)

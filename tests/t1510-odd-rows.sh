@@ -1,5 +1,5 @@
 #!/bin/bash
-# t1510: rows that SQLite takes but ctrecord never writes (a user's sqlite3 edits, a damaged copy): a flow's origin out of range in show, a session id far beyond the others in sessions.
+# t1510: rows that SQLite takes but ctrecord never writes (a user's sqlite3 edits, a damaged copy): a flow's origin out of range in show, a session id far beyond the others in sessions, times 2^63 apart in stats, list and show.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -33,3 +33,18 @@ sqlite3 sessid.db "UPDATE sessions SET id = 4611686018427387904 WHERE id = 1;
 q sessid sessions >out 2>err || fail "sessions with a session id of 2^62: status $?: $(cat err)"
 grep -Eq '^4611686018427387904 +import .* 5 +24 ' out || fail "sessions: $(cat out)"
 say "a session id of 2^62: sessions counts its flows"
+
+# Times far apart (a first_us of -2^63 + 1, an end 10^19 us after it): the
+# span of stats and a flow's duration in list and show were differences of
+# 64-bit integers that overflowed (negative, or undefined behaviour).
+base farapart
+sqlite3 farapart.db "UPDATE flows SET first_us = -9223372036854775807 WHERE id = 1;
+	UPDATE flows SET first_us = -9000000000000000000, end_dur = 1e19,
+	  last_dur = first_us + last_dur + 9000000000000000000 WHERE id = 3"	# (its events still found)
+q farapart stats >out 2>err || fail "stats: status $?: $(cat err)"
+grep -Eq '^span: .* \([0-9]+s\)$' out || fail "stats: a negative span: $(grep span out)"
+q farapart list --flow 3 >out 2>err || fail "list: status $?: $(cat err)"
+grep -q ' 10000000000000\.000s ' out || fail "list: the duration is not 10^13 s: $(cat out)"
+q farapart show 3 >out 2>err || fail "show: status $?: $(cat err)"
+grep -q 'after 10000000000000\.000s$' out || fail "show: the duration is not 10^13 s: $(cat out)"
+say "times 2^63 apart: the span and the durations are not negative"
