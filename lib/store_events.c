@@ -406,6 +406,19 @@ static int in_span(const struct cflow *f, const struct blkhead *h)
 	       f->first_us <= h->last_us;
 }
 
+/* Reports block h as damaged, saying which events are lost to the reader
+ * and how to read around them. Returns -1. */
+static int block_damaged(const struct blkhead *h)
+{
+	char from[40], to[40];
+
+	time_format(from, sizeof(from), h->first_us, 1);
+	time_format(to, sizeof(to), h->last_us, 1);
+	return log_error("event block %lld is damaged: its %lld events, received from %s to %s,"
+			 " cannot be read (--until and --since read the history around them)",
+			 (long long)h->id, (long long)h->n, from, to);
+}
+
 /* For a selective query: may the block hold an event of one of its flows?
  * Its id range and time span first, then its Bloom filter, read only then
  * (and kept for load_block). Returns 1, 0, or -1 (reported). */
@@ -422,9 +435,14 @@ static int block_wanted(struct store_cursor *c, sqlite3_stmt *s)
 		if (!in_span(f, &h))
 			continue;
 		if (!have_bloom) {
+			int rc;
+
 			c->bloom_id = 0;
-			if (block_column(c, &c->bloom_stmt, "SELECT bloom FROM event_data"
-					 " WHERE id = ?", h.id) != SQLITE_ROW)
+			rc = block_column(c, &c->bloom_stmt, "SELECT bloom FROM event_data"
+					  " WHERE id = ?", h.id);
+			if (rc == SQLITE_DONE)	/* (its row of event_data is gone) */
+				return block_damaged(&h);
+			if (rc != SQLITE_ROW)
 				return store_fail(c->st, "cannot read events");
 			c->bloom_id = h.id;
 			have_bloom = 1;
@@ -434,19 +452,6 @@ static int block_wanted(struct store_cursor *c, sqlite3_stmt *s)
 			return 1;
 	}
 	return 0;
-}
-
-/* Reports block h as damaged, saying which events are lost to the reader
- * and how to read around them. Returns -1. */
-static int block_damaged(const struct blkhead *h)
-{
-	char from[40], to[40];
-
-	time_format(from, sizeof(from), h->first_us, 1);
-	time_format(to, sizeof(to), h->last_us, 1);
-	return log_error("event block %lld is damaged: its %lld events, received from %s to %s,"
-			 " cannot be read (--until and --since read the history around them)",
-			 (long long)h->id, (long long)h->n, from, to);
 }
 
 /* What segment_wanted() needs: the cursor, the block, its filter. */
@@ -487,8 +492,10 @@ static int load_block(struct store_cursor *c, const struct blkhead *h, struct ev
 		sf.bloom = sqlite3_column_blob(c->bloom_stmt, 0);
 		sf.len = (size_t)sqlite3_column_bytes(c->bloom_stmt, 0);
 	}
-	if (block_column(c, &c->data_stmt, "SELECT data FROM event_data WHERE id = ?",
-			 h->id) != SQLITE_ROW)
+	rc = block_column(c, &c->data_stmt, "SELECT data FROM event_data WHERE id = ?", h->id);
+	if (rc == SQLITE_DONE)	/* (its row of event_data is gone) */
+		return block_damaged(h);
+	if (rc != SQLITE_ROW)
 		return store_fail(c->st, "cannot read events");
 	d = c->data_stmt;
 	rc = evblock_unpack(sqlite3_column_blob(d, 0), sqlite3_column_bytes(d, 0),

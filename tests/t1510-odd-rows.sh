@@ -1,5 +1,5 @@
 #!/bin/bash
-# t1510: rows that SQLite takes but ctrecord never writes (a user's sqlite3 edits, a damaged copy): a flow's origin out of range in show, a session id far beyond the others in sessions, times 2^63 apart in stats, list and show.
+# t1510: rows that SQLite takes but ctrecord never writes (a user's sqlite3 edits, a damaged copy): a flow's origin out of range in show, a session id far beyond the others in sessions, times 2^63 apart in stats, list and show, a block without its data.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -48,3 +48,17 @@ grep -q ' 10000000000000\.000s ' out || fail "list: the duration is not 10^13 s:
 q farapart show 3 >out 2>err || fail "show: status $?: $(cat err)"
 grep -q 'after 10000000000000\.000s$' out || fail "show: the duration is not 10^13 s: $(cat out)"
 say "times 2^63 apart: the span and the durations are not negative"
+
+# A block whose row of event_data is gone (event_blocks holds the header):
+# "cannot read events ...: no more rows available" (SQLite's word for a
+# statement that found nothing), not that the block is damaged.
+base nodata
+sqlite3 nodata.db "DELETE FROM event_data WHERE id = 1"
+for cmd in replay "show 1"; do
+	rc=0
+	q nodata $cmd >out 2>err || rc=$?
+	[ $rc = 1 ] && [ "$(grep -c error: err)" = 1 ] &&
+		grep -q "error: event block 1 is damaged: its 24 events, received from .*, cannot be read" err ||
+		fail "$cmd with a block's data gone: status $rc: $(cat err)"
+done
+say "a block's data gone: replay and show say the block is damaged"
