@@ -259,8 +259,9 @@ int store_sessions(struct store *st, int (*fn)(const struct store_session *s, vo
 
 /* The stored events of each type (types[CT_EV_NEW] .. types[CT_EV_DUMP]),
  * from the blocks' headers. Returns 1, or 0 when the headers cannot tell: a
- * block from before version 7, or retention removed flows (whose events may
- * stay in blocks but are no longer read); -1 on error (reported). */
+ * block from before version 7 or whose counts of each type do not add up to
+ * its n, or retention removed flows (whose events may stay in blocks but are
+ * no longer read); -1 on error (reported). */
 int store_event_totals(struct store *st, uint64_t types[5]);
 
 /* All flows, by protocol and final protocol state (state -1: none), through

@@ -336,7 +336,11 @@ int store_sessions(struct store *st, int (*fn)(const struct store_session *s, vo
 int store_event_totals(struct store *st, uint64_t types[5])
 {
 	static const char sql[] =
-		"SELECT count(*) FILTER (WHERE types IS NULL), coalesce(sum(types & 8191), 0),"
+		/* a header whose counts do not add up to its n (a damaged or edited
+		 * row) cannot tell either: its records are counted */
+		"SELECT count(*) FILTER (WHERE (types & 8191) + ((types >> 13) & 8191) +"
+		" ((types >> 26) & 8191) + ((types >> 39) & 8191) IS NOT n),"
+		" coalesce(sum(types & 8191), 0),"
 		" coalesce(sum((types >> 13) & 8191), 0), coalesce(sum((types >> 26) & 8191), 0),"
 		" coalesce(sum((types >> 39) & 8191), 0),"
 		" (SELECT count(*) FROM prunes WHERE flows > 0) FROM event_blocks";

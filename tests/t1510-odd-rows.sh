@@ -1,5 +1,5 @@
 #!/bin/bash
-# t1510: rows that SQLite takes but ctrecord never writes (a user's sqlite3 edits, a damaged copy): a flow's origin out of range in show, a session id far beyond the others in sessions, times 2^63 apart in stats, list and show, a block without its data.
+# t1510: rows that SQLite takes but ctrecord never writes (a user's sqlite3 edits, a damaged copy): a flow's origin out of range in show, a session id far beyond the others in sessions, times 2^63 apart in stats, list and show, a block without its data, a block whose types disagree with its n.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -62,3 +62,12 @@ for cmd in replay "show 1"; do
 		fail "$cmd with a block's data gone: status $rc: $(cat err)"
 done
 say "a block's data gone: replay and show say the block is damaged"
+
+# A block's counts of each type (types) that do not add up to its records
+# (n): stats took them as they were, and printed 3 NEW events of 24, no other.
+base types
+"$BIN/ctquery" --db seed.db stats | sed -n '/^events:/,/DUMP/p' >expected
+sqlite3 types.db "UPDATE event_blocks SET types = 3 WHERE id = 1"
+q types stats >out 2>err || fail "stats: status $?: $(cat err)"
+sed -n '/^events:/,/DUMP/p' out | test_cmp expected -
+say "types that disagree with n: stats counts the block's records"
