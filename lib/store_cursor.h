@@ -49,6 +49,8 @@ struct store_cursor {
 	size_t dlen, dcap;
 	struct evblock_reader rd;
 	int64_t first_event;		/* the block's first record's id */
+	int64_t next_event;		/* the id after the last block's records: the
+					 * next block's first is not below it */
 	struct blkhead cur;		/* the block rd reads */
 	int in_block;
 	int blocks_done;		/* the reading from the start has ended */

@@ -502,9 +502,18 @@ static int load_block(struct store_cursor *c, const struct blkhead *h, struct ev
 			    sf.bloom ? segment_wanted : NULL, &sf, &c->data, &c->dcap, &c->dlen);
 	if (rc == -2)	/* (memory short: said) */
 		return -1;
-	if (rc || evblock_reader_init(rd, c->data, c->dlen))
+	/* (a header whose n or flow range disagrees with the records, a
+	 * damaged or edited row, would have them read as another block's) */
+	if (rc || evblock_reader_init(rd, c->data, c->dlen) || rd->n != h->n)
 		return block_damaged(h);
 	return 0;
+}
+
+/* Is the flow of a record of block h outside the block's flow range (its
+ * header or its data damaged)? */
+static int outside(const struct blkhead *h, int64_t flow)
+{
+	return flow < h->min_flow || flow > h->max_flow;
 }
 
 /* The flow of an event record at t_us: NULL when it does not match (or is gone). */
@@ -662,8 +671,11 @@ static int search_back(struct store_cursor *c, struct ct_event *ev)
 	 * flows' records are passed over) */
 	while (c->left > 0 && (rc = evblock_next_wanted(&rd, ev, &flow, in_cache, c)) > 0) {
 		int64_t event_id = record_id(&rd, first_event);
-		struct cflow *f = record_flow(c, ev, flow, event_id, &err);
+		struct cflow *f;
 
+		if (outside(&h, flow))
+			return block_damaged(&h);
+		f = record_flow(c, ev, flow, event_id, &err);
 		if (err)
 			return -1;
 		if (!f)
@@ -747,9 +759,14 @@ static int next_block(struct store_cursor *c, struct ct_event *ev)
 		if (!wanted)
 			continue;
 		blkhead_of(s, &c->cur);
+		/* event ids grow from block to block: a block that repeats
+		 * another's (a row copied by hand) would be read twice */
+		if (sqlite3_column_int64(s, 1) < c->next_event)
+			return block_damaged(&c->cur);
 		if (load_block(c, &c->cur, &c->rd))
 			return -1;
 		c->first_event = sqlite3_column_int64(s, 1);
+		c->next_event = c->first_event + c->cur.n;
 		return 1;
 	}
 	return rc == SQLITE_DONE ? 0 : store_fail(c->st, "cannot read events");
@@ -783,7 +800,7 @@ int store_next(struct store_cursor *c, struct ct_event *ev, int64_t *flow)
 			rc = evblock_next(&c->rd, ev, flow);
 		else
 			rc = c->left <= 0 ? 0 : evblock_next_wanted(&c->rd, ev, flow, in_cache, c);
-		if (rc < 0)	/* the block read from the start */
+		if (rc < 0 || (rc > 0 && outside(&c->cur, *flow)))	/* the block read from the start */
 			return block_damaged(&c->cur);
 		if (rc == 0) {
 			c->in_block = 0;

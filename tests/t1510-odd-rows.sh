@@ -1,5 +1,5 @@
 #!/bin/bash
-# t1510: rows that SQLite takes but ctrecord never writes (a user's sqlite3 edits, a damaged copy): a flow's origin out of range in show, a session id far beyond the others in sessions, times 2^63 apart in stats, list and show, a block without its data, a block whose types disagree with its n.
+# t1510: rows that SQLite takes but ctrecord never writes (a user's sqlite3 edits, a damaged copy): a flow's origin out of range in show, a session id far beyond the others in sessions, times 2^63 apart in stats, list and show, a block without its data, a block whose types disagree with its n, blocks whose headers disagree with their records.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -71,3 +71,28 @@ sqlite3 types.db "UPDATE event_blocks SET types = 3 WHERE id = 1"
 q types stats >out 2>err || fail "stats: status $?: $(cat err)"
 sed -n '/^events:/,/DUMP/p' out | test_cmp expected -
 say "types that disagree with n: stats counts the block's records"
+
+# Block headers that disagree with their records: another block's records
+# (data copied over), a block copied whole under a new id, a larger n.
+# replay printed the records twice, or as of other flows, and said nothing.
+awk 'BEGIN { for (i = 0; i < 5000; i++)
+	printf "[%d.%06d]\t    [NEW] udp      17 30 src=10.0.%d.%d dst=10.1.0.1 sport=%d dport=53 [UNREPLIED] src=10.1.0.1 dst=10.0.%d.%d sport=53 dport=%d\n",
+		1795700000 + int(i / 1000), (i % 1000) * 1000, int(i / 250), i % 250, 1024 + i,
+		int(i / 250), i % 250, 1024 + i }' >gen.log
+"$BIN/ctrecord" --db blocks.db --import gen.log 2>/dev/null || fail "import of gen.log failed"
+[ "$(sqlite3 -readonly blocks.db "SELECT count(*) FROM event_blocks")" -ge 2 ] ||
+	fail "gen.log did not make 2 blocks or more"
+for damage in "UPDATE event_data SET data = (SELECT data FROM event_data WHERE id = 1) WHERE id = 2|2" \
+	"INSERT INTO event_blocks SELECT 99, session, first_event, n, first_us, last_us, min_flow,
+	   max_flow, types FROM event_blocks WHERE id = 1;
+	 INSERT INTO event_data SELECT 99, bloom, data FROM event_data WHERE id = 1|99" \
+	"UPDATE event_blocks SET n = n + 1000 WHERE id = 1|1"; do
+	rm -f lying.db*; cp blocks.db lying.db
+	sqlite3 lying.db "${damage%|*}"
+	rc=0
+	q lying replay >out 2>err || rc=$?
+	[ $rc = 1 ] && [ "$(grep -c error: err)" = 1 ] &&
+		grep -q "error: event block ${damage##*|} is damaged: its [0-9]* events" err ||
+		fail "replay after '${damage%|*}': status $rc, $(wc -l <out) events: $(cat err)"
+done
+say "block headers that disagree with their records: replay says which block is damaged"
