@@ -251,8 +251,10 @@ int store_one_int(struct store *st, const char *sql, const char *what, int64_t *
 void store_read_opt(sqlite3_stmt *s, int col, uint64_t *v, uint32_t *has, uint32_t bit);
 
 /* Reads the 9 tuple columns starting at col (l3, src, dst, sport, dport,
- * itype, icode, iid, zone) into t; proto is left 0. Returns -1 when the
- * stored addresses are not 4 or 16 bytes. */
+ * itype, icode, iid, zone) into t; proto is left 0. Returns -1 when they
+ * are not what ctrecord stores (a damaged or edited row): addresses not of 4
+ * bytes for AF_INET or 16 for AF_INET6, a port, ICMP field or zone not an
+ * integer of its field's size. */
 int store_read_tuple(sqlite3_stmt *s, int col, struct ct_tuple *t);
 
 /* Reads a flow's reply tuple columns at col: NULL l3 means the mirror of orig. */

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sqlite3.h>
+#include <sys/socket.h>
 
 #include "grow.h"
 #include "log.h"
@@ -14,27 +15,47 @@ static int is_set(sqlite3_stmt *s, int col)
 	return sqlite3_column_type(s, col) != SQLITE_NULL;
 }
 
+/* Is column col NULL (read as 0) or an integer from 0 to max (not text, a
+ * fraction, a value out of the field's range: a damaged or edited row)? */
+static int in_range(sqlite3_stmt *s, int col, int64_t max)
+{
+	int64_t v = sqlite3_column_int64(s, col);
+
+	return !is_set(s, col) ||
+	       (sqlite3_column_type(s, col) == SQLITE_INTEGER && v >= 0 && v <= max);
+}
+
 int store_read_tuple(sqlite3_stmt *s, int i, struct ct_tuple *t)
 {
 	int alen = sqlite3_column_bytes(s, i + 1);
 
 	memset(t, 0, sizeof(*t));
 	t->l3 = sqlite3_column_int(s, i);
-	if ((alen != 4 && alen != 16) || sqlite3_column_bytes(s, i + 2) != alen)
+	if ((alen != 4 && alen != 16) || sqlite3_column_bytes(s, i + 2) != alen ||
+	    alen != (t->l3 == AF_INET ? 4 : t->l3 == AF_INET6 ? 16 : 0))
 		return -1;
 	memcpy(t->src, sqlite3_column_blob(s, i + 1), alen);
 	memcpy(t->dst, sqlite3_column_blob(s, i + 2), alen);
+	/* (the fields' own sizes: a port of 70000.5 was read as 4464) */
 	if ((t->has_ports = is_set(s, i + 3))) {
+		if (!in_range(s, i + 3, UINT16_MAX) || !in_range(s, i + 4, UINT16_MAX))
+			return -1;
 		t->sport = sqlite3_column_int(s, i + 3);
 		t->dport = sqlite3_column_int(s, i + 4);
 	}
 	if ((t->has_icmp = is_set(s, i + 5))) {
+		if (!in_range(s, i + 5, UINT8_MAX) || !in_range(s, i + 6, UINT8_MAX) ||
+		    !in_range(s, i + 7, UINT16_MAX))
+			return -1;
 		t->itype = sqlite3_column_int(s, i + 5);
 		t->icode = sqlite3_column_int(s, i + 6);
 		t->iid = sqlite3_column_int(s, i + 7);
 	}
-	if ((t->has_zone = is_set(s, i + 8)))
+	if ((t->has_zone = is_set(s, i + 8))) {
+		if (!in_range(s, i + 8, UINT16_MAX))
+			return -1;
 		t->zone = sqlite3_column_int(s, i + 8);
+	}
 	return 0;
 }
 

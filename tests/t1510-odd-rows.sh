@@ -1,5 +1,5 @@
 #!/bin/bash
-# t1510: rows that SQLite takes but ctrecord never writes (a user's sqlite3 edits, a damaged copy): a flow's origin out of range in show, a session id far beyond the others in sessions, times 2^63 apart in stats, list and show, a block without its data, a block whose types disagree with its n, blocks whose headers disagree with their records.
+# t1510: rows that SQLite takes but ctrecord never writes (a user's sqlite3 edits, a damaged copy): a flow's origin out of range in show, a session id far beyond the others in sessions, times 2^63 apart in stats, list and show, a block without its data, a block whose types disagree with its n, blocks whose headers disagree with their records, tuple columns out of their fields.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -96,3 +96,17 @@ for damage in "UPDATE event_data SET data = (SELECT data FROM event_data WHERE i
 		fail "replay after '${damage%|*}': status $rc, $(wc -l <out) events: $(cat err)"
 done
 say "block headers that disagree with their records: replay says which block is damaged"
+
+# Tuple columns that are not what ctrecord stores: a port of 70000.5 (read
+# as 4464), a negative one (65535), IPv4 addresses under family 10. list
+# printed them as the flow's; now the flow's tuple is malformed, as one
+# whose addresses are of a wrong length.
+for damage in "o_sport = 70000.5" "o_dport = -1" "o_l3 = 10"; do
+	base tuple
+	sqlite3 tuple.db "UPDATE flows SET $damage WHERE id = 3"
+	rc=0
+	q tuple list >out 2>err || rc=$?
+	[ $rc = 1 ] && [ "$(grep -c error: err)" = 1 ] && grep -q "error: flow 3 has a malformed tuple" err ||
+		fail "list with $damage: status $rc: $(cat err)"
+done
+say "a port or family out of its field: the flow's tuple is malformed"
