@@ -113,7 +113,9 @@ static int decode_head(const uint8_t **in, const uint8_t *end, int64_t *prev, ui
 	if (varint_get(in, end, &d) || varint_get(in, end, f) || *f >> 8 ||
 	    (*f >> PC_END_SHIFT) > 2)
 		return -1;
-	*prev += (int64_t)(d >> 1) ^ -(int64_t)(d & 1);
+	/* (a delta that passes 2^63: a damaged row, undefined in int64_t) */
+	if (__builtin_add_overflow(*prev, (int64_t)(d >> 1) ^ -(int64_t)(d & 1), prev))
+		return -1;
 	return *prev > 0 ? 0 : -1;
 }
 
