@@ -118,6 +118,13 @@ static void test_match(void)
 	CHECK(opt1(&f, 'w', "0") == 1 && filter_match(&f, &ev));	/* absent zone is 0 */
 	memset(&f, 0, sizeof(f));
 	CHECK(opt1(&f, 'e', "DESTROY") == 1 && !filter_match(&f, &ev));
+	/* --status: every status given must be set, not one of them */
+	ev.status |= 0x2;	/* SEEN_REPLY, not ASSURED */
+	memset(&f, 0, sizeof(f));
+	CHECK(opt1(&f, 'u', "SEEN_REPLY") == 1 && !filter_finish(&f) && filter_match(&f, &ev));
+	memset(&f, 0, sizeof(f));
+	CHECK(opt1(&f, 'u', "SEEN_REPLY,ASSURED") == 1 && !filter_finish(&f) &&
+	      !filter_match(&f, &ev));
 }
 
 static void test_time(void)
