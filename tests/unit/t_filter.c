@@ -125,6 +125,19 @@ static void test_match(void)
 	memset(&f, 0, sizeof(f));
 	CHECK(opt1(&f, 'u', "SEEN_REPLY,ASSURED") == 1 && !filter_finish(&f) &&
 	      !filter_match(&f, &ev));
+	/* the reply tuple's ports: 443 -> 40000, each on its own side */
+	memset(&f, 0, sizeof(f));
+	CHECK(opt1(&f, 'p', "tcp") == 1 && opt1(&f, FO_RDPORT, "40000") == 1 &&
+	      !filter_finish(&f) && filter_match(&f, &ev));
+	memset(&f, 0, sizeof(f));
+	CHECK(opt1(&f, 'p', "tcp") == 1 && opt1(&f, FO_RDPORT, "443") == 1 &&
+	      !filter_finish(&f) && !filter_match(&f, &ev));
+	memset(&f, 0, sizeof(f));
+	CHECK(opt1(&f, 'p', "tcp") == 1 && opt1(&f, FO_RSPORT, "443") == 1 &&
+	      !filter_finish(&f) && filter_match(&f, &ev));
+	memset(&f, 0, sizeof(f));
+	CHECK(opt1(&f, 'p', "tcp") == 1 && opt1(&f, FO_RSPORT, "40000") == 1 &&
+	      !filter_finish(&f) && !filter_match(&f, &ev));
 }
 
 static void test_time(void)
