@@ -39,6 +39,9 @@ static void test_parse(void)
 	CHECK(!parses('p', "tcpx") && !parses('p', "256"));
 	CHECK(parses('s', "10.0.0.1") && parses('s', "10.0.0.0/8") && parses('d', "2001:db8::/32"));
 	CHECK(!parses('s', "10.0.0.256") && !parses('s', "10.0.0.0/33") && !parses('s', "x"));
+	/* the whole address as a prefix, as conntrack takes it */
+	CHECK(parses('s', "10.0.0.1/32") && parses('d', "2001:db8::1/128") &&
+	      !parses('d', "2001:db8::1/129"));
 	CHECK(!parses('r', "10.0.0.0/8") && !parses('q', "::1/64"));
 	CHECK(parses(FO_DPORT, "443") && parses(FO_SPORT, "0") && parses(FO_RSPORT, "65535"));
 	CHECK(!parses(FO_DPORT, "65536") && !parses(FO_DPORT, "http") && !parses(FO_DPORT, "-1"));
