@@ -73,6 +73,13 @@ static void test_parse(void)
 	CHECK(opt1(&f, FO_MASK_SRC, "255.0.0.0") == 1 && filter_finish(&f) == -1);
 	memset(&f, 0, sizeof(f));
 	CHECK(opt1(&f, 'j', NULL) == 1 && opt1(&f, 'n', NULL) == 1 && filter_finish(&f) == -1);
+	/* a window of one instant is one; --until before --since is none */
+	memset(&f, 0, sizeof(f));
+	CHECK(opt1(&f, FO_SINCE, "@1764151200") == 1 && opt1(&f, FO_UNTIL, "@1764151200") == 1 &&
+	      filter_finish(&f) == 0);
+	memset(&f, 0, sizeof(f));
+	CHECK(opt1(&f, FO_SINCE, "@1764151200") == 1 && opt1(&f, FO_UNTIL, "@1764151199.5") == 1 &&
+	      filter_finish(&f) == -1);
 }
 
 static void test_match(void)
