@@ -421,6 +421,85 @@ static void test_where_plans(const char *path)
 	store_close(st);
 }
 
+/* A UDP flow 10.0.0.1:sport -> 10.0.0.2:53, its reply from rsrc:rsport. */
+static int64_t add_udp_flow(struct store *st, int64_t session, int sport, const char *rsrc,
+			    int rsport, int64_t t_us)
+{
+	static struct ct_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = CT_EV_NEW;
+	ev.t_us = t_us;
+	ev.family = ev.orig.l3 = ev.reply.l3 = AF_INET;
+	ev.orig.proto = ev.reply.proto = 17;
+	inet_pton(AF_INET, "10.0.0.1", ev.orig.src);
+	inet_pton(AF_INET, "10.0.0.2", ev.orig.dst);
+	inet_pton(AF_INET, rsrc, ev.reply.src);
+	memcpy(ev.reply.dst, ev.orig.src, 4);
+	ev.orig.has_ports = ev.reply.has_ports = 1;
+	ev.orig.sport = ev.reply.dport = sport;
+	ev.orig.dport = 53;
+	ev.reply.sport = rsport;
+	return store_flow_insert(st, session, &ev, 0);
+}
+
+static void exact(struct store_range *r, const char *addr)
+{
+	inet_pton(AF_INET, addr, r->lo);
+	memcpy(r->hi, r->lo, 4);
+	r->len = 4;
+}
+
+/* The reply tuple's conditions on the flows read (list; replay's flows),
+ * and the view's reply columns: a flow stored without a reply tuple of its
+ * own (the original's mirror) has the original's destination as its reply
+ * source and its source port as the reply's destination port. */
+static void test_reply_tuple(const char *path)
+{
+	struct store *st = store_open(path, STORE_WRITE);
+	struct store_query q;
+	int64_t session;
+
+	CHECK(st != NULL);
+	if (!st)
+		return;
+	session = store_session_start(st, "record", NULL, 1000000);
+	CHECK(session > 0 && store_begin(st) == 0);
+	CHECK(add_udp_flow(st, session, 40000, "10.0.0.2", 53, 2000000) > 0);	/* mirror */
+	CHECK(add_udp_flow(st, session, 40001, "10.0.0.9", 5353, 3000000) > 0);	/* DNAT'ed */
+	CHECK(store_commit(st) == 0);
+	store_close(st);
+	if (!(st = store_open(path, STORE_READ)))
+		return;
+	memset(&q, 0, sizeof(q));
+	exact(&q.rsrc, "10.0.0.2");
+	CHECK(nflows(st, &q) == 1);
+	exact(&q.rsrc, "10.0.0.9");
+	CHECK(nflows(st, &q) == 1);
+	memset(&q, 0, sizeof(q));
+	exact(&q.rdst, "10.0.0.1");
+	CHECK(nflows(st, &q) == 2);
+	exact(&q.rdst, "10.0.0.2");
+	CHECK(nflows(st, &q) == 0);
+	memset(&q, 0, sizeof(q));
+	q.pf = STORE_PF_RDPORT;
+	q.rdport = 40000;
+	CHECK(nflows(st, &q) == 1);
+	q.rdport = 53;
+	CHECK(nflows(st, &q) == 0);
+	memset(&q, 0, sizeof(q));
+	q.pf = STORE_PF_RSPORT;
+	q.rsport = 53;
+	CHECK(nflows(st, &q) == 1);
+	q.rsport = 40000;
+	CHECK(nflows(st, &q) == 0);
+	memset(&q, 0, sizeof(q));
+	q.where = "reply_src = '10.0.0.2' AND reply_dst = '10.0.0.1' AND reply_sport = 53"
+		  " AND reply_dport = 40000";
+	CHECK(nflows(st, &q) == 1);
+	store_close(st);
+}
+
 static void test_plans(void)
 {
 	char dir[] = "/tmp/ct-unit-XXXXXX", path[64] = "";
@@ -473,6 +552,8 @@ static void test_plans(void)
 	store_close(st);
 	test_time_plans(path);
 	test_where_plans(path);
+	snprintf(path, sizeof(path), "%s/r.db", dir);
+	test_reply_tuple(path);
 	CHECK(unit_rmdir(dir, 0) == 0);
 }
 
