@@ -222,6 +222,23 @@ static void test_both_ends(void)
 	q.since_us = 1000000 + 10 * 3000;
 	q.until_us = t_end - 10 * 100;
 	CHECK(check_same(st, &q, 1 << A | 1 << B | 1 << C | 1 << E, &n) > 0 && n > 1000);
+	/* a window's bounds are in it: one from B's second event to its
+	 * second last holds both */
+	{
+		struct store_query qb = { .pf = STORE_PF_FLOW, .flow = target[B] };
+		struct got *g;
+		int bl, bk;
+		long nb = read_all(st, &qb, 0, &g, &bl, &bk);
+
+		CHECK(nb == 10);
+		if (nb == 10) {
+			qb.pf |= STORE_PF_SINCE | STORE_PF_UNTIL;
+			qb.since_us = g[1].ev.t_us;
+			qb.until_us = g[8].ev.t_us;
+			CHECK(check_same(st, &qb, 1 << B, &n) >= 0 && n == 8);
+		}
+		free(g);
+	}
 	store_close(st);
 }
 
