@@ -11,9 +11,13 @@ netns_mark_zone_nat
 
 # name|filter (the same words for ctrecord and conntrack -E). proto and the
 # IPv4 addresses also go into the kernel's socket filter; the rest is exact
-# matching in the recorder.
+# matching in the recorder. Loopback flows have the same source and
+# destination: flows from 127.1.0.0/16 (trafficgen -S) tell -s from -d and
+# test a prefix's mask.
 FILTERS='tcp5000|-p tcp --dport 5000
 udp4|-p udp -s 127.0.0.1
+dst4|-d 127.0.0.1
+cidr4|-s 127.1.0.0/16
 dst6|-d ::1
 mark|-m 42
 zone|-w 7
@@ -43,6 +47,7 @@ done
 
 say "generating traffic"
 mixed_traffic
+in_ns "$BIN/trafficgen" -S udp 127.0.0.1 5008 2
 expire_all "$TMP/all.ct"
 for n in $names; do
 	stop_bg "rec_$n" TERM 10 || fail "ctrecord ($n) ignored SIGTERM"
