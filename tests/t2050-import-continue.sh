@@ -56,6 +56,9 @@ replay "$DB" | test_cmp "$TMP/whole.log" -
 # UDP 6000: its first flow ended "end unknown" by the second NEW, which is open
 [ "$(flows "$DB")" = "1:3/1/2999999 2:2/1/100000 3:1/2/700000 4:1/open/-" ] ||
 	fail "flows: $(flows "$DB")"
+# list's DURATION: the time to a DESTROY, "?" to an end unknown, "open"
+durs=$("$BIN/ctquery" --db "$DB" list | awk 'NR > 1 { printf "%s%s:%s", s, $NF, $3; s = " " }')
+[ "$durs" = "1:3.000s 2:0.100s 3:? 4:open" ] || fail "list's durations: $durs"
 "$BIN/ctquery" --db "$DB" sessions >"$TMP/sessions.out"
 [ "$(grep -c ' import ' "$TMP/sessions.out")" = 2 ] || fail "not two import sessions: $(cat "$TMP/sessions.out")"
 [ "$(sqlite3 "$DB" 'SELECT group_concat(coalesce(continues, "-"), " ") FROM imports ORDER BY id')" = "- 1" ] ||
