@@ -22,6 +22,20 @@ stop_bg rec TERM 20 || fail "ctrecord did not stop"
 grep -q "^ctrecord: [0-9]* events, [0-9]* flows, 0 lost" "$TMP/rec.err" ||
 	fail "a loss without one: $(cat "$TMP/rec.err")"
 [ "$(q 'SELECT count(*) FROM gaps')" = 0 ] || fail "gaps without a loss"
+
+# A filter that a flow's NEW fails and a later event passes (-u SEEN_REPLY:
+# the reply's UPDATE has it, the NEW not): flows first seen after their NEW
+# there are no loss either.
+DBF=$TMP/filtered.db
+start_recorder recf "$TMP/recf.err" --db "$DBF" --reliable -u SEEN_REPLY
+in_ns "$BIN/trafficgen" -S udp 127.0.0.1 7403 50 >/dev/null
+wait_until 10 eval "[ \$(sqlite3 '$DBF' 'SELECT count(*) FROM flows WHERE o_dport = 7403') = 50 ]" ||
+	fail "the 50 flows were not recorded through -u SEEN_REPLY: $(cat "$TMP/recf.err")"
+stop_bg recf TERM 20 || fail "ctrecord -u SEEN_REPLY did not stop"
+[ "$BG_STATUS" = 0 ] || { cat "$TMP/recf.err"; fail "ctrecord -u SEEN_REPLY exited $BG_STATUS"; }
+grep -q "^ctrecord: [0-9]* events, [0-9]* flows, 0 lost" "$TMP/recf.err" ||
+	fail "-u SEEN_REPLY: a loss without one: $(cat "$TMP/recf.err")"
+[ "$(sqlite3 "$DBF" 'SELECT count(*) FROM gaps')" = 0 ] || fail "-u SEEN_REPLY: gaps without a loss"
 in_ns conntrack -D -p udp >/dev/null 2>&1 || true
 rm -f "$DB" "$DB-wal" "$DB-shm"
 
