@@ -86,6 +86,29 @@ for sort in bytes packets; do
 done
 say "stats --top: sums past 2^64 exact and in order (2^65, 2^64 - 1, 10^18)"
 
+# The span: from the earliest start to the latest event, of every flow
+# (summed by protocol and state) or of those a filter passes (flow by flow),
+# whichever of them comes first. TCP 0 s to 30 s; UDP 10 s to 20 s, then
+# 5 s to 8 s.
+T0=1700000000
+{
+	printf '[%d.000000]\t    [NEW] tcp      6 120 SYN_SENT src=10.0.0.1 dst=10.0.0.2 sport=40000 dport=80 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=80 dport=40000\n' $T0
+	printf '[%d.000000]\t    [NEW] udp      17 30 src=10.0.0.1 dst=10.0.0.3 sport=5001 dport=53 [UNREPLIED] src=10.0.0.3 dst=10.0.0.1 sport=53 dport=5001\n' $((T0 + 10))
+	printf '[%d.000000]\t    [NEW] udp      17 30 src=10.0.0.1 dst=10.0.0.3 sport=5002 dport=53 [UNREPLIED] src=10.0.0.3 dst=10.0.0.1 sport=53 dport=5002\n' $((T0 + 5))
+	printf '[%d.000000]\t[DESTROY] udp      17 src=10.0.0.1 dst=10.0.0.3 sport=5002 dport=53 [UNREPLIED] src=10.0.0.3 dst=10.0.0.1 sport=53 dport=5002\n' $((T0 + 8))
+	printf '[%d.000000]\t[DESTROY] udp      17 src=10.0.0.1 dst=10.0.0.3 sport=5001 dport=53 [UNREPLIED] src=10.0.0.3 dst=10.0.0.1 sport=53 dport=5001\n' $((T0 + 20))
+	printf '[%d.000000]\t[DESTROY] tcp      6 src=10.0.0.1 dst=10.0.0.2 sport=40000 dport=80 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=80 dport=40000\n' $((T0 + 30))
+} >"$TMP/span.log"
+"$BIN/ctrecord" --db "$TMP/span.db" --import "$TMP/span.log" 2>"$TMP/imp.err" ||
+	fail "import of span.log failed: $(cat "$TMP/imp.err")"
+# span FROM TO: the line for seconds FROM to TO after T0, in local time
+span() { echo "span: $(date -d "@$((T0 + $1))" '+%F %T') .. $(date -d "@$((T0 + $2))" '+%F %T') ($(($2 - $1))s)"; }
+got=$("$BIN/ctquery" --db "$TMP/span.db" stats | grep '^span:')
+[ "$got" = "$(span 0 30)" ] || fail "stats: '$got', not '$(span 0 30)'"
+got=$("$BIN/ctquery" --db "$TMP/span.db" stats -p udp | grep '^span:')
+[ "$got" = "$(span 5 20)" ] || fail "stats -p udp: '$got', not '$(span 5 20)'"
+say "stats' span: from the earliest start to the latest event, filtered or not"
+
 # Output that cannot be written is an error (exit 1, one line), as for replay and list.
 for cmd in "stats" "stats --top 5 --by src" "sessions" "show 1"; do
 	rc=0
