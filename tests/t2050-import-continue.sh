@@ -59,6 +59,12 @@ replay "$DB" | test_cmp "$TMP/whole.log" -
 # list's DURATION: the time to a DESTROY, "?" to an end unknown, "open"
 durs=$("$BIN/ctquery" --db "$DB" list | awk 'NR > 1 { printf "%s%s:%s", s, $NF, $3; s = " " }')
 [ "$durs" = "1:3.000s 2:0.100s 3:? 4:open" ] || fail "list's durations: $durs"
+# show's end: destroyed, or an end unknown noticed at the second NEW
+"$BIN/ctquery" --db "$DB" show 2 | grep -qx '  ended: destroyed at .*, after 0.100s' ||
+	fail "show 2: $("$BIN/ctquery" --db "$DB" show 2 | grep ended)"
+want="  ended: end unknown (noticed at $(date -d @1700000001 '+%F %T').000000; history has a gap)"
+"$BIN/ctquery" --db "$DB" show 3 | grep -qxF "$want" ||
+	fail "show 3: $("$BIN/ctquery" --db "$DB" show 3 | grep ended), not '$want'"
 "$BIN/ctquery" --db "$DB" sessions >"$TMP/sessions.out"
 [ "$(grep -c ' import ' "$TMP/sessions.out")" = 2 ] || fail "not two import sessions: $(cat "$TMP/sessions.out")"
 [ "$(sqlite3 "$DB" 'SELECT group_concat(coalesce(continues, "-"), " ") FROM imports ORDER BY id')" = "- 1" ] ||
