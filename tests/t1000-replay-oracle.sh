@@ -32,7 +32,11 @@ OPTS_default=""
 OPTS_ext="-o extended,id,ktimestamp"
 OPTS_xml="-o xml"
 OPTS_ts="-o timestamp"
-KINDS="default ext xml ts"
+# and each of -o extended, id and ktimestamp alone: what one word prints
+OPTS_l3="-o extended"
+OPTS_id="-o id"
+OPTS_kts="-o ktimestamp"
+KINDS="default ext xml ts l3 id kts"
 
 # Start ctrecord (wait until it is subscribed), then the oracles: conntrack -E
 # writing $TMP/KIND.ct; in selftest mode a second set writing $TMP/KIND.ct2
@@ -40,7 +44,7 @@ KINDS="default ext xml ts"
 if [ "$SELFTEST" != 1 ]; then
 	start_recorder rec "$TMP/rec.err" --db "$TMP/flows.db"
 fi
-nsub=$(( $(nsubscribed) + 4 ))
+nsub=$(( $(nsubscribed) + $(echo $KINDS | wc -w) ))
 for k in $KINDS; do
 	eval "o=\$OPTS_$k"
 	start_bg "ct_$k" conntrack -E $o >"$TMP/$k.ct" 2>"$TMP/$k.ct.err"
@@ -152,7 +156,7 @@ replay() {	# replay KIND OUTFILE
 			fail "ctquery replay $o failed: $(tail -5 "$TMP/$1.replay.err")"
 	fi
 }
-for k in default ext xml; do
+for k in default ext xml l3 id kts; do
 	replay $k "$TMP/$k.replay"
 	test_cmp "$TMP/$k.ct" "$TMP/$k.replay"
 	if [ $k = xml ]; then
