@@ -55,10 +55,19 @@ void import_set_status(struct ct_event *ev, int unreplied, int assured, int offl
 		s |= IPS_HW_OFFLOAD | IPS_OFFLOAD;
 	if (offload)
 		s |= IPS_OFFLOAD;
+	/* NAT where the reply does not mirror the original: an address or a
+	 * port (the kernel's own bits, which a log does not show, are set
+	 * wherever NAT ran; -n and -g then compare addresses and ports, as show
+	 * and flows_v do). A port-only DNAT (REDIRECT to another port of the
+	 * address the packets were sent to) was no NAT to -g. */
 	if (ev->orig.l3 == ev->reply.l3) {
-		if (memcmp(ev->orig.src, ev->reply.dst, alen))
+		int ports = ev->orig.has_ports && ev->reply.has_ports;
+
+		if (memcmp(ev->orig.src, ev->reply.dst, alen) ||
+		    (ports && ev->orig.sport != ev->reply.dport))
 			s |= IPS_SRC_NAT | IPS_SRC_NAT_DONE;
-		if (memcmp(ev->orig.dst, ev->reply.src, alen))
+		if (memcmp(ev->orig.dst, ev->reply.src, alen) ||
+		    (ports && ev->orig.dport != ev->reply.sport))
 			s |= IPS_DST_NAT | IPS_DST_NAT_DONE;
 	}
 	ev->status = s;

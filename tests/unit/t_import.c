@@ -7,6 +7,7 @@
 #include "import_text.h"
 #include "import_xml.h"
 #include "unit.h"
+#include <linux/netfilter/nf_conntrack_common.h>
 
 static struct ct_event ev;
 
@@ -108,6 +109,48 @@ static void test_text(void)
 		memset(p, 'a', big);
 		text_bad(p, big, "longer than");
 		free(p);
+	}
+}
+
+/* The NAT bits an imported line gets (the log does not show the kernel's):
+ * where the reply does not mirror the original, by address or by port. */
+static void test_nat_status(void)
+{
+	static const struct { const char *line; uint32_t nat; } cases[] = {
+		{ "    [NEW] tcp      6 120 SYN_SENT src=10.0.0.1 dst=10.0.0.2 sport=1000 dport=80"
+		  " [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=80 dport=1000", 0 },
+		/* REDIRECT to another port of the address it was sent to */
+		{ "    [NEW] tcp      6 120 SYN_SENT src=10.0.0.1 dst=10.0.0.2 sport=1000 dport=80"
+		  " [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=8080 dport=1000", IPS_DST_NAT_DONE },
+		/* a source port changed to avoid a clash */
+		{ "    [NEW] udp      17 30 src=10.0.0.1 dst=10.0.0.2 sport=1000 dport=53"
+		  " [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=53 dport=2000", IPS_SRC_NAT_DONE },
+		{ "    [NEW] udp      17 30 src=10.0.0.1 dst=10.0.0.2 sport=1000 dport=53"
+		  " [UNREPLIED] src=10.0.0.2 dst=192.0.2.1 sport=53 dport=1000", IPS_SRC_NAT_DONE },
+		{ "    [NEW] udp      17 30 src=10.0.0.1 dst=10.0.0.2 sport=1000 dport=53"
+		  " [UNREPLIED] src=10.9.9.9 dst=192.0.2.1 sport=5353 dport=1000",
+		  IPS_SRC_NAT_DONE | IPS_DST_NAT_DONE },
+		/* no ports: ICMP's id and type are not compared */
+		{ "    [NEW] icmp     1 30 src=10.0.0.1 dst=10.0.0.2 type=8 code=0 id=7"
+		  " [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 type=0 code=0 id=7", 0 },
+	};
+	const uint32_t bits = IPS_SRC_NAT | IPS_SRC_NAT_DONE | IPS_DST_NAT | IPS_DST_NAT_DONE;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct import_err e = { "" };
+		uint32_t want = cases[i].nat;
+		int how;
+
+		if (want & IPS_SRC_NAT_DONE)
+			want |= IPS_SRC_NAT;
+		if (want & IPS_DST_NAT_DONE)
+			want |= IPS_DST_NAT;
+		CHECK(import_text_line(cases[i].line, strlen(cases[i].line), 0, &ev, &how, &e) == 0);
+		CHECK((ev.has & CT_HAS_STATUS) && (ev.status & bits) == want);
+		if ((ev.status & bits) != want)
+			fprintf(stderr, "  %s\n  NAT bits %#x, expected %#x\n", cases[i].line,
+				ev.status & bits, want);
 	}
 }
 
@@ -259,6 +302,7 @@ int main(void)
 	setenv("TZ", "UTC", 1);
 	tzset();
 	test_text();
+	test_nat_status();
 	test_xml();
 	test_xml_joined();
 	return unit_done("t_import");
