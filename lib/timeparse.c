@@ -19,16 +19,21 @@ int64_t time_now_us(void)
 void time_format(char *buf, unsigned size, int64_t t_us, int frac)
 {
 	time_t t = t_us / 1000000;
+	int64_t us = t_us % 1000000;
 	struct tm tm;
 	size_t n;
 
+	if (us < 0) {	/* before 1970: the second it falls in, not the one after */
+		us += 1000000;
+		t--;
+	}
 	if (!localtime_r(&t, &tm)) {
 		snprintf(buf, size, "?");
 		return;
 	}
 	n = strftime(buf, size, "%Y-%m-%d %H:%M:%S", &tm);
 	if (frac && n)
-		snprintf(buf + n, size - n, ".%06lld", (long long)(t_us % 1000000));
+		snprintf(buf + n, size - n, ".%06lld", (long long)us);
 }
 
 /* Reads exactly n digits at *p into *v, moving *p past them. Returns 0 or -1. */

@@ -206,6 +206,26 @@ static void test_time(void)
 	tzset();
 }
 
+/* A time before 1970 (a damaged database's, or a clock set wrong) prints as
+ * the second it falls in, with a fraction of 0 to 999999, and parses back:
+ * it printed the second after, with a negative fraction (".-500000"). */
+static void test_time_format(void)
+{
+	char buf[64];
+	int64_t t;
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	time_format(buf, sizeof(buf), -1, 1);
+	CHECK(!strcmp(buf, "1969-12-31 23:59:59.999999"));
+	time_format(buf, sizeof(buf), -1, 0);
+	CHECK(!strcmp(buf, "1969-12-31 23:59:59"));
+	time_format(buf, sizeof(buf), -31556926500000LL, 1);
+	CHECK(!time_parse(buf, 0, &t) && t == -31556926500000LL);
+	time_format(buf, sizeof(buf), 1764151200000001LL, 1);
+	CHECK(!strcmp(buf, "2025-11-26 10:00:00.000001"));
+}
+
 /* The plan must search an index (never scan a whole table first). */
 static int uses_index(struct store *st, const struct store_query *q, const char *idx)
 {
@@ -600,6 +620,7 @@ int main(void)
 	test_parse();
 	test_match();
 	test_time();
+	test_time_format();
 	test_event_json();
 	test_plans();
 	return unit_done("t_filter");
