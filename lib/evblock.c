@@ -346,7 +346,31 @@ static int room(uint8_t **buf, size_t *cap, size_t need)
 	return 0;
 }
 
-/* A block from before version 10: one zlib stream of one segment. */
+static int parse_segment(struct evblock_reader *r, const uint8_t **pp, const uint8_t *end,
+			 uint32_t *nrec, int *packed);
+
+/* Does unpacked[0..len) hold a segment marked as left packed (which only
+ * evblock_unpack() writes, for a segment it did not inflate)? 1, 0, or -1
+ * when malformed (left to evblock_reader_init() to find). */
+static int holds_packed(const uint8_t *p, size_t len)
+{
+	const uint8_t *end = p + len;
+	uint32_t nrec;
+	int packed;
+
+	while (p < end) {
+		if (parse_segment(NULL, &p, end, &nrec, &packed))
+			return -1;
+		if (packed)
+			return 1;
+	}
+	return 0;
+}
+
+/* A block from before version 10: one zlib stream of one segment. Its
+ * segments are stored whole: one marked as left packed would be counted
+ * as records that are not there, numbering the records after it (their
+ * event ids) past the block's. */
 static int unpack_whole(const void *data, size_t size, uint8_t **buf, size_t *cap, size_t *len)
 {
 	uLongf n = UNPACKED_MAX;
@@ -355,6 +379,8 @@ static int unpack_whole(const void *data, size_t size, uint8_t **buf, size_t *ca
 		return -2;
 	switch (uncompress(*buf, &n, data, size)) {
 	case Z_OK:
+		if (holds_packed(*buf, n) == 1)
+			return -1;
 		*len = n;
 		return 0;
 	case Z_MEM_ERROR:

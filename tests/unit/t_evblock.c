@@ -1,4 +1,4 @@
-/* Unit test: reading an event block with evblock_next_wanted() gives exactly the records evblock_next() gives of the wanted flows, with their numbers, also from only the segments whose filters may hold them; stays inside damaged data, takes no more memory for it than a block can need, and finds a segment whose records its header miscounts; reads blocks of the older, larger size and of the format before segments. */
+/* Unit test: reading an event block with evblock_next_wanted() gives exactly the records evblock_next() gives of the wanted flows, with their numbers, also from only the segments whose filters may hold them; stays inside damaged data, takes no more memory for it than a block can need, and finds a segment whose records its header miscounts; reads blocks of the older, larger size and of the format before segments, and refuses one of those that marks a segment as left packed. */
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -150,6 +150,41 @@ static void test_old_format(void)
 	while ((rc = evblock_next(&r, &ev, &flow)) > 0)
 		n++;
 	CHECK(rc == 0 && n == i && n == (int)b.n);
+	free(packed);
+	free(old);
+	free(data);
+	free(again);
+	evblock_free(&b);
+}
+
+/* A block from before version 10 holds its segment unpacked: one in it
+ * marked as left packed (a zero and a count of records, which only
+ * evblock_unpack() writes) is damage. It was taken: the reading counted
+ * records that are not there, and numbered the block's next ones (their
+ * event ids) past those of the block after it. */
+static void test_old_format_packed_mark(void)
+{
+	struct evblock b;
+	struct ct_event ev;
+	uint8_t *packed, *data = NULL, *old, *again = NULL;
+	size_t plen, cap = 0, len, cap2 = 0, len2;
+	uLongf olen;
+
+	memset(&b, 0, sizeof(b));
+	b.one_segment = 1;
+	rand_event(&ev);
+	ev.t_us = 1700000000000000LL;
+	CHECK(evblock_add(&b, 7, &ev) == 0);
+	packed = evblock_pack(&b, &plen);
+	CHECK(packed && evblock_unpack(packed, plen, NULL, NULL, &data, &cap, &len) == 0);
+	data = realloc(data, len + 2);
+	data[len++] = 0;	/* a segment left packed, of 1000 records */
+	data = realloc(data, len + 2);
+	len = (size_t)(varint_put(data + len, 1000) - data);
+	olen = compressBound(len);
+	old = malloc(olen);
+	CHECK(old && compress2(old, &olen, data, len, 1) == Z_OK);
+	CHECK(evblock_unpack(old, olen, NULL, NULL, &again, &cap2, &len2) == -1);
 	free(packed);
 	free(old);
 	free(data);
@@ -370,6 +405,7 @@ int main(void)
 
 	test_varint_skip();
 	test_old_format();
+	test_old_format_packed_mark();
 	test_segment_counts();
 	test_header_sizes();
 	memset(&b, 0, sizeof(b));
