@@ -132,21 +132,38 @@ valgrind: $(UNIT_BIN)
 			--errors-for-leak-kinds=definite $$t || exit 1; \
 	done
 
-# libFuzzer targets for the log parsers (Debian's clang); FUZZ_TIME seconds each.
+# libFuzzer targets for the log parsers and the readers' decoders (Debian's
+# clang); FUZZ_TIME seconds each.
 FUZZ_TIME ?= 60
-FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 # (the XML path filters conntrack's lines first, as the importer does)
 FUZZ_MORE_xml := lib/import_xml_lines.c lib/import_xml_docs.c lib/grow.c lib/log.c
 $(B)/fuzz/fuzz_import_%: tests/fuzz/fuzz_import_%.c lib/import_%.c lib/import_%.h lib/import_ev.c lib/import_ev.h lib/numparse.c lib/ct_names.c lib/ct_event.c lib/import_xml_lines.c lib/import_xml_docs.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) $(CPPFLAGS) -o $@ $< lib/import_$*.c lib/import_ev.c lib/numparse.c lib/ct_names.c lib/ct_event.c $(FUZZ_MORE_$*) $(LDLIBS)
 
+# The readers' decoders: a stored event block and its records, and the
+# option text ctquery parses (times, numbers, filters).
+FUZZ_LIB_evblock := lib/evblock.c lib/evblock_bloom.c lib/ct_encode.c lib/ct_decode.c \
+	lib/ct_event.c lib/grow.c tests/fuzz/log_count.c
+FUZZ_LIB_options := lib/timeparse.c lib/numparse.c lib/filter.c lib/filter_match.c \
+	lib/filter_text.c lib/evmask.c lib/ct_names.c lib/ct_numfmt.c lib/ct_event.c \
+	tests/fuzz/log_count.c
+$(B)/fuzz/fuzz_evblock: $(FUZZ_LIB_evblock)
+$(B)/fuzz/fuzz_options: $(FUZZ_LIB_options)
+$(B)/fuzz/fuzz_evblock $(B)/fuzz/fuzz_options: $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/log_count.c $(wildcard lib/*.h)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) $(CPPFLAGS) -o $@ $< $(FUZZ_LIB_$*) $(LDLIBS)
+
+FUZZ_TARGETS := import_text import_xml evblock options
 fuzz:
 	sh tests/install-deps.sh fuzz
-	$(MAKE) $(B)/fuzz/fuzz_import_text $(B)/fuzz/fuzz_import_xml
-	@mkdir -p $(B)/fuzz/corpus/text $(B)/fuzz/corpus/xml
-	$(B)/fuzz/fuzz_import_text -max_total_time=$(FUZZ_TIME) -max_len=4096 $(B)/fuzz/corpus/text tests/fuzz/corpus/text
-	$(B)/fuzz/fuzz_import_xml -max_total_time=$(FUZZ_TIME) -max_len=16384 $(B)/fuzz/corpus/xml tests/fuzz/corpus/xml
+	$(MAKE) $(FUZZ_TARGETS:%=$(B)/fuzz/fuzz_%)
+	@mkdir -p $(FUZZ_TARGETS:%=$(B)/fuzz/corpus/%)
+	$(B)/fuzz/fuzz_import_text -max_total_time=$(FUZZ_TIME) -max_len=4096 $(B)/fuzz/corpus/import_text tests/fuzz/corpus/text
+	$(B)/fuzz/fuzz_import_xml -max_total_time=$(FUZZ_TIME) -max_len=16384 $(B)/fuzz/corpus/import_xml tests/fuzz/corpus/xml
+	$(B)/fuzz/fuzz_evblock -max_total_time=$(FUZZ_TIME) -max_len=65536 $(B)/fuzz/corpus/evblock tests/fuzz/corpus/evblock
+	$(B)/fuzz/fuzz_options -max_total_time=$(FUZZ_TIME) -max_len=256 $(B)/fuzz/corpus/options tests/fuzz/corpus/options
 
 clean:
 	rm -rf $(B) tests/out
