@@ -144,7 +144,7 @@ $(B)/fuzz/fuzz_import_%: tests/fuzz/fuzz_import_%.c lib/import_%.c lib/import_%.
 
 # The readers' decoders: a stored event block and its records, and the
 # option text ctquery parses (times, numbers, filters).
-FUZZ_LIB_evblock := lib/evblock.c lib/evblock_bloom.c lib/ct_encode.c lib/ct_decode.c \
+FUZZ_LIB_evblock := lib/evblock.c lib/evblock_read.c lib/evblock_bloom.c lib/ct_encode.c lib/ct_decode.c \
 	lib/ct_event.c lib/grow.c tests/fuzz/log_count.c
 FUZZ_LIB_options := lib/timeparse.c lib/numparse.c lib/filter.c lib/filter_match.c \
 	lib/filter_text.c lib/evmask.c lib/ct_names.c lib/ct_numfmt.c lib/ct_event.c \
