@@ -12,30 +12,29 @@ DB=$TMP/flows.db
 N=3000
 q() { sqlite3 "$DB" "$1"; }
 
+# no_loss NAME DB PORT N [OPTION...]: ctrecord with the options records N
+# UDP flows to PORT, and stops saying it lost nothing, with no gap stored.
+no_loss() {
+	local name=$1 db=$2 port=$3 n=$4
+	shift 4
+	start_recorder "$name" "$TMP/$name.err" --db "$db" "$@"
+	in_ns "$BIN/trafficgen" -S udp 127.0.0.1 "$port" "$n" >/dev/null
+	wait_until 10 eval "[ \$(sqlite3 '$db' 'SELECT count(*) FROM flows WHERE o_dport = $port') = $n ]" ||
+		fail "$name: the $n flows were not recorded: $(cat "$TMP/$name.err")"
+	stop_bg "$name" TERM 20 || fail "$name: ctrecord did not stop"
+	[ "$BG_STATUS" = 0 ] || { cat "$TMP/$name.err"; fail "$name: ctrecord exited $BG_STATUS"; }
+	grep -q "^ctrecord: [0-9]* events, [0-9]* flows, 0 lost" "$TMP/$name.err" ||
+		fail "$name: a loss without one: $(cat "$TMP/$name.err")"
+	[ "$(sqlite3 "$db" 'SELECT count(*) FROM gaps')" = 0 ] || fail "$name: gaps without a loss"
+}
+
 # No loss: nothing unreported.
-start_recorder rec "$TMP/rec.err" --db "$DB" --reliable
-in_ns "$BIN/trafficgen" -S udp 127.0.0.1 7401 200 >/dev/null
-wait_until 10 eval "[ \$(q 'SELECT count(*) FROM flows WHERE o_dport = 7401') = 200 ]" ||
-	fail "the 200 flows were not recorded: $(cat "$TMP/rec.err")"
-stop_bg rec TERM 20 || fail "ctrecord did not stop"
-[ "$BG_STATUS" = 0 ] || { cat "$TMP/rec.err"; fail "ctrecord exited $BG_STATUS"; }
-grep -q "^ctrecord: [0-9]* events, [0-9]* flows, 0 lost" "$TMP/rec.err" ||
-	fail "a loss without one: $(cat "$TMP/rec.err")"
-[ "$(q 'SELECT count(*) FROM gaps')" = 0 ] || fail "gaps without a loss"
+no_loss rec "$DB" 7401 200 --reliable
 
 # A filter that a flow's NEW fails and a later event passes (-u SEEN_REPLY:
 # the reply's UPDATE has it, the NEW not): flows first seen after their NEW
 # there are no loss either.
-DBF=$TMP/filtered.db
-start_recorder recf "$TMP/recf.err" --db "$DBF" --reliable -u SEEN_REPLY
-in_ns "$BIN/trafficgen" -S udp 127.0.0.1 7403 50 >/dev/null
-wait_until 10 eval "[ \$(sqlite3 '$DBF' 'SELECT count(*) FROM flows WHERE o_dport = 7403') = 50 ]" ||
-	fail "the 50 flows were not recorded through -u SEEN_REPLY: $(cat "$TMP/recf.err")"
-stop_bg recf TERM 20 || fail "ctrecord -u SEEN_REPLY did not stop"
-[ "$BG_STATUS" = 0 ] || { cat "$TMP/recf.err"; fail "ctrecord -u SEEN_REPLY exited $BG_STATUS"; }
-grep -q "^ctrecord: [0-9]* events, [0-9]* flows, 0 lost" "$TMP/recf.err" ||
-	fail "-u SEEN_REPLY: a loss without one: $(cat "$TMP/recf.err")"
-[ "$(sqlite3 "$DBF" 'SELECT count(*) FROM gaps')" = 0 ] || fail "-u SEEN_REPLY: gaps without a loss"
+no_loss recf "$TMP/filtered.db" 7403 50 --reliable -u SEEN_REPLY
 in_ns conntrack -D -p udp >/dev/null 2>&1 || true
 rm -f "$DB" "$DB-wal" "$DB-shm"
 
