@@ -25,8 +25,47 @@ static int room(uint8_t **buf, size_t *cap, size_t need)
 	return 0;
 }
 
+/* Parses the unpacked segment at *pp (before end) and moves *pp past it:
+ * sets *nrec to its records and *packed when it was left packed; with r,
+ * points r's streams at a segment that was not. Returns 0 or -1. */
 static int parse_segment(struct evblock_reader *r, const uint8_t **pp, const uint8_t *end,
-			 uint32_t *nrec, int *packed);
+			 uint32_t *nrec, int *packed)
+{
+	const uint8_t *p = *pp;
+	uint64_t n, sz[EVS_MAX];
+	int k;
+
+	if (varint_get(&p, end, &n))
+		return -1;
+	if (n == 0) {	/* left packed: its count of records */
+		if (varint_get(&p, end, &n) || n > UINT32_MAX)
+			return -1;
+		*nrec = (uint32_t)n;
+		*packed = 1;
+		*pp = p;
+		return 0;
+	}
+	if (n != EVS_MAX)
+		return -1;
+	for (k = 0; k < EVS_MAX; k++)
+		if (varint_get(&p, end, &sz[k]) || sz[k] > (uint64_t)(end - p))
+			return -1;
+	for (k = 0; k < EVS_MAX; k++) {
+		if (sz[k] > (uint64_t)(end - p))
+			return -1;
+		if (r) {
+			r->p[k] = p;
+			r->end[k] = p + sz[k];
+		}
+		p += sz[k];
+	}
+	if (sz[EVS_HEAD] % 2)
+		return -1;
+	*nrec = (uint32_t)(sz[EVS_HEAD] / 2);
+	*packed = 0;
+	*pp = p;
+	return 0;
+}
 
 /* Does unpacked[0..len) hold a segment marked as left packed (which only
  * evblock_unpack() writes, for a segment it did not inflate)? 1, 0, or -1
@@ -68,48 +107,6 @@ static int unpack_whole(const void *data, size_t size, uint8_t **buf, size_t *ca
 	default:
 		return -1;
 	}
-}
-
-/* Parses the unpacked segment at *pp (before end) and moves *pp past it:
- * sets *nrec to its records and *packed when it was left packed; with r,
- * points r's streams at a segment that was not. Returns 0 or -1. */
-static int parse_segment(struct evblock_reader *r, const uint8_t **pp, const uint8_t *end,
-			 uint32_t *nrec, int *packed)
-{
-	const uint8_t *p = *pp;
-	uint64_t n, sz[EVS_MAX];
-	int k;
-
-	if (varint_get(&p, end, &n))
-		return -1;
-	if (n == 0) {	/* left packed: its count of records */
-		if (varint_get(&p, end, &n) || n > UINT32_MAX)
-			return -1;
-		*nrec = (uint32_t)n;
-		*packed = 1;
-		*pp = p;
-		return 0;
-	}
-	if (n != EVS_MAX)
-		return -1;
-	for (k = 0; k < EVS_MAX; k++)
-		if (varint_get(&p, end, &sz[k]) || sz[k] > (uint64_t)(end - p))
-			return -1;
-	for (k = 0; k < EVS_MAX; k++) {
-		if (sz[k] > (uint64_t)(end - p))
-			return -1;
-		if (r) {
-			r->p[k] = p;
-			r->end[k] = p + sz[k];
-		}
-		p += sz[k];
-	}
-	if (sz[EVS_HEAD] % 2)
-		return -1;
-	*nrec = (uint32_t)(sz[EVS_HEAD] / 2);
-	*packed = 0;
-	*pp = p;
-	return 0;
 }
 
 /* A segment's place in stored data. */
