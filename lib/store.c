@@ -206,6 +206,11 @@ static int check_schema(struct store *st, enum store_mode mode)
 	}
 	if (appid != STORE_APPLICATION_ID)
 		return log_error("'%s' is not a ctrecord database", st->path);
+	/* (ctrecord sets both in the transaction that creates the schema: a
+	 * version 0 would have --upgrade create tables that are there) */
+	if (version < 1)
+		return log_error("'%s' is a ctrecord database without a schema version (%d): its"
+				 " header was changed or is damaged", st->path, version);
 	if (version > STORE_SCHEMA_VERSION)
 		return log_error("'%s' has schema version %d, newer than this program's %d;"
 				 " upgrade ctrecord", st->path, version,
