@@ -376,15 +376,35 @@ struct store_cursor *store_flow_events(struct store_cursor *flows, const struct 
 	return c;
 }
 
-/* Runs the one-column statement *s (prepared from sql on first use) for
- * block id. Returns SQLITE_ROW with the column ready, or another code. */
-static int block_column(struct store_cursor *c, sqlite3_stmt **s, const char *sql, int64_t id)
+/* Reports block h as damaged, saying which events are lost to the reader
+ * and how to read around them. Returns -1. */
+static int block_damaged(const struct blkhead *h)
 {
+	char from[40], to[40];
+
+	time_format(from, sizeof(from), h->first_us, 1);
+	time_format(to, sizeof(to), h->last_us, 1);
+	return log_error("event block %lld is damaged: its %lld events, received from %s to %s,"
+			 " cannot be read (--until and --since read the history around them)",
+			 (long long)h->id, (long long)h->n, from, to);
+}
+
+/* Runs the one-column statement *s (prepared from sql on first use) for
+ * block h's row of event_data. Returns 0 with the column ready, or -1
+ * (reported: the row gone is the block damaged). */
+static int block_column(struct store_cursor *c, sqlite3_stmt **s, const char *sql,
+			const struct blkhead *h)
+{
+	int rc;
+
 	if (!*s && sqlite3_prepare_v2(store_db(c->st), sql, -1, s, NULL) != SQLITE_OK)
-		return SQLITE_ERROR;
+		return store_fail(c->st, "cannot read events");
 	sqlite3_reset(*s);
-	sqlite3_bind_int64(*s, 1, id);
-	return sqlite3_step(*s);
+	sqlite3_bind_int64(*s, 1, h->id);
+	rc = sqlite3_step(*s);
+	if (rc == SQLITE_DONE)	/* (its row of event_data is gone) */
+		return block_damaged(h);
+	return rc == SQLITE_ROW ? 0 : store_fail(c->st, "cannot read events");
 }
 
 /* The header of blk's row (a block statement's: id, first_event, n,
@@ -406,19 +426,6 @@ static int in_span(const struct cflow *f, const struct blkhead *h)
 	       f->first_us <= h->last_us;
 }
 
-/* Reports block h as damaged, saying which events are lost to the reader
- * and how to read around them. Returns -1. */
-static int block_damaged(const struct blkhead *h)
-{
-	char from[40], to[40];
-
-	time_format(from, sizeof(from), h->first_us, 1);
-	time_format(to, sizeof(to), h->last_us, 1);
-	return log_error("event block %lld is damaged: its %lld events, received from %s to %s,"
-			 " cannot be read (--until and --since read the history around them)",
-			 (long long)h->id, (long long)h->n, from, to);
-}
-
 /* For a selective query: may the block hold an event of one of its flows?
  * Its id range and time span first, then its Bloom filter, read only then
  * (and kept for load_block). Returns 1, 0, or -1 (reported). */
@@ -435,15 +442,10 @@ static int block_wanted(struct store_cursor *c, sqlite3_stmt *s)
 		if (!in_span(f, &h))
 			continue;
 		if (!have_bloom) {
-			int rc;
-
 			c->bloom_id = 0;
-			rc = block_column(c, &c->bloom_stmt, "SELECT bloom FROM event_data"
-					  " WHERE id = ?", h.id);
-			if (rc == SQLITE_DONE)	/* (its row of event_data is gone) */
-				return block_damaged(&h);
-			if (rc != SQLITE_ROW)
-				return store_fail(c->st, "cannot read events");
+			if (block_column(c, &c->bloom_stmt, "SELECT bloom FROM event_data"
+					 " WHERE id = ?", &h))
+				return -1;
 			c->bloom_id = h.id;
 			have_bloom = 1;
 		}
@@ -492,11 +494,8 @@ static int load_block(struct store_cursor *c, const struct blkhead *h, struct ev
 		sf.bloom = sqlite3_column_blob(c->bloom_stmt, 0);
 		sf.len = (size_t)sqlite3_column_bytes(c->bloom_stmt, 0);
 	}
-	rc = block_column(c, &c->data_stmt, "SELECT data FROM event_data WHERE id = ?", h->id);
-	if (rc == SQLITE_DONE)	/* (its row of event_data is gone) */
-		return block_damaged(h);
-	if (rc != SQLITE_ROW)
-		return store_fail(c->st, "cannot read events");
+	if (block_column(c, &c->data_stmt, "SELECT data FROM event_data WHERE id = ?", h))
+		return -1;
 	d = c->data_stmt;
 	rc = evblock_unpack(sqlite3_column_blob(d, 0), sqlite3_column_bytes(d, 0),
 			    sf.bloom ? segment_wanted : NULL, &sf, &c->data, &c->dcap, &c->dlen);
