@@ -85,8 +85,30 @@ static void print_event(const struct ct_event *ev)
 	putchar('\n');
 }
 
-/* Shows the flow's row, then its events (read once): a flow none of whose
- * events is stored any more (pruned) counts as not found. */
+/* How the events flow fl counts beyond the n read are accounted for: 0
+ * none missing; 1 removed by retention (*before_us: the history before it
+ * is gone); -1 (reported) when nothing was ever pruned, so the database lost
+ * them (a block gone, a block's header or Bloom filter wrong: the search
+ * passed over them), or when the record of pruning cannot be read. */
+static int missing_events(struct store *st, const struct store_flow *fl, int64_t n,
+			  int64_t *before_us)
+{
+	int64_t steps, flows, events;
+
+	if (n >= fl->nevents)
+		return 0;
+	if (store_prune_totals(st, &steps, before_us, &flows, &events))
+		return -1;
+	if (!steps || !events)
+		return log_error("flow %lld: %lld of its %lld events cannot be found: the database"
+				 " is damaged", (long long)fl->id, (long long)(fl->nevents - n),
+				 (long long)fl->nevents);
+	return 1;
+}
+
+/* Shows the flow's row, then its events (read once), then how many of them
+ * retention removed: a flow none of whose events is stored any more counts
+ * as not found. */
 static int show(struct query_ctx *ctx, int64_t id)
 {
 	struct store_query q = { .pf = STORE_PF_FLOW, .flow = id };
@@ -94,7 +116,7 @@ static int show(struct query_ctx *ctx, int64_t id)
 	struct store_cursor *fc = NULL, *c = NULL;
 	static struct store_flow fl;
 	static struct ct_event ev;
-	int64_t flow;
+	int64_t flow, n = 0, before_us;
 	char t[40];
 	int r = -1;
 
@@ -108,8 +130,11 @@ static int show(struct query_ctx *ctx, int64_t id)
 		r = -1;
 		if (!(c = store_flow_events(fc, &fl, 1 << CT_EV_NEW | 1 << CT_EV_UPDATE |
 					    1 << CT_EV_DESTROY | 1 << CT_EV_DUMP)) ||
-		    (r = store_next(c, &ev, &flow)) < 0)
+		    (r = store_next(c, &ev, &flow)) < 0 ||
+		    (r == 0 && missing_events(st, &fl, 0, &before_us) < 0)) {
+			r = -1;
 			goto out;
+		}
 	}
 	if (r == 0) {
 		log_error("no flow %lld in '%s'", (long long)id, ctx->db);
@@ -118,10 +143,15 @@ static int show(struct query_ctx *ctx, int64_t id)
 	}
 	print_header(&fl);
 	do
-		print_event(&ev);
+		print_event(&ev), n++;
 	while ((r = store_next(c, &ev, &flow)) > 0);
-	if (r < 0)
+	if (r < 0 || (r = missing_events(st, &fl, n, &before_us)) < 0)
 		goto out;
+	if (r) {
+		time_format(t, sizeof(t), before_us, 1);
+		printf("  (%lld earlier event%s removed by retention: the history before %s is gone)\n",
+		       (long long)(fl.nevents - n), fl.nevents - n == 1 ? "" : "s", t);
+	}
 	time_format(t, sizeof(t), fl.end_us, 1);
 	if (fl.end_kind == 1)
 		printf("  ended: destroyed at %s, after %.3fs\n", t,

@@ -1,5 +1,5 @@
 #!/bin/bash
-# t1510: rows that SQLite takes but ctrecord never writes (a user's sqlite3 edits, a damaged copy): a flow's origin out of range in show, a session id far beyond the others in sessions, times 2^63 apart in stats, list and show, a block without its data, a block whose types disagree with its n, blocks whose headers disagree with their records, tuple columns out of their fields, flow ids of flow_pending past 2^63, a schema version of 0 on a database that is ctrecord's.
+# t1510: rows that SQLite takes but ctrecord never writes (a user's sqlite3 edits, a damaged copy): a flow's origin out of range in show, a session id far beyond the others in sessions, times 2^63 apart in stats, list and show, a block without its data, a block whose types disagree with its n, blocks whose headers disagree with their records, a block's Bloom filter wrong in show, tuple columns out of their fields, flow ids of flow_pending past 2^63, a schema version of 0 on a database that is ctrecord's.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -96,6 +96,26 @@ for damage in "UPDATE event_data SET data = (SELECT data FROM event_data WHERE i
 		fail "replay after '${damage%|*}': status $rc, $(wc -l <out) events: $(cat err)"
 done
 say "block headers that disagree with their records: replay says which block is damaged"
+
+# A block's Bloom filter that is another block's (its flow range right):
+# show passes over the block. A flow whose events were all in it was "no
+# flow"; one with events after it showed those, exit 0, and said nothing.
+# Nothing was pruned, so what a flow counts but was not found is damage.
+{ head -1 gen.log; tail -n +2 gen.log; head -1 gen.log |
+	sed 's/^\[1795700000\.000000\]\t    \[NEW\] udp      17 30 /[1795700009.000000]\t[DESTROY] udp      17 /'; } >span.log
+"$BIN/ctrecord" --db bloom.db --import span.log 2>/dev/null || fail "import of span.log failed"
+[ "$(sqlite3 -readonly bloom.db "SELECT count(*) FROM event_blocks WHERE 1 BETWEEN min_flow AND max_flow")" = 2 ] ||
+	fail "flow 1's two events are not in two blocks"
+q bloom show 1 >out 2>err && grep -q '^  ended: destroyed' out || fail "show 1 before the damage: $(cat out err)"
+sqlite3 bloom.db "UPDATE event_data SET bloom = (SELECT bloom FROM event_data WHERE id = 2) WHERE id = 1"
+for f in "1|1 of its 2 events" "2|1 of its 1 events"; do
+	rc=0
+	q bloom show "${f%%|*}" >out 2>err || rc=$?
+	[ $rc = 1 ] && [ "$(grep -c error: err)" = 1 ] &&
+		grep -q "error: flow ${f%%|*}: ${f#*|} cannot be found: the database is damaged" err ||
+		fail "show ${f%%|*} with another block's Bloom filter: status $rc: $(cat out err)"
+done
+say "a block's Bloom filter wrong: show says the flow's events cannot be found"
 
 # Tuple columns that are not what ctrecord stores: a port of 70000.5 (read
 # as 4464), a negative one (65535), IPv4 addresses under family 10. list

@@ -63,6 +63,25 @@ check_flow_keys "$DB"
 check_open_ranges "$DB" exact
 say "--max-size $max (of $before): $left flows left, the newest, $used bytes in use"
 
+# A flow still open whose first events were pruned: show gives the events
+# left and says how many retention removed, and from before when.
+v() { printf '[%d.000001]\t%s udp      17 30 src=10.0.0.7 dst=10.0.0.9 sport=1000 dport=53 %ssrc=10.0.0.9 dst=10.0.0.7 sport=53 dport=1000%s\n' "$@"; }
+{ v $((now - 40 * 86400)) "    [NEW]" "[UNREPLIED] " ""; v $((now - 39 * 86400)) " [UPDATE]" "" ""; } >long1.log
+v $((now - 3600)) " [UPDATE]" "" " [ASSURED]" >long2.log
+DB=$TMP/long.db
+"$BIN/ctrecord" --db "$DB" --import long1.log 2>/dev/null
+"$BIN/ctrecord" --db "$DB" --import long2.log --continue 2>/dev/null
+"$BIN/ctquery" --db "$DB" show 1 >before.out || fail "long: show before pruning failed"
+"$BIN/ctrecord" --db "$DB" --prune --retain 30d 2>/dev/null || fail "--prune of long.db failed"
+[ "$(q "SELECT sum(events) FROM prunes")" = 2 ] || fail "long: prunes says $(q "SELECT sum(flows), sum(events) FROM prunes")"
+cut=$(q "SELECT max(before_us) FROM prunes")
+cut=$(date -d "@$((cut / 1000000))" '+%Y-%m-%d %H:%M:%S').$(printf '%06d' $((cut % 1000000)))
+"$BIN/ctquery" --db "$DB" show 1 >out 2>err || fail "long: show after pruning: status $?: $(cat err)"
+{ grep -v '^  20' before.out | grep -v '^  still open'; grep ' UPDATE ' before.out | tail -1
+  echo "  (2 earlier events removed by retention: the history before $cut is gone)"
+  echo "  still open (as far as the recording goes)"; } | test_cmp - out
+say "a flow whose first events were pruned: show says 2 earlier events were removed, and before when"
+
 # While recording: flows that ended 2 s ago go; the recorder loses nothing.
 [ "$(id -u)" = 0 ] || { say "not root: the live part is left out"; exit 0; }
 require_root
