@@ -727,6 +727,27 @@ static int next_held(struct store_cursor *c, struct ct_event *ev, int64_t *flow)
 	return 0;
 }
 
+/* At the end of a selective read from both ends that had every event of its
+ * flows to find (no bound of time, session or event id): the events its
+ * flows count that it did not find. Retention removes events of flows still
+ * open, and a prune step says so; else the blocks misled the search (a
+ * header's flow range, a Bloom filter), which passed over them. Returns 0,
+ * or -1 (reported). */
+static int check_all_found(struct store_cursor *c)
+{
+	int64_t steps, before_us, flows, events;
+
+	if (c->left <= 0 || !c->both_ends || c->released ||
+	    (c->q.pf & (STORE_PF_SINCE | STORE_PF_UNTIL | STORE_PF_AFTER | STORE_PF_SESSION)))
+		return 0;
+	if (store_prune_totals(c->st, &steps, &before_us, &flows, &events))
+		return -1;
+	if (steps && events)
+		return 0;
+	return log_error("events of the flows asked for cannot be found (%lld), and nothing was"
+			 " pruned: the database's blocks of events are damaged", (long long)c->left);
+}
+
 /* Moves to the next block worth decoding (ev is room for the search from the
  * end). Returns 1, 0 at the end, -1. */
 static int next_block(struct store_cursor *c, struct ct_event *ev)
@@ -790,6 +811,8 @@ int store_next(struct store_cursor *c, struct ct_event *ev, int64_t *flow)
 				return -1;
 			if (rc == 0) {
 				c->blocks_done = 1;
+				if (check_all_found(c))
+					return -1;
 				return next_held(c, ev, flow);
 			}
 			c->in_block = 1;

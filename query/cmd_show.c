@@ -85,25 +85,24 @@ static void print_event(const struct ct_event *ev)
 	putchar('\n');
 }
 
-/* How the events flow fl counts beyond the n read are accounted for: 0
- * none missing; 1 removed by retention (*before_us: the history before it
- * is gone); -1 (reported) when nothing was ever pruned, so the database lost
- * them (a block gone, a block's header or Bloom filter wrong: the search
- * passed over them), or when the record of pruning cannot be read. */
-static int missing_events(struct store *st, const struct store_flow *fl, int64_t n,
-			  int64_t *before_us)
+/* After a flow's n events read of the nevents it counts: says how many of
+ * them retention removed (the reading said when any other is missing).
+ * Returns 0 or -1 (reported). */
+static int say_pruned(struct store *st, const struct store_flow *fl, int64_t n)
 {
-	int64_t steps, flows, events;
+	int64_t steps, before_us, flows, events;
+	char t[40];
 
 	if (n >= fl->nevents)
 		return 0;
-	if (store_prune_totals(st, &steps, before_us, &flows, &events))
+	if (store_prune_totals(st, &steps, &before_us, &flows, &events))
 		return -1;
-	if (!steps || !events)
-		return log_error("flow %lld: %lld of its %lld events cannot be found: the database"
-				 " is damaged", (long long)fl->id, (long long)(fl->nevents - n),
-				 (long long)fl->nevents);
-	return 1;
+	if (!steps)	/* (nothing pruned: the reading said the blocks are damaged) */
+		return 0;
+	time_format(t, sizeof(t), before_us, 1);
+	printf("  (%lld earlier event%s removed by retention: the history before %s is gone)\n",
+	       (long long)(fl->nevents - n), fl->nevents - n == 1 ? "" : "s", t);
+	return 0;
 }
 
 /* Shows the flow's row, then its events (read once), then how many of them
@@ -116,7 +115,7 @@ static int show(struct query_ctx *ctx, int64_t id)
 	struct store_cursor *fc = NULL, *c = NULL;
 	static struct store_flow fl;
 	static struct ct_event ev;
-	int64_t flow, n = 0, before_us;
+	int64_t flow, n = 0;
 	char t[40];
 	int r = -1;
 
@@ -130,11 +129,8 @@ static int show(struct query_ctx *ctx, int64_t id)
 		r = -1;
 		if (!(c = store_flow_events(fc, &fl, 1 << CT_EV_NEW | 1 << CT_EV_UPDATE |
 					    1 << CT_EV_DESTROY | 1 << CT_EV_DUMP)) ||
-		    (r = store_next(c, &ev, &flow)) < 0 ||
-		    (r == 0 && missing_events(st, &fl, 0, &before_us) < 0)) {
-			r = -1;
+		    (r = store_next(c, &ev, &flow)) < 0)
 			goto out;
-		}
 	}
 	if (r == 0) {
 		log_error("no flow %lld in '%s'", (long long)id, ctx->db);
@@ -145,13 +141,8 @@ static int show(struct query_ctx *ctx, int64_t id)
 	do
 		print_event(&ev), n++;
 	while ((r = store_next(c, &ev, &flow)) > 0);
-	if (r < 0 || (r = missing_events(st, &fl, n, &before_us)) < 0)
+	if (r < 0 || (r = say_pruned(st, &fl, n)) < 0)
 		goto out;
-	if (r) {
-		time_format(t, sizeof(t), before_us, 1);
-		printf("  (%lld earlier event%s removed by retention: the history before %s is gone)\n",
-		       (long long)(fl.nevents - n), fl.nevents - n == 1 ? "" : "s", t);
-	}
 	time_format(t, sizeof(t), fl.end_us, 1);
 	if (fl.end_kind == 1)
 		printf("  ended: destroyed at %s, after %.3fs\n", t,
