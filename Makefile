@@ -43,7 +43,7 @@ REC_OBJ  := $(REC_SRC:%.c=$(B)/%.o)
 QRY_OBJ  := $(QRY_SRC:%.c=$(B)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
 
-all: $(B)/ctrecord $(B)/ctquery $(B)/trafficgen $(B)/rawgen $(B)/sandbox
+all: $(B)/ctrecord $(B)/ctquery $(B)/trafficgen $(B)/rawgen $(B)/peer $(B)/sandbox
 
 $(B)/%.o: %.c $(wildcard lib/*.h recorder/*.h query/*.h)
 	@mkdir -p $(dir $@)
@@ -72,6 +72,9 @@ $(B)/trafficgen: tests/tools/trafficgen.c
 	@mkdir -p $(B)
 	$(CC) $(CFLAGS) -o $@ $<
 $(B)/rawgen: tests/tools/rawgen.c
+	@mkdir -p $(B)
+	$(CC) $(CFLAGS) -o $@ $<
+$(B)/peer: tests/tools/peer.c
 	@mkdir -p $(B)
 	$(CC) $(CFLAGS) -o $@ $<
 $(B)/sandbox: tests/tools/sandbox.c

@@ -12,6 +12,7 @@ BIN=$(cd "${BIN:-$TOP/build}" 2>/dev/null && pwd || echo "${BIN:-$TOP/build}")
 SEED=${SEED:-$(cd "$TOP/../shared/seed" 2>/dev/null && pwd || echo "$TOP/../shared/seed")}
 export BIN SEED
 NS=""
+NS_EXTRA=""
 BG_PIDS=""
 BG_STATUS=0
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/$TEST_NAME.XXXXXX")
@@ -154,6 +155,17 @@ netns_setup() {
 	    nf_conntrack_icmp_timeout=2 nf_conntrack_icmpv6_timeout=2; do
 		in_ns sysctl -qw "net.netfilter.$s" || fail "sysctl net.netfilter.$s failed"
 	done
+}
+
+# netns_extra VAR: another fresh namespace (lo down, nothing else set up),
+# its random name in $VAR; cleanup deletes it with $NS.  For tests that join
+# namespaces with veth pairs ($NS being the one conntrack is watched in).
+netns_extra() {
+	local name
+	name=ctt-$(head -c 3 /dev/urandom | od -An -tx1 | tr -d ' \n')
+	ip netns add "$name" || skip "cannot create network namespace '$name'"
+	NS_EXTRA="$NS_EXTRA $name"
+	eval "$1=\$name"
 }
 
 # netns_storm PREFIX: for the benchmarks' storms, a fresh namespace
@@ -322,13 +334,14 @@ all_destroyed() {
 # cleanup: kill the jobs we started (only those still our children), delete the
 # namespace, remove $TMP unless the test failed (or KEEP_TMP=1).
 cleanup() {
-	local rc=$? pid
+	local rc=$? pid ns
 	set +e
 	for pid in $BG_PIDS; do pid_ours "$pid" && kill -TERM "$pid" 2>/dev/null; done
 	for pid in $BG_PIDS; do
 		wait_until 3 eval "! pid_ours $pid" || kill -KILL "$pid" 2>/dev/null
 	done
 	[ -n "$NS" ] && ip netns del "$NS" 2>/dev/null
+	for ns in $NS_EXTRA; do ip netns del "$ns" 2>/dev/null; done
 	if [ "${KEEP_TMP:-0}" != 1 ] && { [ "$rc" = 0 ] || [ "$rc" = 77 ]; }; then
 		rm -rf "$TMP"
 	else
