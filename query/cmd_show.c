@@ -44,7 +44,13 @@ static void print_header(const struct store_flow *fl)
 	printf("): %s %s", ev->family == AF_INET6 ? "ipv6" : "ipv4", ft_proto(ev->orig.proto, pb));
 	if (ev->has & CT_HAS_ZONE)
 		printf(" zone %u", ev->zone);
-	printf("\n  original %s\n  reply    %s\n", o, r);
+	printf("\n  original %s", o);
+	if (ev->orig.has_zone)	/* a tuple's own zone (conntrack's zone-orig=) */
+		printf(" zone %u", ev->orig.zone);
+	printf("\n  reply    %s", r);
+	if (ev->reply.has_zone)
+		printf(" zone %u", ev->reply.zone);
+	putchar('\n');
 	printf("  nat      %s%s%s\n", snat ? "source" : "", snat && dnat ? " and " : "",
 	       dnat ? "destination" : snat ? "" : "none");
 	time_format(t, sizeof(t), fl->first_us, 1);

@@ -353,5 +353,6 @@ check_show 'dst=fd60:1::1 sport=[0-9]+ dport=8080 ' destination
 check_show 'dport=8081 ' 'source and destination'
 check_show 'src=10\.60\.2\.2 dst=10\.60\.2\.1 sport=[0-9]+ dport=[0-9]+ \[UNREPLIED\] src=10\.60\.1\.2 ' destination
 check_show 'dport=9999 \[UNREPLIED\] src=10\.60\.1\.1 ' none
-say "show: the tuples and nat line of 9 flows"
+check_show 'udp .* dport=5354 zone-orig=6 ' source	# its original tuple's zone too
+say "show: the tuples and nat line of 10 flows"
 exit 0
