@@ -223,7 +223,14 @@ small_fs() {
 	SMALL=$TMP/small
 	mkdir "$SMALL"
 	mount -t tmpfs -o size=4m tmpfs "$SMALL" || skip "cannot mount a tmpfs"
-	trap 'umount "$SMALL" 2>/dev/null || true; cleanup' EXIT
+	trap small_fs_exit EXIT
+}
+# small_fs_exit: small_fs's exit trap: unmounts $SMALL, then cleans up with
+# the test's exit status (the umount's would make a failed test pass).
+small_fs_exit() {
+	local rc=$?
+	umount "$SMALL" 2>/dev/null
+	cleanup "$rc"
 }
 
 # netns_long_udp [SECONDS]: UDP flows live SECONDS (default 120) instead of
@@ -331,10 +338,11 @@ all_destroyed() {
 	[ "$n" -gt 0 ] && [ "$(grep -c '\[DESTROY\]' "$1" || true)" = "$n" ]
 }
 
-# cleanup: kill the jobs we started (only those still our children), delete the
-# namespace, remove $TMP unless the test failed (or KEEP_TMP=1).
+# cleanup [RC]: kill the jobs we started (only those still our children), delete
+# the namespaces, remove $TMP unless the test failed (or KEEP_TMP=1), and exit
+# with RC (default: the status the test exited with).
 cleanup() {
-	local rc=$? pid ns
+	local rc=${1:-$?} pid ns
 	set +e
 	for pid in $BG_PIDS; do pid_ours "$pid" && kill -TERM "$pid" 2>/dev/null; done
 	for pid in $BG_PIDS; do
