@@ -4,14 +4,16 @@
 # The router forwards IPv4 and IPv6 between the client's subnet and the
 # server's: it masquerades the client going out (NAT66 too), SNATs one port to
 # a second address, forwards router ports to the server (DNAT, the source
-# kept), sets a zone by input interface (both directions; the original
-# direction alone for another port), a ct mark by rule and the TFTP helper.
-# The traffic: TCP closed, reset and refused; UDP answered, sent to a closed
-# port (its ICMP error is RELATED), fragmented; ICMP and ICMPv6 echo.
+# kept; and a REDIRECT to itself), sets a zone by input interface (both
+# directions; the original direction alone for another port), a ct mark by
+# rule and the TFTP helper.  The traffic: TCP closed, reset and refused; UDP
+# answered, sent to a closed port (its ICMP error is RELATED), fragmented;
+# ICMP and ICMPv6 echo.
 # ctrecord runs in the router beside conntrack -E (plain, -o
-# timestamp,extended,id, -o xml, and with each filter option); then list --at
-# a time while TCP flows were held open is compared with conntrack -L taken
-# then, with the same filters, and show of NAT'ed flows with their NEW events.
+# timestamp,extended,id, -o xml, and with each filter option) and a replay
+# --follow of what it records; then list --at a time while TCP flows were
+# held open is compared with conntrack -L taken then, with the same filters,
+# and show of NAT'ed flows with their NEW events.
 # shellcheck disable=SC2016,SC2034,SC2086,SC2317 # awk scripts, eval, split $o, indirect calls
 set -eu
 . "$(dirname "$0")/lib.sh"
@@ -56,7 +58,8 @@ in_ns sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 || fail "c
 # original zone 6, 69 udp with the TFTP helper (its reply an expected flow,
 # NAT'ed by the helper), router 8080 tcp -> server 80 and router 8053 udp ->
 # server 53 (DNAT, not masqueraded), router 8081 tcp -> server 81 (DNAT and
-# masqueraded), 7100 tcp held open for list --at.
+# masqueraded), router 8082 tcp -> router 7200 (REDIRECT: the port alone
+# changed), 7100 tcp held open for list --at.
 in_ns nft -f - <<-'EOF' || fail "cannot load the router's rules"
 table inet gw {
 	ct helper tftp_h { type "tftp" protocol udp; }
@@ -82,6 +85,7 @@ table ip nat4 {
 		iifname "r0" tcp dport 8080 dnat to 10.60.2.2:80
 		iifname "r0" udp dport 8053 dnat to 10.60.2.2:53
 		iifname "r0" tcp dport 8081 dnat to 10.60.2.2:81
+		iifname "r0" tcp dport 8082 redirect to :7200
 	}
 	chain post { type nat hook postrouting priority srcnat;
 		oifname "r1" ct status dnat tcp dport 81 masquerade
@@ -116,6 +120,7 @@ FILTERS=(
 	"-f ipv6" "-f ipv4 -p udp"
 	"-e NEW -n" "-e DESTROY -g"
 	"-n 10.60.2.1:20000" "-p udp --dport 69" "-n -g -p tcp"
+	"-p tcp --dport 8082 -g" "-p tcp --reply-port-src 7200"
 )
 KINDS="default ext xml"
 i=0
@@ -126,6 +131,10 @@ for f in "${FILTERS[@]}"; do
 done
 
 start_recorder rec "$TMP/rec.err" --db "$TMP/flows.db"
+# and a replay --follow of it, which prints the events as ctrecord stores them
+"$BIN/ctquery" --db "$TMP/flows.db" replay --follow >"$TMP/follow.replay" 2>"$TMP/follow.err" &
+PID_follow=$!
+BG_PIDS="$BG_PIDS $!"
 nsub=$(( $(nsubscribed) + $(echo $KINDS | wc -w) ))
 for k in $KINDS; do
 	eval "o=\$OPTS_$k"
@@ -155,6 +164,10 @@ serve u53 udp 53 1
 serve t81 tcp 81 1
 serve u7006 udp 7006 1
 serve u69 udpx 69 2
+in_ns "$PEER" serve tcp :: 7200 1 >"$TMP/srv_t7200" 2>&1 &	# in the router
+PID_srv_t7200=$!
+BG_PIDS="$BG_PIDS $!"
+wait_for_line "$TMP/srv_t7200" '^ready' 5 || fail "server t7200 did not start: $(cat "$TMP/srv_t7200")"
 
 say "generating traffic"
 c() { in_c "$PEER" "$@" || fail "client: peer $* failed"; }
@@ -175,6 +188,7 @@ c tcp 10.60.1.1 8080
 c tcp fd60:1::1 8080
 c udp 10.60.1.1 8053
 c tcp 10.60.1.1 8081
+c tcp 10.60.1.1 8082
 c udp 10.60.2.2 7006
 c udpx 10.60.2.2 69
 c udpx fd60:2::2 69
@@ -185,7 +199,7 @@ c udp1 fd60:2::2 9999
 c udp1 10.60.1.1 9999
 in_c ping -c1 -W2 10.60.2.2 >/dev/null || fail "ping 10.60.2.2 failed"
 in_c ping -6 -c1 -W2 fd60:2::2 >/dev/null || fail "ping fd60:2::2 failed"
-for s in t7000 u7000 t7001 u7002 u7003 t7004 u7005 u5353 u5354 t80 u53 t81 u7006 u69; do
+for s in t7000 u7000 t7001 u7002 u7003 t7004 u7005 u5353 u5354 t80 u53 t81 u7006 u69 t7200; do
 	wait_bg "srv_$s" 10 || fail "server $s did not finish"
 	[ "$BG_STATUS" = 0 ] || fail "server $s: $(cat "$TMP/srv_$s")"
 done
@@ -239,7 +253,12 @@ complete() {
 		[ "$(count '<flow type="destroy">' "$TMP/xml.ct")" = "$n" ]
 }
 wait_until 15 complete || fail "DESTROY events missing in the oracles"
+# --follow reads what ctrecord committed (every 100 ms)
+wait_until 10 eval '[ "$(wc -l <"$TMP/follow.replay")" -ge "$(wc -l <"$TMP/default.ct")" ]' ||
+	fail "replay --follow printed $(wc -l <"$TMP/follow.replay") events of $(wc -l <"$TMP/default.ct")"
 sleep 0.5
+stop_bg follow INT 5 || fail "replay --follow ignored SIGINT"
+[ "$BG_STATUS" = 0 ] || fail "replay --follow exited with $BG_STATUS: $(cat "$TMP/follow.err")"
 stop_bg rec TERM 10 || fail "ctrecord ignored SIGTERM"
 [ "$BG_STATUS" = 0 ] || fail "ctrecord exited with $BG_STATUS: $(tail -5 "$TMP/rec.err")"
 for k in $KINDS; do
@@ -256,6 +275,7 @@ has ' dport=7006 \[UNREPLIED\] src=10\.60\.2\.2 dst=10\.60\.2\.1 sport=7006 dpor
 has ' dst=10\.60\.1\.1 sport=[0-9]+ dport=8080 \[UNREPLIED\] src=10\.60\.2\.2 dst=10\.60\.1\.2 sport=80 '
 has ' dst=fd60:1::1 sport=[0-9]+ dport=8080 \[UNREPLIED\] src=fd60:2::2 dst=fd60:1::2 sport=80 '
 has ' dport=8081 \[UNREPLIED\] src=10\.60\.2\.2 dst=10\.60\.2\.1 sport=81 '	# DNAT and SNAT
+has ' dst=10\.60\.1\.1 sport=[0-9]+ dport=8082 \[UNREPLIED\] src=10\.60\.1\.1 dst=10\.60\.1\.2 sport=7200 '	# REDIRECT
 has ' dport=5353 .* zone=5$'
 has ' dport=5354 zone-orig=6 '
 has ' mark=42$'
@@ -290,7 +310,8 @@ test_cmp "$TMP/ext.ct.rest" "$TMP/ext.replay.rest"
 paste "$TMP/ext.ct.when" "$TMP/ext.replay.when" | awk -F'\t' '
 	{ d = $1 - $2; if (d < 0) d = -d; if (d > 1) { print "line " NR ": " $1 " vs " $2; bad = 1 } }
 	END { exit bad }' || fail "timestamp prefixes differ by more than 1s"
-say "replay: $(wc -l <"$D") events identical (default, xml, timestamp,extended,id)"
+test_cmp "$D" "$TMP/follow.replay"
+say "replay: $(wc -l <"$D") events identical (default, xml, timestamp,extended,id; --follow while recording)"
 
 # replay with each filter as conntrack -E with the same options.
 i=0
@@ -351,8 +372,9 @@ check_show 'dport=7006 ' source
 check_show 'dst=10\.60\.1\.1 sport=[0-9]+ dport=8080 ' destination
 check_show 'dst=fd60:1::1 sport=[0-9]+ dport=8080 ' destination
 check_show 'dport=8081 ' 'source and destination'
+check_show 'dport=8082 ' destination
 check_show 'src=10\.60\.2\.2 dst=10\.60\.2\.1 sport=[0-9]+ dport=[0-9]+ \[UNREPLIED\] src=10\.60\.1\.2 ' destination
 check_show 'dport=9999 \[UNREPLIED\] src=10\.60\.1\.1 ' none
 check_show 'udp .* dport=5354 zone-orig=6 ' source	# its original tuple's zone too
-say "show: the tuples and nat line of 10 flows"
+say "show: the tuples and nat line of 11 flows"
 exit 0
