@@ -84,6 +84,10 @@ $(B)/sandbox: tests/tools/sandbox.c
 $(B)/clockshift.so: tests/tools/clockshift.c
 	@mkdir -p $(B)
 	$(CC) -O2 -Wall -shared -fPIC -o $@ $< -ldl
+# (the same: its malloc hands on to the sanitizer's, see t3700)
+$(B)/faultinject.so: tests/tools/faultinject.c
+	@mkdir -p $(B)
+	$(CC) -O2 -Wall -shared -fPIC -o $@ $< -ldl
 $(B)/evdump: tests/tools/evdump.c $(B)/libct.a
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(B)/unit/t_flowmap: tests/unit/t_flowmap.c $(wildcard tests/unit/*.h) $(B)/recorder/flowmap.o $(B)/libct.a
@@ -96,7 +100,7 @@ $(B)/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(B)/libct.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libct.a $(LDLIBS)
 
-test: all $(B)/evdump $(B)/clockshift.so $(UNIT_BIN)
+test: all $(B)/evdump $(B)/clockshift.so $(B)/faultinject.so $(UNIT_BIN)
 	UNIT_TESTS="$(UNIT_BIN)" BIN=$(CURDIR)/$(B) tests/run.sh
 
 run: deps all
