@@ -425,10 +425,17 @@ void store_leave(struct store *st)
 		return;
 	}
 	/* the snapshot given up now, as store_close() would (the output may
-	 * wait on a slow reader until the exit); store_read_end() first takes
-	 * away the authorizer a --where left, which refused a plain ROLLBACK */
-	if (st->db)
-		store_read_end(st);
+	 * wait on a slow reader until the exit), and as quietly: a read loses
+	 * nothing when its end fails (out of memory, an I/O error), and the
+	 * exit ends it anyway; a failure before, already reported, is not
+	 * reported twice. The authorizer a --where left, which refused a
+	 * plain ROLLBACK, goes first. */
+	if (st->db) {
+		sqlite3_set_authorizer(st->db, NULL, NULL);
+		st->snapshot = 0;
+		if (!sqlite3_get_autocommit(st->db))
+			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	}
 	st->left_next = left;
 	left = st;
 }
