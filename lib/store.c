@@ -372,10 +372,11 @@ void store_close(struct store *st)
 
 	if (!st)
 		return;
-	if (st->db && !sqlite3_get_autocommit(st->db)) {
-		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-		store_open_forget(st);
-	}
+	/* a failed write's changes of flows (a continued import's ends of the
+	 * flows it continues) are dropped with it, not folded below: only what
+	 * was committed is (also when SQLite ended the transaction itself) */
+	if (st->db && (st->in_txn || !sqlite3_get_autocommit(st->db)))
+		store_rollback(st);
 	/* the changes of flows not folded yet, and the ranges whose flows only
 	 * ended, written now rather than at a sweep */
 	if (st->db && st->writable && !st->pend_broken &&

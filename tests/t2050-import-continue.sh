@@ -210,6 +210,24 @@ grep -q "'<stdin>' continues the import of session 2 (--continue): 2 flows it le
 	fail "flows: $(flows "$DB")"
 replay "$DB" | tail -n +2 | test_cmp "$TMP/whole.log" -
 
+say "a continued import that fails changes nothing: the flows it continued stay open"
+DB=$TMP/failed.db
+"$BIN/ctrecord" --db "$DB" --import "$TMP/part1.log" 2>"$TMP/imp.err" || fail "import of the first part: $(cat "$TMP/imp.err")"
+before=$(flows "$DB")
+{ cat "$TMP/part2.log"; echo "not an event"; } >"$TMP/bad.log"
+set +e
+"$BIN/ctrecord" --db "$DB" --import "$TMP/bad.log" --continue 2>"$TMP/imp.err"; rc=$?
+set -e
+[ "$rc" = 1 ] && grep -q "bad.log:4: expected" "$TMP/imp.err" || fail "exit $rc: $(cat "$TMP/imp.err")"
+# (its DESTROY and UPDATE were folded into the first import's flows at the
+# close: flow 1 ended with 3 events of which 1 is stored)
+[ "$(flows "$DB")" = "$before" ] || fail "flows after a failed import: $(flows "$DB"), not $before"
+"$BIN/ctquery" --db "$DB" show 1 >/dev/null 2>"$TMP/show.err" || fail "show 1: $(cat "$TMP/show.err")"
+"$BIN/ctrecord" --db "$DB" --import "$TMP/part2.log" --continue 2>"$TMP/imp.err" || fail "import again: $(cat "$TMP/imp.err")"
+[ "$(flows "$DB")" = "1:3/1/2999999 2:2/1/100000 3:1/2/700000 4:1/open/-" ] ||
+	fail "flows: $(flows "$DB")"
+replay "$DB" | test_cmp "$TMP/whole.log" -
+
 say "--continue without --import is refused; without an earlier import, nothing is imported"
 set +e
 "$BIN/ctrecord" --db "$TMP/none.db" --continue 2>"$TMP/opt.err"; rc=$?
