@@ -2,13 +2,17 @@
 /*
  * Environment:
  *   FAULT_FUNC   the family: malloc (malloc, calloc, realloc), open (open,
- *                openat and their 64 forms), read (read, pread, pread64),
+ *                openat, fopen and their 64 forms), read (read, pread, pread64),
  *                write (write, pwrite, pwrite64), fsync (fsync, fdatasync),
  *                ftruncate, mmap, lock (fcntl with a lock command)
  *   FAULT_N      the call that fails, from 1; unset or 0: none fails
  *   FAULT_ERRNO  the errno it fails with (a number or a name: ENOMEM, EACCES,
  *                EMFILE, EIO, ENOSPC, EAGAIN, EINTR, EBADF); default EIO
  *   FAULT_ALL    1: every call from the Nth on fails, not only the Nth
+ *   FAULT_FROM   calls are counted (and failed) only from the first open or
+ *                fopen of a path that contains this text on (that call
+ *                itself not counted): "the Nth allocation after the log is
+ *                opened", whatever came before it
  *   FAULT_COUNT  a file the number of calls of each family is appended to at
  *                exit ("family calls"), and "hit" when a call was failed
  * Only the program's own calls and those of the libraries it loads through
@@ -35,6 +39,7 @@ static int target = -1, all, fail_errno = EIO;
 static long fail_n;
 static unsigned long calls[FAM_N];
 static int hit;
+static const char *from;	/* FAULT_FROM, until that path is opened */
 static __thread int inside;	/* our own calls (dlsym, the count file) pass */
 
 static int errno_named(const char *s)
@@ -66,6 +71,9 @@ __attribute__((constructor)) static void setup(void)
 	if (e)
 		fail_errno = errno_named(e);
 	all = getenv("FAULT_ALL") && !strcmp(getenv("FAULT_ALL"), "1");
+	from = getenv("FAULT_FROM");
+	if (from && !*from)
+		from = NULL;
 	inside--;
 }
 
@@ -93,7 +101,7 @@ static int fault(enum fam fam)
 {
 	unsigned long n;
 
-	if (inside)
+	if (inside || from)
 		return 0;
 	n = __atomic_add_fetch(&calls[fam], 1, __ATOMIC_RELAXED);
 	if ((int)fam != target || fail_n <= 0)
@@ -194,6 +202,31 @@ void free(void *p)
 	real_free(p);
 }
 
+/* FAULT_FROM's path opened: counting starts with the next call. */
+static void opened(const char *path)
+{
+	if (from && path && strstr(path, from))
+		from = NULL;
+}
+
+FILE *fopen(const char *path, const char *mode)
+{
+	REAL(fopen, FILE *(*)(const char *, const char *));
+	if (fault(FAM_OPEN))
+		return NULL;
+	opened(path);
+	return real_fopen(path, mode);
+}
+
+FILE *fopen64(const char *path, const char *mode)
+{
+	REAL(fopen64, FILE *(*)(const char *, const char *));
+	if (fault(FAM_OPEN))
+		return NULL;
+	opened(path);
+	return real_fopen64(path, mode);
+}
+
 #define OPEN_LIKE(name, ...) \
 	{ \
 		mode_t mode = 0; \
@@ -205,6 +238,7 @@ void free(void *p)
 		} \
 		if (fault(FAM_OPEN)) \
 			return -1; \
+		opened(path); \
 		return real_##name(__VA_ARGS__, flags, mode); \
 	}
 
