@@ -60,6 +60,15 @@ static void on_error(void *arg, xmlErrorPtr err)
 	x->err_line = err->line;
 }
 
+/* libxml2's own messages (out of memory before a reader has its handler,
+ * or in one it cannot hand over) go nowhere: the failure is the import's to
+ * report, once. */
+static void quiet(void *ctx, const char *msg, ...)
+{
+	(void)ctx;
+	(void)msg;
+}
+
 /* A reader for the next document of the input. Returns 0 or -1 (out of memory). */
 static int start_doc(struct import_xml *x)
 {
@@ -70,6 +79,7 @@ static int start_doc(struct import_xml *x)
 	x->err[0] = 0;
 	x->err_code = 0;
 	x->err_line = 0;
+	xmlSetGenericErrorFunc(NULL, quiet);
 	x->r = xmlReaderForIO(xml_docs_read, NULL, &x->in, NULL, NULL,
 			      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	if (!x->r)

@@ -204,17 +204,19 @@ static int import_xml(struct run *r)
 		xml_lines_free(xl);
 		return log_error("out of memory");
 	}
+	e.msg[0] = 0;
 	while ((rc = import_xml_next(x, untimed_at(r), &ev, &timed, &e, &line)) > 0)
 		if (xml_gaps(r, xl, line) || store_one(r, &ev, timed)) {
-			rc = -1;
+			rc = -2;	/* (reported) */
 			break;
 		}
 	if (rc == 0 && xml_gaps(r, xl, LONG_MAX))
-		rc = -1;
+		rc = -2;
 	r->cut = xml_lines_cut(xl, &r->first_cut);
 	import_xml_free(x);
 	xml_lines_free(xl);
-	if (rc < 0 && !r->src->failed && e.msg[0])
+	/* the log's error, unless reading it failed (reported) */
+	if (rc == -1 && !r->src->failed && e.msg[0])
 		log_error("%s:%ld: %s", r->src->name, line, e.msg);
 	return rc < 0 ? -1 : 0;
 }

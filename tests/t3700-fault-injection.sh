@@ -1,11 +1,11 @@
 #!/bin/bash
-# t3700: a libc call made to fail (an LD_PRELOAD library: out of memory, an I/O error) makes a command fail in one error line with exit status 1, or changes nothing, and an import it stops leaves a database a second import completes.
+# t3700: a libc call made to fail (an LD_PRELOAD library: out of memory, an I/O error) makes a command fail in one error line with exit status 1, or changes nothing, and an import it stops commits nothing and leaves a database a second import completes.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
 require_cmd sqlite3
 require_built ctrecord ctquery faultinject.so
-require_seed events.txt
+require_seed events.txt events.xml
 # (a sanitized program wants its runtime first among the libraries)
 export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
 cd "$TMP"
@@ -53,4 +53,46 @@ for cmd in "show 1" replay; do
 		fails read EIO $i "$BIN/ctquery" --db seed.db $cmd
 	done
 done
+
+# imports FAM ERRNO STEP LOG: an import of LOG (the seed's, by the name it
+# has here) into a new database with every STEPth call of FAM after the log
+# is opened failing; each fails in one line and commits nothing, or imports
+# the whole log; a second import then does.
+imports() {
+	local fam=$1 err=$2 step=$3 log=$4 n i rc
+	"$BIN/ctrecord" --db whole.db --import "$log" 2>/dev/null || fail "cannot import $log"
+	"$BIN/ctquery" --db whole.db replay >whole.out
+	rm -f count whole.db*
+	FAULT_FROM=$log FAULT_COUNT=$TMP/count LD_PRELOAD=$BIN/faultinject.so \
+		"$BIN/ctrecord" --db whole.db --import "$log" >/dev/null 2>&1
+	n=$(sed -n "s/^$fam //p" count)
+	[ "${n:-0}" -gt 0 ] || fail "import of $log: no calls of $fam counted"
+	for ((i = 1; i <= n; i += step)); do
+		rm -f new.db*
+		rc=0
+		FAULT_FROM=$log FAULT_FUNC=$fam FAULT_ERRNO=$err FAULT_N=$i \
+			LD_PRELOAD=$BIN/faultinject.so "$BIN/ctrecord" --db new.db --import "$log" \
+			>/dev/null 2>err || rc=$?
+		[ "$rc" -lt 128 ] || { cat err; fail "import of $log ($fam call $i: $err): killed by signal $((rc - 128))"; }
+		if [ "$rc" != 0 ]; then
+			[ "$rc" = 1 ] && [ "$(wc -l <err)" = 1 ] && grep -q "^ctrecord: error: " err ||
+				{ cat -v err; fail "import of $log ($fam call $i: $err): exit status $rc, not one error line"; }
+		fi
+		[ "$(sqlite3 new.db 'PRAGMA integrity_check')" = ok ] ||
+			fail "import of $log ($fam call $i: $err): the database is damaged"
+		if "$BIN/ctquery" --db new.db replay >out 2>/dev/null && [ -s out ]; then
+			[ "$rc" = 0 ] && cmp -s out whole.out ||
+				fail "import of $log ($fam call $i: $err): exit status $rc, $(wc -l <out) events committed"
+		else
+			[ "$rc" != 0 ] || fail "import of $log ($fam call $i: $err): exit status 0, nothing imported"
+			"$BIN/ctrecord" --db new.db --import "$log" 2>err ||
+				{ cat err; fail "import of $log after $fam call $i failed: the second import failed"; }
+			"$BIN/ctquery" --db new.db replay | cmp -s - whole.out ||
+				fail "import of $log after $fam call $i failed: the second import is not the whole log"
+		fi
+	done
+}
+
+cp "$SEED/events.xml" seed.xml
+imports malloc ENOMEM 7 seed.xml
 exit 0
