@@ -40,7 +40,7 @@ static long fail_n;
 static unsigned long calls[FAM_N];
 static int hit;
 static const char *from;	/* FAULT_FROM, until that path is opened */
-static __thread int inside;	/* our own calls (dlsym, the count file) pass */
+static __thread int inside __attribute__((tls_model("initial-exec")));	/* our own calls (dlsym, the count file) pass */
 
 static int errno_named(const char *s)
 {
