@@ -18,6 +18,7 @@ struct qbuf {
 	int n;
 	struct { int blob; int64_t v; const void *p; int plen; } arg[STORE_QUERY_MAX_ARGS];
 	int overflow;
+	int nomem;	/* (the text could not grow: out of memory) */
 };
 
 static void add(struct qbuf *b, const char *text)
@@ -31,6 +32,7 @@ static void add(struct qbuf *b, const char *text)
 		while (size <= b->len + n)
 			size *= 2;
 		if (b->overflow || !(p = realloc(b->sql, size))) {
+			b->nomem |= !b->overflow;
 			b->overflow = 1;
 			return;
 		}
@@ -343,7 +345,7 @@ sqlite3_stmt *store_query_prepare(struct store *st, const struct store_query *q,
 	add(b, " ");
 	add(b, order);
 	if (b->overflow) {
-		log_error("the query is too long");
+		log_error(b->nomem ? "out of memory" : "the query is too long");
 		goto out;
 	}
 	sqlite3_set_authorizer(st->db, q->where ? store_where_authorize : NULL, NULL);

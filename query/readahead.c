@@ -1,4 +1,5 @@
 /* Reads events ahead on a thread of its own: a ring of slots filled by store_next() and handed over a batch at a time. */
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 
@@ -115,8 +116,8 @@ struct readahead *readahead_start(struct store *st, const struct store_query *q,
 	pthread_mutex_init(&ra->lock, NULL);
 	pthread_cond_init(&ra->more, NULL);
 	pthread_cond_init(&ra->room, NULL);
-	if (thread_start(&ra->thread, read_ahead, ra)) {
-		log_error("cannot start a thread");
+	if ((errno = thread_start(&ra->thread, read_ahead, ra))) {
+		log_errno("cannot start a thread");
 		store_cursor_free(ra->c);
 		free(ra->slot);
 		free(ra);

@@ -20,12 +20,17 @@ calls() {
 	sed -n "s/^$fam //p" count
 }
 
-# fails FAM ERRNO N CMD...: CMD with the Nth call of FAM failing with ERRNO
-# exits 1 with one error line, or as it does without the failure.
-fails() {
-	local fam=$1 err=$2 n=$3 prog rc=0 rc0=0; shift 3
-	prog=$(basename "$1")
+# base CMD...: CMD's output and exit status without a failure, for fails.
+base() {
+	rc0=0
 	"$@" >out0 2>err0 || rc0=$?
+}
+
+# fails FAM ERRNO N CMD...: CMD with the Nth call of FAM failing with ERRNO
+# exits 1 with one error line, or as it does without the failure (base).
+fails() {
+	local fam=$1 err=$2 n=$3 prog rc=0; shift 3
+	prog=$(basename "$1")
 	FAULT_FUNC=$fam FAULT_ERRNO=$err FAULT_N=$n LD_PRELOAD=$BIN/faultinject.so \
 		"$@" >out 2>err || rc=$?
 	[ "$rc" -lt 128 ] || { cat err; fail "$* ($fam call $n: $err): killed by signal $((rc - 128))"; }
@@ -42,6 +47,7 @@ fails() {
 for cmd in "show 1" replay list stats sessions; do
 	n=$(calls malloc "$BIN/ctquery" --db seed.db $cmd)
 	[ "${n:-0}" -gt 4 ] || fail "ctquery $cmd: no allocations counted"
+	base "$BIN/ctquery" --db seed.db $cmd
 	for i in 0 1 2 3; do
 		fails malloc ENOMEM $((n - i)) "$BIN/ctquery" --db seed.db $cmd
 	done
@@ -49,8 +55,21 @@ done
 # A read error of the database: reported once.
 for cmd in "show 1" replay; do
 	n=$(calls read "$BIN/ctquery" --db seed.db $cmd)
+	base "$BIN/ctquery" --db seed.db $cmd
 	for ((i = 1; i <= n; i++)); do
 		fails read EIO $i "$BIN/ctquery" --db seed.db $cmd
+	done
+done
+# Out of memory anywhere in a reading says so (the building of the query's
+# text took it for a query too long), or names what it could not have (a
+# thread: pthread_create's EAGAIN).
+for cmd in list replay; do
+	n=$(calls malloc "$BIN/ctquery" --db seed.db $cmd)
+	base "$BIN/ctquery" --db seed.db $cmd
+	for ((i = 1; i <= n; i++)); do
+		fails malloc ENOMEM $i "$BIN/ctquery" --db seed.db $cmd
+		[ ! -s err ] || grep -Eq 'out of memory|Cannot allocate memory|: Resource temporarily unavailable$' err ||
+			fail "ctquery $cmd (malloc call $i: ENOMEM): $(cat err)"
 	done
 done
 
