@@ -78,9 +78,10 @@ static int deflate_raw(struct evblock *b, struct evstream *out, size_t *clen)
 	if (!z) {
 		if (!(z = calloc(1, sizeof(*z))))
 			return log_error("out of memory");
+		/* (zlib's state is all it allocates: Z_MEM_ERROR is the one failure) */
 		if (deflateInit2(z, 1, Z_DEFLATED, -14, 6, Z_DEFAULT_STRATEGY) != Z_OK) {
 			free(z);
-			return log_error("cannot compress events");
+			return log_error("cannot compress events: out of memory");
 		}
 		b->z = z;
 	} else if (deflateReset(z) != Z_OK) {

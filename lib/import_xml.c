@@ -140,15 +140,31 @@ static int num(const char *what, const char *v, uint64_t max, uint64_t *out,
 	return 0;
 }
 
+/* Into *v (xmlFree() it): the value of the attribute `name` of the element
+ * the reader stands on, NULL when it has none. Returns 0, or -1 with e set
+ * when it has one whose value libxml2 could not copy (out of memory: not a
+ * fault of the log's, which an attribute missing would be). */
+static int attribute(struct import_xml *x, const char *name, xmlChar **v,
+		     struct import_err *e)
+{
+	*v = xmlTextReaderGetAttribute(x->r, BAD_CAST name);
+	if (*v || xmlTextReaderMoveToAttribute(x->r, BAD_CAST name) != 1)
+		return 0;
+	xmlTextReaderMoveToElement(x->r);
+	return import_fail(e, "out of memory");
+}
+
 /* An attribute protonum="N" of <layer3> or <layer4>. */
 static int protonum(struct import_xml *x, struct flow *f, struct ct_event *ev, int l4,
 		    struct import_err *e)
 {
 	struct ct_tuple *t = f->dir ? &ev->reply : &ev->orig;
-	xmlChar *v = xmlTextReaderGetAttribute(x->r, BAD_CAST "protonum");
+	xmlChar *v;
 	uint64_t n;
 	int r = 0;
 
+	if (attribute(x, "protonum", &v, e))
+		return -1;
 	if (!v || num_parse((const char *)v, 255, &n))
 		r = import_fail(e, "<layer%d> without a valid protonum", l4 ? 4 : 3);
 	else if (l4)
@@ -177,7 +193,8 @@ static int start_element(struct import_xml *x, struct flow *f, struct ct_event *
 	f->text_len = 0;
 	f->text[0] = 0;
 	if (d == 2 && !strcmp(name, "meta")) {
-		v = xmlTextReaderGetAttribute(x->r, BAD_CAST "direction");
+		if (attribute(x, "direction", &v, e))
+			return -1;
 		f->dir = !v ? -1 : !strcmp((char *)v, "original") ? 0 :
 			 !strcmp((char *)v, "reply") ? 1 : !strcmp((char *)v, "independent") ? 2 : -1;
 		xmlFree(v);
@@ -536,7 +553,8 @@ static int doc_next(struct import_xml *x, int64_t now_us, struct ct_event *ev, i
 			memset(ev, 0, offsetof(struct ct_event, extra));
 			ev->extra_len = 0;
 			strcpy(f.path[1], "flow");
-			t = xmlTextReaderGetAttribute(x->r, BAD_CAST "type");
+			if (attribute(x, "type", &t, e))
+				return -1;
 			ev->type = !t ? 0 : !strcmp((char *)t, "new") ? CT_EV_NEW :
 				   !strcmp((char *)t, "update") ? CT_EV_UPDATE :
 				   !strcmp((char *)t, "destroy") ? CT_EV_DESTROY : 0;
