@@ -524,6 +524,14 @@ int store_commit(struct store *st)
 	return 0;
 }
 
+int store_commit_whole(struct store *st)
+{
+	if (store_flush_flows(st) || store_fold(st) ||
+	    (store_open_pending(st) && store_open_flush(st, 1)))
+		return -1;
+	return store_commit(st);
+}
+
 int64_t store_session_start(struct store *st, const char *kind, const char *source,
 			    int64_t t_us)
 {

@@ -56,6 +56,13 @@ int store_error_transient(struct store *st);
 int store_begin(struct store *st);
 int store_commit(struct store *st);
 
+/* store_commit() with the changes of flows folded into their rows and the
+ * ranges of open flows written first, in the same transaction, which
+ * store_close() would do after it in one of its own: a failure there came
+ * after the work was said to be done, and was reported with exit status 0.
+ * For a writer about to close (an import: all of it or nothing). */
+int store_commit_whole(struct store *st);
+
 /* Abandons the open transaction, if any (SQLite may have already). */
 void store_rollback(struct store *st);
 

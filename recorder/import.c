@@ -329,7 +329,7 @@ static int finish(struct run *r, const struct import_opts *o, int xml)
 				r->cont.session) ||
 	    store_session_stop(r->rec.st, r->rec.session, clock_now_us()))
 		return -1;
-	return store_commit(r->rec.st);
+	return store_commit_whole(r->rec.st);
 }
 
 int import_log(struct store *st, const struct import_opts *o)

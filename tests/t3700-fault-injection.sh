@@ -73,20 +73,22 @@ for cmd in list replay; do
 	done
 done
 
-# imports FAM ERRNO STEP LOG: an import of LOG (the seed's, by the name it
-# has here) into a new database with every STEPth call of FAM after the log
-# is opened failing; each fails in one line and commits nothing, or imports
-# the whole log; a second import then does.
+# imports FAM ERRNO STEP LOG [LAST]: an import of LOG (the seed's, by the
+# name it has here) into a new database with every STEPth call of FAM after
+# the log is opened failing, and each of the LAST calls; each fails in one
+# line and commits nothing, or imports the whole log saying what it says
+# without a failure; a second import then does.
 imports() {
-	local fam=$1 err=$2 step=$3 log=$4 n i rc
-	"$BIN/ctrecord" --db whole.db --import "$log" 2>/dev/null || fail "cannot import $log"
+	local fam=$1 err=$2 step=$3 log=$4 last=${5:-0} n i rc
+	rm -f whole.db*
+	"$BIN/ctrecord" --db whole.db --import "$log" 2>whole.err || fail "cannot import $log"
 	"$BIN/ctquery" --db whole.db replay >whole.out
 	rm -f count whole.db*
 	FAULT_FROM=$log FAULT_COUNT=$TMP/count LD_PRELOAD=$BIN/faultinject.so \
 		"$BIN/ctrecord" --db whole.db --import "$log" >/dev/null 2>&1
 	n=$(sed -n "s/^$fam //p" count)
 	[ "${n:-0}" -gt 0 ] || fail "import of $log: no calls of $fam counted"
-	for ((i = 1; i <= n; i += step)); do
+	for i in $(seq 1 "$step" "$n") $(seq $((n > last ? n - last + 1 : 1)) "$n"); do
 		rm -f new.db*
 		rc=0
 		FAULT_FROM=$log FAULT_FUNC=$fam FAULT_ERRNO=$err FAULT_N=$i \
@@ -99,6 +101,10 @@ imports() {
 			# (an attribute's value libxml2 could not copy was called missing)
 			[ "$err" != ENOMEM ] || grep -Eq 'out of memory|Memory allocation failed|Cannot allocate memory' err ||
 				fail "import of $log ($fam call $i: $err): $(cat err)"
+		else
+			# (folding the changes of flows at the close failed after
+			# the import said it was done: an error, with exit status 0)
+			cmp -s err whole.err || fail "import of $log ($fam call $i: $err): exit status 0, and: $(cat err)"
 		fi
 		[ "$(sqlite3 new.db 'PRAGMA integrity_check')" = ok ] ||
 			fail "import of $log ($fam call $i: $err): the database is damaged"
@@ -116,5 +122,59 @@ imports() {
 }
 
 cp "$SEED/events.xml" seed.xml
-imports malloc ENOMEM 7 seed.xml
+imports malloc ENOMEM 7 seed.xml 40
+cp "$SEED/events.txt" seed.txt
+imports malloc ENOMEM 50 seed.txt 40
+# A log in two parts, the second imported with --continue into a database
+# holding the first, its calls of FAM failing as in imports (every STEPth
+# after the log is opened, and the LAST ones): a failed one leaves the flows
+# it continued as they were.
+continues() {
+	local fam=$1 err=$2 step=$3 last=$4 n i rc
+	head -n 10 seed.txt >part1.txt
+	tail -n +11 seed.txt >part2.txt
+	flows() { sqlite3 "$1" "SELECT group_concat(id || ':' || nevents || '/' ||
+		coalesce(end_kind, 'open'), ' ') FROM flows"; }
+	rm -f part1.db*
+	"$BIN/ctrecord" --db part1.db --import part1.txt 2>/dev/null || fail "cannot import part1.txt"
+	before=$(flows part1.db)
+	cp part1.db whole.db
+	"$BIN/ctrecord" --db whole.db --import part2.txt --continue 2>whole.err ||
+		fail "cannot import part2.txt: $(cat whole.err)"
+	"$BIN/ctquery" --db whole.db replay >whole.out
+	cp part1.db new.db
+	rm -f count
+	FAULT_FROM=part2.txt FAULT_COUNT=$TMP/count LD_PRELOAD=$BIN/faultinject.so \
+		"$BIN/ctrecord" --db new.db --import part2.txt --continue >/dev/null 2>&1
+	n=$(sed -n "s/^$fam //p" count)
+	[ "${n:-0}" -gt 0 ] || fail "import of part2.txt: no calls of $fam counted"
+	for i in $(seq 1 "$step" "$n") $(seq $((n > last ? n - last + 1 : 1)) "$n"); do
+		cp part1.db new.db
+		rc=0
+		FAULT_FROM=part2.txt FAULT_FUNC=$fam FAULT_ERRNO=$err FAULT_N=$i \
+			LD_PRELOAD=$BIN/faultinject.so "$BIN/ctrecord" --db new.db \
+			--import part2.txt --continue >/dev/null 2>err || rc=$?
+		[ "$rc" -lt 128 ] || { cat err; fail "import of part2.txt ($fam call $i: $err): killed by signal $((rc - 128))"; }
+		if [ "$rc" = 0 ]; then
+			# (folding the changes of flows at the close failed after
+			# the import said it was done: an error, exit status 0)
+			cmp -s err whole.err || fail "import of part2.txt ($fam call $i: $err): exit status 0, and: $(cat err)"
+			"$BIN/ctquery" --db new.db replay | cmp -s - whole.out ||
+				fail "import of part2.txt ($fam call $i: $err): exit status 0, not all of it"
+			continue
+		fi
+		[ "$rc" = 1 ] && [ "$(grep -vc 'continues the import of session' err)" = 1 ] &&
+			grep -q "^ctrecord: error: " err ||
+			{ cat err; fail "import of part2.txt ($fam call $i: $err): exit status $rc, not one error line"; }
+		[ "$(flows new.db)" = "$before" ] ||
+			fail "import of part2.txt ($fam call $i: $err) failed, yet the flows changed: $(flows new.db)"
+		"$BIN/ctrecord" --db new.db --import part2.txt --continue 2>err ||
+			{ cat err; fail "import of part2.txt after $fam call $i failed: the second import failed"; }
+		"$BIN/ctquery" --db new.db replay | cmp -s - whole.out ||
+			fail "import of part2.txt after $fam call $i failed: the second import is not the rest of the log"
+	done
+}
+continues malloc ENOMEM 25 40
+continues write EIO 1 0
+continues fsync EIO 1 0
 exit 0
