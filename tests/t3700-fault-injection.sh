@@ -175,6 +175,36 @@ continues() {
 	done
 }
 continues malloc ENOMEM 25 40
+
+# --prune with each of FAM's calls failing, or the LAST ones (0: all): it
+# fails in one line, or prunes as it does without a failure and says only
+# that (the changes of flows store_close() folded after it said so: an
+# error, with exit status 0).
+prunes() {
+	local fam=$1 err=$2 last=$3 n i rc
+	cp seed.db prune.db
+	"$BIN/ctrecord" --db prune.db --prune --retain 1s 2>prune.err || fail "--prune: $(cat prune.err)"
+	cp seed.db prune.db
+	rm -f count
+	FAULT_COUNT=$TMP/count LD_PRELOAD=$BIN/faultinject.so \
+		"$BIN/ctrecord" --db prune.db --prune --retain 1s >/dev/null 2>&1
+	n=$(sed -n "s/^$fam //p" count)
+	[ "${n:-0}" -gt 0 ] || fail "--prune: no calls of $fam counted"
+	for i in $(seq $((last && n > last ? n - last + 1 : 1)) "$n"); do
+		cp seed.db prune.db
+		rc=0
+		FAULT_FUNC=$fam FAULT_ERRNO=$err FAULT_N=$i LD_PRELOAD=$BIN/faultinject.so \
+			"$BIN/ctrecord" --db prune.db --prune --retain 1s >/dev/null 2>err || rc=$?
+		if [ "$rc" = 0 ]; then
+			cmp -s err prune.err || fail "--prune ($fam call $i: $err): exit status 0, and: $(cat err)"
+		else
+			[ "$rc" = 1 ] && [ "$(wc -l <err)" = 1 ] && grep -q "^ctrecord: error: " err ||
+				{ cat err; fail "--prune ($fam call $i: $err): exit status $rc, not one error line"; }
+		fi
+	done
+}
+prunes malloc ENOMEM 60
+prunes read EIO 0
 continues write EIO 1 0
 continues fsync EIO 1 0
 exit 0
