@@ -56,9 +56,13 @@ static int for_each_row(struct store *st, const char *rows, const char *each)
 			break;
 	}
 out:
+	/* (reported before finalizing: a statement that did not fail, finalized
+	 * after, leaves SQLite's message at "not an error") */
+	if (rc != SQLITE_DONE)
+		store_fail(st, "cannot prune");
 	sqlite3_finalize(s);
 	sqlite3_finalize(e);
-	return rc == SQLITE_DONE ? 0 : store_fail(st, "cannot prune");
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 /* The bound a size limit prunes to: the oldest event time left (INT64_MAX

@@ -134,11 +134,12 @@ int store_prune_drop_keys(struct store *st)
 			break;
 	}
 out:
+	/* (reported before finalizing, as for_each_row() in store_prune.c) */
+	if (!reported && rc != SQLITE_DONE)
+		store_fail(st, "cannot prune");
 	free(left.h);
 	sqlite3_finalize(cands);
 	sqlite3_finalize(rows);
 	sqlite3_finalize(del);
-	if (reported)
-		return -1;
-	return rc == SQLITE_DONE ? 0 : store_fail(st, "cannot prune");
+	return rc == SQLITE_DONE && !reported ? 0 : -1;
 }

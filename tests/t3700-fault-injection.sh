@@ -176,22 +176,27 @@ continues() {
 }
 continues malloc ENOMEM 25 40
 
-# --prune with each of FAM's calls failing, or the LAST ones (0: all): it
-# fails in one line, or prunes as it does without a failure and says only
-# that (the changes of flows store_close() folded after it said so: an
-# error, with exit status 0).
+# --prune of flows long ended (the seed's log timed in 2023) with every
+# STEPth call of FAM failing, and each of the LAST ones (0: none): it fails
+# in one line that says why, or prunes as it does without a failure and
+# says only that (the changes of flows store_close() folded after it said
+# so: an error, with exit status 0).
 prunes() {
-	local fam=$1 err=$2 last=$3 n i rc
-	cp seed.db prune.db
+	local fam=$1 err=$2 step=$3 last=$4 n i rc
+	sed 's/^/[1700000000.000001]\t/' seed.txt >old.txt
+	rm -f old.db*
+	"$BIN/ctrecord" --db old.db --import old.txt 2>/dev/null || fail "cannot import old.txt"
+	cp old.db prune.db
 	"$BIN/ctrecord" --db prune.db --prune --retain 1s 2>prune.err || fail "--prune: $(cat prune.err)"
-	cp seed.db prune.db
+	grep -q "pruned 5 flows" prune.err || fail "--prune: $(cat prune.err)"
+	cp old.db prune.db
 	rm -f count
 	FAULT_COUNT=$TMP/count LD_PRELOAD=$BIN/faultinject.so \
 		"$BIN/ctrecord" --db prune.db --prune --retain 1s >/dev/null 2>&1
 	n=$(sed -n "s/^$fam //p" count)
 	[ "${n:-0}" -gt 0 ] || fail "--prune: no calls of $fam counted"
-	for i in $(seq $((last && n > last ? n - last + 1 : 1)) "$n"); do
-		cp seed.db prune.db
+	for i in $(seq 1 "$step" "$n") $( ((last)) && seq $((n > last ? n - last + 1 : 1)) "$n"); do
+		cp old.db prune.db
 		rc=0
 		FAULT_FUNC=$fam FAULT_ERRNO=$err FAULT_N=$i LD_PRELOAD=$BIN/faultinject.so \
 			"$BIN/ctrecord" --db prune.db --prune --retain 1s >/dev/null 2>err || rc=$?
@@ -200,11 +205,14 @@ prunes() {
 		else
 			[ "$rc" = 1 ] && [ "$(wc -l <err)" = 1 ] && grep -q "^ctrecord: error: " err ||
 				{ cat err; fail "--prune ($fam call $i: $err): exit status $rc, not one error line"; }
+			# (SQLite's message read after a statement that did not fail
+			# was finalized)
+			! grep -q ': not an error$' err || fail "--prune ($fam call $i: $err): $(cat err)"
 		fi
 	done
 }
-prunes malloc ENOMEM 60
-prunes read EIO 0
+prunes malloc ENOMEM 20 60
+prunes read EIO 1 0
 continues write EIO 1 0
 continues fsync EIO 1 0
 exit 0
