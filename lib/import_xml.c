@@ -52,7 +52,10 @@ static void on_error(void *arg, xmlErrorPtr err)
 
 	if (x->err[0] || !err)
 		return;
-	snprintf(x->err, sizeof(x->err), "%s", err->message ? err->message : "XML error");
+	/* (out of memory, libxml2 names only the function that failed:
+	 * "xmlSAX2StartElementNs") */
+	snprintf(x->err, sizeof(x->err), "%s", err->code == XML_ERR_NO_MEMORY ? "out of memory" :
+		 err->message ? err->message : "XML error");
 	n = strlen(x->err);
 	while (n && (x->err[n - 1] == '\n' || x->err[n - 1] == ' '))
 		x->err[--n] = 0;

@@ -122,7 +122,7 @@ imports() {
 }
 
 cp "$SEED/events.xml" seed.xml
-imports malloc ENOMEM 7 seed.xml 40
+imports malloc ENOMEM 3 seed.xml 40
 cp "$SEED/events.txt" seed.txt
 imports malloc ENOMEM 50 seed.txt 40
 # A log in two parts, the second imported with --continue into a database
