@@ -374,9 +374,15 @@ void store_close(struct store *st)
 		return;
 	/* a failed write's changes of flows (a continued import's ends of the
 	 * flows it continues) are dropped with it, not folded below: only what
-	 * was committed is (also when SQLite ended the transaction itself) */
-	if (st->db && (st->in_txn || !sqlite3_get_autocommit(st->db)))
+	 * was committed is (also when SQLite ended the transaction itself).
+	 * What was committed is not read again for it: the write may have been
+	 * the schema's, whose flow_pending is not there. */
+	if (st->db && (st->in_txn || !sqlite3_get_autocommit(st->db))) {
+		int stale = st->pend_stale;
+
 		store_rollback(st);
+		st->pend_stale = stale;
+	}
 	/* the changes of flows not folded yet, and the ranges whose flows only
 	 * ended, written now rather than at a sweep */
 	if (st->db && st->writable && !st->pend_broken &&

@@ -125,6 +125,21 @@ cp "$SEED/events.xml" seed.xml
 imports malloc ENOMEM 3 seed.xml 40
 cp "$SEED/events.txt" seed.txt
 imports malloc ENOMEM 50 seed.txt 40
+# A disk that stays full from the Nth write of an import on (the schema's
+# writes first): one error line (the close read flow_pending, not created).
+rm -f count new.db*
+FAULT_COUNT=$TMP/count LD_PRELOAD=$BIN/faultinject.so "$BIN/ctrecord" --db new.db --import seed.txt >/dev/null 2>&1
+n=$(sed -n "s/^write //p" count)
+[ "${n:-0}" -gt 0 ] || fail "import of seed.txt: no writes counted"
+for ((i = 1; i <= n; i++)); do
+	rm -f new.db*
+	rc=0
+	FAULT_ALL=1 FAULT_FUNC=write FAULT_ERRNO=ENOSPC FAULT_N=$i LD_PRELOAD=$BIN/faultinject.so \
+		"$BIN/ctrecord" --db new.db --import seed.txt >/dev/null 2>err || rc=$?
+	[ "$rc" = 0 ] || { [ "$rc" = 1 ] && [ "$(wc -l <err)" = 1 ]; } ||
+		{ cat err; fail "import of seed.txt (every write from the ${i}th: ENOSPC): exit status $rc, not one error line"; }
+done
+
 # A log in two parts, the second imported with --continue into a database
 # holding the first, its calls of FAM failing as in imports (every STEPth
 # after the log is opened, and the LAST ones): a failed one leaves the flows
