@@ -19,3 +19,10 @@ bench: all $(BENCH_TOOLS)
 	BIN=$(CURDIR)/$(B) tests/bench/steady.sh
 
 .PHONY: bench
+
+# A steady host for SOAK_MIN minutes (default 20; root): ctrecord's memory and
+# files each minute, every event accounted for; results in tests/out/soak.txt.
+soak: all $(B)/nlcount $(B)/trafficgen
+	BIN=$(CURDIR)/$(B) tests/bench/soak.sh
+
+.PHONY: soak
