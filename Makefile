@@ -68,15 +68,15 @@ $(B)/ctrecord: $(REC_OBJ) $(B)/libct.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(REC_LDLIBS)
 $(B)/ctquery: $(QRY_OBJ) $(B)/libct.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(QRY_LDLIBS)
-$(B)/trafficgen: tests/tools/trafficgen.c
+$(B)/trafficgen: tests/tools/trafficgen.c tests/tools/tool_sock.c tests/tools/tool_sock.h
 	@mkdir -p $(B)
-	$(CC) $(CFLAGS) -o $@ $<
+	$(CC) $(CFLAGS) -o $@ tests/tools/trafficgen.c tests/tools/tool_sock.c
 $(B)/rawgen: tests/tools/rawgen.c
 	@mkdir -p $(B)
 	$(CC) $(CFLAGS) -o $@ $<
-$(B)/peer: tests/tools/peer.c
+$(B)/peer: tests/tools/peer.c tests/tools/tool_sock.c tests/tools/tool_sock.h
 	@mkdir -p $(B)
-	$(CC) $(CFLAGS) -o $@ $<
+	$(CC) $(CFLAGS) -o $@ tests/tools/peer.c tests/tools/tool_sock.c
 $(B)/sandbox: tests/tools/sandbox.c
 	@mkdir -p $(B)
 	$(CC) $(CFLAGS) -o $@ $<

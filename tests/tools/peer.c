@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tool_sock.h"
+
 static const char usage[] =
 	"usage: peer serve tcp|udp|udpx ADDR PORT COUNT\n"
 	"       peer tcp|rst|refused ADDR PORT\n"
@@ -42,38 +44,22 @@ static void die(const char *what)
 	exit(1);
 }
 
+/* Fills *ss (*len) with address s and port, or exits: a bad address is a usage error. */
 static void make_addr(const char *s, int port, struct sockaddr_storage *ss, socklen_t *len)
 {
-	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, s, &a4->sin_addr) == 1) {
-		a4->sin_family = AF_INET;
-		a4->sin_port = htons(port);
-		*len = sizeof(*a4);
-	} else if (inet_pton(AF_INET6, s, &a6->sin6_addr) == 1) {
-		a6->sin6_family = AF_INET6;
-		a6->sin6_port = htons(port);
-		*len = sizeof(*a6);
-	} else {
+	if (sockaddr_text(s, port, ss, len)) {
 		fprintf(stderr, "peer: bad address '%s'\n", s);
 		exit(2);
 	}
 }
 
-/* sock: a socket whose blocking calls give up after 10 seconds. */
+/* sock: a socket whose blocking calls give up after 10 seconds, or exits. */
 static int sock(int family, int type)
 {
-	struct timeval tv = { .tv_sec = 10 };
-	int one = 1, fd = socket(family, type, 0);
+	int fd = sock_timed(family, type, 10);
 
 	if (fd < 0)
 		die("socket");
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)
-		die("setsockopt");
 	return fd;
 }
 

@@ -10,6 +10,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "tool_sock.h"
+
 static const char usage[] =
 	"usage: trafficgen [-S] tcp|udp ADDR PORT [COUNT [CONNECT_PORT]]\n"
 	"  Listens on ADDR:PORT and makes COUNT (default 1) flows to ADDR:CONNECT_PORT\n"
@@ -24,39 +26,13 @@ static void die(const char *what)
 	exit(1);
 }
 
-static int make_addr(const char *s, int port, struct sockaddr_storage *ss, socklen_t *len)
-{
-	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, s, &a4->sin_addr) == 1) {
-		a4->sin_family = AF_INET;
-		a4->sin_port = htons(port);
-		*len = sizeof(*a4);
-		return 0;
-	}
-	if (inet_pton(AF_INET6, s, &a6->sin6_addr) == 1) {
-		a6->sin6_family = AF_INET6;
-		a6->sin6_port = htons(port);
-		*len = sizeof(*a6);
-		return 0;
-	}
-	return -1;
-}
-
-/* sock: a socket whose blocking calls give up after 5 seconds. */
+/* sock: a socket whose blocking calls give up after 5 seconds, or exits. */
 static int sock(int family, int type)
 {
-	struct timeval tv = { .tv_sec = 5 };
-	int one = 1, fd = socket(family, type, 0);
+	int fd = sock_timed(family, type, 5);
 
 	if (fd < 0)
 		die("socket");
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)
-		die("setsockopt");
 	return fd;
 }
 
@@ -137,8 +113,8 @@ int main(int argc, char **argv)
 	dport = argc > 4 ? atoi(argv[4]) : port;
 	if (argc > 3)
 		count = strtoul(argv[3], NULL, 10);
-	if (make_addr(argv[1], port, &laddr, &llen) < 0 ||
-	    make_addr(argv[1], dport, &daddr, &dlen) < 0) {
+	if (sockaddr_text(argv[1], port, &laddr, &llen) < 0 ||
+	    sockaddr_text(argv[1], dport, &daddr, &dlen) < 0) {
 		fprintf(stderr, "trafficgen: bad address '%s'\n", argv[1]);
 		return 2;
 	}
