@@ -62,8 +62,11 @@ for cmd in "show 1" replay; do
 done
 # Out of memory anywhere in a reading says so (the building of the query's
 # text took it for a query too long), or names what it could not have (a
-# thread: pthread_create's EAGAIN).
-for cmd in list replay; do
+# thread: pthread_create's EAGAIN). Not replay's under AddressSanitizer: its
+# runtime allocates when a thread starts, and stops on a CHECK when it fails.
+reads="list replay"
+! ldd "$BIN/ctquery" 2>/dev/null | grep -q libasan || reads=list
+for cmd in $reads; do
 	n=$(calls malloc "$BIN/ctquery" --db seed.db $cmd)
 	base "$BIN/ctquery" --db seed.db $cmd
 	for ((i = 1; i <= n; i++)); do
