@@ -136,6 +136,23 @@ test_cmp() {
 	diff -u "$1" "$2" || fail "'$2' differs from '$1'"
 }
 
+# test_cmp_stamped EXPECTED ACTUAL: two conntrack -E -o timestamp outputs
+# (each line "[SEC.USEC]<tab>..."): the same but for the receive times, which
+# may differ by up to 1 s line by line; fails on a line without the prefix.
+test_cmp_stamped() {
+	local f bad
+	for f in "$1" "$2"; do
+		bad=$(grep -Evc '^\[[0-9]{8,}\.[0-9]{6}\]	' "$f" || true)
+		[ "$bad" = 0 ] || fail "$f: $bad lines without a well-formed [SEC.USEC] prefix"
+		sed 's/^[^	]*	//' "$f" >"$f.rest"
+		cut -f1 "$f" | tr -d '[]' >"$f.when"
+	done
+	test_cmp "$1.rest" "$2.rest"
+	paste "$1.when" "$2.when" | awk -F'\t' '
+		{ d = $1 - $2; if (d < 0) d = -d; if (d > 1) { print "line " NR ": " $1 " vs " $2; bad = 1 } }
+		END { exit bad }' || fail "timestamp prefixes of '$2' differ from '$1' by more than 1s"
+}
+
 # netns_setup: create a fresh namespace with lo up, conntrack switched on by an
 # nft rule using ct, accounting and timestamps on, and short timeouts.
 netns_setup() {
