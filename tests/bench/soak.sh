@@ -3,9 +3,9 @@
 #
 # Run as root through `make soak` (SOAK_MIN, default 20) or BIN=build tests/bench/soak.sh.
 # In a fresh namespace: TCP connections, UDP flows over IPv4 and IPv6 and pings
-# without pause (about 5,000 events a second here), ctrecord with
-# --retain 3m --max-size 48M, a `ctquery replay --follow` reading along, a
-# `show` and a `list -s` every minute. Prints a line a minute (ctrecord's RSS
+# without pause (about 5,000 events a second here), ctrecord with SOAK_ARGS
+# (default --retain 3m --max-size 48M), a `ctquery replay --follow` reading
+# along, a `show` and a `list -s` every minute. Prints a line a minute (ctrecord's RSS
 # and peak, the database and -wal sizes, the events so far), then checks that
 # the ground truth's count (nlcount) is the events stored plus those
 # retention removed, that the follower printed each, that there is no gap,
@@ -18,6 +18,7 @@ BIN=${BIN:-$ROOT/build}
 . "$ROOT/tests/lib.sh"
 
 MIN=${SOAK_MIN:-20}
+ARGS=${SOAK_ARGS:---retain 3m --max-size 48M}
 OUT=${BENCH_OUT:-$ROOT/tests/out/soak.txt}
 
 require_root
@@ -36,7 +37,8 @@ netns_long_udp 5
 DB=$TMP/soak.db
 start_bg gt "$BIN/nlcount" -b 268435456 -s "$TMP/gt.status" >"$TMP/gt.out" 2>"$TMP/gt.err"
 wait_until 10 grep -q listening "$TMP/gt.err" || fail "nlcount did not start"
-start_recorder rec "$TMP/rec.err" --db "$DB" --retain 3m --max-size 48M -v
+# shellcheck disable=SC2086 # (ARGS: options, split)
+start_recorder rec "$TMP/rec.err" --db "$DB" $ARGS -v
 start_bg fol "$BIN/ctquery" --db "$DB" replay --follow -o id >"$TMP/follow.out" 2>"$TMP/follow.err"
 # (inside the namespace already: start_bg runs it there)
 start_bg gen bash -c 'while :; do
@@ -44,7 +46,7 @@ start_bg gen bash -c 'while :; do
 	"$BIN/trafficgen" udp ::1 5003 20; ping -c1 -W1 127.0.0.1; sleep 0.2
 done >/dev/null 2>&1'
 
-out "# soak: $(date -u '+%Y-%m-%d %H:%M UTC'), $MIN min, ctrecord --retain 3m --max-size 48M, a follower"
+out "# soak: $(date -u '+%Y-%m-%d %H:%M UTC'), $MIN min, ctrecord $ARGS, a follower"
 out "$(printf '#   %5s %8s %8s %8s %8s %10s %9s %10s %6s %6s' min rss_kB hwm_kB db_kB wal_kB truth stored pruned show_ms list_ms)"
 start=$SECONDS wal_max=0
 for ((m = 1; m <= MIN; m++)); do
