@@ -265,8 +265,19 @@ start_recorder() {
 	local name=$1 err=$2 before; shift 2
 	before=$(grep -c '^ctrecord: listening' "$err" 2>/dev/null || true)
 	start_bg "$name" "$BIN/ctrecord" "$@" 2>>"$err"
+	eval "ERR_$name=\$err"
 	wait_until 10 eval "[ \$(grep -c '^ctrecord: listening' '$err') -gt ${before:-0} ]" ||
 		fail "ctrecord $* did not start: $(cat "$err")"
+}
+
+# stop_recorder NAME [TIMEOUT]: stops the recorder start_recorder started as
+# job NAME with SIGTERM (waiting up to TIMEOUT seconds, default 20); fails,
+# with the last lines it wrote, unless it stopped by itself with status 0.
+stop_recorder() {
+	local err
+	eval "err=\${ERR_$1:-/dev/null}"
+	stop_bg "$1" TERM "${2:-20}" || fail "ctrecord ($1) did not stop: $(tail -5 "$err")"
+	[ "$BG_STATUS" = 0 ] || fail "ctrecord ($1) exited $BG_STATUS: $(tail -5 "$err")"
 }
 
 # holds_snapshot PID DB: PID holds a read mark of DB's -wal index (bytes

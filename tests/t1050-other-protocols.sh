@@ -46,8 +46,7 @@ complete() {
 }
 wait_until 15 complete || fail "not 8 NEW and 8 DESTROY in each oracle: $(cat "$TMP/default.ct")"
 sleep 0.5
-stop_bg rec TERM 10 || fail "ctrecord ignored SIGTERM"
-[ "$BG_STATUS" = 0 ] || fail "ctrecord exited with $BG_STATUS: $(tail -5 "$TMP/rec.err")"
+stop_recorder rec 10
 for k in $KINDS; do
 	stop_bg "ct_$k" INT 5 || fail "conntrack -E ($k) ignored SIGINT"
 done

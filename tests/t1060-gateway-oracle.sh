@@ -259,8 +259,7 @@ wait_until 10 eval '[ "$(wc -l <"$TMP/follow.replay")" -ge "$(wc -l <"$TMP/defau
 sleep 0.5
 stop_bg follow INT 5 || fail "replay --follow ignored SIGINT"
 [ "$BG_STATUS" = 0 ] || fail "replay --follow exited with $BG_STATUS: $(cat "$TMP/follow.err")"
-stop_bg rec TERM 10 || fail "ctrecord ignored SIGTERM"
-[ "$BG_STATUS" = 0 ] || fail "ctrecord exited with $BG_STATUS: $(tail -5 "$TMP/rec.err")"
+stop_recorder rec 10
 for k in $KINDS; do
 	stop_bg "ct_$k" INT 5 || fail "conntrack -E ($k) ignored SIGINT"
 done

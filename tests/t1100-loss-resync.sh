@@ -21,8 +21,7 @@ done
 # Let the recorder resync (at most once a second) and store what it queued.
 sleep 3
 in_ns conntrack -L -p udp 2>/dev/null | sort >"$TMP/ct.list"
-stop_bg rec TERM 20 || fail "ctrecord did not stop"
-[ "$BG_STATUS" = 0 ] || { cat "$TMP/rec.err"; fail "ctrecord exited $BG_STATUS"; }
+stop_recorder rec 20
 cat "$TMP/rec.err"
 
 gaps=$(sqlite3 "$DB" "SELECT count(*) FROM gaps WHERE kind = 'enobufs'")
@@ -78,8 +77,7 @@ in_ns "$BIN/trafficgen" -S udp 127.0.0.1 7602 3000 >/dev/null
 kill -CONT "$PID_rec2"
 wait_until 20 eval "[ \$(q 'SELECT count(*) FROM gaps') -gt $gaps ]" || fail "no second loss"
 sleep 3		# its resync, and the end of what vanished in it
-stop_bg rec2 TERM 20 || fail "ctrecord did not stop"
-[ "$BG_STATUS" = 0 ] || { cat "$TMP/rec2.err"; fail "ctrecord exited $BG_STATUS"; }
+stop_recorder rec2 20
 [ "$(q 'SELECT group_concat(end_us) FROM flows WHERE o_dport = 7600 ORDER BY id')" = "$ends" ] ||
 	fail "a second loss moved the ends of the flows that vanished in the first"
 say "flows that vanished in one loss keep their end through the next"

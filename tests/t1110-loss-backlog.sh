@@ -28,8 +28,7 @@ in_ns conntrack -D -p udp >/dev/null 2>&1 || true
 kill -CONT "$PID_rec"
 wait_until 20 eval "grep -q '^ctrecord: resync:' '$TMP/rec.err'" || fail "no resync: $(cat "$TMP/rec.err")"
 sleep 2
-stop_bg rec TERM 20 || fail "ctrecord did not stop"
-[ "$BG_STATUS" = 0 ] || { cat "$TMP/rec.err"; fail "ctrecord exited $BG_STATUS"; }
+stop_recorder rec 20
 cat "$TMP/rec.err"
 gaps=$(sqlite3 "$DB" "SELECT count(*) FROM gaps WHERE kind = 'enobufs'")
 [ "$gaps" -gt 0 ] || fail "no loss: the test proves nothing"
@@ -57,8 +56,7 @@ say "$gaps gaps; of $N flows, $destroyed destroyed, $((N - destroyed)) end unkno
 rm -f "$DB" "$DB-wal" "$DB-shm"
 start_recorder rec2 "$TMP/rec2.err" --db "$DB" --queue-size 64K -v
 in_ns "$BIN/trafficgen" -S udp 127.0.0.1 7002 $N >/dev/null
-stop_bg rec2 TERM 30 || fail "ctrecord did not stop with a backlog larger than its queue"
-[ "$BG_STATUS" = 0 ] || { cat "$TMP/rec2.err"; fail "ctrecord exited $BG_STATUS"; }
+stop_recorder rec2 30
 cat "$TMP/rec2.err"
 # (a UDP flow with a reply: NEW, UPDATE)
 grep -q "^ctrecord: $((2 * N)) events, $N flows, 0 lost" "$TMP/rec2.err" ||
@@ -84,8 +82,7 @@ kill -HUP "$PID_rec3"
 wait "$locker"
 wait_until 20 eval "grep -q '^ctrecord: reopened' '$TMP/rec3.err'" || fail "no reopen: $(cat "$TMP/rec3.err")"
 sleep 3
-stop_bg rec3 TERM 20 || fail "ctrecord did not stop"
-[ "$BG_STATUS" = 0 ] || { cat "$TMP/rec3.err"; fail "ctrecord exited $BG_STATUS"; }
+stop_recorder rec3 20
 cat "$TMP/rec3.err"
 sqlite3 "$DB" "SELECT count(*) FROM gaps" | grep -qv '^0$' || fail "no loss: this part proves nothing"
 n=$(sqlite3 "$DB" "SELECT count(*) FROM flows WHERE o_dport = 7102")

@@ -49,8 +49,7 @@ kill -CONT "$PID_rec2"
 ended() { [ "$(q "SELECT count(*) FROM flows WHERE o_dport = 7402 AND end_kind = 1")" = $N ]; }
 wait_until 30 ended || fail "not every DESTROY was delivered: $(q "SELECT origin, end_kind, count(*)
 	FROM flows WHERE o_dport = 7402 GROUP BY 1, 2")"
-stop_bg rec2 TERM 20 || fail "ctrecord did not stop"
-[ "$BG_STATUS" = 0 ] || { cat "$TMP/rec2.err"; fail "ctrecord exited $BG_STATUS"; }
+stop_recorder rec2 20
 cat "$TMP/rec2.err"
 
 unseen=$(q "SELECT count(*) FROM flows WHERE o_dport = 7402 AND origin = 2")

@@ -31,8 +31,7 @@ wait_until 10 eval "[ \$(flows_to 7504) = 20 ]" || fail "the flows after were no
 echo 0 >"$CLOCKSHIFT"
 in_ns "$BIN/trafficgen" -S udp 127.0.0.1 7505 20 >/dev/null
 wait_until 10 eval "[ \$(flows_to 7505) = 20 ]" || fail "the flows after the step forward were not recorded"
-stop_bg rec TERM 20 || fail "ctrecord did not stop"
-[ "$BG_STATUS" = 0 ] || { cat "$TMP/rec.err"; fail "ctrecord exited $BG_STATUS"; }
+stop_recorder rec 20
 cat "$TMP/rec.err"
 
 grep -q "warning: the system clock was set back by 3600.[0-9]* s" "$TMP/rec.err" || fail "no warning for the step back"

@@ -49,8 +49,7 @@ done
 in_ns conntrack -F 2>/dev/null
 wait_until 10 eval "[ \$(sqlite3 '$DB' 'SELECT count(*) FROM flows WHERE o_dport = 7100 AND end_kind = 1') = 50 ]" ||
 	fail "the DESTROY events of the long-lived flows did not reach their first flows"
-stop_bg rec TERM 20 || fail "ctrecord did not stop"
-[ "$BG_STATUS" = 0 ] || fail "ctrecord exited $BG_STATUS"
+stop_recorder rec 20
 check_open_ranges "$DB" exact
 
 for k in $(seq 1 $KILLS); do

@@ -63,6 +63,5 @@ w=$(wal_size "$DB")
 "$BIN/ctquery" --db "$DB" stats >/dev/null || fail "ctquery stats failed while recording"
 w2=$(wal_size "$DB")
 [ "$w2" -ge "$w" ] || fail "a reader shrank the running recorder's -wal from $w to $w2 bytes"
-stop_bg rec TERM 20 || fail "ctrecord did not stop"
-[ "$BG_STATUS" = 0 ] || fail "ctrecord exited $BG_STATUS"
+stop_recorder rec 20
 say "with the recorder running its -wal ($w bytes) stayed as it was"

@@ -34,8 +34,7 @@ wait_until 30 eval "[ \$(wc -l <'$TMP/follow.txt') -ge 150200 ]" ||
 	fail "the follower printed $(wc -l <"$TMP/follow.txt") events of 150200: $(cat "$TMP/follow.err")"
 wal=$(stat -c %s "$DB-wal")
 stop_bg fol TERM 10 || fail "the follower did not stop"
-stop_bg rec TERM 10 || fail "ctrecord did not stop"
-[ "$BG_STATUS" = 0 ] || fail "ctrecord exited $BG_STATUS: $(cat "$TMP/rec.err")"
+stop_recorder rec 10
 [ "$wal" -lt $((8 << 20)) ] ||
 	fail "the -wal grew to $wal bytes with a follower reading along: $(grep 'has grown' "$TMP/rec.err" | head -2)"
 "$BIN/ctquery" --db "$DB" replay | test_cmp - "$TMP/follow.txt"

@@ -41,8 +41,7 @@ chmod 0644 "$DB" "$DB-wal" "$DB-shm"
 su -s /bin/sh daemon -c "'$BIN/ctquery' --db '$DB' stats" >"$TMP/stats.live" 2>&1 ||
 	{ cat "$TMP/stats.live"; fail "a read-only user cannot query while recording"; }
 in_ns conntrack -L -p udp 2>/dev/null | wc -l >"$TMP/ct.count"
-stop_bg rec TERM 20 || fail "ctrecord did not stop"
-[ "$BG_STATUS" = 0 ] || { cat "$TMP/rec.err"; fail "ctrecord exited $BG_STATUS"; }
+stop_recorder rec 20
 grep -Eq 'resync: [0-9]+ entries in the table; 3000 open flows' "$TMP/rec.err" || { cat "$TMP/rec.err"; fail "no resync as nobody"; }
 open=$(sqlite3 -readonly "$DB" "SELECT count(*) FROM flows WHERE end_us IS NULL AND proto = 17")
 [ "$open" = "$(cat "$TMP/ct.count")" ] || fail "open flows $open, conntrack -L $(cat "$TMP/ct.count")"

@@ -49,8 +49,7 @@ wait_until 10 eval "[ \$(q '$DB' 'SELECT count(*) FROM flows WHERE o_dport = 740
 	fail "flows after the removal were not recorded in a new file"
 [ "$(q "$DB" "SELECT count(*) FROM flows WHERE origin = 1")" = 60 ] ||
 	fail "the live flows were not carried into the file made after the removal"
-stop_bg rec TERM 10 || fail "ctrecord did not stop"
-[ "$BG_STATUS" = 0 ] || fail "ctrecord exited $BG_STATUS"
+stop_recorder rec 10
 
 OLD=$TMP/old.db
 [ "$(q "$OLD" "SELECT count(*) FROM sessions WHERE stopped_us IS NULL")" = 0 ] ||

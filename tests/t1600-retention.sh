@@ -95,8 +95,7 @@ in_ns conntrack -F 2>/dev/null
 in_ns "$BIN/trafficgen" -S udp 127.0.0.1 7602 500 >/dev/null
 wait_until 20 eval "[ \$(q 'SELECT count(*) FROM flows WHERE o_dport = 7601') = 0 ]" ||
 	fail "live: the flows that ended were not pruned"
-stop_bg rec TERM 10 || fail "ctrecord did not stop"
-[ "$BG_STATUS" = 0 ] || fail "ctrecord exited $BG_STATUS"
+stop_recorder rec 10
 [ "$(q "SELECT count(*) FROM flows WHERE o_dport = 7602")" = 500 ] || fail "live: open flows were pruned"
 [ "$(q "SELECT count(*) FROM gaps WHERE kind = 'enobufs'")" = 0 ] || fail "live: pruning made the recorder lose events"
 say "--retain 2s while recording: 500 ended flows pruned, 500 open ones kept, no loss"

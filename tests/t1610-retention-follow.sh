@@ -24,6 +24,5 @@ in_ns "$BIN/trafficgen" udp 127.0.0.1 7602 1 >/dev/null
 wait_until 10 grep -q 'dport=7602 \[UNREPLIED\]' "$TMP/follow.out" ||
 	fail "replay --follow did not show the events stored after the prune (blocks: $(q 'SELECT id, first_event, n FROM event_blocks'))"
 stop_bg follow INT 5 || fail "replay --follow ignored SIGINT"
-stop_bg rec TERM 10 || fail "ctrecord did not stop"
-[ "$BG_STATUS" = 0 ] || fail "ctrecord exited $BG_STATUS"
+stop_recorder rec 10
 say "--retain 2s removed every flow; replay --follow went on with the events stored next"

@@ -35,8 +35,7 @@ say "disk full: $(grep 'cannot write' "$TMP/rec.err")"
 rm -f "$SMALL/filler"
 wait_for_line "$TMP/rec.err" 'writing again after' 15 || { cat "$TMP/rec.err"; fail "did not resume when space returned"; }
 in_ns "$BIN/trafficgen" -S udp 127.0.0.1 7703 200 >/dev/null
-stop_bg rec TERM 20 || fail "ctrecord did not stop"
-[ "$BG_STATUS" = 0 ] || { cat "$TMP/rec.err"; fail "ctrecord exited $BG_STATUS"; }
+stop_recorder rec 20
 cat "$TMP/rec.err"
 [ "$(q "PRAGMA integrity_check")" = ok ] || fail "integrity_check after"
 held=$(updates_to 7702)

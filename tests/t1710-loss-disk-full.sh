@@ -45,8 +45,7 @@ rm -f "$SMALL/filler"
 wait_for_line "$TMP/rec.err" 'writing again after' 15 || { cat "$TMP/rec.err"; fail "did not resume when space returned"; }
 sleep 1.5
 left=$(in_ns conntrack -L -p udp 2>/dev/null | grep -c 'dport=73[01][0-9] ' || true)
-stop_bg rec TERM 20 || fail "ctrecord did not stop"
-[ "$BG_STATUS" = 0 ] || { cat "$TMP/rec.err"; fail "ctrecord exited $BG_STATUS"; }
+stop_recorder rec 20
 cat "$TMP/rec.err"
 [ "$left" = 0 ] || fail "conntrack -D left $left of the flows in the table"
 # One loss, one resync, said once: the rolled back transactions read the

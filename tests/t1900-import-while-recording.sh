@@ -41,8 +41,7 @@ took=$(( ($(date +%s%N) - t0) / 1000000 ))
 wait "$traffic" || fail "the traffic failed"
 sleep 1
 pid_ours "$PID_rec" || { cat "$TMP/rec.err"; fail "the recorder died while the import held the lock"; }
-stop_bg rec TERM 20 || fail "ctrecord did not stop"
-[ "$BG_STATUS" = 0 ] || { cat "$TMP/rec.err"; fail "ctrecord exited $BG_STATUS"; }
+stop_recorder rec 20
 cat "$TMP/rec.err"
 if grep -q 'warning: cannot write to' "$TMP/rec.err"; then
 	grep -q 'writing again after' "$TMP/rec.err" || fail "the recorder never wrote again"
@@ -67,8 +66,7 @@ say "1400 of 1400 live events recorded beside 999,700 imported ones; the import'
 # the import's: those are no flows of this kernel's table, and stay open
 # (they were ended "end unknown" at the recorder's start).
 start_recorder rec2 "$TMP/rec2.err" --db "$DB"
-stop_bg rec2 TERM 20 || fail "ctrecord did not stop"
-[ "$BG_STATUS" = 0 ] || { cat "$TMP/rec2.err"; fail "ctrecord exited $BG_STATUS"; }
+stop_recorder rec2 20
 open=$(sqlite3 -readonly "$DB" "SELECT count(*) FROM flows f JOIN sessions s ON s.id = f.session
 	WHERE s.kind = 'import' AND f.end_dur IS NULL")
 [ "$open" = 300 ] || fail "after a recorder's restart, $open of the import's 300 flows are open"

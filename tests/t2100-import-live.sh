@@ -63,8 +63,7 @@ complete() {
 }
 wait_until 20 complete || fail "DESTROY events missing: $(count NEW "$TMP/b.log") NEW, $(count DESTROY "$TMP/b.log") DESTROY"
 sleep 0.5
-stop_bg rec TERM 10 || fail "ctrecord ignored SIGTERM"
-[ "$BG_STATUS" = 0 ] || fail "ctrecord exited with $BG_STATUS: $(tail -5 "$TMP/rec.err")"
+stop_recorder rec 10
 stop_bg xml INT 5 || fail "conntrack -E -o xml,id ignored SIGINT"
 stop_bg txt INT 5 || fail "conntrack -E -o extended,timestamp,id ignored SIGINT"
 [ "$(tail -n1 "$TMP/a.xml")" = "</conntrack>" ] || fail "a.xml lacks </conntrack>"

@@ -73,8 +73,7 @@ sleep 7
 in_ns conntrack -L >/dev/null 2>&1 || true
 wait_until 20 eval "[ \$(awk '{ print \$3 }' '$TMP/gt.status') -ge 2000 ]" ||
 	fail "events still came 20 s after the traffic stopped"
-stop_bg rec TERM 20 || fail "ctrecord did not stop"
-[ "$BG_STATUS" = 0 ] || fail "ctrecord exited $BG_STATUS: $(tail -3 "$TMP/rec.err")"
+stop_recorder rec 20
 wait_until 10 eval "[ \$(wc -l <'$TMP/follow.out') -ge \$(awk '{ print \$1 }' '$TMP/gt.status') ]" || true
 stop_bg fol TERM 10 || fail "the follower did not stop"
 stop_bg gt INT 10 || fail "nlcount did not stop"
