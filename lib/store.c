@@ -538,6 +538,11 @@ int store_commit_whole(struct store *st)
 	return store_commit(st);
 }
 
+int store_fold_waiting(struct store *st)
+{
+	return store_begin(st) || store_commit_whole(st) ? -1 : 0;
+}
+
 int64_t store_session_start(struct store *st, const char *kind, const char *source,
 			    int64_t t_us)
 {

@@ -63,6 +63,13 @@ int store_commit(struct store *st);
  * For a writer about to close (an import: all of it or nothing). */
 int store_commit_whole(struct store *st);
 
+/* Folds the changes of flows waiting (this writer's, or another's it found)
+ * into their rows and writes the ranges of open flows, in a transaction of
+ * its own: what store_close() would do, where a failure could not be
+ * reported. Call it outside a transaction. Returns 0 or -1 (reported; the
+ * changes stay waiting in flow_pending for the next writer). */
+int store_fold_waiting(struct store *st);
+
 /* Abandons the open transaction, if any (SQLite may have already). */
 void store_rollback(struct store *st);
 

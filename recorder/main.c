@@ -303,14 +303,6 @@ static int parse_options(int argc, char **argv, struct options *o)
 	return 0;
 }
 
-/* Folds the changes of flows waiting (another writer's), which
- * store_close() would otherwise do, reporting a failure there after the work
- * was said to be done, with exit status 0. Returns 0 or -1 (reported). */
-static int fold_waiting(struct store *st)
-{
-	return store_begin(st) || store_commit_whole(st) ? -1 : 0;
-}
-
 static int run_prune(struct options *o)
 {
 	struct store *st = store_open(o->rec.db, STORE_WRITE);
@@ -318,7 +310,7 @@ static int run_prune(struct options *o)
 
 	if (!st)
 		return -1;
-	rc = fold_waiting(st) || retention_run(&o->retention, st) ? -1 : 0;
+	rc = store_fold_waiting(st) || retention_run(&o->retention, st) ? -1 : 0;
 	store_close(st);
 	return rc;
 }
@@ -331,7 +323,7 @@ static int run_upgrade(const struct options *o)
 
 	if (!st)
 		return -1;
-	rc = fold_waiting(st) || store_compact(st) ? -1 : 0;
+	rc = store_fold_waiting(st) || store_compact(st) ? -1 : 0;
 	store_close(st);
 	if (!rc)
 		log_info("'%s' is up to date (schema version %d)", o->rec.db,
