@@ -151,7 +151,7 @@ static int reopen(struct writer *w, const char *why)
 	long entries;
 
 	if (begin(w) || store_session_stop(w->rec.st, w->rec.session, clock_now_us()) ||
-	    commit(w))
+	    commit(w) || store_fold_waiting(w->rec.st))
 		return -1;
 	store_close(w->rec.st);
 	dbclaim_drop(w->claim);
@@ -414,8 +414,11 @@ int recording_run(const struct recording_opts *o)
 		 entries, o->db);
 	if (write_loop(&w, entries))
 		goto out;
+	/* the changes of flows folded in after the session's last commit, not
+	 * by store_close() after the summary: a failure is then reported (and
+	 * loses nothing: they wait in the database for the next writer) */
 	if (begin(&w) || store_session_stop(w.rec.st, w.rec.session, clock_now_us()) ||
-	    commit(&w))
+	    commit(&w) || store_fold_waiting(w.rec.st))
 		goto out;
 	rc = 0;
 out:
