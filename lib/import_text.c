@@ -459,3 +459,23 @@ int import_text_line(const char *line, size_t len, int64_t now_us, struct ct_eve
 		return import_fail(e, "expected [NEW], [UPDATE] or [DESTROY], got '%.40s'", tok[0]);
 	return parse_tokens(tok + 1, ntok - 1, ev, e);
 }
+
+/* Whether p (n bytes) begins with s. */
+static int begins(const char *p, size_t n, const char *s)
+{
+	size_t k = strlen(s);
+
+	return n >= k && !memcmp(p, s, k);
+}
+
+int import_conntrack_line(const char *p, size_t n)
+{
+	if (begins(p, n, "WARNING: We have hit ENOBUFS! We are losing events."))
+		return IMPORT_ENOBUFS_LINE;
+	if (begins(p, n, "This message means that the current netlink socket buffer size is too small.") ||
+	    begins(p, n, "Please, check --buffer-size in conntrack(8) manpage.") ||
+	    begins(p, n, "NOTICE: Netlink socket buffer size has been set to ") ||
+	    (begins(p, n, "conntrack v") && memmem(p, n, " flow events have been shown", 28)))
+		return IMPORT_OWN_LINE;
+	return IMPORT_EVENT_LINE;
+}

@@ -26,4 +26,18 @@ enum {
 int import_text_line(const char *line, size_t len, int64_t now_us, struct ct_event *ev,
 		     int *how, struct import_err *e);
 
+/* What import_conntrack_line() says of a line. */
+enum {
+	IMPORT_EVENT_LINE = 0,	/* not one of conntrack's own: an event (or wrong) */
+	IMPORT_OWN_LINE = 1,	/* conntrack's own, to pass over */
+	IMPORT_ENOBUFS_LINE = 2,	/* its ENOBUFS warning: events were lost there */
+};
+
+/* Whether line p (n bytes, no newline) is one conntrack -E writes besides
+ * its events, which a log holds when its standard error went into it too:
+ * the ENOBUFS warning's three lines, the closing count; or, on its standard
+ * output, the NOTICE of -b (the socket buffer's size). IMPORT_EVENT_LINE,
+ * IMPORT_OWN_LINE or IMPORT_ENOBUFS_LINE. */
+int import_conntrack_line(const char *p, size_t n);
+
 #endif

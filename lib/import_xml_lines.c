@@ -122,7 +122,9 @@ static void take_line(struct xml_lines *l, const char *p, size_t n)
 {
 	long no = l->lineno + 1;
 
-	if (starts(p, n, "WARNING: We have hit ENOBUFS!")) {
+	int own = import_conntrack_line(p, n);
+
+	if (own == IMPORT_ENOBUFS_LINE) {
 		long *g = grow_array(l->gaps, &l->gaps_cap, l->ngaps, sizeof(*g), 16);
 
 		if (g) {	/* (out of memory: the gap is not recorded) */
@@ -130,7 +132,7 @@ static void take_line(struct xml_lines *l, const char *p, size_t n)
 			l->gaps[l->ngaps++] = no;
 		}
 		n = 0;
-	} else if (starts(p, n, "conntrack v") && memmem(p, n, " flow events have been shown", 28)) {
+	} else if (own == IMPORT_OWN_LINE) {
 		n = 0;
 	} else if (n == IMPORT_CONNTRACK_CUT && starts(p, n, "<flow") &&
 		   !memmem(p, n, "</flow>", 7) && !close_cut(l, p, n)) {

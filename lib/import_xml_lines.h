@@ -17,8 +17,8 @@ void xml_lines_from(struct xml_lines *l, long lines);
 
 /* Reads the input with, line by line:
  * - conntrack's own lines, which its standard error puts in the log too
- *   ("WARNING: We have hit ENOBUFS! ...", "conntrack v... flow events have
- *   been shown."), left blank: the XML around them then parses, and the
+ *   (import_conntrack_line(): the ENOBUFS warning, the closing count, the
+ *   NOTICE of -b), left blank: the XML around them then parses, and the
  *   line numbers stay;
  * - a <flow> line that conntrack cut at 1023 bytes (its buffer: an event
  *   with many labels) cut back to its last whole part (a child of the

@@ -117,16 +117,19 @@ static int note_enobufs(struct run *r)
 	return store_gap_insert(r->rec.st, r->rec.session, untimed_at(r), "enobufs", -1);
 }
 
-/* Lines conntrack writes besides events, when stderr went into the log too. */
+/* Lines conntrack writes besides events (import_conntrack_line()): 1 to
+ * pass over (an ENOBUFS warning's gap stored), 0 for an event's, -1 when
+ * the gap could not be stored (reported). */
 static int is_chatter(const char *p, size_t len, struct run *r)
 {
-	static const char enobufs[] = "WARNING: We have hit ENOBUFS! We are losing events.";
-
-	if (len >= sizeof(enobufs) - 1 && !memcmp(p, enobufs, sizeof(enobufs) - 1))
+	switch (import_conntrack_line(p, len)) {
+	case IMPORT_ENOBUFS_LINE:
 		return note_enobufs(r) ? -1 : 1;
-	if (len > 11 && !memcmp(p, "conntrack v", 11) && memmem(p, len, " flow events have been shown", 28))
+	case IMPORT_OWN_LINE:
 		return 1;
-	return 0;
+	default:
+		return 0;
+	}
 }
 
 static int import_text(struct run *r)

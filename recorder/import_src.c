@@ -7,6 +7,7 @@
 #include "clock.h"
 #include "grow.h"
 #include "import_src.h"
+#include "import_text.h"
 #include "log.h"
 
 /* The hashes of no bytes. */
@@ -129,16 +130,31 @@ int src_peek(struct src *s)
 	return 0;
 }
 
+/* The end of the line of the peek buffer that begins at i, past its newline
+ * when it is one of conntrack's own (import_conntrack_line()); else i. */
+static size_t past_own_line(const struct src *s, size_t i)
+{
+	const char *nl = memchr(s->peek + i, '\n', s->peek_len - i);
+
+	if (!nl || import_conntrack_line(s->peek + i, (size_t)(nl - s->peek) - i) == IMPORT_EVENT_LINE)
+		return i;
+	return (size_t)(nl - s->peek) + 1;
+}
+
 int src_detect(struct src *s)
 {
-	size_t i = 0;
+	size_t i = 0, was;
 
 	if (src_peek(s))
 		return -1;
 	if (s->peek_len >= 3 && !memcmp(s->peek, "\xef\xbb\xbf", 3))
 		i = 3;
-	while (i < s->peek_len && strchr(" \t\r\n", s->peek[i]))
-		i++;
+	do {	/* blanks, and conntrack's own lines (-b's NOTICE) */
+		while (i < s->peek_len && strchr(" \t\r\n", s->peek[i]))
+			i++;
+		was = i;
+		i = past_own_line(s, i);
+	} while (i != was);
 	return i < s->peek_len && s->peek[i] == '<';
 }
 

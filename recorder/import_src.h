@@ -60,7 +60,7 @@ int src_xml_read(void *ctx, char *buf, int len);
 int src_peek(struct src *s);
 
 /* Fills the peek buffer and tells XML (1) from text (0) by the first
- * non-blank byte. Returns 1, 0, or -1 (reported). */
+ * non-blank byte that is not on one of conntrack's own lines. Returns 1, 0, or -1 (reported). */
 int src_detect(struct src *s);
 
 /* Back to the start of a regular file, nothing read. Returns 0 or -1 (reported). */

@@ -1,5 +1,5 @@
 #!/bin/bash
-# t2000: ctrecord --import of conntrack -E logs (text and XML) replays byte for byte (also with DOS line ends, a byte order mark, one tuple in two zones); duplicates (also a log that grew since, from stdin) and bad files are refused whole, a grown log named is imported from where it grew; an unended last line is left out with a warning; conntrack's own lines are passed over (its ENOBUFS line a gap at its place), in text and XML; an XML line it cut at 1023 bytes is closed; DCCP's ports in XML; times that go back are warned of.
+# t2000: ctrecord --import of conntrack -E logs (text and XML) replays byte for byte (also with DOS line ends, a byte order mark, one tuple in two zones); duplicates (also a log that grew since, from stdin) and bad files are refused whole, a grown log named is imported from where it grew; an unended last line is left out with a warning; conntrack's own lines are passed over (its ENOBUFS warning, three lines, a gap at its place; -b's NOTICE), in text and XML; an XML line it cut at 1023 bytes is closed; DCCP's ports in XML; times that go back are warned of.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -126,6 +126,29 @@ DB=$TMP/gap.db
 	fail "the gap is not at 1700000000.5: $(sqlite3 "$DB" 'SELECT * FROM gaps')"
 "$BIN/ctquery" --db "$DB" stats | grep -qx 'gaps: 1, events lost: unknown' ||
 	fail "stats: $("$BIN/ctquery" --db "$DB" stats | grep gaps)"
+
+say "conntrack -E -b's NOTICE (its standard output) and its whole ENOBUFS warning (three lines), in text and XML"
+enobufs() {
+	printf '%s\n' 'WARNING: We have hit ENOBUFS! We are losing events.' \
+		'This message means that the current netlink socket buffer size is too small.' \
+		'Please, check --buffer-size in conntrack(8) manpage.'
+}
+notice='NOTICE: Netlink socket buffer size has been set to 6000 bytes.'
+{ echo "$notice"; head -n 2 "$TMP/ext.txt"; enobufs; tail -n +3 "$TMP/ext.txt"; } >"$TMP/b.txt"
+DB=$TMP/b.db
+"$BIN/ctrecord" --db "$DB" --import "$TMP/b.txt" 2>"$TMP/imp.err" || fail "import failed: $(cat "$TMP/imp.err")"
+"$BIN/ctquery" --db "$DB" replay -o extended,timestamp,id | test_cmp "$TMP/ext.txt" -
+[ "$(sqlite3 "$DB" "SELECT t_us, kind FROM gaps")" = "1700000000500000|enobufs" ] ||
+	fail "the gap is not at 1700000000.5: $(sqlite3 "$DB" 'SELECT * FROM gaps')"
+# in XML the NOTICE comes first, and a warning may come before the header
+"$BIN/ctquery" --db "$DB" replay -o xml,id >"$TMP/b.xml"
+{ echo "$notice"; enobufs; head -n 3 "$TMP/b.xml"; enobufs; tail -n +4 "$TMP/b.xml"; } >"$TMP/bx.xml"
+DB=$TMP/bx.db
+"$BIN/ctrecord" --db "$DB" --import "$TMP/bx.xml" 2>"$TMP/imp.err" || fail "import failed: $(cat "$TMP/imp.err")"
+grep -q "imported 3 events, 1 flows from '.*bx.xml' (xml)" "$TMP/imp.err" || fail "not imported as XML: $(cat "$TMP/imp.err")"
+"$BIN/ctquery" --db "$DB" replay -o xml,id | test_cmp "$TMP/b.xml" -
+[ "$(sqlite3 "$DB" "SELECT count(*) FROM gaps WHERE kind = 'enobufs'")" = 2 ] ||
+	fail "not 2 gaps: $(sqlite3 "$DB" 'SELECT * FROM gaps')"
 
 say "XML with conntrack's own lines in it, and a line it cut at 1023 bytes"
 # the -o extended,timestamp,id log as XML, over IPv6 (its NEW 10 s earlier),

@@ -297,6 +297,32 @@ static void test_xml_joined(void)
 		fprintf(stderr, "  error reported at line %ld, not 9\n", last_line);
 }
 
+/* conntrack's own lines in a log, each as conntrack 1.4.7 writes it. */
+static void test_own_lines(void)
+{
+	static const struct { const char *line; int kind; } t[] = {
+		{ "WARNING: We have hit ENOBUFS! We are losing events.", IMPORT_ENOBUFS_LINE },
+		{ "This message means that the current netlink socket buffer size is too small.",
+		  IMPORT_OWN_LINE },
+		{ "Please, check --buffer-size in conntrack(8) manpage.", IMPORT_OWN_LINE },
+		{ "NOTICE: Netlink socket buffer size has been set to 6000 bytes.", IMPORT_OWN_LINE },
+		{ "conntrack v1.4.7 (conntrack-tools): 3 flow events have been shown.", IMPORT_OWN_LINE },
+		{ "    [NEW] udp      17 30 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2", IMPORT_EVENT_LINE },
+		{ "<flow type=\"new\">", IMPORT_EVENT_LINE },
+		{ "NOTICE: something else", IMPORT_EVENT_LINE },
+		{ "WARNING: We have hit", IMPORT_EVENT_LINE },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		int k = import_conntrack_line(t[i].line, strlen(t[i].line));
+
+		CHECK(k == t[i].kind);
+		if (k != t[i].kind)
+			fprintf(stderr, "  '%s': %d, not %d\n", t[i].line, k, t[i].kind);
+	}
+}
+
 int main(void)
 {
 	setenv("TZ", "UTC", 1);
@@ -305,5 +331,6 @@ int main(void)
 	test_nat_status();
 	test_xml();
 	test_xml_joined();
+	test_own_lines();
 	return unit_done("t_import");
 }
