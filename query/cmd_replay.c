@@ -317,6 +317,10 @@ static int replay_exec(struct query_ctx *ctx, int argc, char **argv)
 	if ((r = args_end(&flt, argc, argv)))
 		return r;
 	filter_to_query(&flt, &q);
+	/* As conntrack -E: -l loads the label map, and with it the library
+	 * prints the labels, -o labels or not. */
+	if (flt.opts & FF_LABEL)
+		fmt.labels = 1;
 	if (json && fmt.xml) {
 		log_error("-o json and -o xml exclude each other");
 		return 2;

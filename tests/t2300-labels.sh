@@ -1,5 +1,5 @@
 #!/bin/bash
-# t2300: connection labels: `ctquery replay -o labels` and `--label` print what `conntrack -E` with the same options printed, and ctrecord --label records what it showed.
+# t2300: connection labels: `ctquery replay -o labels` and `--label` print what `conntrack -E` with the same options printed (--label alone prints the labels too, in text and XML), and ctrecord --label records what it showed.
 #
 # Labels have names only through a label map: libnetfilter_conntrack reads
 # /etc/xtables/connlabel.conf, nft /etc/connlabel.conf. The test writes both
@@ -55,6 +55,8 @@ plain|-o labels
 xml|-o xml,labels,id
 vip|-o labels,id --label vip
 both|-o labels --label blue,far
+lonly|--label vip
+lxml|-o xml,id -l blue,far
 nolabels|-o id'
 names=$(echo "$LISTENERS" | cut -d'|' -f1)
 opts_of() { echo "$LISTENERS" | awk -F'|' -v n="$1" '$1 == n { print $2 }'; }
@@ -97,6 +99,8 @@ grep -q 'labels=blue,vip' "$TMP/text.ct" || fail "no event labelled blue,vip: $(
 grep -q 'labels=blue,far' "$TMP/text.ct" || fail "no event labelled blue,far (bit 100)"
 grep -q '^ *\[UPDATE\].*labels=eth-in' "$TMP/text.ct" || fail "no UPDATE event carrying labels"
 [ -s "$TMP/vip.ct" ] && [ -s "$TMP/both.ct" ] || fail "the --label listeners showed nothing"
+# -l alone prints the labels too (conntrack loads the label map for it)
+grep -q 'labels=blue,vip' "$TMP/lonly.ct" || fail "conntrack -E --label vip printed no labels: $(head -3 "$TMP/lonly.ct")"
 ncut=$(awk 'length($0) == 1023' "$TMP/text.ct" | wc -l)
 [ "$ncut" -gt 0 ] || fail "no line was cut at 1023 bytes"
 
