@@ -24,6 +24,7 @@ struct xml_lines {
 	long lineno;		/* lines ended so far */
 	uint64_t cut;
 	long first_cut;
+	long unended;		/* the number of a last line without its newline, left out */
 	long *gaps;		/* numbers of ENOBUFS lines */
 	size_t ngaps, gaps_cap, gaps_taken;
 };
@@ -144,6 +145,29 @@ static void take_line(struct xml_lines *l, const char *p, size_t n)
 	emit(l, "\n", 1);
 }
 
+int xml_line_partial(const char *p, size_t n)
+{
+	while (n && strchr(" \t\r", p[n - 1]))
+		n--;
+	while (n && strchr(" \t\r", *p)) {
+		p++;
+		n--;
+	}
+	return n && !memmem(p, n, "</flow>", 7) && !(n == 12 && !memcmp(p, "</conntrack>", 12));
+}
+
+/* At the end of the input, a last line without its newline: as it is when
+ * it is whole, else (the log read while conntrack wrote that line, or cut
+ * short when the disk filled up) left out, as in a text log. */
+static void end_unended(struct xml_lines *l)
+{
+	if (xml_line_partial(l->line, l->llen))
+		l->unended = l->lineno + 1;
+	else
+		emit(l, l->line, l->llen);
+	l->llen = 0;
+}
+
 /* Moves input to l->out: at least one byte unless the input ended.
  * Returns 0, or -1 on a read error. */
 static int refill(struct xml_lines *l)
@@ -164,9 +188,7 @@ static int refill(struct xml_lines *l)
 			l->rlen = (size_t)r;
 			if (r == 0) {
 				l->eof = 1;
-				/* a last line without its newline: as it is */
-				emit(l, l->line, l->llen);
-				l->llen = 0;
+				end_unended(l);
 				break;
 			}
 		}
@@ -218,6 +240,11 @@ int xml_lines_read(void *arg, char *buf, int len)
 	memcpy(buf, l->out + l->opos, n);
 	l->opos += n;
 	return (int)n;
+}
+
+long xml_lines_unended(const struct xml_lines *l)
+{
+	return l->unended;
 }
 
 uint64_t xml_lines_cut(const struct xml_lines *l, long *first)

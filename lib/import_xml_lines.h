@@ -23,9 +23,19 @@ void xml_lines_from(struct xml_lines *l, long lines);
  * - a <flow> line that conntrack cut at 1023 bytes (its buffer: an event
  *   with many labels) cut back to its last whole part (a child of the
  *   <flow> or of a <meta>: a <labels> or <when> cut goes whole) and closed.
+ * - a last line without its newline that is not whole (xml_line_partial():
+ *   the log still being written) left out (xml_lines_unended()).
  * Lines longer than 4096 bytes are not conntrack's: they pass as they are.
  * Returns a count, 0 at the end, -1 on a read error (reported by read). */
 int xml_lines_read(void *l, char *buf, int len);
+
+/* Whether the last line of a log, p (n bytes, without a newline), is
+ * one conntrack was still writing: not blank, without a "</flow>" (a
+ * whole <flow> whose newline is missing is read), and not "</conntrack>". */
+int xml_line_partial(const char *p, size_t n);
+
+/* The number of the last line, left out as xml_line_partial(); else 0. */
+long xml_lines_unended(const struct xml_lines *l);
 
 /* The lines cut (and closed), and the first one's number. */
 uint64_t xml_lines_cut(const struct xml_lines *l, long *first);

@@ -132,6 +132,14 @@ static int is_chatter(const char *p, size_t len, struct run *r)
 	}
 }
 
+/* A last line without its newline, left out: a grown log reads it again
+ * from its start (find_grown()). */
+static void warn_unended(const struct src *s, long lineno)
+{
+	log_warn("%s:%ld: the last line has no end (was the log still being written?): not"
+		 " imported", s->name, lineno);
+}
+
 static int import_text(struct run *r)
 {
 	static struct lines l;
@@ -160,8 +168,7 @@ static int import_text(struct run *r)
 		if (!ended) {
 			/* conntrack ends every line: this one was being written
 			 * (cut in a number, it would be read as another) */
-			log_warn("%s:%ld: the last line has no end (was the log still being"
-				 " written?): not imported", r->src->name, l.lineno);
+			warn_unended(r->src, l.lineno);
 			return 0;
 		}
 		rc = is_chatter(line, len, r);
@@ -216,12 +223,39 @@ static int import_xml(struct run *r)
 	if (rc == 0 && xml_gaps(r, xl, LONG_MAX))
 		rc = -2;
 	r->cut = xml_lines_cut(xl, &r->first_cut);
+	if (rc == 0 && xml_lines_unended(xl))
+		warn_unended(r->src, xml_lines_unended(xl));
 	import_xml_free(x);
 	xml_lines_free(xl);
 	/* the log's error, unless reading it failed (reported) */
 	if (rc == -1 && !r->src->failed && e.msg[0])
 		log_error("%s:%ld: %s", r->src->name, line, e.msg);
 	return rc < 0 ? -1 : 0;
+}
+
+/* An earlier import left out its last line without an end (text), or the
+ * one of an XML log that was not whole (xml_line_partial()), and read
+ * such a line that was: reads that line (from c->from on) and moves c->from
+ * past it if the import read it. Returns 0 or -1 (reported). */
+static int whole_last_line(struct src *s, struct cont *c)
+{
+	char line[4096];
+	size_t n = (size_t)(c->bytes - c->from);
+	int got;
+
+	if (!n)
+		return 0;
+	if (n > sizeof(line)) {	/* (passed as it was: read) */
+		c->from = c->bytes;
+		return 0;
+	}
+	if (src_rewind(s) || src_skip(s, c->from) || (got = src_read(s, line, n)) < 0)
+		return -1;
+	if (got != (int)n)
+		return log_error("'%s' is shorter than when it was imported", s->name);
+	if (!xml_line_partial(line, n))
+		c->from = c->bytes;
+	return 0;
 }
 
 /* A regular file that grew since an earlier import: sets c to the largest
@@ -245,9 +279,9 @@ static int find_grown(struct src *s, struct cont *c, int xml)
 	if (s->begins_session && s->begins_bytes < (uint64_t)s->size) {
 		c->session = s->begins_session;
 		c->bytes = s->begins_bytes;
-		/* a text import left out a last line without its end; an XML
-		 * one read it (a whole <flow>, or it failed) */
-		c->from = xml ? s->begins_bytes : s->begins_line_at;
+		c->from = s->begins_line_at;
+		if (xml && whole_last_line(s, c) < 0)
+			return -1;
 		c->lines = s->begins_lines;
 	}
 	return src_rewind(s) || src_skip(s, c->from) || src_peek(s) ? -1 : 0;

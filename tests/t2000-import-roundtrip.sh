@@ -1,5 +1,5 @@
 #!/bin/bash
-# t2000: ctrecord --import of conntrack -E logs (text and XML) replays byte for byte (also with DOS line ends, a byte order mark, one tuple in two zones); duplicates (also a log that grew since, from stdin) and bad files are refused whole, a grown log named is imported from where it grew; an unended last line is left out with a warning; conntrack's own lines are passed over (its ENOBUFS warning, three lines, a gap at its place; -b's NOTICE), in text and XML; an XML line it cut at 1023 bytes is closed; DCCP's ports in XML; times that go back are warned of.
+# t2000: ctrecord --import of conntrack -E logs (text and XML) replays byte for byte (also with DOS line ends, a byte order mark, one tuple in two zones); duplicates (also a log that grew since, from stdin) and bad files are refused whole, a grown log named is imported from where it grew; an unended last line is left out with a warning (text and XML, read from its start once the log grew); conntrack's own lines are passed over (its ENOBUFS warning, three lines, a gap at its place; -b's NOTICE), in text and XML; an XML line it cut at 1023 bytes is closed; DCCP's ports in XML; times that go back are warned of.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -117,6 +117,20 @@ DB=$TMP/unended.db
 grep -q "unended.txt:3: the last line has no end" "$TMP/imp.err" || fail "no warning: $(cat "$TMP/imp.err")"
 "$BIN/ctquery" --db "$DB" replay >"$TMP/unended.replay"
 head -n 2 "$SEED/events.txt" | test_cmp - "$TMP/unended.replay"
+# in XML too (a log read while conntrack wrote a line, or cut short by a
+# full disk, ends inside a <flow> line): left out, and read from its start
+# once the log has grown
+"$BIN/ctquery" --db "$DB" replay -o xml >"$TMP/unended.xml"
+head -n 4 "$TMP/unended.xml" | head -c -40 >"$TMP/unended2.xml"
+DB=$TMP/unended2.db
+"$BIN/ctrecord" --db "$DB" --import "$TMP/unended2.xml" 2>"$TMP/imp.err" || fail "import failed: $(cat "$TMP/imp.err")"
+grep -q "unended2.xml:4: the last line has no end" "$TMP/imp.err" || fail "no warning: $(cat "$TMP/imp.err")"
+"$BIN/ctquery" --db "$DB" replay -o xml | test_cmp <(head -n 3 "$TMP/unended.xml"; echo '</conntrack>') -
+cp "$TMP/unended.xml" "$TMP/unended2.xml"
+"$BIN/ctrecord" --db "$DB" --import "$TMP/unended2.xml" 2>"$TMP/imp.err" || fail "import of the grown log failed: $(cat "$TMP/imp.err")"
+grep -q "the last line unended): importing the [0-9]* bytes from that line on" "$TMP/imp.err" ||
+	fail "not read from the unended line: $(cat "$TMP/imp.err")"
+"$BIN/ctquery" --db "$DB" replay -o xml | test_cmp "$TMP/unended.xml" -
 
 say "conntrack's ENOBUFS line in a timed log: a gap at the time of the event before it"
 DB=$TMP/gap.db

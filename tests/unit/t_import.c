@@ -6,6 +6,7 @@
 #include "ct_format.h"
 #include "import_text.h"
 #include "import_xml.h"
+#include "import_xml_lines.h"
 #include "unit.h"
 #include <linux/netfilter/nf_conntrack_common.h>
 
@@ -323,6 +324,32 @@ static void test_own_lines(void)
 	}
 }
 
+/* The last line of an XML log without its newline: partial (left out) or whole. */
+static void test_partial_last_line(void)
+{
+	static const struct { const char *line; int partial; } t[] = {
+		{ "<flow type=\"new\"><meta direction=\"original\"><layer3 protonum=\"2\"", 1 },
+		{ "<fl", 1 },
+		{ "</conntr", 1 },
+		{ "<?xml version=\"1.0\" encoding=\"utf-8\"?>", 1 },
+		{ "<flow type=\"new\"><meta></meta></flow>", 0 },
+		{ "<flow type=\"new\"><meta></meta></flow> [USERSPACE] portid=4 progname=conn", 0 },
+		{ "</conntrack>", 0 },
+		{ "  </conntrack>\r", 0 },
+		{ " \t\r", 0 },
+		{ "", 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		int p = xml_line_partial(t[i].line, strlen(t[i].line));
+
+		CHECK(p == t[i].partial);
+		if (p != t[i].partial)
+			fprintf(stderr, "  '%s': %d, not %d\n", t[i].line, p, t[i].partial);
+	}
+}
+
 int main(void)
 {
 	setenv("TZ", "UTC", 1);
@@ -332,5 +359,6 @@ int main(void)
 	test_xml();
 	test_xml_joined();
 	test_own_lines();
+	test_partial_last_line();
 	return unit_done("t_import");
 }
