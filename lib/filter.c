@@ -239,13 +239,16 @@ static int parse_nat(struct ct_filter *f, int opt, const char *arg)
 		return 0;
 	if (parse_addr(f, &a, opt, buf, 0))
 		return -1;
-	/* (conntrack's NAT filters compare IPv4 addresses only: an IPv6 one
-	 * would be passed over) */
-	if (a.family != AF_INET)
-		return bad(opt, "an IPv4 address is needed, as in conntrack, not", arg);
+	f->nat_l3 = a.family;
+	if (a.family != AF_INET) {
+		/* conntrack's NAT filters compare IPv4 addresses only: an
+		 * IPv6 one selects the family, and NAT to any address */
+		log_warn("%s: conntrack compares IPv4 addresses only: '%s' selects the IPv6"
+			 " flows NAT'ed to any address", opt_name(opt), arg);
+		return 0;
+	}
 	f->nat_has_addr = 1;
 	memcpy(f->nat_addr, a.addr, 4);
-	f->nat_l3 = a.family;
 	return 0;
 }
 

@@ -121,6 +121,7 @@ FILTERS=(
 	"-e NEW -n" "-e DESTROY -g"
 	"-n 10.60.2.1:20000" "-p udp --dport 69" "-n -g -p tcp"
 	"-p tcp --dport 8082 -g" "-p tcp --reply-port-src 7200"
+	"-g fd60:2::2" "-n fd60:9::9" "-j fd60:2::1"
 )
 KINDS="default ext xml"
 i=0

@@ -260,7 +260,12 @@ says "not authorized to use function: load_extension" list --where "load_extensi
 says "--sort orders the groups of --top or --by" stats --sort bytes
 says "--where ' ': an empty expression" list --where ' '
 says "--status: an empty status in 'ASSURED,'" list -u ASSURED,
-says "--src-nat: an IPv4 address is needed, as in conntrack" list -n 2001:db8::1
+# an IPv6 NAT address is not compared (conntrack compares IPv4 ones only):
+# the IPv6 flows NAT'ed to any address, with a warning
+Q list -n 2001:db8::1 >"$TMP/nat6.list" 2>"$TMP/nat6.err" || fail "list -n 2001:db8::1 refused: $(cat "$TMP/nat6.err")"
+grep -q "^ctquery: warning: --src-nat: conntrack compares IPv4 addresses only: '2001:db8::1'" "$TMP/nat6.err" ||
+	fail "no warning: $(cat "$TMP/nat6.err")"
+Q list -f ipv6 -n | test_cmp - "$TMP/nat6.list"
 Q list -n :80 >/dev/null || fail "list -n :80 (a port alone) refused"
 says "--db goes before the command: ctquery --db PATH list" list --db x.db
 says "--db goes before the command: ctquery --db PATH sessions" sessions --db x.db
