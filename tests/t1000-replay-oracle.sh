@@ -1,8 +1,10 @@
 #!/bin/bash
 # t1000: ctquery replay must print byte for byte what `conntrack -E` printed live beside ctrecord.
 #
-# One fresh namespace; ctrecord and four `conntrack -E` listeners (default,
-# extended,id,ktimestamp, xml, timestamp) see the same real loopback traffic:
+# One fresh namespace; ctrecord and `conntrack -E` listeners (default,
+# extended,id,ktimestamp, xml, timestamp, each of extended, id and
+# ktimestamp alone, xml,ktimestamp,id,extended,userspace and
+# extended,id,ktimestamp,userspace) see the same real loopback traffic:
 # TCP/UDP over IPv4 and IPv6, ICMP, ICMPv6, a marked, a zoned and a DNAT'ed flow,
 # expiry, `conntrack -D` and `conntrack -F`.  With CT_ORACLE_SELFTEST=1 a second
 # set of conntrack listeners stands in for ctrecord/ctquery (checks the harness).
@@ -36,7 +38,11 @@ OPTS_ts="-o timestamp"
 OPTS_l3="-o extended"
 OPTS_id="-o id"
 OPTS_kts="-o ktimestamp"
-KINDS="default ext xml ts l3 id kts"
+# XML with what it prints of ktimestamp (<timestamp>, <deltatime>), and
+# every word but timestamp and labels (userspace changes nothing)
+OPTS_xkts="-o xml,ktimestamp,id,extended,userspace"
+OPTS_all="-o extended,id,ktimestamp,userspace"
+KINDS="default ext xml ts l3 id kts xkts all"
 
 # Start ctrecord (wait until it is subscribed), then the oracles: conntrack -E
 # writing $TMP/KIND.ct; in selftest mode a second set writing $TMP/KIND.ct2
@@ -97,7 +103,7 @@ complete() {
 	for k in $KINDS; do
 		for f in "$TMP/$k.ct" "$TMP/$k.ct2"; do
 			[ -e "$f" ] || continue
-			if [ "$k" = xml ]; then
+			if [ "$k" = xml ] || [ "$k" = xkts ]; then
 				[ "$(count '<flow type="destroy">' "$f")" = "$n" ] || return 1
 			else
 				[ "$(count '\[DESTROY\]' "$f")" = "$n" ] || return 1
@@ -117,7 +123,7 @@ for k in $KINDS; do
 		stop_bg "${j}_$k" INT 5 || fail "conntrack -E ($k) ignored SIGINT"
 	done
 done
-for f in "$TMP/xml.ct" "$TMP/xml.ct2"; do
+for f in "$TMP/xml.ct" "$TMP/xml.ct2" "$TMP/xkts.ct" "$TMP/xkts.ct2"; do
 	[ ! -e "$f" ] || [ "$(tail -n1 "$f")" = "</conntrack>" ] || fail "$f lacks </conntrack>"
 done
 
@@ -135,6 +141,7 @@ has '^\[DESTROY\] .* packets=[0-9]+ bytes=[0-9]+ .*delta-time=[0-9]+$'
 has '^\[DESTROY\] udp .*dport=6001 .*\[USERSPACE\] portid=[0-9]+ progname=conntrack$'
 has '^\[DESTROY\] ipv6 +10 .*\[start=.*\] \[stop=.*\] id=[0-9]+' "$TMP/ext.ct"
 has '<flow type="destroy">.*<counters><packets>[0-9]+</packets>.*<deltatime>[0-9]+</deltatime>' "$TMP/xml.ct"
+has '<flow type="destroy">.*<id>[0-9]+</id>.*<timestamp><start>[0-9]+</start><stop>[0-9]+</stop></timestamp><deltatime>' "$TMP/xkts.ct"
 say "oracle: $(count '\[NEW\]' "$D") NEW, $(count '\[UPDATE\]' "$D") UPDATE," \
     "$(count '\[DESTROY\]' "$D") DESTROY, $(count '\[USERSPACE\]' "$D") USERSPACE"
 for f in "$TMP"/*.ct "$TMP"/*.ct2; do
@@ -155,10 +162,10 @@ replay() {	# replay KIND OUTFILE
 			fail "ctquery replay $o failed: $(tail -5 "$TMP/$1.replay.err")"
 	fi
 }
-for k in default ext xml l3 id kts; do
+for k in default ext xml l3 id kts xkts all; do
 	replay $k "$TMP/$k.replay"
 	test_cmp "$TMP/$k.ct" "$TMP/$k.replay"
-	if [ $k = xml ]; then
+	if [ $k = xml ] || [ $k = xkts ]; then
 		n=$(count '<flow ' "$TMP/$k.ct")
 	else
 		n=$(wc -l <"$TMP/$k.ct")
