@@ -475,6 +475,7 @@ int import_conntrack_line(const char *p, size_t n)
 	if (begins(p, n, "This message means that the current netlink socket buffer size is too small.") ||
 	    begins(p, n, "Please, check --buffer-size in conntrack(8) manpage.") ||
 	    begins(p, n, "NOTICE: Netlink socket buffer size has been set to ") ||
+	    begins(p, n, "nfct_labelmap_new: ") ||
 	    (begins(p, n, "conntrack v") && memmem(p, n, " flow events have been shown", 28)))
 		return IMPORT_OWN_LINE;
 	return IMPORT_EVENT_LINE;

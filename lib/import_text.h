@@ -35,9 +35,11 @@ enum {
 
 /* Whether line p (n bytes, no newline) is one conntrack -E writes besides
  * its events, which a log holds when its standard error went into it too:
- * the ENOBUFS warning's three lines, the closing count; or, on its standard
- * output, the NOTICE of -b (the socket buffer's size). IMPORT_EVENT_LINE,
- * IMPORT_OWN_LINE or IMPORT_ENOBUFS_LINE. */
+ * the ENOBUFS warning's three lines, the closing count, the error of -o
+ * labels without a label map (its perror(): "nfct_labelmap_new: No such
+ * file or directory"); or, on its standard output, the NOTICE of -b (the
+ * socket buffer's size). IMPORT_EVENT_LINE, IMPORT_OWN_LINE or
+ * IMPORT_ENOBUFS_LINE. */
 int import_conntrack_line(const char *p, size_t n);
 
 #endif

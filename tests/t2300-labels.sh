@@ -75,7 +75,10 @@ done
 # namespace of its own without the overlay.
 start_bg ct_nomap unshare --mount --propagation private sh -c \
 	'umount /etc && exec conntrack -E -o labels,id' >"$TMP/nomap.ct" 2>"$TMP/nomap.ct.err"
-nsub=$((nsub + 1))
+# and one whose standard error goes into its log, as 2>&1 leaves it
+start_bg ct_nomap2 unshare --mount --propagation private sh -c \
+	'umount /etc && exec conntrack -E -o labels,id' >"$TMP/nomap2.log" 2>&1
+nsub=$((nsub + 2))
 subscribed() { [ "$(nsubscribed)" -ge "$nsub" ]; }
 wait_until 10 subscribed || fail "conntrack -E listeners did not subscribe: $(cat "$TMP"/*.ct.err)"
 
@@ -90,7 +93,7 @@ for r in rec recvip; do
 	[ "$BG_STATUS" = 0 ] || fail "ctrecord ($r) exited with $BG_STATUS"
 done
 stop_bg all INT 5 || true
-for n in $names nomap; do
+for n in $names nomap nomap2; do
 	stop_bg "ct_$n" INT 5 || fail "conntrack -E ($n) ignored SIGINT"
 done
 
@@ -129,6 +132,11 @@ grep -q 'labels=' "$TMP/nomap.ct" && fail "conntrack printed labels without a ma
 [ "$(grep -c 'connlabel.conf' "$TMP/nomap.replay.err")" = 1 ] ||
 	fail "replay without a label map did not warn once: $(cat "$TMP/nomap.replay.err")"
 say "without a label map: $(wc -l <"$TMP/nomap.ct") events, no labels, as conntrack -E"
+# conntrack's perror() of the missing map is its own line in such a log
+head -n 1 "$TMP/nomap2.log" | grep -q '^nfct_labelmap_new: ' || fail "no perror line: $(head -n 1 "$TMP/nomap2.log")"
+"$BIN/ctrecord" --db "$TMP/nomap2.db" --import "$TMP/nomap2.log" 2>"$TMP/nomap2.err" ||
+	fail "importing a log with conntrack's error about the map failed: $(cat "$TMP/nomap2.err")"
+"$BIN/ctquery" --db "$TMP/nomap2.db" replay -o labels,id | test_cmp "$TMP/nomap.ct" -
 
 # Importing the log: a cut line loses its unfinished last label, with a
 # warning; the rest of the event is stored.

@@ -308,6 +308,7 @@ static void test_own_lines(void)
 		{ "Please, check --buffer-size in conntrack(8) manpage.", IMPORT_OWN_LINE },
 		{ "NOTICE: Netlink socket buffer size has been set to 6000 bytes.", IMPORT_OWN_LINE },
 		{ "conntrack v1.4.7 (conntrack-tools): 3 flow events have been shown.", IMPORT_OWN_LINE },
+		{ "nfct_labelmap_new: No such file or directory", IMPORT_OWN_LINE },
 		{ "    [NEW] udp      17 30 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2", IMPORT_EVENT_LINE },
 		{ "<flow type=\"new\">", IMPORT_EVENT_LINE },
 		{ "NOTICE: something else", IMPORT_EVENT_LINE },
