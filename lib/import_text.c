@@ -476,7 +476,10 @@ int import_conntrack_line(const char *p, size_t n)
 	    begins(p, n, "Please, check --buffer-size in conntrack(8) manpage.") ||
 	    begins(p, n, "NOTICE: Netlink socket buffer size has been set to ") ||
 	    begins(p, n, "nfct_labelmap_new: ") ||
-	    (begins(p, n, "conntrack v") && memmem(p, n, " flow events have been shown", 28)))
+	    begins(p, n, "WARNING: ignoring ") ||
+	    begins(p, n, "failed to received netlink event: ") ||
+	    begins(p, n, "Try `conntrack -h' or 'conntrack --help' for more information.") ||
+	    (begins(p, n, "conntrack v") && memmem(p, n, " (conntrack-tools): ", 20)))
 		return IMPORT_OWN_LINE;
 	return IMPORT_EVENT_LINE;
 }

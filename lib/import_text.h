@@ -35,10 +35,13 @@ enum {
 
 /* Whether line p (n bytes, no newline) is one conntrack -E writes besides
  * its events, which a log holds when its standard error went into it too:
- * the ENOBUFS warning's three lines, the closing count, the error of -o
- * labels without a label map (its perror(): "nfct_labelmap_new: No such
- * file or directory"); or, on its standard output, the NOTICE of -b (the
- * socket buffer's size). IMPORT_EVENT_LINE, IMPORT_OWN_LINE or
+ * the ENOBUFS warning's three lines, the closing count and its other
+ * "conntrack v1.4.7 (conntrack-tools): ..." lines (an error that ended a
+ * run, and the "Try `conntrack -h' ..." after it), its other warnings
+ * ("WARNING: ignoring ..."), the error that ends its event loop ("failed to
+ * received netlink event: ..."), the error of -o labels without a label map
+ * (its perror(): "nfct_labelmap_new: No such file or directory"); or, on
+ * its standard output, the NOTICE of -b (the socket buffer's size). IMPORT_EVENT_LINE, IMPORT_OWN_LINE or
  * IMPORT_ENOBUFS_LINE. */
 int import_conntrack_line(const char *p, size_t n);
 
