@@ -19,7 +19,9 @@ struct xml_lines {
 	char line[LINE_MAX_OURS];	/* the current line, while it may be one to change */
 	size_t llen;
 	int passing;		/* the current line is too long: passed as it is */
-	char out[LINE_MAX_OURS + DEPTH * (NAME + 4) + 2];	/* what waits to be read */
+	/* what waits to be read: a line, the tags that close it, its suffix
+	 * escaped (5 bytes for 1 at most) */
+	char out[LINE_MAX_OURS * 5 + DEPTH * (NAME + 4) + 2];
 	size_t opos, olen;
 	long lineno;		/* lines ended so far */
 	uint64_t cut;
@@ -117,12 +119,50 @@ static int close_cut(struct xml_lines *l, const char *p, size_t n)
 	return 0;
 }
 
+/* Emits the text after a </flow>, p (n bytes), with XML's special
+ * characters escaped: conntrack prints the [USERSPACE] suffix's program
+ * name as it is, and one with a '<' or '&' would not parse. */
+static void emit_suffix(struct xml_lines *l, const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] == '<')
+			emit(l, "&lt;", 4);
+		else if (p[i] == '>')
+			emit(l, "&gt;", 4);
+		else if (p[i] == '&')
+			emit(l, "&amp;", 5);
+		else
+			emit(l, p + i, 1);
+}
+
+/* A <flow> line p (n bytes), line number no: its [USERSPACE] suffix
+ * escaped, and closed if conntrack cut it at 1023 bytes (the suffix comes
+ * after the cut). Returns 1 when emitted, 0 to emit it as it is. */
+static int take_flow_line(struct xml_lines *l, const char *p, size_t n, long no)
+{
+	static const char us[] = " [USERSPACE] portid=";
+	const char *end = memmem(p, n, "</flow>", 7);
+	size_t k = end ? (size_t)(end - p) + 7 : IMPORT_CONNTRACK_CUT;
+
+	if (k > n || (k < n && !starts(p + k, n - k, us)))
+		return 0;
+	if (end)
+		emit(l, p, k);
+	else if (close_cut(l, p, k))
+		return 0;
+	else if (!l->cut++)
+		l->first_cut = no;
+	emit_suffix(l, p + k, n - k);
+	return 1;
+}
+
 /* Emits line p (n bytes, without its newline), changed if it is one of
  * those xml_lines_read() changes, then a newline. */
 static void take_line(struct xml_lines *l, const char *p, size_t n)
 {
 	long no = l->lineno + 1;
-
 	int own = import_conntrack_line(p, n);
 
 	if (own == IMPORT_ENOBUFS_LINE) {
@@ -135,10 +175,7 @@ static void take_line(struct xml_lines *l, const char *p, size_t n)
 		n = 0;
 	} else if (own == IMPORT_OWN_LINE) {
 		n = 0;
-	} else if (n == IMPORT_CONNTRACK_CUT && starts(p, n, "<flow") &&
-		   !memmem(p, n, "</flow>", 7) && !close_cut(l, p, n)) {
-		if (!l->cut++)
-			l->first_cut = no;
+	} else if (starts(p, n, "<flow") && take_flow_line(l, p, n, no)) {
 		n = 0;
 	}
 	emit(l, p, n);

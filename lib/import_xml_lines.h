@@ -22,7 +22,10 @@ void xml_lines_from(struct xml_lines *l, long lines);
  *   line numbers stay;
  * - a <flow> line that conntrack cut at 1023 bytes (its buffer: an event
  *   with many labels) cut back to its last whole part (a child of the
- *   <flow> or of a <meta>: a <labels> or <when> cut goes whole) and closed.
+ *   <flow> or of a <meta>: a <labels> or <when> cut goes whole) and closed;
+ * - the [USERSPACE] suffix after a <flow> (or after the 1023 bytes of one
+ *   cut) with '<', '>' and '&' escaped: the program's name is printed as
+ *   it is.
  * - a last line without its newline that is not whole (xml_line_partial():
  *   the log still being written) left out (xml_lines_unended()).
  * Lines longer than 4096 bytes are not conntrack's: they pass as they are.

@@ -1,5 +1,5 @@
 #!/bin/bash
-# t2000: ctrecord --import of conntrack -E logs (text and XML) replays byte for byte (also with DOS line ends, a byte order mark, one tuple in two zones); duplicates (also a log that grew since, from stdin) and bad files are refused whole, a grown log named is imported from where it grew; an unended last line is left out with a warning (text and XML, read from its start once the log grew); conntrack's own lines are passed over (its ENOBUFS warning, three lines, a gap at its place; -b's NOTICE), in text and XML; an XML line it cut at 1023 bytes is closed; DCCP's ports in XML; times that go back are warned of.
+# t2000: ctrecord --import of conntrack -E logs (text and XML) replays byte for byte (also with DOS line ends, a byte order mark, one tuple in two zones); duplicates (also a log that grew since, from stdin) and bad files are refused whole, a grown log named is imported from where it grew; an unended last line is left out with a warning (text and XML, read from its start once the log grew); conntrack's own lines are passed over (its ENOBUFS warning, three lines, a gap at its place; -b's NOTICE), in text and XML; an XML line it cut at 1023 bytes is closed; a [USERSPACE] suffix in XML with '<' or '&' in its program name; DCCP's ports in XML; times that go back are warned of.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -191,6 +191,17 @@ sed -n 4p "$TMP/chatter.replay" | grep -q "<flow type=\"update\">.*<src>$a</src>
 # the gap is after the NEW, at its time (not before it, at the import's)
 [ "$(sqlite3 "$DB" "SELECT t_us FROM gaps")" = 1699999990000000 ] ||
 	fail "the gap is not after the NEW: $(sqlite3 "$DB" 'SELECT * FROM gaps')"
+say "XML: [USERSPACE] suffixes whose program names hold '<', '>' and '&' (conntrack prints them as they are), one after a line it cut"
+awk -v ctx="$ctx" 'NR == 3 { $0 = $0 " [USERSPACE] portid=42 progname=a<b>&c" }
+	NR == 4 { sub(/<zone>7<\/zone><id>/, "<secctx>" ctx "</secctx>&")
+		  $0 = substr($0, 1, 1023) " [USERSPACE] portid=43 progname=x&y" } { print }' \
+	"$TMP/ext6.xml" >"$TMP/us.xml"
+DB=$TMP/us.db
+"$BIN/ctrecord" --db "$DB" --import "$TMP/us.xml" 2>"$TMP/imp.err" || fail "import failed: $(cat "$TMP/imp.err")"
+# as logged, but for the time that the cut took from the UPDATE (its <when>:
+# it has the NEW's, 10 s before)
+sed '4s|<sec>20</sec>|<sec>10</sec>|' "$TMP/us.xml" | test_cmp - <("$BIN/ctquery" --db "$DB" replay -o xml,timestamp,id)
+
 # an XML error names the line of the element that is wrong
 sed '3s/<timeout>120</<timeout>x</' "$TMP/ext6.xml" >"$TMP/badline.xml"
 if "$BIN/ctrecord" --db "$TMP/badline.db" --import "$TMP/badline.xml" 2>"$TMP/imp.err"; then fail "a bad <timeout> imported"; fi
