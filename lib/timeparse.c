@@ -122,6 +122,41 @@ static int days_in(int y, int mo)
 	return mo == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0) ? 29 : days[mo - 1];
 }
 
+/* Is t the local time wall (its date, hour, minute and second)? */
+static int reads_as(time_t t, const struct tm *wall)
+{
+	struct tm tm;
+
+	return localtime_r(&t, &tm) && tm.tm_year == wall->tm_year &&
+	       tm.tm_mon == wall->tm_mon && tm.tm_mday == wall->tm_mday &&
+	       tm.tm_hour == wall->tm_hour && tm.tm_min == wall->tm_min &&
+	       tm.tm_sec == wall->tm_sec;
+}
+
+/* The instant *t that the local time wall names; *t comes in as wall read
+ * in UTC. Each offset from UTC in force within a day of it is tried, not
+ * mktime(), whose reading of an hour the clocks passed twice depends on the
+ * times it was given before: of two readings, the first. Returns 0, or -1 when the clocks skipped that time (a DST change). */
+static int local_time(const struct tm *wall, time_t *t)
+{
+	time_t as_utc = *t, found = 0, cand;
+	struct tm tm;
+	int i, n = 0;
+
+	for (i = -1; i <= 1; i++) {
+		cand = as_utc + i * 86400;
+		if (!localtime_r(&cand, &tm))
+			continue;
+		cand = as_utc - tm.tm_gmtoff;
+		if (reads_as(cand, wall) && (!n++ || cand < found))
+			found = cand;
+	}
+	if (!n)
+		return -1;
+	*t = found;
+	return 0;
+}
+
 /* Parses an ISO 8601 date and time: YYYY-MM-DD[(T| )HH:MM[:SS[.frac]]]
  * [Z|(+|-)HH[[:]MM]], every field in its range. */
 static int parse_iso(const char *s, int64_t *us)
@@ -177,13 +212,8 @@ static int parse_iso(const char *s, int64_t *us)
 	tm.tm_hour = h;
 	tm.tm_min = mi;
 	tm.tm_sec = sec;
-	tm.tm_isdst = -1;
-	t = utc ? timegm(&tm) - off : mktime(&tm);
-	if (t == (time_t)-1 && !(y == 1969 || y == 1970))
-		return -1;
-	/* a local time that the clocks skipped (a DST change) is none: mktime
-	 * would move it an hour on, past later times of the same day */
-	if (!utc && (tm.tm_hour != h || tm.tm_min != mi || tm.tm_mday != d))
+	t = timegm(&tm) - off;
+	if (!utc && local_time(&tm, &t))
 		return -1;
 	*us = (int64_t)t * 1000000 + frac;
 	return 0;

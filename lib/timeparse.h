@@ -7,8 +7,9 @@
 /* Parses s into µs since the epoch. Accepted: "YYYY-MM-DD[( |T)HH:MM[:SS[.frac]]]"
  * in local time, or UTC with a trailing "Z", or with an offset "+HH:MM"/"-HHMM";
  * "@N" or "N" (epoch seconds, optionally with a fraction); "now"; and
- * "-N[smhdw]" or "+N[smhdw]" relative to now_us. Returns 0, or -1 without
- * reporting (the caller names the option). */
+ * "-N[smhdw]" or "+N[smhdw]" relative to now_us. A local time the clocks
+ * skipped is refused; one they passed twice is the first of the two. Returns
+ * 0, or -1 without reporting (the caller names the option). */
 int time_parse(const char *s, int64_t now_us, int64_t *us);
 
 /* The current time in µs since the epoch. */
