@@ -253,32 +253,44 @@ static int is_filtered(const struct store_query *q)
 			 STORE_PF_RSPORT | STORE_PF_RDPORT | STORE_PF_AT | STORE_PF_FLOW));
 }
 
+/* Narrows a selective query's blocks to those its flows' events can be in:
+ * up to the latest of them (*hi), from the block of the first (flow ids
+ * *min_id on; *from_us, the time the first of them reached). Not from that
+ * time: after a step back of the wall clock a flow's later events are timed
+ * before its first (conntrack -E's times, as the recorder stores them). */
+static void selected_span(const struct store_cursor *c, int64_t *from_us, int64_t *hi,
+			  int64_t *min_id)
+{
+	int64_t a = INT64_MAX, b = INT64_MIN;
+	size_t i;
+
+	for (i = 0; i < c->nsel; i++) {
+		if (c->sel[i].first_us < a)
+			a = c->sel[i].first_us;
+		if (c->sel[i].last_us > b)
+			b = c->sel[i].last_us;
+	}
+	if (a > *from_us)
+		*from_us = a;
+	if (b < *hi)
+		*hi = b;
+	*min_id = c->nsel ? c->sel[0].id : INT64_MAX;	/* (sel is sorted by id) */
+}
+
 int store_cursor_blocks(struct store_cursor *c)
 {
 	const struct store_query *q = &c->q;
-	int64_t lo = INT64_MIN, hi = INT64_MAX;
+	int64_t lo = INT64_MIN, hi = INT64_MAX, from_us, min_id = INT64_MIN;
 	char sql[768];
-	size_t i;
 	int k;
 
 	if (q->pf & STORE_PF_SINCE)
 		lo = q->since_us;
 	if (q->pf & STORE_PF_UNTIL)
 		hi = q->until_us;
-	if (c->selective) {
-		int64_t a = INT64_MAX, b = INT64_MIN;
-
-		for (i = 0; i < c->nsel; i++) {
-			if (c->sel[i].first_us < a)
-				a = c->sel[i].first_us;
-			if (c->sel[i].last_us > b)
-				b = c->sel[i].last_us;
-		}
-		if (a > lo)
-			lo = a;
-		if (b < hi)
-			hi = b;
-	}
+	from_us = lo;
+	if (c->selective)
+		selected_span(c, &from_us, &hi, &min_id);
 	if (c->both_ends && c->nsel && choose_first_end(c))
 		return -1;
 	for (k = 0; k < 1 + c->both_ends; k++) {
@@ -287,13 +299,13 @@ int store_cursor_blocks(struct store_cursor *c)
 		snprintf(sql, sizeof(sql),
 			 "SELECT id, first_event, n, min_flow, max_flow, first_us, last_us"
 			 " FROM event_blocks WHERE last_us >= ?1 AND first_us <= ?2"
-			 " AND first_event + n > ?3%s%s%s%s ORDER BY id%s",
+			 " AND max_flow >= ?7 AND first_event + n > ?3%s%s%s%s ORDER BY id%s",
 			 /* recent flows: the first block of their time, through the
 			  * index of the blocks' ends (few end after a recent time),
 			  * where the scan from the start would read every block before;
 			  * from the index alone (a bound: the rows are checked again) */
 			 c->back_first && !k ? " AND id >= coalesce((SELECT min(id) FROM"
-			 " event_blocks INDEXED BY event_blocks_time WHERE last_us >= ?1), 0)" :
+			 " event_blocks INDEXED BY event_blocks_time WHERE last_us >= ?8), 0)" :
 			 "",
 			 /* ids and first_event grow together: the block of event ?3,
 			  * found from the end (replay --follow asks for the last few) */
@@ -307,6 +319,8 @@ int store_cursor_blocks(struct store_cursor *c)
 		sqlite3_bind_int64(*s, 1, lo);
 		sqlite3_bind_int64(*s, 2, hi);
 		sqlite3_bind_int64(*s, 3, q->pf & STORE_PF_AFTER ? q->after_id + 1 : INT64_MIN);
+		sqlite3_bind_int64(*s, 7, min_id);
+		sqlite3_bind_int64(*s, 8, from_us);
 		if (q->pf & STORE_PF_SESSION)
 			sqlite3_bind_int64(*s, 4, q->session);
 		if (c->released) {
@@ -419,11 +433,12 @@ static void blkhead_of(sqlite3_stmt *blk, struct blkhead *h)
 	h->last_us = sqlite3_column_int64(blk, 6);
 }
 
-/* Do flow f's id and time span meet block h's? */
+/* May block h hold an event of flow f: its flow ids, and a time up to f's
+ * latest? (Not one after f's first: the wall clock may have been set back
+ * since, see selected_span().) */
 static int in_span(const struct cflow *f, const struct blkhead *h)
 {
-	return f->id >= h->min_flow && f->id <= h->max_flow && f->last_us >= h->first_us &&
-	       f->first_us <= h->last_us;
+	return f->id >= h->min_flow && f->id <= h->max_flow && f->last_us >= h->first_us;
 }
 
 /* For a selective query: may the block hold an event of one of its flows?

@@ -1,0 +1,42 @@
+#!/bin/bash
+# t3510: ctquery's times, on logs imported with known answers: the events of a flow open across a step back of the wall clock.
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+require_built ctrecord ctquery
+cd "$TMP"
+Q() { "$BIN/ctquery" --db "$DB" "$@"; }
+
+# udp_log: a conntrack -E -o timestamp,id log from lines "SEC.USEC TYPE N"
+# (type NEW, UPDATE or DESTROY; N numbers the entry: its source and id).
+udp_log() {
+	awk '{
+		split("NEW UPDATE DESTROY", t); split("    [NEW]| [UPDATE]|[DESTROY]", l, "|")
+		for (i = 1; i <= 3; i++) if ($2 == t[i]) lab = l[i]
+		src = sprintf("10.0.%d.%d", int($3 / 256), $3 % 256)
+		printf "[%s]\t%s udp      17%s src=%s dst=192.168.0.1 sport=1000 dport=53%s" \
+		       " src=192.168.0.1 dst=%s sport=53 dport=1000 id=%d\n", $1, lab,
+		       $2 == "DESTROY" ? "" : " 30", src, $2 == "NEW" ? " [UNREPLIED]" : "", src, $3
+	}'
+}
+
+# A flow open across a step back of an hour (as a recorder stores it: the
+# clock's times), with 6,000 flows around it, so that its later events are
+# in blocks that end before it began: show and replay --flow found only its
+# NEW and called the database damaged (exit 1).
+DB=step.db
+{
+	echo "1800000000.000000 NEW 1"
+	awk 'BEGIN { for (i = 2; i < 6000; i++) {
+		t = 1800000000 + i / 1000 - (i >= 3000 ? 3600 : 0)
+		printf "%.6f NEW %d\n%.6f DESTROY %d\n", t, i, t, i } }'
+	echo "1799996406.000001 UPDATE 1"
+	echo "1799996406.000002 DESTROY 1"
+} | udp_log >step.log
+"$BIN/ctrecord" --db "$DB" --import step.log 2>/dev/null || fail "cannot import step.log"
+[ "$(Q show 1 | grep -c '^  20')" = 3 ] || { Q show 1; fail "show: not the 3 events of a flow open across a step back"; }
+Q replay --flow 1 -o timestamp >out || fail "replay --flow 1 failed"
+[ "$(cut -c1-19 out | tr '\n' ' ')" = "[1800000000.000000] [1799996406.000001] [1799996406.000002] " ] ||
+	{ cat out; fail "replay --flow: not the 3 events of a flow open across a step back"; }
+[ "$(Q replay -s 10.0.0.1 | wc -l)" = 3 ] || fail "replay -s: not the 3 events of the flow"
+say "a flow open across a step back of the clock: its 3 events"
