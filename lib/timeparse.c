@@ -74,6 +74,8 @@ static int number(const char **p, int64_t *whole, int64_t *frac)
 	}
 	if (**p == '.') {
 		(*p)++;
+		if (!isdigit((unsigned char)**p))
+			return -1;
 		*frac = fraction(p);
 	}
 	return 0;
@@ -193,8 +195,8 @@ static int parse_iso(const char *s, int64_t *us)
 
 		if (digits(&p, 2, &oh))
 			return -1;
-		if (*p == ':')
-			p++;
+		if (*p == ':' && !*++p)
+			return -1;
 		if (*p && digits(&p, 2, &om))
 			return -1;
 		if (*p || oh > 23 || om > 59)

@@ -185,6 +185,12 @@ static void test_time(void)
 	CHECK(time_parse("2025-11-26T10:00+99:99", now, &t) == -1);
 	CHECK(time_parse("2025-11-26T10:00+24:00", now, &t) == -1);
 	CHECK(time_parse("2025-11-26T10:00+01:00:99", now, &t) == -1);
+	CHECK(time_parse("2025-11-26T10:00+01:", now, &t) == -1);
+	/* a '.' is followed by the fraction's digits, as in an ISO time */
+	CHECK(time_parse("@1764151200.", now, &t) == -1);
+	CHECK(time_parse("1764151200.", now, &t) == -1);
+	CHECK(time_parse("-1.h", now, &t) == -1);
+	CHECK(time_parse("2025-11-26T10:00:00.Z", now, &t) == -1);
 	/* relative: digits and a fraction, no exponent, no hex, no overflow */
 	CHECK(!time_parse("-1.5m", now, &t) && t == now - 90000000LL);
 	CHECK(time_parse("-0x10m", now, &t) == -1);
