@@ -263,9 +263,13 @@ static int parse_u16(int opt, const char *arg, int base, uint16_t *v)
 	return 0;
 }
 
-static int parse_time(int opt, const char *arg, int64_t *us)
+/* A time relative to now is relative to the same now as the others given:
+ * --until now --since now is one instant, not two a few µs apart. */
+static int parse_time(struct ct_filter *f, int opt, const char *arg, int64_t *us)
 {
-	if (time_parse(arg, time_now_us(), us))
+	if (!f->now_us)
+		f->now_us = time_now_us();
+	if (time_parse(arg, f->now_us, us))
 		return bad(opt, "invalid time", arg);
 	return 0;
 }
@@ -325,9 +329,9 @@ static int filter_value(struct ct_filter *f, int opt, const char *arg)
 		return bad(opt, "unsupported family", arg);
 	case 'e': return evmask_parse(arg, &f->event_mask);	/* (repeated, they add up) */
 	case 'l': return parse_labels(f, arg);
-	case FO_SINCE: return parse_time(opt, arg, &f->since_us);
-	case FO_UNTIL: return parse_time(opt, arg, &f->until_us);
-	case FO_AT: return parse_time(opt, arg, &f->at_us);
+	case FO_SINCE: return parse_time(f, opt, arg, &f->since_us);
+	case FO_UNTIL: return parse_time(f, opt, arg, &f->until_us);
+	case FO_AT: return parse_time(f, opt, arg, &f->at_us);
 	case FO_FLOW: return parse_count(opt, arg, &f->flow);
 	case FO_LIMIT: return parse_count(opt, arg, &f->limit);
 	case FO_WHERE:

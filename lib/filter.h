@@ -90,6 +90,7 @@ struct ct_filter {
 	int nat_l3;			/* family of a NAT address given (sets the orig l3 to compare) */
 	uint32_t labels[4];		/* -l: label bits that must all be set */
 	int64_t since_us, until_us, at_us, flow, limit;
+	int64_t now_us;			/* the "now" of every time given: 0 until one is */
 	int64_t session;		/* --session: 0 when not given (ids start at 1) */
 	const char *where;
 };

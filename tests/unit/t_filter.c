@@ -232,6 +232,19 @@ static void test_time(void)
 	tzset();
 }
 
+/* Every relative time of one command line is relative to the same now:
+ * --until now --since now was --until before --since, and refused. */
+static void test_time_now(void)
+{
+	struct ct_filter f = { 0 };
+
+	CHECK(opt1(&f, FO_UNTIL, "now") == 1);
+	usleep(2000);
+	CHECK(opt1(&f, FO_SINCE, "now") == 1);
+	CHECK(opt1(&f, FO_AT, "-0s") == 1);
+	CHECK(!filter_finish(&f) && f.since_us == f.until_us && f.at_us == f.until_us);
+}
+
 /* A time before 1970 (a damaged database's, or a clock set wrong) prints as
  * the second it falls in, with a fraction of 0 to 999999, and parses back:
  * it printed the second after, with a negative fraction (".-500000"). */
@@ -646,6 +659,7 @@ int main(void)
 	test_parse();
 	test_match();
 	test_time();
+	test_time_now();
 	test_time_format();
 	test_event_json();
 	test_plans();
