@@ -10,6 +10,7 @@
 
 #include "ct_names.h"
 #include "import_xml.h"
+#include "timeparse.h"
 #include "import_xml_docs.h"
 
 #define DEPTH_MAX 8
@@ -27,6 +28,7 @@ struct import_xml {
 	char err[200];
 	int err_code;
 	long err_line;
+	time_t last_when;	/* the time of the last <when> read, 0 before one */
 };
 
 /* What one <flow> showed so far. */
@@ -408,9 +410,35 @@ static int end_element(struct flow *f, struct ct_event *ev, int d, struct import
 	return 0;
 }
 
-/* Completes ev at </flow>. */
-static int end_flow(struct flow *f, struct ct_event *ev, int64_t now_us, int *timed,
-		    struct import_err *e)
+/* The time of f's <when>, a local time, into *t: where the clocks passed it
+ * twice (the hour repeated when summer time ends), its first reading, unless
+ * that comes before the <when> read last (*last, 0 before one): the log has
+ * come to the second pass. (mktime() read the second pass as the first
+ * after a summer time: an hour back, 12 of the 50 events of a night's log.)
+ * Returns 0 or -1 (not a time). */
+static int when_time(struct flow *f, time_t *last, time_t *t)
+{
+	time_t first, second;
+
+	switch (time_local(&f->when, &first, &second)) {
+	case 0:		/* (skipped: a log from another time zone) */
+		f->when.tm_isdst = -1;
+		if ((*t = mktime(&f->when)) == (time_t)-1)
+			return -1;
+		break;
+	case 1:
+		*t = first;
+		break;
+	default:
+		*t = *last && first < *last ? second : first;
+	}
+	*last = *t;
+	return 0;
+}
+
+/* Completes ev at </flow>; last: see when_time(). */
+static int end_flow(struct flow *f, struct ct_event *ev, int64_t now_us, time_t *last,
+		    int *timed, struct import_err *e)
 {
 	int i;
 
@@ -459,9 +487,7 @@ static int end_flow(struct flow *f, struct ct_event *ev, int64_t now_us, int *ti
 
 		if (f->when_parts != 0x7f)
 			return import_fail(e, "<when> incomplete");
-		f->when.tm_isdst = -1;
-		t = mktime(&f->when);
-		if (t == (time_t)-1)
+		if (when_time(f, last, &t))
 			return import_fail(e, "bad <when>");
 		ev->t_us = (int64_t)t * 1000000;
 		*timed = 1;
@@ -590,7 +616,7 @@ static int doc_next(struct import_xml *x, int64_t now_us, struct ct_event *ev, i
 			continue;
 		}
 		if (in_flow && type == XML_READER_TYPE_END_ELEMENT && d == 1) {
-			if (end_flow(&f, ev, now_us, timed, e))
+			if (end_flow(&f, ev, now_us, &x->last_when, timed, e))
 				return -1;
 			in_flow = 0;
 			x->flows++;

@@ -135,28 +135,32 @@ static int reads_as(time_t t, const struct tm *wall)
 	       tm.tm_sec == wall->tm_sec;
 }
 
-/* The instant *t that the local time wall names; *t comes in as wall read
- * in UTC. Each offset from UTC in force within a day of it is tried, not
- * mktime(), whose reading of an hour the clocks passed twice depends on the
- * times it was given before: of two readings, the first. Returns 0, or -1 when the clocks skipped that time (a DST change). */
-static int local_time(const struct tm *wall, time_t *t)
+int time_local(const struct tm *wall, time_t *first, time_t *second)
 {
-	time_t as_utc = *t, found = 0, cand;
-	struct tm tm;
+	struct tm tm = *wall;
+	time_t as_utc = timegm(&tm), cand;
 	int i, n = 0;
 
+	/* each offset from UTC in force within a day of it, not mktime(),
+	 * whose reading of an hour passed twice depends on the times it was
+	 * given before */
 	for (i = -1; i <= 1; i++) {
 		cand = as_utc + i * 86400;
 		if (!localtime_r(&cand, &tm))
 			continue;
 		cand = as_utc - tm.tm_gmtoff;
-		if (reads_as(cand, wall) && (!n++ || cand < found))
-			found = cand;
+		if (!reads_as(cand, wall) || (n && (cand == *first || cand == *second)))
+			continue;
+		if (!n++) {
+			*first = *second = cand;
+		} else if (cand < *first) {
+			*second = *first;
+			*first = cand;
+		} else {
+			*second = cand;
+		}
 	}
-	if (!n)
-		return -1;
-	*t = found;
-	return 0;
+	return n > 2 ? 2 : n;
 }
 
 /* Parses an ISO 8601 date and time: YYYY-MM-DD[(T| )HH:MM[:SS[.frac]]]
@@ -167,7 +171,7 @@ static int parse_iso(const char *s, int64_t *us)
 	int y, mo, d, h = 0, mi = 0, sec = 0, utc = 0, off = 0;
 	int64_t frac = 0;
 	const char *p = s;
-	time_t t;
+	time_t t, later;
 
 	if (digits(&p, 4, &y) || *p++ != '-' || digits(&p, 2, &mo) || *p++ != '-' ||
 	    digits(&p, 2, &d))
@@ -215,7 +219,7 @@ static int parse_iso(const char *s, int64_t *us)
 	tm.tm_min = mi;
 	tm.tm_sec = sec;
 	t = timegm(&tm) - off;
-	if (!utc && local_time(&tm, &t))
+	if (!utc && !time_local(&tm, &t, &later))	/* (of two, the first) */
 		return -1;
 	*us = (int64_t)t * 1000000 + frac;
 	return 0;

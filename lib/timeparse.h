@@ -3,6 +3,7 @@
 #define CT_TIMEPARSE_H
 
 #include <stdint.h>
+#include <time.h>
 
 /* Parses s into µs since the epoch. Accepted: "YYYY-MM-DD[( |T)HH:MM[:SS[.frac]]]"
  * in local time, or UTC with a trailing "Z", or with an offset "+HH:MM"/"-HHMM";
@@ -11,6 +12,12 @@
  * skipped is refused; one they passed twice is the first of the two. Returns
  * 0, or -1 without reporting (the caller names the option). */
 int time_parse(const char *s, int64_t now_us, int64_t *us);
+
+/* The instants that the local time wall names (its date, hour, minute and
+ * second; the rest is not read): none when the clocks skipped it (0), one
+ * (1: *first and *second), or two when they passed it twice (2: *first the
+ * earlier). */
+int time_local(const struct tm *wall, time_t *first, time_t *second);
 
 /* The current time in µs since the epoch. */
 int64_t time_now_us(void);

@@ -1,5 +1,5 @@
 #!/bin/bash
-# t3510: ctquery's times, on logs imported with known answers: the events of a flow open across a step back of the wall clock.
+# t3510: the times of the history, on logs imported with known answers: the events of a flow open across a step back of the wall clock; an XML log's local times in the hour repeated when summer time ends.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -40,3 +40,28 @@ Q replay --flow 1 -o timestamp >out || fail "replay --flow 1 failed"
 	{ cat out; fail "replay --flow: not the 3 events of a flow open across a step back"; }
 [ "$(Q replay -s 10.0.0.1 | wc -l)" = 3 ] || fail "replay -s: not the 3 events of the flow"
 say "a flow open across a step back of the clock: its 3 events"
+
+# An XML log (its <when> in local time, to the second) of a night when summer
+# time ends, a flow every 5 minutes: the hour passed twice is read in order,
+# its second pass after the first (it was read as the first again, an hour
+# back in time, after a summer time), as the times conntrack received them.
+xml_night() {
+	local tz=$1 t0=$2
+	DB=night.db
+	rm -f night.db* night-x.db*
+	awk -v t0="$t0" 'BEGIN { for (i = 1; i <= 40; i++)
+		printf "%d.000000 NEW %d\n%d.000000 DESTROY %d\n", t0 + i * 300, i, t0 + i * 300 + 150, i }' |
+		udp_log >night.log
+	"$BIN/ctrecord" --db night.db --import night.log 2>/dev/null || fail "cannot import night.log"
+	TZ=$tz Q replay -o xml,timestamp >night.xml
+	TZ=$tz "$BIN/ctrecord" --db night-x.db --import night.xml 2>err || { cat err; fail "cannot import night.xml"; }
+	! grep -q "timed before" err || { cat err; fail "$tz: the XML log's times went back"; }
+	Q replay -o timestamp | cut -c1-19 >want
+	DB=night-x.db
+	Q replay -o timestamp | cut -c1-19 >got
+	test_cmp want got
+}
+xml_night Europe/Berlin 1792884600	# 2026-10-24 23:30 UTC, 01:30 CEST
+xml_night America/New_York 1793505600	# 2026-11-01 04:00 UTC, 00:00 EDT
+xml_night Australia/Lord_Howe 1775311200	# 2026-04-04 14:00 UTC, 01:00 +11
+say "XML logs of the night summer time ends: each event at its time"
