@@ -14,7 +14,10 @@
 #include "log.h"
 #include "timeparse.h"
 
-#define FILTER_USAGE_MATCH \
+/* (conntrack -L's alone: conntrack -E refuses --status) */
+#define FILTER_USAGE_STATUS "  -u, --status LIST       ASSURED,SEEN_REPLY,FIXED_TIMEOUT,...\n"
+
+#define FILTER_USAGE_MATCH(STATUS) \
 	"filters (as conntrack -E/-L):\n" \
 	"  -p, --proto NAME        tcp, udp, udplite, icmp, icmpv6, sctp, dccp, gre or a number\n" \
 	"      --sport, --orig-port-src PORT    --dport, --orig-port-dst PORT\n" \
@@ -26,7 +29,7 @@
 	"  -s, --src, --orig-src ADDR[/N]      -d, --dst, --orig-dst ADDR[/N]\n" \
 	"      --mask-src MASK  --mask-dst MASK\n" \
 	"  -r, --reply-src ADDR    -q, --reply-dst ADDR\n" \
-	"  -u, --status LIST       ASSURED,SEEN_REPLY,FIXED_TIMEOUT,...\n" \
+	STATUS \
 	"  -m, --mark VALUE[/MASK] -w, --zone N  --orig-zone N  --reply-zone N\n" \
 	"  -f, --family ipv4|ipv6  -e, --event-mask NEW,UPDATE,DESTROY,ALL\n" \
 	"  -n, --src-nat [ADDR[:PORT]]  -g, --dst-nat [...]  -j, --any-nat [...]\n" \
@@ -40,8 +43,9 @@
 	"      --flow ID  --limit N  --where EXPR (SQL over the view flows_v)\n" \
 	"      --session N                  one recorder run or import (ctquery sessions)\n"
 
-const char filter_usage[] = FILTER_USAGE_MATCH FILTER_USAGE_HISTORY;
-const char filter_match_usage[] = FILTER_USAGE_MATCH;
+const char filter_usage[] = FILTER_USAGE_MATCH(FILTER_USAGE_STATUS) FILTER_USAGE_HISTORY;
+const char filter_event_usage[] = FILTER_USAGE_MATCH("") FILTER_USAGE_HISTORY;
+const char filter_match_usage[] = FILTER_USAGE_MATCH("");
 
 /* Long name of an option, for messages. */
 static const char *opt_name(int opt)

@@ -59,9 +59,11 @@ enum {
 	{ "limit", required_argument, NULL, FO_LIMIT }, \
 	{ "where", required_argument, NULL, FO_WHERE }
 
-/* The usage text of the filter options: all of them, and without the
- * history options (for ctrecord, which filters what it records). */
-extern const char filter_usage[], filter_match_usage[];
+/* The usage text of the filter options: all of them (list, stats); those
+ * of events, without --status, which conntrack -E refuses (replay); and
+ * those without the history options too (ctrecord, which filters what it
+ * records). */
+extern const char filter_usage[], filter_event_usage[], filter_match_usage[];
 
 /* An address option: the address, and the prefix mask (all ones when exact). */
 struct filter_addr {
@@ -123,6 +125,11 @@ int filter_option(struct ct_filter *f, int opt, const char *arg, int argc, char 
 /* Checks the combination (ports need -p, --mask-src needs --src, ...) and
  * resolves what depends on it. Returns 0, or -1 after reporting. */
 int filter_finish(struct ct_filter *f);
+
+/* For the filters of events (replay, ctrecord): refuses what conntrack -E
+ * refuses, --status (an event's status bits are printed, not filtered on:
+ * conntrack -L's filter). Returns 0, or -1 after reporting. */
+int filter_for_events(const struct ct_filter *f);
 
 /* Returns non-zero when `conntrack -E` given the same options would have
  * printed ev. */

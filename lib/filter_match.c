@@ -309,6 +309,14 @@ int filter_finish(struct ct_filter *f)
 	return 0;
 }
 
+int filter_for_events(const struct ct_filter *f)
+{
+	if (f->opts & FF_STATUS)
+		return log_error("--status is conntrack -L's filter, which conntrack -E refuses:"
+				 " use it with ctquery list or stats");
+	return 0;
+}
+
 static void to_range(const struct filter_addr *a, struct store_range *r)
 {
 	int i;

@@ -50,7 +50,7 @@ static void usage(FILE *out)
 		"  --follow               then keep printing new events as ctrecord stores\n"
 		"                         them, until SIGINT (like tail -f)\n"
 		"  -e, --event-mask LIST  NEW,UPDATE,DESTROY,ALL (default: ALL)\n"
-		"  -h, --help             show this help\n%s", replay_usage, filter_usage);
+		"  -h, --help             show this help\n%s", replay_usage, filter_event_usage);
 }
 
 /* Takes the word "json" out of a -o list (setting *json), and hands the
@@ -316,6 +316,8 @@ static int replay_exec(struct query_ctx *ctx, int argc, char **argv)
 	}
 	if ((r = args_end(&flt, argc, argv)))
 		return r;
+	if (filter_for_events(&flt))
+		return 2;
 	filter_to_query(&flt, &q);
 	/* As conntrack -E: -l loads the label map, and with it the library
 	 * prints the labels, -o labels or not. */

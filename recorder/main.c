@@ -296,7 +296,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	}
 	if (retention_enabled(&o->retention))
 		o->rec.retention = &o->retention;
-	if (filter_finish(&o->filter))
+	if (filter_finish(&o->filter) || filter_for_events(&o->filter))
 		return 2;
 	if (o->filter.opts)
 		o->rec.filter = &o->filter;

@@ -40,6 +40,12 @@ says ctrecord "invalid --queue-size '32K' (a size from 64K" --db x.db --queue-si
 says ctrecord "invalid --buffer-size '1K' (a size from 4K" --db x.db -b 1K
 says ctrecord "not with --import" --db x.db --import x.log --retain 1d
 says ctrecord "--upgrade goes alone" --db x.db --upgrade --reliable
+# conntrack -E refuses --status (conntrack -L's filter): so do replay and
+# ctrecord, where it was taken and matched
+says ctrecord "--status is conntrack -L's filter, which conntrack -E refuses" --db nodir/x.db -u ASSURED
+says ctrecord "--status is conntrack -L's filter" --db nodir/x.db --status SEEN_REPLY -p tcp
+says ctquery "--status is conntrack -L's filter, which conntrack -E refuses" --db x.db replay -u ASSURED
+says ctquery "--status is conntrack -L's filter" --db x.db replay --status=ASSURED -o xml
 says ctquery "option '--db' needs a value; see 'ctquery --help'" --db
 says ctquery "unknown option '--bogus'; see 'ctquery --help'" --bogus
 says ctquery "unknown option '-x'" -x
