@@ -236,6 +236,11 @@ struct store_flow {
  * (reported, naming expr), which is the user's error, not the store's. */
 int store_check_where(struct store *st, const char *expr);
 
+/* Checks that session (--session) is one of the database's, as a flow asked
+ * for by its id must be: a session it lacks is reported ("no session N").
+ * Returns 0, or -1 (reported). */
+int store_check_session(struct store *st, int64_t session);
+
 /* Returns a cursor over the flows matching q's pre-filters in id order (the
  * time filters select flows alive in the window), or NULL (reported). */
 struct store_cursor *store_flows(struct store *st, const struct store_query *q);

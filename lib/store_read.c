@@ -354,6 +354,22 @@ int store_sessions(struct store *st, int (*fn)(const struct store_session *s, vo
 	return rc == SQLITE_DONE ? 0 : store_fail(st, "cannot read sessions");
 }
 
+int store_check_session(struct store *st, int64_t session)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM sessions WHERE id = ?", -1, &s, NULL) !=
+	    SQLITE_OK)
+		return store_fail(st, "cannot read sessions");
+	sqlite3_bind_int64(s, 1, session);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc == SQLITE_DONE)
+		return log_error("no session %lld in '%s'", (long long)session, st->path);
+	return rc == SQLITE_ROW ? 0 : store_fail(st, "cannot read sessions");
+}
+
 int store_event_totals(struct store *st, uint64_t types[5])
 {
 	static const char sql[] =

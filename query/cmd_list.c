@@ -77,6 +77,10 @@ static int list(struct query_ctx *ctx, const struct ct_filter *flt, const struct
 		store_close(st);
 		return 2;
 	}
+	if (q->session && store_check_session(st, q->session)) {
+		store_close(st);
+		return 1;
+	}
 	c = store_flows(st, q);
 	/* an output left unread gives the snapshot up meanwhile */
 	if (!c || !(out = outwait_open(STDOUT_FILENO, give_up_snapshot, c))) {

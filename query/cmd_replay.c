@@ -178,6 +178,10 @@ static int replay(struct query_ctx *ctx, struct run *r, struct store_query *q)
 		store_close(st);
 		return 2;
 	}
+	if (q->session && store_check_session(st, q->session)) {
+		store_close(st);
+		return 1;
+	}
 	/* Into a file or a pipe, write 64 KiB at a time instead of stdio's
 	 * st_blksize (4 KiB): a tenth of a microsecond an event, in system calls.
 	 * A terminal keeps its line buffering. Nothing was printed yet. */

@@ -229,6 +229,10 @@ static int stats(struct query_ctx *ctx, const struct ct_filter *flt, struct stor
 		store_close(st);
 		return 2;
 	}
+	if (q->session && store_check_session(st, q->session)) {
+		store_close(st);
+		return 1;
+	}
 	r = count_events(st, flt, q, s);
 	if (r == 0)
 		r = count_flows(st, flt, q, s, top);

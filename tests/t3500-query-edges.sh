@@ -73,6 +73,16 @@ grep -qx 'flows: 0' out || fail "stats -e DESTROY counts flows without a DESTROY
 [ ! -s err ] && [ "$(wc -l <out)" = 1 ] || { cat err out; fail "list -e DESTROY: not just the header"; }
 say "-e with a type no event has"
 
+# --session of a session the database does not have: an error naming it
+# (exit 1), as show of a flow it does not have, not an empty answer.
+for cmd in list replay stats; do
+	expect 1 "no session 7 in 'seed.db'" Q $cmd --session 7
+	[ ! -s out ] || fail "$cmd --session 7: printed $(head -2 out)"
+done
+expect 1 "no flow 99 in 'seed.db'" Q show 99
+[ "$(Q list --session 1 -o csv | wc -l)" = 6 ] || fail "list --session 1: not the 5 flows"
+say "--session of a session that does not exist is an error"
+
 # A reader that may not create the -wal or -shm beside the database (a
 # read-only directory), or not open them, is told which file, not SQLite's
 # "attempt to write a readonly database" or "unable to open database file".
