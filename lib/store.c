@@ -80,6 +80,13 @@ char *store_sibling(const char *path, const char *suffix)
 	return asprintf(&s, "%s%s", path, suffix) < 0 ? NULL : s;
 }
 
+char *store_file_name(const char *path)
+{
+	char *s = NULL;
+
+	return asprintf(&s, "%s%s", path[0] == '/' ? "" : "./", path) < 0 ? NULL : s;
+}
+
 int store_fail(struct store *st, const char *what)
 {
 	int busy = sqlite3_errcode(st->db) == SQLITE_BUSY;
@@ -252,9 +259,10 @@ static char *read_uri(const char *path)
 
 	if (!shm)
 		return NULL;
-	if (!access(shm, F_OK) && (uri = malloc(3 * n + sizeof("file://?readonly_shm=1")))) {
-		/* "file://" + an absolute path: a path starting "//" is no authority */
-		p = stpcpy(uri, path[0] == '/' ? "file://" : "file:");
+	if (!access(shm, F_OK) && (uri = malloc(3 * n + sizeof("file:./?readonly_shm=1")))) {
+		/* "file://" + an absolute path: a path starting "//" is no
+		 * authority; "./" before a relative one, as store_file_name() */
+		p = stpcpy(uri, path[0] == '/' ? "file://" : "file:./");
 		for (s = path; *s; s++) {
 			unsigned char c = (unsigned char)*s;
 
@@ -279,7 +287,7 @@ struct store *store_open(const char *path, enum store_mode mode)
 					: SQLITE_OPEN_READONLY;
 	struct store *st;
 	struct stat sb;
-	char *uri = NULL;
+	char *uri = NULL, *name = NULL;
 	int rc;
 
 	/* what SQLite would only call "disk I/O error" or "unable to open" */
@@ -310,9 +318,15 @@ struct store *store_open(const char *path, enum store_mode mode)
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	if (mode == STORE_READ)
 		uri = read_uri(path);
-	rc = sqlite3_open_v2(uri ? uri : path, &st->db,
+	if (!uri && !(name = store_file_name(path))) {
+		log_error("out of memory");
+		store_close(st);
+		return NULL;
+	}
+	rc = sqlite3_open_v2(uri ? uri : name, &st->db,
 			     flags | SQLITE_OPEN_NOMUTEX | (uri ? SQLITE_OPEN_URI : 0), NULL);
 	free(uri);
+	free(name);
 	if (rc != SQLITE_OK) {
 		store_fail(st, "cannot open the database");
 		store_close(st);

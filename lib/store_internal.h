@@ -239,6 +239,11 @@ int store_exec(struct store *st, const char *sql, const char *what);
 /* path + suffix ("-wal", "-shm"): the database's files beside it. malloc'd;
  * NULL when out of memory (not reported). */
 char *store_sibling(const char *path, const char *suffix);
+/* The name SQLite opens for the file at path: "./" before a relative path,
+ * so that none is taken for one of SQLite's own (":memory:", an in-memory
+ * database; "", a temporary one; "file:...", a URI naming another file).
+ * malloc'd; NULL when out of memory (not reported). */
+char *store_file_name(const char *path);
 
 /* Returns the cached statement for id, preparing it on first use; NULL on error. */
 sqlite3_stmt *store_stmt(struct store *st, int id);

@@ -51,10 +51,11 @@ int store_wal_untidy(const char *path)
 void store_wal_tidy(const char *path)
 {
 	char *wal = store_sibling(path, "-wal"), *shm = store_sibling(path, "-shm");
+	char *name = store_file_name(path);
 	sqlite3 *db = NULL;
 	int on = 1;
 
-	if (!wal || !shm || !wal_large(wal) ||
+	if (!wal || !shm || !name || !wal_large(wal) ||
 	    access(path, W_OK) || access(wal, W_OK) || access(shm, W_OK) ||
 	    other_connection(shm))
 		goto out;
@@ -62,7 +63,7 @@ void store_wal_tidy(const char *path)
 	 * database, then the -wal truncated (kept, as ctrecord keeps it, for
 	 * readers that may not create it). A recorder starting meanwhile makes
 	 * it fail at once (no busy wait), and nothing is lost either way. */
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) ==
+	if (sqlite3_open_v2(name, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) ==
 	    SQLITE_OK) {
 		sqlite3_file_control(db, "main", SQLITE_FCNTL_PERSIST_WAL, &on);
 		sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
@@ -71,4 +72,5 @@ void store_wal_tidy(const char *path)
 out:
 	free(wal);
 	free(shm);
+	free(name);
 }

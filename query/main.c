@@ -59,6 +59,10 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+" OPT_STRICT "hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'D':
+			if (!*optarg) {
+				log_error("--db: an empty path; see 'ctquery --help'");
+				return 2;
+			}
 			ctx.db = optarg;
 			break;
 		case 'h':

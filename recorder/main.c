@@ -169,7 +169,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 	opterr = 0;	/* one line of our own per bad option */
 	while ((c = getopt_long(argc, argv, OPT_STRICT "b:e:vhV" FILTER_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (c) {
-		case 'D':
+		case 'D':	/* (SQLite would open "" as a temporary database) */
+			if (!*optarg) {
+				log_error("--db: an empty path; see 'ctrecord --help'");
+				return 2;
+			}
 			o->rec.db = optarg;
 			break;
 		case 'b':

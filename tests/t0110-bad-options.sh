@@ -46,6 +46,9 @@ says ctrecord "--status is conntrack -L's filter, which conntrack -E refuses" --
 says ctrecord "--status is conntrack -L's filter" --db nodir/x.db --status SEEN_REPLY -p tcp
 says ctquery "--status is conntrack -L's filter, which conntrack -E refuses" --db x.db replay -u ASSURED
 says ctquery "--status is conntrack -L's filter" --db x.db replay --status=ASSURED -o xml
+# SQLite opens "" as a temporary database: an import into it was said done
+says ctrecord "--db: an empty path; see 'ctrecord --help'" --db '' --import x.log
+says ctquery "--db: an empty path; see 'ctquery --help'" --db '' list
 says ctquery "option '--db' needs a value; see 'ctquery --help'" --db
 says ctquery "unknown option '--bogus'; see 'ctquery --help'" --bogus
 says ctquery "unknown option '-x'" -x

@@ -83,6 +83,18 @@ expect 1 "no flow 99 in 'seed.db'" Q show 99
 [ "$(Q list --session 1 -o csv | wc -l)" = 6 ] || fail "list --session 1: not the 5 flows"
 say "--session of a session that does not exist is an error"
 
+# --db names a file, also one that SQLite takes for a name of its own
+# (":memory:", an in-memory database; "file:...", a URI naming another file):
+# an import into them was said done, into memory or into 'mem.db'.
+for db in :memory: file:mem.db; do
+	"$BIN/ctrecord" --db "$db" --import "$SEED/events.txt" 2>err || { cat err; fail "import into '$db' failed"; }
+	[ -s "$db" ] || fail "ctrecord --db '$db' did not write the file '$db'"
+	[ "$("$BIN/ctquery" --db "$db" list -o csv | wc -l)" = 6 ] ||
+		fail "ctquery --db '$db' list: not the 5 flows imported"
+done
+[ ! -e mem.db ] || fail "ctrecord --db file:mem.db wrote into 'mem.db'"
+say "--db ':memory:' and 'file:mem.db' are files of those names"
+
 # A reader that may not create the -wal or -shm beside the database (a
 # read-only directory), or not open them, is told which file, not SQLite's
 # "attempt to write a readonly database" or "unable to open database file".
