@@ -61,6 +61,9 @@ static int parse_output(struct ct_fmt *fmt, int *json, const char *list)
 
 	if (strlen(list) >= sizeof(words))
 		return log_error("-o list too long: '%s'", list);
+	/* (strtok_r passes over them; conntrack refuses them: "Bad parameter") */
+	if (!*list || *list == ',' || list[strlen(list) - 1] == ',' || strstr(list, ",,"))
+		return log_error("-o: an empty word in '%s'", list);
 	strcpy(words, list);
 	for (w = strtok_r(words, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
 		if (!strcasecmp(w, "json")) {

@@ -49,6 +49,11 @@ says ctquery "--status is conntrack -L's filter" --db x.db replay --status=ASSUR
 # SQLite opens "" as a temporary database: an import into it was said done
 says ctrecord "--db: an empty path; see 'ctrecord --help'" --db '' --import x.log
 says ctquery "--db: an empty path; see 'ctquery --help'" --db '' list
+# an empty word in -o's list, which conntrack refuses ("Bad parameter"),
+# was passed over
+for o in '' , xml, ,id 'xml,,id'; do
+	says ctquery "-o: an empty word in '$o'" --db x.db replay -o "$o"
+done
 says ctquery "option '--db' needs a value; see 'ctquery --help'" --db
 says ctquery "unknown option '--bogus'; see 'ctquery --help'" --bogus
 says ctquery "unknown option '-x'" -x
