@@ -212,6 +212,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->rec.user = optarg;
 			break;
 		case 'v':
+			rec_opt = "--verbose";	/* (the status line is recording's) */
 			o->rec.verbose = 1;
 			break;
 		case 'I':

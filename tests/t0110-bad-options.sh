@@ -34,6 +34,9 @@ says ctrecord "--commit-interval" --commit-interval 0
 says ctrecord "a filter (-p, -s, ...) is for recording, not for --import" --db x.db --import x.log -p tcp
 says ctrecord "--event-mask is for recording, not for --import" --db x.db --import x.log -e DESTROY
 says ctrecord "--buffer-size is for recording, not for --prune" --db x.db --prune --retain 1d -b 1M
+says ctrecord "--verbose is for recording, not for --import" --db x.db --import x.log -v
+says ctrecord "--verbose is for recording, not for --prune" --db x.db --prune --retain 1d --verbose
+says ctrecord "--upgrade goes alone" --db x.db --upgrade -v
 # a queue must hold a table dump's datagrams (up to 32 KiB): a smaller one
 # left the receiving thread unable to queue a resync, and it ended silently
 says ctrecord "invalid --queue-size '32K' (a size from 64K" --db x.db --queue-size 32K
