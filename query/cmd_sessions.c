@@ -6,6 +6,7 @@
 #include "args.h"
 #include "commands.h"
 #include "log.h"
+#include "opt_error.h"
 #include "store.h"
 #include "timeparse.h"
 
@@ -53,17 +54,23 @@ static int print_session(const struct store_session *s, void *arg)
 
 static int sessions_exec(struct query_ctx *ctx, int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
 	struct store *st;
-	int r;
+	int c, r;
 
-	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+	opterr = 0;	/* (as every command: --he is --help, -p an unknown option) */
+	while ((c = getopt_long(argc, argv, OPT_STRICT "h", longopts, NULL)) != -1) {
+		if (c != 'h')
+			return args_bad_option(c, argv);
 		printf("usage: ctquery [--db PATH] %s\n\nLists the recorder runs and imports.\n",
 		       sessions_usage);
 		return 0;
 	}
-	if (argc > 1) {
-		if (!args_misplaced_db(argv[1], argv[0]))
-			log_error("unexpected argument '%s'", argv[1]);
+	if (optind < argc) {
+		log_error("unexpected argument '%s'", argv[optind]);
 		return 2;
 	}
 	st = store_open(ctx->db, STORE_READ);

@@ -95,6 +95,14 @@ done
 [ ! -e mem.db ] || fail "ctrecord --db file:mem.db wrote into 'mem.db'"
 say "--db ':memory:' and 'file:mem.db' are files of those names"
 
+# sessions reads its options as every command does: an option it does not
+# take is an unknown option (it was "unexpected argument '-p'"), --he is --help
+expect 2 "unknown option '-p'" Q sessions -p tcp
+expect 2 "unknown option '--limit'" Q sessions --limit 1
+expect 2 "option '--help' takes no value" Q sessions --help=yes
+Q sessions --he | grep -q '^usage: ctquery \[--db PATH\] sessions' || fail "sessions --he: not its usage"
+say "sessions: its options read by getopt_long, as the other commands'"
+
 # A reader that may not create the -wal or -shm beside the database (a
 # read-only directory), or not open them, is told which file, not SQLite's
 # "attempt to write a readonly database" or "unable to open database file".
