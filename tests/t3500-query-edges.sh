@@ -103,6 +103,22 @@ expect 2 "option '--help' takes no value" Q sessions --help=yes
 Q sessions --he | grep -q '^usage: ctquery \[--db PATH\] sessions' || fail "sessions --he: not its usage"
 say "sessions: its options read by getopt_long, as the other commands'"
 
+# The view's columns, as the man page and the README list them, are the same
+# and each is one --where can read ([name]: a quoted name that is no column
+# is an error, not a string)
+man_cols=$(awk '/^\.SH/ { s = ($0 ~ /FLOWS_V/); next } s && tag { print; tag = 0 } s && /^\.TP/ { tag = 1 }' \
+	"$TOP/man/ctquery.1" | sed -e 's/^\.[A-Z]*[ \t]*//' -e 's/\\f[BIRP]//g' -e 's/\\-/-/g' -e 's/"//g' |
+	tr ', ' '\n\n' | sed '/^$/d' | sort -u)
+readme_cols=$(tr '\n' ' ' <"$TOP/README.md" | grep -o 'over the view `flows_v`: `[^`]*`' |
+	sed -e 's/^[^:]*: `//' -e 's/`$//' -e 's/([^)]*)//g' | tr ' ' '\n' | sed '/^$/d' | sort -u)
+[ -n "$man_cols" ] && [ -n "$readme_cols" ] || fail "no flows_v columns found in ctquery.1 or README.md"
+[ "$man_cols" = "$readme_cols" ] ||
+	fail "flows_v: README.md and ctquery.1 list other columns: $(diff <(echo "$readme_cols") <(echo "$man_cols") | grep '^[<>]' | tr '\n' ' ')"
+for c in $man_cols; do
+	Q list --where "[$c] IS NULL OR 1" >/dev/null 2>err || fail "--where: the documented column '$c': $(cat err)"
+done
+say "flows_v: $(wc -w <<<"$man_cols") columns, the same in ctquery.1 and README.md, each readable"
+
 # A reader that may not create the -wal or -shm beside the database (a
 # read-only directory), or not open them, is told which file, not SQLite's
 # "attempt to write a readonly database" or "unable to open database file".
