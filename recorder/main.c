@@ -36,7 +36,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: ctrecord [--db PATH] [-b BYTES] [-e EVENTS] [--commit-interval MS]\n"
 		"                [--queue-size BYTES] [--reliable] [--user NAME]\n"
-		"                [--retain AGE] [--max-size BYTES] [-v]\n"
+		"                [--retain AGE] [--max-size BYTES] [-v] [FILTER...]\n"
 		"       ctrecord [--db PATH] --import FILE [--force] [--continue]\n"
 		"       ctrecord [--db PATH] --prune [--retain AGE] [--max-size BYTES]\n"
 		"       ctrecord [--db PATH] --upgrade\n"
@@ -68,7 +68,8 @@ static void usage(FILE *out)
 		"  -V, --version           show the version\n"
 		"\n"
 		"Sizes take a K, M or G suffix. Read the history with ctquery(1).\n"
-		"\nRecord only what matches (-p and IPv4 -s/-d are also applied in the kernel):\n"
+		"\nFILTER: record only what matches (-p and IPv4 -s/-d are also applied in the\n"
+		"kernel):\n"
 		"%s", filter_match_usage);
 }
 

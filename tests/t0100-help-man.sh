@@ -153,6 +153,20 @@ man_syn=$(man_synopsis "$MAN_DIR/ctquery.1")
 diff <(sort <<<"$help_syn") <(sort <<<"$man_syn") >/dev/null ||
 	fail "ctquery: SYNOPSIS differs from the usage lines:$(echo; diff <(sort <<<"$help_syn") <(sort <<<"$man_syn") | sed 's/^/    /')"
 
+# --- README.md's synopses are the usage lines too: ctrecord's block under
+# "## ctrecord", and a "- `COMMAND ...`" item per ctquery command
+readme=$TOP/README.md
+readme_syn=$(awk '/^## ctrecord/ { r = 1; next } r && /^```/ { if (b) exit; b = 1; next } b' "$readme" | sed '1s/^/usage: /' |
+	help_synopsis ctrecord)
+gethelp "$BIN/ctrecord" --help
+diff <(help_synopsis ctrecord <<<"$out" | sort) <(sort <<<"$readme_syn") >/dev/null ||
+	fail "README.md: ctrecord's synopsis differs from the usage lines:$(echo; diff <(help_synopsis ctrecord <<<"$out" | sort) <(sort <<<"$readme_syn") | sed 's/^/    /')"
+for c in $cmds; do
+	gethelp "$BIN/ctquery" "$c" --help
+	u=$(help_synopsis ctquery <<<"$out" | sed 's/^ctquery \[--db PATH\] //')
+	grep -qF -- "- \`$u\`" "$readme" || fail "README.md: no item '- \`$u\`' for ctquery $c"
+done
+
 # --- the pages render without warnings (where groff is installed)
 if command -v groff >/dev/null 2>&1; then
 	w=$(groff -man -Tutf8 -ww -z "$MAN_DIR/ctrecord.8" "$MAN_DIR/ctquery.1" 2>&1)
