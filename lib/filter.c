@@ -40,7 +40,8 @@
 	"      --since TIME  --until TIME   ISO 8601 (local, or Z/+HH:MM), epoch seconds\n" \
 	"                                   (@N), now, or relative (-1h, -5m, -30s, -2d)\n" \
 	"      --at TIME                    flows alive at that instant (open ones too)\n" \
-	"      --flow ID  --limit N  --where EXPR (SQL over the view flows_v)\n" \
+	"      --flow ID  --where EXPR (SQL over the view flows_v)\n" \
+	"      --limit N                    at most N events (replay) or flows (list)\n" \
 	"      --session N                  one recorder run or import (ctquery sessions)\n"
 
 const char filter_usage[] = FILTER_USAGE_MATCH(FILTER_USAGE_STATUS) FILTER_USAGE_HISTORY;
