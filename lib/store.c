@@ -295,8 +295,11 @@ struct store *store_open(const char *path, enum store_mode mode)
 		log_errno("cannot open '%s'", path);
 		return NULL;
 	}
-	if (!stat(path, &sb) && S_ISDIR(sb.st_mode)) {
-		log_error("'%s' is a directory, not a database", path);
+	/* (SQLite would wait on a FIFO's open for a writer, and take a device
+	 * for an empty database) */
+	if (!stat(path, &sb) && !S_ISREG(sb.st_mode)) {
+		log_error(S_ISDIR(sb.st_mode) ? "'%s' is a directory, not a database" :
+			  "'%s' is not a regular file, not a database", path);
 		return NULL;
 	}
 	if (mode == STORE_WRITE && !access(path, F_OK) && access(path, R_OK | W_OK)) {

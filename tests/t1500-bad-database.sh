@@ -31,6 +31,19 @@ expect_error "not a database" "'junk.db' is not a ctrecord database" "$BIN/ctrec
 expect_error "not a database (ctquery)" "'junk.db' is not a ctrecord database" "$BIN/ctquery" --db junk.db replay
 [ "$(fingerprint junk.db)" = "$before" ] || fail "junk.db changed"
 
+# A FIFO or a device at the path: no database either. ctquery waited
+# forever in the open of a FIFO (for a writer), took /dev/null for an empty
+# database, and ctrecord said only "disk I/O error".
+mkfifo fifo.db
+expect_error "a FIFO (ctquery)" "'fifo.db' is not a regular file, not a database" \
+	timeout 10 "$BIN/ctquery" --db fifo.db list
+expect_error "a FIFO" "'fifo.db' is not a regular file, not a database" \
+	timeout 10 "$BIN/ctrecord" --db fifo.db --import "$LOG"
+expect_error "a device (ctquery)" "'/dev/null' is not a regular file, not a database" \
+	"$BIN/ctquery" --db /dev/null stats
+expect_error "a device" "'/dev/null' is not a regular file, not a database" \
+	"$BIN/ctrecord" --db /dev/null --import "$LOG"
+
 "$BIN/ctrecord" --db new.db --import "$LOG" 2>/dev/null
 sqlite3 new.db "PRAGMA user_version = 99"
 before=$(fingerprint new.db new.db-wal)
