@@ -382,7 +382,6 @@ int recording_run(const struct recording_opts *o)
 	long entries = 0;
 	int rc = -1;
 
-	nlsock_check_events_sysctl();
 	/* Subscribe before the dump so that nothing falls between the two. */
 	nl = nlsock_events(groups_of(o->evmask), o->bufsize, o->reliable);
 	if (!nl || (o->filter && kfilter_attach(mnl_socket_get_fd(nl), o->filter) < 0) ||
@@ -391,6 +390,7 @@ int recording_run(const struct recording_opts *o)
 	w.rec.st = store_open(o->db, STORE_WRITE);
 	if (!w.rec.st || (w.claim = dbclaim_take(o->db)) < 0)
 		goto out;
+	nlsock_check_events_sysctl();	/* (for a start that goes on) */
 	w.rec.open = flowmap_new();
 	w.rec.filter = o->filter;
 	unreported_init(&w.unrep, o->reliable, o->evmask,

@@ -62,3 +62,20 @@ chmod 0644 "$TMP"/fresh/f.db*
 su -s /bin/sh daemon -c "'$BIN/ctquery' --db '$TMP/fresh/f.db' sessions" >"$TMP/sessions" 2>&1 ||
 	{ cat "$TMP/sessions"; fail "a read-only user cannot query a stopped recording"; }
 say "files 0640 owned by the recorder's user; read-only users query live and stopped databases"
+
+# A start that fails (no such user, a database that cannot be created) says
+# so in one line: the warning about net.netfilter.nf_conntrack_events came
+# first, about a recording that then did not happen. A start that goes on
+# still warns.
+in_ns sysctl -qw net.netfilter.nf_conntrack_events=2 || fail "cannot set nf_conntrack_events"
+for args in "--user nosuchuser-$$" "--db $TMP/nodir/f.db" "--db $TMP/nodir/f.db --user nobody"; do
+	rc=0
+	in_ns timeout 10 "$BIN/ctrecord" --db "$TMP/one.db" $args >/dev/null 2>"$TMP/one.err" || rc=$?
+	[ "$rc" = 1 ] && [ "$(wc -l <"$TMP/one.err")" = 1 ] && grep -q 'error:' "$TMP/one.err" ||
+		fail "ctrecord $args: exit status $rc, not one error line: $(cat "$TMP/one.err")"
+done
+start_recorder rec3 "$TMP/rec3.err" --db "$TMP/one.db"
+stop_recorder rec3 10
+grep -q "warning: net.netfilter.nf_conntrack_events=2" "$TMP/rec3.err" ||
+	fail "a recording with nf_conntrack_events=2 does not warn: $(cat "$TMP/rec3.err")"
+say "a failed start: one line; a recording with nf_conntrack_events=2 warns"
