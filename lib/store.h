@@ -241,6 +241,10 @@ int store_check_where(struct store *st, const char *expr);
  * Returns 0, or -1 (reported). */
 int store_check_session(struct store *st, int64_t session);
 
+/* The same for a flow (--flow): "no flow N" when the database lacks it
+ * (never stored, or removed by retention). */
+int store_check_flow(struct store *st, int64_t flow);
+
 /* Returns a cursor over the flows matching q's pre-filters in id order (the
  * time filters select flows alive in the window), or NULL (reported). */
 struct store_cursor *store_flows(struct store *st, const struct store_query *q);

@@ -354,20 +354,34 @@ int store_sessions(struct store *st, int (*fn)(const struct store_session *s, vo
 	return rc == SQLITE_DONE ? 0 : store_fail(st, "cannot read sessions");
 }
 
-int store_check_session(struct store *st, int64_t session)
+/* Whether the row of table with that id is there: 0, or -1 reported ("no
+ * what N in 'path'", or the read's failure). */
+static int check_row(struct store *st, const char *sql, int64_t id, const char *what,
+		     const char *fail)
 {
 	sqlite3_stmt *s;
 	int rc;
 
-	if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM sessions WHERE id = ?", -1, &s, NULL) !=
-	    SQLITE_OK)
-		return store_fail(st, "cannot read sessions");
-	sqlite3_bind_int64(s, 1, session);
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return store_fail(st, fail);
+	sqlite3_bind_int64(s, 1, id);
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	if (rc == SQLITE_DONE)
-		return log_error("no session %lld in '%s'", (long long)session, st->path);
-	return rc == SQLITE_ROW ? 0 : store_fail(st, "cannot read sessions");
+		return log_error("no %s %lld in '%s'", what, (long long)id, st->path);
+	return rc == SQLITE_ROW ? 0 : store_fail(st, fail);
+}
+
+int store_check_session(struct store *st, int64_t session)
+{
+	return check_row(st, "SELECT 1 FROM sessions WHERE id = ?", session, "session",
+			 "cannot read sessions");
+}
+
+int store_check_flow(struct store *st, int64_t flow)
+{
+	return check_row(st, "SELECT 1 FROM flows WHERE id = ?", flow, "flow",
+			 "cannot read flows");
 }
 
 int store_event_totals(struct store *st, uint64_t types[5])

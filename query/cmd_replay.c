@@ -181,7 +181,8 @@ static int replay(struct query_ctx *ctx, struct run *r, struct store_query *q)
 		store_close(st);
 		return 2;
 	}
-	if (q->session && store_check_session(st, q->session)) {
+	if ((q->session && store_check_session(st, q->session)) ||
+	    ((q->pf & STORE_PF_FLOW) && store_check_flow(st, q->flow))) {
 		store_close(st);
 		return 1;
 	}

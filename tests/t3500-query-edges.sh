@@ -80,8 +80,13 @@ for cmd in list replay stats; do
 	[ ! -s out ] || fail "$cmd --session 7: printed $(head -2 out)"
 done
 expect 1 "no flow 99 in 'seed.db'" Q show 99
+for cmd in list replay stats; do	# and --flow, likewise
+	expect 1 "no flow 99 in 'seed.db'" Q $cmd --flow 99
+	[ ! -s out ] || fail "$cmd --flow 99: printed $(head -2 out)"
+done
+[ "$(Q replay --flow 2 | wc -l)" = 8 ] || fail "replay --flow 2: not its 8 events"
 [ "$(Q list --session 1 -o csv | wc -l)" = 6 ] || fail "list --session 1: not the 5 flows"
-say "--session of a session that does not exist is an error"
+say "--session, --flow and show of a session or flow that does not exist: an error"
 
 # --db names a file, also one that SQLite takes for a name of its own
 # (":memory:", an in-memory database; "file:...", a URI naming another file):
