@@ -101,7 +101,7 @@ static int parse_size(const char *opt, const char *s, size_t min, size_t *out)
 	*out = v;
 	return 0;
 bad:
-	return log_error("invalid %s '%s' (a size from %zuK, with K, M or G)", opt, s,
+	return log_error("invalid %s '%s' (a size from %zuK to 1024G, with K, M or G)", opt, s,
 			 min >> 10);
 }
 
