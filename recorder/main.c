@@ -121,8 +121,8 @@ static int parse_age(const char *s, int64_t *us)
 	case 'd': unit = 86400; end++; break;
 	}
 	if (errno || end == s || *end || v <= 0 || v > 100LL * 365 * 86400 / unit)
-		return log_error("invalid --retain '%s' (a positive age such as 3600s, 90m, 12h, 30d)",
-				 s);
+		return log_error("invalid --retain '%s' (a positive age such as 3600s, 90m, 12h,"
+				 " 30d, at most 36500d)", s);
 	*us = (int64_t)v * unit * 1000000;
 	return 0;
 }

@@ -45,6 +45,7 @@ says ctrecord "not with --import" --db x.db --import x.log --retain 1d
 # the largest size is said too: 2000G was refused as if it were too small
 says ctrecord "invalid --max-size '2000G' (a size from 4K to 1024G" --db x.db --max-size 2000G
 says ctrecord "invalid --buffer-size '1T' (a size from 4K to 1024G" --db x.db -b 1T
+says ctrecord "invalid --retain '36501d' (a positive age such as 3600s, 90m, 12h, 30d, at most 36500d)" --db x.db --retain 36501d
 says ctrecord "--upgrade goes alone" --db x.db --upgrade --reliable
 # conntrack -E refuses --status (conntrack -L's filter): so do replay and
 # ctrecord, where it was taken and matched
