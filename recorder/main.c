@@ -1,9 +1,12 @@
 /* ctrecord: records every conntrack event of this network namespace into an SQLite database. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "ct_event.h"
@@ -339,9 +342,14 @@ static int run_upgrade(const struct options *o)
 
 static int run_import(const struct options *o)
 {
-	struct store *st = store_open(o->rec.db, STORE_WRITE);
+	struct store *st;
 	int rc;
 
+	/* A closed standard input would be the first descriptor SQLite opens,
+	 * which it gives /dev/null: "no events in it", and exit status 0. */
+	if (!strcmp(o->import.file, "-") && fcntl(STDIN_FILENO, F_GETFL) < 0)
+		return log_errno("cannot read '<stdin>'");
+	st = store_open(o->rec.db, STORE_WRITE);
 	if (!st)
 		return -1;
 	rc = import_log(st, &o->import);

@@ -44,6 +44,13 @@ expect_error "a device (ctquery)" "'/dev/null' is not a regular file, not a data
 expect_error "a device" "'/dev/null' is not a regular file, not a database" \
 	"$BIN/ctrecord" --db /dev/null --import "$LOG"
 
+# A closed standard input is no empty log (SQLite had put /dev/null there)
+rc=0
+"$BIN/ctrecord" --db stdin.db --import - <&- 2>err || rc=$?
+[ "$rc" = 1 ] && [ "$(wc -l <err)" = 1 ] && grep -q "cannot read '<stdin>': Bad file descriptor" err ||
+	fail "--import - with standard input closed: exit status $rc, $(cat err)"
+say "a closed standard input: $(cat err)"
+
 "$BIN/ctrecord" --db new.db --import "$LOG" 2>/dev/null
 sqlite3 new.db "PRAGMA user_version = 99"
 before=$(fingerprint new.db new.db-wal)
