@@ -312,9 +312,22 @@ static int parse_options(int argc, char **argv, struct options *o)
 	return 0;
 }
 
+/* For --prune and --upgrade, which work on a database there is: opening one
+ * for writing creates it, and a mistyped path made an empty database, said
+ * pruned or up to date. Returns NULL when it is missing or cannot be opened
+ * (reported). */
+static struct store *open_existing(const char *db)
+{
+	if (access(db, F_OK)) {
+		log_errno("cannot open '%s'", db);
+		return NULL;
+	}
+	return store_open(db, STORE_WRITE);
+}
+
 static int run_prune(struct options *o)
 {
-	struct store *st = store_open(o->rec.db, STORE_WRITE);
+	struct store *st = open_existing(o->rec.db);
 	int rc;
 
 	if (!st)
@@ -327,7 +340,7 @@ static int run_prune(struct options *o)
 /* Opening for writing migrates an older schema (lib/store.c). */
 static int run_upgrade(const struct options *o)
 {
-	struct store *st = store_open(o->rec.db, STORE_WRITE);
+	struct store *st = open_existing(o->rec.db);
 	int rc;
 
 	if (!st)

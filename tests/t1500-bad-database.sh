@@ -44,6 +44,14 @@ expect_error "a device (ctquery)" "'/dev/null' is not a regular file, not a data
 expect_error "a device" "'/dev/null' is not a regular file, not a database" \
 	"$BIN/ctrecord" --db /dev/null --import "$LOG"
 
+# --prune and --upgrade of a database that is not there (a mistyped path):
+# an error, and no empty database made and said pruned or up to date
+expect_error "--upgrade of a missing database" "cannot open 'missing.db': No such file" \
+	"$BIN/ctrecord" --db missing.db --upgrade
+expect_error "--prune of a missing database" "cannot open 'missing.db': No such file" \
+	"$BIN/ctrecord" --db missing.db --prune --retain 1d
+[ ! -e missing.db ] || fail "--prune or --upgrade created 'missing.db'"
+
 # A closed standard input is no empty log (SQLite had put /dev/null there)
 rc=0
 "$BIN/ctrecord" --db stdin.db --import - <&- 2>err || rc=$?
