@@ -20,6 +20,7 @@
 #define FILTER_USAGE_MATCH(STATUS) \
 	"filters (as conntrack -E/-L):\n" \
 	"  -p, --proto NAME        tcp, udp, udplite, icmp, icmpv6, sctp, dccp, gre or a number\n" \
+	"      --protonum NAME     the same (the name conntrack -h gives it)\n" \
 	"      --sport, --orig-port-src PORT    --dport, --orig-port-dst PORT\n" \
 	"      --reply-port-src PORT            --reply-port-dst PORT   (need -p)\n" \
 	"      --icmp-type T  --icmp-code C  --icmp-id I                (need -p icmp|icmpv6)\n" \

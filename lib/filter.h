@@ -19,6 +19,7 @@ enum {
 /* struct option entries for every filter option; put them in a command's table. */
 #define FILTER_LONGOPTS \
 	{ "proto", required_argument, NULL, 'p' }, \
+	{ "protonum", required_argument, NULL, 'p' }, \
 	{ "src", required_argument, NULL, 's' }, \
 	{ "orig-src", required_argument, NULL, 's' }, \
 	{ "dst", required_argument, NULL, 'd' }, \

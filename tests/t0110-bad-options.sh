@@ -42,6 +42,11 @@ says ctrecord "--upgrade goes alone" --db x.db --upgrade -v
 says ctrecord "invalid --queue-size '32K' (a size from 64K" --db x.db --queue-size 32K
 says ctrecord "invalid --buffer-size '1K' (a size from 4K" --db x.db -b 1K
 says ctrecord "not with --import" --db x.db --import x.log --retain 1d
+# --protonum, conntrack's long name of -p (conntrack -h), was an unknown option
+for cmd in "ctquery --db x.db list" "ctquery --db x.db replay" "ctquery --db x.db stats" "ctrecord --db x.db"; do
+	says ${cmd%% *} "--sport: invalid port 'x'" ${cmd#* } --protonum tcp --sport x
+	says ${cmd%% *} "--sport: invalid port 'x'" ${cmd#* } --prot=tcp --sport x
+done
 # the largest size is said too: 2000G was refused as if it were too small
 says ctrecord "invalid --max-size '2000G' (a size from 4K to 1024G" --db x.db --max-size 2000G
 says ctrecord "invalid --buffer-size '1T' (a size from 4K to 1024G" --db x.db -b 1T
