@@ -25,8 +25,9 @@ int evmask_parse(const char *list, unsigned *mask)
 		else
 			return log_error("unknown event type '%.*s' in -e '%s'", (int)n, p, list);
 		p += n;
-		if (*p == ',')
-			p++;
+		/* a word after each comma, as conntrack's "Bad parameter" wants */
+		if (*p == ',' && !*++p)
+			return log_error("unknown event type '' in -e '%s'", list);
 	}
 	if (!m)
 		return log_error("empty event mask");

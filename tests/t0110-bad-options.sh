@@ -66,6 +66,10 @@ says ctquery "--db: an empty path; see 'ctquery --help'" --db '' list
 for o in '' , xml, ,id 'xml,,id'; do
 	says ctquery "-o: an empty word in '$o'" --db x.db replay -o "$o"
 done
+# an empty event type after a comma, which conntrack -e refuses too
+says ctquery "unknown event type '' in -e 'NEW,'" --db x.db replay -e NEW,
+says ctquery "unknown event type '' in -e 'NEW,,UPDATE'" --db x.db list -e NEW,,UPDATE
+says ctrecord "unknown event type '' in -e 'DESTROY,'" --db x.db -e DESTROY,
 says ctquery "option '--db' needs a value; see 'ctquery --help'" --db
 says ctquery "unknown option '--bogus'; see 'ctquery --help'" --bogus
 says ctquery "unknown option '-x'" -x
