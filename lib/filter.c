@@ -202,15 +202,22 @@ static int parse_mark(struct ct_filter *f, const char *arg)
 	return 0;
 }
 
+/* -l LIST: the labels' bits, by the label map; a list of any length (one
+ * cut at 255 bytes matched more flows than asked, silently). */
 static int parse_labels(struct ct_filter *f, const char *arg)
 {
-	struct nfct_labelmap *map = nfct_labelmap_new(NULL);
-	char buf[256], *w, *save = NULL;
+	struct nfct_labelmap *map;
+	char *buf, *w, *save = NULL;
 	int bit, rc = 0;
 
-	if (!map)
+	buf = strdup(arg);
+	if (!buf)
+		return log_error("out of memory");
+	map = nfct_labelmap_new(NULL);
+	if (!map) {
+		free(buf);
 		return bad('l', "cannot read /etc/xtables/connlabel.conf for", arg);
-	snprintf(buf, sizeof(buf), "%s", arg);
+	}
 	for (w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
 		bit = nfct_labelmap_get_bit(map, w);
 		if (bit < 0 || bit >= 128) {
@@ -220,6 +227,7 @@ static int parse_labels(struct ct_filter *f, const char *arg)
 		f->labels[bit / 32] |= 1u << (bit % 32);
 	}
 	nfct_labelmap_destroy(map);
+	free(buf);
 	return rc;
 }
 

@@ -49,15 +49,21 @@ for b in $(seq 10 59); do
 	echo "add rule inet ctt_labels out ct state new udp dport 5003 ct label set long-label-number-$b-abcdefghijk"
 done | in_ns nft -f - || fail "cannot load the long label rules"
 
+# Labels 10-16 and blue five times: 255 bytes. A longer list was cut there
+# (so longvip, its labels and vip, matched the flows to port 5003, which lack vip).
+L255=$(seq 10 16 | sed 's/.*/long-label-number-&-abcdefghijk/' | paste -sd,),blue,blue,blue,blue,blue
+[ ${#L255} = 255 ] || fail "the list of labels is ${#L255} bytes, not 255"
 # name|options for conntrack -E and ctquery replay
-LISTENERS='text|-o labels,id
+LISTENERS="text|-o labels,id
 plain|-o labels
 xml|-o xml,labels,id
 vip|-o labels,id --label vip
 both|-o labels --label blue,far
 lonly|--label vip
 lxml|-o xml,id -l blue,far
-nolabels|-o id'
+nolabels|-o id
+longvip|-o labels -l $L255,vip
+long|-o labels -l $L255"
 names=$(echo "$LISTENERS" | cut -d'|' -f1)
 opts_of() { echo "$LISTENERS" | awk -F'|' -v n="$1" '$1 == n { print $2 }'; }
 
@@ -101,7 +107,9 @@ done
 grep -q 'labels=blue,vip' "$TMP/text.ct" || fail "no event labelled blue,vip: $(head -3 "$TMP/text.ct")"
 grep -q 'labels=blue,far' "$TMP/text.ct" || fail "no event labelled blue,far (bit 100)"
 grep -q '^ *\[UPDATE\].*labels=eth-in' "$TMP/text.ct" || fail "no UPDATE event carrying labels"
-[ -s "$TMP/vip.ct" ] && [ -s "$TMP/both.ct" ] || fail "the --label listeners showed nothing"
+[ -s "$TMP/vip.ct" ] && [ -s "$TMP/both.ct" ] && [ -s "$TMP/long.ct" ] ||
+	fail "the --label listeners showed nothing"
+[ ! -s "$TMP/longvip.ct" ] || fail "conntrack -E -l with long labels and vip showed events"
 # -l alone prints the labels too (conntrack loads the label map for it)
 grep -q 'labels=blue,vip' "$TMP/lonly.ct" || fail "conntrack -E --label vip printed no labels: $(head -3 "$TMP/lonly.ct")"
 ncut=$(awk 'length($0) == 1023' "$TMP/text.ct" | wc -l)
