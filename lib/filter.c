@@ -351,6 +351,10 @@ static int filter_value(struct ct_filter *f, int opt, const char *arg)
 	case FO_WHERE:
 		if (!*arg)
 			return bad(opt, "empty expression", arg);
+		/* (the last would have replaced the first, silently) */
+		if (f->where)
+			return log_error("--where: given twice; join the conditions with AND"
+					 " in one ('%s')", arg);
 		f->where = arg;
 		return 0;
 	}

@@ -66,6 +66,11 @@ says ctquery "--db: an empty path; see 'ctquery --help'" --db '' list
 for o in '' , xml, ,id 'xml,,id'; do
 	says ctquery "-o: an empty word in '$o'" --db x.db replay -o "$o"
 done
+# a second --where replaced the first, silently
+for cmd in list replay stats; do
+	says ctquery "--where: given twice; join the conditions with AND in one ('dport = 53')" \
+		--db x.db $cmd --where 'proto = 6' --where 'dport = 53'
+done
 # an empty event type after a comma, which conntrack -e refuses too
 says ctquery "unknown event type '' in -e 'NEW,'" --db x.db replay -e NEW,
 says ctquery "unknown event type '' in -e 'NEW,,UPDATE'" --db x.db list -e NEW,,UPDATE
