@@ -12,6 +12,7 @@
 #include "ct_text.h"
 #include "ct_xml.h"
 #include "ct_pretty.h"
+#include "ct_save.h"
 #include "log.h"
 
 /* conntrack -E formats into a buffer of this size, cutting lines at 1023 bytes. */
@@ -38,9 +39,20 @@ int ct_fmt_parse(struct ct_fmt *f, const char *list)
 			f->timestamp = 1;
 		else if (!strcasecmp(w, "labels"))
 			f->labels = 1;
+		else if (!strcasecmp(w, "save"))
+			f->save = 1;
 		else if (strcasecmp(w, "userspace"))	/* no effect, as in conntrack 1.4.7 */
 			return log_error("unknown -o option '%s'", w);
 	}
+	return 0;
+}
+
+int ct_fmt_check(const struct ct_fmt *f)
+{
+	if (f->save && (f->xml || f->extended || f->id || f->ktimestamp || f->timestamp ||
+			f->labels))
+		return log_error("cannot combine save output with any other output type,"
+				 " use -o save only");
 	return 0;
 }
 
@@ -273,6 +285,11 @@ static int format_line(struct ct_fmt *f, const struct ct_event *ev, char *line)
 	unsigned int flags = 0;
 	int ret;
 
+	if (f->save) {	/* (nothing else is allowed with it: ct_fmt_check()) */
+		if (ct_save_format(ev, line) < 0)
+			return log_error("stored event cannot be parsed by libnetfilter_conntrack");
+		return 0;
+	}
 	if (f->extended)
 		flags |= NFCT_OF_SHOW_LAYER3;
 	if (f->timestamp && f->xml)

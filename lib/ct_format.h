@@ -10,6 +10,7 @@ struct nfct_labelmap;
 /* Output options, as conntrack's -o list. */
 struct ct_fmt {
 	unsigned xml:1, extended:1, id:1, ktimestamp:1, timestamp:1, labels:1;
+	unsigned save:1;		/* each event as a conntrack command line (ct_save.c) */
 	unsigned pretty:1;		/* with xml: the documented, indented layout */
 	struct nfct_labelmap *labelmap;	/* with labels: conntrack's label map */
 	int header_done;		/* XML header printed */
@@ -18,6 +19,11 @@ struct ct_fmt {
 /* Parses a conntrack -o list ("extended,id,xml,...") into f. Returns 0, or
  * -1 after reporting the first unknown word. */
 int ct_fmt_parse(struct ct_fmt *f, const char *list);
+
+/* Refuses, as conntrack 1.4.7 does, -o save with any word but userspace
+ * (the words of every -o given: call it once they are all parsed). Returns
+ * 0, or -1 (reported with conntrack's words). */
+int ct_fmt_check(const struct ct_fmt *f);
 
 /* Loads what the options need (the label map). Returns 0 or -1 (reported). */
 int ct_fmt_open(struct ct_fmt *f);

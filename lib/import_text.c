@@ -455,6 +455,9 @@ int import_text_line(const char *line, size_t len, int64_t now_us, struct ct_eve
 		ev->type = CT_EV_UPDATE;
 	else if (!strcmp(tok[0], "[DESTROY]"))
 		ev->type = CT_EV_DESTROY;
+	else if (!strcmp(tok[0], "-A") || !strcmp(tok[0], "-U") || !strcmp(tok[0], "-D"))
+		return import_fail(e, "a line of conntrack -E -o save ('%s ...'): such logs"
+				   " cannot be imported", tok[0]);
 	else
 		return import_fail(e, "expected [NEW], [UPDATE] or [DESTROY], got '%.40s'", tok[0]);
 	return parse_tokens(tok + 1, ntok - 1, ev, e);

@@ -32,7 +32,9 @@ static void usage(FILE *out)
 	fprintf(out, "usage: ctquery [--db PATH] %s\n\n"
 		"Prints the recorded events as conntrack -E printed them.\n\n"
 		"  -o, --output LIST      extended, xml, timestamp, id, ktimestamp, labels,\n"
-		"                         userspace (as conntrack -o); or json: one JSON\n"
+		"                         userspace, save (as conntrack -o; save: each\n"
+		"                         event as a conntrack command line, -A, -U or -D,\n"
+		"                         with userspace alone); or json: one JSON\n"
 		"                         object per event per line (not with xml; the\n"
 		"                         other words have no effect on it), fields: flow,\n"
 		"                         t_us, time (ISO 8601 UTC), type, family, proto,\n"
@@ -324,7 +326,7 @@ static int replay_exec(struct query_ctx *ctx, int argc, char **argv)
 	}
 	if ((r = args_end(&flt, argc, argv)))
 		return r;
-	if (filter_for_events(&flt))
+	if (filter_for_events(&flt) || ct_fmt_check(&fmt))
 		return 2;
 	filter_to_query(&flt, &q);
 	/* As conntrack -E: -l loads the label map, and with it the library
@@ -333,6 +335,10 @@ static int replay_exec(struct query_ctx *ctx, int argc, char **argv)
 		fmt.labels = 1;
 	if (json && fmt.xml) {
 		log_error("-o json and -o xml exclude each other");
+		return 2;
+	}
+	if (json && fmt.save) {
+		log_error("-o json and -o save exclude each other");
 		return 2;
 	}
 	if (fmt.pretty && !fmt.xml) {

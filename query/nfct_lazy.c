@@ -5,8 +5,9 @@
 #include "lazy_load.h"
 
 /* ctquery needs the library only for what its own formatters leave to it
- * (labels, attributes they do not know: lib/ct_format.c) and for --label
- * filters. Linked in, it and the libnfnetlink and libmnl it pulls cost every
+ * (labels, attributes they do not know: lib/ct_format.c), for replay -o
+ * save (lib/ct_save.c reads the objects it parses, as conntrack does) and
+ * for --label filters. Linked in, it and the libnfnetlink and libmnl it pulls cost every
  * run about 0.2 ms of start-up, a tenth of a selective query. ctquery is
  * linked without it (Makefile), so these definitions are the ones lib/ and
  * query/ reach; ctrecord links the library itself and not this file. The
@@ -19,7 +20,8 @@
 	X(nfct_new) X(nfct_destroy) X(nfct_nlmsg_parse) X(nfct_attr_is_set) \
 	X(nfct_set_attr) X(nfct_set_attr_u8) X(nfct_set_attr_u16) X(nfct_set_attr_u32) \
 	X(nfct_snprintf_labels) X(nfct_labelmap_new) X(nfct_labelmap_destroy) \
-	X(nfct_labelmap_get_bit)
+	X(nfct_labelmap_get_bit) X(nfct_get_attr) X(nfct_get_attr_u8) X(nfct_get_attr_u16) \
+	X(nfct_get_attr_u32) X(nfct_getobjopt)
 
 LAZY_LIBRARY(NFCT_FUNCS, NFCT_SONAME, "labels and some attributes need it")
 
@@ -96,4 +98,31 @@ void nfct_labelmap_destroy(struct nfct_labelmap *map)
 int nfct_labelmap_get_bit(struct nfct_labelmap *m, const char *name)
 {
 	return ready() ? FN(nfct_labelmap_get_bit)(m, name) : -1;
+}
+
+/* The getters of -o save (lib/ct_save.c): an object exists only once the
+ * library is loaded, so these are reached with it ready. */
+const void *nfct_get_attr(const struct nf_conntrack *ct, const enum nf_conntrack_attr type)
+{
+	return ready() ? FN(nfct_get_attr)(ct, type) : NULL;
+}
+
+uint8_t nfct_get_attr_u8(const struct nf_conntrack *ct, const enum nf_conntrack_attr type)
+{
+	return ready() ? FN(nfct_get_attr_u8)(ct, type) : 0;
+}
+
+uint16_t nfct_get_attr_u16(const struct nf_conntrack *ct, const enum nf_conntrack_attr type)
+{
+	return ready() ? FN(nfct_get_attr_u16)(ct, type) : 0;
+}
+
+uint32_t nfct_get_attr_u32(const struct nf_conntrack *ct, const enum nf_conntrack_attr type)
+{
+	return ready() ? FN(nfct_get_attr_u32)(ct, type) : 0;
+}
+
+int nfct_getobjopt(const struct nf_conntrack *ct, unsigned int option)
+{
+	return ready() ? FN(nfct_getobjopt)(ct, option) : -1;
 }

@@ -79,6 +79,17 @@ says ctquery "option '--db' needs a value; see 'ctquery --help'" --db
 says ctquery "unknown option '--bogus'; see 'ctquery --help'" --bogus
 says ctquery "unknown option '-x'" -x
 says ctquery "unknown command 'lsit'" lsit
+# replay -o save with another word: refused as conntrack -E refuses it, in its words
+SAVE_ONLY="cannot combine save output with any other output type, use -o save only"
+for o in save,id xml,save save,timestamp save,extended,userspace save,ktimestamp save,labels; do
+	says ctquery "$SAVE_ONLY" --db x.db replay -o "$o"
+done
+says ctquery "$SAVE_ONLY" --db x.db replay -o save -o timestamp
+says ctquery "-o json and -o save exclude each other" --db x.db replay -o json,save
+if command -v conntrack >/dev/null 2>&1; then
+	err=$(conntrack -E -o save,id 2>&1 </dev/null) && fail "conntrack -E -o save,id did not fail"
+	grep -qF -- "$SAVE_ONLY" <<<"$err" || fail "conntrack -E -o save,id says '$err', not \"$SAVE_ONLY\""
+fi
 [ ! -e "$TMP/x.db" ] || fail "ctrecord created its database for a bad command line"
 # output that cannot be written is an error too (exit 1, one line)
 for cmd in "ctrecord --help" "ctrecord --version" "ctquery --help" "ctquery --version"; do

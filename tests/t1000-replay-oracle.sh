@@ -3,10 +3,13 @@
 #
 # One fresh namespace; ctrecord and `conntrack -E` listeners (default,
 # extended,id,ktimestamp, xml, timestamp, each of extended, id and
-# ktimestamp alone, xml,ktimestamp,id,extended,userspace and
-# extended,id,ktimestamp,userspace) see the same real loopback traffic:
+# ktimestamp alone, xml,ktimestamp,id,extended,userspace,
+# extended,id,ktimestamp,userspace and save, each event a conntrack command
+# line) see the same real loopback traffic:
 # TCP/UDP over IPv4 and IPv6, ICMP, ICMPv6, a marked, a zoned and a DNAT'ed flow,
-# expiry, `conntrack -D` and `conntrack -F`.  With CT_ORACLE_SELFTEST=1 a second
+# expiry, entries that `conntrack -I` makes and -U updates (status
+# FIXED_TIMEOUT, zones of one direction, SCTP tags, GRE keys, a reply tuple
+# that is not the mirror), `conntrack -D` and `conntrack -F`.  With CT_ORACLE_SELFTEST=1 a second
 # set of conntrack listeners stands in for ctrecord/ctquery (checks the harness).
 # shellcheck disable=SC2016,SC2034,SC2086,SC2317 # awk scripts, eval, split $o, indirect calls
 set -eu
@@ -42,7 +45,10 @@ OPTS_kts="-o ktimestamp"
 # every word but timestamp and labels (userspace changes nothing)
 OPTS_xkts="-o xml,ktimestamp,id,extended,userspace"
 OPTS_all="-o extended,id,ktimestamp,userspace"
-KINDS="default ext xml ts l3 id kts xkts all"
+# -o save: -A, -U or -D and the entry's options (conntrack refuses it with any
+# other word but userspace)
+OPTS_save="-o save"
+KINDS="default ext xml ts l3 id kts xkts all save"
 
 # Start ctrecord (wait until it is subscribed), then the oracles: conntrack -E
 # writing $TMP/KIND.ct; in selftest mode a second set writing $TMP/KIND.ct2
@@ -90,6 +96,16 @@ userspace() {
 	wait_bg userspace 10 || fail "conntrack $* did not exit"
 	[ "$BG_STATUS" = 0 ] || fail "conntrack $* exited with $BG_STATUS"
 }
+# What the traffic does not make, made and updated by conntrack itself (one
+# process each, blocked until the listeners have read its events); -F ends them.
+userspace -I -p udp -s 10.9.0.1 -d 10.9.0.2 --sport 1001 --dport 1002 -r 10.9.0.9 -q 10.9.0.8 \
+	--reply-port-src 5 --reply-port-dst 6 -t 50 -u SEEN_REPLY,ASSURED,FIXED_TIMEOUT -m 7
+userspace -U -p udp -s 10.9.0.1 -d 10.9.0.2 --sport 1001 --dport 1002 -m 8
+userspace -I -p udp -s fd00::1 -d fd00::2 --sport 1004 --dport 1002 -t 50 -u SEEN_REPLY --reply-zone 4
+userspace -I -p tcp -s 10.9.0.1 -d 10.9.0.2 --sport 1005 --dport 1002 -t 50 -u SEEN_REPLY --state SYN_SENT2 -w 9
+userspace -I -p sctp -s 10.9.0.1 -d 10.9.0.2 --sport 1006 --dport 1002 -t 50 -u SEEN_REPLY \
+	--state ESTABLISHED --orig-vtag 77 --reply-vtag 88
+userspace -I -p gre -s fd00::1 -d fd00::2 --srckey 5 --dstkey 6 -t 50 -u SEEN_REPLY --orig-zone 3
 userspace -D -p udp --dport 6001
 userspace -F
 exec 3>&-
@@ -105,6 +121,8 @@ complete() {
 			[ -e "$f" ] || continue
 			if [ "$k" = xml ] || [ "$k" = xkts ]; then
 				[ "$(count '<flow type="destroy">' "$f")" = "$n" ] || return 1
+			elif [ "$k" = save ]; then
+				[ "$(count '^-D ' "$f")" = "$n" ] || return 1
 			else
 				[ "$(count '\[DESTROY\]' "$f")" = "$n" ] || return 1
 			fi
@@ -142,6 +160,21 @@ has '^\[DESTROY\] udp .*dport=6001 .*\[USERSPACE\] portid=[0-9]+ progname=conntr
 has '^\[DESTROY\] ipv6 +10 .*\[start=.*\] \[stop=.*\] id=[0-9]+' "$TMP/ext.ct"
 has '<flow type="destroy">.*<counters><packets>[0-9]+</packets>.*<deltatime>[0-9]+</deltatime>' "$TMP/xml.ct"
 has '<flow type="destroy">.*<id>[0-9]+</id>.*<timestamp><start>[0-9]+</start><stop>[0-9]+</stop></timestamp><deltatime>' "$TMP/xkts.ct"
+S=$TMP/save.ct
+has '^-A -t [0-9]+ -u UNSET -s 127\.0\.0\.1 -d 127\.0\.0\.1 -r 127\.0\.0\.1 -q 127\.0\.0\.1 -p tcp --sport [0-9]+ --dport 5000 --reply-port-src 5000 --reply-port-dst [0-9]+ --state SYN_SENT$' "$S"
+has '^-U -t [0-9]+ -u SEEN_REPLY,ASSURED -s ::1 -d ::1 -r ::1 -q ::1 -p tcp .* --state ESTABLISHED$' "$S"
+has '^-U .* -p udp --sport [0-9]+ --dport 5003 --reply-port-src 5003 --reply-port-dst [0-9]+$' "$S"
+has '^-D .* -p icmp --icmp-type 8 --icmp-code 0 --icmp-id [0-9]+$' "$S"
+has '^-D .* -p icmpv6 --icmpv6-type 128 --icmpv6-code 0 --icmpv6-id [0-9]+$' "$S"
+has '^-A -t [0-9]+ -u UNSET -w 7 -s 127\.0\.0\.1 .* -p udp .*--dport 5005 ' "$S"
+has '^-A .* -p tcp --sport [0-9]+ --dport 5006 --reply-port-src 5007 ' "$S"
+has '^-A -t 50 -u SEEN_REPLY,ASSURED,FIXED_TIMEOUT -s 10\.9\.0\.1 -d 10\.9\.0\.2 -r 10\.9\.0\.9 -q 10\.9\.0\.8 -p udp --sport 1001 --dport 1002 --reply-port-src 5 --reply-port-dst 6 \[USERSPACE\] portid=[0-9]+ progname=conntrack$' "$S"
+has '^-U -t [0-9]+ -u SEEN_REPLY,ASSURED,FIXED_TIMEOUT -s 10\.9\.0\.1 .* -p udp --sport 1001 .*progname=conntrack$' "$S"
+has '^-A -t 50 -u SEEN_REPLY --reply-zone 4 -s fd00::1 -d fd00::2 -r fd00::2 -q fd00::1 -p udp ' "$S"
+has '^-A -t 50 -u SEEN_REPLY -w 9 -s 10\.9\.0\.1 .* -p tcp .* --state SYN_SENT2 ' "$S"
+has '^-A .* -p sctp --sport 1006 --dport 1002 --reply-port-src 1002 --reply-port-dst 1006 --state ESTABLISHED --orig-vtag 77 --reply-vtag 88 ' "$S"
+has '^-A -t 50 -u SEEN_REPLY --orig-zone 3 -s fd00::1 .* -p gre --srckey 5 --dstkey 6 --reply-key-src 6 --reply-key-dst 5 ' "$S"
+has '^-D (-t [0-9]+ )?-u SEEN_REPLY -s 127\.0\.0\.1 .* -p udp .*--dport 6001 .* \[USERSPACE\] portid=[0-9]+ progname=conntrack$' "$S"
 say "oracle: $(count '\[NEW\]' "$D") NEW, $(count '\[UPDATE\]' "$D") UPDATE," \
     "$(count '\[DESTROY\]' "$D") DESTROY, $(count '\[USERSPACE\]' "$D") USERSPACE"
 for f in "$TMP"/*.ct "$TMP"/*.ct2; do
@@ -162,7 +195,7 @@ replay() {	# replay KIND OUTFILE
 			fail "ctquery replay $o failed: $(tail -5 "$TMP/$1.replay.err")"
 	fi
 }
-for k in default ext xml l3 id kts xkts all; do
+for k in default ext xml l3 id kts xkts all save; do
 	replay $k "$TMP/$k.replay"
 	test_cmp "$TMP/$k.ct" "$TMP/$k.replay"
 	if [ $k = xml ] || [ $k = xkts ]; then

@@ -1,5 +1,5 @@
 #!/bin/bash
-# t1050: SCTP, GRE, UDP-Lite and a protocol conntrack does not know, over IPv4 and IPv6: ctquery replay prints byte for byte what conntrack -E printed (default, extended,id,ktimestamp, xml).
+# t1050: SCTP, GRE, UDP-Lite and a protocol conntrack does not know, over IPv4 and IPv6: ctquery replay prints byte for byte what conntrack -E printed (default, extended,id,ktimestamp, xml, save).
 #
 # One fresh namespace; one raw packet of each (tests/tools/rawgen.c), left to
 # expire (their timeouts set to 2 s) and evicted by a table dump.
@@ -18,9 +18,10 @@ done
 OPTS_default=""
 OPTS_ext="-o extended,id,ktimestamp"
 OPTS_xml="-o xml"
-KINDS="default ext xml"
+OPTS_save="-o save"
+KINDS="default ext xml save"
 start_recorder rec "$TMP/rec.err" --db "$TMP/flows.db"
-nsub=$(( $(nsubscribed) + 3 ))
+nsub=$(( $(nsubscribed) + 4 ))
 for k in $KINDS; do
 	eval "o=\$OPTS_$k"
 	start_bg "ct_$k" conntrack -E $o >"$TMP/$k.ct" 2>"$TMP/$k.ct.err"
@@ -42,7 +43,8 @@ complete() {
 	n=$(count '^ *\[NEW\]' "$TMP/default.ct")
 	[ "$n" = 8 ] && [ "$(count '^\[DESTROY\]' "$TMP/default.ct")" = 8 ] &&
 		[ "$(count '^\[DESTROY\]' "$TMP/ext.ct")" = 8 ] &&
-		[ "$(count '<flow type="destroy">' "$TMP/xml.ct")" = 8 ]
+		[ "$(count '<flow type="destroy">' "$TMP/xml.ct")" = 8 ] &&
+		[ "$(count '^-D ' "$TMP/save.ct")" = 8 ]
 }
 wait_until 15 complete || fail "not 8 NEW and 8 DESTROY in each oracle: $(cat "$TMP/default.ct")"
 sleep 0.5
@@ -59,6 +61,15 @@ for re in '^ *\[NEW\] sctp +132 .* src=127\.0\.0\.1 .*sport=1000 dport=2000 ' \
     '^ *\[NEW\] udplite +136 .* src=::1 ' '^ *\[NEW\] unknown +253 .* src=127\.0\.0\.1 ' \
     '^ *\[NEW\] unknown +253 .* src=::1 '; do
 	grep -Eq -- "$re" "$D" || fail "$D has no event matching /$re/"
+done
+# -o save: the protocol by name with its options (SCTP's state and
+# verification tags, GRE's keys in decimal), by number when conntrack has no
+# extension for it
+for re in '^-A -t [0-9]+ -u UNSET -s 127\.0\.0\.1 .* -p sctp --sport 1000 --dport 2000 --reply-port-src 2000 --reply-port-dst 1000 --state CLOSED --orig-vtag [0-9]+ --reply-vtag [0-9]+$' \
+    '^-A .* -s ::1 .* -p gre --srckey 0 --dstkey 0 --reply-key-src 0 --reply-key-dst 0$' \
+    '^-A .* -p udplite --sport 3000 --dport 4000 --reply-port-src 4000 --reply-port-dst 3000$' \
+    '^-A -t [0-9]+ -u UNSET -s ::1 -d ::1 -r ::1 -q ::1 -p 253$' '^-D -u UNSET -s 127\.0\.0\.1 .* -p 253$'; do
+	grep -Eq -- "$re" "$TMP/save.ct" || fail "$TMP/save.ct has no event matching /$re/"
 done
 for k in $KINDS; do
 	eval "o=\$OPTS_$k"

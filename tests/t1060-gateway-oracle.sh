@@ -10,7 +10,7 @@
 # answered, sent to a closed port (its ICMP error is RELATED), fragmented;
 # ICMP and ICMPv6 echo.
 # ctrecord runs in the router beside conntrack -E (plain, -o
-# timestamp,extended,id, -o xml, and with each filter option) and a replay
+# timestamp,extended,id, -o xml, -o save, and with each filter option) and a replay
 # --follow of what it records; then list --at a time while TCP flows were
 # held open is compared with conntrack -L taken then, with the same filters,
 # and show of NAT'ed flows with their NEW events.
@@ -110,6 +110,7 @@ EOF
 OPTS_default=""
 OPTS_ext="-o timestamp,extended,id"
 OPTS_xml="-o xml"
+OPTS_save="-o save"
 FILTERS=(
 	"-s 10.60.1.2" "-d 10.60.2.2" "-d 10.60.1.1" "-s fd60:1::2" "-d fd60:2::2"
 	"-r 10.60.2.2" "-q 10.60.2.1" "-q 10.60.2.100" "-q 10.60.1.2" "-q fd60:2::1"
@@ -123,7 +124,7 @@ FILTERS=(
 	"-p tcp --dport 8082 -g" "-p tcp --reply-port-src 7200"
 	"-g fd60:2::2" "-n fd60:9::9" "-j fd60:2::1"
 )
-KINDS="default ext xml"
+KINDS="default ext xml save"
 i=0
 for f in "${FILTERS[@]}"; do
 	eval "OPTS_f$i=\$f"
@@ -251,7 +252,8 @@ complete() {
 	local n
 	n=$(count '^ *\[NEW\]' "$TMP/default.ct")
 	[ "$(count '\[DESTROY\]' "$TMP/ext.ct")" = "$n" ] &&
-		[ "$(count '<flow type="destroy">' "$TMP/xml.ct")" = "$n" ]
+		[ "$(count '<flow type="destroy">' "$TMP/xml.ct")" = "$n" ] &&
+		[ "$(count '^-D ' "$TMP/save.ct")" = "$n" ]
 }
 wait_until 15 complete || fail "DESTROY events missing in the oracles"
 # --follow reads what ctrecord committed (every 100 ms)
@@ -295,7 +297,7 @@ Q() { "$BIN/ctquery" --db "$TMP/flows.db" "$@"; }
 
 # replay as conntrack -E printed it: plain and XML byte for byte; with
 # -o timestamp,extended,id the same but for the receive times (within 1 s).
-for k in default xml; do
+for k in default xml save; do
 	eval "o=\$OPTS_$k"
 	Q replay $o >"$TMP/$k.replay" 2>"$TMP/$k.replay.err" || fail "replay $o failed: $(cat "$TMP/$k.replay.err")"
 	test_cmp "$TMP/$k.ct" "$TMP/$k.replay"
@@ -303,7 +305,7 @@ done
 Q replay $OPTS_ext >"$TMP/ext.replay" || fail "replay $OPTS_ext failed"
 test_cmp_stamped "$TMP/ext.ct" "$TMP/ext.replay"
 test_cmp "$D" "$TMP/follow.replay"
-say "replay: $(wc -l <"$D") events identical (default, xml, timestamp,extended,id; --follow while recording)"
+say "replay: $(wc -l <"$D") events identical (default, xml, save, timestamp,extended,id; --follow while recording)"
 
 # replay with each filter as conntrack -E with the same options.
 i=0

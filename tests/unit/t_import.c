@@ -102,6 +102,9 @@ static void test_text(void)
 	text_bad("    [NEW] udp      17 30 src=1.2.3.4 dst=1.2.3.4 sport=1 dport=2 src=1.2.3.4 dst=1.2.3.4 sport=2 dport=1 frob=1", strlen("    [NEW] udp      17 30 src=1.2.3.4 dst=1.2.3.4 sport=1 dport=2 src=1.2.3.4 dst=1.2.3.4 sport=2 dport=1 frob=1"), "unknown field");
 	text_bad("    [NEW] udp      17 30 src=1.2.3.4 dst=::1 sport=1 dport=2 src=1.2.3.4 dst=1.2.3.4 sport=2 dport=1", strlen("    [NEW] udp      17 30 src=1.2.3.4 dst=::1 sport=1 dport=2 src=1.2.3.4 dst=1.2.3.4 sport=2 dport=1"), "bad address");
 	text_bad("[FOO] udp", strlen("[FOO] udp"), "expected [NEW]");
+	/* conntrack -E -o save's lines are refused as what they are, not misread */
+	text_bad("-A -t 120 -u UNSET -s 127.0.0.1 -d 127.0.0.1 -r 127.0.0.1 -q 127.0.0.1 -p tcp --sport 1 --dport 2 --reply-port-src 2 --reply-port-dst 1 --state SYN_SENT", strlen("-A -t 120 -u UNSET -s 127.0.0.1 -d 127.0.0.1 -r 127.0.0.1 -q 127.0.0.1 -p tcp --sport 1 --dport 2 --reply-port-src 2 --reply-port-dst 1 --state SYN_SENT"), "conntrack -E -o save");
+	text_bad("-D -u SEEN_REPLY -s ::1 -d ::1 -r ::1 -q ::1 -p 253 [USERSPACE] portid=7 progname=conntrack", strlen("-D -u SEEN_REPLY -s ::1 -d ::1 -r ::1 -q ::1 -p 253 [USERSPACE] portid=7 progname=conntrack"), "cannot be imported");
 	text_bad("    [NEW] udp\0\x01\xff", 16, "binary");
 	{
 		size_t big = 10 << 20;
