@@ -236,14 +236,11 @@ struct store_flow {
  * (reported, naming expr), which is the user's error, not the store's. */
 int store_check_where(struct store *st, const char *expr);
 
-/* Checks that session (--session) is one of the database's, as a flow asked
- * for by its id must be: a session it lacks is reported ("no session N").
+/* Checks that the session (--session) and the flow (--flow) q names, if any,
+ * are the database's: one it lacks is reported ("no session N", "no flow N":
+ * never stored, or removed by retention), where an answer would be empty.
  * Returns 0, or -1 (reported). */
-int store_check_session(struct store *st, int64_t session);
-
-/* The same for a flow (--flow): "no flow N" when the database lacks it
- * (never stored, or removed by retention). */
-int store_check_flow(struct store *st, int64_t flow);
+int store_check_named(struct store *st, const struct store_query *q);
 
 /* Returns a cursor over the flows matching q's pre-filters in id order (the
  * time filters select flows alive in the window), or NULL (reported). */

@@ -372,16 +372,15 @@ static int check_row(struct store *st, const char *sql, int64_t id, const char *
 	return rc == SQLITE_ROW ? 0 : store_fail(st, fail);
 }
 
-int store_check_session(struct store *st, int64_t session)
+int store_check_named(struct store *st, const struct store_query *q)
 {
-	return check_row(st, "SELECT 1 FROM sessions WHERE id = ?", session, "session",
-			 "cannot read sessions");
-}
-
-int store_check_flow(struct store *st, int64_t flow)
-{
-	return check_row(st, "SELECT 1 FROM flows WHERE id = ?", flow, "flow",
-			 "cannot read flows");
+	if (q->session && check_row(st, "SELECT 1 FROM sessions WHERE id = ?", q->session,
+				    "session", "cannot read sessions"))
+		return -1;
+	if ((q->pf & STORE_PF_FLOW) && check_row(st, "SELECT 1 FROM flows WHERE id = ?", q->flow,
+						 "flow", "cannot read flows"))
+		return -1;
+	return 0;
 }
 
 int store_event_totals(struct store *st, uint64_t types[5])

@@ -77,8 +77,7 @@ static int list(struct query_ctx *ctx, const struct ct_filter *flt, const struct
 		store_close(st);
 		return 2;
 	}
-	if ((q->session && store_check_session(st, q->session)) ||
-	    ((q->pf & STORE_PF_FLOW) && store_check_flow(st, q->flow))) {
+	if (store_check_named(st, q)) {
 		store_close(st);
 		return 1;
 	}

@@ -183,8 +183,7 @@ static int replay(struct query_ctx *ctx, struct run *r, struct store_query *q)
 		store_close(st);
 		return 2;
 	}
-	if ((q->session && store_check_session(st, q->session)) ||
-	    ((q->pf & STORE_PF_FLOW) && store_check_flow(st, q->flow))) {
+	if (store_check_named(st, q)) {
 		store_close(st);
 		return 1;
 	}
