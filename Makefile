@@ -100,7 +100,7 @@ $(B)/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(B)/libct.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libct.a $(LDLIBS)
 
-test: all $(B)/evdump $(B)/clockshift.so $(B)/faultinject.so $(UNIT_BIN)
+test: all $(B)/evdump $(B)/clockshift.so $(B)/faultinject.so $(UNIT_BIN) $(FUZZ_CHECK_BIN)
 	UNIT_TESTS="$(UNIT_BIN)" BIN=$(CURDIR)/$(B) tests/run.sh
 
 run: deps all
@@ -140,29 +140,32 @@ valgrind: $(UNIT_BIN)
 	done
 
 # libFuzzer targets for the log parsers and the readers' decoders (Debian's
-# clang); FUZZ_TIME seconds each.
+# clang); FUZZ_TIME seconds each. FUZZ_SRC_x: what target x links besides its
+# tests/fuzz/fuzz_x.c, one list for both builds of it: `make fuzz`'s, and the
+# one `make test` runs its corpus with (t0060, tests/fuzz/corpus_main.c).
 FUZZ_TIME ?= 60
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_SRC_import_text := lib/import_text.c lib/import_ev.c lib/numparse.c lib/ct_names.c lib/ct_event.c
 # (the XML path filters conntrack's lines first, as the importer does)
-FUZZ_MORE_xml := lib/import_xml_lines.c lib/import_xml_docs.c lib/grow.c lib/log.c
-$(B)/fuzz/fuzz_import_%: tests/fuzz/fuzz_import_%.c lib/import_%.c lib/import_%.h lib/import_ev.c lib/import_ev.h lib/numparse.c lib/ct_names.c lib/ct_event.c lib/import_xml_lines.c lib/import_xml_docs.c
-	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) $(CPPFLAGS) -o $@ $< lib/import_$*.c lib/import_ev.c lib/numparse.c lib/ct_names.c lib/ct_event.c $(FUZZ_MORE_$*) $(LDLIBS)
-
+FUZZ_SRC_import_xml := lib/import_xml.c lib/import_ev.c lib/numparse.c lib/ct_names.c lib/ct_event.c \
+	lib/import_xml_lines.c lib/import_xml_docs.c lib/import_text.c lib/timeparse.c lib/grow.c lib/log.c
 # The readers' decoders: a stored event block and its records, and the
 # option text ctquery parses (times, numbers, filters).
-FUZZ_LIB_evblock := lib/evblock.c lib/evblock_read.c lib/evblock_bloom.c lib/ct_encode.c lib/ct_decode.c \
+FUZZ_SRC_evblock := lib/evblock.c lib/evblock_read.c lib/evblock_bloom.c lib/ct_encode.c lib/ct_decode.c \
 	lib/ct_event.c lib/grow.c tests/fuzz/log_count.c
-FUZZ_LIB_options := lib/timeparse.c lib/numparse.c lib/filter.c lib/filter_match.c \
+FUZZ_SRC_options := lib/timeparse.c lib/numparse.c lib/filter.c lib/filter_match.c \
 	lib/filter_text.c lib/evmask.c lib/ct_names.c lib/ct_numfmt.c lib/ct_event.c \
 	tests/fuzz/log_count.c
-$(B)/fuzz/fuzz_evblock: $(FUZZ_LIB_evblock)
-$(B)/fuzz/fuzz_options: $(FUZZ_LIB_options)
-$(B)/fuzz/fuzz_evblock $(B)/fuzz/fuzz_options: $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/log_count.c $(wildcard lib/*.h)
-	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) $(CPPFLAGS) -o $@ $< $(FUZZ_LIB_$*) $(LDLIBS)
-
 FUZZ_TARGETS := import_text import_xml evblock options
+FUZZ_CHECK_BIN := $(FUZZ_TARGETS:%=$(B)/fuzzcheck/fuzz_%)
+.SECONDEXPANSION:
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRC_$$*) $(wildcard lib/*.h)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) $(CPPFLAGS) -o $@ $< $(FUZZ_SRC_$*) $(LDLIBS)
+$(B)/fuzzcheck/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/corpus_main.c $$(FUZZ_SRC_$$*) $(wildcard lib/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/corpus_main.c $(FUZZ_SRC_$*) $(LDLIBS)
+
 fuzz:
 	sh tests/install-deps.sh fuzz
 	$(MAKE) $(FUZZ_TARGETS:%=$(B)/fuzz/fuzz_%)
