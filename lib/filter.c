@@ -231,10 +231,11 @@ static int parse_labels(struct ct_filter *f, const char *arg)
 	return rc;
 }
 
-/* -n/-g/-j [ADDR[:PORT]]: one colon splits a port off; IPv6 has more. */
+/* -n/-g/-j [ADDR[:PORT]]: one colon splits a port off; IPv6 has more, and
+ * takes a port as conntrack's [ADDR]:PORT. */
 static int parse_nat(struct ct_filter *f, int opt, const char *arg)
 {
-	char buf[64], *colon;
+	char buf[64], *addr = buf, *colon;
 	unsigned long long port;
 	struct filter_addr a;
 
@@ -242,16 +243,27 @@ static int parse_nat(struct ct_filter *f, int opt, const char *arg)
 		return bad(opt, "invalid IP address", arg);
 	strcpy(buf, arg);
 	colon = strchr(buf, ':');
-	if (colon && !strchr(colon + 1, ':')) {
+	if (buf[0] == '[') {
+		char *close = strchr(buf, ']');
+
+		if (!close || close == buf + 1 || close[1] != ':')
+			return bad(opt, "invalid IP address", arg);
+		*close = 0;
+		addr = buf + 1;
+		colon = close + 1;
+	} else if (colon && strchr(colon + 1, ':')) {
+		colon = NULL;
+	}
+	if (colon) {
 		*colon++ = 0;
 		if (parse_uint(colon, 10, 65535, &port))
 			return bad(opt, "invalid port", arg);
 		f->nat_has_port = 1;
 		f->nat_port = port;
 	}
-	if (!*buf && f->nat_has_port)	/* :PORT alone */
+	if (!*addr && colon)	/* :PORT alone */
 		return 0;
-	if (parse_addr(f, &a, opt, buf, 0))
+	if (parse_addr(f, &a, opt, addr, 0))
 		return -1;
 	f->nat_l3 = a.family;
 	if (a.family != AF_INET) {

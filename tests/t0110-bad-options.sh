@@ -71,6 +71,13 @@ for cmd in list replay stats; do
 	says ctquery "--where: given twice; join the conditions with AND in one ('dport = 53')" \
 		--db x.db $cmd --where 'proto = 6' --where 'dport = 53'
 done
+# NAT addresses as conntrack takes them: an empty one after another NAT
+# option's port was taken as ":PORT alone"; [ADDR] needs its port
+says ctquery "--dst-nat: invalid IP address ''" --db x.db list -n 1.2.3.4:80 -g ''
+for a in '[::1]' '[]:80' '[::1' ; do
+	says ctquery "--src-nat: invalid IP address '$a'" --db x.db list -n "$a"
+done
+says ctquery "--src-nat: invalid port '[::1]:'" --db x.db list -n '[::1]:'
 # an empty event type after a comma, which conntrack -e refuses too
 says ctquery "unknown event type '' in -e 'NEW,'" --db x.db replay -e NEW,
 says ctquery "unknown event type '' in -e 'NEW,,UPDATE'" --db x.db list -e NEW,,UPDATE

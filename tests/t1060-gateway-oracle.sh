@@ -123,6 +123,7 @@ FILTERS=(
 	"-n 10.60.2.1:20000" "-p udp --dport 69" "-n -g -p tcp"
 	"-p tcp --dport 8082 -g" "-p tcp --reply-port-src 7200"
 	"-g fd60:2::2" "-n fd60:9::9" "-j fd60:2::1"
+	"-g [fd60:2::2]:80" "-j [fd60:9::9]:80" "-g [10.60.2.2]:80"
 )
 KINDS="default ext xml save"
 i=0
