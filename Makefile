@@ -146,6 +146,7 @@ valgrind: $(UNIT_BIN)
 FUZZ_TIME ?= 60
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 FUZZ_SRC_import_text := lib/import_text.c lib/import_ev.c lib/numparse.c lib/ct_names.c lib/ct_event.c
+FUZZ_SRC_import_save := lib/import_save.c lib/import_ev.c lib/numparse.c lib/ct_names.c lib/ct_event.c
 # (the XML path filters conntrack's lines first, as the importer does)
 FUZZ_SRC_import_xml := lib/import_xml.c lib/import_ev.c lib/numparse.c lib/ct_names.c lib/ct_event.c \
 	lib/import_xml_lines.c lib/import_xml_docs.c lib/import_text.c lib/timeparse.c lib/grow.c lib/log.c
@@ -156,7 +157,7 @@ FUZZ_SRC_evblock := lib/evblock.c lib/evblock_read.c lib/evblock_bloom.c lib/ct_
 FUZZ_SRC_options := lib/timeparse.c lib/numparse.c lib/filter.c lib/filter_match.c \
 	lib/filter_text.c lib/evmask.c lib/ct_names.c lib/ct_numfmt.c lib/ct_event.c \
 	tests/fuzz/log_count.c
-FUZZ_TARGETS := import_text import_xml evblock options
+FUZZ_TARGETS := import_text import_save import_xml evblock options
 FUZZ_CHECK_BIN := $(FUZZ_TARGETS:%=$(B)/fuzzcheck/fuzz_%)
 .SECONDEXPANSION:
 $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRC_$$*) $(wildcard lib/*.h)
@@ -171,6 +172,7 @@ fuzz:
 	$(MAKE) $(FUZZ_TARGETS:%=$(B)/fuzz/fuzz_%)
 	@mkdir -p $(FUZZ_TARGETS:%=$(B)/fuzz/corpus/%)
 	$(B)/fuzz/fuzz_import_text -max_total_time=$(FUZZ_TIME) -max_len=4096 $(B)/fuzz/corpus/import_text tests/fuzz/corpus/text
+	$(B)/fuzz/fuzz_import_save -max_total_time=$(FUZZ_TIME) -max_len=4096 $(B)/fuzz/corpus/import_save tests/fuzz/corpus/save
 	$(B)/fuzz/fuzz_import_xml -max_total_time=$(FUZZ_TIME) -max_len=16384 $(B)/fuzz/corpus/import_xml tests/fuzz/corpus/xml
 	$(B)/fuzz/fuzz_evblock -max_total_time=$(FUZZ_TIME) -max_len=65536 $(B)/fuzz/corpus/evblock tests/fuzz/corpus/evblock
 	$(B)/fuzz/fuzz_options -max_total_time=$(FUZZ_TIME) -max_len=256 $(B)/fuzz/corpus/options tests/fuzz/corpus/options

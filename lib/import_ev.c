@@ -22,6 +22,25 @@ int import_fail(struct import_err *e, const char *fmt, ...)
 	return -1;
 }
 
+int import_line_copy(const char *line, size_t len, char *buf, struct import_err *e)
+{
+	size_t i;
+
+	if (len > IMPORT_LINE_MAX)
+		return import_fail(e, "line longer than %d bytes", IMPORT_LINE_MAX);
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)line[i];
+
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			return import_fail(e, "binary data (byte 0x%02x at column %zu)", c, i + 1);
+	}
+	memcpy(buf, line, len);
+	buf[len] = 0;
+	if (len && buf[len - 1] == '\r')
+		buf[--len] = 0;
+	return (int)len;
+}
+
 int import_addr(const char *s, struct ct_tuple *t, int dst)
 {
 	uint8_t *a = dst ? t->dst : t->src;

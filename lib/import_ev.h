@@ -19,6 +19,12 @@ struct import_err {
 /* Sets e->msg from a printf format; returns -1. */
 int import_fail(struct import_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Copies a line (len bytes, no newline; any bytes) into buf, which has
+ * IMPORT_LINE_MAX + 1 bytes, NUL-terminated and without a DOS line end.
+ * Returns its length, or -1 with e set: longer than IMPORT_LINE_MAX, or a
+ * control byte other than a tab (binary data). */
+int import_line_copy(const char *line, size_t len, char *buf, struct import_err *e);
+
 /* Parses an address: fills t->l3 (AF_INET or AF_INET6) and src or dst. Returns 0 or -1. */
 int import_addr(const char *s, struct ct_tuple *t, int dst);
 

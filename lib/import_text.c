@@ -407,23 +407,13 @@ int import_text_line(const char *line, size_t len, int64_t now_us, struct ct_eve
 {
 	static char buf[IMPORT_LINE_MAX + 1];
 	char *tok[MAX_TOKENS], *p, *us, *save = NULL;
-	size_t i, off;
+	size_t off;
 	int ntok = 0;
 
 	memset(ev, 0, offsetof(struct ct_event, extra));
 	ev->extra_len = 0;
-	if (len > IMPORT_LINE_MAX)
-		return import_fail(e, "line longer than %d bytes", IMPORT_LINE_MAX);
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)line[i];
-
-		if ((c < 0x20 && c != '\t') || c == 0x7f)
-			return import_fail(e, "binary data (byte 0x%02x at column %zu)", c, i + 1);
-	}
-	memcpy(buf, line, len);
-	buf[len] = 0;
-	if (len && buf[len - 1] == '\r')
-		buf[--len] = 0;
+	if (import_line_copy(line, len, buf, e) < 0)
+		return -1;
 	*how = 0;
 	ev->t_us = now_us;
 	off = parse_prefix(buf, &ev->t_us);
@@ -456,8 +446,8 @@ int import_text_line(const char *line, size_t len, int64_t now_us, struct ct_eve
 	else if (!strcmp(tok[0], "[DESTROY]"))
 		ev->type = CT_EV_DESTROY;
 	else if (!strcmp(tok[0], "-A") || !strcmp(tok[0], "-U") || !strcmp(tok[0], "-D"))
-		return import_fail(e, "a line of conntrack -E -o save ('%s ...'): such logs"
-				   " cannot be imported", tok[0]);
+		return import_fail(e, "a line of conntrack -E -o save ('%s ...') in a log of"
+				   " conntrack -E's text output", tok[0]);
 	else
 		return import_fail(e, "expected [NEW], [UPDATE] or [DESTROY], got '%.40s'", tok[0]);
 	return parse_tokens(tok + 1, ntok - 1, ev, e);

@@ -101,7 +101,7 @@ int store_session_stop(struct store *st, int64_t session, int64_t t_us);
 /* Imports (schema version 2, table imports). digest identifies a log's
  * content. store_import_find returns the session that imported that content
  * first, 0 when none, -1 on error (reported). store_import_insert records
- * that session imported it: format "text" or "xml", events stored, how
+ * that session imported it: format "text", "xml" or "save", events stored, how
  * many of them had no time in the log (their time is the import's), and the
  * import session whose open flows it continued (0: none). */
 int64_t store_import_find(struct store *st, const char *digest);

@@ -1,4 +1,4 @@
-/* ctrecord --import: loads existing `conntrack -E` logs (text or XML) into the database. */
+/* ctrecord --import: loads existing `conntrack -E` logs (text, XML or -o save) into the database. */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +7,7 @@
 #include "clock.h"
 #include "flowmap.h"
 #include "import.h"
+#include "import_save.h"
 #include "import_src.h"
 #include "import_text.h"
 #include "import_xml.h"
@@ -73,6 +74,7 @@ static int next_line(struct src *s, struct lines *l, char **line, size_t *len, i
 struct run {
 	struct recorder rec;
 	struct src *src;
+	enum src_format fmt;
 	int64_t now;
 	uint64_t untimed;	/* events without a time in the log */
 	uint64_t untimed_now;	/* ... of them before any with one: stored at the import's */
@@ -140,6 +142,7 @@ static void warn_unended(const struct src *s, long lineno)
 		 " imported", s->name, lineno);
 }
 
+/* Text logs and save logs, a line an event. */
 static int import_text(struct run *r)
 {
 	static struct lines l;
@@ -176,7 +179,9 @@ static int import_text(struct run *r)
 			return -1;
 		if (rc)
 			continue;
-		if (import_text_line(line, len, untimed_at(r), &ev, &how, &e))
+		how = 0;	/* (a save line has no time, and is never cut) */
+		if (r->fmt == SRC_SAVE ? import_save_line(line, len, untimed_at(r), &ev, &e)
+				       : import_text_line(line, len, untimed_at(r), &ev, &how, &e))
 			return log_error("%s:%ld: %s", r->src->name, l.lineno, e.msg);
 		if ((how & IMPORT_CUT) && !r->cut++)
 			r->first_cut = l.lineno;
@@ -338,8 +343,14 @@ static int continue_import(struct run *r)
 	return 0;
 }
 
+/* The format's name, as the imports table keeps it. */
+static const char *format_name(enum src_format fmt)
+{
+	return fmt == SRC_XML ? "xml" : fmt == SRC_SAVE ? "save" : "text";
+}
+
 /* Checks for an earlier import of the same bytes and records this one. */
-static int finish(struct run *r, const struct import_opts *o, int xml)
+static int finish(struct run *r, const struct import_opts *o)
 {
 	struct src *s = r->src;
 	char digest[64];
@@ -362,7 +373,7 @@ static int finish(struct run *r, const struct import_opts *o, int xml)
 				 s->name, (unsigned long long)s->begins_bytes,
 				 (long long)s->begins_session);
 	if (store_import_insert(r->rec.st, r->rec.session, digest, (int64_t)s->bytes,
-				xml ? "xml" : "text", (int64_t)r->rec.n.events, (int64_t)r->untimed,
+				format_name(r->fmt), (int64_t)r->rec.n.events, (int64_t)r->untimed,
 				r->cont.session) ||
 	    store_session_stop(r->rec.st, r->rec.session, clock_now_us()))
 		return -1;
@@ -373,7 +384,7 @@ int import_log(struct store *st, const struct import_opts *o)
 {
 	static struct src s;
 	struct run r = { .rec = { .st = st }, .src = &s };
-	int stdin_ = !strcmp(o->file, "-"), xml, rc = -1, empty = 0;
+	int stdin_ = !strcmp(o->file, "-"), fmt, rc = -1, empty = 0;
 
 	if (src_open(&s, o->file))
 		return -1;
@@ -383,11 +394,12 @@ int import_log(struct store *st, const struct import_opts *o)
 		log_error("out of memory");
 		goto out;
 	}
-	xml = src_detect(&s);
-	if (xml < 0 || store_begin(st) || store_imports_by_size(st, src_add_prior, &s))
+	fmt = src_detect(&s);
+	if (fmt < 0 || store_begin(st) || store_imports_by_size(st, src_add_prior, &s))
 		goto out;
 	/* a regular file named: its start can be read twice */
-	if (!o->force && !stdin_ && s.size >= 0 && find_grown(&s, &r.cont, xml))
+	r.fmt = (enum src_format)fmt;
+	if (!o->force && !stdin_ && s.size >= 0 && find_grown(&s, &r.cont, fmt == SRC_XML))
 		goto out;
 	/* (a grown log continues its own import, not necessarily the last) */
 	if (o->cont && !r.cont.session && continue_last(st, &r.cont))
@@ -395,7 +407,7 @@ int import_log(struct store *st, const struct import_opts *o)
 	r.rec.session = store_session_start(st, "import", s.name, r.now);
 	if (r.rec.session < 0 || (r.cont.session && continue_import(&r)))
 		goto out;
-	if (xml ? import_xml(&r) : import_text(&r))
+	if (fmt == SRC_XML ? import_xml(&r) : import_text(&r))
 		goto out;	/* nothing committed: store_close() rolls back */
 	if (!r.rec.n.events && !r.gaps) {
 		/* nothing to keep: no session either, and the next empty log
@@ -409,7 +421,7 @@ int import_log(struct store *st, const struct import_opts *o)
 		empty = 1;
 		goto out;
 	}
-	if (finish(&r, o, xml))
+	if (finish(&r, o))
 		goto out;
 	rc = 0;
 out:
@@ -417,7 +429,7 @@ out:
 	if (rc == 0 && !empty) {
 		log_info("imported %llu events, %llu flows from '%s' (%s)",
 			 (unsigned long long)r.rec.n.events, (unsigned long long)r.rec.n.flows,
-			 s.name, xml ? "xml" : "text");
+			 s.name, format_name(r.fmt));
 		if (r.untimed_now)
 			log_warn("%llu events had no time in the log: stored with the import's time",
 				 (unsigned long long)r.untimed_now);

@@ -155,7 +155,9 @@ int src_detect(struct src *s)
 		was = i;
 		i = past_own_line(s, i);
 	} while (i != was);
-	return i < s->peek_len && s->peek[i] == '<';
+	if (i < s->peek_len && s->peek[i] == '<')
+		return SRC_XML;
+	return i < s->peek_len && s->peek[i] == '-' ? SRC_SAVE : SRC_TEXT;
 }
 
 int src_rewind(struct src *s)

@@ -59,8 +59,16 @@ int src_xml_read(void *ctx, char *buf, int len);
 /* Fills the peek buffer from where the input is. Returns 0 or -1 (reported). */
 int src_peek(struct src *s);
 
-/* Fills the peek buffer and tells XML (1) from text (0) by the first
- * non-blank byte that is not on one of conntrack's own lines. Returns 1, 0, or -1 (reported). */
+/* What a log holds, as src_detect() tells it. */
+enum src_format {
+	SRC_TEXT = 0,	/* conntrack -E's text, any -o variant: "[NEW] ..." */
+	SRC_XML = 1,	/* -o xml */
+	SRC_SAVE = 2,	/* -o save: conntrack command lines, "-A ..." */
+};
+
+/* Fills the peek buffer and tells the format (enum src_format) by the first
+ * non-blank byte that is not on one of conntrack's own lines: '<' XML, '-'
+ * save, anything else text. Returns the format, or -1 (reported). */
 int src_detect(struct src *s);
 
 /* Back to the start of a regular file, nothing read. Returns 0 or -1 (reported). */

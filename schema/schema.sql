@@ -165,7 +165,7 @@ CREATE TABLE imports (
   session     INTEGER NOT NULL REFERENCES sessions(id),
   digest      TEXT NOT NULL,           -- hash of the log's bytes (not cryptographic) and its size
   bytes       INTEGER NOT NULL,
-  format      TEXT NOT NULL,           -- 'text' or 'xml'
+  format      TEXT NOT NULL,           -- 'text', 'xml' or 'save' (conntrack -E -o save)
   events      INTEGER NOT NULL,
   untimed     INTEGER NOT NULL,        -- events without a time in the log: stored at the import's time
   continues   INTEGER                  -- (version 9) the import session whose open flows this

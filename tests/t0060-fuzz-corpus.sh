@@ -6,7 +6,7 @@
 # first, and the inputs that once found defects are replayed on every run.
 . "$(dirname "$0")/lib.sh"
 
-for t in import_text:text import_xml:xml evblock:evblock options:options; do
+for t in import_text:text import_save:save import_xml:xml evblock:evblock options:options; do
 	target=${t%%:*} corpus=$TOP/tests/fuzz/corpus/${t#*:}
 	require_built "fuzzcheck/fuzz_$target"
 	n=$(ls "$corpus" | wc -l)

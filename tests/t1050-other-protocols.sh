@@ -1,5 +1,5 @@
 #!/bin/bash
-# t1050: SCTP, GRE, UDP-Lite and a protocol conntrack does not know, over IPv4 and IPv6: ctquery replay prints byte for byte what conntrack -E printed (default, extended,id,ktimestamp, xml, save).
+# t1050: SCTP, GRE, UDP-Lite and a protocol conntrack does not know, over IPv4 and IPv6: ctquery replay prints byte for byte what conntrack -E printed (default, extended,id,ktimestamp, xml, save), and the save log imported replays back byte for byte.
 #
 # One fresh namespace; one raw packet of each (tests/tools/rawgen.c), left to
 # expire (their timeouts set to 2 s) and evicted by a table dump.
@@ -92,4 +92,9 @@ grep -q '^  original 127\.0\.0\.1:0x0->127\.0\.0\.1:0x0$' "$TMP/show" ||
 "$BIN/ctquery" --db "$TMP/flows.db" list -p gre | grep -q ' \[::1\]:0x0->\[::1\]:0x0 ' ||
 	fail "list -p gre does not give the keys: $("$BIN/ctquery" --db "$TMP/flows.db" list -p gre)"
 say "sctp, gre, udplite and protocol 253 over IPv4 and IPv6: replayed as conntrack -E printed them"
+# The save log imported: replayed back byte for byte (SCTP's tags, GRE's
+# keys, a protocol by number), plain as conntrack printed it but for the
+# counters and delta-time that save does not print.
+save_import_check "$TMP/save.ct" "$TMP/default.ct"
+say "save log imported: replay -o save identical, plain without counters, delta-time"
 exit 0

@@ -1,9 +1,11 @@
 /* Unit tests of the log parsers: every -o variant parses and formats back byte for byte; bad input fails cleanly. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "ct_format.h"
+#include "import_save.h"
 #include "import_text.h"
 #include "import_xml.h"
 #include "import_xml_lines.h"
@@ -104,7 +106,7 @@ static void test_text(void)
 	text_bad("[FOO] udp", strlen("[FOO] udp"), "expected [NEW]");
 	/* conntrack -E -o save's lines are refused as what they are, not misread */
 	text_bad("-A -t 120 -u UNSET -s 127.0.0.1 -d 127.0.0.1 -r 127.0.0.1 -q 127.0.0.1 -p tcp --sport 1 --dport 2 --reply-port-src 2 --reply-port-dst 1 --state SYN_SENT", strlen("-A -t 120 -u UNSET -s 127.0.0.1 -d 127.0.0.1 -r 127.0.0.1 -q 127.0.0.1 -p tcp --sport 1 --dport 2 --reply-port-src 2 --reply-port-dst 1 --state SYN_SENT"), "conntrack -E -o save");
-	text_bad("-D -u SEEN_REPLY -s ::1 -d ::1 -r ::1 -q ::1 -p 253 [USERSPACE] portid=7 progname=conntrack", strlen("-D -u SEEN_REPLY -s ::1 -d ::1 -r ::1 -q ::1 -p 253 [USERSPACE] portid=7 progname=conntrack"), "cannot be imported");
+	text_bad("-D -u SEEN_REPLY -s ::1 -d ::1 -r ::1 -q ::1 -p 253 [USERSPACE] portid=7 progname=conntrack", strlen("-D -u SEEN_REPLY -s ::1 -d ::1 -r ::1 -q ::1 -p 253 [USERSPACE] portid=7 progname=conntrack"), "in a log of conntrack -E's text output");
 	text_bad("    [NEW] udp\0\x01\xff", 16, "binary");
 	{
 		size_t big = 10 << 20;
@@ -113,6 +115,137 @@ static void test_text(void)
 		memset(p, 'a', big);
 		text_bad(p, big, "longer than");
 		free(p);
+	}
+}
+
+/* A save line must parse and format back identically with -o save. */
+static void save_ok(const char *line)
+{
+	struct import_err e = { "" };
+	char out[2048];
+
+	if (import_save_line(line, strlen(line), 1700000000000000, &ev, &e)) {
+		CHECK(!"parses");
+		fprintf(stderr, "  %s\n  error: %s\n", line, e.msg);
+		return;
+	}
+	CHECK(ev.t_us == 1700000000000000);
+	format("save", out, sizeof(out));
+	out[strcspn(out, "\n")] = 0;
+	CHECK(strcmp(out, line) == 0);
+	if (strcmp(out, line))
+		fprintf(stderr, "  in:  %s\n  out: %s\n", line, out);
+}
+
+static void save_bad(const char *line, const char *why)
+{
+	struct import_err e = { "" };
+
+	CHECK(import_save_line(line, strlen(line), 0, &ev, &e) == -1);
+	CHECK(strstr(e.msg, why) != NULL);
+	if (!strstr(e.msg, why))
+		fprintf(stderr, "  '%.60s': error '%s', expected '%s'\n", line, e.msg, why);
+}
+
+#define UDP_TUPLES "-s 10.0.0.1 -d 10.0.0.2 -r 10.0.0.2 -q 10.0.0.1 -p udp --sport 1 --dport 2" \
+	" --reply-port-src 2 --reply-port-dst 1"
+
+/* conntrack -E -o save's lines: every option it prints reads back, and
+ * what save does not print is not made up. */
+static void test_save(void)
+{
+	save_ok("-A -t 120 -u UNSET -s 127.0.0.1 -d 127.0.0.1 -r 127.0.0.1 -q 127.0.0.1 -p tcp --sport 40000 --dport 5000 --reply-port-src 5000 --reply-port-dst 40000 --state SYN_SENT");
+	CHECK(ev.type == CT_EV_NEW && ev.status == IPS_CONFIRMED && ev.state == 1);
+	/* no kernel id, mark, counters, times or labels: a save line has none */
+	CHECK(!(ev.has & (CT_HAS_ID | CT_HAS_MARK | CT_HAS_COUNTERS_ORIG | CT_HAS_COUNTERS_REPLY |
+			  CT_HAS_TS_START | CT_HAS_TS_STOP | CT_HAS_KTIME)));
+	CHECK(ev.extra_len == 0);
+	save_ok("-U -t 432000 -u SEEN_REPLY,ASSURED -s ::1 -d ::1 -r ::1 -q ::1 -p tcp --sport 1 --dport 2 --reply-port-src 2 --reply-port-dst 1 --state ESTABLISHED");
+	CHECK(ev.type == CT_EV_UPDATE && ev.family == AF_INET6);
+	CHECK(ev.status == (IPS_CONFIRMED | IPS_SEEN_REPLY | IPS_ASSURED));
+	save_ok("-A -t 50 -u EXPECTED,SEEN_REPLY,ASSURED,FIXED_TIMEOUT -s 10.9.0.1 -d 10.9.0.2 -r 10.9.0.9 -q 10.9.0.8 -p udp --sport 1001 --dport 1002 --reply-port-src 5 --reply-port-dst 6 [USERSPACE] portid=4242 progname=conntrack");
+	/* a reply that is not the mirror, printed -r and -q: no NAT */
+	CHECK(ev.status == (IPS_CONFIRMED | IPS_EXPECTED | IPS_SEEN_REPLY | IPS_ASSURED |
+			    IPS_FIXED_TIMEOUT));
+	CHECK(ev.portid == 4242 && !strcmp(ev.progname, "conntrack"));
+	save_ok("-A -t 30 -u UNSET -s 10.0.0.1 -d 10.0.0.2 -g 10.0.0.9 -n 10.0.0.8 -p udp --sport 1000 --dport 53 --reply-port-src 5353 --reply-port-dst 1000");
+	CHECK((ev.status & (IPS_SRC_NAT_DONE | IPS_DST_NAT_DONE)) == (IPS_SRC_NAT_DONE | IPS_DST_NAT_DONE));
+	/* REDIRECT: conntrack prints -r for the same address; a port that
+	 * differs is NAT, as in a text log */
+	save_ok("-A -t 120 -u UNSET -s 10.0.0.1 -d 10.0.0.2 -r 10.0.0.2 -q 10.0.0.1 -p tcp --sport 1000 --dport 80 --reply-port-src 8080 --reply-port-dst 1000 --state SYN_SENT");
+	CHECK((ev.status & (IPS_SRC_NAT_DONE | IPS_DST_NAT_DONE)) == IPS_DST_NAT_DONE);
+	/* NAT66 (the whole address compared), and a reply that is not the
+	 * mirror without NAT (conntrack -I) */
+	save_ok("-A -t 30 -u SEEN_REPLY -s fd00::1 -d fd00::2 -g fd00::9 -q fd00::1 -p udp --sport 1 --dport 2 --reply-port-src 2 --reply-port-dst 1");
+	CHECK((ev.status & (IPS_SRC_NAT_DONE | IPS_DST_NAT_DONE)) == IPS_DST_NAT_DONE);
+	save_ok("-A -t 30 -u SEEN_REPLY -s fd00::1 -d fd00::2 -r fd00::9 -q fd00::8 -p udp --sport 1 --dport 2 --reply-port-src 2 --reply-port-dst 1");
+	CHECK((ev.status & (IPS_SRC_NAT_DONE | IPS_DST_NAT_DONE)) == 0);
+	save_ok("-A -t 50 -u SEEN_REPLY --reply-zone 4 -s fd00::1 -d fd00::2 -r fd00::2 -q fd00::1 -p udp --sport 1004 --dport 1002 --reply-port-src 1002 --reply-port-dst 1004");
+	save_ok("-A -t 50 -u SEEN_REPLY -c 7 -w 9 --orig-zone 3 -s 10.9.0.1 -d 10.9.0.2 -r 10.9.0.2 -q 10.9.0.1 -p tcp --sport 1005 --dport 1002 --reply-port-src 1002 --reply-port-dst 1005 --state SYN_SENT2");
+	save_ok("-A -t 50 -u SEEN_REPLY -s 10.9.0.1 -d 10.9.0.2 -r 10.9.0.2 -q 10.9.0.1 -p sctp --sport 1006 --dport 1002 --reply-port-src 1002 --reply-port-dst 1006 --state ESTABLISHED --orig-vtag 77 --reply-vtag 4294967295");
+	save_ok("-U -t 30 -u SEEN_REPLY -s 10.9.0.1 -d 10.9.0.2 -r 10.9.0.2 -q 10.9.0.1 -p sctp --sport 1 --dport 2 --reply-port-src 2 --reply-port-dst 1 --state (null)");
+	save_ok("-D -u SEEN_REPLY -s 10.9.0.1 -d 10.9.0.2 -r 10.9.0.2 -q 10.9.0.1 -p sctp --sport 1 --dport 2 --reply-port-src 2 --reply-port-dst 1 --orig-vtag 1 --reply-vtag 2");
+	save_ok("-A -t 30 -u UNSET -s 10.0.0.1 -d 10.0.0.2 -r 10.0.0.2 -q 10.0.0.1 -p dccp --sport 1 --dport 2 --reply-port-src 2 --reply-port-dst 1 --state PARTOPEN --role server");
+	save_ok("-A -t 50 -u SEEN_REPLY --orig-zone 3 -s fd00::1 -d fd00::2 -r fd00::2 -q fd00::1 -p gre --srckey 5 --dstkey 6 --reply-key-src 6 --reply-key-dst 5");
+	save_ok("-A -t 30 -u UNSET -s 127.0.0.1 -d 127.0.0.1 -r 127.0.0.1 -q 127.0.0.1 -p udplite --sport 3000 --dport 4000 --reply-port-src 4000 --reply-port-dst 3000");
+	save_ok("-D -u UNSET -s 127.0.0.1 -d 127.0.0.1 -r 127.0.0.1 -q 127.0.0.1 -p 253");
+	CHECK(ev.type == CT_EV_DESTROY && !(ev.has & CT_HAS_TIMEOUT) && ev.orig.proto == 253);
+	/* ICMP: the reply tuple as the kernel inverts the original's */
+	save_ok("-A -t 30 -u UNSET -s 127.0.0.1 -d 127.0.0.1 -r 127.0.0.1 -q 127.0.0.1 -p icmp --icmp-type 8 --icmp-code 0 --icmp-id 77");
+	CHECK(ev.reply.has_icmp && ev.reply.itype == 0 && ev.reply.icode == 0 && ev.reply.iid == 77);
+	save_ok("-D -u SEEN_REPLY -s ::1 -d ::1 -r ::1 -q ::1 -p icmpv6 --icmpv6-type 128 --icmpv6-code 0 --icmpv6-id 5");
+	CHECK(ev.reply.itype == 129 && ev.reply.iid == 5);
+	/* options in another order, as conntrack takes them, read the same */
+	{
+		const char *l = "-A -p udp --sport 1 --dport 2 --reply-port-src 2 --reply-port-dst 1"
+				" -s 10.0.0.1 -d 10.0.0.2 -q 10.0.0.1 -r 10.0.0.2 -u UNSET -t 30";
+		struct import_err e = { "" };
+
+		CHECK(import_save_line(l, strlen(l), 0, &ev, &e) == 0);
+		CHECK(ev.timeout == 30 && ev.orig.sport == 1 && ev.reply.dport == 1);
+	}
+
+	save_bad("", "empty");
+	save_bad("-A -t 30 -u UNSET " UDP_TUPLES " -m 5", "unknown option '-m'");
+	save_bad("-A -t 30 -u UNSET " UDP_TUPLES " --label blue", "unknown option '--label'");
+	save_bad("-A -t 30 -u UNSET " UDP_TUPLES " 5", "unexpected '5'");
+	save_bad("-A -t 30 -u UNSET " UDP_TUPLES " --sport 9", "'--sport' twice");
+	save_bad("-A -t 30 -u UNSET -s 10.0.0.1 -d 10.0.0.2 -r 10.0.0.2 -q 10.0.0.1 -p udp --sport 1 --dport 2 --reply-port-src 2", "no '--reply-port-dst'");
+	save_bad("-A -t 30 -u UNSET -s 10.0.0.1 -d 10.0.0.2 -r 10.0.0.2 -q 10.0.0.1 -p udp --sport 1 --dport 2 --reply-port-src 2 --reply-port-dst", "lacks its value");
+	save_bad("-A -t 30 -u UNSET -s 10.0.0.1 -d 10.0.0.2 -r 10.0.0.2 -p udp --sport 1 --dport 2 --reply-port-src 2 --reply-port-dst 1", "no '-q' or '-n'");
+	save_bad("-A -t 30 -u UNSET -s 10.0.0.1 -d 10.0.0.2 -r 10.0.0.2 -g 10.0.0.2 -q 10.0.0.1 -p 253", "'-g' after '-r'");
+	save_bad("-A -t 30 -u UNSET --sport 1 -s 10.0.0.1 -d 10.0.0.2 -r 10.0.0.2 -q 10.0.0.1 -p udp", "'--sport' before -p");
+	save_bad("-A -t 30 -u UNSET -s 10.0.0.1 -d 10.0.0.2 -r 10.0.0.2 -q 10.0.0.1 -p udp --state ESTABLISHED", "not an option of '-p udp'");
+	save_bad("-A -t 30 -u UNSET -s 10.0.0.1 -d 10.0.0.2 -r 10.0.0.2 -q 10.0.0.1 -p 17", "conntrack prints '-p udp'");
+	save_bad("-A -t 30 -u UNSET -s 10.0.0.1 -d 10.0.0.2 -r 10.0.0.2 -q 10.0.0.1 -p frob", "unknown protocol");
+	save_bad("-A -t 30 -u UNSET -s 10.0.0.1 -d 10.0.0.2 -r 10.0.0.2 -q 10.0.0.1 -p 256", "unknown protocol");
+	save_bad("-A -t 30 -u UNSET -s 10.0.0.1 -d ::2 -r 10.0.0.2 -q 10.0.0.1 -p 253", "bad address '::2' of '-d'");
+	save_bad("-A -t 30 -u UNSET -s 10.0.0.1 -d 10.0.0.2 -r ::2 -q ::1 -p 253", "not of the original's family");
+	save_bad("-A -t 30 -u UNSET -s 10.0.0.1 -d 10.0.0.2 -r 10.0.0.2 -q 10.0.0.1", "no '-p'");
+	save_bad("-A -t 30 -u UNSET ", "no addresses and no -p");
+	save_bad("-A -t x -u UNSET " UDP_TUPLES, "bad value 'x' of '-t'");
+	save_bad("-A -t 30 -u OFFLOAD " UDP_TUPLES, "bad value 'OFFLOAD' of '-u'");
+	save_bad("-A -t 30 -u SEEN_REPLY, " UDP_TUPLES, "bad value 'SEEN_REPLY,' of '-u'");
+	save_bad("-A -t 30 -u UNSET -w 65536 " UDP_TUPLES, "bad value '65536' of '-w'");
+	save_bad("-A -t 30 -u UNSET -s 10.0.0.1 -d 10.0.0.2 -r 10.0.0.2 -q 10.0.0.1 -p tcp --sport 1 --dport 2 --reply-port-src 2 --reply-port-dst 1 --state BOGUS", "unknown state");
+	save_bad("-A -t 30 -u UNSET -s 10.0.0.1 -d 10.0.0.2 -r 10.0.0.2 -q 10.0.0.1 -p sctp --sport 1 --dport 2 --reply-port-src 2 --reply-port-dst 1 --state HEARTBEAT_SENT", "unknown state");
+	save_bad("-A -t 30 -u UNSET -s 10.0.0.1 -d 10.0.0.2 -r 10.0.0.2 -q 10.0.0.1 -p dccp --sport 1 --dport 2 --reply-port-src 2 --reply-port-dst 1 --role boss", "bad value 'boss' of '--role'");
+	save_bad("-A -t 30 -u UNSET -s 10.0.0.1 -d 10.0.0.2 -r 10.0.0.2 -q 10.0.0.1 -p icmp --icmp-type 8 --icmp-code 0", "no '--icmp-id'");
+	/* -g, -n where conntrack prints -r, -q, and the reverse */
+	save_bad("-A -t 30 -u UNSET -s 10.0.0.1 -d 10.0.0.2 -g 10.0.0.2 -q 10.0.0.1 -p 253", "conntrack prints '-r' there");
+	save_bad("-A -t 30 -u UNSET -s fd00::1 -d fd00::2 -r fd00::2 -n fd00::1 -p 253", "conntrack prints '-q' there");
+	save_bad("-A -t 30 -s 10.0.0.1 -d 10.0.0.2 -r 10.0.0.9 -q 10.0.0.1 -p 253", "conntrack prints '-g' there");
+	/* a line of the text output, or of anything else */
+	save_bad("    [NEW] udp      17 30 src=1.1.1.1 dst=2.2.2.2 sport=1 dport=2 [UNREPLIED] src=2.2.2.2 dst=1.1.1.1 sport=2 dport=1", "conntrack -E's text output");
+	save_bad("[1700000001.000042]\t [UPDATE] udp      17 30 src=::1", "conntrack -E's text output");
+	save_bad("-I -t 30 -u UNSET " UDP_TUPLES, "expected -A, -U or -D");
+	save_bad("hello world", "expected -A, -U or -D");
+	save_bad("-A -t 30\t-u UNSET " UDP_TUPLES, "tab");
+	save_bad("-A -t 30 -u UNSET " UDP_TUPLES " [USERSPACE] portid=x", "portid");
+	{
+		char bin[] = "-A -t 30\x01";
+
+		save_bad(bin, "binary");
 	}
 }
 
@@ -365,6 +498,7 @@ int main(void)
 	tzset();
 	test_text();
 	test_nat_status();
+	test_save();
 	test_xml();
 	test_xml_joined();
 	test_own_lines();
