@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/time.h>
 #include <time.h>
 
@@ -14,6 +15,74 @@ int64_t time_now_us(void)
 
 	gettimeofday(&tv, NULL);
 	return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+}
+
+/* Is z a zone abbreviation of letters only (as CET, CEST, EDT), short
+ * enough to print and to be read back as one? */
+static int letters_abbr(const char *z)
+{
+	size_t n = 0;
+
+	for (; z && isalpha((unsigned char)z[n]); n++)
+		;
+	return z && n && n <= 8 && !z[n];
+}
+
+/* A change of the UTC offset is at most PLAIN_CHANGE seconds (tzdata's
+ * largest is 2 hours), and two are more than PLAIN_LOOK seconds apart. */
+#define PLAIN_CHANGE 7200
+#define PLAIN_LOOK 10800
+
+/* The last span of time found in one UTC offset of one zone, far enough
+ * from any change that no local time in it was passed twice (per thread:
+ * list formats its rows in time order, each of which would else look a day
+ * around it up). */
+static __thread struct {
+	time_t lo, hi;
+	long off;
+	const char *zone;
+} plain = { 1, 0, 0, NULL };
+
+/* Is t (local time tm) in a span of one offset: the same PLAIN_LOOK before
+ * and after it, so no local time within PLAIN_LOOK - PLAIN_CHANGE of it was
+ * passed twice? Notes that span. */
+static int in_plain_span(time_t t, const struct tm *tm)
+{
+	time_t b = t - PLAIN_LOOK, a = t + PLAIN_LOOK;
+	struct tm tb, ta;
+
+	if (t >= plain.lo && t <= plain.hi && tm->tm_gmtoff == plain.off &&
+	    tm->tm_zone == plain.zone)
+		return 1;
+	if (!localtime_r(&b, &tb) || !localtime_r(&a, &ta) || tb.tm_gmtoff != tm->tm_gmtoff ||
+	    ta.tm_gmtoff != tm->tm_gmtoff)
+		return 0;
+	plain.lo = t - (PLAIN_LOOK - PLAIN_CHANGE);
+	plain.hi = t + (PLAIN_LOOK - PLAIN_CHANGE);
+	plain.off = tm->tm_gmtoff;
+	plain.zone = tm->tm_zone;
+	return 1;
+}
+
+/* What follows a local time tm (of the instant t) that names two instants
+ * (the hour repeated when summer time ends) to tell which: " " and its
+ * zone's abbreviation, or its offset (" +01:00") when the abbreviation is
+ * not letters or the other instant's is the same; else nothing. */
+static void zone_suffix(char *buf, size_t size, time_t t, const struct tm *tm)
+{
+	time_t first, second, other;
+	struct tm o;
+	long off = tm->tm_gmtoff, a = off < 0 ? -off : off;
+
+	buf[0] = 0;
+	if (in_plain_span(t, tm) || time_local(tm, &first, &second) != 2)
+		return;
+	other = t == first ? second : first;
+	if (letters_abbr(tm->tm_zone) && localtime_r(&other, &o) &&
+	    (!o.tm_zone || strcmp(o.tm_zone, tm->tm_zone)))
+		snprintf(buf, size, " %s", tm->tm_zone);
+	else
+		snprintf(buf, size, " %c%02ld:%02ld", off < 0 ? '-' : '+', a / 3600, a / 60 % 60);
 }
 
 void time_format(char *buf, unsigned size, int64_t t_us, int frac)
@@ -33,7 +102,9 @@ void time_format(char *buf, unsigned size, int64_t t_us, int frac)
 	}
 	n = strftime(buf, size, "%Y-%m-%d %H:%M:%S", &tm);
 	if (frac && n)
-		snprintf(buf + n, size - n, ".%06lld", (long long)us);
+		n += (size_t)snprintf(buf + n, size - n, ".%06lld", (long long)us);
+	if (n && n < size)
+		zone_suffix(buf + n, size - n, t, &tm);
 }
 
 /* Reads exactly n digits at *p into *v, moving *p past them. Returns 0 or -1. */
@@ -163,14 +234,34 @@ int time_local(const struct tm *wall, time_t *first, time_t *second)
 	return n > 2 ? 2 : n;
 }
 
+/* Of the instants the local time wall names, the one whose zone is
+ * abbreviated abbr (as time_format() prints it after a time of the hour
+ * repeated when summer time ends; any case) into *t. Returns 0, or -1 when
+ * none is. */
+static int local_in_zone(const struct tm *wall, const char *abbr, time_t *t)
+{
+	time_t cand[2];
+	struct tm tm;
+	int i, n = time_local(wall, &cand[0], &cand[1]);
+
+	for (i = 0; i < n; i++)
+		if (localtime_r(&cand[i], &tm) && tm.tm_zone && !strcasecmp(tm.tm_zone, abbr)) {
+			*t = cand[i];
+			return 0;
+		}
+	return -1;
+}
+
 /* Parses an ISO 8601 date and time: YYYY-MM-DD[(T| )HH:MM[:SS[.frac]]]
- * [Z|(+|-)HH[[:]MM]], every field in its range. */
+ * [Z|(+|-)HH[[:]MM]], every field in its range; after a time, a space may
+ * come before the Z or the offset, or a zone abbreviation of letters (UTC,
+ * GMT, or one of the local zone's for that time: CET, CEST) may follow. */
 static int parse_iso(const char *s, int64_t *us)
 {
 	struct tm tm = { 0 };
 	int y, mo, d, h = 0, mi = 0, sec = 0, utc = 0, off = 0;
 	int64_t frac = 0;
-	const char *p = s;
+	const char *p = s, *abbr = NULL;
 	time_t t, later;
 
 	if (digits(&p, 4, &y) || *p++ != '-' || digits(&p, 2, &mo) || *p++ != '-' ||
@@ -191,6 +282,8 @@ static int parse_iso(const char *s, int64_t *us)
 				frac = fraction(&p);
 			}
 		}
+		if (*p == ' ' && *++p == 0)
+			return -1;
 	}
 	if (*p == 'Z' && !p[1]) {
 		utc = 1;
@@ -207,6 +300,12 @@ static int parse_iso(const char *s, int64_t *us)
 			return -1;
 		utc = 1;
 		off = sign * (oh * 3600 + om * 60);
+	} else if (isalpha((unsigned char)*p) && p > s + 10) {
+		for (abbr = p; isalpha((unsigned char)*p); p++)
+			;
+		if (*p)
+			return -1;
+		utc = !strcasecmp(abbr, "UTC") || !strcasecmp(abbr, "GMT");
 	} else if (*p) {
 		return -1;
 	}
@@ -219,7 +318,9 @@ static int parse_iso(const char *s, int64_t *us)
 	tm.tm_min = mi;
 	tm.tm_sec = sec;
 	t = timegm(&tm) - off;
-	if (!utc && !time_local(&tm, &t, &later))	/* (of two, the first) */
+	if (!utc && abbr && local_in_zone(&tm, abbr, &t))
+		return -1;
+	if (!utc && !abbr && !time_local(&tm, &t, &later))	/* (of two, the first) */
 		return -1;
 	*us = (int64_t)t * 1000000 + frac;
 	return 0;

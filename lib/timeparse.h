@@ -6,7 +6,9 @@
 #include <time.h>
 
 /* Parses s into µs since the epoch. Accepted: "YYYY-MM-DD[( |T)HH:MM[:SS[.frac]]]"
- * in local time, or UTC with a trailing "Z", or with an offset "+HH:MM"/"-HHMM";
+ * in local time, or UTC with a trailing "Z", or with an offset "+HH:MM"/"-HHMM"
+ * (a space may come before either), or followed by " ABBR": UTC, GMT, or the
+ * abbreviation of the local zone at that time (what time_format() prints);
  * "@N" or "N" (epoch seconds, optionally with a fraction); "now"; and
  * "-N[smhdw]" or "+N[smhdw]" relative to now_us. A local time the clocks
  * skipped is refused; one they passed twice is the first of the two. Returns
@@ -22,7 +24,11 @@ int time_local(const struct tm *wall, time_t *first, time_t *second);
 /* The current time in µs since the epoch. */
 int64_t time_now_us(void);
 
-/* Formats t_us as "YYYY-MM-DD HH:MM:SS" local time, with ".uuuuuu" when frac. */
+/* Formats t_us as "YYYY-MM-DD HH:MM:SS" local time, with ".uuuuuu" when frac;
+ * a local time that names two instants (the hour repeated when summer time
+ * ends) is followed by " " and its zone's abbreviation ("CEST", "CET"), or
+ * its offset ("+11:00") when the abbreviations do not tell the two apart.
+ * time_parse() reads it back. A size of 40 holds any. */
 void time_format(char *buf, unsigned size, int64_t t_us, int frac);
 
 #endif

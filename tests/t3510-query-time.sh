@@ -65,3 +65,35 @@ xml_night Europe/Berlin 1792884600	# 2026-10-24 23:30 UTC, 01:30 CEST
 xml_night America/New_York 1793505600	# 2026-11-01 04:00 UTC, 00:00 EDT
 xml_night Australia/Lord_Howe 1775311200	# 2026-04-04 14:00 UTC, 01:00 +11
 say "XML logs of the night summer time ends: each event at its time"
+
+# list and show of a night when summer time ends, a flow every 15 minutes:
+# the times of the hour passed twice tell the two passes apart (02:15 CEST,
+# then 02:15 CET; both printed "02:15:00", two flows an hour apart alike),
+# and what list and show print is read back by --since and --at as the
+# instant it names.
+night_times() {
+	local tz=$1 t0=$2 i start first
+	DB=times.db
+	rm -f times.db*
+	awk -v t0="$t0" 'BEGIN { for (i = 1; i <= 16; i++)
+		printf "%d.000000 NEW %d\n%d.000000 DESTROY %d\n", t0 + i * 900, i, t0 + i * 900 + 60, i }' |
+		udp_log >times.log
+	"$BIN/ctrecord" --db "$DB" --import times.log 2>/dev/null || fail "cannot import times.log"
+	TZ=$tz Q list | sed -E '1d; s/^(.*[^ ]) +[0-9.]+s udp .* ([0-9]+)$/\2|\1/' >starts
+	[ "$(wc -l <starts)" = 16 ] || { cat starts; fail "$tz: list: not 16 flows"; }
+	[ "$(cut -d'|' -f2 starts | sort -u | wc -l)" = 16 ] ||
+		{ TZ=$tz Q list; fail "$tz: list prints two flows an hour apart at the same time"; }
+	while IFS='|' read -r i start; do
+		first=$(TZ=$tz Q list -o csv --since "$start" | sed -n '2s/,.*//p')
+		[ "$first" = "$i" ] || fail "$tz: list --since '$start' begins with flow '$first', not $i"
+		start=$(TZ=$tz Q show "$i" | sed -n 's/^  first seen \(.*\), from .*/\1/p')
+		first=$(TZ=$tz Q list -o csv --at "$start" | sed -n '2s/,.*//p')
+		[ "$first" = "$i" ] || fail "$tz: list --at '$start' (show's) finds flow '$first', not $i"
+	done <starts
+	TZ=$tz Q list | grep -q ' CE\?S\?T  \| [-+][0-9][0-9]:[0-9][0-9]  \| E[DS]T  ' ||
+		{ TZ=$tz Q list; fail "$tz: no zone after a time of the repeated hour"; }
+}
+night_times Europe/Berlin 1792884600	# 01:30 CEST
+night_times America/New_York 1793505600	# 00:00 EDT
+night_times Australia/Lord_Howe 1775311200	# 01:00 +11, a zone whose abbreviations are offsets
+say "list and show in the hour passed twice: each time tells its pass, and is read back"
