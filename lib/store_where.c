@@ -31,7 +31,7 @@ const char store_where_view[] =
 	" o_itype AS icmp_type, o_icode AS icmp_code, o_iid AS icmp_id,"
 	" zone, o_zone AS orig_zone, CASE WHEN r_l3 IS NULL THEN o_zone ELSE r_zone END AS reply_zone,"
 	" first_us, end_us, first_us / 1000000.0 AS start, end_us / 1000000.0 AS end,"
-	" end_dur / 1000000.0 AS duration,"
+	" CASE WHEN end_dur >= 0 THEN end_dur / 1000000.0 END AS duration,"
 	" CASE end_kind WHEN 1 THEN 'destroyed' WHEN 2 THEN 'unknown' ELSE 'open' END AS ended,"
 	" CASE origin WHEN 0 THEN 'new' WHEN 1 THEN 'dump' ELSE 'gap' END AS origin,"
 	" state, ct_state_name(proto, state) AS state_name,"

@@ -38,7 +38,8 @@ static void print_table_row(const struct store_flow *fl, FILE *out)
 	char start[32], dur[24], o[128], r[128], pb[8], pk[48] = "-", by[48] = "-";
 
 	time_format(start, sizeof(start), fl->first_us, 0);
-	if (fl->end_kind == 1)
+	/* (an end timed before the start: the wall clock was set back meanwhile) */
+	if (fl->end_kind == 1 && fl->end_us >= fl->first_us)
 		snprintf(dur, sizeof(dur), "%.3fs", ((double)fl->end_us - fl->first_us) / 1e6);
 	else
 		snprintf(dur, sizeof(dur), fl->end_kind ? "?" : "open");

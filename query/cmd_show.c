@@ -121,9 +121,9 @@ static int show(struct query_ctx *ctx, int64_t id)
 	struct store_cursor *fc = NULL, *c = NULL;
 	static struct store_flow fl;
 	static struct ct_event ev;
-	int64_t flow, n = 0;
+	int64_t flow, n = 0, prev_us = 0;
 	char t[40];
-	int r = -1;
+	int r = -1, back = 0;
 
 	if (!st)
 		return 1;
@@ -144,13 +144,19 @@ static int show(struct query_ctx *ctx, int64_t id)
 		goto out;
 	}
 	print_header(&fl);
-	do
+	do {
+		/* (a step back of the wall clock: its times are the clock's) */
+		back |= n && ev.t_us < prev_us;
+		prev_us = ev.t_us;
 		print_event(&ev), n++;
-	while ((r = store_next(c, &ev, &flow)) > 0);
+	} while ((r = store_next(c, &ev, &flow)) > 0);
 	if (r < 0 || (r = say_pruned(st, &fl, n)) < 0)
 		goto out;
 	time_format(t, sizeof(t), fl.end_us, 1);
-	if (fl.end_kind == 1)
+	if (fl.end_kind == 1 && (back || fl.end_us < fl.first_us))
+		printf("  ended: destroyed at %s, after a time unknown: the wall clock was set"
+		       " back meanwhile (its events' times go back)\n", t);
+	else if (fl.end_kind == 1)
 		printf("  ended: destroyed at %s, after %.3fs\n", t,
 		       ((double)fl.end_us - fl.first_us) / 1e6);
 	else if (fl.end_kind == 2)

@@ -41,6 +41,20 @@ Q replay --flow 1 -o timestamp >out || fail "replay --flow 1 failed"
 [ "$(Q replay -s 10.0.0.1 | wc -l)" = 3 ] || fail "replay -s: not the 3 events of the flow"
 say "a flow open across a step back of the clock: its 3 events"
 
+# How long it lasted is unknown (its DESTROY is timed an hour before its
+# NEW): show said 'after -3594.000s', list the same, flows_v's duration too.
+Q show 1 >out
+grep -q '^  ended: destroyed at .*, after a time unknown: the wall clock was set back' out ||
+	{ cat out; fail "show: not a duration unknown across a step back of the clock"; }
+Q show 2 | grep -q '^  ended: destroyed at .*, after 0\.000s$' || fail "show 2: not its duration"
+[ "$(Q list --flow 1 | awk 'NR == 2 { print $3 }')" = "?" ] ||
+	{ Q list --flow 1; fail "list: not a duration unknown across a step back of the clock"; }
+[ "$(Q list -o csv --where 'duration < 0' | wc -l)" = 1 ] ||
+	fail "flows_v: a negative duration"
+[ "$(Q list -o csv --where 'duration IS NULL' | sed -n '2s/,.*//p')" = 1 ] ||
+	fail "flows_v: the duration of flow 1 is not NULL"
+say "a flow open across a step back of the clock: how long it lasted is unknown"
+
 # An XML log (its <when> in local time, to the second) of a night when summer
 # time ends, a flow every 5 minutes: the hour passed twice is read in order,
 # its second pass after the first (it was read as the first again, an hour
