@@ -292,9 +292,10 @@ int store_flow_totals(struct store *st,
 				int64_t last_us, void *arg),
 		      void *arg);
 
-/* The gaps within [since, until] (pass INT64_MIN/INT64_MAX for all).
- * Returns 0 or -1 (reported). */
-int store_gap_totals(struct store *st, int64_t since_us, int64_t until_us, struct store_gaps *g);
+/* The gaps within [since, until] (pass INT64_MIN/INT64_MAX for all), of
+ * one session (0: of all). Returns 0 or -1 (reported). */
+int store_gap_totals(struct store *st, int64_t session, int64_t since_us, int64_t until_us,
+		     struct store_gaps *g);
 
 /* What retention removed (table prunes, schema version 3): how many pruning
  * steps, the latest "history before" bound (µs), and the flows and events

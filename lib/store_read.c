@@ -452,11 +452,12 @@ int store_flow_totals(struct store *st,
 	return rc == SQLITE_DONE ? 0 : store_fail(st, "cannot count flows");
 }
 
-int store_gap_totals(struct store *st, int64_t since_us, int64_t until_us, struct store_gaps *g)
+int store_gap_totals(struct store *st, int64_t session, int64_t since_us, int64_t until_us,
+		     struct store_gaps *g)
 {
 	static const char sql[] =
 		"SELECT count(*), coalesce(sum(lost), 0), count(*) - count(lost) FROM gaps"
-		" WHERE t_us BETWEEN ?1 AND ?2";
+		" WHERE t_us BETWEEN ?1 AND ?2 AND (?3 = 0 OR session = ?3)";
 	sqlite3_stmt *s;
 	int rc;
 
@@ -464,6 +465,7 @@ int store_gap_totals(struct store *st, int64_t since_us, int64_t until_us, struc
 		return store_fail(st, "cannot read gaps");
 	sqlite3_bind_int64(s, 1, since_us);
 	sqlite3_bind_int64(s, 2, until_us);
+	sqlite3_bind_int64(s, 3, session);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		g->n = sqlite3_column_int64(s, 0);

@@ -27,6 +27,7 @@ enum { BY_SRC, BY_DST, BY_SPORT, BY_DPORT, BY_PROTO, BY_PAIR };
 struct stats {
 	uint64_t types[5], protos[256], states[256][16], nostate[256], flows;
 	int64_t first_us, last_us;
+	int64_t end_us;		/* the latest end of the flows counted (0: none ended) */
 	struct groups groups;	/* for --top */
 	int by, sort;		/* BY_*, GROUPS_BY_* */
 };
@@ -206,6 +207,8 @@ static int count_flows(struct store *st, const struct ct_filter *flt, struct sto
 			continue;
 		add_flows(s, fl.ev.orig.proto, fl.ev.has & CT_HAS_STATE ? fl.ev.state : -1, 1,
 			  fl.first_us, fl.last_us);
+		if (fl.end_kind && fl.end_us > s->end_us)
+			s->end_us = fl.end_us;
 		if (top && add_group(s, &fl.ev)) {
 			r = -1;
 			break;
@@ -215,12 +218,38 @@ static int count_flows(struct store *st, const struct ct_filter *flt, struct sto
 	return r < 0 ? -1 : 0;
 }
 
+/* The time whose gaps stats reports, as its events and flows were counted:
+ * the window asked (--since, --until), else all of it (events lost after
+ * the last one stored count too); with --at or --flow, which ask for flows,
+ * not a time, only during the lives of the flows counted (from the first
+ * seen to the last event or end; the instant of --at when none was alive). */
+static void gap_window(const struct store_query *q, const struct stats *s, int64_t *lo,
+		       int64_t *hi)
+{
+	int64_t a = INT64_MAX, b = INT64_MIN;
+
+	*lo = q->pf & STORE_PF_SINCE ? q->since_us : INT64_MIN;
+	*hi = q->pf & STORE_PF_UNTIL ? q->until_us : INT64_MAX;
+	if (!(q->pf & (STORE_PF_AT | STORE_PF_FLOW)))
+		return;
+	if (q->pf & STORE_PF_AT)
+		a = b = q->at_us;
+	if (s->flows) {
+		a = s->first_us < a ? s->first_us : a;
+		b = s->last_us > b ? s->last_us : b;
+		b = s->end_us > b ? s->end_us : b;
+	}
+	*lo = a > *lo ? a : *lo;
+	*hi = b < *hi ? b : *hi;
+}
+
 static int stats(struct query_ctx *ctx, const struct ct_filter *flt, struct store_query *q,
 		 struct stats *s, int64_t top)
 {
 	struct store *st = store_open(ctx->db, STORE_READ);
 	struct store_gaps gaps = { 0 };
 	struct pruned pr = { 0 };
+	int64_t lo, hi;
 	int r;
 
 	if (!st)
@@ -236,11 +265,11 @@ static int stats(struct query_ctx *ctx, const struct ct_filter *flt, struct stor
 	r = count_events(st, flt, q, s);
 	if (r == 0)
 		r = count_flows(st, flt, q, s, top);
-	if (r == 0)
-		/* the gaps of the time asked (--since, --until), else of all of it:
-		 * events lost after the last one stored count too */
-		r = store_gap_totals(st, q->pf & STORE_PF_SINCE ? q->since_us : INT64_MIN,
-				     q->pf & STORE_PF_UNTIL ? q->until_us : INT64_MAX, &gaps);
+	if (r == 0) {
+		gap_window(q, s, &lo, &hi);
+		r = store_gap_totals(st, q->pf & STORE_PF_SESSION ? q->session : 0, lo, hi,
+				     &gaps);
+	}
 	if (r == 0)
 		r = store_prune_totals(st, &pr.steps, &pr.before_us, &pr.flows, &pr.events);
 	if (r == 0)

@@ -111,3 +111,49 @@ night_times Europe/Berlin 1792884600	# 01:30 CEST
 night_times America/New_York 1793505600	# 00:00 EDT
 night_times Australia/Lord_Howe 1775311200	# 01:00 +11, a zone whose abbreviations are offsets
 say "list and show in the hour passed twice: each time tells its pass, and is read back"
+
+# stats' gaps (ENOBUFS lines in the log: a gap at the event before) follow
+# what it counts: with --at, the lives of the flows alive then; with --flow,
+# that flow's; with --session, that session's; with --since/--until, the
+# window. stats --at printed the gaps of the whole history.
+DB=gaps.db
+rm -f gaps.db*
+gappy_log() {	# udp_log, with "GAP" lines as conntrack's ENOBUFS warning
+	while read -r line; do
+		if [ "$line" = GAP ]; then
+			echo "WARNING: We have hit ENOBUFS! We are losing events."
+		else
+			echo "$line" | udp_log
+		fi
+	done
+}
+printf '%s\n' "1800000000.000000 NEW 1" "1800000010.000000 DESTROY 1" \
+	"1800000050.000000 NEW 9" "1800000050.000000 DESTROY 9" GAP \
+	"1800000100.000000 NEW 2" "1800000110.000000 DESTROY 2" "1800000140.000000 NEW 3" \
+	"1800000150.000000 NEW 8" "1800000150.000000 DESTROY 8" GAP \
+	"1800000160.000000 DESTROY 3" | gappy_log >gaps1.log
+printf '%s\n' "1800000300.000000 NEW 4" GAP "1800000310.000000 DESTROY 4" | gappy_log >gaps2.log
+"$BIN/ctrecord" --db "$DB" --import gaps1.log 2>/dev/null || fail "cannot import gaps1.log"
+"$BIN/ctrecord" --db "$DB" --import gaps2.log 2>/dev/null || fail "cannot import gaps2.log"
+stats_gaps() {	# stats_gaps N ARGS...: stats ARGS must say N gaps
+	local want=$1 got
+	shift
+	got=$(Q stats "$@" | sed -n 's/^gaps: \([0-9]*\),.*/\1/p')
+	[ "$got" = "$want" ] || fail "stats $*: $got gaps, not $want"
+}
+stats_gaps 3
+stats_gaps 0 --at @1800000105		# flow 2, 100 to 110
+stats_gaps 1 --at @1800000155		# flow 3, 140 to 160: the gap at 150
+stats_gaps 0 --at @1800000005		# flow 1
+stats_gaps 0 --at @1800000200		# none alive
+stats_gaps 1 --at @1800000305		# flow 4
+stats_gaps 0 --flow 3			# (entry 2: flows are numbered as first seen)
+stats_gaps 1 --flow 4			# entry 3
+stats_gaps 1 --since @1800000040 --until @1800000060
+stats_gaps 0 --since @1800000060 --until @1800000140
+stats_gaps 1 --at @1800000155 --until @1800000152
+stats_gaps 0 --at @1800000155 --until @1800000149
+stats_gaps 2 --session 1
+stats_gaps 1 --session 2
+stats_gaps 0 --session 2 --until @1800000200
+say "stats: the gaps of what it counts (--at, --flow, --session, --since/--until)"
