@@ -145,11 +145,13 @@ valgrind: $(UNIT_BIN)
 # one `make test` runs its corpus with (t0060, tests/fuzz/corpus_main.c).
 FUZZ_TIME ?= 60
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-FUZZ_SRC_import_text := lib/import_text.c lib/import_ev.c lib/numparse.c lib/ct_names.c lib/ct_event.c
+FUZZ_SRC_import_text := lib/import_text.c lib/import_ktime.c lib/timeparse.c lib/import_ev.c lib/numparse.c \
+	lib/ct_names.c lib/ct_event.c
 FUZZ_SRC_import_save := lib/import_save.c lib/import_ev.c lib/numparse.c lib/ct_names.c lib/ct_event.c
 # (the XML path filters conntrack's lines first, as the importer does)
 FUZZ_SRC_import_xml := lib/import_xml.c lib/import_ev.c lib/numparse.c lib/ct_names.c lib/ct_event.c \
-	lib/import_xml_lines.c lib/import_xml_docs.c lib/import_text.c lib/timeparse.c lib/grow.c lib/log.c
+	lib/import_xml_lines.c lib/import_xml_docs.c lib/import_text.c lib/import_ktime.c lib/timeparse.c \
+	lib/grow.c lib/log.c
 # The readers' decoders: a stored event block and its records, and the
 # option text ctquery parses (times, numbers, filters).
 FUZZ_SRC_evblock := lib/evblock.c lib/evblock_read.c lib/evblock_bloom.c lib/ct_encode.c lib/ct_decode.c \

@@ -7,6 +7,7 @@
 #include <linux/netfilter/nfnetlink_conntrack.h>
 
 #include "ct_names.h"
+#include "import_ktime.h"
 #include "import_text.h"
 
 #define MAX_TOKENS 128
@@ -34,46 +35,6 @@ static size_t parse_prefix(const char *s, int64_t *t_us)
 		return 0;
 	*t_us = sec * 1000000 + usec;
 	return (size_t)(p + 2 - s);
-}
-
-/* Local time tm as seconds since the epoch, in its standard (isdst 0) or
- * summer (1) reading: -1 when that reading is not this wall clock. */
-static time_t reading(const struct tm *tm, int isdst)
-{
-	struct tm t = *tm, back;
-	time_t v;
-
-	t.tm_isdst = isdst;
-	v = mktime(&t);
-	if (v == (time_t)-1 || !localtime_r(&v, &back) || back.tm_hour != tm->tm_hour ||
-	    back.tm_min != tm->tm_min || back.tm_mday != tm->tm_mday)
-		return -1;
-	return v;
-}
-
-/* ctime()'s text, "Sun Oct 25 02:30:00 2026" in local time, as seconds: *sec
- * mktime's own reading, *alt the other one when the wall clock is ambiguous
- * (the hour repeated when summer time ends), else *sec too. */
-static int parse_ctime(const char *s, uint64_t *sec, uint64_t *alt)
-{
-	struct tm tm, c;
-	const char *end;
-	time_t t, a, b;
-
-	memset(&tm, 0, sizeof(tm));
-	end = strptime(s, "%a %b %d %H:%M:%S %Y", &tm);
-	if (!end || *end)
-		return -1;
-	tm.tm_isdst = -1;
-	c = tm;
-	t = mktime(&c);
-	if (t == (time_t)-1 || t < 0)
-		return -1;
-	a = reading(&tm, 0);
-	b = reading(&tm, 1);
-	*sec = (uint64_t)t;
-	*alt = a >= 0 && a != t ? (uint64_t)a : b >= 0 && b != t ? (uint64_t)b : (uint64_t)t;
-	return 0;
 }
 
 static int num(const char *key, const char *v, uint64_t max, uint64_t *out,
@@ -167,9 +128,7 @@ static int tuple_check(const char *which, struct ct_tuple *t, const struct dir *
 /* Tail: everything after the reply tuple. */
 struct tail {
 	int unreplied, assured, offload, hw_offload;
-	int have_delta, have_kstart, have_kstop;
-	uint64_t delta, kstart, kstop;
-	uint64_t kstart_alt, kstop_alt;	/* their other reading in an hour repeated */
+	struct ktimes k;	/* [start=], [stop=] and delta-time= */
 };
 
 static int tail_kv(const char *k, const char *v, struct ct_event *ev, struct tail *tl,
@@ -193,9 +152,9 @@ static int tail_kv(const char *k, const char *v, struct ct_event *ev, struct tai
 		ev->id = (uint32_t)n;
 		ev->has |= CT_HAS_ID;
 	} else if (!strcmp(k, "delta-time")) {
-		if (num(k, v, UINT32_MAX, &tl->delta, e))
+		if (num(k, v, UINT32_MAX, &tl->k.delta, e))
 			return -1;
-		tl->have_delta = 1;
+		tl->k.have_delta = 1;
 	} else if (!strcmp(k, "secmark") || !strcmp(k, "use")) {
 		if (num(k, v, UINT32_MAX, &n, e))
 			return -1;
@@ -238,7 +197,8 @@ static int proto_num(const char *name)
 	return strcmp(name, "unknown") ? ct_proto_num(name) : 256;
 }
 
-static int parse_tokens(char **tok, int ntok, struct ct_event *ev, struct import_err *e)
+static int parse_tokens(char **tok, int ntok, const int *how, uint64_t *klast,
+			struct ct_event *ev, struct import_err *e)
 {
 	struct dir d[2] = { 0 };
 	struct tail tl = { 0 };
@@ -279,7 +239,7 @@ static int parse_tokens(char **tok, int ntok, struct ct_event *ev, struct import
 		int r;
 
 		if (k[0] == '[') {
-			uint64_t *sec, *alt;
+			uint64_t *r2;
 			char when[64];
 			size_t wl = 0;
 
@@ -293,9 +253,8 @@ static int parse_tokens(char **tok, int ntok, struct ct_event *ev, struct import
 			}
 			if (strncmp(k, "[start=", 7) && strncmp(k, "[stop=", 6))
 				return import_fail(e, "unexpected '%s'", k);
-			sec = k[3] == 'a' ? &tl.kstart : &tl.kstop;
-			alt = k[3] == 'a' ? &tl.kstart_alt : &tl.kstop_alt;
-			*(k[3] == 'a' ? &tl.have_kstart : &tl.have_kstop) = 1;
+			r2 = k[3] == 'a' ? tl.k.start : tl.k.stop;
+			*(k[3] == 'a' ? &tl.k.have_start : &tl.k.have_stop) = 1;
 			/* "[start=Thu Nov 26 18:03:44 2026]" spans five tokens. */
 			k = strchr(k, '=') + 1;
 			for (;;) {
@@ -313,7 +272,7 @@ static int parse_tokens(char **tok, int ntok, struct ct_event *ev, struct import
 				k = tok[i];
 			}
 			when[wl - 1] = 0;
-			if (parse_ctime(when, sec, alt))
+			if (ktime_parse(when, r2))
 				return import_fail(e, "bad time stamp '%s'", when);
 			after_reply = 1;
 			continue;
@@ -358,31 +317,22 @@ static int parse_tokens(char **tok, int ntok, struct ct_event *ev, struct import
 	if (!ev->family)
 		ev->family = ev->orig.l3;
 	import_set_status(ev, tl.unreplied, tl.assured, tl.offload, tl.hw_offload);
-	if (tl.have_kstart || tl.have_kstop) {
-		/* where summer time ends an hour is repeated: take the readings
-		 * of start and stop that are delta-time apart, as logged */
-		if (tl.have_kstart && tl.have_kstop && tl.have_delta &&
-		    tl.kstop - tl.kstart != tl.delta) {
-			uint64_t s2[2] = { tl.kstart, tl.kstart_alt }, t2[2] = { tl.kstop, tl.kstop_alt };
-			int a, b;
+	if (tl.k.have_start || tl.k.have_stop) {
+		/* no zone in them: where the clocks passed an hour twice, the
+		 * readings the line's receive time, or the order of the log, tell */
+		uint64_t start, stop;
 
-			for (a = 0; a < 2; a++)
-				for (b = 0; b < 2; b++)
-					if (t2[b] >= s2[a] && t2[b] - s2[a] == tl.delta) {
-						tl.kstart = s2[a];
-						tl.kstop = t2[b];
-					}
-		}
-		if (tl.have_kstart) {
-			ev->ts_start = tl.kstart * 1000000000ULL;
+		ktime_choose(&tl.k, *how & IMPORT_TIMED ? ev->t_us : -1, klast, &start, &stop);
+		if (tl.k.have_start) {
+			ev->ts_start = start * 1000000000ULL;
 			ev->has |= CT_HAS_TS_START;
 		}
-		if (tl.have_kstop) {
-			ev->ts_stop = tl.kstop * 1000000000ULL;
+		if (tl.k.have_stop) {
+			ev->ts_stop = stop * 1000000000ULL;
 			ev->has |= CT_HAS_TS_STOP;
 		}
-	} else if (tl.have_delta) {
-		import_set_delta(ev, tl.delta);
+	} else if (tl.k.have_delta) {
+		import_set_delta(ev, tl.k.delta);
 	}
 	return 0;
 }
@@ -402,8 +352,8 @@ static void drop_cut_field(char *p)
 		*last = 0;
 }
 
-int import_text_line(const char *line, size_t len, int64_t now_us, struct ct_event *ev,
-		     int *how, struct import_err *e)
+int import_text_line(const char *line, size_t len, int64_t now_us, uint64_t *klast,
+		     struct ct_event *ev, int *how, struct import_err *e)
 {
 	static char buf[IMPORT_LINE_MAX + 1];
 	char *tok[MAX_TOKENS], *p, *us, *save = NULL;
@@ -450,7 +400,7 @@ int import_text_line(const char *line, size_t len, int64_t now_us, struct ct_eve
 				   " conntrack -E's text output", tok[0]);
 	else
 		return import_fail(e, "expected [NEW], [UPDATE] or [DESTROY], got '%.40s'", tok[0]);
-	return parse_tokens(tok + 1, ntok - 1, ev, e);
+	return parse_tokens(tok + 1, ntok - 1, how, klast, ev, e);
 }
 
 /* Whether p (n bytes) begins with s. */

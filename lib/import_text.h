@@ -3,6 +3,7 @@
 #define CT_IMPORT_TEXT_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "ct_event.h"
 #include "import_ev.h"
 
@@ -19,12 +20,15 @@ enum {
 /* Parses line (len bytes, no newline; it need not be NUL-terminated and
  * may hold any bytes) into ev: exactly the attributes the text shows.
  * ev->t_us comes from a "[sec.usec]\t" prefix when there is one (IMPORT_TIMED
- * in *how), else it is now_us. A line that conntrack cut (IMPORT_CUT) loses
+ * in *how), else it is now_us. *klast carries the kernel time of the last
+ * line with [start=] or [stop=] from line to line of a log (0 before the
+ * first): those have no zone, and in the hour passed twice when summer time
+ * ends the prefix, else the log's order, tells which pass (ktime_choose()). A line that conntrack cut (IMPORT_CUT) loses
  * its last, unfinished field; of a cut labels= field, the names before its
  * last comma are kept.
  * Returns 0, or -1 with e->msg saying what is wrong. */
-int import_text_line(const char *line, size_t len, int64_t now_us, struct ct_event *ev,
-		     int *how, struct import_err *e);
+int import_text_line(const char *line, size_t len, int64_t now_us, uint64_t *klast,
+		     struct ct_event *ev, int *how, struct import_err *e);
 
 /* What import_conntrack_line() says of a line. */
 enum {

@@ -84,6 +84,7 @@ struct run {
 	uint64_t back;		/* events timed before the timed event before them */
 	int64_t most_back_us;	/* by how much, at most */
 	uint64_t gaps;		/* conntrack's ENOBUFS lines */
+	uint64_t klast;		/* the kernel time of the last text line with one */
 	struct cont cont;	/* the import this one continues, if any */
 };
 
@@ -181,7 +182,8 @@ static int import_text(struct run *r)
 			continue;
 		how = 0;	/* (a save line has no time, and is never cut) */
 		if (r->fmt == SRC_SAVE ? import_save_line(line, len, untimed_at(r), &ev, &e)
-				       : import_text_line(line, len, untimed_at(r), &ev, &how, &e))
+				       : import_text_line(line, len, untimed_at(r), &r->klast, &ev,
+							  &how, &e))
 			return log_error("%s:%ld: %s", r->src->name, l.lineno, e.msg);
 		if ((how & IMPORT_CUT) && !r->cut++)
 			r->first_cut = l.lineno;

@@ -157,3 +157,46 @@ stats_gaps 2 --session 1
 stats_gaps 1 --session 2
 stats_gaps 0 --session 2 --until @1800000200
 say "stats: the gaps of what it counts (--at, --flow, --session, --since/--until)"
+
+# conntrack -E -o ktimestamp's [start=...] [stop=...] (a DESTROY's; ctime(),
+# local time without a zone) in the hour passed twice when summer time ends:
+# each reading is the one the line's receive time (-o timestamp) tells, or
+# without one the log's order. A log written in UTC (no hour passed twice)
+# is the reference; replayed in Europe/Berlin's time and imported there, its
+# flows must keep their kernel times. Flows of both passes, two across them.
+ctime_utc() { TZ=UTC date -d "@$1" '+%a %b %e %H:%M:%S %Y'; }
+ktime_flows() {	# "START DURATION" of each flow, 00:00 to 02:00 UTC on 25 Oct 2026
+	local i
+	for i in $(seq 0 11); do echo "$((1792886100 + i * 600)) 240"; done
+	echo "1792886600 4000"	# 02:03 CEST to 02:10 CET
+	echo "1792889400 1500"	# 02:50 CEST to 02:15 CET
+}
+n=0
+ktime_flows | while read -r s d; do
+	n=$((n + 1))
+	printf '%d.000000 [%d.000000]\t    [NEW] udp      17 30 src=10.0.1.%d dst=192.168.0.1 sport=1000 dport=53 [UNREPLIED] src=192.168.0.1 dst=10.0.1.%d sport=53 dport=1000 id=%d\n' \
+		"$s" "$s" "$n" "$n" "$n"
+	printf '%d.000000 [%d.000000]\t[DESTROY] udp      17 src=10.0.1.%d dst=192.168.0.1 sport=1000 dport=53 src=192.168.0.1 dst=10.0.1.%d sport=53 dport=1000 delta-time=%d [start=%s] [stop=%s] id=%d\n' \
+		"$((s + d))" "$((s + d))" "$n" "$n" "$d" "$(ctime_utc "$s")" "$(ctime_utc $((s + d)))" "$n"
+done | sort -s -n -k1,1 | cut -d' ' -f2- >kts-utc.log
+kernel_times() {	# the start_ns and stop_ns of each DESTROY, in flow order (by start)
+	Q replay -o json -e DESTROY | sed -n 's/.*"flow":\([0-9]*\),.*"start_ns":\([0-9]*\),"stop_ns":\([0-9]*\).*/\1 \2 \3/p' |
+		sort -n
+}
+DB=kts-utc.db
+rm -f kts*.db*
+TZ=UTC "$BIN/ctrecord" --db "$DB" --import kts-utc.log 2>/dev/null || fail "cannot import kts-utc.log"
+kernel_times >kts-want
+ktime_flows | sort -s -n -k1,1 | awk '{ printf "%d %d000000000 %d000000000\n", NR, $1, $1 + $2 }' >kts-ref
+test_cmp kts-ref kts-want
+TZ=Europe/Berlin Q replay -o timestamp,ktimestamp,id >kts-timed.log
+TZ=Europe/Berlin Q replay -o ktimestamp,id >kts-untimed.log
+grep -q 'start=Sun Oct 25 02:.*stop=Sun Oct 25 02:' kts-untimed.log || fail "no flow in the repeated hour"
+for how in timed untimed; do
+	DB=kts-$how.db
+	TZ=Europe/Berlin "$BIN/ctrecord" --db "$DB" --import "kts-$how.log" 2>/dev/null ||
+		fail "cannot import kts-$how.log"
+	kernel_times >"kts-got-$how"
+	test_cmp kts-want "kts-got-$how"
+done
+say "-o ktimestamp in the hour passed twice: each start and stop as the receive time or the log's order tells"

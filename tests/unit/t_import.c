@@ -31,9 +31,10 @@ static void text_ok(const char *opts, const char *line)
 {
 	struct import_err e = { "" };
 	char out[2048];
+	uint64_t klast = 0;
 	int how;
 
-	if (import_text_line(line, strlen(line), 1700000000000000, &ev, &how, &e)) {
+	if (import_text_line(line, strlen(line), 1700000000000000, &klast, &ev, &how, &e)) {
 		CHECK(!"parses");
 		fprintf(stderr, "  %s\n  error: %s\n", line, e.msg);
 		return;
@@ -48,9 +49,10 @@ static void text_ok(const char *opts, const char *line)
 static void text_bad(const char *line, size_t len, const char *why)
 {
 	struct import_err e = { "" };
+	uint64_t klast = 0;
 	int how;
 
-	CHECK(import_text_line(line, len, 0, &ev, &how, &e) == -1);
+	CHECK(import_text_line(line, len, 0, &klast, &ev, &how, &e) == -1);
 	CHECK(e.msg[0] != 0);
 	if (why && !strstr(e.msg, why))
 		fprintf(stderr, "  '%.60s': error '%s', expected '%s'\n", line, e.msg, why);
@@ -277,13 +279,14 @@ static void test_nat_status(void)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct import_err e = { "" };
 		uint32_t want = cases[i].nat;
+		uint64_t klast = 0;
 		int how;
 
 		if (want & IPS_SRC_NAT_DONE)
 			want |= IPS_SRC_NAT;
 		if (want & IPS_DST_NAT_DONE)
 			want |= IPS_DST_NAT;
-		CHECK(import_text_line(cases[i].line, strlen(cases[i].line), 0, &ev, &how, &e) == 0);
+		CHECK(import_text_line(cases[i].line, strlen(cases[i].line), 0, &klast, &ev, &how, &e) == 0);
 		CHECK((ev.has & CT_HAS_STATUS) && (ev.status & bits) == want);
 		if ((ev.status & bits) != want)
 			fprintf(stderr, "  %s\n  NAT bits %#x, expected %#x\n", cases[i].line,
