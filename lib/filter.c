@@ -295,9 +295,26 @@ static int parse_time(struct ct_filter *f, int opt, const char *arg, int64_t *us
 {
 	if (!f->now_us)
 		f->now_us = time_now_us();
-	if (time_parse(arg, f->now_us, us))
-		return bad(opt, "invalid time", arg);
-	return 0;
+	char t[40];
+
+	switch (time_parse(arg, f->now_us, us)) {
+	case 0:
+		return 0;
+	case TIME_TWICE:
+		/* (a documented choice, said: the other is as likely meant) */
+		time_format(t, sizeof(t), *us, 0);
+		log_warn("%s: '%s' came twice (the clocks went back an hour): read as the"
+			 " first, %s; a zone after it chooses, as list prints it",
+			 opt_name(opt), arg, t);
+		return 0;
+	case TIME_SKIPPED:
+		return log_error("%s: '%s' is a local time the clocks skipped (summer time"
+				 " began): no instant has it", opt_name(opt), arg);
+	case TIME_NOT_ZONE:
+		return log_error("%s: '%s': the local time zone (TZ) is not that at that"
+				 " time", opt_name(opt), arg);
+	}
+	return bad(opt, "invalid time", arg);
 }
 
 static int parse_count(int opt, const char *arg, int64_t *v)

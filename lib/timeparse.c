@@ -259,7 +259,7 @@ static int local_in_zone(const struct tm *wall, const char *abbr, time_t *t)
 static int parse_iso(const char *s, int64_t *us)
 {
 	struct tm tm = { 0 };
-	int y, mo, d, h = 0, mi = 0, sec = 0, utc = 0, off = 0;
+	int y, mo, d, h = 0, mi = 0, sec = 0, utc = 0, off = 0, n;
 	int64_t frac = 0;
 	const char *p = s, *abbr = NULL;
 	time_t t, later;
@@ -319,11 +319,12 @@ static int parse_iso(const char *s, int64_t *us)
 	tm.tm_sec = sec;
 	t = timegm(&tm) - off;
 	if (!utc && abbr && local_in_zone(&tm, abbr, &t))
-		return -1;
-	if (!utc && !abbr && !time_local(&tm, &t, &later))	/* (of two, the first) */
-		return -1;
+		return time_local(&tm, &t, &later) ? TIME_NOT_ZONE : TIME_SKIPPED;
+	n = utc || abbr ? 1 : time_local(&tm, &t, &later);	/* (of two, the first) */
+	if (!n)
+		return TIME_SKIPPED;
 	*us = (int64_t)t * 1000000 + frac;
-	return 0;
+	return n == 2 ? TIME_TWICE : 0;
 }
 
 int time_parse(const char *s, int64_t now_us, int64_t *us)

@@ -5,14 +5,24 @@
 #include <stdint.h>
 #include <time.h>
 
+/* What time_parse() found besides a time (TIME_TWICE) or instead (< 0). */
+enum {
+	TIME_TWICE = 1,		/* a local time without a zone the clocks passed twice: the first */
+	TIME_BAD = -1,		/* not a time */
+	TIME_SKIPPED = -2,	/* a local time the clocks skipped (summer time began) */
+	TIME_NOT_ZONE = -3,	/* a zone abbreviation not the local zone's at that time */
+};
+
 /* Parses s into µs since the epoch. Accepted: "YYYY-MM-DD[( |T)HH:MM[:SS[.frac]]]"
  * in local time, or UTC with a trailing "Z", or with an offset "+HH:MM"/"-HHMM"
  * (a space may come before either), or followed by " ABBR": UTC, GMT, or the
  * abbreviation of the local zone at that time (what time_format() prints);
  * "@N" or "N" (epoch seconds, optionally with a fraction); "now"; and
- * "-N[smhdw]" or "+N[smhdw]" relative to now_us. A local time the clocks
- * skipped is refused; one they passed twice is the first of the two. Returns
- * 0, or -1 without reporting (the caller names the option). */
+ * "-N[smhdw]" or "+N[smhdw]" relative to now_us. Returns 0; TIME_TWICE for a
+ * local time the clocks passed twice, *us the first of the two; or, without
+ * reporting (the caller names the option), TIME_BAD, TIME_SKIPPED (a local
+ * time the clocks skipped is refused, not read as an hour later) or
+ * TIME_NOT_ZONE. */
 int time_parse(const char *s, int64_t now_us, int64_t *us);
 
 /* The instants that the local time wall names (its date, hour, minute and

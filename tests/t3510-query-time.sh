@@ -200,3 +200,24 @@ for how in timed untimed; do
 	test_cmp kts-want "kts-got-$how"
 done
 say "-o ktimestamp in the hour passed twice: each start and stop as the receive time or the log's order tells"
+
+# Times typed in the hours summer time moves: one the clocks skipped is
+# refused saying so (it was 'invalid time', as a typo is); one they passed
+# twice is the first, with a warning that says which and how to choose the
+# other (it was taken silently); a zone that is not the local one's then is
+# refused.
+DB=times.db
+night_times Europe/Berlin 1792884600
+r=0
+TZ=Europe/Berlin Q list --since '2026-03-29 02:30' >out 2>err || r=$?
+[ "$r" = 2 ] && [ ! -s out ] && grep -q "^ctquery: error: --since: '2026-03-29 02:30' is a local time the clocks skipped" err ||
+	{ cat err; fail "--since in the hour skipped: not refused as such (exit $r)"; }
+TZ=Europe/Berlin Q list -o csv --since '2026-10-25 02:15' >out 2>err || fail "--since in the hour passed twice failed"
+grep -q "^ctquery: warning: --since: '2026-10-25 02:15' came twice .*: read as the first, 2026-10-25 02:15:00 CEST" err ||
+	{ cat err; fail "--since in the hour passed twice: no warning"; }
+[ "$(sed -n '2s/,.*//p' out)" = 3 ] || { cat out; fail "--since in the hour passed twice: not the first"; }
+r=0
+TZ=Europe/Berlin Q list --at '2026-07-01 12:00 CET' >out 2>err || r=$?
+[ "$r" = 2 ] && grep -q "^ctquery: error: --at: '2026-07-01 12:00 CET': the local time zone (TZ) is not that" err ||
+	{ cat err; fail "--at with a zone not the local one's: not refused (exit $r)"; }
+say "times typed in the hours summer time moves: skipped refused, passed twice said, a wrong zone refused"

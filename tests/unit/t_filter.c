@@ -204,30 +204,52 @@ static void test_time(void)
 	setenv("TZ", "Europe/Paris", 1);
 	tzset();
 	CHECK(!time_parse("2026-03-29 01:59:59", now, &t) && t == 1774745999000000LL);
-	CHECK(time_parse("2026-03-29 02:30", now, &t) == -1);
+	CHECK(time_parse("2026-03-29 02:30", now, &t) == TIME_SKIPPED);
 	CHECK(!time_parse("2026-03-29 03:00", now, &t) && t == 1774746000000000LL);
-	CHECK(!time_parse("2026-10-25 02:30", now, &t));
+	CHECK(time_parse("2026-10-25 02:30", now, &t) == TIME_TWICE);
 	CHECK(!time_parse("2026-03-29T02:30Z", now, &t));
 	/* a time the clocks passed twice is the first of the two, whatever
 	 * was read before it (mktime() read it after a winter time as the
 	 * second: --since '2026-12-01' --at '2026-10-25 02:30' moved --at) */
 	CHECK(!time_parse("2026-12-01 00:00", now, &t));
-	CHECK(!time_parse("2026-10-25 02:30", now, &t) && t == 1792888200000000LL);
+	CHECK(time_parse("2026-10-25 02:30", now, &t) == TIME_TWICE && t == 1792888200000000LL);
+	/* what time_format() prints names either: the zone's abbreviation */
+	CHECK(!time_parse("2026-10-25 02:30 CEST", now, &t) && t == 1792888200000000LL);
+	CHECK(!time_parse("2026-10-25 02:30:00.000000 CET", now, &t) && t == 1792891800000000LL);
+	CHECK(!time_parse("2026-10-25 02:30:00 cet", now, &t) && t == 1792891800000000LL);
+	CHECK(!time_parse("2026-10-25 02:30 +01:00", now, &t) && t == 1792891800000000LL);
+	CHECK(!time_parse("2026-10-25 01:30 UTC", now, &t) && t == 1792891800000000LL);
+	CHECK(!time_parse("2026-07-01 12:00 CEST", now, &t) && t == 1782900000000000LL);
+	CHECK(time_parse("2026-07-01 12:00 CET", now, &t) == TIME_NOT_ZONE);
+	CHECK(time_parse("2026-03-29 02:30 CEST", now, &t) == TIME_SKIPPED);
+	CHECK(time_parse("2026-10-25 02:30 ", now, &t) == TIME_BAD);
+	CHECK(time_parse("2026-10-25 CET", now, &t) == TIME_BAD);
+	CHECK(time_parse("2026-10-25 02:30 CET1", now, &t) == TIME_BAD);
+	{
+		char buf[40];
+
+		time_format(buf, sizeof(buf), 1792888200000000LL, 0);
+		CHECK(!strcmp(buf, "2026-10-25 02:30:00 CEST"));
+		time_format(buf, sizeof(buf), 1792891800000000LL, 1);
+		CHECK(!strcmp(buf, "2026-10-25 02:30:00.000000 CET"));
+		time_format(buf, sizeof(buf), 1792893600000000LL, 0);
+		CHECK(!strcmp(buf, "2026-10-25 03:00:00"));
+	}
 	CHECK(!time_parse("2026-10-25 03:00", now, &t) && t == 1792893600000000LL);
 	setenv("TZ", "America/New_York", 1);
 	tzset();
 	CHECK(!time_parse("2026-12-01 00:00", now, &t));
-	CHECK(!time_parse("2026-11-01 01:30", now, &t) && t == 1793511000000000LL);
-	CHECK(time_parse("2026-03-08 02:30", now, &t) == -1);
+	CHECK(time_parse("2026-11-01 01:30", now, &t) == TIME_TWICE && t == 1793511000000000LL);
+	CHECK(time_parse("2026-03-08 02:30", now, &t) == TIME_SKIPPED);
 	/* half an hour, and a change of standard time (isdst 0 on both sides) */
 	setenv("TZ", "Australia/Lord_Howe", 1);
 	tzset();
 	CHECK(!time_parse("2026-07-01 00:00", now, &t));
-	CHECK(!time_parse("2026-04-05 01:45", now, &t) && t == 1775313900000000LL);
-	CHECK(time_parse("2026-10-04 02:15", now, &t) == -1);
+	CHECK(time_parse("2026-04-05 01:45", now, &t) == TIME_TWICE && t == 1775313900000000LL);
+	CHECK(time_parse("2026-10-04 02:15", now, &t) == TIME_SKIPPED);
 	setenv("TZ", "Europe/Moscow", 1);
 	tzset();
-	CHECK(!time_parse("2014-10-26 01:30", now, &t) && t == 1414272600000000LL);
+	CHECK(time_parse("2014-10-26 01:30", now, &t) == TIME_TWICE && t == 1414272600000000LL);
 	setenv("TZ", "UTC", 1);
 	tzset();
 }
