@@ -1,6 +1,5 @@
 /* The names conntrack prints for layer-4 protocols and their states (libnetfilter_conntrack 1.0.9's tables). */
 #include <string.h>
-#include <strings.h>
 #include <netinet/in.h>
 
 #include "ct_names.h"
@@ -70,13 +69,13 @@ const char *ct_state_name(int proto, int state)
 	return t && state >= 0 && state < n ? t[state] : NULL;
 }
 
-int ct_state_num(int proto, const char *name, int nocase)
+int ct_state_num(int proto, const char *name)
 {
 	int n, i;
 	const char *const *t = states_of(proto, &n);
 
 	for (i = 0; i < n; i++)
-		if (nocase ? !strcasecmp(t[i], name) : !strcmp(t[i], name))
+		if (!strcmp(t[i], name))
 			return i;
 	return -1;
 }

@@ -12,8 +12,8 @@ int ct_proto_num(const char *name);
  * it, or NULL for another protocol or an out-of-range state. */
 const char *ct_state_name(int proto, int state);
 
-/* The state number of name for proto (TCP, SCTP or DCCP), or -1. Case is
- * ignored when nocase is set (conntrack's --state is case-insensitive). */
-int ct_state_num(int proto, const char *name, int nocase);
+/* The state number of name for proto (TCP, SCTP or DCCP), or -1. Case
+ * matters, as in conntrack's --state ('established' is not a TCP state). */
+int ct_state_num(int proto, const char *name);
 
 #endif

@@ -269,7 +269,7 @@ static int resolve_state(struct ct_filter *f)
 {
 	if (f->proto != IPPROTO_TCP && f->proto != IPPROTO_SCTP && f->proto != IPPROTO_DCCP)
 		return log_error("--state: needs -p tcp, sctp or dccp for '%s'", f->state_name);
-	f->state = ct_state_num(f->proto, f->state_name, 1);
+	f->state = ct_state_num(f->proto, f->state_name);
 	if (f->state < 0)
 		return log_error("--state: unknown state '%s'", f->state_name);
 	return 0;

@@ -373,7 +373,7 @@ static int state_num(const struct ct_event *ev, const char *name, struct import_
 
 	if (ev->orig.proto == IPPROTO_SCTP && !strcmp(name, "(null)"))
 		return SCTP_CONNTRACK_HEARTBEAT_SENT;
-	st = ct_state_num(ev->orig.proto, name, 0);
+	st = ct_state_num(ev->orig.proto, name);
 	if (st < 0 || (ev->orig.proto == IPPROTO_SCTP && st >= SCTP_CONNTRACK_HEARTBEAT_SENT))
 		return import_fail(e, "unknown state '--state %.40s'", name);
 	return st;

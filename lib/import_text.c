@@ -226,7 +226,7 @@ static int parse_tokens(char **tok, int ntok, const int *how, uint64_t *klast,
 		i++;
 	}
 	if (i < ntok && !strchr(tok[i], '=') && tok[i][0] != '[') {
-		int st = ct_state_num(ev->orig.proto, tok[i], 0);
+		int st = ct_state_num(ev->orig.proto, tok[i]);
 
 		if (st < 0)
 			return import_fail(e, "unknown state '%s'", tok[i]);

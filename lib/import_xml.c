@@ -304,7 +304,7 @@ static int independent_leaf(struct flow *f, struct ct_event *ev, const char *par
 	}
 	if (!strcmp(name, "state")) {
 		/* the library prints every protocol's state from the TCP table in XML */
-		int st = ct_state_num(IPPROTO_TCP, v, 0);
+		int st = ct_state_num(IPPROTO_TCP, v);
 
 		if (st < 0)
 			return import_fail(e, "unknown state '%.40s'", v);

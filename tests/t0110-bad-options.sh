@@ -82,6 +82,29 @@ says ctquery "--src-nat: invalid port '[::1]:'" --db x.db list -n '[::1]:'
 says ctquery "unknown event type '' in -e 'NEW,'" --db x.db replay -e NEW,
 says ctquery "unknown event type '' in -e 'NEW,,UPDATE'" --db x.db list -e NEW,,UPDATE
 says ctrecord "unknown event type '' in -e 'DESTROY,'" --db x.db -e DESTROY,
+# --state is a state's name as conntrack spells it, upper case: conntrack
+# refuses 'established' ("unknown TCP state"), which was taken as ESTABLISHED
+for st in "tcp established" "tcp Established" "sctp established" "dccp open"; do
+	for cmd in "ctquery --db x.db list" "ctquery --db x.db replay" "ctquery --db x.db stats" "ctrecord --db x.db"; do
+		says ${cmd%% *} "--state: unknown state '${st#* }'" ${cmd#* } -p ${st% *} --state "${st#* }"
+	done
+done
+if command -v conntrack >/dev/null 2>&1; then
+	err=$(conntrack -L -p tcp --state established 2>&1 </dev/null) &&
+		fail "conntrack -L -p tcp --state established did not fail"
+	grep -qF "unknown TCP state" <<<"$err" || fail "conntrack --state established says '$err'"
+fi
+# where conntrack ignores case, so do they: -p's names, -u's and -e's words
+# (the command line is taken: the error is the database that is not there)
+for args in "-p TCP --state ESTABLISHED" "-p Sctp --state ESTABLISHED" "-p dccp --state OPEN" \
+	    "-u assured,Seen_Reply" "-e new,Destroy"; do
+	for cmd in "ctquery --db nodir/x.db list" "ctrecord --db nodir/x.db"; do
+		[ "${cmd%% *} ${args%% *}" != "ctrecord -u" ] || continue	# conntrack -L's filter
+		rc=0
+		err=$($BIN/$cmd $args 2>&1 >/dev/null) || rc=$?
+		[ "$rc" = 1 ] && grep -q "nodir/x.db" <<<"$err" || fail "$cmd $args: exit $rc, '$err'"
+	done
+done
 says ctquery "option '--db' needs a value; see 'ctquery --help'" --db
 says ctquery "unknown option '--bogus'; see 'ctquery --help'" --bogus
 says ctquery "unknown option '-x'" -x
