@@ -24,10 +24,22 @@ static void usage(FILE *out)
 	fprintf(out, "usage: ctquery [--db PATH] COMMAND [OPTIONS]\n\n"
 		"Reads the conntrack history that ctrecord(8) stored.\n\n"
 		"  --db PATH      database file (default: ./flows.db)\n"
-		"  -h, --help     show this help; COMMAND --help shows the command's\n"
+		"  -h, --help     show this help; --help COMMAND shows COMMAND's\n"
 		"  -V, --version  show the version\n\ncommands:\n");
 	for (i = 0; i < NCOMMANDS; i++)
 		fprintf(out, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
+}
+
+/* The command named name, or NULL after reporting that there is none. */
+static const struct command *find_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NCOMMANDS; i++)
+		if (!strcmp(name, commands[i]->name))
+			return commands[i];
+	log_error("unknown command '%s'; see 'ctquery --help'", name);
+	return NULL;
 }
 
 /* The exit code once standard output is written out: a write error that
@@ -42,6 +54,23 @@ static int written(int rc)
 	return rc;
 }
 
+/* --help COMMAND: the command's help, as COMMAND --help prints it (argv[0]
+ * is the command's name, nothing may follow it). Returns the exit code. */
+static int command_help(struct query_ctx *ctx, int argc, char **argv)
+{
+	const struct command *cmd = find_command(argv[0]);
+	char *args[] = { argv[0], "--help", NULL };
+
+	if (!cmd)
+		return 2;
+	if (argc > 1) {
+		log_error("unexpected argument '%s' after --help %s", argv[1], argv[0]);
+		return 2;
+	}
+	optind = 0;
+	return written(cmd->exec(ctx, 2, args));
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -51,8 +80,8 @@ int main(int argc, char **argv)
 		{ 0 }
 	};
 	struct query_ctx ctx = { .db = "flows.db" };
-	size_t i;
-	int c;
+	const struct command *cmd;
+	int c, help = 0, first;
 
 	log_init("ctquery");
 	opterr = 0;	/* one line of our own per bad option */
@@ -66,8 +95,8 @@ int main(int argc, char **argv)
 			ctx.db = optarg;
 			break;
 		case 'h':
-			usage(stdout);
-			return written(0);
+			help = 1;
+			break;
 		case 'V':
 			printf("ctquery %s\n", CT_VERSION);
 			return written(0);
@@ -75,18 +104,20 @@ int main(int argc, char **argv)
 			return opt_error(c, argv, "; see 'ctquery --help'");
 		}
 	}
+	if (help && optind >= argc) {
+		usage(stdout);
+		return written(0);
+	}
+	if (help)
+		return command_help(&ctx, argc - optind, argv + optind);
 	if (optind >= argc) {
 		usage(stderr);
 		return 2;
 	}
-	for (i = 0; i < NCOMMANDS; i++) {
-		if (!strcmp(argv[optind], commands[i]->name)) {
-			int first = optind;
-
-			optind = 0;	/* the command parses its own options afresh */
-			return written(commands[i]->exec(&ctx, argc - first, argv + first));
-		}
-	}
-	log_error("unknown command '%s'; see 'ctquery --help'", argv[optind]);
-	return 2;
+	first = optind;
+	cmd = find_command(argv[optind]);
+	if (!cmd)
+		return 2;
+	optind = 0;	/* the command parses its own options afresh */
+	return written(cmd->exec(&ctx, argc - first, argv + first));
 }

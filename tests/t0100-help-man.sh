@@ -136,6 +136,9 @@ for c in $cmds; do
 	grep -qx -- "$c" <<<"$sections" || fail "ctquery $c: no '.SS $c' under COMMANDS in ctquery.1"
 	gethelp "$BIN/ctquery" "$c" --help
 	ch=$out
+	# --help COMMAND prints the same (it printed the general help)
+	gethelp "$BIN/ctquery" --help "$c"
+	[ "$out" = "$ch" ] || fail "ctquery --help $c differs from ctquery $c --help"
 	m=$(man_tags "$MAN_DIR/ctquery.1" COMMANDS "$c")
 	if grep -q '^filters' <<<"$ch"; then
 		m=$(printf '%s\n%s\n' "$m" "$filter_tags")

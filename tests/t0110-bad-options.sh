@@ -109,6 +109,11 @@ says ctquery "option '--db' needs a value; see 'ctquery --help'" --db
 says ctquery "unknown option '--bogus'; see 'ctquery --help'" --bogus
 says ctquery "unknown option '-x'" -x
 says ctquery "unknown command 'lsit'" lsit
+# --help COMMAND is the command's help: a name that is no command is an
+# error (it printed the general help, exit status 0)
+says ctquery "unknown command 'lsit'; see 'ctquery --help'" --help lsit
+says ctquery "unknown command 'lsit'" -h lsit
+says ctquery "unexpected argument 'extra' after --help list" --help list extra
 # replay -o save with another word: refused as conntrack -E refuses it, in its words
 SAVE_ONLY="cannot combine save output with any other output type, use -o save only"
 for o in save,id xml,save save,timestamp save,extended,userspace save,ktimestamp save,labels; do
