@@ -297,10 +297,14 @@ struct store *store_open(const char *path, enum store_mode mode)
 	}
 	/* (SQLite would wait on a FIFO's open for a writer, and take a device
 	 * for an empty database) */
-	if (!stat(path, &sb) && !S_ISREG(sb.st_mode)) {
-		log_error(S_ISDIR(sb.st_mode) ? "'%s' is a directory, not a database" :
-			  "'%s' is not a regular file, not a database", path);
-		return NULL;
+	if (!stat(path, &sb)) {
+		if (!S_ISREG(sb.st_mode)) {
+			log_error(S_ISDIR(sb.st_mode) ? "'%s' is a directory, not a database" :
+				  "'%s' is not a regular file, not a database", path);
+			return NULL;
+		}
+		if (store_kernel_file(path))
+			return NULL;
 	}
 	if (mode == STORE_WRITE && !access(path, F_OK) && access(path, R_OK | W_OK)) {
 		log_errno("cannot open '%s'", path);

@@ -319,6 +319,12 @@ void store_open_free(struct store *st);
 /* Brings a database of schema version `version` up to this one, in one
  * transaction (lib/store_migrate.c). Returns 0, or -1 (reported; rolled back). */
 int store_migrate(struct store *st, int version);
+
+/* When the file path is a kernel file (on proc, sysfs, debugfs...), says it
+ * is not a database and returns -1; else 0. (SQLite took /proc/self/status,
+ * of size 0, for an empty database, and would write its schema into a
+ * writable one.) */
+int store_kernel_file(const char *path);
 /* Sets user_version (PRAGMA takes no bound parameter). Returns 0 or -1 (reported). */
 int store_set_version(struct store *st, int version);
 

@@ -44,6 +44,25 @@ expect_error "a device (ctquery)" "'/dev/null' is not a regular file, not a data
 expect_error "a device" "'/dev/null' is not a regular file, not a database" \
 	"$BIN/ctrecord" --db /dev/null --import "$LOG"
 
+# A kernel file: /proc's are of size 0, and ctquery said "an empty database:
+# nothing recorded yet" of /proc/self/status; /sys's are no database either.
+# (ctrecord only on files the kernel lets no one write.)
+for f in /proc/self/status /proc/version /sys/kernel/mm/transparent_hugepage/enabled; do
+	[ -r "$f" ] || continue
+	expect_error "a kernel file (ctquery)" "'$f' is a kernel file \(as in /proc or /sys\), not a database" \
+		"$BIN/ctquery" --db "$f" list
+done
+for f in /proc/self/status /proc/version; do
+	for mode in --upgrade "--prune --retain 1d" "--import $LOG"; do
+		expect_error "a kernel file ($mode)" "'$f' is a kernel file" "$BIN/ctrecord" --db "$f" $mode
+	done
+done
+# while a regular file of 0 bytes stays an empty database, as SQLite takes it
+: >zero.db
+expect_error "a file of 0 bytes (ctquery)" "'zero.db' is an empty database: nothing recorded yet" \
+	"$BIN/ctquery" --db zero.db list
+[ ! -s zero.db ] || fail "ctquery wrote into zero.db"
+
 # --prune and --upgrade of a database that is not there (a mistyped path):
 # an error, and no empty database made and said pruned or up to date
 expect_error "--upgrade of a missing database" "cannot open 'missing.db': No such file" \
