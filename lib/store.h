@@ -29,6 +29,11 @@ struct store *store_open(const char *path, enum store_mode mode);
  * Returns 0 or -1 (reported). */
 int store_compact(struct store *st);
 
+/* Makes again each index of the schema (schema/schema.sql) that the
+ * database lacks, saying which; readers are slower without one
+ * (ctrecord --upgrade). Returns 0 or -1 (reported). */
+int store_make_indexes(struct store *st);
+
 /* Finalizes everything and closes; uncommitted work is rolled back. A
  * writer's free pages go back to the file system first. */
 void store_close(struct store *st);

@@ -277,6 +277,21 @@ static void selected_span(const struct store_cursor *c, int64_t *from_us, int64_
 	*min_id = c->nsel ? c->sel[0].id : INT64_MAX;	/* (sel is sorted by id) */
 }
 
+/* After a failed prepare: was it for want of the index event_blocks_time
+ * (schema/schema.sql), which someone dropped? Says so (once: the blocks
+ * are read without it, from the start) and returns 1; else 0. */
+static int no_time_index(struct store *st)
+{
+	static int said;
+
+	if (!strstr(sqlite3_errmsg(store_db(st)), "no such index: event_blocks_time"))
+		return 0;
+	if (!said++)
+		log_warn("'%s' lacks its index event_blocks_time: read without it, more slowly;"
+			 " 'ctrecord --db %s --upgrade' makes it again", st->path, st->path);
+	return 1;
+}
+
 int store_cursor_blocks(struct store_cursor *c)
 {
 	const struct store_query *q = &c->q;
@@ -296,6 +311,7 @@ int store_cursor_blocks(struct store_cursor *c)
 	for (k = 0; k < 1 + c->both_ends; k++) {
 		sqlite3_stmt **s = k ? &c->back : &c->blocks;
 
+again:
 		snprintf(sql, sizeof(sql),
 			 "SELECT id, first_event, n, min_flow, max_flow, first_us, last_us"
 			 " FROM event_blocks WHERE last_us >= ?1 AND first_us <= ?2"
@@ -314,8 +330,13 @@ int store_cursor_blocks(struct store_cursor *c)
 			 "", q->pf & STORE_PF_SESSION ? " AND session = ?4" : "",
 			 /* taken up again: after the block reached, within the first snapshot */
 			 c->released ? " AND id > ?5 AND first_event < ?6" : "", k ? " DESC" : "");
-		if (sqlite3_prepare_v2(store_db(c->st), sql, -1, s, NULL) != SQLITE_OK)
+		if (sqlite3_prepare_v2(store_db(c->st), sql, -1, s, NULL) != SQLITE_OK) {
+			if (c->back_first && !k && no_time_index(c->st)) {
+				c->back_first = 0;	/* (the same blocks, from the start) */
+				goto again;
+			}
 			return store_fail(c->st, "cannot read events");
+		}
 		sqlite3_bind_int64(*s, 1, lo);
 		sqlite3_bind_int64(*s, 2, hi);
 		sqlite3_bind_int64(*s, 3, q->pf & STORE_PF_AFTER ? q->after_id + 1 : INT64_MIN);

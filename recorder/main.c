@@ -338,7 +338,8 @@ static int run_prune(struct options *o)
 	return rc;
 }
 
-/* Opening for writing migrates an older schema (lib/store.c). */
+/* Opening for writing migrates an older schema (lib/store.c); indexes
+ * someone dropped are made again. */
 static int run_upgrade(const struct options *o)
 {
 	struct store *st = open_existing(o->rec.db);
@@ -346,7 +347,7 @@ static int run_upgrade(const struct options *o)
 
 	if (!st)
 		return -1;
-	rc = store_fold_waiting(st) || store_compact(st) ? -1 : 0;
+	rc = store_fold_waiting(st) || store_compact(st) || store_make_indexes(st) ? -1 : 0;
 	store_close(st);
 	if (!rc)
 		log_info("'%s' is up to date (schema version %d)", o->rec.db,
