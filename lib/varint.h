@@ -19,9 +19,13 @@ static inline uint8_t *varint_put(uint8_t *p, uint64_t v)
 	return p;
 }
 
+/* The last byte of a varint of VARINT_MAX bytes holds bit 63 alone: more
+ * is a value past 64 bits (a damaged one: varint_put() writes none). */
+#define VARINT_LAST_MAX 1
+
 /* Reads a varint from [*pp, end) into *v and moves *pp past it. Returns 0,
- * or -1 when it runs past end or over VARINT_MAX bytes (*pp and *v are then
- * unspecified). Bits past the 64th are dropped. */
+ * or -1 when it runs past end, over VARINT_MAX bytes or past 64 bits (*pp
+ * and *v are then unspecified). */
 static inline int varint_get(const uint8_t **pp, const uint8_t *end, uint64_t *v)
 {
 	const uint8_t *p = *pp;
@@ -39,7 +43,7 @@ static inline int varint_get(const uint8_t **pp, const uint8_t *end, uint64_t *v
 
 			x |= (uint64_t)(c & 0x7f) << shift;
 			if (c < 0x80)
-				goto done;
+				goto last;
 		}
 		return -1;
 	}
@@ -48,10 +52,12 @@ static inline int varint_get(const uint8_t **pp, const uint8_t *end, uint64_t *v
 
 		x |= (uint64_t)(c & 0x7f) << shift;
 		if (c < 0x80)
-			goto done;
+			goto last;
 	}
 	return -1;
-done:
+last:	/* (the top bits of a 10th byte above 1 would be lost) */
+	if (shift == 7 * (VARINT_MAX - 1) && p[-1] > VARINT_LAST_MAX)
+		return -1;
 	*v = x;
 	*pp = p;
 	return 0;
@@ -83,7 +89,8 @@ static inline int varint_skip8(const uint8_t **pp, int n)
 }
 
 /* Moves *pp past n varints in [*pp, end). Returns 0, or -1 when one runs
- * past end or over VARINT_MAX bytes (*pp is then left as it was). */
+ * past end, over VARINT_MAX bytes or past 64 bits, as varint_get() refuses
+ * it (*pp is then left as it was). */
 static inline int varint_skip(const uint8_t **pp, const uint8_t *end, int n)
 {
 	const uint8_t *p = *pp;
@@ -92,11 +99,11 @@ static inline int varint_skip(const uint8_t **pp, const uint8_t *end, int n)
 	if (n > 0 && end - p >= 8 && varint_skip8(pp, n))
 		return 0;
 	while (n-- > 0) {
-		const uint8_t *stop = end - p > VARINT_MAX ? p + VARINT_MAX : end;
+		const uint8_t *first = p, *stop = end - p > VARINT_MAX ? p + VARINT_MAX : end;
 
 		while (p < stop && *p >= 0x80)
 			p++;
-		if (p == stop)
+		if (p == stop || (p - first == VARINT_MAX - 1 && *p > VARINT_LAST_MAX))
 			return -1;
 		p++;
 	}

@@ -1,5 +1,5 @@
 #!/bin/bash
-# t1510: rows that SQLite takes but ctrecord never writes (a user's sqlite3 edits, a damaged copy): a flow's origin out of range in show, a session id far beyond the others in sessions, times 2^63 apart in stats, list and show, a block without its data, a block whose types disagree with its n, blocks whose headers disagree with their records, a block's Bloom filter wrong in show, tuple columns out of their fields, flow ids of flow_pending past 2^63, a schema version of 0 on a database that is ctrecord's.
+# t1510: rows that SQLite takes but ctrecord never writes (a user's sqlite3 edits, a damaged copy): a flow's origin out of range in show, a session id far beyond the others in sessions, times 2^63 apart in stats, list and show, a block without its data, a block whose types disagree with its n, blocks whose headers disagree with their records, a block's Bloom filter wrong in show, tuple columns out of their fields, flow ids of flow_pending past 2^63, a varint of flow_pending past 64 bits, a schema version of 0 on a database that is ctrecord's.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -142,6 +142,30 @@ q pendover list >out 2>err || rc=$?
 [ $rc = 1 ] && [ "$(grep -c error: err)" = 1 ] && ! grep -q 'runtime error' err &&
 	grep -q "row [0-9]* of flow_pending .* is damaged" err || fail "list: status $rc: $(cat err)"
 say "flow ids of flow_pending past 2^63: the row is damaged"
+
+# A varint past 64 bits (10 bytes, the last above 1), in a row of
+# flow_pending: its top bits were dropped, silently, and list printed flow
+# 1's packets as 2^63 - 1. Damaged, for a reader and for a writer; the same
+# value in 64 bits is read.
+for v in FFFFFFFFFFFFFFFFFF02 FFFFFFFFFFFFFFFFFF7F FFFFFFFFFFFFFFFFFF01; do
+	base varint
+	# flow 1 (zigzag 2), its counters of the original direction (0x10)
+	sqlite3 varint.db "INSERT INTO flow_pending (data) VALUES (X'0210${v}05')"
+	rc=0
+	q varint list >out 2>err || rc=$?
+	if [ $v = FFFFFFFFFFFFFFFFFF01 ]; then
+		[ $rc = 0 ] && [ ! -s err ] && grep -Eq ' 18446744073709551615/0 5/0 +1$' out ||
+			fail "list with packets of 2^64 - 1 in flow_pending: status $rc: $(cat out err)"
+		continue
+	fi
+	[ $rc = 1 ] && [ "$(grep -c error: err)" = 1 ] && [ ! -s out ] &&
+		grep -q "row [0-9]* of flow_pending .* is damaged" err || fail "list, varint $v: status $rc: $(cat out err)"
+	rc=0
+	"$BIN/ctrecord" --db varint.db --upgrade 2>err || rc=$?
+	[ $rc = 1 ] && grep -q "row [0-9]* of flow_pending .* is damaged" err ||
+		fail "--upgrade, varint $v: status $rc: $(cat err)"
+done
+say "a varint past 64 bits in flow_pending: the row is damaged"
 
 # A schema version of 0 (or below) on a database that is ctrecord's (its
 # application id): ctrecord writes both in the transaction that creates the

@@ -79,11 +79,48 @@ static const uint8_t *skip_ref(const uint8_t *p, const uint8_t *end, int n)
 
 		for (; p < end && *p >= 0x80 && len < VARINT_MAX; p++, len++)
 			;
-		if (p == end || *p >= 0x80)
-			return NULL;
+		if (p == end || *p >= 0x80 || (len == VARINT_MAX && *p > 1))
+			return NULL;	/* (past 64 bits: the 10th byte holds bit 63) */
 		p++;
 	}
 	return p;
+}
+
+/* varint_get() reads every value of 64 bits, and refuses a varint whose
+ * 10th byte has bits past the 64th (it dropped them: 2^64 read as 0). */
+static void test_varint_get(void)
+{
+	static const uint64_t vals[] = { 0, 1, 127, 128, 1ULL << 32, 1ULL << 56,
+					 (1ULL << 63) - 1, 1ULL << 63, UINT64_MAX };
+	uint8_t buf[2 * VARINT_MAX] = { 0 };
+	const uint8_t *p;
+	uint64_t v;
+	size_t i;
+	int last;
+
+	for (i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		uint8_t *end = varint_put(buf, vals[i]);
+
+		p = buf;	/* with the end near (a byte at a time) and far */
+		CHECK(varint_get(&p, end, &v) == 0 && v == vals[i] && p == end);
+		p = buf;
+		CHECK(varint_get(&p, buf + sizeof(buf), &v) == 0 && v == vals[i] && p == end);
+		p = buf;
+		CHECK(varint_skip(&p, end, 1) == 0 && p == end);
+	}
+	/* 10 bytes, the last 2..127: past 64 bits, each way of reading */
+	for (last = 2; last < 128; last++) {
+		memset(buf, 0xff, VARINT_MAX - 1);
+		buf[VARINT_MAX - 1] = (uint8_t)last;
+		p = buf;
+		CHECK(varint_get(&p, buf + VARINT_MAX, &v) == -1);
+		p = buf;
+		CHECK(varint_get(&p, buf + sizeof(buf), &v) == -1);
+		p = buf;
+		CHECK(varint_skip(&p, buf + VARINT_MAX, 1) == -1 && p == buf);
+		p = buf;
+		CHECK(varint_skip(&p, buf + sizeof(buf), 1) == -1 && p == buf);
+	}
 }
 
 /* varint_skip() (which finds the ends of several short ones in one word)
@@ -403,6 +440,7 @@ int main(void)
 	size_t plen, cap = 0, len;
 	int round;
 
+	test_varint_get();
 	test_varint_skip();
 	test_old_format();
 	test_old_format_packed_mark();
