@@ -119,12 +119,30 @@ static int decode_head(const uint8_t **in, const uint8_t *end, int64_t *prev, ui
 	return *prev > 0 ? 0 : -1;
 }
 
-/* The number of values a change holding f has (varints after its head). */
-static int values_of(uint64_t f)
+/* Reads a varint at *in into *v, which must be at most max: the largest
+ * its field holds (a larger one was cut to the field, silently). Returns 0,
+ * or -1 (damaged). */
+static int get_max(const uint8_t **in, const uint8_t *end, uint64_t max, uint64_t *v)
 {
-	return (f & PC_EVENTS ? 2 : 0) + (f >> PC_END_SHIFT ? 2 : 0) + !!(f & PC_STATUS) +
-	       !!(f & PC_MARK) + !!(f & PC_STATE) + (f & PC_COUNTERS_ORIG ? 2 : 0) +
-	       (f & PC_COUNTERS_REPLY ? 2 : 0);
+	return varint_get(in, end, v) || *v > max ? -1 : 0;
+}
+
+/* Moves *in past the values of a change holding f, checking what
+ * decode_values() checks (a count of events from 1 to 2^63 - 1; status,
+ * mark and state within their fields) and passing over the rest. Returns
+ * 0, or -1 where decode_values() would. */
+static int skip_values(const uint8_t **in, const uint8_t *end, uint64_t f)
+{
+	uint64_t v;
+
+	if ((f & PC_EVENTS) && (get_max(in, end, INT64_MAX, &v) || !v))
+		return -1;
+	if (varint_skip(in, end, !!(f & PC_EVENTS) + (f >> PC_END_SHIFT ? 2 : 0)) ||
+	    ((f & PC_STATUS) && get_max(in, end, UINT32_MAX, &v)) ||
+	    ((f & PC_MARK) && get_max(in, end, UINT32_MAX, &v)) ||
+	    ((f & PC_STATE) && get_max(in, end, UINT8_MAX, &v)))
+		return -1;
+	return varint_skip(in, end, (f & PC_COUNTERS_ORIG ? 2 : 0) + (f & PC_COUNTERS_REPLY ? 2 : 0));
 }
 
 /* Decodes the values of a change holding f at *in into p (of flow id).
@@ -138,7 +156,7 @@ static int decode_values(const uint8_t **in, const uint8_t *end, uint64_t f, int
 	p->id = id;
 	p->end_kind = (uint8_t)(f >> PC_END_SHIFT);
 	if (f & PC_EVENTS) {
-		if (varint_get(in, end, &v[0]) || varint_get(in, end, &v[1]) || !v[0])
+		if (get_max(in, end, INT64_MAX, &v[0]) || !v[0] || varint_get(in, end, &v[1]))
 			return -1;
 		p->nevents = (int64_t)v[0];
 		p->last_us = (int64_t)v[1];
@@ -150,19 +168,19 @@ static int decode_values(const uint8_t **in, const uint8_t *end, uint64_t f, int
 		p->first_us = (int64_t)v[1];
 	}
 	if (f & PC_STATUS) {
-		if (varint_get(in, end, &v[0]))
+		if (get_max(in, end, UINT32_MAX, &v[0]))
 			return -1;
 		p->status = (uint32_t)v[0];
 		p->has |= CT_HAS_STATUS;
 	}
 	if (f & PC_MARK) {
-		if (varint_get(in, end, &v[0]))
+		if (get_max(in, end, UINT32_MAX, &v[0]))
 			return -1;
 		p->mark = (uint32_t)v[0];
 		p->has |= CT_HAS_MARK;
 	}
 	if (f & PC_STATE) {
-		if (varint_get(in, end, &v[0]))
+		if (get_max(in, end, UINT8_MAX, &v[0]))
 			return -1;
 		p->state = (uint8_t)v[0];
 		p->has |= CT_HAS_STATE;
@@ -262,9 +280,10 @@ int store_pending_read(struct store *st, int (*fn)(const struct pchange *c, void
 }
 
 /* Appends a flow_pending row's data to the raw changes and lists each of
- * its changes, reading only their heads (and the count of events, which
- * must not be 0) and passing over the other values. Returns 0, DAMAGED, or
- * -1 (out of memory, reported). */
+ * its changes, reading only their heads and the values decode_values()
+ * checks (skip_values()), passing over the others: store_pending_decode()
+ * then finds nothing damaged. Returns 0, DAMAGED, or -1 (out of memory,
+ * reported). */
 static int index_row(const uint8_t *data, size_t len, void *arg)
 {
 	struct pending_raw *raw = arg;
@@ -282,18 +301,12 @@ static int index_row(const uint8_t *data, size_t len, void *arg)
 	while (p < end) {
 		const uint8_t *start = p;
 		struct radix_item *c;
-		uint64_t f, v;
-		int n;
+		uint64_t f;
 
 		if (!(c = grow_array(raw->chg, &raw->cap_n, raw->n, sizeof(*c), 4096)))
 			return -1;
 		raw->chg = c;
-		if (decode_head(&p, end, &prev, &f))
-			return DAMAGED;
-		n = values_of(f);
-		if ((f & PC_EVENTS) && (varint_get(&p, end, &v) || !v))
-			return DAMAGED;
-		if (varint_skip(&p, end, n - !!(f & PC_EVENTS)))
+		if (decode_head(&p, end, &prev, &f) || skip_values(&p, end, f))
 			return DAMAGED;
 		raw->chg[raw->n].key = (uint64_t)prev;
 		raw->chg[raw->n++].val = (uint64_t)(start - raw->data);

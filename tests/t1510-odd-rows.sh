@@ -1,5 +1,5 @@
 #!/bin/bash
-# t1510: rows that SQLite takes but ctrecord never writes (a user's sqlite3 edits, a damaged copy): a flow's origin out of range in show, a session id far beyond the others in sessions, times 2^63 apart in stats, list and show, a block without its data, a block whose types disagree with its n, blocks whose headers disagree with their records, a block's Bloom filter wrong in show, tuple columns out of their fields, flow ids of flow_pending past 2^63, a varint of flow_pending past 64 bits, a schema version of 0 on a database that is ctrecord's.
+# t1510: rows that SQLite takes but ctrecord never writes (a user's sqlite3 edits, a damaged copy): a flow's origin out of range in show, a session id far beyond the others in sessions, times 2^63 apart in stats, list and show, a block without its data, a block whose types disagree with its n, blocks whose headers disagree with their records, a block's Bloom filter wrong in show, tuple columns out of their fields, flow ids of flow_pending past 2^63, a varint of flow_pending past 64 bits, values of flow_pending past their fields, a schema version of 0 on a database that is ctrecord's.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -166,6 +166,40 @@ for v in FFFFFFFFFFFFFFFFFF02 FFFFFFFFFFFFFFFFFF7F FFFFFFFFFFFFFFFFFF01; do
 		fail "--upgrade, varint $v: status $rc: $(cat err)"
 done
 say "a varint past 64 bits in flow_pending: the row is damaged"
+
+# Values of flow_pending past their fields (a status or a mark past 32 bits,
+# a state past 8, a count of events past 2^63 - 1), after a change that is
+# right: they were cut to the field, silently (list printed the mark 2^32 + 7
+# as 7, the events -2^63 + 4). Damaged, for a reader and for a writer; the
+# largest that fit are read.
+# a change of flow 1 (zigzag 02) of its mark (04) to 1, then of flow 2 (delta
+# 1): its flag and values as varints, and whether they fit
+for fv in "02 8480808010 damaged"	"02 FFFFFFFF0F fits" \
+	  "04 8780808010 damaged"	"04 FFFFFFFF0F fits" \
+	  "08 8002 damaged"		"08 FF01 fits" \
+	  "01 818080808080808080 01 05 damaged"	"01 808080808080808040 05 fits"; do
+	set -- $fv
+	data=02040102$(tr -d ' ' <<<"${fv% *}")
+	base field
+	sqlite3 field.db "INSERT INTO flow_pending (data) VALUES (X'$data')"
+	rc=0
+	q field list -o json >out 2>err || rc=$?
+	if [ "${fv##* }" = fits ]; then
+		[ $rc = 0 ] && [ ! -s err ] || fail "list with $fv in flow_pending: status $rc: $(cat err)"
+		[ $1 != 04 ] || grep -q '"flow":2,.*"mark":4294967295' out || fail "list: mark 2^32 - 1 not read: $(cat out)"
+		# (flow 2 had 8 events, and 2^62 more)
+		[ $1 != 01 ] || grep -q '"flow":2,.*"events":4611686018427387912}' out ||
+			fail "list: 2^62 events not read: $(cat out)"
+		continue
+	fi
+	[ $rc = 1 ] && [ "$(grep -c error: err)" = 1 ] && [ ! -s out ] &&
+		grep -q "row [0-9]* of flow_pending .* is damaged" err || fail "list, $fv: status $rc: $(cat out err)"
+	rc=0
+	"$BIN/ctrecord" --db field.db --upgrade 2>err || rc=$?
+	[ $rc = 1 ] && grep -q "row [0-9]* of flow_pending .* is damaged" err ||
+		fail "--upgrade, $fv: status $rc: $(cat err)"
+done
+say "values of flow_pending past their fields: the row is damaged"
 
 # A schema version of 0 (or below) on a database that is ctrecord's (its
 # application id): ctrecord writes both in the transaction that creates the
