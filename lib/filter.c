@@ -1,6 +1,7 @@
 /* Parses conntrack's filter options (and ctquery's time, flow and --where options) into a struct ct_filter. */
 #include <ctype.h>
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,6 +139,7 @@ static int parse_addr(struct ct_filter *f, struct filter_addr *a, int opt, const
 
 static int parse_proto(struct ct_filter *f, const char *arg)
 {
+	struct protoent *pe;
 	unsigned long long n;
 	char lower[16];
 	size_t i;
@@ -149,9 +151,16 @@ static int parse_proto(struct ct_filter *f, const char *arg)
 	f->proto = ct_proto_num(lower);
 	if (f->proto >= 0)
 		return 0;
-	if (parse_uint(arg, 10, 255, &n))
+	if (!parse_uint(arg, 10, 255, &n)) {
+		f->proto = (int)n;
+		return 0;
+	}
+	/* another name of /etc/protocols, as there (esp, ipv6-icmp, IPv6-ICMP;
+	 * not ESP): conntrack takes it as its number */
+	pe = getprotobyname(arg);
+	if (!pe || pe->p_proto < 0 || pe->p_proto > 255)
 		return bad('p', "unsupported protocol", arg);
-	f->proto = (int)n;
+	f->proto = pe->p_proto;
 	return 0;
 }
 

@@ -94,9 +94,22 @@ if command -v conntrack >/dev/null 2>&1; then
 		fail "conntrack -L -p tcp --state established did not fail"
 	grep -qF "unknown TCP state" <<<"$err" || fail "conntrack --state established says '$err'"
 fi
-# where conntrack ignores case, so do they: -p's names, -u's and -e's words
+# -p takes a name of /etc/protocols as it is spelt there, as conntrack does
+# ('esp', 'IPv6-ICMP'), and refuses it in other cases
+for p in ESP IPV6-ICMP ospfigp; do
+	for cmd in "ctquery --db x.db list" "ctrecord --db x.db"; do
+		says ${cmd%% *} "--proto: unsupported protocol '$p'" ${cmd#* } -p $p
+	done
+	if command -v conntrack >/dev/null 2>&1; then
+		err=$(conntrack -L -p $p 2>&1 </dev/null) && fail "conntrack -L -p $p did not fail"
+		grep -qF "unsupported protocol" <<<"$err" || fail "conntrack -L -p $p says '$err'"
+	fi
+done
+# where conntrack takes a word, so do they: -p's names in any case (and those of
+# /etc/protocols as there), -u's and -e's words in any case
 # (the command line is taken: the error is the database that is not there)
 for args in "-p TCP --state ESTABLISHED" "-p Sctp --state ESTABLISHED" "-p dccp --state OPEN" \
+	    "-p esp" "-p IPv6-ICMP" "-p OSPFIGP" \
 	    "-u assured,Seen_Reply" "-e new,Destroy"; do
 	for cmd in "ctquery --db nodir/x.db list" "ctrecord --db nodir/x.db"; do
 		[ "${cmd%% *} ${args%% *}" != "ctrecord -u" ] || continue	# conntrack -L's filter

@@ -18,7 +18,8 @@ netns_setup
 netns_mark_zone_nat
 
 # name|filter options (the same words for conntrack -E and ctquery replay; ocase:
-# -o words in capitals, which conntrack takes in any case)
+# -o words in capitals, which conntrack takes in any case; icmp6name and
+# icmp6alias: -p names of /etc/protocols)
 FILTERS='all|
 tcp|-p tcp
 udp6dport|-p udp --dport 5003
@@ -51,6 +52,8 @@ icmptype|-p icmp --icmp-type 8
 icmpcode|-p icmp --icmp-type 8 --icmp-code 0
 icmpid0|-p icmp --icmp-code 0
 icmp6|-p icmpv6
+icmp6name|-p ipv6-icmp
+icmp6alias|-p IPv6-ICMP
 evnew|-e NEW
 evdestroy|-e DESTROY -p udp
 ocase|-o EXTENDED,Id,KTimestamp -p udp'
@@ -96,6 +99,9 @@ done
 [ "$(wc -l <"$TMP/dnat.ct")" -gt 0 ] || fail "no DNAT events"
 [ "$(wc -l <"$TMP/state.ct")" -gt 0 ] || fail "no ESTABLISHED events"
 [ "$(wc -l <"$TMP/ocase.ct")" -gt 0 ] || fail "no events for -o in capitals"
+# -p with a name of /etc/protocols, as there (conntrack takes it as its
+# number; 'unsupported protocol' was said of it)
+[ "$(wc -l <"$TMP/icmp6alias.ct")" -gt 0 ] || fail "no events for -p IPv6-ICMP"
 say "compared $total filtered events in all"
 
 # list -o takes its format in any case too, as conntrack -L -o XML does.
