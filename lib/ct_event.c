@@ -6,6 +6,24 @@
 
 #include "ct_event.h"
 
+const uint8_t *ct_extra_find(const struct ct_event *ev, uint16_t type, size_t *len)
+{
+	const struct nlattr *a;
+	size_t off = 0;
+
+	while (off + sizeof(*a) <= ev->extra_len) {
+		a = (const struct nlattr *)(ev->extra + off);
+		if (a->nla_len < sizeof(*a) || off + a->nla_len > ev->extra_len)
+			return NULL;
+		if ((a->nla_type & NLA_TYPE_MASK) == type) {
+			*len = a->nla_len - sizeof(*a);
+			return ev->extra + off + sizeof(*a);
+		}
+		off += MNL_ALIGN(a->nla_len);
+	}
+	return NULL;
+}
+
 int ct_extra_has(const struct ct_event *ev, uint16_t type)
 {
 	const struct nlattr *a;

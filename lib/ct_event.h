@@ -84,6 +84,10 @@ struct ct_event {
 /* Returns non-zero when extra holds a top-level attribute of that type. */
 int ct_extra_has(const struct ct_event *ev, uint16_t type);
 
+/* The payload of extra's first top-level attribute of that type, its length
+ * in *len; NULL when extra holds none (or is malformed before it). */
+const uint8_t *ct_extra_find(const struct ct_event *ev, uint16_t type, size_t *len);
+
 /* Appends to ev->extra a verbatim attribute of type holding len bytes of
  * data, or nest { type: len bytes of p } as one attribute. Return 0, or -1
  * when extra is full. */

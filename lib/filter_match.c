@@ -113,27 +113,6 @@ static int match_nat(const struct ct_filter *f, const struct ct_event *ev)
 	return 1;
 }
 
-/* Finds the CTA_LABELS attribute among the verbatim TLVs. */
-static const uint8_t *find_labels(const struct ct_event *ev, size_t *len)
-{
-	size_t off = 0;
-
-	while (off + 4 <= ev->extra_len) {
-		uint16_t alen, type;
-
-		memcpy(&alen, ev->extra + off, 2);
-		memcpy(&type, ev->extra + off + 2, 2);
-		if (alen < 4 || off + alen > ev->extra_len)
-			break;
-		if ((type & 0x3fff) == CTA_LABELS) {
-			*len = alen - 4;
-			return ev->extra + off + 4;
-		}
-		off += (alen + 3) & ~3u;
-	}
-	return NULL;
-}
-
 static int match_labels(const struct ct_filter *f, const struct ct_event *ev)
 {
 	const uint8_t *p;
@@ -141,7 +120,7 @@ static int match_labels(const struct ct_filter *f, const struct ct_event *ev)
 
 	if (!(f->opts & FF_LABEL))
 		return 1;
-	p = find_labels(ev, &len);
+	p = ct_extra_find(ev, CTA_LABELS, &len);
 	if (!p)
 		return 0;
 	for (i = 0; i < 128; i++) {

@@ -11,6 +11,7 @@
 #include "filter.h"
 #include "ct_names.h"
 #include "filter_text.h"
+#include "flow_labels.h"
 #include "log.h"
 #include "outwait.h"
 #include "opt_error.h"
@@ -67,6 +68,7 @@ static int list(struct query_ctx *ctx, const struct ct_filter *flt, const struct
 	struct store *st = store_open(ctx->db, STORE_READ);
 	struct ct_fmt cf = { .xml = fmt == OUT_XML };
 	static struct store_flow fl;
+	struct flow_labels *fls = NULL;
 	struct store_cursor *c;
 	FILE *out = NULL;
 	int64_t shown = 0;
@@ -82,10 +84,16 @@ static int list(struct query_ctx *ctx, const struct ct_filter *flt, const struct
 		store_close(st);
 		return 1;
 	}
+	/* -l: a flow's row keeps no labels, its events do (read only then) */
+	if ((flt->opts & FF_LABEL) && !(fls = flow_labels_load(st, q))) {
+		store_close(st);
+		return 1;
+	}
 	c = store_flows(st, q);
 	/* an output left unread gives the snapshot up meanwhile */
 	if (!c || !(out = outwait_open(STDOUT_FILENO, give_up_snapshot, c))) {
 		store_cursor_free(c);
+		flow_labels_free(fls);
 		store_close(st);
 		return 1;
 	}
@@ -96,6 +104,10 @@ static int list(struct query_ctx *ctx, const struct ct_filter *flt, const struct
 	if (fmt == OUT_CSV)
 		ft_flow_csv_header(out);
 	while ((r = store_next_flow(c, &fl)) > 0) {
+		if (fls && flow_labels_attach(fls, &fl)) {
+			r = -1;
+			break;
+		}
 		if (!filter_match(flt, &fl.ev))
 			continue;
 		if (flt->limit && shown++ >= flt->limit)
@@ -119,6 +131,7 @@ static int list(struct query_ctx *ctx, const struct ct_filter *flt, const struct
 		r = log_errno("cannot write the output");
 	fclose(out);
 	store_cursor_free(c);
+	flow_labels_free(fls);
 	store_leave(st);
 	return r < 0 ? 1 : 0;
 }

@@ -12,6 +12,7 @@
 #include "ct_names.h"
 #include "ct_numfmt.h"
 #include "filter_text.h"
+#include "flow_labels.h"
 #include "groups.h"
 #include "log.h"
 #include "numparse.h"
@@ -193,16 +194,26 @@ static int count_flows(struct store *st, const struct ct_filter *flt, struct sto
 		       struct stats *s, int64_t top)
 {
 	static struct store_flow fl;
+	struct flow_labels *fls = NULL;
 	struct store_cursor *c;
 	int r;
 
 	if (!flt->opts && !flt->session && !top)
 		return store_flow_totals(st, add_total, s);
 	q->type_mask = flt->event_mask;	/* with -e, the flows that had such events */
-	c = store_flows(st, q);
-	if (!c)
+	/* -l: a flow's row keeps no labels, its events do */
+	if ((flt->opts & FF_LABEL) && !(fls = flow_labels_load(st, q)))
 		return -1;
+	c = store_flows(st, q);
+	if (!c) {
+		flow_labels_free(fls);
+		return -1;
+	}
 	while ((r = store_next_flow(c, &fl)) > 0) {
+		if (fls && flow_labels_attach(fls, &fl)) {
+			r = -1;
+			break;
+		}
 		if (!filter_match(flt, &fl.ev))
 			continue;
 		add_flows(s, fl.ev.orig.proto, fl.ev.has & CT_HAS_STATE ? fl.ev.state : -1, 1,
@@ -215,6 +226,7 @@ static int count_flows(struct store *st, const struct ct_filter *flt, struct sto
 		}
 	}
 	store_cursor_free(c);
+	flow_labels_free(fls);
 	return r < 0 ? -1 : 0;
 }
 

@@ -1,0 +1,76 @@
+#!/bin/bash
+# t2310: connection labels in `ctquery list` and `stats` compared with `conntrack -L` on the live table: -l selects the flows whose last labels include those given, as conntrack -L -l does.
+#
+# As t2300: the label map in an overlay over /etc in a mount namespace of
+# our own; nft labels every new flow "blue", UDP to port 5002 also "vip",
+# TCP to port 5000 also "far" (bit 100), and every flow that becomes
+# established also "eth-in" (an UPDATE carrying labels; the TCP flows'
+# later UPDATEs carry none). UDP and TIME_WAIT last 300 s here, so that the
+# flows are all still in the table when ctquery and conntrack -L are
+# compared. Two flows predate ctrecord: their labels come from its start-up
+# dump.
+set -eu
+
+if [ "${CTT_LABEL_NS:-}" != 1 ]; then
+	[ "$(id -u)" = 0 ] || { echo "skip: needs root (mount and network namespaces)"; exit 77; }
+	command -v unshare >/dev/null || { echo "skip: command 'unshare' not found"; exit 77; }
+	CTT_LABEL_NS=1 exec unshare --mount --propagation private "$BASH" "$0" "$@"
+fi
+. "$(dirname "$0")/lib.sh"
+
+require_root
+require_built ctrecord ctquery trafficgen
+
+mkdir -p "$TMP/upper/xtables" "$TMP/work"
+printf '0 eth-in\n1 blue\n5 vip\n100 far\n' >"$TMP/upper/xtables/connlabel.conf"
+cp "$TMP/upper/xtables/connlabel.conf" "$TMP/upper/connlabel.conf"
+mount -t overlay ctt-labels -o "lowerdir=/etc,upperdir=$TMP/upper,workdir=$TMP/work" /etc ||
+	skip "cannot mount an overlay over /etc in a private mount namespace"
+
+netns_setup
+in_ns sysctl -qw net.netfilter.nf_conntrack_udp_timeout=300 \
+	net.netfilter.nf_conntrack_udp_timeout_stream=300 \
+	net.netfilter.nf_conntrack_tcp_timeout_time_wait=300 || fail "cannot set the timeouts"
+in_ns nft -f - <<-'EOF' || fail "cannot load the label rules"
+table inet ctt_labels {
+	chain out {
+		type filter hook output priority 0;
+		ct state new ct label set blue
+		ct state new udp dport 5002 ct label set vip
+		ct state new tcp dport 5000 ct label set far
+		ct state established ct label set eth-in
+	}
+}
+EOF
+
+# before the recorder: known from its start-up dump
+in_ns "$BIN/trafficgen" udp 127.0.0.1 5002 1
+in_ns "$BIN/trafficgen" tcp 127.0.0.1 5000 1
+start_recorder rec "$TMP/rec.err" --db "$TMP/flows.db"
+in_ns "$BIN/trafficgen" tcp 127.0.0.1 5000 2
+in_ns "$BIN/trafficgen" tcp ::1 5001 1
+in_ns "$BIN/trafficgen" udp 127.0.0.1 5002 2
+in_ns "$BIN/trafficgen" udp ::1 5003 1
+in_ns "$BIN/trafficgen" udp 127.0.0.1 5004 1
+stop_recorder rec
+in_ns conntrack -L -o labels >"$TMP/table.ct" 2>/dev/null
+[ "$(wc -l <"$TMP/table.ct")" = 9 ] || fail "not the 9 flows expected in the table: $(cat "$TMP/table.ct")"
+grep -q 'labels=eth-in,blue,far' "$TMP/table.ct" || fail "no flow labelled eth-in,blue,far: $(cat "$TMP/table.ct")"
+grep -q 'labels=eth-in,blue,vip' "$TMP/table.ct" || fail "no flow labelled eth-in,blue,vip"
+
+# A flow as "proto src dst sport dport" (its original tuple).
+tuples() { sed -E 's/^([a-z0-9]+)[^=]* src=([^ ]+) dst=([^ ]+) sport=([0-9]+) dport=([0-9]+) .*/\1 \2 \3 \4 \5/' | sort; }
+
+# -l: the flows whose labels include every one given, as conntrack -L -l.
+n=0
+for l in vip blue far eth-in,far blue,vip,eth-in; do
+	in_ns conntrack -L -l "$l" 2>/dev/null | tuples >"$TMP/want"
+	[ -s "$TMP/want" ] || fail "conntrack -L -l $l shows no flow"
+	"$BIN/ctquery" --db "$TMP/flows.db" list -o conntrack -l "$l" | tuples >"$TMP/got"
+	test_cmp "$TMP/want" "$TMP/got"
+	want=$(wc -l <"$TMP/want")
+	got=$("$BIN/ctquery" --db "$TMP/flows.db" stats -l "$l" | sed -n 's/^flows: //p')
+	[ "$got" = "$want" ] || fail "stats -l $l counted $got flows, conntrack -L -l $l shows $want"
+	n=$((n + want))
+done
+say "list -l and stats -l: the flows conntrack -L -l shows ($n over 5 lists)"
