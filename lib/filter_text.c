@@ -4,6 +4,8 @@
 #include <string.h>
 #include <time.h>
 #include <sys/socket.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
+#include <libnetfilter_conntrack/libnetfilter_conntrack.h>
 
 #include "ct_names.h"
 #include "ct_numfmt.h"
@@ -147,8 +149,45 @@ static const char *ended(const struct store_flow *fl)
 	return fl->end_kind == 1 ? "destroyed" : fl->end_kind == 2 ? "unknown" : "open";
 }
 
-void ft_flow_json(const struct store_flow *fl, FILE *out)
+int ft_label_names(const struct ct_event *ev, struct nfct_labelmap *map, const char **names,
+		   int max)
 {
+	size_t len = 0, bit;
+	const uint8_t *p = ct_extra_find(ev, CTA_LABELS, &len);
+	uint32_t word;
+	int n = 0;
+
+	if (!p || !map)
+		return -1;
+	for (bit = 0; bit < len / 4 * 32 && n < max; bit++) {
+		const char *name;
+
+		memcpy(&word, p + bit / 32 * 4, 4);	/* host order, as the kernel's bitmap */
+		if (!(word >> (bit % 32) & 1))
+			continue;
+		name = nfct_labelmap_get_name(map, (unsigned int)bit);
+		if (name && *name)
+			names[n++] = name;
+	}
+	return n;
+}
+
+void ft_labels_text(const struct ct_event *ev, struct nfct_labelmap *map, char *buf, size_t size)
+{
+	const char *names[FT_LABELS_MAX];
+	int n = ft_label_names(ev, map, names, FT_LABELS_MAX), i;
+	size_t at = 0;
+
+	buf[0] = 0;
+	for (i = 0; i < n && at < size; i++)
+		at += (size_t)snprintf(buf + at, size - at, "%s%s", i ? "," : "", names[i]);
+}
+
+void ft_flow_json(const struct store_flow *fl, struct nfct_labelmap *map, FILE *out)
+{
+	const char *names[FT_LABELS_MAX];
+	int n, i;
+
 	fprintf(out, "{\"flow\":%lld,\"session\":%lld,\"first_us\":%lld,", (long long)fl->id,
 		(long long)fl->session, (long long)fl->first_us);
 	if (fl->end_kind)
@@ -157,6 +196,15 @@ void ft_flow_json(const struct store_flow *fl, FILE *out)
 		fputs("\"end_us\":null,", out);
 	fprintf(out, "\"ended\":\"%s\"", ended(fl));
 	json_common(&fl->ev, out);
+	if ((n = ft_label_names(&fl->ev, map, names, FT_LABELS_MAX)) >= 0) {
+		fputs(",\"labels\":[", out);
+		for (i = 0; i < n; i++) {
+			if (i)
+				fputc(',', out);
+			json_str(names[i], out);
+		}
+		fputc(']', out);
+	}
 	fprintf(out, ",\"events\":%lld}\n", (long long)fl->nevents);
 }
 
@@ -229,11 +277,12 @@ void ft_event_json(const struct ct_event *ev, int64_t flow, FILE *out)
 	fputs("}\n", out);
 }
 
-void ft_flow_csv_header(FILE *out)
+void ft_flow_csv_header(int labels, FILE *out)
 {
 	fputs("flow,session,first_us,end_us,ended,family,proto,src,dst,sport,dport,"
 	      "reply_src,reply_dst,reply_sport,reply_dport,zone,mark,state,"
-	      "packets_orig,bytes_orig,packets_reply,bytes_reply,events\n", out);
+	      "packets_orig,bytes_orig,packets_reply,bytes_reply,events", out);
+	fputs(labels ? ",labels\n" : "\n", out);
 }
 
 static void csv_opt(FILE *out, int set, unsigned long long v)
@@ -244,8 +293,9 @@ static void csv_opt(FILE *out, int set, unsigned long long v)
 		fputc(',', out);
 }
 
-void ft_flow_csv(const struct store_flow *fl, FILE *out)
+void ft_flow_csv(const struct store_flow *fl, int labels, struct nfct_labelmap *map, FILE *out)
 {
+	char names[FT_LABELS_TEXT], *p;
 	const struct ct_event *ev = &fl->ev;
 	const char *st = ev->has & CT_HAS_STATE ? ct_state_name(ev->orig.proto, ev->state) : NULL;
 	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN], rs[INET6_ADDRSTRLEN],
@@ -273,5 +323,16 @@ void ft_flow_csv(const struct store_flow *fl, FILE *out)
 	csv_opt(out, ev->has & CT_HAS_COUNTERS_ORIG, ev->bytes_orig);
 	csv_opt(out, ev->has & CT_HAS_COUNTERS_REPLY, ev->pkts_reply);
 	csv_opt(out, ev->has & CT_HAS_COUNTERS_REPLY, ev->bytes_reply);
-	fprintf(out, ",%lld\n", (long long)fl->nevents);
+	fprintf(out, ",%lld", (long long)fl->nevents);
+	if (labels) {
+		ft_labels_text(ev, map, names, sizeof(names));
+		fputc(',', out);
+		if (names[0]) {	/* quoted, as it holds commas */
+			fputc('"', out);
+			for (p = names; *p; p++)
+				fputs(*p == '"' ? "\"\"" : (char[]){ *p, 0 }, out);
+			fputc('"', out);
+		}
+	}
+	fputc('\n', out);
 }

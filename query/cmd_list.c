@@ -18,7 +18,7 @@
 #include "store.h"
 #include "timeparse.h"
 
-static const char list_usage[] = "list [-o table|conntrack|json|csv|xml] [FILTER...]";
+static const char list_usage[] = "list [-o table|conntrack|json|csv|xml[,labels]] [FILTER...]";
 
 enum { OUT_TABLE, OUT_CONNTRACK, OUT_JSON, OUT_CSV, OUT_XML };
 
@@ -28,15 +28,21 @@ static void usage(FILE *out)
 		"Lists recorded flows, one per line: start, duration, protocol, original and\n"
 		"reply tuples, final state, packets and bytes each way, flow id.\n\n"
 		"  -o, --output FORMAT   table (default), conntrack (as conntrack -L), json\n"
-		"                        (one object per line), csv, xml\n"
+		"                        (one object per line), csv, xml; with ,labels\n"
+		"                        (or labels alone: the table) each flow's labels,\n"
+		"                        as conntrack -L -o labels, by the names of\n"
+		"                        /etc/xtables/connlabel.conf (-l prints them too)\n"
 		"  -h, --help            show this help\n%s", list_usage, filter_usage);
 }
 
-static void print_table_row(const struct store_flow *fl, FILE *out)
+/* labels: print a LABELS column, of the names map gives them ("-": none). */
+static void print_table_row(const struct store_flow *fl, int labels, struct nfct_labelmap *map,
+			    FILE *out)
 {
 	const struct ct_event *ev = &fl->ev;
 	const char *st = ev->has & CT_HAS_STATE ? ct_state_name(ev->orig.proto, ev->state) : NULL;
 	char start[32], dur[24], o[128], r[128], pb[8], pk[48] = "-", by[48] = "-";
+	char names[FT_LABELS_TEXT];
 
 	time_format(start, sizeof(start), fl->first_us, 0);
 	/* (an end timed before the start: the wall clock was set back meanwhile) */
@@ -53,8 +59,13 @@ static void print_table_row(const struct store_flow *fl, FILE *out)
 		snprintf(by, sizeof(by), "%llu/%llu", (unsigned long long)ev->bytes_orig,
 			 (unsigned long long)ev->bytes_reply);
 	}
-	fprintf(out, "%-19s %9s %-6s %-45s %-45s %-11s %s %s %lld\n", start, dur,
+	fprintf(out, "%-19s %9s %-6s %-45s %-45s %-11s %s %s %lld", start, dur,
 		ft_proto(ev->orig.proto, pb), o, r, st ? st : "-", pk, by, (long long)fl->id);
+	if (labels) {
+		ft_labels_text(ev, map, names, sizeof(names));
+		fprintf(out, " %s", names[0] ? names : "-");
+	}
+	fputc('\n', out);
 }
 
 static void give_up_snapshot(void *c)
@@ -62,11 +73,12 @@ static void give_up_snapshot(void *c)
 	store_cursor_release(c);	/* (an error fails the next row) */
 }
 
+/* labels: print each flow's labels (-o labels, or -l). */
 static int list(struct query_ctx *ctx, const struct ct_filter *flt, const struct store_query *q,
-		int fmt)
+		int fmt, int labels)
 {
 	struct store *st = store_open(ctx->db, STORE_READ);
-	struct ct_fmt cf = { .xml = fmt == OUT_XML };
+	struct ct_fmt cf = { .xml = fmt == OUT_XML, .labels = labels };
 	static struct store_flow fl;
 	struct flow_labels *fls = NULL;
 	struct store_cursor *c;
@@ -84,8 +96,12 @@ static int list(struct query_ctx *ctx, const struct ct_filter *flt, const struct
 		store_close(st);
 		return 1;
 	}
-	/* -l: a flow's row keeps no labels, its events do (read only then) */
-	if ((flt->opts & FF_LABEL) && !(fls = flow_labels_load(st, q))) {
+	/* the label map, or the warning that it cannot be read, as conntrack;
+	 * a flow's row keeps no labels, its events do (read only then) */
+	if (labels)
+		(void)ct_fmt_open(&cf);
+	if ((cf.labelmap || (flt->opts & FF_LABEL)) && !(fls = flow_labels_load(st, q))) {
+		ct_fmt_close(&cf, NULL);
 		store_close(st);
 		return 1;
 	}
@@ -98,11 +114,11 @@ static int list(struct query_ctx *ctx, const struct ct_filter *flt, const struct
 		return 1;
 	}
 	if (fmt == OUT_TABLE)
-		fprintf(out, "%-19s %9s %-6s %-45s %-45s %-11s %s %s %s\n", "START", "DURATION",
+		fprintf(out, "%-19s %9s %-6s %-45s %-45s %-11s %s %s %s%s\n", "START", "DURATION",
 		       "PROTO", "ORIGINAL", "REPLY", "STATE", "PACKETS(o/r)", "BYTES(o/r)",
-		       "FLOW");
+		       "FLOW", labels ? " LABELS" : "");
 	if (fmt == OUT_CSV)
-		ft_flow_csv_header(out);
+		ft_flow_csv_header(labels, out);
 	while ((r = store_next_flow(c, &fl)) > 0) {
 		if (fls && flow_labels_attach(fls, &fl)) {
 			r = -1;
@@ -113,11 +129,11 @@ static int list(struct query_ctx *ctx, const struct ct_filter *flt, const struct
 		if (flt->limit && shown++ >= flt->limit)
 			break;
 		if (fmt == OUT_TABLE)
-			print_table_row(&fl, out);
+			print_table_row(&fl, labels, cf.labelmap, out);
 		else if (fmt == OUT_JSON)
-			ft_flow_json(&fl, out);
+			ft_flow_json(&fl, cf.labelmap, out);
 		else if (fmt == OUT_CSV)
-			ft_flow_csv(&fl, out);
+			ft_flow_csv(&fl, labels, cf.labelmap, out);
 		else {
 			fl.ev.type = CT_EV_DUMP;	/* conntrack -L prints no event type */
 			if (ct_fmt_event(&cf, &fl.ev, out)) {
@@ -136,6 +152,40 @@ static int list(struct query_ctx *ctx, const struct ct_filter *flt, const struct
 	return r < 0 ? 1 : 0;
 }
 
+/* Parses -o: a format word (at most one) and labels, comma-separated, in
+ * any case. Returns 0, or -1 (reported). */
+static int parse_output(const char *list, int *fmt, int *labels)
+{
+	static const char *const fmts[] = { "table", "conntrack", "json", "csv", "xml" };
+	char words[256], *w, *save = NULL;
+	int given = -1;
+	size_t i;
+
+	if (strlen(list) >= sizeof(words))
+		return log_error("--output: list too long: '%s'", list);
+	/* (strtok_r passes over them) */
+	if (!*list || *list == ',' || list[strlen(list) - 1] == ',' || strstr(list, ",,"))
+		return log_error("--output: an empty word in '%s'", list);
+	strcpy(words, list);
+	for (w = strtok_r(words, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		if (!strcasecmp(w, "labels")) {
+			*labels = 1;
+			continue;
+		}
+		for (i = 0; i < 5 && strcasecmp(w, fmts[i]); i++)
+			;
+		if (i == 5)
+			return log_error("--output: unknown format '%s'", w);
+		if (given >= 0 && given != (int)i)
+			return log_error("--output: '%s' and '%s' exclude each other", fmts[given],
+					 fmts[i]);
+		given = (int)i;
+	}
+	if (given >= 0)
+		*fmt = given;
+	return 0;
+}
+
 static int list_exec(struct query_ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -144,23 +194,16 @@ static int list_exec(struct query_ctx *ctx, int argc, char **argv)
 		FILTER_LONGOPTS,
 		{ 0 }
 	};
-	static const char *const fmts[] = { "table", "conntrack", "json", "csv", "xml" };
 	struct store_query q = { 0 };
 	struct ct_filter flt = { 0 };
-	int c, r, fmt = OUT_TABLE;
-	size_t i;
+	int c, r, fmt = OUT_TABLE, labels = 0;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, OPT_STRICT "o:h" FILTER_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
-			for (i = 0; i < 5 && strcasecmp(optarg, fmts[i]); i++)
-				;
-			if (i == 5) {
-				log_error("--output: unknown format '%s'", optarg);
+			if (parse_output(optarg, &fmt, &labels))
 				return 2;
-			}
-			fmt = (int)i;
 			break;
 		case 'h':
 			usage(stdout);
@@ -174,7 +217,11 @@ static int list_exec(struct query_ctx *ctx, int argc, char **argv)
 		return r;
 	filter_to_query(&flt, &q);
 	q.type_mask = flt.event_mask;	/* -e: flows that had such an event */
-	return list(ctx, &flt, &q, fmt);
+	/* As conntrack -L: -l loads the label map, and with it the library
+	 * prints the labels, -o labels or not. */
+	if (flt.opts & FF_LABEL)
+		labels = 1;
+	return list(ctx, &flt, &q, fmt, labels);
 }
 
 const struct command cmd_list = {

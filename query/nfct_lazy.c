@@ -20,7 +20,7 @@
 	X(nfct_new) X(nfct_destroy) X(nfct_nlmsg_parse) X(nfct_attr_is_set) \
 	X(nfct_set_attr) X(nfct_set_attr_u8) X(nfct_set_attr_u16) X(nfct_set_attr_u32) \
 	X(nfct_snprintf_labels) X(nfct_labelmap_new) X(nfct_labelmap_destroy) \
-	X(nfct_labelmap_get_bit) X(nfct_get_attr) X(nfct_get_attr_u8) X(nfct_get_attr_u16) \
+	X(nfct_labelmap_get_bit) X(nfct_labelmap_get_name) X(nfct_get_attr) X(nfct_get_attr_u8) X(nfct_get_attr_u16) \
 	X(nfct_get_attr_u32) X(nfct_getobjopt)
 
 LAZY_LIBRARY(NFCT_FUNCS, NFCT_SONAME, "labels and some attributes need it")
@@ -98,6 +98,11 @@ void nfct_labelmap_destroy(struct nfct_labelmap *map)
 int nfct_labelmap_get_bit(struct nfct_labelmap *m, const char *name)
 {
 	return ready() ? FN(nfct_labelmap_get_bit)(m, name) : -1;
+}
+
+const char *nfct_labelmap_get_name(struct nfct_labelmap *m, unsigned int bit)
+{
+	return ready() ? FN(nfct_labelmap_get_name)(m, bit) : NULL;
 }
 
 /* The getters of -o save (lib/ct_save.c): an object exists only once the

@@ -1,5 +1,5 @@
 #!/bin/bash
-# t0150: ctquery starts without loading libnetfilter_conntrack, libmnl, libxml2 or (with SQLite linked in) libm, and loads libnetfilter_conntrack when a command needs it (-o labels), libm when SQL's math functions are called (--where).
+# t0150: ctquery starts without loading libnetfilter_conntrack, libmnl, libxml2 or (with SQLite linked in) libm, and loads libnetfilter_conntrack when a command needs it (replay's and list's -o labels), libm when SQL's math functions are called (--where).
 #
 # Needs no root and no namespace. Start-up is most of a selective query's time
 # (BENCHMARKS.md), so a link line that pulls these libraries back in fails here.
@@ -26,6 +26,15 @@ loaded "$BIN/ctquery" --db "$DB" list >"$TMP/list.libs"
 grep -q '^libc\.so' "$TMP/list.libs" || skip "LD_DEBUG=files reports no libc here"
 ! grep -qE 'libnetfilter_conntrack|libmnl|libxml2' "$TMP/list.libs" ||
 	fail "ctquery list loaded: $(tr '\n' ' ' <"$TMP/list.libs")"
+
+for o in json csv; do
+	loaded "$BIN/ctquery" --db "$DB" list -o "$o" >"$TMP/list.$o.libs"
+	! grep -qE 'libnetfilter_conntrack|libmnl|libxml2' "$TMP/list.$o.libs" ||
+		fail "ctquery list -o $o loaded: $(tr '\n' ' ' <"$TMP/list.$o.libs")"
+done
+loaded "$BIN/ctquery" --db "$DB" list -o labels >"$TMP/list-labels.libs"
+grep -q '^libnetfilter_conntrack\.so' "$TMP/list-labels.libs" ||
+	fail "ctquery list -o labels did not load libnetfilter_conntrack: $(tr '\n' ' ' <"$TMP/list-labels.libs")"
 
 loaded "$BIN/ctquery" --db "$DB" replay -o labels >"$TMP/labels.libs"
 grep -q '^libnetfilter_conntrack\.so' "$TMP/labels.libs" ||

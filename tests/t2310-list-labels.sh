@@ -74,3 +74,76 @@ for l in vip blue far eth-in,far blue,vip,eth-in; do
 	n=$((n + want))
 done
 say "list -l and stats -l: the flows conntrack -L -l shows ($n over 5 lists)"
+
+# -o labels: the labels conntrack -L -o labels shows, in each format. conntrack
+# -L's lines without what a recorded flow lacks (timeout, counters of an
+# open flow, mark=0, delta-time, use).
+norm_text() {
+	sed -E 's/^([a-z0-9]+ +[0-9]+) [0-9]+ /\1 /; s/ packets=[0-9]+ bytes=[0-9]+//g;
+		s/ mark=0//; s/ delta-time=[0-9]+//; s/ use=[0-9]+//; s/ +$//' | sort
+}
+norm_xml() {
+	grep '^<flow>' | sed -E 's#<counters>[^/]*</packets><bytes>[0-9]+</bytes></counters>##g;
+		s#<timeout>[0-9]+</timeout>##; s#<mark>0</mark>##; s#<use>[0-9]+</use>##;
+		s#<deltatime>[0-9]+</deltatime>##' | sort
+}
+norm_text <"$TMP/table.ct" >"$TMP/want"
+"$BIN/ctquery" --db "$TMP/flows.db" list -o conntrack,labels 2>"$TMP/err" | norm_text >"$TMP/got"
+test_cmp "$TMP/want" "$TMP/got"
+[ ! -s "$TMP/err" ] || fail "list -o conntrack,labels said: $(cat "$TMP/err")"
+for l in vip eth-in,far; do	# -l prints them too, as conntrack -L -l
+	in_ns conntrack -L -l "$l" 2>/dev/null | norm_text >"$TMP/want"
+	grep -q 'labels=' "$TMP/want" || fail "conntrack -L -l $l printed no labels"
+	"$BIN/ctquery" --db "$TMP/flows.db" list -o conntrack -l "$l" | norm_text >"$TMP/got"
+	test_cmp "$TMP/want" "$TMP/got"
+done
+in_ns conntrack -L -o xml,labels 2>/dev/null | norm_xml >"$TMP/want"
+grep -q '<label>far</label>' "$TMP/want" || fail "conntrack -L -o xml,labels printed no label far"
+"$BIN/ctquery" --db "$TMP/flows.db" list -o XML,Labels | norm_xml >"$TMP/got"
+test_cmp "$TMP/want" "$TMP/got"
+say "list -o conntrack,labels, -o xml,labels and -l: conntrack -L's labels ($(wc -l <"$TMP/want") flows)"
+
+# The table, JSON and CSV: "sport dport labels" of each flow, as conntrack -L -o labels.
+sed -E 's/^[^=]* src=[^ ]+ dst=[^ ]+ sport=([0-9]+) dport=([0-9]+) .* labels=([^ ]+).*/\1 \2 \3/' "$TMP/table.ct" |
+	sort >"$TMP/want"
+"$BIN/ctquery" --db "$TMP/flows.db" list -o labels >"$TMP/table.out"
+head -n 1 "$TMP/table.out" | grep -q ' FLOW LABELS$' || fail "no LABELS column: $(head -n 1 "$TMP/table.out")"
+awk 'NR > 1 { o = $5; sub(/->.*/, "", o); sub(/.*:/, "", o); d = $5; sub(/.*:/, "", d); print o, d, $NF }' \
+	"$TMP/table.out" >"$TMP/got.table"
+"$BIN/ctquery" --db "$TMP/flows.db" list -o json,labels >"$TMP/list.json"
+"$BIN/ctquery" --db "$TMP/flows.db" list -o labels,csv >"$TMP/list.csv"
+python3 - "$TMP/list.json" "$TMP/list.csv" "$TMP/got.json" "$TMP/got.csv" <<'EOF' || fail "JSON or CSV not as expected"
+import csv, json, sys
+with open(sys.argv[3], "w") as out:
+    for line in open(sys.argv[1]):
+        f = json.loads(line)
+        out.write("%d %d %s\n" % (f["sport"], f["dport"], ",".join(f["labels"])))
+with open(sys.argv[4], "w") as out:
+    for f in csv.DictReader(open(sys.argv[2])):
+        out.write("%s %s %s\n" % (f["sport"], f["dport"], f["labels"]))
+EOF
+for f in table json csv; do
+	sort "$TMP/got.$f" | test_cmp "$TMP/want" -
+done
+"$BIN/ctquery" --db "$TMP/flows.db" list -o json | grep -q labels && fail "list -o json printed labels unasked"
+"$BIN/ctquery" --db "$TMP/flows.db" list -o csv | head -n 1 | grep -q labels && fail "list -o csv has a labels column unasked"
+say "list -o labels (table), json,labels and csv,labels: the labels of conntrack -L -o labels"
+
+# Without a label map, as conntrack: no labels, and a warning once.
+unshare --mount --propagation private sh -c 'umount /etc && exec ip netns exec "$0" conntrack -L -o labels' \
+	"$NS" 2>/dev/null | norm_text >"$TMP/want"
+[ -s "$TMP/want" ] || fail "conntrack -L without a label map showed nothing"
+grep -q 'labels=' "$TMP/want" && fail "conntrack printed labels without a map"
+unshare --mount --propagation private sh -c 'umount /etc && exec "$0" --db "$1" list -o conntrack,labels' \
+	"$BIN/ctquery" "$TMP/flows.db" 2>"$TMP/nomap.err" | norm_text >"$TMP/got"
+test_cmp "$TMP/want" "$TMP/got"
+[ "$(grep -c 'connlabel.conf' "$TMP/nomap.err")" = 1 ] && [ "$(wc -l <"$TMP/nomap.err")" = 1 ] ||
+	fail "list without a label map did not warn once: $(cat "$TMP/nomap.err")"
+say "without a label map: no labels, one warning, as conntrack -L -o labels"
+
+# Bad -o lists: exit 2, one line.
+for o in json,csv labels, table,,labels colour; do
+	rc=0
+	err=$("$BIN/ctquery" --db "$TMP/flows.db" list -o "$o" 2>&1 >/dev/null) || rc=$?
+	[ "$rc" = 2 ] && [ "$(echo "$err" | wc -l)" = 1 ] || fail "list -o $o: exit $rc, said: $err"
+done
