@@ -16,7 +16,7 @@
 #include "timeparse.h"
 
 /* (conntrack -L's alone: conntrack -E refuses --status) */
-#define FILTER_USAGE_STATUS "  -u, --status LIST       ASSURED,SEEN_REPLY,FIXED_TIMEOUT,...\n"
+#define FILTER_USAGE_STATUS "  -u, --status LIST       ASSURED,SEEN_REPLY,...; !ASSURED, UNREPLIED: clear\n"
 
 #define FILTER_USAGE_MATCH(STATUS) \
 	"filters (as conntrack -E/-L):\n" \
@@ -164,6 +164,10 @@ static int parse_proto(struct ct_filter *f, const char *arg)
 	return 0;
 }
 
+/* -u LIST, as conntrack -L takes it: names of status bits that must be set,
+ * !NAME for one that must be clear, UNREPLIED for !SEEN_REPLY; SRC_NAT and
+ * DST_NAT are passed over with conntrack's warning (its --src-nat and
+ * --dst-nat select NAT'ed flows), UNSET adds nothing. */
 static int parse_status(struct ct_filter *f, const char *arg)
 {
 	static const char *const names[] = {
@@ -178,15 +182,21 @@ static int parse_status(struct ct_filter *f, const char *arg)
 		return bad('u', "no status in", arg);
 	while (*p) {
 		size_t n = strcspn(p, ","), i;
+		int neg = *p == '!';
 
-		if (!n || (p[n] == ',' && !p[n + 1]))
+		if (!n || (p[n] == ',' && !p[n + 1]) || (neg && n == 1))
 			return bad('u', "an empty status in", arg);
 		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-			if (n == strlen(names[i]) && !strncasecmp(p, names[i], n))
+			if (n - neg == strlen(names[i]) && !strncasecmp(p + neg, names[i], n - neg))
 				break;
-		if (i < sizeof(names) / sizeof(names[0]))
-			f->status |= 1u << i;
-		else if (!(n == 5 && !strncasecmp(p, "UNSET", 5)))
+		if (i == 4 || i == 5)	/* (conntrack: "WARNING: ignoring SRC_NAT, ...") */
+			log_warn("--status: ignoring %s, as conntrack does: use --%s-nat instead",
+				 names[i], i == 4 ? "src" : "dst");
+		else if (i < sizeof(names) / sizeof(names[0]))
+			*(neg ? &f->status_clear : &f->status) |= 1u << i;
+		else if (!neg && n == 9 && !strncmp(p, "UNREPLIED", 9))	/* (in capitals) */
+			f->status_clear |= 1u << 1;	/* SEEN_REPLY */
+		else if (neg || !(n == 5 && !strncasecmp(p, "UNSET", 5)))
 			return bad('u', "unknown status", arg);
 		p += n + (p[n] == ',');
 	}

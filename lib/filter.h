@@ -82,7 +82,8 @@ struct ct_filter {
 	uint16_t iid;
 	char state_name[24];		/* resolved against proto by filter_finish */
 	int state;
-	uint32_t status;
+	uint32_t status;		/* -u: bits that must be set */
+	uint32_t status_clear;		/* -u !NAME, UNREPLIED: bits that must be clear */
 	uint32_t mark, mark_mask;
 	uint16_t zone, ozone, rzone;
 	unsigned event_mask;		/* 1 << CT_EV_*; 0 = all */

@@ -162,7 +162,8 @@ static int match_cmp(const struct ct_filter *f, const struct ct_event *ev)
 	int orig_l3 = 0;
 
 	if ((o & FF_STATUS) &&
-	    (!(ev->has & CT_HAS_STATUS) || (ev->status & f->status) != f->status))
+	    (!(ev->has & CT_HAS_STATUS) || (ev->status & f->status) != f->status ||
+	     (ev->status & f->status_clear)))
 		return 0;
 	if ((o & FF_STATE) && (!(ev->has & CT_HAS_STATE) || ev->state != f->state))
 		return 0;
@@ -277,6 +278,11 @@ int filter_finish(struct ct_filter *f)
 		return log_error("--icmp-type, --icmp-code and --icmp-id need -p icmp or icmpv6");
 	if ((o & FF_STATE) && resolve_state(f))
 		return -1;
+	/* (conntrack -L: "Operation failed: invalid parameters", the kernel's
+	 * refusal of a status filter without bits) */
+	if ((o & FF_STATUS) && !f->status && !f->status_clear)
+		return log_error("--status names no status bit to select by (UNSET adds none,"
+				 " SRC_NAT and DST_NAT are ignored): conntrack -L refuses it too");
 	if ((o & FF_ANYNAT) && (o & (FF_SNAT | FF_DNAT)))
 		return log_error("cannot use --src-nat or --dst-nat with --any-nat");
 	if ((o & FF_MASK_SRC) && apply_mask(&f->src, &f->mask_src, "src"))
