@@ -333,7 +333,9 @@ static int parse_time(struct ct_filter *f, int opt, const char *arg, int64_t *us
 		return log_error("%s: '%s': the local time zone (TZ) is not that at that"
 				 " time", opt_name(opt), arg);
 	}
-	return bad(opt, "invalid time", arg);
+	return log_error("%s: invalid time '%s' (ISO 8601, e.g. 2026-11-28T14:05:00, local"
+			 " or with Z or +HH:MM; @EPOCH; now; or back from now: -30s, -5m,"
+			 " -1h, -2d)", opt_name(opt), arg);
 }
 
 static int parse_count(int opt, const char *arg, int64_t *v)

@@ -257,6 +257,9 @@ says "--since" list --since 2025-11-31
 says "--until" replay --until '2025-11-26T10:00+99:99'
 says "--at" list --at -99999999999d
 says "--since" stats --since -1e3s
+# what a time may be, when it is none (10m: back from now is -10m)
+says "--since: invalid time '10m' (ISO 8601, e.g. 2026-11-28T14:05:00, local or with Z or +HH:MM; @EPOCH; now; or back from now: -30s, -5m, -1h, -2d)" list --since 10m
+says "--at: invalid time 'yesterday' (ISO 8601" stats --at yesterday
 says "--limit: invalid number '0'" list --limit 0
 says "show: invalid flow id '+1'" show +1
 says "show: invalid flow id '99999999999999999999'" show 99999999999999999999
