@@ -18,7 +18,7 @@
 #include "store.h"
 #include "timeparse.h"
 
-static const char list_usage[] = "list [-o table|conntrack|json|csv|xml[,labels]] [FILTER...]";
+static const char list_usage[] = "list [-o table|conntrack|json|csv|xml[,labels][,extended][,id]] [FILTER...]";
 
 enum { OUT_TABLE, OUT_CONNTRACK, OUT_JSON, OUT_CSV, OUT_XML };
 
@@ -31,7 +31,9 @@ static void usage(FILE *out)
 		"                        (one object per line), csv, xml; with ,labels\n"
 		"                        (or labels alone: the table) each flow's labels,\n"
 		"                        as conntrack -L -o labels, by the names of\n"
-		"                        /etc/xtables/connlabel.conf (-l prints them too)\n"
+		"                        /etc/xtables/connlabel.conf (-l prints them too);\n"
+		"                        with conntrack or xml, also extended and id, as\n"
+		"                        conntrack -L -o extended,id\n"
 		"  -h, --help            show this help\n%s", list_usage, filter_usage);
 }
 
@@ -73,16 +75,18 @@ static void give_up_snapshot(void *c)
 	store_cursor_release(c);	/* (an error fails the next row) */
 }
 
-/* labels: print each flow's labels (-o labels, or -l). */
+/* labels: print each flow's labels (-o labels, or -l); cf: -o extended, id. */
 static int list(struct query_ctx *ctx, const struct ct_filter *flt, const struct store_query *q,
-		int fmt, int labels)
+		int fmt, int labels, struct ct_fmt cf)
 {
 	struct store *st = store_open(ctx->db, STORE_READ);
-	struct ct_fmt cf = { .xml = fmt == OUT_XML, .labels = labels };
 	static struct store_flow fl;
 	struct flow_labels *fls = NULL;
 	struct store_cursor *c;
 	FILE *out = NULL;
+
+	cf.xml = fmt == OUT_XML;
+	cf.labels = labels;
 	int64_t shown = 0;
 	int r = -1;
 
@@ -152,9 +156,10 @@ static int list(struct query_ctx *ctx, const struct ct_filter *flt, const struct
 	return r < 0 ? 1 : 0;
 }
 
-/* Parses -o: a format word (at most one) and labels, comma-separated, in
- * any case. Returns 0, or -1 (reported). */
-static int parse_output(const char *list, int *fmt, int *labels)
+/* Parses -o: a format word (at most one), labels, and conntrack's extended
+ * and id (into cf), comma-separated, in any case. Returns 0, or -1
+ * (reported). */
+static int parse_output(const char *list, int *fmt, int *labels, struct ct_fmt *cf)
 {
 	static const char *const fmts[] = { "table", "conntrack", "json", "csv", "xml" };
 	char words[256], *w, *save = NULL;
@@ -170,6 +175,14 @@ static int parse_output(const char *list, int *fmt, int *labels)
 	for (w = strtok_r(words, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
 		if (!strcasecmp(w, "labels")) {
 			*labels = 1;
+			continue;
+		}
+		if (!strcasecmp(w, "extended")) {
+			cf->extended = 1;
+			continue;
+		}
+		if (!strcasecmp(w, "id")) {
+			cf->id = 1;
 			continue;
 		}
 		for (i = 0; i < 5 && strcasecmp(w, fmts[i]); i++)
@@ -196,13 +209,14 @@ static int list_exec(struct query_ctx *ctx, int argc, char **argv)
 	};
 	struct store_query q = { 0 };
 	struct ct_filter flt = { 0 };
+	struct ct_fmt cf = { 0 };
 	int c, r, fmt = OUT_TABLE, labels = 0;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, OPT_STRICT "o:h" FILTER_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
-			if (parse_output(optarg, &fmt, &labels))
+			if (parse_output(optarg, &fmt, &labels, &cf))
 				return 2;
 			break;
 		case 'h':
@@ -215,13 +229,18 @@ static int list_exec(struct query_ctx *ctx, int argc, char **argv)
 	}
 	if ((r = args_end(&flt, argc, argv)))
 		return r;
+	if ((cf.extended || cf.id) && fmt != OUT_CONNTRACK && fmt != OUT_XML) {
+		log_error("--output: %s with conntrack or xml only (as conntrack -L -o %s)",
+			  cf.extended ? "extended" : "id", cf.extended ? "extended" : "id");
+		return 2;
+	}
 	filter_to_query(&flt, &q);
 	q.type_mask = flt.event_mask;	/* -e: flows that had such an event */
 	/* As conntrack -L: -l loads the label map, and with it the library
 	 * prints the labels, -o labels or not. */
 	if (flt.opts & FF_LABEL)
 		labels = 1;
-	return list(ctx, &flt, &q, fmt, labels);
+	return list(ctx, &flt, &q, fmt, labels, cf);
 }
 
 const struct command cmd_list = {
