@@ -127,6 +127,13 @@ install: $(B)/ctrecord $(B)/ctquery
 	chmod 0644 $(DESTDIR)$(UNITDIR)/ctrecord.service
 	install -m 0644 contrib/ctrecord.sysusers $(DESTDIR)$(SYSUSERSDIR)/ctrecord.conf
 
+# Removes what install put in place (the same variables); the recorded
+# history (/var/lib/ctrecord) and the ctrecord user stay.
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/sbin/ctrecord $(DESTDIR)$(PREFIX)/bin/ctquery \
+		$(DESTDIR)$(MANDIR)/man8/ctrecord.8 $(DESTDIR)$(MANDIR)/man1/ctquery.1 \
+		$(DESTDIR)$(UNITDIR)/ctrecord.service $(DESTDIR)$(SYSUSERSDIR)/ctrecord.conf
+
 # The whole suite under AddressSanitizer and UBSan, built apart in $(B)/asan.
 asan:
 	$(MAKE) B=$(B)/asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
@@ -182,5 +189,5 @@ fuzz:
 clean:
 	rm -rf $(B) tests/out
 
-.PHONY: all test run deps install asan valgrind fuzz clean
+.PHONY: all test run deps install uninstall asan valgrind fuzz clean
 include tests/bench/bench.mk

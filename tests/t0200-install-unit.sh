@@ -1,5 +1,5 @@
 #!/bin/bash
-# t0200: make install puts every file in place, systemd accepts the unit and its sysusers file, and ctrecord runs as the unit runs it (its ExecStart, capability bounding set, no new privileges, umask; reload; stop) in a namespace.
+# t0200: make install puts every file in place (and make uninstall takes them away, leaving the history), systemd accepts the unit and its sysusers file, and ctrecord runs as the unit runs it (its ExecStart, capability bounding set, no new privileges, umask; reload; stop) in a namespace.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -86,3 +86,11 @@ wait_until 10 eval "[ \"\$('$P/bin/ctquery' --db '$STATE/flows.db' list -p udp -
 stop_bg rec TERM 30 || fail "ctrecord did not stop within the unit's TimeoutStopSec"
 [ "$BG_STATUS" = 0 ] || fail "ctrecord exited $BG_STATUS on the unit's KillSignal: $(cat "$TMP/rec.err")"
 say "run as the unit runs it (bounding set $caps, no_new_privs, umask $umask_unit): recorded, reopened with the live flows after ExecReload, stopped with status 0"
+
+# make uninstall: the files install put in place are gone; the history stays.
+make -s -C "$TOP" B="$B" PREFIX="$P" uninstall >"$TMP/uninstall.out" 2>&1 ||
+	{ cat "$TMP/uninstall.out"; fail "make uninstall failed"; }
+left=$(find "$P" -type f)
+[ -z "$left" ] || fail "make uninstall left: $left"
+[ -s "$STATE/flows.db" ] || fail "make uninstall took the history"
+say "make uninstall removed the six files, not the history"
