@@ -396,7 +396,11 @@ static int filter_value(struct ct_filter *f, int opt, const char *arg)
 	case FO_SINCE: return parse_time(f, opt, arg, &f->since_us);
 	case FO_UNTIL: return parse_time(f, opt, arg, &f->until_us);
 	case FO_AT: return parse_time(f, opt, arg, &f->at_us);
-	case FO_FLOW: return parse_count(opt, arg, &f->flow);
+	case FO_FLOW:	/* (a second one replaced the first, silently) */
+		if (f->flow)
+			return log_error("--flow: given twice; one flow a query (--where 'id IN"
+					 " (%lld, %s)' selects several)", (long long)f->flow, arg);
+		return parse_count(opt, arg, &f->flow);
 	case FO_LIMIT: return parse_count(opt, arg, &f->limit);
 	case FO_WHERE:
 		if (!*arg)
@@ -427,8 +431,13 @@ int filter_option(struct ct_filter *f, int opt, const char *arg, int argc, char 
 	};
 	size_t i;
 
-	if (opt == FO_SESSION)	/* no room left in opts: 0 means not given */
+	if (opt == FO_SESSION) {	/* no room left in opts: 0 means not given */
+		if (f->session)
+			return log_error("--session: given twice; one session a query (--where"
+					 " 'session IN (%lld, %s)' selects the flows several started)",
+					 (long long)f->session, arg);
 		return parse_count(opt, arg, &f->session) ? -1 : 1;
+	}
 	for (i = 0; i < sizeof(bits) / sizeof(bits[0]); i++)
 		if (bits[i].opt == opt)
 			break;

@@ -269,6 +269,10 @@ says "not authorized to use function: load_extension" list --where "load_extensi
 says "--sort orders the groups of --top or --by" stats --sort bytes
 says "--where ' ': an empty expression" list --where ' '
 says "--status: an empty status in 'ASSURED,'" list -u ASSURED,
+# a second --flow or --session replaced the first, silently (one was read as both)
+says "--flow: given twice; one flow a query (--where 'id IN (1, 2)' selects several)" list --flow 1 --flow 2
+says "--flow: given twice" replay --flow 2 --flow 1
+says "--session: given twice; one session a query (--where 'session IN (1, 2)' selects the flows several started)" stats --session 1 --session 2
 # an IPv6 NAT address is not compared (conntrack compares IPv4 ones only):
 # the IPv6 flows NAT'ed to any address, with a warning
 Q list -n 2001:db8::1 >"$TMP/nat6.list" 2>"$TMP/nat6.err" || fail "list -n 2001:db8::1 refused: $(cat "$TMP/nat6.err")"
