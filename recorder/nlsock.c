@@ -61,3 +61,18 @@ void nlsock_check_events_sysctl(void)
 			 " recorder runs will send no events, not even their end; set it to 1"
 			 " to record them across restarts");
 }
+
+void nlsock_check_acct_sysctl(void)
+{
+	FILE *f = fopen("/proc/sys/net/netfilter/nf_conntrack_acct", "r");
+	int v = -1;
+
+	if (!f)
+		return;
+	if (fscanf(f, "%d", &v) != 1)
+		v = -1;
+	fclose(f);
+	if (v == 0)
+		log_warn("net.netfilter.nf_conntrack_acct=0: flows end without packet and byte"
+			 " counts; set it to 1 to record those of the connections made after");
+}

@@ -20,4 +20,9 @@ struct mnl_socket *nlsock_events(unsigned groups, size_t bufsize, int reliable);
  * runs, not even their end. */
 void nlsock_check_events_sysctl(void);
 
+/* Warns when net.netfilter.nf_conntrack_acct is 0: the kernel then counts no
+ * packets and bytes, and a flow's DESTROY carries none (a connection gets
+ * its counters when it is made, so setting it later counts only the next). */
+void nlsock_check_acct_sysctl(void);
+
 #endif

@@ -391,6 +391,7 @@ int recording_run(const struct recording_opts *o)
 	if (!w.rec.st || (w.claim = dbclaim_take(o->db)) < 0)
 		goto out;
 	nlsock_check_events_sysctl();	/* (for a start that goes on) */
+	nlsock_check_acct_sysctl();
 	w.rec.open = flowmap_new();
 	w.rec.filter = o->filter;
 	unreported_init(&w.unrep, o->reliable, o->evmask,

@@ -78,4 +78,14 @@ start_recorder rec3 "$TMP/rec3.err" --db "$TMP/one.db"
 stop_recorder rec3 10
 grep -q "warning: net.netfilter.nf_conntrack_events=2" "$TMP/rec3.err" ||
 	fail "a recording with nf_conntrack_events=2 does not warn: $(cat "$TMP/rec3.err")"
+! grep -q "nf_conntrack_acct" "$TMP/rec3.err" || fail "a warning about accounting, which is on: $(cat "$TMP/rec3.err")"
 say "a failed start: one line; a recording with nf_conntrack_events=2 warns"
+
+# Accounting off: flows end without counters (list shows '-'), so it warns.
+in_ns sysctl -qw net.netfilter.nf_conntrack_acct=0 || fail "cannot set nf_conntrack_acct"
+start_recorder rec4 "$TMP/rec4.err" --db "$TMP/one.db"
+stop_recorder rec4 10
+grep -q "^ctrecord: warning: net.netfilter.nf_conntrack_acct=0: flows end without packet and byte counts; set it to 1" "$TMP/rec4.err" ||
+	fail "a recording with nf_conntrack_acct=0 does not warn: $(cat "$TMP/rec4.err")"
+in_ns sysctl -qw net.netfilter.nf_conntrack_acct=1
+say "a recording with nf_conntrack_acct=0 warns"
