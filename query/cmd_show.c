@@ -5,8 +5,10 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <linux/netfilter/nf_conntrack_common.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
 
 #include "commands.h"
+#include "ct_format.h"
 #include "ct_names.h"
 #include "filter_text.h"
 #include "args.h"
@@ -22,8 +24,9 @@ static void usage(FILE *out)
 {
 	fprintf(out, "usage: ctquery [--db PATH] %s\n\n"
 		"Shows one recorded flow (FLOW is the id in the last column of `ctquery list`):\n"
-		"its tuples and NAT, each event with time, state, timeout, flags and counters,\n"
-		"and how and when it ended, or that it is still open or its end unknown.\n",
+		"its tuples and NAT, each event with time, state, timeout, flags, mark, labels\n"
+		"and counters, and how and when it ended, or that it is still open or its end\n"
+		"unknown.\n",
 		show_usage);
 }
 
@@ -59,9 +62,24 @@ static void print_header(const struct store_flow *fl)
 							  fl->origin : 2]);
 }
 
+/* The label names of the events that carry labels (CTA_LABELS), by the
+ * label map, read (and libnetfilter_conntrack loaded) at the first such
+ * event only: a flow without labels costs nothing more. NULL without a map
+ * (warned once, as replay warns). */
+static struct nfct_labelmap *label_map(void)
+{
+	static struct ct_fmt f = { .labels = 1 };
+	static int opened;
+
+	if (!opened++)
+		(void)ct_fmt_open(&f);
+	return f.labelmap;
+}
+
 static void print_event(const struct ct_event *ev)
 {
-	char t[40], flags[96] = "";
+	char t[40], flags[96] = "", names[FT_LABELS_TEXT];
+	size_t len;
 	const char *st = ev->has & CT_HAS_STATE ? ct_state_name(ev->orig.proto, ev->state) : NULL;
 
 	time_format(t, sizeof(t), ev->t_us, 1);
@@ -80,6 +98,11 @@ static void print_event(const struct ct_event *ev)
 		printf(" %.*s", (int)strlen(flags) - 1, flags);
 	if (ev->has & CT_HAS_MARK)
 		printf(" mark=%u", ev->mark);
+	if (ct_extra_find(ev, CTA_LABELS, &len) && label_map()) {
+		ft_labels_text(ev, label_map(), names, sizeof(names));
+		if (names[0])	/* (none of its bits named: nothing, as conntrack) */
+			printf(" labels=%s", names);
+	}
 	if (ev->has & CT_HAS_COUNTERS_ORIG)
 		printf(" orig=%llu/%lluB", (unsigned long long)ev->pkts_orig,
 		       (unsigned long long)ev->bytes_orig);

@@ -27,6 +27,10 @@ grep -q '^libc\.so' "$TMP/list.libs" || skip "LD_DEBUG=files reports no libc her
 ! grep -qE 'libnetfilter_conntrack|libmnl|libxml2' "$TMP/list.libs" ||
 	fail "ctquery list loaded: $(tr '\n' ' ' <"$TMP/list.libs")"
 
+# show loads it for a flow with labels only (the seed log has none)
+loaded "$BIN/ctquery" --db "$DB" show 1 >"$TMP/show.libs"
+! grep -qE 'libnetfilter_conntrack|libmnl|libxml2' "$TMP/show.libs" ||
+	fail "ctquery show 1 loaded: $(tr '\n' ' ' <"$TMP/show.libs")"
 for o in json csv; do
 	loaded "$BIN/ctquery" --db "$DB" list -o "$o" >"$TMP/list.$o.libs"
 	! grep -qE 'libnetfilter_conntrack|libmnl|libxml2' "$TMP/list.$o.libs" ||

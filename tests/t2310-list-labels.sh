@@ -141,6 +141,22 @@ test_cmp "$TMP/want" "$TMP/got"
 	fail "list without a label map did not warn once: $(cat "$TMP/nomap.err")"
 say "without a label map: no labels, one warning, as conntrack -L -o labels"
 
+# show: each event's labels, as replay -o labels prints them (t2300: as
+# conntrack -E printed them), and a flow of the start-up dump with the
+# labels its DUMP entry carried, as conntrack -L shows them.
+Q() { "$BIN/ctquery" --db "$TMP/flows.db" "$@"; }
+id=$(Q list -o csv --where "origin = 'new' AND dport = 5002" | awk -F, 'NR == 2 { print $1 }')
+[ -n "$id" ] || fail "no recorded flow to port 5002"
+Q show "$id" | sed -n 's/.* labels=\([^ ]*\).*/\1/p' >"$TMP/got"
+Q replay -o labels --flow "$id" | sed -n 's/.* labels=\([^ ]*\).*/\1/p' >"$TMP/want"
+[ "$(wc -l <"$TMP/want")" = 2 ] || fail "flow $id: not 2 events with labels: $(Q replay -o labels --flow "$id")"
+test_cmp "$TMP/want" "$TMP/got"
+read -r id sport < <(Q list -o csv --where "origin = 'dump' AND dport = 5002" | awk -F, 'NR == 2 { print $1, $10 }')
+[ -n "$id" ] || fail "no flow to port 5002 from the start-up dump"
+grep " sport=$sport dport=5002 " "$TMP/table.ct" | sed 's/.* labels=//' >"$TMP/want"
+Q show "$id" | sed -n 's/.* DUMP .* labels=\([^ ]*\).*/\1/p' | test_cmp "$TMP/want" -
+say "show: the labels of each event, and of the start-up dump's entry"
+
 # Bad -o lists: exit 2, one line.
 for o in json,csv labels, table,,labels colour; do
 	rc=0
