@@ -183,11 +183,25 @@ void ft_labels_text(const struct ct_event *ev, struct nfct_labelmap *map, char *
 		at += (size_t)snprintf(buf + at, size - at, "%s%s", i ? "," : "", names[i]);
 }
 
-void ft_flow_json(const struct store_flow *fl, struct nfct_labelmap *map, FILE *out)
+/* ,"labels":[names] when map is not NULL and ev carries labels. */
+static void json_labels(const struct ct_event *ev, struct nfct_labelmap *map, FILE *out)
 {
 	const char *names[FT_LABELS_MAX];
-	int n, i;
+	int n = ft_label_names(ev, map, names, FT_LABELS_MAX), i;
 
+	if (n < 0)
+		return;
+	fputs(",\"labels\":[", out);
+	for (i = 0; i < n; i++) {
+		if (i)
+			fputc(',', out);
+		json_str(names[i], out);
+	}
+	fputc(']', out);
+}
+
+void ft_flow_json(const struct store_flow *fl, struct nfct_labelmap *map, FILE *out)
+{
 	fprintf(out, "{\"flow\":%lld,\"session\":%lld,\"first_us\":%lld,", (long long)fl->id,
 		(long long)fl->session, (long long)fl->first_us);
 	if (fl->end_kind)
@@ -196,15 +210,7 @@ void ft_flow_json(const struct store_flow *fl, struct nfct_labelmap *map, FILE *
 		fputs("\"end_us\":null,", out);
 	fprintf(out, "\"ended\":\"%s\"", ended(fl));
 	json_common(&fl->ev, out);
-	if ((n = ft_label_names(&fl->ev, map, names, FT_LABELS_MAX)) >= 0) {
-		fputs(",\"labels\":[", out);
-		for (i = 0; i < n; i++) {
-			if (i)
-				fputc(',', out);
-			json_str(names[i], out);
-		}
-		fputc(']', out);
-	}
+	json_labels(&fl->ev, map, out);
 	fprintf(out, ",\"events\":%lld}\n", (long long)fl->nevents);
 }
 
@@ -238,7 +244,7 @@ void ft_iso_time(char *buf, size_t size, int64_t t_us)
 	snprintf(buf + strlen(buf), size - strlen(buf), ".%06lldZ", (long long)frac);
 }
 
-void ft_event_json(const struct ct_event *ev, int64_t flow, FILE *out)
+void ft_event_json(const struct ct_event *ev, int64_t flow, struct nfct_labelmap *map, FILE *out)
 {
 	char when[48];
 	int bit, n = 0;
@@ -247,6 +253,7 @@ void ft_event_json(const struct ct_event *ev, int64_t flow, FILE *out)
 	fprintf(out, "{\"flow\":%lld,\"t_us\":%lld,\"time\":\"%s\",\"type\":\"%s\"",
 		(long long)flow, (long long)ev->t_us, when, ct_ev_type_name(ev->type));
 	json_common(ev, out);
+	json_labels(ev, map, out);
 	if (ev->has & CT_HAS_STATUS) {
 		fputs(",\"status\":[", out);
 		for (bit = 0; bit < 32; bit++) {

@@ -39,10 +39,11 @@ void ft_flow_json(const struct store_flow *fl, struct nfct_labelmap *map, FILE *
 
 /* One event (of flow) as a JSON object on one line: flow, t_us, time
  * (ISO 8601 UTC), type, the fields ft_flow_json shares (family, proto,
- * tuples, zone, mark, ct_id, state, counters), then status (names),
+ * tuples, zone, mark, ct_id, state, counters), labels (their names, when
+ * map is not NULL and the event carried some), then status (names),
  * timeout, start_ns, stop_ns, ktime_ns, portid, progname. An attribute the
  * event did not carry is absent. */
-void ft_event_json(const struct ct_event *ev, int64_t flow, FILE *out);
+void ft_event_json(const struct ct_event *ev, int64_t flow, struct nfct_labelmap *map, FILE *out);
 
 /* The name of status bit (SEEN_REPLY, ASSURED, ...), or NULL past HW_OFFLOAD. */
 const char *ft_status_name(int bit);

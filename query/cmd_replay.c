@@ -35,15 +35,16 @@ static void usage(FILE *out)
 		"                         userspace, save (as conntrack -o; save: each\n"
 		"                         event as a conntrack command line, -A, -U or -D,\n"
 		"                         with userspace alone); or json: one JSON\n"
-		"                         object per event per line (not with xml; the\n"
-		"                         other words have no effect on it), fields: flow,\n"
+		"                         object per event per line (not with xml; of the\n"
+		"                         other words only labels counts), fields: flow,\n"
 		"                         t_us, time (ISO 8601 UTC), type, family, proto,\n"
 		"                         src, dst, sport, dport | icmp_type, icmp_code,\n"
 		"                         icmp_id, orig_zone (and reply_* for the reply\n"
 		"                         tuple),\n"
 		"                         then only what the event carried: zone, mark,\n"
 		"                         ct_id, state, packets_orig, bytes_orig,\n"
-		"                         packets_reply, bytes_reply, status (flag names),\n"
+		"                         packets_reply, bytes_reply, labels (names, with\n"
+		"                         ,labels or -l), status (flag names),\n"
 		"                         timeout, start_ns, stop_ns, ktime_ns, portid,\n"
 		"                         progname\n"
 		"  --pretty               with -o xml: the documented, indented XML layout\n"
@@ -157,7 +158,7 @@ static int pass(struct store *st, struct run *r, const struct store_query *q)
 		r->shown++;
 		pace(r, e->ev.t_us);
 		if (r->json) {
-			ft_event_json(&e->ev, e->flow, stdout);
+			ft_event_json(&e->ev, e->flow, r->fmt->labelmap, stdout);
 		} else if (ct_fmt_event(r->fmt, &e->ev, stdout)) {
 			rc = -1;
 			break;
@@ -192,7 +193,8 @@ static int replay(struct query_ctx *ctx, struct run *r, struct store_query *q)
 	 * A terminal keeps its line buffering. Nothing was printed yet. */
 	if (!isatty(STDOUT_FILENO))
 		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
-	if (r->json || !ct_fmt_open(r->fmt)) {
+	/* (json: the label map of -o json,labels or -l) */
+	if (!ct_fmt_open(r->fmt)) {
 		/* --follow: each pass starts a read of its own, so it sees what
 		 * ctrecord committed since the last one; like tail -f. */
 		while ((rc = pass(st, r, q)) == 0 && r->follow) {

@@ -312,7 +312,7 @@ static void format(struct worker *w, struct slot *s, uint64_t seq, int n)
 			locked = need;
 		}
 		if (p->json) {
-			ft_event_json(&e->ev, e->flow, w->f);
+			ft_event_json(&e->ev, e->flow, w->fmt.labelmap, w->f);
 		} else if (ct_fmt_event(&w->fmt, &e->ev, w->f)) {
 			s->failed = 1;
 			break;

@@ -131,6 +131,23 @@ test_cmp "$TMP/vip.ct" "$TMP/recvip.replay"
 say "ctrecord --label vip: $(wc -l <"$TMP/vip.ct") events as conntrack -E --label vip showed them"
 say "compared $total events with labels"
 
+# -o json,labels, and -o json -l: each event's labels as conntrack -E -o
+# labels printed them (but where it cut the line at 1023 bytes), "-" for none.
+ct_labels() { awk 'length($0) == 1023 { print "cut"; next }
+	{ if (match($0, / labels=[^ ]*/)) print substr($0, RSTART + 8, RLENGTH - 8); else print "-" }' "$1"; }
+json_labels() { sed 's/.*"labels":\[\([^]]*\)\].*/\1/; t; s/.*/-/' | tr -d '"'; }
+"$BIN/ctquery" --db "$TMP/flows.db" replay -o json,labels | json_labels >"$TMP/json.labels"
+paste -d' ' <(ct_labels "$TMP/plain.ct") "$TMP/json.labels" | awk '$1 == "cut" { next } { print $1 }' >"$TMP/want"
+paste -d' ' <(ct_labels "$TMP/plain.ct") "$TMP/json.labels" | awk '$1 == "cut" { next } { print $2 }' >"$TMP/got"
+[ "$(wc -l <"$TMP/json.labels")" = "$(wc -l <"$TMP/plain.ct")" ] || fail "replay -o json,labels: not one line an event"
+grep -q 'eth-in,blue,vip' "$TMP/want" || fail "no labels to compare: $(head -3 "$TMP/want")"
+test_cmp "$TMP/want" "$TMP/got"
+"$BIN/ctquery" --db "$TMP/flows.db" replay -o json -l vip | json_labels >"$TMP/got"
+ct_labels "$TMP/vip.ct" >"$TMP/want"
+test_cmp "$TMP/want" "$TMP/got"
+"$BIN/ctquery" --db "$TMP/flows.db" replay -o json | grep -q '"labels"' && fail "replay -o json printed labels unasked"
+say "replay -o json,labels and -o json -l: the labels conntrack -E -o labels printed"
+
 # Without the map, replay prints what conntrack printed then (no labels) and warns once.
 unshare --mount --propagation private sh -c 'umount /etc && exec "$0" --db "$1" replay -o labels,id' \
 	"$BIN/ctquery" "$TMP/flows.db" >"$TMP/nomap.replay" 2>"$TMP/nomap.replay.err" ||

@@ -661,7 +661,7 @@ static void test_event_json(void)
 	ev.status = 1 << 1 | 1 << 2 | 1 << 20;
 	ev.portid = 42;
 	snprintf(ev.progname, sizeof(ev.progname), "a\"b\\c\n");
-	ft_event_json(&ev, 9, out);
+	ft_event_json(&ev, 9, NULL, out);
 	fclose(out);
 	CHECK(buf && !strcmp(buf, "{\"flow\":9,\"t_us\":1764151200000001,"
 		"\"time\":\"2025-11-26T10:00:00.000001Z\",\"type\":\"DESTROY\",\"family\":\"ipv4\","
