@@ -58,8 +58,8 @@ static void usage(FILE *out)
 		"  -v, --verbose           a status line every 5 seconds (on a terminal, one\n"
 		"                          is kept up to date in place without -v)\n"
 		"  --retain AGE            remove flows that ended longer ago than AGE\n"
-		"                          (seconds, or with s, m, h or d: 30d), in small steps\n"
-		"                          while recording\n"
+		"                          (seconds, or with s, m, h, d or w: 30d), in small\n"
+		"                          steps while recording\n"
 		"  --max-size BYTES        remove the oldest flows while the history is larger\n"
 		"  --prune                 apply --retain and --max-size once, then exit\n"
 		"  --upgrade               bring an older database up to date, then exit\n"
@@ -109,7 +109,7 @@ bad:
 			 min >> 10);
 }
 
-/* Parses an age: a positive number with s, m, h or d (seconds without). */
+/* Parses an age: a positive number with s, m, h, d or w (seconds without). */
 static int parse_age(const char *s, int64_t *us)
 {
 	char *end;
@@ -123,10 +123,11 @@ static int parse_age(const char *s, int64_t *us)
 	case 'm': unit = 60; end++; break;
 	case 'h': unit = 3600; end++; break;
 	case 'd': unit = 86400; end++; break;
+	case 'w': unit = 7 * 86400; end++; break;	/* (as ctquery's -1w) */
 	}
 	if (errno || end == s || *end || v <= 0 || v > 100LL * 365 * 86400 / unit)
 		return log_error("invalid --retain '%s' (a positive age such as 3600s, 90m, 12h,"
-				 " 30d, at most 36500d)", s);
+				 " 30d, 4w, at most 36500d)", s);
 	*us = (int64_t)v * unit * 1000000;
 	return 0;
 }

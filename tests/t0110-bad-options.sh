@@ -50,7 +50,12 @@ done
 # the largest size is said too: 2000G was refused as if it were too small
 says ctrecord "invalid --max-size '2000G' (a size from 4K to 1024G" --db x.db --max-size 2000G
 says ctrecord "invalid --buffer-size '1T' (a size from 4K to 1024G" --db x.db -b 1T
-says ctrecord "invalid --retain '36501d' (a positive age such as 3600s, 90m, 12h, 30d, at most 36500d)" --db x.db --retain 36501d
+says ctrecord "invalid --retain '36501d' (a positive age such as 3600s, 90m, 12h, 30d, 4w, at most 36500d)" --db x.db --retain 36501d
+says ctrecord "invalid --retain '5215w' (a positive age such as" --db x.db --retain 5215w
+# weeks, as ctquery's times take them (-1w): a usage error before
+rc=0
+"$BIN/ctrecord" --db "$TMP/weeks.db" --prune --retain 4w 2>"$TMP/weeks.err" || rc=$?
+[ "$rc" = 1 ] && grep -q "cannot open" "$TMP/weeks.err" || fail "--retain 4w: exit $rc: $(cat "$TMP/weeks.err")"
 says ctrecord "--upgrade goes alone" --db x.db --upgrade --reliable
 # conntrack -E refuses --status (conntrack -L's filter): so do replay and
 # ctrecord, where it was taken and matched
