@@ -84,11 +84,11 @@ static int list(struct query_ctx *ctx, const struct ct_filter *flt, const struct
 	struct flow_labels *fls = NULL;
 	struct store_cursor *c;
 	FILE *out = NULL;
+	int64_t shown = 0;
+	int r = -1;
 
 	cf.xml = fmt == OUT_XML;
 	cf.labels = labels;
-	int64_t shown = 0;
-	int r = -1;
 
 	if (!st)
 		return 1;
@@ -114,6 +114,7 @@ static int list(struct query_ctx *ctx, const struct ct_filter *flt, const struct
 	if (!c || !(out = outwait_open(STDOUT_FILENO, give_up_snapshot, c))) {
 		store_cursor_free(c);
 		flow_labels_free(fls);
+		ct_fmt_close(&cf, NULL);
 		store_close(st);
 		return 1;
 	}
