@@ -42,6 +42,10 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o) $(B)/schema_sql.o
 REC_OBJ  := $(REC_SRC:%.c=$(B)/%.o)
 QRY_OBJ  := $(QRY_SRC:%.c=$(B)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
+# The libFuzzer targets (tests/fuzz; their sources below); make test builds
+# each with the build's compiler to replay its corpus (t0060).
+FUZZ_TARGETS := import_text import_save import_xml evblock options
+FUZZ_CHECK_BIN := $(FUZZ_TARGETS:%=$(B)/fuzzcheck/fuzz_%)
 
 all: $(B)/ctrecord $(B)/ctquery $(B)/trafficgen $(B)/rawgen $(B)/peer $(B)/sandbox
 
@@ -166,8 +170,6 @@ FUZZ_SRC_evblock := lib/evblock.c lib/evblock_read.c lib/evblock_bloom.c lib/ct_
 FUZZ_SRC_options := lib/timeparse.c lib/numparse.c lib/filter.c lib/filter_match.c \
 	lib/filter_text.c lib/evmask.c lib/ct_names.c lib/ct_numfmt.c lib/ct_event.c \
 	tests/fuzz/log_count.c
-FUZZ_TARGETS := import_text import_save import_xml evblock options
-FUZZ_CHECK_BIN := $(FUZZ_TARGETS:%=$(B)/fuzzcheck/fuzz_%)
 .SECONDEXPANSION:
 $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRC_$$*) $(wildcard lib/*.h)
 	@mkdir -p $(dir $@)
