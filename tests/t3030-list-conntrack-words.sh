@@ -20,7 +20,8 @@ in_ns "$BIN/trafficgen" udp ::1 5003 1
 stop_recorder rec
 
 norm() {
-	sed -E 's/^(ipv[46] +[0-9]+ [a-z0-9]+ +[0-9]+) [0-9]+ /\1 /; s/ packets=[0-9]+ bytes=[0-9]+//g;
+	sed -E 's/^(ipv[46] +[0-9]+ [a-z0-9]+ +[0-9]+) [0-9]+ /\1 /;
+		s/^([a-z][a-z0-9]* +[0-9]+) [0-9]+ /\1 /; s/ packets=[0-9]+ bytes=[0-9]+//g;
 		s/ mark=0//; s/ delta-time=[0-9]+//; s/ use=[0-9]+//; s/ +$//' | sort
 }
 in_ns conntrack -L -o extended,id 2>/dev/null | norm >"$TMP/want"
