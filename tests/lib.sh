@@ -19,10 +19,18 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/$TEST_NAME.XXXXXX")
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+# fail() in a subshell (the last part of a pipeline, "cmd | test_cmp want -";
+# a $(...); a background check) ends the test too, not the subshell alone
+TEST_PID=$$
+trap 'exit 1' USR1
 
 say()  { echo "# $*"; }
 skip() { echo "skip: $*"; exit 77; }
-fail() { echo "FAIL: $*" >&2; exit 1; }
+fail() {
+	echo "FAIL: $*" >&2
+	[ "$BASHPID" = "$TEST_PID" ] || kill -USR1 "$TEST_PID" 2>/dev/null
+	exit 1
+}
 
 # require_cmd CMD...: skip unless every CMD is on PATH.
 require_cmd() {
