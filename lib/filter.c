@@ -43,11 +43,15 @@
 	"                                   (@N), now, or relative (-1h, -5m, -30s, -2d)\n" \
 	"      --at TIME                    flows alive at that instant (open ones too)\n" \
 	"      --flow ID  --where EXPR (SQL over the view flows_v)\n" \
-	"      --limit N                    at most N events (replay) or flows (list)\n" \
 	"      --session N                  one recorder run or import (ctquery sessions)\n"
+#define FILTER_USAGE_LIMIT \
+	"      --limit N                    at most N events (replay) or flows (list)\n"
 
-const char filter_usage[] = FILTER_USAGE_MATCH(FILTER_USAGE_STATUS) FILTER_USAGE_HISTORY;
-const char filter_event_usage[] = FILTER_USAGE_MATCH("") FILTER_USAGE_HISTORY;
+const char filter_usage[] = FILTER_USAGE_MATCH(FILTER_USAGE_STATUS) FILTER_USAGE_HISTORY
+			    FILTER_USAGE_LIMIT;
+const char filter_event_usage[] = FILTER_USAGE_MATCH("") FILTER_USAGE_HISTORY FILTER_USAGE_LIMIT;
+/* (stats counts every flow that matches: no --limit) */
+const char filter_stats_usage[] = FILTER_USAGE_MATCH(FILTER_USAGE_STATUS) FILTER_USAGE_HISTORY;
 const char filter_match_usage[] = FILTER_USAGE_MATCH("");
 
 /* Long name of an option, for messages. */

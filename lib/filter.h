@@ -60,11 +60,12 @@ enum {
 	{ "limit", required_argument, NULL, FO_LIMIT }, \
 	{ "where", required_argument, NULL, FO_WHERE }
 
-/* The usage text of the filter options: all of them (list, stats); those
- * of events, without --status, which conntrack -E refuses (replay); and
- * those without the history options too (ctrecord, which filters what it
- * records). */
-extern const char filter_usage[], filter_event_usage[], filter_match_usage[];
+/* The usage text of the filter options: all of them (list); those of
+ * events, without --status, which conntrack -E refuses (replay); all but
+ * --limit (stats, which counts every flow that matches); and those without
+ * the history options too (ctrecord, which filters what it records). */
+extern const char filter_usage[], filter_event_usage[], filter_stats_usage[],
+	filter_match_usage[];
 
 /* An address option: the address, and the prefix mask (all ones when exact). */
 struct filter_addr {

@@ -52,7 +52,6 @@ static void usage(FILE *out)
 		"                         (1 = as it happened)\n"
 		"  --follow               then keep printing new events as ctrecord stores\n"
 		"                         them, until SIGINT (like tail -f)\n"
-		"  -e, --event-mask LIST  NEW,UPDATE,DESTROY,ALL (default: ALL)\n"
 		"  -h, --help             show this help\n%s", replay_usage, filter_event_usage);
 }
 

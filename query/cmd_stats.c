@@ -41,7 +41,7 @@ static void usage(FILE *out)
 		"pruned (for the whole database, whatever the filters); --top N groups flows.\n\n"
 		"  --top N      the N largest groups (default 10 when --by is given)\n"
 		"  --by KEY     src, dst, sport, dport, proto or pair (src -> dst)\n"
-		"  --sort WHAT  flows (default), packets or bytes\n%s", stats_usage, filter_usage);
+		"  --sort WHAT  flows (default), packets or bytes\n%s", stats_usage, filter_stats_usage);
 }
 
 static void group_key(const struct stats *s, const struct ct_event *ev, char *k, size_t n)

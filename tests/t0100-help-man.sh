@@ -143,8 +143,9 @@ for c in $cmds; do
 	if grep -q '^filters' <<<"$ch"; then
 		m=$(printf '%s\n%s\n' "$m" "$filter_tags")
 		# (conntrack -E refuses --status: so does replay, whose --help
-		# leaves it out and whose man entry says so)
+		# leaves it out and whose man entry says so; stats, --limit)
 		grep -q -- '--status' <<<"$ch" || m=$(grep -v -- '--status' <<<"$m")
+		grep -q -- '--limit' <<<"$ch" || m=$(grep -v -- '--limit' <<<"$m")
 	fi
 	compare "ctquery $c" "$(help_opts <<<"$ch" | grep -vx -- '--db')" "$(opts <<<"$m")"
 	help_syn=$(printf '%s\n%s\n' "$help_syn" "$(help_synopsis ctquery <<<"$ch")")
@@ -168,6 +169,24 @@ for c in $cmds; do
 	gethelp "$BIN/ctquery" "$c" --help
 	u=$(help_synopsis ctquery <<<"$out" | sed 's/^ctquery \[--db PATH\] //')
 	grep -qF -- "- \`$u\`" "$readme" || fail "README.md: no item '- \`$u\`' for ctquery $c"
+done
+
+# --- each command's --help lists an option once, and only options the
+# command takes (replay listed -e twice; stats, --limit, which it refuses)
+for c in $cmds; do
+	gethelp "$BIN/ctquery" "$c" --help
+	# (an option's entry: at the line's start, after ", " or two spaces;
+	# one named in the text after it, "when --by is given", is not one)
+	dup=$(grep -E '^ +-' <<<"$out" | grep -oE -- '(^ +|  |, )--[a-z][a-z0-9-]*' | sed 's/^[ ,]*//' |
+		sort | uniq -d | tr '\n' ' ')
+	[ -z "$dup" ] || fail "ctquery $c --help lists twice: $dup"
+	for o in $(grep -oE -- '(^|[ ,])--[a-z][a-z0-9-]*' <<<"$out" | sed 's/^[ ,]//' | sort -u); do
+		e=$("$BIN/ctquery" --db /nonexistent/flows.db "$c" "$o" 1 2>&1 | head -1)
+		case $e in
+		*"unknown option"* | *"does not apply"* | *"unrecognized option"*)
+			fail "ctquery $c --help lists $o, which it refuses: $e" ;;
+		esac
+	done
 done
 
 # --- the pages render without warnings (where groff is installed)
