@@ -13,6 +13,7 @@
 #include "filter_text.h"
 #include "flow_labels.h"
 #include "log.h"
+#include "open_query.h"
 #include "outwait.h"
 #include "opt_error.h"
 #include "store.h"
@@ -79,7 +80,7 @@ static void give_up_snapshot(void *c)
 static int list(struct query_ctx *ctx, const struct ct_filter *flt, const struct store_query *q,
 		int fmt, int labels, struct ct_fmt cf)
 {
-	struct store *st = store_open(ctx->db, STORE_READ);
+	struct store *st;
 	static struct store_flow fl;
 	struct flow_labels *fls = NULL;
 	struct store_cursor *c;
@@ -90,16 +91,9 @@ static int list(struct query_ctx *ctx, const struct ct_filter *flt, const struct
 	cf.xml = fmt == OUT_XML;
 	cf.labels = labels;
 
-	if (!st)
-		return 1;
-	if (q->where && store_check_where(st, q->where)) {
-		store_close(st);
-		return 2;
-	}
-	if (store_check_named(st, q)) {
-		store_close(st);
-		return 1;
-	}
+	if ((r = open_query(ctx, q, &st)))
+		return r;
+	r = -1;
 	/* the label map, or the warning that it cannot be read, as conntrack;
 	 * a flow's row keeps no labels, its events do (read only then) */
 	if (labels)

@@ -18,6 +18,7 @@
 #include "filter.h"
 #include "filter_text.h"
 #include "log.h"
+#include "open_query.h"
 #include "timeparse.h"
 #include "opt_error.h"
 #include "parformat.h"
@@ -174,19 +175,12 @@ static int pass(struct store *st, struct run *r, const struct store_query *q)
 /* Returns the exit code: 0, 1 on an error, 2 for a bad --where (reported). */
 static int replay(struct query_ctx *ctx, struct run *r, struct store_query *q)
 {
-	struct store *st = store_open(ctx->db, STORE_READ);
-	int rc = -1;
+	struct store *st;
+	int rc = open_query(ctx, q, &st);
 
-	if (!st)
-		return 1;
-	if (q->where && store_check_where(st, q->where)) {
-		store_close(st);
-		return 2;
-	}
-	if (store_check_named(st, q)) {
-		store_close(st);
-		return 1;
-	}
+	if (rc)
+		return rc;
+	rc = -1;
 	/* Into a file or a pipe, write 64 KiB at a time instead of stdio's
 	 * st_blksize (4 KiB): a tenth of a microsecond an event, in system calls.
 	 * A terminal keeps its line buffering. Nothing was printed yet. */

@@ -16,6 +16,7 @@
 #include "groups.h"
 #include "log.h"
 #include "numparse.h"
+#include "open_query.h"
 #include "opt_error.h"
 #include "store.h"
 #include "timeparse.h"
@@ -258,22 +259,14 @@ static void gap_window(const struct store_query *q, const struct stats *s, int64
 static int stats(struct query_ctx *ctx, const struct ct_filter *flt, struct store_query *q,
 		 struct stats *s, int64_t top)
 {
-	struct store *st = store_open(ctx->db, STORE_READ);
 	struct store_gaps gaps = { 0 };
 	struct pruned pr = { 0 };
+	struct store *st;
 	int64_t lo, hi;
-	int r;
+	int r = open_query(ctx, q, &st);
 
-	if (!st)
-		return 1;
-	if (q->where && store_check_where(st, q->where)) {
-		store_close(st);
-		return 2;
-	}
-	if (store_check_named(st, q)) {
-		store_close(st);
-		return 1;
-	}
+	if (r)
+		return r;
 	r = count_events(st, flt, q, s);
 	if (r == 0)
 		r = count_flows(st, flt, q, s, top);
