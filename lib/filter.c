@@ -180,6 +180,7 @@ static int parse_status(struct ct_filter *f, const char *arg)
 		"TEMPLATE", "UNTRACKED", "HELPER", "OFFLOAD", "HW_OFFLOAD",
 	};
 	const char *p = arg;
+	unsigned ignored = 0;	/* SRC_NAT, DST_NAT: warned of once the list is read */
 
 	/* (repeated, the statuses add up, as in conntrack: all must be set) */
 	if (!*p)
@@ -194,8 +195,7 @@ static int parse_status(struct ct_filter *f, const char *arg)
 			if (n - neg == strlen(names[i]) && !strncasecmp(p + neg, names[i], n - neg))
 				break;
 		if (i == 4 || i == 5)	/* (conntrack: "WARNING: ignoring SRC_NAT, ...") */
-			log_warn("--status: ignoring %s, as conntrack does: use --%s-nat instead",
-				 names[i], i == 4 ? "src" : "dst");
+			ignored |= 1u << i;
 		else if (i < sizeof(names) / sizeof(names[0]))
 			*(neg ? &f->status_clear : &f->status) |= 1u << i;
 		else if (!neg && n == 9 && !strncmp(p, "UNREPLIED", 9))	/* (in capitals) */
@@ -204,6 +204,11 @@ static int parse_status(struct ct_filter *f, const char *arg)
 			return bad('u', "unknown status", arg);
 		p += n + (p[n] == ',');
 	}
+	/* (a list refused is one error, without a warning before it) */
+	if (ignored & 1u << 4)
+		log_warn("--status: ignoring SRC_NAT, as conntrack does: use --src-nat instead");
+	if (ignored & 1u << 5)
+		log_warn("--status: ignoring DST_NAT, as conntrack does: use --dst-nat instead");
 	return 0;
 }
 

@@ -83,6 +83,9 @@ for a in '[::1]' '[]:80' '[::1' ; do
 	says ctquery "--src-nat: invalid IP address '$a'" --db x.db list -n "$a"
 done
 says ctquery "--src-nat: invalid port '[::1]:'" --db x.db list -n '[::1]:'
+# a status list refused is one error: the warning that SRC_NAT or DST_NAT
+# is ignored came before it (found by fuzz_options)
+says ctquery "--status: unknown status 'DST_NAT,BOGUS'" --db x.db list -u DST_NAT,BOGUS
 # an empty event type after a comma, which conntrack -e refuses too
 says ctquery "unknown event type '' in -e 'NEW,'" --db x.db replay -e NEW,
 says ctquery "unknown event type '' in -e 'NEW,,UPDATE'" --db x.db list -e NEW,,UPDATE
