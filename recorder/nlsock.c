@@ -43,16 +43,26 @@ struct mnl_socket *nlsock_events(unsigned groups, size_t bufsize, int reliable)
 	return nl;
 }
 
-void nlsock_check_events_sysctl(void)
+/* The value of /proc/sys/net/netfilter/NAME, or -1 when it cannot be read. */
+static int netfilter_sysctl(const char *name)
 {
-	FILE *f = fopen("/proc/sys/net/netfilter/nf_conntrack_events", "r");
+	char path[128];
+	FILE *f;
 	int v = -1;
 
-	if (!f)
-		return;
+	snprintf(path, sizeof(path), "/proc/sys/net/netfilter/%s", name);
+	if (!(f = fopen(path, "r")))
+		return -1;
 	if (fscanf(f, "%d", &v) != 1)
 		v = -1;
 	fclose(f);
+	return v;
+}
+
+void nlsock_check_events_sysctl(void)
+{
+	int v = netfilter_sysctl("nf_conntrack_events");
+
 	if (v == 0)
 		log_warn("net.netfilter.nf_conntrack_events=0: the kernel sends no events;"
 			 " set it to 1");
@@ -64,15 +74,7 @@ void nlsock_check_events_sysctl(void)
 
 void nlsock_check_acct_sysctl(void)
 {
-	FILE *f = fopen("/proc/sys/net/netfilter/nf_conntrack_acct", "r");
-	int v = -1;
-
-	if (!f)
-		return;
-	if (fscanf(f, "%d", &v) != 1)
-		v = -1;
-	fclose(f);
-	if (v == 0)
+	if (netfilter_sysctl("nf_conntrack_acct") == 0)
 		log_warn("net.netfilter.nf_conntrack_acct=0: flows end without packet and byte"
 			 " counts; set it to 1 to record those of the connections made after");
 }
