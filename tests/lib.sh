@@ -203,6 +203,15 @@ netns_setup() {
 	done
 }
 
+# ns_keep_flows: the namespace's UDP and TIME_WAIT flows last 300 s instead of
+# netns_setup's 2, so that they are still in the table when a test compares
+# ctquery with conntrack -L.
+ns_keep_flows() {
+	in_ns sysctl -qw net.netfilter.nf_conntrack_udp_timeout=300 \
+		net.netfilter.nf_conntrack_udp_timeout_stream=300 \
+		net.netfilter.nf_conntrack_tcp_timeout_time_wait=300 || fail "cannot set the timeouts"
+}
+
 # netns_extra VAR: another fresh namespace (lo down, nothing else set up),
 # its random name in $VAR; cleanup deletes it with $NS.  For tests that join
 # namespaces with veth pairs ($NS being the one conntrack is watched in).

@@ -28,9 +28,7 @@ mount -t overlay ctt-labels -o "lowerdir=/etc,upperdir=$TMP/upper,workdir=$TMP/w
 	skip "cannot mount an overlay over /etc in a private mount namespace"
 
 netns_setup
-in_ns sysctl -qw net.netfilter.nf_conntrack_udp_timeout=300 \
-	net.netfilter.nf_conntrack_udp_timeout_stream=300 \
-	net.netfilter.nf_conntrack_tcp_timeout_time_wait=300 || fail "cannot set the timeouts"
+ns_keep_flows
 in_ns nft -f - <<-'EOF' || fail "cannot load the label rules"
 table inet ctt_labels {
 	chain out {

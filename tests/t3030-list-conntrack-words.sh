@@ -9,9 +9,7 @@ require_root
 require_built ctrecord ctquery trafficgen
 
 netns_setup
-in_ns sysctl -qw net.netfilter.nf_conntrack_udp_timeout=300 \
-	net.netfilter.nf_conntrack_udp_timeout_stream=300 \
-	net.netfilter.nf_conntrack_tcp_timeout_time_wait=300 || fail "cannot set the timeouts"
+ns_keep_flows
 start_recorder rec "$TMP/rec.err" --db "$TMP/flows.db"
 in_ns "$BIN/trafficgen" tcp 127.0.0.1 5000 2
 in_ns "$BIN/trafficgen" tcp ::1 5001 1
