@@ -41,6 +41,19 @@ int import_line_copy(const char *line, size_t len, char *buf, struct import_err 
 	return (int)len;
 }
 
+int import_split(char *p, char **tok, int max, struct import_err *e)
+{
+	char *save = NULL;
+	int n = 0;
+
+	for (char *t = strtok_r(p, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+		if (n == max)
+			return import_fail(e, "too many fields");
+		tok[n++] = t;
+	}
+	return n ? n : import_fail(e, "empty event line");
+}
+
 int import_addr(const char *s, struct ct_tuple *t, int dst)
 {
 	uint8_t *a = dst ? t->dst : t->src;

@@ -25,6 +25,10 @@ int import_fail(struct import_err *e, const char *fmt, ...) __attribute__((forma
  * control byte other than a tab (binary data). */
 int import_line_copy(const char *line, size_t len, char *buf, struct import_err *e);
 
+/* Splits the event line p at its spaces, in place, into tok (room for max).
+ * Returns the number of fields, or -1 with e set: none, or more than max. */
+int import_split(char *p, char **tok, int max, struct import_err *e);
+
 /* Parses an address: fills t->l3 (AF_INET or AF_INET6) and src or dst. Returns 0 or -1. */
 int import_addr(const char *s, struct ct_tuple *t, int dst);
 

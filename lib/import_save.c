@@ -461,7 +461,7 @@ int import_save_line(const char *line, size_t len, int64_t now_us, struct ct_eve
 {
 	static char buf[IMPORT_LINE_MAX + 1];
 	struct line l = { 0 };
-	char *tok[MAX_TOKENS], *us, *save = NULL;
+	char *tok[MAX_TOKENS], *us;
 	int ntok = 0;
 
 	memset(ev, 0, offsetof(struct ct_event, extra));
@@ -480,13 +480,8 @@ int import_save_line(const char *line, size_t len, int64_t now_us, struct ct_eve
 			return -1;
 		*us = 0;
 	}
-	for (char *t = strtok_r(buf, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
-		if (ntok == MAX_TOKENS)
-			return import_fail(e, "too many fields");
-		tok[ntok++] = t;
-	}
-	if (ntok == 0)
-		return import_fail(e, "empty event line");
+	if ((ntok = import_split(buf, tok, MAX_TOKENS, e)) < 0)
+		return -1;
 	if (!strcmp(tok[0], "-A"))
 		ev->type = CT_EV_NEW;
 	else if (!strcmp(tok[0], "-U"))

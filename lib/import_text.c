@@ -356,7 +356,7 @@ int import_text_line(const char *line, size_t len, int64_t now_us, uint64_t *kla
 		     struct ct_event *ev, int *how, struct import_err *e)
 {
 	static char buf[IMPORT_LINE_MAX + 1];
-	char *tok[MAX_TOKENS], *p, *us, *save = NULL;
+	char *tok[MAX_TOKENS], *p, *us;
 	size_t off;
 	int ntok = 0;
 
@@ -382,13 +382,8 @@ int import_text_line(const char *line, size_t len, int64_t now_us, uint64_t *kla
 		*how |= IMPORT_CUT;
 		drop_cut_field(p);
 	}
-	for (char *t = strtok_r(p, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
-		if (ntok == MAX_TOKENS)
-			return import_fail(e, "too many fields");
-		tok[ntok++] = t;
-	}
-	if (ntok == 0)
-		return import_fail(e, "empty event line");
+	if ((ntok = import_split(p, tok, MAX_TOKENS, e)) < 0)
+		return -1;
 	if (!strcmp(tok[0], "[NEW]"))
 		ev->type = CT_EV_NEW;
 	else if (!strcmp(tok[0], "[UPDATE]"))
