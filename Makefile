@@ -44,7 +44,7 @@ QRY_OBJ  := $(QRY_SRC:%.c=$(B)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
 # The libFuzzer targets (tests/fuzz; their sources below); make test builds
 # each with the build's compiler to replay its corpus (t0060).
-FUZZ_TARGETS := import_text import_save import_xml evblock options
+FUZZ_TARGETS := import_text import_save import_xml evblock options db
 FUZZ_CHECK_BIN := $(FUZZ_TARGETS:%=$(B)/fuzzcheck/fuzz_%)
 
 all: $(B)/ctrecord $(B)/ctquery $(B)/trafficgen $(B)/rawgen $(B)/peer $(B)/sandbox
@@ -170,6 +170,11 @@ FUZZ_SRC_evblock := lib/evblock.c lib/evblock_read.c lib/evblock_bloom.c lib/ct_
 FUZZ_SRC_options := lib/timeparse.c lib/numparse.c lib/filter.c lib/filter_match.c \
 	lib/filter_text.c lib/evmask.c lib/ct_names.c lib/ct_numfmt.c lib/ct_event.c \
 	tests/fuzz/log_count.c
+# ctquery's commands on an edited history: all the library and ctquery's
+# code, its main() included by the target under another name.
+FUZZ_SRC_db := $(filter-out lib/log.c,$(LIB_SRC)) $(B)/schema_sql.c $(filter-out query/main.c,$(QRY_SRC)) \
+	tests/fuzz/log_count.c
+$(B)/fuzz/fuzz_db $(B)/fuzzcheck/fuzz_db: query/main.c $(wildcard query/*.h)
 .SECONDEXPANSION:
 $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRC_$$*) $(wildcard lib/*.h)
 	@mkdir -p $(dir $@)
@@ -180,13 +185,15 @@ $(B)/fuzzcheck/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/corpus_main.c $$(FUZZ_SRC_
 
 fuzz:
 	sh tests/install-deps.sh fuzz
-	$(MAKE) $(FUZZ_TARGETS:%=$(B)/fuzz/fuzz_%)
+	$(MAKE) $(B)/ctrecord $(FUZZ_TARGETS:%=$(B)/fuzz/fuzz_%)
 	@mkdir -p $(FUZZ_TARGETS:%=$(B)/fuzz/corpus/%)
 	$(B)/fuzz/fuzz_import_text -max_total_time=$(FUZZ_TIME) -max_len=4096 $(B)/fuzz/corpus/import_text tests/fuzz/corpus/text
 	$(B)/fuzz/fuzz_import_save -max_total_time=$(FUZZ_TIME) -max_len=4096 $(B)/fuzz/corpus/import_save tests/fuzz/corpus/save
 	$(B)/fuzz/fuzz_import_xml -max_total_time=$(FUZZ_TIME) -max_len=16384 $(B)/fuzz/corpus/import_xml tests/fuzz/corpus/xml
 	$(B)/fuzz/fuzz_evblock -max_total_time=$(FUZZ_TIME) -max_len=65536 $(B)/fuzz/corpus/evblock tests/fuzz/corpus/evblock
 	$(B)/fuzz/fuzz_options -max_total_time=$(FUZZ_TIME) -max_len=256 $(B)/fuzz/corpus/options tests/fuzz/corpus/options
+	CTRECORD=$(B)/ctrecord $(B)/fuzz/fuzz_db -max_total_time=$(FUZZ_TIME) -max_len=512 -detect_leaks=0 \
+		$(B)/fuzz/corpus/db tests/fuzz/corpus/db
 
 clean:
 	rm -rf $(B) tests/out

@@ -468,6 +468,16 @@ void store_leave(struct store *st)
 	left = st;
 }
 
+void store_left_close(void)
+{
+	while (left) {
+		struct store *st = left;
+
+		left = st->left_next;
+		store_close(st);
+	}
+}
+
 int store_compact(struct store *st)
 {
 	int mode;

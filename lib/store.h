@@ -46,6 +46,10 @@ void store_close(struct store *st);
  * writer is closed. */
 void store_leave(struct store *st);
 
+/* Closes every reader store_leave() left, for a process that goes on after
+ * a command (the fuzz target that runs ctquery's commands in turn). */
+void store_left_close(void);
+
 /* The underlying handle, for modules that read with their own SQL views. */
 struct sqlite3 *store_db(struct store *st);
 

@@ -6,7 +6,9 @@
 # first, and the inputs that once found defects are replayed on every run.
 . "$(dirname "$0")/lib.sh"
 
-for t in import_text:text import_save:save import_xml:xml evblock:evblock options:options; do
+require_built ctrecord
+export CTRECORD=$BIN/ctrecord	# fuzz_db imports the history it edits with it
+for t in import_text:text import_save:save import_xml:xml evblock:evblock options:options db:db; do
 	target=${t%%:*} corpus=$TOP/tests/fuzz/corpus/${t#*:}
 	require_built "fuzzcheck/fuzz_$target"
 	n=$(ls "$corpus" | wc -l)
