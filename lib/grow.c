@@ -10,6 +10,8 @@ void *grow_to(void *a, size_t *cap, size_t need, size_t size, size_t first)
 	size_t c = *cap;
 	void *p;
 
+	if (!need)	/* (a NULL a with a *cap of 0 would be returned: "out of memory") */
+		need = 1;
 	if (need <= c)
 		return a;
 	while (c < need)

@@ -287,11 +287,13 @@ int store_pending_read(struct store *st, int (*fn)(const struct pchange *c, void
 static int index_row(const uint8_t *data, size_t len, void *arg)
 {
 	struct pending_raw *raw = arg;
-	uint8_t *d = grow_to(raw->data, &raw->cap, raw->len + len, 1, 1 << 16);
+	uint8_t *d;
 	const uint8_t *p, *end;
 	int64_t prev = 0;
 
-	if (!d)
+	if (!len)	/* no changes (its data NULL; no room to grow to) */
+		return 0;
+	if (!(d = grow_to(raw->data, &raw->cap, raw->len + len, 1, 1 << 16)))
 		return -1;
 	raw->data = d;
 	memcpy(raw->data + raw->len, data, len);
