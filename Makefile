@@ -168,7 +168,7 @@ FUZZ_SRC_import_xml := lib/import_xml.c lib/import_ev.c lib/numparse.c lib/ct_na
 FUZZ_SRC_evblock := lib/evblock.c lib/evblock_read.c lib/evblock_bloom.c lib/ct_encode.c lib/ct_decode.c \
 	lib/ct_event.c lib/grow.c tests/fuzz/log_count.c
 FUZZ_SRC_options := lib/timeparse.c lib/numparse.c lib/filter.c lib/filter_match.c \
-	lib/filter_text.c lib/evmask.c lib/ct_names.c lib/ct_numfmt.c lib/ct_event.c \
+	lib/filter_text.c lib/evmask.c lib/ct_words.c lib/ct_names.c lib/ct_numfmt.c lib/ct_event.c \
 	tests/fuzz/log_count.c
 # ctquery's commands on an edited history: all the library and ctquery's
 # code, its main() included by the target under another name.

@@ -11,12 +11,14 @@
 
 #include "evmask.h"
 #include "ct_names.h"
+#include "ct_words.h"
 #include "filter.h"
 #include "log.h"
 #include "timeparse.h"
 
 /* (conntrack -L's alone: conntrack -E refuses --status) */
-#define FILTER_USAGE_STATUS "  -u, --status LIST       ASSURED,SEEN_REPLY,...; !ASSURED, UNREPLIED: clear\n"
+#define FILTER_USAGE_STATUS "  -u, --status LIST       ASSURED,SEEN_REPLY,... (abbreviated: ASS,SE): set;\n" \
+	"                          !ASSURED, UNREPLIED: clear\n"
 
 #define FILTER_USAGE_MATCH(STATUS) \
 	"filters (as conntrack -E/-L):\n" \
@@ -169,9 +171,12 @@ static int parse_proto(struct ct_filter *f, const char *arg)
 }
 
 /* -u LIST, as conntrack -L takes it: names of status bits that must be set,
- * !NAME for one that must be clear, UNREPLIED for !SEEN_REPLY; SRC_NAT and
- * DST_NAT are passed over with conntrack's warning (its --src-nat and
- * --dst-nat select NAT'ed flows), UNSET adds nothing. */
+ * !NAME for one that must be clear, UNREPLIED (in capitals) for
+ * !SEEN_REPLY. conntrack's words are read as it reads them (ct_words.h): an
+ * abbreviation in any case ("ASS", "se", "F"), SRC_NAT and DST_NAT first
+ * ("S", "D"), which are passed over with conntrack's warning (its
+ * --src-nat and --dst-nat select NAT'ed flows); UNSET adds nothing. The
+ * other bits, which conntrack does not name, are taken spelt in full. */
 static int parse_status(struct ct_filter *f, const char *arg)
 {
 	static const char *const names[] = {
@@ -179,36 +184,59 @@ static int parse_status(struct ct_filter *f, const char *arg)
 		"SEQ_ADJUST", "SRC_NAT_DONE", "DST_NAT_DONE", "DYING", "FIXED_TIMEOUT",
 		"TEMPLATE", "UNTRACKED", "HELPER", "OFFLOAD", "HW_OFFLOAD",
 	};
+	/* conntrack 1.4.7's table, in its order, and the bit of each (-1: none) */
+	static const char *const ct_names[] = {
+		"ASSURED", "SEEN_REPLY", "UNSET", "FIXED_TIMEOUT", "EXPECTED", "OFFLOAD", "HW_OFFLOAD",
+	};
+	static const int ct_bits[] = { 2, 1, -1, 10, 0, 14, 15 };
+	/* SRC_NAT and DST_NAT as first written: warned of once the list is read */
+	const char *nat[2] = { NULL, NULL };
+	int nat_len[2] = { 0, 0 }, b;
 	const char *p = arg;
-	unsigned ignored = 0;	/* SRC_NAT, DST_NAT: warned of once the list is read */
 
 	/* (repeated, the statuses add up, as in conntrack: all must be set) */
 	if (!*p)
 		return bad('u', "no status in", arg);
 	while (*p) {
 		size_t n = strcspn(p, ","), i;
-		int neg = *p == '!';
+		int neg = *p == '!', bit = -2, w;
 
 		if (!n || (p[n] == ',' && !p[n + 1]) || (neg && n == 1))
 			return bad('u', "an empty status in", arg);
-		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-			if (n - neg == strlen(names[i]) && !strncasecmp(p + neg, names[i], n - neg))
-				break;
-		if (i == 4 || i == 5)	/* (conntrack: "WARNING: ignoring SRC_NAT, ...") */
-			ignored |= 1u << i;
-		else if (i < sizeof(names) / sizeof(names[0]))
-			*(neg ? &f->status_clear : &f->status) |= 1u << i;
-		else if (!neg && n == 9 && !strncmp(p, "UNREPLIED", 9))	/* (in capitals) */
+		w = ct_word_find(p + neg, n - neg, ct_names, sizeof(ct_names) / sizeof(ct_names[0]));
+		if (!neg && n == 9 && !strncmp(p, "UNREPLIED", 9)) {	/* (in capitals) */
 			f->status_clear |= 1u << 1;	/* SEEN_REPLY */
-		else if (neg || !(n == 5 && !strncasecmp(p, "UNSET", 5)))
-			return bad('u', "unknown status", arg);
+		} else if (w == CT_WORD_SRC_NAT || w == CT_WORD_DST_NAT) {
+			b = w == CT_WORD_DST_NAT;
+			if (!nat[b])
+				nat[b] = p + neg, nat_len[b] = (int)(n - neg);
+		} else if (w >= 0) {
+			bit = ct_bits[w];
+		} else {
+			for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+				if (n - neg == strlen(names[i]) &&
+				    !strncasecmp(p + neg, names[i], n - neg))
+					break;
+			if (i == sizeof(names) / sizeof(names[0]))
+				return bad('u', "unknown status", arg);
+			bit = (int)i;
+		}
+		if (bit >= 0)
+			*(neg ? &f->status_clear : &f->status) |= 1u << bit;
 		p += n + (p[n] == ',');
 	}
 	/* (a list refused is one error, without a warning before it) */
-	if (ignored & 1u << 4)
-		log_warn("--status: ignoring SRC_NAT, as conntrack does: use --src-nat instead");
-	if (ignored & 1u << 5)
-		log_warn("--status: ignoring DST_NAT, as conntrack does: use --dst-nat instead");
+	for (b = 0; b < 2; b++) {
+		if (!nat[b])
+			continue;
+		if ((size_t)nat_len[b] == strlen(names[4 + b]))
+			log_warn("--status: ignoring %s, as conntrack does: use %s instead",
+				 names[4 + b], b ? "--dst-nat" : "--src-nat");
+		else
+			log_warn("--status: ignoring %s ('%.*s' abbreviates it), as conntrack does:"
+				 " use %s instead", names[4 + b], nat_len[b], nat[b],
+				 b ? "--dst-nat" : "--src-nat");
+	}
 	return 0;
 }
 

@@ -90,6 +90,23 @@ says ctquery "--status: unknown status 'DST_NAT,BOGUS'" --db x.db list -u DST_NA
 says ctquery "unknown event type '' in -e 'NEW,'" --db x.db replay -e NEW,
 says ctquery "unknown event type '' in -e 'NEW,,UPDATE'" --db x.db list -e NEW,,UPDATE
 says ctrecord "unknown event type '' in -e 'DESTROY,'" --db x.db -e DESTROY,
+# -e's words as conntrack reads them: an abbreviation (DES, n, U for UPDATES,
+# A for ALL) is taken, a longer word is not; S and D abbreviate SRC_NAT and
+# DST_NAT, which conntrack tries first and ignores: a list of nothing else
+# selects nothing (conntrack -E -e D shows no event), refused
+for e in D S dst_n,SRC; do
+	for cmd in "ctquery --db x.db replay" "ctquery --db x.db list" "ctrecord --db x.db"; do
+		says ${cmd%% *} "-e '$e' names no event type: '${e%%,*}' is" ${cmd#* } -e "$e"
+	done
+done
+says ctquery "unknown event type 'NEWS' in -e 'NEWS'" --db x.db replay -e NEWS
+says ctrecord "unknown event type 'UPDATESX' in -e 'UPDATESX'" --db x.db -e UPDATESX
+if command -v conntrack >/dev/null 2>&1; then
+	for e in NEWS UPDATESX; do
+		err=$(timeout 5 conntrack -E -e $e 2>&1 </dev/null) && fail "conntrack -E -e $e did not fail"
+		grep -qF "Bad parameter" <<<"$err" || fail "conntrack -E -e $e says '$err'"
+	done
+fi
 # --state is a state's name as conntrack spells it, upper case: conntrack
 # refuses 'established' ("unknown TCP state"), which was taken as ESTABLISHED
 for st in "tcp established" "tcp Established" "sctp established" "dccp open"; do
@@ -118,7 +135,8 @@ done
 # (the command line is taken: the error is the database that is not there)
 for args in "-p TCP --state ESTABLISHED" "-p Sctp --state ESTABLISHED" "-p dccp --state OPEN" \
 	    "-p esp" "-p IPv6-ICMP" "-p OSPFIGP" \
-	    "-u assured,Seen_Reply" "-e new,Destroy"; do
+	    "-u assured,Seen_Reply" "-e new,Destroy" "-u ASS,se,F" "-u !UNSET,A" "-e DES,n,U" "-e a" \
+	    "-e UPDATES" "-e dest"; do
 	for cmd in "ctquery --db nodir/x.db list" "ctrecord --db nodir/x.db"; do
 		[ "${cmd%% *} ${args%% *}" != "ctrecord -u" ] || continue	# conntrack -L's filter
 		rc=0

@@ -25,6 +25,7 @@ nat|-g
 icmp6|-p icmpv6
 new|-e NEW
 update|-e UPDATE
+abbr|-e DES,n
 estab|-p tcp --state ESTABLISHED'
 names=$(echo "$FILTERS" | cut -d'|' -f1)
 opts_of() { echo "$FILTERS" | awk -F'|' -v n="$1" '$1 == n { print $2 }'; }

@@ -19,7 +19,8 @@ netns_mark_zone_nat
 
 # name|filter options (the same words for conntrack -E and ctquery replay; ocase:
 # -o words in capitals, which conntrack takes in any case; icmp6name and
-# icmp6alias: -p names of /etc/protocols)
+# icmp6alias: -p names of /etc/protocols; evabbr, evupd: -e's words
+# abbreviated, as conntrack takes them; evnat: D taken as DST_NAT and ignored)
 FILTERS='all|
 tcp|-p tcp
 udp6dport|-p udp --dport 5003
@@ -56,6 +57,9 @@ icmp6name|-p ipv6-icmp
 icmp6alias|-p IPv6-ICMP
 evnew|-e NEW
 evdestroy|-e DESTROY -p udp
+evabbr|-e DES,n -p udp
+evupd|-e u -p tcp
+evnat|-e A,D -p icmp
 ocase|-o EXTENDED,Id,KTimestamp -p udp'
 names=$(echo "$FILTERS" | cut -d'|' -f1)
 opts_of() { echo "$FILTERS" | awk -F'|' -v n="$1" '$1 == n { print $2 }'; }
@@ -99,6 +103,9 @@ done
 [ "$(wc -l <"$TMP/dnat.ct")" -gt 0 ] || fail "no DNAT events"
 [ "$(wc -l <"$TMP/state.ct")" -gt 0 ] || fail "no ESTABLISHED events"
 [ "$(wc -l <"$TMP/ocase.ct")" -gt 0 ] || fail "no events for -o in capitals"
+for n in evabbr evupd evnat; do
+	[ "$(wc -l <"$TMP/$n.ct")" -gt 0 ] || fail "no events for $(opts_of $n)"
+done
 # -p with a name of /etc/protocols, as there (conntrack takes it as its
 # number; 'unsupported protocol' was said of it)
 [ "$(wc -l <"$TMP/icmp6alias.ct")" -gt 0 ] || fail "no events for -p IPv6-ICMP"

@@ -47,8 +47,32 @@ done
 [ "$n" -gt 20 ] || fail "only $n flows over the lists"
 say "list -u and stats -u: the flows conntrack -L -u shows ($n over 10 lists)"
 
+# conntrack's words abbreviated, in any case, as conntrack -L -u reads them:
+# the first word of its table (ASSURED, SEEN_REPLY, UNSET, FIXED_TIMEOUT,
+# EXPECTED, OFFLOAD, HW_OFFLOAD) that the text begins, SRC_NAT and DST_NAT
+# tried first ('S' is SRC_NAT, 'SE' SEEN_REPLY)
+n=0
+for u in ASS a se '!A' '!se' 'Se,assur' '!ASS,!SEEN' 'U,A' '!UNSET,ASSURED' 'S,A' 'dst,SE' F E O H; do
+	in_ns conntrack -L -u "$u" 2>"$TMP/ct.err" | tuples >"$TMP/want" ||
+		fail "conntrack -L -u $u failed: $(cat "$TMP/ct.err")"
+	"$BIN/ctquery" --db "$TMP/flows.db" list -o conntrack -u "$u" 2>"$TMP/q.err" | tuples >"$TMP/got" ||
+		fail "list -u $u failed: $(cat "$TMP/q.err")"
+	test_cmp "$TMP/want" "$TMP/got"
+	for nat in SRC_NAT DST_NAT; do
+		if grep -q "ignoring $nat" "$TMP/ct.err"; then
+			grep -q "^ctquery: warning: --status: ignoring $nat ('[^']*' abbreviates it), as conntrack does" "$TMP/q.err" ||
+				fail "list -u $u did not warn of $nat: $(cat "$TMP/q.err")"
+		else
+			! grep -q "$nat" "$TMP/q.err" || fail "list -u $u warned of $nat: $(cat "$TMP/q.err")"
+		fi
+	done
+	n=$((n + $(wc -l <"$TMP/want")))
+done
+[ "$n" -gt 20 ] || fail "only $n flows over the abbreviated lists"
+say "list -u with abbreviated words: the flows conntrack -L -u shows ($n)"
+
 # A list that names no bit: conntrack -L fails ("invalid parameters"); a usage error here.
-for u in UNSET SRC_NAT '!DST_NAT'; do
+for u in UNSET SRC_NAT '!DST_NAT' S D U '!UNSET' un,s; do
 	in_ns conntrack -L -u "$u" >/dev/null 2>&1 && fail "conntrack -L -u $u did not fail"
 	rc=0
 	err=$("$BIN/ctquery" --db "$TMP/flows.db" list -u "$u" 2>&1 >/dev/null) || rc=$?
@@ -56,7 +80,9 @@ for u in UNSET SRC_NAT '!DST_NAT'; do
 		fail "list -u $u: exit $rc, said: $err"
 done
 # UNREPLIED in capitals only, as conntrack reads it
-for u in '!' unreplied '!UNREPLIED'; do
+# ... and a word that abbreviates none of conntrack's (C, DY: CONFIRMED and
+# DYING are taken in full only; ASSUREDX is longer than ASSURED)
+for u in '!' unreplied '!UNREPLIED' UNRE C DY ASSUREDX S_R; do
 	in_ns conntrack -L -u "$u" >/dev/null 2>&1 && fail "conntrack -L -u $u did not fail"
 	rc=0
 	err=$("$BIN/ctquery" --db "$TMP/flows.db" list -u "$u" 2>&1 >/dev/null) || rc=$?
