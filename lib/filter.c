@@ -26,9 +26,8 @@
 	"      --protonum NAME     the same (the name conntrack -h gives it)\n" \
 	"      --sport, --orig-port-src PORT    --dport, --orig-port-dst PORT\n" \
 	"      --reply-port-src PORT            --reply-port-dst PORT   (need -p)\n" \
-	"      --icmp-type T  --icmp-code C  --icmp-id I                (need -p icmp|icmpv6)\n" \
-	"      --icmpv6-type T  --icmpv6-code C  --icmpv6-id I          (the same, conntrack's\n" \
-	"                                                              names for -p icmpv6)\n" \
+	"      --icmp-type T  --icmp-code C  --icmp-id I                (need -p icmp)\n" \
+	"      --icmpv6-type T  --icmpv6-code C  --icmpv6-id I          (need -p icmpv6)\n" \
 	"      --state STATE       protocol state (needs -p tcp, sctp or dccp)\n" \
 	"  -s, --src, --orig-src ADDR[/N]      -d, --dst, --orig-dst ADDR[/N]\n" \
 	"      --mask-src MASK  --mask-dst MASK\n" \
@@ -67,6 +66,8 @@ static const char *opt_name(int opt)
 		{ FO_SPORT, "--sport" }, { FO_DPORT, "--dport" }, { FO_RSPORT, "--reply-port-src" },
 		{ FO_RDPORT, "--reply-port-dst" }, { FO_ICMP_TYPE, "--icmp-type" },
 		{ FO_ICMP_CODE, "--icmp-code" }, { FO_ICMP_ID, "--icmp-id" },
+		{ FO_ICMP6_TYPE, "--icmpv6-type" }, { FO_ICMP6_CODE, "--icmpv6-code" },
+		{ FO_ICMP6_ID, "--icmpv6-id" },
 		{ FO_MASK_SRC, "--mask-src" }, { FO_MASK_DST, "--mask-dst" },
 		{ FO_STATE, "--state" }, { FO_ORIG_ZONE, "--orig-zone" },
 		{ FO_REPLY_ZONE, "--reply-zone" }, { FO_SINCE, "--since" }, { FO_UNTIL, "--until" },
@@ -154,6 +155,7 @@ static int parse_proto(struct ct_filter *f, const char *arg)
 	for (i = 0; arg[i] && i < sizeof(lower) - 1; i++)
 		lower[i] = (char)tolower((unsigned char)arg[i]);
 	lower[i] = 0;
+	f->proto_bare = 0;
 	f->proto = ct_proto_num(lower);
 	if (f->proto >= 0)
 		return 0;
@@ -167,6 +169,7 @@ static int parse_proto(struct ct_filter *f, const char *arg)
 	if (!pe || pe->p_proto < 0 || pe->p_proto > 255)
 		return bad('p', "unsupported protocol", arg);
 	f->proto = pe->p_proto;
+	f->proto_bare = 1;	/* (conntrack's "unknown" module: no options) */
 	return 0;
 }
 
@@ -405,11 +408,14 @@ static int filter_value(struct ct_filter *f, int opt, const char *arg)
 	case FO_RDPORT: return parse_u16(opt, arg, 10, &f->rdport);
 	case FO_ICMP_TYPE:
 	case FO_ICMP_CODE:
+	case FO_ICMP6_TYPE:
+	case FO_ICMP6_CODE:
 		if (parse_uint(arg, 10, 255, &n))
 			return bad(opt, "invalid value", arg);
-		*(opt == FO_ICMP_TYPE ? &f->itype : &f->icode) = n;
+		*(opt == FO_ICMP_TYPE || opt == FO_ICMP6_TYPE ? &f->itype : &f->icode) = n;
 		return 0;
 	case FO_ICMP_ID:
+	case FO_ICMP6_ID:
 		if (parse_uint(arg, 10, 65535, &n))
 			return bad(opt, "invalid value", arg);
 		f->iid = n;
@@ -461,6 +467,7 @@ int filter_option(struct ct_filter *f, int opt, const char *arg, int argc, char 
 		{ 'j', FF_ANYNAT }, { 'l', FF_LABEL }, { FO_SPORT, FF_SPORT },
 		{ FO_DPORT, FF_DPORT }, { FO_RSPORT, FF_RSPORT }, { FO_RDPORT, FF_RDPORT },
 		{ FO_ICMP_TYPE, FF_ITYPE }, { FO_ICMP_CODE, FF_ICODE }, { FO_ICMP_ID, FF_IID },
+		{ FO_ICMP6_TYPE, FF_ITYPE }, { FO_ICMP6_CODE, FF_ICODE }, { FO_ICMP6_ID, FF_IID },
 		{ FO_MASK_SRC, FF_MASK_SRC }, { FO_MASK_DST, FF_MASK_DST }, { FO_STATE, FF_STATE },
 		{ FO_ORIG_ZONE, FF_OZONE }, { FO_REPLY_ZONE, FF_RZONE }, { FO_SINCE, FF_SINCE },
 		{ FO_UNTIL, FF_UNTIL }, { FO_AT, FF_AT }, { FO_FLOW, FF_FLOW },
@@ -481,6 +488,10 @@ int filter_option(struct ct_filter *f, int opt, const char *arg, int argc, char 
 	if (i == sizeof(bits) / sizeof(bits[0]))
 		return 0;
 	f->opts |= bits[i].bit;
+	if (opt == FO_ICMP_TYPE || opt == FO_ICMP_CODE || opt == FO_ICMP_ID)
+		f->icmp_names |= FI_ICMP;
+	else if (opt == FO_ICMP6_TYPE || opt == FO_ICMP6_CODE || opt == FO_ICMP6_ID)
+		f->icmp_names |= FI_ICMPV6;
 	if (opt == 'n' || opt == 'g' || opt == 'j') {
 		if (!arg && optind < argc && argv[optind][0] != '-')
 			arg = argv[optind++];

@@ -12,6 +12,7 @@ enum {
 	FO_SPORT = 0x200, FO_DPORT, FO_RSPORT, FO_RDPORT, FO_ICMP_TYPE, FO_ICMP_CODE,
 	FO_ICMP_ID, FO_MASK_SRC, FO_MASK_DST, FO_STATE, FO_ORIG_ZONE, FO_REPLY_ZONE,
 	FO_SINCE, FO_UNTIL, FO_AT, FO_FLOW, FO_LIMIT, FO_WHERE, FO_SESSION,
+	FO_ICMP6_TYPE, FO_ICMP6_CODE, FO_ICMP6_ID,	/* conntrack's names for -p icmpv6 */
 };
 
 #define FILTER_SHORTOPTS "p:s:d:r:q:u:m:w:f:e:n::g::j::l:"
@@ -37,9 +38,9 @@ enum {
 	{ "icmp-type", required_argument, NULL, FO_ICMP_TYPE }, \
 	{ "icmp-code", required_argument, NULL, FO_ICMP_CODE }, \
 	{ "icmp-id", required_argument, NULL, FO_ICMP_ID }, \
-	{ "icmpv6-type", required_argument, NULL, FO_ICMP_TYPE }, \
-	{ "icmpv6-code", required_argument, NULL, FO_ICMP_CODE }, \
-	{ "icmpv6-id", required_argument, NULL, FO_ICMP_ID }, \
+	{ "icmpv6-type", required_argument, NULL, FO_ICMP6_TYPE }, \
+	{ "icmpv6-code", required_argument, NULL, FO_ICMP6_CODE }, \
+	{ "icmpv6-id", required_argument, NULL, FO_ICMP6_ID }, \
 	{ "state", required_argument, NULL, FO_STATE }, \
 	{ "status", required_argument, NULL, 'u' }, \
 	{ "mark", required_argument, NULL, 'm' }, \
@@ -78,9 +79,13 @@ struct ct_filter {
 	unsigned opts;			/* FF_* of the options given */
 	int family;			/* AF_UNSPEC, or from -f and the addresses */
 	int proto;
+	int proto_bare;			/* -p named it as /etc/protocols does, not as
+					 * conntrack's modules (ipv6-icmp): no
+					 * protocol options then, as in conntrack */
 	uint16_t sport, dport, rsport, rdport;
 	uint8_t itype, icode;
 	uint16_t iid;
+	unsigned icmp_names;		/* FI_ICMP, FI_ICMPV6: the names given */
 	char state_name[24];		/* resolved against proto by filter_finish */
 	int state;
 	uint32_t status;		/* -u: bits that must be set */
@@ -99,6 +104,9 @@ struct ct_filter {
 	int64_t session;		/* --session: 0 when not given (ids start at 1) */
 	const char *where;
 };
+
+/* Bits of ct_filter.icmp_names: --icmp-* given, --icmpv6-* given. */
+enum { FI_ICMP = 1, FI_ICMPV6 = 2 };
 
 /* Bits of ct_filter.opts. */
 enum {
@@ -126,7 +134,12 @@ enum {
 int filter_option(struct ct_filter *f, int opt, const char *arg, int argc, char **argv);
 
 /* Checks the combination (ports need -p, --mask-src needs --src, ...) and
- * resolves what depends on it. Returns 0, or -1 after reporting. */
+ * resolves what depends on it. A protocol's options need -p to name that
+ * protocol as conntrack's modules do (any case) or by its number, as
+ * conntrack knows them only then: --icmp-* -p icmp (1), --icmpv6-* -p
+ * icmpv6 (58), ports -p tcp, udp, udplite, sctp or dccp; none after a name
+ * of /etc/protocols conntrack has no module of (-p ipv6-icmp). Returns 0,
+ * or -1 after reporting. */
 int filter_finish(struct ct_filter *f);
 
 /* For the filters of events (replay, ctrecord): refuses what conntrack -E

@@ -271,11 +271,20 @@ int filter_finish(struct ct_filter *f)
 {
 	unsigned o = f->opts;
 
+	/* (the options of conntrack's protocol module: see filter.h) */
+	int module = (o & FF_PROTO) && !f->proto_bare;
+
 	if ((o & (FF_SPORT | FF_DPORT | FF_RSPORT | FF_RDPORT)) &&
-	    (!(o & FF_PROTO) || !is_tcp_like(f->proto)))
+	    (!module || !is_tcp_like(f->proto)))
 		return log_error("port options need -p tcp, udp, udplite, sctp or dccp");
-	if ((o & (FF_ITYPE | FF_ICODE | FF_IID)) && (!(o & FF_PROTO) || !is_icmp(f->proto)))
-		return log_error("--icmp-type, --icmp-code and --icmp-id need -p icmp or icmpv6");
+	if ((f->icmp_names & FI_ICMP) && (!module || f->proto != IPPROTO_ICMP))
+		return log_error("--icmp-type, --icmp-code and --icmp-id need -p icmp (or 1): conntrack"
+				 " has them for ICMP alone (ICMPv6's: -p icmpv6 --icmpv6-type ...)");
+	if ((f->icmp_names & FI_ICMPV6) && (!module || f->proto != IPPROTO_ICMPV6))
+		return log_error("--icmpv6-type, --icmpv6-code and --icmpv6-id need -p icmpv6 (or 58):"
+				 " conntrack has them for ICMPv6 alone%s",
+				 f->proto_bare && f->proto == IPPROTO_ICMPV6 ?
+				 ", and not after -p ipv6-icmp (a name of /etc/protocols)" : "");
 	if ((o & FF_STATE) && resolve_state(f))
 		return -1;
 	/* (conntrack -L: "Operation failed: invalid parameters", the kernel's

@@ -130,6 +130,46 @@ for p in ESP IPV6-ICMP ospfigp; do
 		grep -qF "unsupported protocol" <<<"$err" || fail "conntrack -L -p $p says '$err'"
 	fi
 done
+# a protocol's options follow conntrack's modules: --icmp-* for -p icmp (or
+# 1), --icmpv6-* for -p icmpv6 (or 58, any case), none after -p ipv6-icmp
+# (a name of /etc/protocols: conntrack's module "unknown"); conntrack says
+# "unknown option" for the others, which were taken (-p icmp --icmpv6-type
+# 128 selected ICMP's type 128)
+ICMP_OK='-p icmp --icmp-type 8|-p 1 --icmp-code 0|-p ICMP --icmp-id 3|-p icmpv6 --icmpv6-type 128|-p 58 --icmpv6-code 0|-p ICMPv6 --icmpv6-id 3'
+ICMP_BAD='-p icmp --icmpv6-type 128|-p icmpv6 --icmp-type 128|-p ipv6-icmp --icmpv6-type 128|-p ipv6-icmp --icmp-type 8|-p 58 --icmp-id 1|-p 1 --icmpv6-code 0|-p tcp --icmpv6-type 1|-p esp --icmp-type 1'
+IFS='|' read -ra oks <<<"$ICMP_OK"
+IFS='|' read -ra bads <<<"$ICMP_BAD"
+for a in "${bads[@]}"; do
+	case $a in
+	*--icmpv6-*) want="--icmpv6-type, --icmpv6-code and --icmpv6-id need -p icmpv6 (or 58)" ;;
+	*) want="--icmp-type, --icmp-code and --icmp-id need -p icmp (or 1)" ;;
+	esac
+	# shellcheck disable=SC2086
+	for cmd in "ctquery --db x.db replay" "ctquery --db x.db list" "ctrecord --db x.db"; do
+		says ${cmd%% *} "$want" ${cmd#* } $a
+	done
+done
+for a in "${oks[@]}"; do
+	for cmd in "ctquery --db nodir/x.db replay" "ctrecord --db nodir/x.db"; do
+		rc=0
+		# shellcheck disable=SC2086
+		err=$($BIN/$cmd $a 2>&1 >/dev/null) || rc=$?
+		[ "$rc" = 1 ] && grep -q "nodir/x.db" <<<"$err" || fail "$cmd $a: exit $rc, '$err'"
+	done
+done
+if command -v conntrack >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+	for a in "${bads[@]}"; do
+		# shellcheck disable=SC2086
+		err=$(timeout 5 conntrack -E $a 2>&1 </dev/null) && fail "conntrack -E $a did not fail"
+		grep -qF "unknown option" <<<"$err" || fail "conntrack -E $a says '$err'"
+	done
+	for a in "${oks[@]}"; do	# (taken: it listens until the timeout)
+		rc=0
+		# shellcheck disable=SC2086
+		timeout 1 conntrack -E $a >/dev/null 2>&1 </dev/null || rc=$?
+		[ "$rc" = 124 ] || fail "conntrack -E $a exited $rc"
+	done
+fi
 # where conntrack takes a word, so do they: -p's names in any case (and those of
 # /etc/protocols as there), -u's and -e's words in any case
 # (the command line is taken: the error is the database that is not there)

@@ -55,6 +55,8 @@ icmpid0|-p icmp --icmp-code 0
 icmp6|-p icmpv6
 icmp6name|-p ipv6-icmp
 icmp6alias|-p IPv6-ICMP
+icmp6type|-p icmpv6 --icmpv6-type 128
+icmp6num|-p 58 --icmpv6-type 129 --icmpv6-code 0
 evnew|-e NEW
 evdestroy|-e DESTROY -p udp
 evabbr|-e DES,n -p udp
@@ -109,6 +111,7 @@ done
 # -p with a name of /etc/protocols, as there (conntrack takes it as its
 # number; 'unsupported protocol' was said of it)
 [ "$(wc -l <"$TMP/icmp6alias.ct")" -gt 0 ] || fail "no events for -p IPv6-ICMP"
+[ "$(wc -l <"$TMP/icmp6type.ct")" -gt 0 ] || fail "no events for -p icmpv6 --icmpv6-type 128"
 say "compared $total filtered events in all"
 
 # list -o takes its format in any case too, as conntrack -L -o XML does.
