@@ -496,3 +496,28 @@ int import_save_line(const char *line, size_t len, int64_t now_us, struct ct_eve
 		return -1;
 	return 0;
 }
+
+int import_save_unprinted(const char *line, size_t len)
+{
+	static char buf[IMPORT_LINE_MAX + 1];
+	struct import_err e;
+	char *tok[MAX_TOKENS], *us;
+	int ntok, i;
+	size_t k;
+
+	if (import_line_copy(line, len, buf, &e) < 0)
+		return 0;
+	us = strstr(buf, " [USERSPACE] portid=");
+	if (us)
+		*us = 0;
+	if ((ntok = import_split(buf, tok, MAX_TOKENS, &e)) < 0 || ntok % 2 == 0 ||
+	    (strcmp(tok[0], "-A") && strcmp(tok[0], "-U") && strcmp(tok[0], "-D")))
+		return 0;
+	for (i = 1; i < ntok; i += 2) {
+		for (k = 0; k < COUNT(opts) && strcmp(tok[i], opts[k].name); k++)
+			;
+		if (k == COUNT(opts) || opts[k].val > V_REPLY_ZONE)
+			return 0;	/* (a tuple's, -p, a protocol's: not left unfinished) */
+	}
+	return 1;
+}

@@ -24,4 +24,12 @@
 int import_save_line(const char *line, size_t len, int64_t now_us, struct ct_event *ev,
 		     struct import_err *e);
 
+/* Whether line (len bytes, no newline) is what conntrack 1.4.7's -o save
+ * prints of an event whose family it cannot print (ct_save_snprintf() stops
+ * after the generic options, warning "unsupported l3proto" on its standard
+ * error, and event_cb() prints what it wrote): the verb, then nothing but
+ * -t, -u, -c, -w, --orig-zone and --reply-zone with their values (no tuple,
+ * no -p), and the [USERSPACE] suffix. Such a line holds no flow to import. */
+int import_save_unprinted(const char *line, size_t len);
+
 #endif

@@ -410,6 +410,8 @@ int import_conntrack_line(const char *p, size_t n)
 {
 	if (begins(p, n, "WARNING: We have hit ENOBUFS! We are losing events."))
 		return IMPORT_ENOBUFS_LINE;
+	if (begins(p, n, "WARNING: unsupported l3proto "))
+		return IMPORT_UNPRINTED_LINE;
 	if (begins(p, n, "This message means that the current netlink socket buffer size is too small.") ||
 	    begins(p, n, "Please, check --buffer-size in conntrack(8) manpage.") ||
 	    begins(p, n, "NOTICE: Netlink socket buffer size has been set to ") ||

@@ -35,6 +35,7 @@ enum {
 	IMPORT_EVENT_LINE = 0,	/* not one of conntrack's own: an event (or wrong) */
 	IMPORT_OWN_LINE = 1,	/* conntrack's own, to pass over */
 	IMPORT_ENOBUFS_LINE = 2,	/* its ENOBUFS warning: events were lost there */
+	IMPORT_UNPRINTED_LINE = 3,	/* its warning of an event it could not print */
 };
 
 /* Whether line p (n bytes, no newline) is one conntrack -E writes besides
@@ -45,8 +46,11 @@ enum {
  * ("WARNING: ignoring ..."), the error that ends its event loop ("failed to
  * received netlink event: ..."), the error of -o labels without a label map
  * (its perror(): "nfct_labelmap_new: No such file or directory"); or, on
- * its standard output, the NOTICE of -b (the socket buffer's size). IMPORT_EVENT_LINE, IMPORT_OWN_LINE or
- * IMPORT_ENOBUFS_LINE. */
+ * its standard output, the NOTICE of -b (the socket buffer's size). IMPORT_EVENT_LINE, IMPORT_OWN_LINE,
+ * IMPORT_ENOBUFS_LINE, or IMPORT_UNPRINTED_LINE for -o save's "WARNING:
+ * unsupported l3proto N, skipping." (an event of a family other than IPv4
+ * and IPv6, whose save line conntrack left unfinished:
+ * import_save_unprinted()). */
 int import_conntrack_line(const char *p, size_t n);
 
 #endif

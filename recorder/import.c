@@ -84,6 +84,9 @@ struct run {
 	uint64_t back;		/* events timed before the timed event before them */
 	int64_t most_back_us;	/* by how much, at most */
 	uint64_t gaps;		/* conntrack's ENOBUFS lines */
+	uint64_t unprinted;	/* lines of events conntrack could not print (skipped) */
+	long first_unprinted;	/* the first one's line number */
+	char first_unprinted_text[64];	/* ... and its start */
 	uint64_t klast;		/* the kernel time of the last text line with one */
 	struct cont cont;	/* the import this one continues, if any */
 };
@@ -120,14 +123,31 @@ static int note_enobufs(struct run *r)
 	return store_gap_insert(r->rec.st, r->rec.session, untimed_at(r), "enobufs", -1);
 }
 
+/* A line of an event conntrack could not print (its "unsupported l3proto"
+ * warning, or the save line it left unfinished): skipped, kept whole in
+ * table unparsed, and counted for the warning at the end. Returns 0 or -1
+ * (reported). */
+static int note_unprinted(struct run *r, const char *p, size_t len, long lineno)
+{
+	if (!r->unprinted++) {
+		r->first_unprinted = lineno;
+		snprintf(r->first_unprinted_text, sizeof(r->first_unprinted_text), "%.*s",
+			 (int)(len < sizeof(r->first_unprinted_text) ? len :
+			       sizeof(r->first_unprinted_text) - 1), p);
+	}
+	return store_unparsed_insert(r->rec.st, r->rec.session, untimed_at(r), p, len);
+}
+
 /* Lines conntrack writes besides events (import_conntrack_line()): 1 to
- * pass over (an ENOBUFS warning's gap stored), 0 for an event's, -1 when
- * the gap could not be stored (reported). */
-static int is_chatter(const char *p, size_t len, struct run *r)
+ * pass over (an ENOBUFS warning's gap stored, an unprinted event's warning
+ * kept), 0 for an event's, -1 when the row could not be stored (reported). */
+static int is_chatter(const char *p, size_t len, long lineno, struct run *r)
 {
 	switch (import_conntrack_line(p, len)) {
 	case IMPORT_ENOBUFS_LINE:
 		return note_enobufs(r) ? -1 : 1;
+	case IMPORT_UNPRINTED_LINE:
+		return note_unprinted(r, p, len, lineno) ? -1 : 1;
 	case IMPORT_OWN_LINE:
 		return 1;
 	default:
@@ -175,7 +195,7 @@ static int import_text(struct run *r)
 			warn_unended(r->src, l.lineno);
 			return 0;
 		}
-		rc = is_chatter(line, len, r);
+		rc = is_chatter(line, len, l.lineno, r);
 		if (rc < 0)
 			return -1;
 		if (rc)
@@ -183,8 +203,14 @@ static int import_text(struct run *r)
 		how = 0;	/* (a save line has no time, and is never cut) */
 		if (r->fmt == SRC_SAVE ? import_save_line(line, len, untimed_at(r), &ev, &e)
 				       : import_text_line(line, len, untimed_at(r), &r->klast, &ev,
-							  &how, &e))
+							  &how, &e)) {
+			if (r->fmt == SRC_SAVE && import_save_unprinted(line, len)) {
+				if (note_unprinted(r, line, len, l.lineno))
+					return -1;
+				continue;
+			}
 			return log_error("%s:%ld: %s", r->src->name, l.lineno, e.msg);
+		}
 		if ((how & IMPORT_CUT) && !r->cut++)
 			r->first_cut = l.lineno;
 		if (store_one(r, &ev, how & IMPORT_TIMED))
@@ -411,7 +437,7 @@ int import_log(struct store *st, const struct import_opts *o)
 		goto out;
 	if (fmt == SRC_XML ? import_xml(&r) : import_text(&r))
 		goto out;	/* nothing committed: store_close() rolls back */
-	if (!r.rec.n.events && !r.gaps) {
+	if (!r.rec.n.events && !r.gaps && !r.unprinted) {
 		/* nothing to keep: no session either, and the next empty log
 		 * is no duplicate of this one */
 		if (r.cont.bytes)
@@ -442,6 +468,10 @@ out:
 			log_warn("%llu events are timed before the event before them in the log (by"
 				 " up to %.6f s): logs joined out of order? Their flows' times may"
 				 " not add up", (unsigned long long)r.back, r.most_back_us / 1e6);
+		if (r.unprinted)
+			log_warn("%llu lines were conntrack's for events it could not print (the first:"
+				 " line %ld, '%s'): skipped, kept in table unparsed", (unsigned long long)
+				 r.unprinted, r.first_unprinted, r.first_unprinted_text);
 		if (r.cut)
 			log_warn("%llu lines were cut at %d bytes by conntrack (the first: line %ld):"
 				 " what they held past that is lost", (unsigned long long)r.cut,
