@@ -475,6 +475,13 @@ int filter_option(struct ct_filter *f, int opt, const char *arg, int argc, char 
 	};
 	size_t i;
 
+	/* (conntrack 1.4.7 takes -c, but compares it only with an entry that
+	 * has a secmark, which the kernel never sends: CTA_SECMARK is
+	 * obsolete, so -c N selects every event and entry, whatever N) */
+	if (opt == 'c')
+		return log_error("--secmark '%s': not supported: the kernel sends no secmark in"
+				 " its events (CTA_SECMARK is obsolete), so a recording holds none,"
+				 " and conntrack -E/-L -c selects every event and entry", arg);
 	if (opt == FO_SESSION) {	/* no room left in opts: 0 means not given */
 		if (f->session)
 			return log_error("--session: given twice; one session a query (--where"

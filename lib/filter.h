@@ -15,7 +15,7 @@ enum {
 	FO_ICMP6_TYPE, FO_ICMP6_CODE, FO_ICMP6_ID,	/* conntrack's names for -p icmpv6 */
 };
 
-#define FILTER_SHORTOPTS "p:s:d:r:q:u:m:w:f:e:n::g::j::l:"
+#define FILTER_SHORTOPTS "p:s:d:r:q:u:m:w:f:e:n::g::j::l:c:"
 
 /* struct option entries for every filter option; put them in a command's table. */
 #define FILTER_LONGOPTS \
@@ -53,6 +53,7 @@ enum {
 	{ "dst-nat", optional_argument, NULL, 'g' }, \
 	{ "any-nat", optional_argument, NULL, 'j' }, \
 	{ "label", required_argument, NULL, 'l' }, \
+	{ "secmark", required_argument, NULL, 'c' }, \
 	{ "since", required_argument, NULL, FO_SINCE }, \
 	{ "until", required_argument, NULL, FO_UNTIL }, \
 	{ "at", required_argument, NULL, FO_AT }, \
@@ -130,7 +131,7 @@ enum {
  * next argv word (not starting with '-') is taken, as conntrack does.
  * Returns 1 when opt is a filter option and its value is good, 0 when opt
  * is not a filter option, -1 after reporting one line naming the option and
- * the value. */
+ * the value, or saying why it is refused (-c/--secmark, always). */
 int filter_option(struct ct_filter *f, int opt, const char *arg, int argc, char **argv);
 
 /* Checks the combination (ports need -p, --mask-src needs --src, ...) and
