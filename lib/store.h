@@ -301,6 +301,12 @@ int store_flow_totals(struct store *st,
 				int64_t last_us, void *arg),
 		      void *arg);
 
+/* The time the stored events cover: the earliest and the latest receive
+ * time of any event (DUMP entries too), from the blocks' headers. Returns 1,
+ * 0 when nothing is stored (first and last untouched), -1 on error
+ * (reported). */
+int store_history_span(struct store *st, int64_t *first_us, int64_t *last_us);
+
 /* The gaps within [since, until] (pass INT64_MIN/INT64_MAX for all), of
  * one session (0: of all). Returns 0 or -1 (reported). */
 int store_gap_totals(struct store *st, int64_t session, int64_t since_us, int64_t until_us,

@@ -452,6 +452,23 @@ int store_flow_totals(struct store *st,
 	return rc == SQLITE_DONE ? 0 : store_fail(st, "cannot count flows");
 }
 
+int store_history_span(struct store *st, int64_t *first_us, int64_t *last_us)
+{
+	static const char sql[] = "SELECT min(first_us), max(last_us) FROM event_blocks";
+	sqlite3_stmt *s;
+	int rc, any = 0;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return store_fail(st, "cannot read the events' times");
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && (any = is_set(s, 0))) {
+		*first_us = sqlite3_column_int64(s, 0);
+		*last_us = sqlite3_column_int64(s, 1);
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? any : store_fail(st, "cannot read the events' times");
+}
+
 int store_gap_totals(struct store *st, int64_t session, int64_t since_us, int64_t until_us,
 		     struct store_gaps *g)
 {

@@ -85,8 +85,9 @@ struct pruned {
 	int64_t steps, before_us, flows, events;
 };
 
-static void report(struct stats *s, int64_t top, const struct store_gaps *gaps,
-		   const struct pruned *pr)
+/* span: the time the totals cover (span[0] > span[1]: no span line). */
+static void report(struct stats *s, int64_t top, const int64_t span[2],
+		   const struct store_gaps *gaps, const struct pruned *pr)
 {
 	char a[40], b[40], pb[8];
 	int p, i;
@@ -107,11 +108,11 @@ static void report(struct stats *s, int64_t top, const struct store_gaps *gaps,
 			printf(" no-state=%llu", (unsigned long long)s->nostate[p]);
 		putchar('\n');
 	}
-	if (s->flows) {
-		time_format(a, sizeof(a), s->first_us, 0);
-		time_format(b, sizeof(b), s->last_us, 0);
+	if (span[0] <= span[1]) {
+		time_format(a, sizeof(a), span[0], 0);
+		time_format(b, sizeof(b), span[1], 0);
 		/* (in double: a damaged row's time far from the others overflowed 64 bits) */
-		printf("span: %s .. %s (%.0fs)\n", a, b, ((double)s->last_us - s->first_us) / 1e6);
+		printf("span: %s .. %s (%.0fs)\n", a, b, ((double)span[1] - span[0]) / 1e6);
 	}
 	/* the kernel says that it dropped events (ENOBUFS), not how many */
 	if (!gaps->unknown)
@@ -256,13 +257,44 @@ static void gap_window(const struct store_query *q, const struct stats *s, int64
 	*hi = b < *hi ? b : *hi;
 }
 
+/* The span stats prints, in span[0..1]: with --since or --until, the window
+ * asked (with --at or --flow, its part during the lives of the flows
+ * counted, as gap_window()), clipped to the history stored (from the first
+ * event to the last, after what retention removed); else from the first seen
+ * of the flows counted to their last event. span[0] > span[1]: none (no flow
+ * counted, a window outside the history). Returns 0 or -1 (reported). */
+static int span_of(struct store *st, const struct store_query *q, const struct stats *s,
+		   const struct pruned *pr, int64_t span[2])
+{
+	int64_t first, last;
+	int r;
+
+	span[0] = 1;
+	span[1] = 0;
+	if (!(q->pf & (STORE_PF_SINCE | STORE_PF_UNTIL))) {
+		if (s->flows) {
+			span[0] = s->first_us;
+			span[1] = s->last_us;
+		}
+		return 0;
+	}
+	if ((r = store_history_span(st, &first, &last)) <= 0)
+		return r;
+	if (pr->steps && pr->before_us > first)
+		first = pr->before_us;
+	gap_window(q, s, &span[0], &span[1]);
+	span[0] = first > span[0] ? first : span[0];
+	span[1] = last < span[1] ? last : span[1];
+	return 0;
+}
+
 static int stats(struct query_ctx *ctx, const struct ct_filter *flt, struct store_query *q,
 		 struct stats *s, int64_t top)
 {
 	struct store_gaps gaps = { 0 };
 	struct pruned pr = { 0 };
 	struct store *st;
-	int64_t lo, hi;
+	int64_t lo, hi, span[2];
 	int r = open_query(ctx, q, &st);
 
 	if (r)
@@ -278,7 +310,9 @@ static int stats(struct query_ctx *ctx, const struct ct_filter *flt, struct stor
 	if (r == 0)
 		r = store_prune_totals(st, &pr.steps, &pr.before_us, &pr.flows, &pr.events);
 	if (r == 0)
-		report(s, top, &gaps, &pr);
+		r = span_of(st, q, s, &pr, span);
+	if (r == 0)
+		report(s, top, span, &gaps, &pr);
 	store_leave(st);
 	groups_free(&s->groups);
 	return r < 0 ? 1 : 0;

@@ -108,6 +108,26 @@ got=$("$BIN/ctquery" --db "$TMP/span.db" stats | grep '^span:')
 got=$("$BIN/ctquery" --db "$TMP/span.db" stats -p udp | grep '^span:')
 [ "$got" = "$(span 5 20)" ] || fail "stats -p udp: '$got', not '$(span 5 20)'"
 say "stats' span: from the earliest start to the latest event, filtered or not"
+# With --since or --until the span is the window asked, clipped to the
+# history (0 s to 30 s), not the lives of the flows counted (the TCP flow's
+# 0 s to 30 s, the UDP one's 10 s to 20 s); a window outside it has none.
+for w in "12 25|12 25" "-100 15|0 15" "25 -|25 30" "- 40|0 30" "-100 100|0 30"; do
+	win=${w%|*} want=${w#*|}
+	set -- $win
+	args=()
+	[ "$1" = - ] || args+=(--since "@$((T0 + $1))")
+	[ "$2" = - ] || args+=(--until "@$((T0 + $2))")
+	got=$("$BIN/ctquery" --db "$TMP/span.db" stats "${args[@]}" | grep '^span:')
+	[ "$got" = "$(span $want)" ] || fail "stats ${args[*]}: '$got', not '$(span $want)'"
+	got=$("$BIN/ctquery" --db "$TMP/span.db" stats -p udp "${args[@]}" | grep '^span:')
+	[ "$got" = "$(span $want)" ] || fail "stats -p udp ${args[*]}: '$got', not '$(span $want)'"
+done
+got=$("$BIN/ctquery" --db "$TMP/span.db" stats --since "@$((T0 + 40))" | grep '^span:' || true)
+[ -z "$got" ] || fail "stats --since after the history: '$got'"
+# --flow asks for a flow's life: its part in the window (flow 1: 0 s to 30 s)
+got=$("$BIN/ctquery" --db "$TMP/span.db" stats --flow 1 --since "@$((T0 + 12))" | grep '^span:')
+[ "$got" = "$(span 12 30)" ] || fail "stats --flow 1 --since: '$got', not '$(span 12 30)'"
+say "stats --since/--until: the span is the window, clipped to the history"
 
 # Output that cannot be written is an error (exit 1, one line), as for replay and list.
 for cmd in "stats" "stats --top 5 --by src" "sessions" "show 1"; do
