@@ -11,6 +11,7 @@
 #include "filter.h"
 #include "ct_names.h"
 #include "filter_text.h"
+#include "flow_ktimes.h"
 #include "flow_labels.h"
 #include "log.h"
 #include "open_query.h"
@@ -19,7 +20,7 @@
 #include "store.h"
 #include "timeparse.h"
 
-static const char list_usage[] = "list [-o table|conntrack|json|csv|xml[,labels][,extended][,id]] [FILTER...]";
+static const char list_usage[] = "list [-o table|conntrack|json|csv|xml[,labels][,extended][,id][,ktimestamp]] [FILTER...]";
 
 enum { OUT_TABLE, OUT_CONNTRACK, OUT_JSON, OUT_CSV, OUT_XML };
 
@@ -33,8 +34,8 @@ static void usage(FILE *out)
 		"                        (or labels alone: the table) each flow's labels,\n"
 		"                        as conntrack -L -o labels, by the names of\n"
 		"                        /etc/xtables/connlabel.conf (-l prints them too);\n"
-		"                        with conntrack or xml, also extended and id, as\n"
-		"                        conntrack -L -o extended,id\n"
+		"                        with conntrack or xml, also extended, id and\n"
+		"                        ktimestamp, as conntrack -L -o extended,id,ktimestamp\n"
 		"  -h, --help            show this help\n%s", list_usage, filter_usage);
 }
 
@@ -76,13 +77,15 @@ static void give_up_snapshot(void *c)
 	store_cursor_release(c);	/* (an error fails the next row) */
 }
 
-/* labels: print each flow's labels (-o labels, or -l); cf: -o extended, id. */
+/* labels: print each flow's labels (-o labels, or -l); cf: -o extended, id,
+ * ktimestamp. */
 static int list(struct query_ctx *ctx, const struct ct_filter *flt, const struct store_query *q,
 		int fmt, int labels, struct ct_fmt cf)
 {
 	struct store *st;
 	static struct store_flow fl;
 	struct flow_labels *fls = NULL;
+	struct flow_ktimes *fk = NULL;
 	struct store_cursor *c;
 	FILE *out = NULL;
 	int64_t shown = 0;
@@ -96,9 +99,11 @@ static int list(struct query_ctx *ctx, const struct ct_filter *flt, const struct
 	r = -1;
 	/* the label map, or the warning that it cannot be read, as conntrack;
 	 * a flow's row keeps no labels, its events do (read only then) */
-	if (labels)
+	if (labels || cf.ktimestamp)
 		(void)ct_fmt_open(&cf);
-	if ((cf.labelmap || (flt->opts & FF_LABEL)) && !(fls = flow_labels_load(st, q))) {
+	if (((cf.labelmap || (flt->opts & FF_LABEL)) && !(fls = flow_labels_load(st, q))) ||
+	    (cf.ktimestamp && !(fk = flow_ktimes_load(st, q)))) {
+		flow_labels_free(fls);
 		ct_fmt_close(&cf, NULL);
 		store_close(st);
 		return 1;
@@ -107,6 +112,7 @@ static int list(struct query_ctx *ctx, const struct ct_filter *flt, const struct
 	/* an output left unread gives the snapshot up meanwhile */
 	if (!c || !(out = outwait_open(STDOUT_FILENO, give_up_snapshot, c))) {
 		store_cursor_free(c);
+		flow_ktimes_free(fk);
 		flow_labels_free(fls);
 		ct_fmt_close(&cf, NULL);
 		store_close(st);
@@ -135,6 +141,8 @@ static int list(struct query_ctx *ctx, const struct ct_filter *flt, const struct
 			ft_flow_csv(&fl, labels, cf.labelmap, out);
 		else {
 			fl.ev.type = CT_EV_DUMP;	/* conntrack -L prints no event type */
+			if (fk)
+				flow_ktimes_attach(fk, &fl);
 			if (ct_fmt_event(&cf, &fl.ev, out)) {
 				r = -1;
 				break;
@@ -146,14 +154,15 @@ static int list(struct query_ctx *ctx, const struct ct_filter *flt, const struct
 		r = log_errno("cannot write the output");
 	fclose(out);
 	store_cursor_free(c);
+	flow_ktimes_free(fk);
 	flow_labels_free(fls);
 	store_leave(st);
 	return r < 0 ? 1 : 0;
 }
 
-/* Parses -o: a format word (at most one), labels, and conntrack's extended
- * and id (into cf), comma-separated, in any case. Returns 0, or -1
- * (reported). */
+/* Parses -o: a format word (at most one), labels, and conntrack's extended,
+ * id and ktimestamp (into cf), comma-separated, in any case. Returns 0, or
+ * -1 (reported). */
 static int parse_output(const char *list, int *fmt, int *labels, struct ct_fmt *cf)
 {
 	static const char *const fmts[] = { "table", "conntrack", "json", "csv", "xml" };
@@ -178,6 +187,10 @@ static int parse_output(const char *list, int *fmt, int *labels, struct ct_fmt *
 		}
 		if (!strcasecmp(w, "id")) {
 			cf->id = 1;
+			continue;
+		}
+		if (!strcasecmp(w, "ktimestamp")) {
+			cf->ktimestamp = 1;
 			continue;
 		}
 		for (i = 0; i < 5 && strcasecmp(w, fmts[i]); i++)
@@ -224,9 +237,10 @@ static int list_exec(struct query_ctx *ctx, int argc, char **argv)
 	}
 	if ((r = args_end(&flt, argc, argv)))
 		return r;
-	if ((cf.extended || cf.id) && fmt != OUT_CONNTRACK && fmt != OUT_XML) {
-		log_error("--output: %s with conntrack or xml only (as conntrack -L -o %s)",
-			  cf.extended ? "extended" : "id", cf.extended ? "extended" : "id");
+	if ((cf.extended || cf.id || cf.ktimestamp) && fmt != OUT_CONNTRACK && fmt != OUT_XML) {
+		const char *w = cf.extended ? "extended" : cf.id ? "id" : "ktimestamp";
+
+		log_error("--output: %s with conntrack or xml only (as conntrack -L -o %s)", w, w);
 		return 2;
 	}
 	filter_to_query(&flt, &q);
