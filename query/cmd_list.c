@@ -13,6 +13,7 @@
 #include "filter_text.h"
 #include "flow_ktimes.h"
 #include "flow_labels.h"
+#include "list_table.h"
 #include "log.h"
 #include "open_query.h"
 #include "outwait.h"
@@ -39,39 +40,6 @@ static void usage(FILE *out)
 		"  -h, --help            show this help\n%s", list_usage, filter_usage);
 }
 
-/* labels: print a LABELS column, of the names map gives them ("-": none). */
-static void print_table_row(const struct store_flow *fl, int labels, struct nfct_labelmap *map,
-			    FILE *out)
-{
-	const struct ct_event *ev = &fl->ev;
-	const char *st = ev->has & CT_HAS_STATE ? ct_state_name(ev->orig.proto, ev->state) : NULL;
-	char start[32], dur[24], o[128], r[128], pb[8], pk[48] = "-", by[48] = "-";
-	char names[FT_LABELS_TEXT];
-
-	time_format(start, sizeof(start), fl->first_us, 0);
-	/* (an end timed before the start: the wall clock was set back meanwhile) */
-	if (fl->end_kind == 1 && fl->end_us >= fl->first_us)
-		snprintf(dur, sizeof(dur), "%.3fs", ((double)fl->end_us - fl->first_us) / 1e6);
-	else
-		snprintf(dur, sizeof(dur), fl->end_kind ? "?" : "open");
-	ft_tuple(&ev->orig, o, sizeof(o));
-	ft_tuple(&ev->reply, r, sizeof(r));
-	/* counters come with a flow's end: "-" until then, not 0 */
-	if (ev->has & (CT_HAS_COUNTERS_ORIG | CT_HAS_COUNTERS_REPLY)) {
-		snprintf(pk, sizeof(pk), "%llu/%llu", (unsigned long long)ev->pkts_orig,
-			 (unsigned long long)ev->pkts_reply);
-		snprintf(by, sizeof(by), "%llu/%llu", (unsigned long long)ev->bytes_orig,
-			 (unsigned long long)ev->bytes_reply);
-	}
-	fprintf(out, "%-19s %9s %-6s %-45s %-45s %-11s %s %s %lld", start, dur,
-		ft_proto(ev->orig.proto, pb), o, r, st ? st : "-", pk, by, (long long)fl->id);
-	if (labels) {
-		ft_labels_text(ev, map, names, sizeof(names));
-		fprintf(out, " %s", names[0] ? names : "-");
-	}
-	fputc('\n', out);
-}
-
 static void give_up_snapshot(void *c)
 {
 	store_cursor_release(c);	/* (an error fails the next row) */
@@ -86,6 +54,7 @@ static int list(struct query_ctx *ctx, const struct ct_filter *flt, const struct
 	static struct store_flow fl;
 	struct flow_labels *fls = NULL;
 	struct flow_ktimes *fk = NULL;
+	struct list_table *tab = NULL;
 	struct store_cursor *c;
 	FILE *out = NULL;
 	int64_t shown = 0;
@@ -110,7 +79,10 @@ static int list(struct query_ctx *ctx, const struct ct_filter *flt, const struct
 	}
 	c = store_flows(st, q);
 	/* an output left unread gives the snapshot up meanwhile */
-	if (!c || !(out = outwait_open(STDOUT_FILENO, give_up_snapshot, c))) {
+	if (!c || !(out = outwait_open(STDOUT_FILENO, give_up_snapshot, c)) ||
+	    (fmt == OUT_TABLE && !(tab = list_table_new(out, labels, cf.labelmap)))) {
+		if (out)
+			fclose(out);
 		store_cursor_free(c);
 		flow_ktimes_free(fk);
 		flow_labels_free(fls);
@@ -118,10 +90,6 @@ static int list(struct query_ctx *ctx, const struct ct_filter *flt, const struct
 		store_close(st);
 		return 1;
 	}
-	if (fmt == OUT_TABLE)
-		fprintf(out, "%-19s %9s %-6s %-45s %-45s %-11s %s %s %s%s\n", "START", "DURATION",
-		       "PROTO", "ORIGINAL", "REPLY", "STATE", "PACKETS(o/r)", "BYTES(o/r)",
-		       "FLOW", labels ? " LABELS" : "");
 	if (fmt == OUT_CSV)
 		ft_flow_csv_header(labels, out);
 	while ((r = store_next_flow(c, &fl)) > 0) {
@@ -133,9 +101,22 @@ static int list(struct query_ctx *ctx, const struct ct_filter *flt, const struct
 			continue;
 		if (flt->limit && shown++ >= flt->limit)
 			break;
-		if (fmt == OUT_TABLE)
-			print_table_row(&fl, labels, cf.labelmap, out);
-		else if (fmt == OUT_JSON)
+		if (fmt == OUT_TABLE) {
+			/* past the rows held, the widths of what the rest can hold */
+			if (list_table_full(tab)) {
+				static struct store_flow_bounds b;
+
+				if (store_flow_bounds(st, q, list_table_full(tab), &b)) {
+					r = -1;
+					break;
+				}
+				list_table_layout(tab, &b);
+			}
+			if (list_table_row(tab, &fl)) {
+				r = -1;
+				break;
+			}
+		} else if (fmt == OUT_JSON)
 			ft_flow_json(&fl, cf.labelmap, out);
 		else if (fmt == OUT_CSV)
 			ft_flow_csv(&fl, labels, cf.labelmap, out);
@@ -149,6 +130,7 @@ static int list(struct query_ctx *ctx, const struct ct_filter *flt, const struct
 			}
 		}
 	}
+	list_table_end(tab);
 	ct_fmt_close(&cf, out);
 	if (fflush(out) || ferror(out))
 		r = log_errno("cannot write the output");
