@@ -319,26 +319,9 @@ int store_gap_totals(struct store *st, int64_t session, int64_t since_us, int64_
 int store_prune_totals(struct store *st, int64_t *steps, int64_t *before_us, int64_t *flows,
 		       int64_t *events);
 
-/* The most that the flows a query selects can hold, for the width of a
- * column: each tuple's shape by protocol, the largest counters, flow id
- * and duration. */
-struct store_flow_bounds {
-	/* shapes[proto]: bit STORE_SHAPE_V6 * 3 + n set when a tuple of the
-	 * protocol with that family has n = 0 nothing after its addresses,
-	 * 1 ports (or keys), 2 ICMP fields */
-	uint8_t shapes[256];
-	uint64_t pkts_orig, pkts_reply, bytes_orig, bytes_reply;	/* 0: none */
-	int64_t max_id;		/* 0: no flow */
-	int64_t max_dur_us;	/* of the flows destroyed; -1: none */
-};
-enum { STORE_SHAPE_V6 = 1 };
-
-/* Fills b with the bounds of the flows q's SQL conditions select with ids
- * above after (its other filters, as -e's types, are not applied: b bounds
- * more flows, not fewer). In the reader's snapshot, as its cursors read
- * them. Reads every such flow's row. Returns 0 or -1 (reported). */
-int store_flow_bounds(struct store *st, const struct store_query *q, int64_t after,
-		      struct store_flow_bounds *b);
+/* Sets *id to the largest flow id in the reader's snapshot (0: none), one
+ * look-up. Returns 0 or -1 (reported). */
+int store_max_flow_id(struct store *st, int64_t *id);
 
 /* Writes the query plan of the flows statement that q would run (store_flows,
  * and the flows that store_events joins), one "detail" line each, to buf.

@@ -525,3 +525,8 @@ int store_prune_totals(struct store *st, int64_t *steps, int64_t *before_us, int
 	sqlite3_finalize(s);
 	return rc == SQLITE_ROW ? 0 : store_fail(st, "cannot read the pruning record");
 }
+
+int store_max_flow_id(struct store *st, int64_t *id)
+{
+	return store_one_int(st, "SELECT coalesce(max(id), 0) FROM main.flows", "cannot read flows", id);
+}

@@ -102,15 +102,15 @@ static int list(struct query_ctx *ctx, const struct ct_filter *flt, const struct
 		if (flt->limit && shown++ >= flt->limit)
 			break;
 		if (fmt == OUT_TABLE) {
-			/* past the rows held, the widths of what the rest can hold */
+			/* more rows than held: the widths of their shapes */
 			if (list_table_full(tab)) {
-				static struct store_flow_bounds b;
+				int64_t max_id;
 
-				if (store_flow_bounds(st, q, list_table_full(tab), &b)) {
+				if (store_max_flow_id(st, &max_id)) {
 					r = -1;
 					break;
 				}
-				list_table_layout(tab, &b);
+				list_table_layout(tab, 1, max_id);
 			}
 			if (list_table_row(tab, &fl)) {
 				r = -1;

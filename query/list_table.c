@@ -1,4 +1,4 @@
-/* The list table: rows in columns as wide as their widest value, laid out over a bounded look-ahead and, past it, over what the rest of the flows can hold. */
+/* The list table: rows in columns as wide as their widest value, laid out over a bounded look-ahead and, past it, over the longest tuples of the shapes it held. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -35,6 +35,10 @@ struct list_table {
 	char *held;		/* the rows held, their cells one after the other */
 	size_t nheld, held_len, held_cap;
 	int64_t last_id;	/* of the last row held */
+	/* shapes[proto]: bit 3 * (IPv6) + n set when a tuple of the protocol
+	 * held has n = 0 nothing after its addresses, 1 ports (or a key), 2
+	 * ICMP fields */
+	uint8_t shapes[256];
 };
 
 struct list_table *list_table_new(FILE *out, int labels, struct nfct_labelmap *map)
@@ -142,40 +146,36 @@ static void widen(struct list_table *t, int col, size_t w)
 		t->width[col] = w;
 }
 
-static size_t counters_width(uint64_t o, uint64_t r)
+/* A tuple's shape: its bit in shapes[its protocol]. */
+static unsigned shape_bit(const struct ct_tuple *tp)
 {
-	char b[48];
-
-	return (size_t)snprintf(b, sizeof(b), "%llu/%llu", (unsigned long long)o,
-				(unsigned long long)r);
+	return 1u << ((tp->l3 == AF_INET6) * 3 + (tp->has_icmp ? 2 : tp->has_ports ? 1 : 0));
 }
 
-/* Widens the columns to what the flows of rest can hold: for each protocol
- * and shape of tuple they have, the longest tuple of that shape (every
- * address byte 0xff, the largest ports and ICMP fields), the protocol's
- * name and its longest state name; their largest counters, id and
- * duration. Their start is not bounded: a time in the hour the clocks
- * repeat has its zone after it. */
-static void widen_to_bounds(struct list_table *t, const struct store_flow_bounds *rest)
+/* Widens the columns for the rows past those held: for each protocol and
+ * shape of tuple held, the longest tuple of that shape (every address byte
+ * 0xff, the largest ports and ICMP fields) and the protocol's longest state
+ * name; the flow numbers up to max_id. A row past them of another shape, or
+ * with larger counters or a longer duration, is wider than its columns. */
+static void widen_for_more(struct list_table *t, int64_t max_id)
 {
-	char buf[128], pb[8];
+	char buf[128];
 	struct ct_tuple tp;
 	int proto, bit, s;
 
 	for (proto = 0; proto < 256; proto++) {
-		if (!rest->shapes[proto])
+		if (!t->shapes[proto])
 			continue;
-		widen(t, C_PROTO, strlen(ft_proto(proto, pb)));
 		for (s = 0; s < 16; s++)
 			if (ct_state_name(proto, s))
 				widen(t, C_STATE, strlen(ct_state_name(proto, s)));
 		for (bit = 0; bit < 6; bit++) {
-			if (!(rest->shapes[proto] & 1 << bit))
+			if (!(t->shapes[proto] & 1 << bit))
 				continue;
 			memset(&tp, 0, sizeof(tp));
 			memset(tp.src, 0xff, sizeof(tp.src));
 			memset(tp.dst, 0xff, sizeof(tp.dst));
-			tp.l3 = bit / 3 == STORE_SHAPE_V6 ? AF_INET6 : AF_INET;
+			tp.l3 = bit / 3 ? AF_INET6 : AF_INET;
 			tp.proto = proto;
 			tp.has_ports = bit % 3 == 1;
 			tp.has_icmp = bit % 3 == 2;
@@ -186,12 +186,7 @@ static void widen_to_bounds(struct list_table *t, const struct store_flow_bounds
 			widen(t, C_REPLY, strlen(buf));
 		}
 	}
-	widen(t, C_PKTS, counters_width(rest->pkts_orig, rest->pkts_reply));
-	widen(t, C_BYTES, counters_width(rest->bytes_orig, rest->bytes_reply));
-	widen(t, C_FLOW, (size_t)snprintf(buf, sizeof(buf), "%lld", (long long)rest->max_id));
-	if (rest->max_dur_us >= 0)
-		widen(t, C_DUR, (size_t)snprintf(buf, sizeof(buf), "%.3fs",
-						 (double)rest->max_dur_us / 1e6));
+	widen(t, C_FLOW, (size_t)snprintf(buf, sizeof(buf), "%lld", (long long)max_id));
 }
 
 int64_t list_table_full(const struct list_table *t)
@@ -199,7 +194,7 @@ int64_t list_table_full(const struct list_table *t)
 	return !t->laid_out && t->nheld >= LIST_TABLE_AHEAD ? t->last_id : 0;
 }
 
-void list_table_layout(struct list_table *t, const struct store_flow_bounds *rest)
+void list_table_layout(struct list_table *t, int more, int64_t max_id)
 {
 	const char *row = t->held;
 	char header[256];
@@ -207,8 +202,8 @@ void list_table_layout(struct list_table *t, const struct store_flow_bounds *res
 
 	for (i = 0; i < t->nheld; i++)
 		row = measure(t, row);
-	if (rest)
-		widen_to_bounds(t, rest);
+	if (more)
+		widen_for_more(t, max_id);
 	t->laid_out = 1;
 	for (i = 0; i < (size_t)t->ncol; i++)
 		len += (size_t)snprintf(header + len, sizeof(header) - len, "%s", titles[i]) + 1;
@@ -236,6 +231,8 @@ int list_table_row(struct list_table *t, const struct store_flow *fl)
 	t->held_len += len;
 	t->nheld++;
 	t->last_id = fl->id;
+	t->shapes[fl->ev.orig.proto] |= (uint8_t)shape_bit(&fl->ev.orig);
+	t->shapes[fl->ev.reply.proto] |= (uint8_t)shape_bit(&fl->ev.reply);
 	return 0;
 }
 
@@ -244,7 +241,7 @@ void list_table_end(struct list_table *t)
 	if (!t)
 		return;
 	if (!t->laid_out)
-		list_table_layout(t, NULL);
+		list_table_layout(t, 0, 0);
 	free(t->held);
 	free(t);
 }

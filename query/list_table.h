@@ -1,4 +1,4 @@
-/* The list table: rows in columns as wide as their widest value, laid out over a bounded look-ahead and, past it, over what the rest of the flows can hold. */
+/* The list table: rows in columns as wide as their widest value, laid out over a bounded look-ahead and, past it, over the longest tuples of the shapes it held. */
 #ifndef CT_LIST_TABLE_H
 #define CT_LIST_TABLE_H
 
@@ -18,14 +18,16 @@ struct list_table;
 struct list_table *list_table_new(FILE *out, int labels, struct nfct_labelmap *map);
 
 /* The id of the last flow held when the table holds LIST_TABLE_AHEAD rows
- * and has no layout yet (the next row needs the bounds of the flows past
- * it: list_table_layout()); else 0. */
+ * and has no layout yet (list_table_layout() before the next row); else 0. */
 int64_t list_table_full(const struct list_table *t);
 
 /* Chooses the widths: each column's widest value among the rows held (at
- * least its title), and with rest (NULL: no more rows), what those flows
- * can hold; then writes the header and the rows held. */
-void list_table_layout(struct list_table *t, const struct store_flow_bounds *rest);
+ * least its title); when more rows follow, the longest tuple of each shape
+ * held (protocol, family, ports or ICMP fields) and flow numbers up to
+ * max_id as well (one of a shape not held, or larger counters, is wider
+ * than its columns: a long list is not read twice). Then writes the header
+ * and the rows held. */
+void list_table_layout(struct list_table *t, int more, int64_t max_id);
 
 /* Adds flow fl's row: held until the layout is chosen, then written.
  * Returns 0, or -1 when out of memory (reported). */

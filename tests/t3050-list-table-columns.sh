@@ -1,5 +1,5 @@
 #!/bin/bash
-# t3050: list's table lines its columns up for any mix of rows: IPv6 tuples of 39-character addresses and 5-digit ports, ICMPv6, IPv4, large counters, recorded live and imported; past the rows it holds to measure (1000), as wide as the rest of the flows can need, so a long row after them lines up too; a table of IPv4 rows keeps the widths it had (45 for a tuple), and the whitespace-separated fields scripts read.
+# t3050: list's table lines its columns up for any mix of rows: IPv6 tuples of 39-character addresses and 5-digit ports, ICMPv6, IPv4, large counters, recorded live and imported; past the rows it holds to measure (1000), as wide as the longest tuple of each shape held, so a long row of such a shape after them lines up too; a table of IPv4 rows keeps the widths it had (45 for a tuple), and the whitespace-separated fields scripts read.
 . "$(dirname "$0")/lib.sh"
 
 require_root
@@ -65,25 +65,30 @@ printf '%-19s %9s %-6s %-45s %-45s %-11s %-12s %-10s %s\n' START DURATION PROTO 
 	fail "an IPv4 table's columns changed: $(cat "$TMP/v4")"
 aligned "$TMP/v4" || fail "the IPv4 table does not line up: $(cat "$TMP/v4")"
 
-# Past the 1000 rows measured: 1100 IPv4 flows with short tuples, then a
-# long IPv6 one, an ICMPv6 one and one with large counters.
+# Past the 1000 rows measured: the longest tuple of each shape held (IPv6
+# with ports, ICMPv6: short ones among the first rows), so that a long one
+# after them lines up; 1100 IPv4 flows between; large counters among the
+# first (a larger counter past them would be wider than its column).
 T0=1700000000
 awk -v t0=$T0 -v a=$A -v z=$Z 'BEGIN {
+	printf("[%d.000000]\t    [NEW] tcp      6 120 SYN_SENT src=fd00::1 dst=fd00::2 sport=1 dport=2 [UNREPLIED] src=fd00::2 dst=fd00::1 sport=2 dport=1\n", t0)
+	printf("[%d.000000]\t    [NEW] icmpv6   58 30 src=fd00::1 dst=fd00::2 type=128 code=0 id=1 [UNREPLIED] src=fd00::2 dst=fd00::1 type=129 code=0 id=1\n", t0)
+	printf("[%d.000000]\t    [NEW] udp      17 30 src=10.2.0.1 dst=10.1.0.1 sport=7 dport=53 [UNREPLIED] src=10.1.0.1 dst=10.2.0.1 sport=53 dport=7\n", t0)
 	for (i = 0; i < 1100; i++)
 		printf("[%d.000000]\t    [NEW] udp      17 30 src=10.0.%d.%d dst=10.1.0.1 sport=%d dport=53 [UNREPLIED] src=10.1.0.1 dst=10.0.%d.%d sport=53 dport=%d\n",
-		       t0 + i, int(i / 250), i % 250 + 1, 1024 + i, int(i / 250), i % 250 + 1, 1024 + i)
+		       t0 + 1 + i, int(i / 250), i % 250 + 1, 1024 + i, int(i / 250), i % 250 + 1, 1024 + i)
 	printf("[%d.000000]\t    [NEW] tcp      6 120 SYN_SENT src=%s dst=%s sport=54321 dport=44321 [UNREPLIED] src=%s dst=%s sport=44321 dport=54321\n", t0 + 2000, a, z, z, a)
 	printf("[%d.000000]\t    [NEW] icmpv6   58 30 src=%s dst=%s type=128 code=0 id=65535 [UNREPLIED] src=%s dst=%s type=129 code=0 id=65535\n", t0 + 2001, a, z, z, a)
-	printf("[%d.000000]\t    [NEW] udp      17 30 src=10.2.0.1 dst=10.1.0.1 sport=7 dport=53 [UNREPLIED] src=10.1.0.1 dst=10.2.0.1 sport=53 dport=7\n", t0 + 2002)
 	printf("[%d.000000]\t[DESTROY] udp      17 src=10.2.0.1 dst=10.1.0.1 sport=7 dport=53 packets=123456789012 bytes=98765432101234 src=10.1.0.1 dst=10.2.0.1 sport=53 dport=7 packets=5 bytes=7\n", t0 + 999999)
 }' >"$TMP/many.log"
 "$BIN/ctrecord" --db "$TMP/many.db" --import "$TMP/many.log" 2>"$TMP/imp.err" ||
 	fail "import failed: $(cat "$TMP/imp.err")"
 "$BIN/ctquery" --db "$TMP/many.db" list >"$TMP/many" || fail "list failed"
-[ "$(wc -l <"$TMP/many")" = 1104 ] || fail "list: $(wc -l <"$TMP/many") lines, not 1104"
-tail -3 "$TMP/many" | grep -q "123456789012/5 *98765432101234/7 " || fail "no large counters: $(tail -3 "$TMP/many")"
-aligned "$TMP/many" || fail "list of 1103 flows: the columns do not line up: $(tail -4 "$TMP/many")"
-# the same flows but the long ones: IPv4 widths, whatever comes past 1000 rows
-"$BIN/ctquery" --db "$TMP/many.db" list -f ipv4 --where 'id <= 1100' | head -1 | diff - <(head -1 "$TMP/v4") ||
+[ "$(wc -l <"$TMP/many")" = 1106 ] || fail "list: $(wc -l <"$TMP/many") lines, not 1106"
+sed -n 4p "$TMP/many" | grep -q "123456789012/5 *98765432101234/7 " || fail "no large counters: $(sed -n 4p "$TMP/many")"
+tail -2 "$TMP/many" | grep -q "\[$A\]:54321->\[$Z\]:44321" || fail "no long IPv6 row last: $(tail -2 "$TMP/many")"
+aligned "$TMP/many" || fail "list of 1105 flows: the columns do not line up: $(tail -4 "$TMP/many")"
+# the IPv4 flows alone: the IPv4 table's widths, whatever comes past 1000 rows
+"$BIN/ctquery" --db "$TMP/many.db" list -f ipv4 --where 'id >= 4 AND id <= 1103' | head -1 | diff - <(head -1 "$TMP/v4") ||
 	fail "1100 IPv4 flows: not the IPv4 table's widths"
-say "1103 imported flows: the IPv6, ICMPv6 and large-counter rows past the 1000 measured line up"
+say "1105 imported flows: long IPv6 and ICMPv6 rows past the 1000 measured line up with the short ones held"
