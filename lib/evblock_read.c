@@ -117,7 +117,7 @@ struct segref {
 int evblock_unpack(const void *data, size_t size, int (*want_seg)(void *arg, unsigned i),
 		   void *arg, uint8_t **buf, size_t *cap, size_t *len)
 {
-	const uint8_t *p = data, *end = p + size;
+	const uint8_t *p = data, *end;
 	struct segref seg[EVBLOCK_SEG_READ_MAX];
 	uint64_t nseg, i, total = 0, raw = 0, need = 0;
 	const uint8_t *q;
@@ -125,7 +125,10 @@ int evblock_unpack(const void *data, size_t size, int (*want_seg)(void *arg, uns
 	z_stream z;
 	int rc = -1, packed;
 
-	if (!size || p[0] != SEGMENTED)
+	if (!size)	/* (an empty blob: its data NULL) */
+		return -1;
+	end = p + size;
+	if (p[0] != SEGMENTED)
 		return unpack_whole(data, size, buf, cap, len);
 	p++;
 	if (varint_get(&p, end, &nseg) || nseg > EVBLOCK_SEG_READ_MAX)
