@@ -20,7 +20,10 @@
 #define FILTER_USAGE_STATUS "  -u, --status LIST       ASSURED,SEEN_REPLY,... (abbreviated: ASS,SE): set;\n" \
 	"                          !ASSURED, UNREPLIED: clear\n"
 
-#define FILTER_USAGE_MATCH(STATUS) \
+/* (EVENTS: -e's entry, or "" where the command lists it as its own) */
+#define FILTER_USAGE_EVENTS "  -e, --event-mask NEW,UPDATE,DESTROY,ALL"
+
+#define FILTER_USAGE_MATCH(STATUS, EVENTS) \
 	"filters (as conntrack -E/-L):\n" \
 	"  -p, --proto NAME        tcp, udp, udplite, icmp, icmpv6, sctp, dccp, gre or a number\n" \
 	"      --protonum NAME     the same (the name conntrack -h gives it)\n" \
@@ -34,7 +37,7 @@
 	"  -r, --reply-src ADDR    -q, --reply-dst ADDR\n" \
 	STATUS \
 	"  -m, --mark VALUE[/MASK] -w, --zone N  --orig-zone N  --reply-zone N\n" \
-	"  -f, --family ipv4|ipv6  -e, --event-mask NEW,UPDATE,DESTROY,ALL\n" \
+	"  -f, --family ipv4|ipv6" EVENTS "\n" \
 	"  -n, --src-nat [ADDR[:PORT]]  -g, --dst-nat [...]  -j, --any-nat [...]\n" \
 	"  -l, --label LIST        labels of /etc/xtables/connlabel.conf, all required\n"
 
@@ -48,12 +51,15 @@
 #define FILTER_USAGE_LIMIT \
 	"      --limit N                    at most N events (replay) or flows (list)\n"
 
-const char filter_usage[] = FILTER_USAGE_MATCH(FILTER_USAGE_STATUS) FILTER_USAGE_HISTORY
-			    FILTER_USAGE_LIMIT;
-const char filter_event_usage[] = FILTER_USAGE_MATCH("") FILTER_USAGE_HISTORY FILTER_USAGE_LIMIT;
+const char filter_usage[] = FILTER_USAGE_MATCH(FILTER_USAGE_STATUS, FILTER_USAGE_EVENTS)
+			    FILTER_USAGE_HISTORY FILTER_USAGE_LIMIT;
+const char filter_event_usage[] = FILTER_USAGE_MATCH("", FILTER_USAGE_EVENTS)
+				  FILTER_USAGE_HISTORY FILTER_USAGE_LIMIT;
 /* (stats counts every flow that matches: no --limit) */
-const char filter_stats_usage[] = FILTER_USAGE_MATCH(FILTER_USAGE_STATUS) FILTER_USAGE_HISTORY;
-const char filter_match_usage[] = FILTER_USAGE_MATCH("");
+const char filter_stats_usage[] = FILTER_USAGE_MATCH(FILTER_USAGE_STATUS, FILTER_USAGE_EVENTS)
+				  FILTER_USAGE_HISTORY;
+/* (ctrecord lists -e with its own options: what it records) */
+const char filter_match_usage[] = FILTER_USAGE_MATCH("", "");
 
 /* Long name of an option, for messages. */
 static const char *opt_name(int opt)

@@ -65,7 +65,8 @@ enum {
 /* The usage text of the filter options: all of them (list); those of
  * events, without --status, which conntrack -E refuses (replay); all but
  * --limit (stats, which counts every flow that matches); and those without
- * the history options too (ctrecord, which filters what it records). */
+ * the history options and -e too (ctrecord, which filters what it records,
+ * and lists -e as its own option). */
 extern const char filter_usage[], filter_event_usage[], filter_stats_usage[],
 	filter_match_usage[];
 

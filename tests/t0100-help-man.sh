@@ -172,13 +172,22 @@ for c in $cmds; do
 done
 
 # --- each command's --help lists an option once, and only options the
-# command takes (replay listed -e twice; stats, --limit, which it refuses)
+# command takes (replay listed -e twice; stats, --limit, which it refuses);
+# ctrecord's lists an option once too (it listed -e as its own and a filter)
+
+# help_twice: the options that --help output on stdin lists more than once.
+# (an option's entry: at the line's start, after ", " or two spaces; one
+# named in the text after it, "when --by is given", is not one)
+help_twice() {
+	grep -E '^ +-' | grep -oE -- '(^ +|  |, )--[a-z][a-z0-9-]*' | sed 's/^[ ,]*//' |
+		sort | uniq -d | tr '\n' ' '
+}
+gethelp "$BIN/ctrecord" --help
+dup=$(help_twice <<<"$out")
+[ -z "$dup" ] || fail "ctrecord --help lists twice: $dup"
 for c in $cmds; do
 	gethelp "$BIN/ctquery" "$c" --help
-	# (an option's entry: at the line's start, after ", " or two spaces;
-	# one named in the text after it, "when --by is given", is not one)
-	dup=$(grep -E '^ +-' <<<"$out" | grep -oE -- '(^ +|  |, )--[a-z][a-z0-9-]*' | sed 's/^[ ,]*//' |
-		sort | uniq -d | tr '\n' ' ')
+	dup=$(help_twice <<<"$out")
 	[ -z "$dup" ] || fail "ctquery $c --help lists twice: $dup"
 	for o in $(grep -oE -- '(^|[ ,])--[a-z][a-z0-9-]*' <<<"$out" | sed 's/^[ ,]//' | sort -u); do
 		e=$("$BIN/ctquery" --db /nonexistent/flows.db "$c" "$o" 1 2>&1 | head -1)
