@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/statvfs.h>
 #include <sqlite3.h>
 
 #include "log.h"
@@ -39,14 +40,26 @@ static int64_t warn_base(void)
 	return v;
 }
 
+/* Is the room left on the database's file system no more than twice what
+ * the -wal holds? A checkpoint may have to grow the database by what the
+ * -wal holds: once the -wal has taken the room, no checkpoint can move it
+ * and no commit can add to it, for good (a 4 MiB file system stalled with
+ * 1.5 MB of history and a 4 MB -wal). 0 when it cannot be told. */
+static int room_short(const struct store *st, int64_t wal_bytes)
+{
+	struct statvfs v;
+
+	return !statvfs(st->path, &v) && (int64_t)v.f_bavail * (int64_t)v.f_frsize <= 2 * wal_bytes;
+}
+
 /* SQLite calls this after each commit, with the frames now in the -wal. */
 static int after_commit(void *arg, sqlite3 *db, const char *name, int frames)
 {
 	struct store *st = arg;
-	int64_t base = st->wal_warn_base;
+	int64_t base = st->wal_warn_base, bytes = (int64_t)frames * st->page_size;
 	int in_wal = 0, moved = 0;
 
-	if (frames < CHECKPOINT_FRAMES && (int64_t)frames * st->page_size < base)
+	if (frames < CHECKPOINT_FRAMES && bytes < base && !room_short(st, bytes))
 		return SQLITE_OK;
 	if (sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, &in_wal, &moved) != SQLITE_OK)
 		return SQLITE_OK;	/* (busy: the next commit tries again) */
