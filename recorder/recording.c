@@ -51,6 +51,7 @@ struct writer {
 	struct record_counts saved;	/* the counts at begin(), for a rollback */
 	int64_t stalled_until;	/* monotonic µs: the disk was full, retry then */
 	int64_t stalled_since;
+	int reopen_said;	/* a reopen waits for the disk, said (this stall) */
 	struct dbwatch dbw;	/* is the file at the path still ours? */
 	int claim;		/* dbclaim_take()'s descriptor, or -1 */
 };
@@ -82,6 +83,7 @@ static int commit(struct writer *w)
 	if (w->stalled_since) {
 		log_info("writing again after %.1f s", (clock_mono_us() - w->stalled_since) / 1e6);
 		w->stalled_since = 0;
+		w->reopen_said = 0;
 	}
 	return 0;
 }
@@ -145,14 +147,16 @@ static int continue_flow(int64_t flow, const struct ct_event *ev, void *data);
  * database file we have, and starts one in whatever file is at the path now
  * (moved or rotated away: a new one). The open flows continue there when it
  * is the same file, else they are entered anew from a dump. Events keep
- * queuing meanwhile: nothing is lost. */
+ * queuing meanwhile: nothing is lost. Returns 0; 1 when the session could
+ * not be ended (reported; the file is still ours, maybe in a transaction:
+ * a full disk); -1 on a failure after (reported). */
 static int reopen(struct writer *w, const char *why)
 {
 	long entries;
 
 	if (begin(w) || store_session_stop(w->rec.st, w->rec.session, clock_now_us()) ||
 	    commit(w) || store_fold_waiting(w->rec.st))
-		return -1;
+		return 1;
 	store_close(w->rec.st);
 	dbclaim_drop(w->claim);
 	w->claim = -1;
@@ -177,8 +181,8 @@ static int stall(struct writer *w)
 {
 	size_t held;
 
-	if (w->in_txn)
-		store_rollback(w->rec.st);
+	/* (also a transaction of the store's own: a reopen's fold) */
+	store_rollback(w->rec.st);
 	w->in_txn = 0;
 	resync_track_rollback(&w->rt);
 	w->pending = 0;
@@ -197,6 +201,24 @@ static int stall(struct writer *w)
 	}
 	w->stalled_until = clock_mono_us() + 1000000;
 	return 0;
+}
+
+/* reopen(), or when the file cannot be written to end its session (a full
+ * disk), a stall after which it is tried again: the recorder goes on, said
+ * once a stall. Returns 0 (reopened), 1 (to be tried again) or -1 (a
+ * failure, reported). */
+static int reopen_or_stall(struct writer *w, const char *why)
+{
+	int r = reopen(w, why);
+
+	if (r <= 0)
+		return r;
+	if (!store_error_transient(w->rec.st))
+		return -1;
+	if (!w->reopen_said)
+		log_info("reopening '%s' (%s) once it can be written again", w->o->db, why);
+	w->reopen_said = 1;
+	return stall(w) ? -1 : 1;
 }
 
 /* One turn of the writing loop: stores what is queued (events, gaps, the
@@ -254,16 +276,25 @@ static int write_loop(struct writer *w, long entries)
 		/* (not inside the receiver's dump: it compares with the open flows) */
 		if (recording_reopen && !closing && !w->rt.in_dump && now >= w->stalled_until) {
 			recording_reopen = 0;
-			if (reopen(w, "SIGHUP"))
+			switch (reopen_or_stall(w, "SIGHUP")) {
+			case -1:
 				return -1;
+			case 1:
+				recording_reopen = 1;	/* after the stall */
+				continue;
+			}
 		}
 		if (!closing && !w->rt.in_dump && now >= w->stalled_until &&
 		    dbwatch_changed(&w->dbw, w->o->db, now)) {
 			log_warn("'%s' is no longer the file being written (removed, moved away or"
 				 " replaced): recording goes on in a new file at that path",
 				 w->o->db);
-			if (reopen(w, "the file at its path changed"))
+			switch (reopen_or_stall(w, "the file at its path changed")) {
+			case -1:
 				return -1;
+			case 1:
+				continue;	/* (dbwatch says so again after the stall) */
+			}
 		}
 		if (recording_stop && !closing) {
 			closing = 1;
