@@ -339,7 +339,7 @@ struct store *store_open(const char *path, enum store_mode mode)
 		store_close(st);
 		return NULL;
 	}
-	sqlite3_busy_timeout(st->db, 5000);
+	sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
 	if (mode == STORE_WRITE) {
 		/* Keep the -wal and -shm files after closing: a reader that may only
 		 * read (no write access to the directory) can then still open the

@@ -115,6 +115,9 @@ int store_pending_write(struct store *st);
 int store_pending_read(struct store *st, int (*fn)(const struct pchange *c, void *arg),
 		       void *arg, int64_t *rows, int64_t *last);
 
+/* How long a statement waits for another connection's lock (ms). */
+#define STORE_BUSY_MS 5000
+
 /* The writer's checkpoints (every 10,000 frames of its -wal) and a warning
  * when a reader's old snapshot keeps them from taking the whole -wal, which
  * then grows: at 1 GiB (CT_WAL_WARN_BYTES) and each doubling. Replaces

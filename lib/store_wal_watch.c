@@ -44,7 +44,8 @@ static int64_t warn_base(void)
  * the -wal holds? A checkpoint may have to grow the database by what the
  * -wal holds: once the -wal has taken the room, no checkpoint can move it
  * and no commit can add to it, for good (a 4 MiB file system stalled with
- * 1.5 MB of history and a 4 MB -wal). 0 when it cannot be told. */
+ * 1.5 MB of history and a 4 MB -wal; then, with the -wal's file left at
+ * 1.4 MB between checkpoints, at 2.8 MB). 0 when it cannot be told. */
 static int room_short(const struct store *st, int64_t wal_bytes)
 {
 	struct statvfs v;
@@ -57,11 +58,20 @@ static int after_commit(void *arg, sqlite3 *db, const char *name, int frames)
 {
 	struct store *st = arg;
 	int64_t base = st->wal_warn_base, bytes = (int64_t)frames * st->page_size;
-	int in_wal = 0, moved = 0;
+	int in_wal = 0, moved = 0, short_room = 0, rc;
 
-	if (frames < CHECKPOINT_FRAMES && bytes < base && !room_short(st, bytes))
+	if (frames < CHECKPOINT_FRAMES && bytes < base && !(short_room = room_short(st, bytes)))
 		return SQLITE_OK;
-	if (sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, &in_wal, &moved) != SQLITE_OK)
+	/* Short of room, the -wal's file is emptied too (when nobody reads an
+	 * older snapshot; else as PASSIVE, without waiting): the room it keeps
+	 * between checkpoints goes to the database, which needs it. */
+	if (short_room)
+		sqlite3_busy_timeout(db, 0);
+	rc = sqlite3_wal_checkpoint_v2(db, name, short_room ? SQLITE_CHECKPOINT_TRUNCATE :
+				       SQLITE_CHECKPOINT_PASSIVE, &in_wal, &moved);
+	if (short_room)
+		sqlite3_busy_timeout(db, STORE_BUSY_MS);
+	if (rc != SQLITE_OK)
 		return SQLITE_OK;	/* (busy: the next commit tries again) */
 	if (moved >= in_wal) {
 		if (st->wal_warn_at > base)	/* (it warned) */
