@@ -150,11 +150,13 @@ static int dir_of(const char *path, char *dir, size_t size)
 	return 0;
 }
 
-/* A reader that SQLite could not let read: is it the -wal or -shm file
- * beside the database, one it may not open or one missing that it may not
- * create (SQLite says only "unable to open database file" or "attempt to
- * write a readonly database")? Returns -1 after saying which, else 0. */
-static int wal_files_unusable(const char *path)
+/* A reader or writer that SQLite could not let in: is it the -wal or -shm
+ * file beside the database, one it may not open (read; also write, for a
+ * writer: one a run as root left before a run with --user) or one missing
+ * that it may not create (SQLite says only "unable to open database file"
+ * or "attempt to write a readonly database")? Returns -1 after saying
+ * which, else 0. */
+static int wal_files_unusable(const char *path, enum store_mode mode)
 {
 	static const char *const suffixes[] = { "-wal", "-shm" };
 	char dir[4096], *sib;
@@ -164,13 +166,13 @@ static int wal_files_unusable(const char *path)
 	for (i = 0; i < 2 && !rc; i++) {
 		if (!(sib = store_sibling(path, suffixes[i])))
 			return 0;
-		if (!access(sib, F_OK) && access(sib, R_OK))
+		if (!access(sib, F_OK) && access(sib, mode == STORE_WRITE ? R_OK | W_OK : R_OK))
 			rc = log_errno("cannot open '%s'", sib);
 		else if (access(sib, F_OK) && !dir_of(path, dir, sizeof(dir)) &&
 			 access(dir, W_OK | X_OK))
-			rc = log_error("cannot read '%s': '%s' is missing and cannot be created"
+			rc = log_error("cannot %s '%s': '%s' is missing and cannot be created"
 				       " in '%s'; keep the -wal and -shm files beside the database",
-				       path, sib, dir);
+				       mode == STORE_WRITE ? "write" : "read", path, sib, dir);
 		free(sib);
 	}
 	return rc;
@@ -191,8 +193,8 @@ static int check_schema(struct store *st, enum store_mode mode)
 
 		if (err == SQLITE_NOTADB)
 			return log_error("'%s' is not a ctrecord database", st->path);
-		if (mode == STORE_READ && (err == SQLITE_CANTOPEN || err == SQLITE_READONLY) &&
-		    wal_files_unusable(st->path))
+		if ((err == SQLITE_CANTOPEN || err == SQLITE_READONLY) &&
+		    wal_files_unusable(st->path, mode))
 			return -1;
 		return store_fail(st, "cannot read the schema");
 	}

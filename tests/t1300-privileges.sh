@@ -89,3 +89,14 @@ grep -q "^ctrecord: warning: net.netfilter.nf_conntrack_acct=0: flows end withou
 	fail "a recording with nf_conntrack_acct=0 does not warn: $(cat "$TMP/rec4.err")"
 in_ns sysctl -qw net.netfilter.nf_conntrack_acct=1
 say "a recording with nf_conntrack_acct=0 warns"
+
+# A database that a run as root left, given to the --user's user without its
+# -wal and -shm (root's, 0640): one line naming the file that cannot be
+# opened, where SQLite said "cannot read the schema ...: unable to open
+# database file".
+chown nobody "$TMP/one.db"
+rc=0
+in_ns timeout 10 "$BIN/ctrecord" --db "$TMP/one.db" --user nobody >/dev/null 2>"$TMP/one.err" || rc=$?
+[ "$rc" = 1 ] && [ "$(cat "$TMP/one.err")" = "ctrecord: error: cannot open '$TMP/one.db-wal': Permission denied" ] ||
+	fail "--user on a database whose -wal is root's: exit status $rc: $(cat "$TMP/one.err")"
+say "--user on a database whose -wal is root's: $(cat "$TMP/one.err")"
