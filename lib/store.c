@@ -238,8 +238,15 @@ static int check_dir(const char *path)
 {
 	char dir[4096];
 
+	struct stat sb;
+
 	if (dir_of(path, dir, sizeof(dir)))
 		return -1;
+	/* (access() says EACCES of a file without x bits, also to root) */
+	if (!stat(dir, &sb) && !S_ISDIR(sb.st_mode)) {
+		errno = ENOTDIR;
+		return log_errno("cannot create '%s' in '%s'", path, dir);
+	}
 	if (access(dir, W_OK | X_OK))
 		return log_errno("cannot create '%s' in '%s'", path, dir);
 	return 0;

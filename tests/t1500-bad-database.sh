@@ -1,5 +1,5 @@
 #!/bin/bash
-# t1500: a missing directory, a file that is not a database, a newer schema, a read-only file, a locked database, a damaged row of flow_pending and a damaged event block each give one clear error and exit 1, and change nothing.
+# t1500: a missing directory, a file where its directory should be, a file that is not a database, a newer schema, a read-only file, a locked database, a damaged row of flow_pending and a damaged event block each give one clear error and exit 1, and change nothing.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -24,6 +24,10 @@ fingerprint() { cat "$@" 2>/dev/null | md5sum; }
 expect_error "missing directory" "cannot create '.*/nope/f.db'.*No such file" \
 	"$BIN/ctrecord" --db "$TMP/nope/f.db" --import "$LOG"
 [ ! -e "$TMP/nope" ] || fail "a directory was created"
+# a file where the directory should be: root was told "Permission denied"
+echo text >notdir
+expect_error "a file as the directory" "cannot create 'notdir/f.db' in 'notdir': Not a directory" \
+	"$BIN/ctrecord" --db notdir/f.db --import "$LOG"
 
 echo "just some text, not a database at all, long enough for sqlite to look" >junk.db
 before=$(fingerprint junk.db)
