@@ -143,20 +143,49 @@ static void status_line(struct writer *w, uint64_t *last_events, int64_t *last_a
 static int start_session(struct writer *w, long *entries, int reopening);
 static int continue_flow(int64_t flow, const struct ct_event *ev, void *data);
 
+/* A write failed: its transaction rolled back, and what it stored made
+ * unread again in the queue. Returns the bytes the queue holds. */
+static size_t unwrite(struct writer *w)
+{
+	/* (also a transaction of the store's own: a reopen's fold) */
+	store_rollback(w->rec.st);
+	w->in_txn = 0;
+	resync_track_rollback(&w->rt);
+	w->pending = 0;
+	w->rec.n = w->saved;
+	return queue_rewind(w->q);
+}
+
+/* Was the file being written removed (its last name gone)? */
+static int file_removed(const struct writer *w)
+{
+	struct stat sb;
+
+	return w->claim >= 0 && !fstat(w->claim, &sb) && sb.st_nlink == 0;
+}
+
 /* SIGHUP, or the file at the path changed: ends the session in the
  * database file we have, and starts one in whatever file is at the path now
  * (moved or rotated away: a new one). The open flows continue there when it
  * is the same file, else they are entered anew from a dump. Events keep
  * queuing meanwhile: nothing is lost. Returns 0; 1 when the session could
  * not be ended (reported; the file is still ours, maybe in a transaction:
- * a full disk); -1 on a failure after (reported). */
+ * a full disk); -1 on a failure after (reported). A removed file whose
+ * session cannot be ended is left as it is: nobody can read it, and the
+ * room it takes (the disk was full: it was removed for that) comes back
+ * only once it is closed; what could not be written goes into the new one. */
 static int reopen(struct writer *w, const char *why)
 {
 	long entries;
 
 	if (begin(w) || store_session_stop(w->rec.st, w->rec.session, clock_now_us()) ||
-	    commit(w) || store_fold_waiting(w->rec.st))
-		return 1;
+	    commit(w) || store_fold_waiting(w->rec.st)) {
+		if (!file_removed(w))
+			return 1;
+		log_warn("'%s' was removed and cannot be written: its last events go into"
+			 " the new file", w->o->db);
+		unwrite(w);
+	}
 	store_close(w->rec.st);
 	dbclaim_drop(w->claim);
 	w->claim = -1;
@@ -179,15 +208,8 @@ static int reopen(struct writer *w, const char *why)
  * queue is full the kernel drops events, which become gaps as usual. */
 static int stall(struct writer *w)
 {
-	size_t held;
+	size_t held = unwrite(w);
 
-	/* (also a transaction of the store's own: a reopen's fold) */
-	store_rollback(w->rec.st);
-	w->in_txn = 0;
-	resync_track_rollback(&w->rt);
-	w->pending = 0;
-	held = queue_rewind(w->q);
-	w->rec.n = w->saved;
 	flowmap_free(w->rec.open);
 	w->rec.open = flowmap_new();
 	if (!w->rec.open)
