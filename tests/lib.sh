@@ -334,6 +334,12 @@ events_of() { "$BIN/evdump" "$1"; }
 # count_events DB TYPE: stored events of that type (1 NEW, 2 UPDATE, 3 DESTROY, 4 DUMP).
 count_events() { "$BIN/evdump" "$1" | awk -v t="$2" '$4 == t { n++ } END { print n + 0 }'; }
 
+# updates_to DB PORT: stored UPDATE events of the flows to that destination port.
+updates_to() {
+	sqlite3 -readonly "$1" "SELECT id FROM flows WHERE o_dport = $2" >"$TMP/updates_to.ids"
+	events_of "$1" | awk 'NR == FNR { want[$1] = 1; next } $4 == 2 && want[$2]' "$TMP/updates_to.ids" - | wc -l
+}
+
 # The keys of each flow, as flow_keys holds them, and the flow ids that
 # open_ranges lists: STORE_FLOW_KEYS_OF and STORE_OPEN_FLOW_IDS of
 # lib/store_sql.h, as the definitions the checks below hold the store to.

@@ -12,11 +12,6 @@ netns_long_udp
 small_fs
 DB=$SMALL/flows.db
 q() { sqlite3 -readonly "$DB" "$1"; }
-# updates_to PORT: UPDATE events of the flows to that port.
-updates_to() {
-	q "SELECT id FROM flows WHERE o_dport = $1" >"$TMP/ids"
-	events_of "$DB" | awk 'NR == FNR { want[$1] = 1; next } $4 == 2 && want[$2]' "$TMP/ids" - | wc -l
-}
 
 start_recorder rec "$TMP/rec.err" --db "$DB"
 in_ns "$BIN/trafficgen" -S udp 127.0.0.1 7701 200 >/dev/null
@@ -38,11 +33,11 @@ in_ns "$BIN/trafficgen" -S udp 127.0.0.1 7703 200 >/dev/null
 stop_recorder rec 20
 cat "$TMP/rec.err"
 [ "$(q "PRAGMA integrity_check")" = ok ] || fail "integrity_check after"
-held=$(updates_to 7702)
+held=$(updates_to "$DB" 7702)
 gaps=$(q "SELECT count(*) FROM gaps WHERE kind = 'enobufs'")
 # Each flow's reply makes one UPDATE: all 3000 were held and written, unless the
 # queue overflowed, and then the kernel's drops are gaps.
 [ "$held" = 3000 ] || [ "$gaps" -gt 0 ] || fail "only $held of 3000 held events written, and no gap"
-[ "$(updates_to 7703)" = 200 ] ||
+[ "$(updates_to "$DB" 7703)" = 200 ] ||
 	fail "events after the stall were not recorded"
 say "after the stall: $held of 3000 events held and written, $gaps gaps; later events recorded"

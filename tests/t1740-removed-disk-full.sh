@@ -11,11 +11,6 @@ netns_setup
 small_fs
 DB=$SMALL/flows.db
 q() { sqlite3 -readonly "$DB" "$1"; }
-# updates_to PORT: UPDATE events of the flows to that port.
-updates_to() {
-	q "SELECT id FROM flows WHERE o_dport = $1" >"$TMP/ids"
-	events_of "$DB" | awk 'NR == FNR { want[$1] = 1; next } $4 == 2 && want[$2]' "$TMP/ids" - | wc -l
-}
 
 start_recorder rec "$TMP/rec.err" --db "$DB"
 # history that ended: the new file need not take it again from a dump
@@ -37,5 +32,5 @@ grep -q "'.*' was removed and cannot be written: its last events go into the new
 	fail "the removed file's end not said"
 [ "$(q "PRAGMA integrity_check")" = ok ] || fail "integrity_check"
 # each flow's reply is one UPDATE: those held go into the new file
-[ "$(updates_to 7902)" = 500 ] || fail "$(updates_to 7902) of the 500 held UPDATE events in the new file"
-[ "$(updates_to 7903)" = 100 ] || fail "$(updates_to 7903) of the 100 later UPDATE events in the new file"
+[ "$(updates_to "$DB" 7902)" = 500 ] || fail "$(updates_to "$DB" 7902) of the 500 held UPDATE events in the new file"
+[ "$(updates_to "$DB" 7903)" = 100 ] || fail "$(updates_to "$DB" 7903) of the 100 later UPDATE events in the new file"
