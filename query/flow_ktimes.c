@@ -1,6 +1,7 @@
 /* The kernel's start and stop times of each flow, read from its events (a flow's row keeps none). */
 #include <stdlib.h>
 
+#include "flow_events.h"
 #include "flow_ktimes.h"
 #include "grow.h"
 #include "log.h"
@@ -67,7 +68,6 @@ static int merge(struct flow_ktimes *fk)
 struct flow_ktimes *flow_ktimes_load(struct store *st, const struct store_query *q)
 {
 	struct flow_ktimes *fk = calloc(1, sizeof(*fk));
-	struct store_query eq = *q;
 	static struct ct_event ev;
 	struct store_cursor *c;
 	int64_t flow;
@@ -77,11 +77,7 @@ struct flow_ktimes *flow_ktimes_load(struct store *st, const struct store_query 
 		log_error("out of memory");
 		return NULL;
 	}
-	/* a flow alive in the window (or started by the session) may have
-	 * been dumped before it, or ended in a later session */
-	eq.pf &= ~(STORE_PF_SINCE | STORE_PF_UNTIL | STORE_PF_AT | STORE_PF_SESSION);
-	eq.type_mask = 1 << CT_EV_NEW | 1 << CT_EV_UPDATE | 1 << CT_EV_DESTROY | 1 << CT_EV_DUMP;
-	c = store_events(st, &eq);
+	c = flow_events_open(st, q);
 	if (!c) {
 		flow_ktimes_free(fk);
 		return NULL;

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 
+#include "flow_events.h"
 #include "flow_labels.h"
 #include "grow.h"
 #include "log.h"
@@ -51,7 +52,6 @@ static int add(struct flow_labels *fls, int64_t flow, int64_t event, const uint8
 struct flow_labels *flow_labels_load(struct store *st, const struct store_query *q)
 {
 	struct flow_labels *fls = calloc(1, sizeof(*fls));
-	struct store_query eq = *q;
 	static struct ct_event ev;
 	struct store_cursor *c;
 	const uint8_t *p;
@@ -63,11 +63,7 @@ struct flow_labels *flow_labels_load(struct store *st, const struct store_query 
 		log_error("out of memory");
 		return NULL;
 	}
-	/* a flow alive in the window (or started by the session) may have been
-	 * labelled before it, or its events stored by a later session */
-	eq.pf &= ~(STORE_PF_SINCE | STORE_PF_UNTIL | STORE_PF_AT | STORE_PF_SESSION);
-	eq.type_mask = 1 << CT_EV_NEW | 1 << CT_EV_UPDATE | 1 << CT_EV_DESTROY | 1 << CT_EV_DUMP;
-	c = store_events(st, &eq);
+	c = flow_events_open(st, q);
 	if (!c) {
 		flow_labels_free(fls);
 		return NULL;
